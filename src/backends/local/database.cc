@@ -1,0 +1,100 @@
+#include "backends/local/database.h"
+
+#include "backends/local/names.h"
+#include "backends/local/secrets.h"
+
+namespace wpfleet::local {
+
+namespace {
+std::string account(MysqlClient& client, const std::string& user) {
+  return client.quote(user) + "@'localhost'";
+}
+
+Result<std::set<std::string>> column_set(MysqlClient& client, const std::string& sql) {
+  TRY_ASSIGN(auto rows, client.query(sql));
+  std::set<std::string> values;
+  for (const auto& row : rows) {
+    if (!row.empty() && row[0]) values.insert(*row[0]);
+  }
+  return values;
+}
+}  // namespace
+
+Result<std::unique_ptr<MysqlClient>> connect_as_root(const BackendContext& ctx) {
+  TRY_ASSIGN(std::string password, ctx.secrets.get("platform", "mariadb-root-password"));
+  MysqlEndpoint endpoint;
+  endpoint.socket = ctx.layout.mariadb_socket().string();
+  endpoint.user = "root";
+  endpoint.password = password;
+  auto client = MysqlClient::connect(endpoint);
+  if (!client) {
+    return make_error(client.error().message + "; is the platform running? (`wpfleet up`)");
+  }
+  return client;
+}
+
+Result<MysqlEndpoint> tenant_endpoint(const BackendContext& ctx, const std::string& env,
+                                      const std::string& tenant) {
+  MysqlEndpoint endpoint;
+  endpoint.socket = ctx.layout.mariadb_socket().string();
+  endpoint.user = database_user(env, tenant);
+  endpoint.database = database_name(env, tenant);
+  TRY_ASSIGN(endpoint.password, ctx.secrets.get(tenant_secret_scope(env, tenant), kDbPassword));
+  return endpoint;
+}
+
+std::string DatabaseProvider::fingerprint(const TenantContext&) const { return "database-v1"; }
+
+Result<std::set<std::string>> DatabaseProvider::existing(const Environment& env,
+                                                         const std::set<std::string>& candidates) {
+  TRY_ASSIGN(auto client, connect_as_root(ctx_));
+  TRY_ASSIGN(auto databases, column_set(*client, "SHOW DATABASES"));
+  TRY_ASSIGN(auto users, column_set(*client,
+                                    "SELECT User FROM mysql.user WHERE Host = 'localhost'"));
+  std::set<std::string> found;
+  for (const auto& tenant : candidates) {
+    if (databases.count(database_name(env.name, tenant)) &&
+        users.count(database_user(env.name, tenant))) {
+      found.insert(tenant);
+    }
+  }
+  return found;
+}
+
+Result<std::string> DatabaseProvider::ensure(const TenantContext& ctx) {
+  const std::string db = database_name(ctx.env.name, ctx.tenant.id);
+  const std::string user = database_user(ctx.env.name, ctx.tenant.id);
+  TRY_ASSIGN(std::string password,
+             ctx_.secrets.get(tenant_secret_scope(ctx.env.name, ctx.tenant.id), kDbPassword));
+  TRY_ASSIGN(auto client, connect_as_root(ctx_));
+  const std::string who = account(*client, user);
+  // CREATE ... IF NOT EXISTS adopts what exists; ALTER USER converges the password to
+  // the stored secret, so an adopted user ends up with credentials wpfleet knows.
+  TRY(client->execute("CREATE DATABASE IF NOT EXISTS " + quote_identifier(db) +
+                      " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"));
+  TRY(client->execute("CREATE USER IF NOT EXISTS " + who + " IDENTIFIED BY " +
+                      client->quote(password)));
+  TRY(client->execute("ALTER USER " + who + " IDENTIFIED BY " + client->quote(password)));
+  TRY(client->execute("GRANT ALL PRIVILEGES ON " + quote_identifier(db) + ".* TO " + who));
+  return std::string(R"({"database":")" + db + R"(","user":")" + user + "\"}");
+}
+
+Status DatabaseProvider::remove(const Environment& env, const std::string& tenant_id) {
+  TRY_ASSIGN(auto client, connect_as_root(ctx_));
+  TRY(client->execute("DROP USER IF EXISTS " +
+                      account(*client, database_user(env.name, tenant_id))));
+  return client->execute("DROP DATABASE IF EXISTS " +
+                         quote_identifier(database_name(env.name, tenant_id)));
+}
+
+Status DatabaseProvider::check(const TenantContext& ctx) {
+  TRY_ASSIGN(auto endpoint, tenant_endpoint(ctx_, ctx.env.name, ctx.tenant.id));
+  auto client = MysqlClient::connect(endpoint);
+  if (!client) {
+    return make_error("the tenant's own database login fails (" + client.error().message +
+                      "): run `wpfleet apply` to restore its user and grants");
+  }
+  return {};
+}
+
+}  // namespace wpfleet::local

@@ -1,0 +1,73 @@
+#include "backends/local/identity.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include "backends/local/local_backend.h"
+#include "backends/local/names.h"
+
+namespace wpfleet::local {
+
+namespace {
+std::optional<RunAs> lookup_user(const std::string& name) {
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  char buffer[4096];
+  if (getpwnam_r(name.c_str(), &pw, buffer, sizeof buffer, &found) != 0 || !found) {
+    return std::nullopt;
+  }
+  return RunAs{found->pw_uid, found->pw_gid};
+}
+
+Status run_admin_tool(const std::vector<std::string>& argv) {
+  CommandSpec spec;
+  spec.argv = argv;
+  TRY_ASSIGN(auto output, run_command(spec));
+  if (output.exit_code != 0) {
+    return make_error(argv[0] + " failed: " + output.err +
+                      " (needs root and the Debian package passwd)");
+  }
+  return {};
+}
+}  // namespace
+
+Result<RunAs> tenant_identity(const StateLayout& layout, const std::string& env,
+                              const std::string& tenant) {
+  if (!isolated_users()) return RunAs{getuid(), getgid()};
+  const std::string name = unix_user(layout, env, tenant);
+  if (auto user = lookup_user(name)) return *user;
+  return make_error("the Unix user " + name + " of tenant '" + tenant + "' in " + env +
+                    " does not exist: run `wpfleet apply`");
+}
+
+std::string IdentityProvider::fingerprint(const TenantContext&) const { return "identity-v1"; }
+
+Result<std::set<std::string>> IdentityProvider::existing(const Environment& env,
+                                                         const std::set<std::string>& candidates) {
+  std::set<std::string> found;
+  for (const auto& tenant : candidates) {
+    if (lookup_user(unix_user(ctx_.layout, env.name, tenant))) found.insert(tenant);
+  }
+  return found;
+}
+
+Result<std::string> IdentityProvider::ensure(const TenantContext& ctx) {
+  const std::string name = unix_user(ctx_.layout, ctx.env.name, ctx.tenant.id);
+  std::lock_guard lock(passwd_mutex_);
+  if (!lookup_user(name)) {
+    TRY(run_admin_tool({"useradd", "--system", "--user-group", "--no-create-home",
+                        "--home-dir", ctx_.layout.site_dir(ctx.env.name, ctx.tenant.id).string(),
+                        "--shell", "/usr/sbin/nologin", "--comment",
+                        "wpfleet " + ctx.env.name + "/" + ctx.tenant.id, name}));
+  }
+  return std::string(R"({"unix_user":")" + name + "\"}");
+}
+
+Status IdentityProvider::remove(const Environment& env, const std::string& tenant_id) {
+  const std::string name = unix_user(ctx_.layout, env.name, tenant_id);
+  std::lock_guard lock(passwd_mutex_);
+  if (!lookup_user(name)) return {};
+  return run_admin_tool({"userdel", name});
+}
+
+}  // namespace wpfleet::local

@@ -1,0 +1,192 @@
+#include "backends/local/runtime.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+
+#include "backends/local/identity.h"
+#include "backends/local/local_backend.h"
+#include "backends/local/names.h"
+#include "backends/local/secrets.h"
+#include "platform/platform.h"
+#include "util/crypto.h"
+#include "util/fs.h"
+
+namespace wpfleet::local {
+
+namespace fs = std::filesystem;
+
+namespace {
+fs::path pool_file(const StateLayout& layout, const std::string& env, const std::string& tenant) {
+  return layout.phpfpm_pools() / (pool_name(env, tenant) + ".conf");
+}
+
+fs::path nginx_site_file(const StateLayout& layout, const std::string& env,
+                         const std::string& tenant) {
+  return layout.nginx_sites() / (pool_name(env, tenant) + ".conf");
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+Result<std::set<std::string>> with_file(const std::set<std::string>& candidates,
+                                        const std::function<fs::path(const std::string&)>& path) {
+  std::set<std::string> found;
+  for (const auto& tenant : candidates) {
+    if (fs::exists(path(tenant))) found.insert(tenant);
+  }
+  return found;
+}
+
+// The config holds the DB password: readable by the tenant's PHP and nobody else.
+Status write_private_config(const fs::path& path, const std::string& content, const RunAs& reader) {
+  TRY(write_file_atomic(path, content, isolated_users() ? 0640 : 0600));
+  if (isolated_users() && chown(path.c_str(), 0, reader.gid) != 0) {
+    return make_error("cannot give " + path.string() + " to the tenant's group: " +
+                      std::strerror(errno));
+  }
+  return {};
+}
+
+Status socket_answers(const fs::path& socket_path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, socket_path.c_str(), sizeof addr.sun_path - 1);
+  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  const int saved = errno;
+  close(fd);
+  if (ok) return {};
+  return make_error("the tenant's php-fpm pool does not answer on " + socket_path.string() + " (" +
+                    std::strerror(saved) + "): check `wpfleet status`, then `wpfleet apply`");
+}
+}  // namespace
+
+SiteFiles site_files(const StateLayout& layout, const std::string& env, const std::string& tenant) {
+  return SiteFiles{layout.site_dir(env, tenant).string(), layout.core_dir().string(),
+                   layout.mariadb_socket().string(),
+                   (layout.phpfpm_sockets() / (pool_name(env, tenant) + ".sock")).string()};
+}
+
+Result<SiteConfigInput> RuntimeProvider::site_config_input(const TenantContext& ctx) const {
+  const std::string scope = tenant_secret_scope(ctx.env.name, ctx.tenant.id);
+  SiteConfigInput in;
+  in.files = site_files(ctx_.layout, ctx.env.name, ctx.tenant.id);
+  in.tenant_id = ctx.tenant.id;
+  in.env_name = ctx.env.name;
+  in.production = ctx.env.production;
+  in.home_url = ctx.home_url;
+  in.db_name = database_name(ctx.env.name, ctx.tenant.id);
+  in.db_user = database_user(ctx.env.name, ctx.tenant.id);
+  TRY_ASSIGN(in.db_password, ctx_.secrets.get(scope, kDbPassword));
+  TRY_ASSIGN(std::string salts, ctx_.secrets.get(scope, kWpSalts));
+  in.salts = split_lines(salts);
+  return in;
+}
+
+PoolInput RuntimeProvider::pool_input(const TenantContext& ctx) const {
+  PoolInput in;
+  in.files = site_files(ctx_.layout, ctx.env.name, ctx.tenant.id);
+  in.pool_name = pool_name(ctx.env.name, ctx.tenant.id);
+  if (isolated_users()) {
+    in.unix_user = unix_user(ctx_.layout, ctx.env.name, ctx.tenant.id);
+    in.web_group = kWebGroup;
+  }
+  in.php = ctx.env.php;
+  return in;
+}
+
+// Secrets are not part of the fingerprint (they are stable once generated); the config
+// is re-rendered from them on every ensure.
+std::string RuntimeProvider::fingerprint(const TenantContext& ctx) const {
+  SiteConfigInput config;
+  config.files = site_files(ctx_.layout, ctx.env.name, ctx.tenant.id);
+  config.tenant_id = ctx.tenant.id;
+  config.env_name = ctx.env.name;
+  config.production = ctx.env.production;
+  config.home_url = ctx.home_url;
+  return sha256_hex(render_site_config(config) + render_pool(pool_input(ctx)));
+}
+
+Result<std::set<std::string>> RuntimeProvider::existing(const Environment& env,
+                                                        const std::set<std::string>& candidates) {
+  return with_file(candidates, [&](const std::string& tenant) {
+    return pool_file(ctx_.layout, env.name, tenant);
+  });
+}
+
+Result<std::string> RuntimeProvider::ensure(const TenantContext& ctx) {
+  TRY_ASSIGN(SiteConfigInput config, site_config_input(ctx));
+  TRY_ASSIGN(RunAs identity, tenant_identity(ctx_.layout, ctx.env.name, ctx.tenant.id));
+  TRY(write_private_config(fs::path(config.files.site_dir) / "wp-config.php",
+                           render_site_config(config), identity));
+  TRY(write_file_atomic(pool_file(ctx_.layout, ctx.env.name, ctx.tenant.id),
+                        render_pool(pool_input(ctx))));
+  return std::string(R"({"pool":")" + pool_name(ctx.env.name, ctx.tenant.id) + "\"}");
+}
+
+Status RuntimeProvider::remove(const Environment& env, const std::string& tenant_id) {
+  std::error_code ec;
+  fs::remove(pool_file(ctx_.layout, env.name, tenant_id), ec);
+  fs::remove(ctx_.layout.site_dir(env.name, tenant_id) / "wp-config.php", ec);
+  return {};
+}
+
+Status RuntimeProvider::commit() {
+  return reload_service(ctx_.layout, Service::PhpFpm);
+}
+
+Status RuntimeProvider::check(const TenantContext& ctx) {
+  return socket_answers(site_files(ctx_.layout, ctx.env.name, ctx.tenant.id).pool_socket);
+}
+
+NginxSiteInput RouteProvider::site_input(const TenantContext& ctx) const {
+  NginxSiteInput in;
+  in.files = site_files(ctx_.layout, ctx.env.name, ctx.tenant.id);
+  in.pool_name = pool_name(ctx.env.name, ctx.tenant.id);
+  in.listen = ctx.env.listen;
+  in.hosts = ctx.hosts;
+  in.log_dir = (ctx_.layout.log_dir() / "nginx").string();
+  in.upload_max_mb = ctx.env.php.upload_max_mb;
+  return in;
+}
+
+std::string RouteProvider::fingerprint(const TenantContext& ctx) const {
+  return sha256_hex(render_nginx_site(site_input(ctx)));
+}
+
+Result<std::set<std::string>> RouteProvider::existing(const Environment& env,
+                                                      const std::set<std::string>& candidates) {
+  return with_file(candidates, [&](const std::string& tenant) {
+    return nginx_site_file(ctx_.layout, env.name, tenant);
+  });
+}
+
+Result<std::string> RouteProvider::ensure(const TenantContext& ctx) {
+  TRY(make_dirs(ctx_.layout.log_dir() / "nginx", 0755));
+  TRY(write_file_atomic(nginx_site_file(ctx_.layout, ctx.env.name, ctx.tenant.id),
+                        render_nginx_site(site_input(ctx))));
+  std::string hosts;
+  for (const auto& host : ctx.hosts) hosts += (hosts.empty() ? "\"" : ",\"") + host + "\"";
+  return std::string(R"({"hosts":[)" + hosts + "]}");
+}
+
+Status RouteProvider::remove(const Environment& env, const std::string& tenant_id) {
+  std::error_code ec;
+  fs::remove(nginx_site_file(ctx_.layout, env.name, tenant_id), ec);
+  return {};
+}
+
+Status RouteProvider::commit() {
+  return reload_service(ctx_.layout, Service::Nginx);
+}
+
+}  // namespace wpfleet::local

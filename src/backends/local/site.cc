@@ -1,0 +1,143 @@
+#include "backends/local/site.h"
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "backends/local/database.h"
+#include "backends/local/names.h"
+#include "backends/local/secrets.h"
+#include "backends/local/wp_runner.h"
+#include "util/crypto.h"
+#include "util/http_client.h"
+
+namespace wpfleet::local {
+
+namespace {
+// Installs WordPress if it is not, then converges the options the fleet file owns.
+// The installer's e-mail and its self-requests (testing pretty permalinks over HTTP,
+// which cannot resolve *.localhost from PHP) are switched off.
+constexpr const char* kInstallScript = R"php(
+$in = json_decode(stream_get_contents(STDIN), true);
+define('WP_INSTALLING', true);
+$_SERVER['HTTP_HOST'] = $in['host'];
+$_SERVER['REQUEST_URI'] = '/';
+function wp_new_blog_notification() {}
+require getenv('WPFLEET_CORE') . '/wp-load.php';
+require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+add_filter('pre_http_request', function () { return new WP_Error('wpfleet', 'no HTTP while installing'); });
+$installed_now = false;
+if (!is_blog_installed()) {
+    update_option('permalink_structure', '/%postname%/');
+    add_filter('pre_option_permalink_structure', function () { return '/%postname%/'; });
+    wp_install($in['title'], $in['admin_user'], $in['admin_email'], $in['public'], '',
+               wp_slash($in['admin_password']));
+    $installed_now = true;
+}
+update_option('blogname', $in['title']);
+update_option('admin_email', $in['admin_email']);
+update_option('blog_public', $in['public'] ? '1' : '0');
+if (get_option('permalink_structure') === '') update_option('permalink_structure', '/%postname%/');
+echo json_encode(['installed_now' => $installed_now, 'version' => $GLOBALS['wp_version']]);
+)php";
+
+constexpr auto kHealthTimeout = std::chrono::seconds(30);
+
+HttpRequest home_page_request(const TenantContext& ctx) {
+  HttpRequest request;
+  request.url = ctx.home_url + "/";
+  request.connect_to = ctx.env.listen.host == "localhost" ? "127.0.0.1" : ctx.env.listen.host;
+  request.timeout = std::chrono::seconds(10);
+  return request;
+}
+
+// The ALB health check's matcher in the user's platform: 200, 301 or 302.
+bool healthy_status(long status) { return status == 200 || status == 301 || status == 302; }
+
+Status wait_until_home_page_answers(const TenantContext& ctx) {
+  const auto deadline = std::chrono::steady_clock::now() + kHealthTimeout;
+  std::string last;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto reply = http_request(home_page_request(ctx));
+    if (reply && reply->status == 200) return {};
+    last = reply ? "HTTP " + std::to_string(reply->status) : reply.error().message;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return make_error("the home page " + ctx.home_url + "/ did not answer 200 within 30 s (last: " +
+                    last + "): see the tenant's PHP log under its site directory, and "
+                    "`wpfleet status`");
+}
+}  // namespace
+
+std::string SiteProvider::fingerprint(const TenantContext& ctx) const {
+  return sha256_hex("site-v1\n" + ctx.tenant.title + "\n" + ctx.tenant.admin_email + "\n" +
+                    (ctx.env.production ? "public" : "hidden") + "\n" + ctx.home_url);
+}
+
+Result<std::set<std::string>> SiteProvider::existing(const Environment& env,
+                                                      const std::set<std::string>& candidates) {
+  TRY_ASSIGN(auto client, connect_as_root(ctx_));
+  TRY_ASSIGN(auto rows, client->query("SELECT table_schema FROM information_schema.tables "
+                                      "WHERE table_name = 'wp_options'"));
+  std::set<std::string> schemas;
+  for (const auto& row : rows) {
+    if (row[0]) schemas.insert(*row[0]);
+  }
+  std::set<std::string> found;
+  for (const auto& tenant : candidates) {
+    if (schemas.count(database_name(env.name, tenant))) found.insert(tenant);
+  }
+  return found;
+}
+
+Result<std::string> SiteProvider::ensure(const TenantContext& ctx) {
+  const std::string scope = tenant_secret_scope(ctx.env.name, ctx.tenant.id);
+  TRY_ASSIGN(std::string admin_password, ctx_.secrets.get(scope, kAdminPassword));
+  const nlohmann::json input = {{"host", ctx.hosts.front()},
+                                {"title", ctx.tenant.title},
+                                {"admin_user", kAdminUser},
+                                {"admin_email", ctx.tenant.admin_email},
+                                {"admin_password", admin_password},
+                                {"public", ctx.env.production}};
+  TRY_ASSIGN(CommandOutput output, run_wordpress_php(ctx_, ctx.env.name, ctx.tenant.id,
+                                                     kInstallScript, input.dump()));
+  TRY(wait_until_home_page_answers(ctx));
+  auto result = nlohmann::json::parse(output.out, nullptr, false);
+  const std::string version = result.is_object() ? result.value("version", "") : "";
+  return nlohmann::json({{"url", ctx.home_url + "/"},
+                         {"admin_user", kAdminUser},
+                         {"wordpress", version}})
+      .dump();
+}
+
+// The site lives in the tenant's database and wp-content: removing those removes it.
+Status SiteProvider::remove(const Environment&, const std::string&) { return {}; }
+
+Status SiteProvider::check(const TenantContext& ctx) {
+  auto reply = http_request(home_page_request(ctx));
+  if (!reply) {
+    return make_error("no answer from " + ctx.home_url + "/ (" + reply.error().message +
+                      "): is the platform up? (`wpfleet status`)");
+  }
+  if (!healthy_status(reply->status)) {
+    return make_error(ctx.home_url + "/ answered HTTP " + std::to_string(reply->status) +
+                      ": see the tenant's PHP log (" + "sites/" + ctx.env.name + "/" +
+                      ctx.tenant.id + "/log/php-error.log under the state dir)");
+  }
+  return {};
+}
+
+Status SiteProvider::discard_interrupted(const Environment& env, const std::string& tenant_id) {
+  TRY_ASSIGN(auto client, connect_as_root(ctx_));
+  const std::string db = database_name(env.name, tenant_id);
+  TRY_ASSIGN(auto rows, client->query("SELECT table_name FROM information_schema.tables "
+                                      "WHERE table_schema = " + client->quote(db)));
+  for (const auto& row : rows) {
+    if (row[0]) {
+      TRY(client->execute("DROP TABLE IF EXISTS " + quote_identifier(db) + "." +
+                          quote_identifier(*row[0])));
+    }
+  }
+  return {};
+}
+
+}  // namespace wpfleet::local

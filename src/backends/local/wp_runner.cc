@@ -1,0 +1,43 @@
+#include "backends/local/wp_runner.h"
+
+#include "backends/local/identity.h"
+#include "backends/local/runtime.h"
+
+namespace wpfleet::local {
+
+Result<CommandOutput> run_wordpress_php(const BackendContext& ctx, const std::string& env,
+                                        const std::string& tenant, const std::string& php_code,
+                                        const std::string& stdin_data) {
+  const SiteFiles files = site_files(ctx.layout, env, tenant);
+  TRY_ASSIGN(RunAs identity, tenant_identity(ctx.layout, env, tenant));
+  CommandSpec spec;
+  spec.argv = {"php",
+               "-d", "open_basedir=" + files.core_dir + "/:" + files.site_dir + "/",
+               "-d", "memory_limit=512M",
+               "-d", "display_errors=stderr",
+               "-r", php_code};
+  spec.clear_env = true;
+  spec.env = {{"WPFLEET_CORE", files.core_dir},
+              {"WPFLEET_SITE_CONFIG", files.site_dir + "/wp-config.php"},
+              {"TMPDIR", files.site_dir + "/tmp"}};
+  spec.run_as = identity;
+  spec.cwd = files.site_dir;
+  spec.stdin_data = stdin_data;
+  TRY_ASSIGN(CommandOutput output, run_command(spec));
+  if (output.exit_code != 0) {
+    return make_error("WordPress (PHP) failed for tenant '" + tenant + "' in " + env + ": " +
+                      (output.err.empty() ? output.out : output.err));
+  }
+  return output;
+}
+
+Status run_due_cron(const BackendContext& ctx, const std::string& env, const std::string& tenant) {
+  static const std::string kCron = R"php(
+$_SERVER['REQUEST_METHOD'] = 'GET';
+require getenv('WPFLEET_CORE') . '/wp-cron.php';
+)php";
+  TRY(run_wordpress_php(ctx, env, tenant, kCron, ""));
+  return {};
+}
+
+}  // namespace wpfleet::local

@@ -1,0 +1,64 @@
+// The seam between the engine and a backend: one provider per resource kind.
+//
+// The engine decides *what* to do (plan: desired vs observed); a provider knows *how*
+// on its platform. Every method is idempotent: ensure() creates what is missing, adopts
+// what already exists and converges what differs, so re-running after a failure or a
+// crash is always safe.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "backends/resource.h"
+#include "fleet/model.h"
+#include "util/result.h"
+
+namespace wpfleet {
+
+// One tenant in one environment, with what every provider needs to know about it.
+struct TenantContext {
+  const Tenant& tenant;
+  const Environment& env;
+  std::vector<std::string> hosts;  // primary host first, then aliases
+  std::string home_url;            // e.g. http://goldencrust.wpdev.localhost:8080
+};
+
+TenantContext make_tenant_context(const Tenant& tenant, const Environment& env);
+
+class ResourceProvider {
+ public:
+  virtual ~ResourceProvider() = default;
+  virtual ResourceKind kind() const = 0;
+
+  // A hash of every input this resource is built from; a change means "update".
+  virtual std::string fingerprint(const TenantContext& ctx) const = 0;
+
+  // Tenant ids whose resource of this kind exists in `env` right now (observed reality,
+  // not wpfleet's records), among `candidates`.
+  virtual Result<std::set<std::string>> existing(const Environment& env,
+                                                 const std::set<std::string>& candidates) = 0;
+
+  // Create, adopt or converge. Returns details worth showing later (JSON object text:
+  // names, never secret values).
+  virtual Result<std::string> ensure(const TenantContext& ctx) = 0;
+
+  // Remove; a resource that is already gone is not an error.
+  virtual Status remove(const Environment& env, const std::string& tenant_id) = 0;
+
+  // Called once after a batch of ensure/remove calls of this kind, e.g. to reload a
+  // server once for many config files.
+  virtual Status commit() { return {}; }
+
+  // Undo what an ensure() interrupted half-way (a crash during a first create) left
+  // behind that a new ensure() could not build on. Most ensure()s need nothing here.
+  virtual Status discard_interrupted(const Environment& /*env*/,
+                                     const std::string& /*tenant_id*/) {
+    return {};
+  }
+
+  // Whether the resource works for this tenant now; the error says what to do.
+  virtual Status check(const TenantContext& /*ctx*/) { return {}; }
+};
+
+}  // namespace wpfleet

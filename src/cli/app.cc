@@ -1,0 +1,51 @@
+#include "cli/app.h"
+
+#include <iostream>
+
+#include "cli/commands.h"
+
+namespace wpfleet::cli {
+
+namespace {
+constexpr CommandRegistrar kCommandGroups[] = {
+    &register_init, &register_platform, &register_plan_apply,
+    &register_tenant, &register_secret, &register_cron,
+};
+
+constexpr const char* kFooter = R"(Exit codes:
+  0  success
+  1  something did not work (the message says what to do)
+  2  plan: applying would change something
+  3  invalid input: bad flags, invalid fleet file, unknown tenant or environment
+
+Start with `wpfleet init`, then `wpfleet up` and `wpfleet apply`.)";
+}  // namespace
+
+int run(int argc, char** argv) {
+  CLI::App app{"wpfleet: run a fleet of WordPress tenants from one fleet file", "wpfleet"};
+  app.footer(kFooter);
+  app.set_version_flag("--version", WPFLEET_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand
+
+  GlobalOptions options;
+  app.add_option("-f,--file", options.fleet_file, "Fleet file (default ./fleet.toml)");
+  app.add_option("--state-dir", options.state_dir,
+                 "State directory (default .wpfleet next to the fleet file)");
+  app.add_option("-o,--output", options.output, "Output format of read commands")
+      ->check(CLI::IsMember({"table", "json"}));
+
+  Context ctx(options);
+  CommandBody selected;
+  for (CommandRegistrar registrar : kCommandGroups) registrar(app, ctx, selected);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitInvalidInput;
+  }
+  return selected ? selected() : kExitInvalidInput;
+}
+
+}  // namespace wpfleet::cli

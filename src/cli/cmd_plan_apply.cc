@@ -1,0 +1,182 @@
+// plan and apply.
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "cli/app.h"
+#include "cli/commands.h"
+#include "engine/engine.h"
+#include "platform/platform.h"
+
+namespace wpfleet::cli {
+
+namespace {
+struct PlanApplyOptions {
+  std::vector<std::string> envs;
+  std::vector<std::string> tenants;
+  bool prune = false;
+  bool yes = false;
+  int parallel = 0;
+};
+
+char action_symbol(ActionType type) {
+  switch (type) {
+    case ActionType::Create: return '+';
+    case ActionType::Adopt: return '=';
+    case ActionType::Update: return '~';
+    case ActionType::Delete: return '-';
+  }
+  return '?';
+}
+
+nlohmann::json plan_json(const Plan& plan) {
+  nlohmann::json changes = nlohmann::json::array();
+  for (const auto& a : plan.actions) {
+    changes.push_back({{"action", action_name(a.type)}, {"env", a.key.env},
+                       {"tenant", a.key.tenant}, {"resource", kind_name(a.key.kind)},
+                       {"reason", a.reason}});
+  }
+  nlohmann::json orphans = nlohmann::json::array();
+  for (const auto& [env, tenant] : plan.orphans) orphans.push_back({{"env", env}, {"tenant", tenant}});
+  return {{"changes", changes}, {"orphans", orphans}};
+}
+
+void print_plan(const Plan& plan, std::ostream& out) {
+  int counts[4] = {0, 0, 0, 0};
+  for (const auto& a : plan.actions) {
+    ++counts[static_cast<int>(a.type)];
+    out << "  " << action_symbol(a.type) << " " << action_name(a.type) << " " << a.key.env << "/"
+        << a.key.tenant << " " << kind_name(a.key.kind) << "  (" << a.reason << ")\n";
+  }
+  for (const auto& [env, tenant] : plan.orphans) {
+    out << "  ! " << env << "/" << tenant
+        << " is managed by wpfleet but not in the fleet file: `wpfleet apply --prune` deletes it\n";
+  }
+  if (plan.empty()) {
+    out << "No changes: the fleet matches the fleet file.\n";
+  } else {
+    out << "Plan: " << counts[0] << " to create, " << counts[1] << " to adopt, " << counts[2]
+        << " to update, " << counts[3] << " to delete.\n";
+  }
+}
+
+// Everything plan and apply share: the fleet, the session, the engine.
+struct Prepared {
+  Fleet fleet;
+  Session session;
+  std::unique_ptr<Engine> engine;
+};
+
+Result<Prepared> prepare(Context& ctx, const PlanApplyOptions& o, LockMode lock, const char* name,
+                         int& exit_code) {
+  exit_code = kExitInvalidInput;
+  TRY_ASSIGN(Fleet fleet, ctx.load_fleet());
+  exit_code = kExitFailure;
+  TRY_ASSIGN(Session session, ctx.open(lock, name));
+  TRY(require_platform_up(session.layout));
+  Prepared prepared{std::move(fleet), std::move(session), nullptr};
+  prepared.engine = std::make_unique<Engine>(prepared.fleet, prepared.session);
+  Scope scope{o.envs, o.tenants, o.prune};
+  if (Status valid = prepared.engine->validate_scope(scope); !valid) {
+    exit_code = kExitInvalidInput;
+    return valid.error();
+  }
+  return prepared;
+}
+
+int plan_command(Context& ctx, const PlanApplyOptions& o) {
+  int exit_code = kExitFailure;
+  auto prepared = prepare(ctx, o, LockMode::None, "plan", exit_code);
+  if (!prepared) return fail(prepared.error(), exit_code);
+  auto plan = prepared->engine->plan(Scope{o.envs, o.tenants, o.prune});
+  if (!plan) return fail(plan.error(), kExitFailure);
+  if (ctx.options().json()) {
+    ctx.print_json(plan_json(*plan));
+  } else {
+    print_plan(*plan, std::cout);
+  }
+  return plan->empty() ? kExitOk : kExitChangesPending;
+}
+
+int apply_command(Context& ctx, const PlanApplyOptions& o) {
+  int exit_code = kExitFailure;
+  auto prepared = prepare(ctx, o, LockMode::Exclusive, "apply", exit_code);
+  if (!prepared) return fail(prepared.error(), exit_code);
+  Engine& engine = *prepared->engine;
+  auto deleting = engine.recover(&Context::progress);
+  if (!deleting) return fail(deleting.error(), kExitFailure);
+  auto plan = engine.plan(Scope{o.envs, o.tenants, o.prune}, *deleting);
+  if (!plan) return fail(plan.error(), kExitFailure);
+  print_plan(*plan, std::cerr);
+  if (plan->empty()) return kExitOk;
+
+  const bool deletes = std::any_of(plan->actions.begin(), plan->actions.end(),
+                                   [](const Action& a) { return a.type == ActionType::Delete; });
+  if (deletes && !o.yes && deleting->empty() && !confirm("Delete these tenants' data for good?")) {
+    return fail("not applied: the plan deletes tenants; confirm on a terminal or pass --yes",
+                kExitFailure);
+  }
+  const int parallel = o.parallel > 0 ? o.parallel
+                                      : static_cast<int>(std::max(4u, 2 * std::thread::hardware_concurrency()));
+  const auto started = std::chrono::steady_clock::now();
+  ApplyReport report = engine.apply(*plan, parallel, &Context::progress);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  nlohmann::json tenants = nlohmann::json::array();
+  for (const auto& t : report.tenants) {
+    const Tenant* tenant = prepared->fleet.find_tenant(t.tenant);
+    const Environment* env = prepared->fleet.find_environment(t.env);
+    std::string url;
+    if (tenant && env && t.error.empty()) url = make_tenant_context(*tenant, *env).home_url + "/";
+    tenants.push_back({{"env", t.env}, {"tenant", t.tenant}, {"changes", t.changes},
+                       {"ok", t.error.empty()}, {"error", t.error}, {"url", url}});
+  }
+  if (ctx.options().json()) {
+    ctx.print_json({{"ok", report.ok()}, {"seconds", seconds}, {"tenants", tenants}});
+  } else {
+    for (const auto& t : tenants) {
+      if (!t["ok"].get<bool>()) {
+        std::cout << t["env"].get<std::string>() << "/" << t["tenant"].get<std::string>()
+                  << ": FAILED: " << t["error"].get<std::string>() << "\n";
+      } else if (!t["url"].get<std::string>().empty()) {
+        std::cout << t["env"].get<std::string>() << "/" << t["tenant"].get<std::string>() << ": "
+                  << t["url"].get<std::string>() << "\n";
+      }
+    }
+    std::fprintf(stderr, "applied in %.1f s\n", seconds);
+  }
+  return report.ok() ? kExitOk : kExitFailure;
+}
+
+void add_scope_options(CLI::App* cmd, PlanApplyOptions& o) {
+  cmd->add_option("-e,--env", o.envs, "Only this environment (repeatable)");
+  cmd->add_option("tenants", o.tenants, "Only these tenant ids");
+  cmd->add_flag("--prune", o.prune,
+                "Also delete tenants wpfleet manages that the fleet file no longer lists");
+}
+}  // namespace
+
+void register_plan_apply(CLI::App& app, Context& ctx, CommandBody& selected) {
+  auto plan_options = std::make_shared<PlanApplyOptions>();
+  auto* plan = app.add_subcommand(
+      "plan", "Show what apply would change, per tenant and resource (exit 0: nothing, 2: changes)");
+  add_scope_options(plan, *plan_options);
+  plan->callback([&ctx, &selected, plan_options] {
+    selected = [&ctx, plan_options] { return plan_command(ctx, *plan_options); };
+  });
+
+  auto apply_options = std::make_shared<PlanApplyOptions>();
+  auto* apply = app.add_subcommand(
+      "apply", "Create, adopt and update tenants until the fleet matches the fleet file");
+  add_scope_options(apply, *apply_options);
+  apply->add_flag("-y,--yes", apply_options->yes, "Do not ask before deleting (with --prune)");
+  apply->add_option("--parallel", apply_options->parallel,
+                    "Tenants worked on at once (default: 2 per CPU, at least 4)")
+      ->check(CLI::Range(1, 256));
+  apply->callback([&ctx, &selected, apply_options] {
+    selected = [&ctx, apply_options] { return apply_command(ctx, *apply_options); };
+  });
+}
+
+}  // namespace wpfleet::cli

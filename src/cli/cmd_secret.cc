@@ -1,0 +1,52 @@
+// secret get: the one way to read a secret, by name.
+#include <iostream>
+#include <memory>
+
+#include "cli/app.h"
+#include "cli/commands.h"
+
+namespace wpfleet::cli {
+
+namespace {
+struct SecretOptions {
+  std::vector<std::string> args;  // [TENANT] NAME
+  std::string env;
+};
+
+int get_command(Context& ctx, const SecretOptions& o) {
+  if (o.args.empty() || o.args.size() > 2) {
+    return fail("usage: wpfleet secret get [TENANT] -e ENV NAME", kExitInvalidInput);
+  }
+  const std::string name = o.args.back();
+  const std::string scope = o.args.size() == 2 ? tenant_secret_scope(o.env, o.args[0]) : o.env;
+  auto session = ctx.open(LockMode::None, "secret get");
+  if (!session) return fail(session.error(), kExitFailure);
+  auto value = session->secrets->get(scope, name);
+  if (!value) {
+    auto names = session->secrets->names(scope);
+    std::string known;
+    if (names) {
+      for (const auto& n : *names) known += (known.empty() ? "" : ", ") + n;
+    }
+    return fail(value.error().message +
+                    (known.empty() ? "" : " (secrets there: " + known + ")"),
+                kExitInvalidInput);
+  }
+  std::cout << *value << "\n";
+  return kExitOk;
+}
+}  // namespace
+
+void register_secret(CLI::App& app, Context& ctx, CommandBody& selected) {
+  auto* secret = app.add_subcommand("secret", "Read secrets from the encrypted store");
+  secret->require_subcommand(1);
+  auto o = std::make_shared<SecretOptions>();
+  auto* get = secret->add_subcommand(
+      "get", "Print one secret, e.g. `wpfleet secret get goldencrust -e dev admin-password`");
+  get->add_option("args", o->args, "[TENANT] NAME (db-password, admin-password, wp-salts)")
+      ->required();
+  get->add_option("-e,--env", o->env, "Environment")->required();
+  get->callback([&ctx, &selected, o] { selected = [&ctx, o] { return get_command(ctx, *o); }; });
+}
+
+}  // namespace wpfleet::cli

@@ -1,0 +1,169 @@
+// tenant list, tenant show, tenant delete.
+#include <iostream>
+#include <memory>
+
+#include "backends/local/names.h"
+#include "cli/app.h"
+#include "cli/commands.h"
+#include "engine/engine.h"
+#include "platform/platform.h"
+
+namespace wpfleet::cli {
+
+namespace {
+struct TenantOptions {
+  std::vector<std::string> envs;
+  std::string env;
+  std::string tenant;
+  bool yes = false;
+};
+
+int list_command(Context& ctx, const TenantOptions& o) {
+  auto fleet = ctx.load_fleet();
+  if (!fleet) return fail(fleet.error(), kExitInvalidInput);
+  auto session = ctx.open(LockMode::None, "tenant list");
+  if (!session) return fail(session.error(), kExitFailure);
+  Engine engine(*fleet, *session);
+  if (Status valid = engine.validate_scope(Scope{o.envs, {}, false}); !valid) {
+    return fail(valid.error(), kExitInvalidInput);
+  }
+  const bool platform_up = require_platform_up(session->layout).ok();
+  std::vector<TenantHealth> health;
+  if (platform_up) {
+    health = engine.health(Scope{o.envs, {}, false}, 8);
+  } else {
+    for (const auto& p : placements(*fleet, o.envs)) {
+      health.push_back({p.environment->name, p.tenant->id,
+                        make_tenant_context(*p.tenant, *p.environment).home_url + "/", false,
+                        "platform is down: run `wpfleet up`"});
+    }
+  }
+  if (ctx.options().json()) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& h : health) {
+      rows.push_back({{"tenant", h.tenant}, {"env", h.env}, {"url", h.url},
+                      {"healthy", h.problem.empty()}, {"problem", h.problem}});
+    }
+    ctx.print_json(rows);
+  } else {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& h : health) {
+      rows.push_back({h.tenant, h.env, h.url,
+                      h.problem.empty() ? "healthy" : "failing: " + h.problem});
+    }
+    print_table({"TENANT", "ENV", "URL", "STATUS"}, rows);
+  }
+  const bool all_healthy = std::all_of(health.begin(), health.end(),
+                                       [](const TenantHealth& h) { return h.problem.empty(); });
+  return all_healthy ? kExitOk : kExitFailure;
+}
+
+int show_command(Context& ctx, const TenantOptions& o) {
+  auto fleet = ctx.load_fleet();
+  if (!fleet) return fail(fleet.error(), kExitInvalidInput);
+  auto session = ctx.open(LockMode::None, "tenant show");
+  if (!session) return fail(session.error(), kExitFailure);
+  auto records = session->store->resources(o.env);
+  if (!records) return fail(records.error(), kExitFailure);
+  nlohmann::json resources = nlohmann::json::object();
+  for (const auto& r : *records) {
+    if (r.tenant != o.tenant) continue;
+    resources[r.kind] = {{"applied_at", r.applied_at},
+                         {"detail", nlohmann::json::parse(r.detail, nullptr, false)}};
+  }
+  const Tenant* tenant = fleet->find_tenant(o.tenant);
+  const Environment* env = fleet->find_environment(o.env);
+  if (resources.empty() && !(tenant && env)) {
+    return fail("tenant '" + o.tenant + "' is not in environment '" + o.env +
+                "' (see `wpfleet tenant list`)", kExitInvalidInput);
+  }
+  nlohmann::json shown = {{"tenant", o.tenant}, {"env", o.env}, {"resources", resources}};
+  if (tenant && env) {
+    shown["title"] = tenant->title;
+    shown["url"] = make_tenant_context(*tenant, *env).home_url + "/";
+    shown["admin_url"] = make_tenant_context(*tenant, *env).home_url + "/wp-admin/";
+  }
+  shown["admin_user"] = local::kAdminUser;
+  shown["database"] = local::database_name(o.env, o.tenant);
+  shown["database_user"] = local::database_user(o.env, o.tenant);
+  shown["applied"] = resources.contains("site");
+  if (ctx.options().json()) {
+    ctx.print_json(shown);
+    return kExitOk;
+  }
+  std::cout << "tenant:     " << o.tenant << " (" << o.env << ")\n";
+  if (shown.contains("title")) {
+    std::cout << "title:      " << shown["title"].get<std::string>() << "\n"
+              << "url:        " << shown["url"].get<std::string>() << "\n"
+              << "admin:      " << shown["admin_url"].get<std::string>() << " (user "
+              << local::kAdminUser << "; password: `wpfleet secret get " << o.tenant << " -e "
+              << o.env << " admin-password`)\n";
+  }
+  std::cout << "database:   " << shown["database"].get<std::string>() << " (user "
+            << shown["database_user"].get<std::string>() << ")\n";
+  if (resources.empty()) {
+    std::cout << "resources:  none yet: run `wpfleet apply`\n";
+    return kExitOk;
+  }
+  std::cout << "resources:\n";
+  for (auto& [kind, value] : resources.items()) {
+    std::cout << "  " << kind << ": " << value["detail"].dump() << "\n";
+  }
+  return kExitOk;
+}
+
+int delete_command(Context& ctx, const TenantOptions& o) {
+  auto fleet = ctx.load_fleet();
+  if (!fleet) return fail(fleet.error(), kExitInvalidInput);
+  auto session = ctx.open(LockMode::Exclusive, "tenant delete");
+  if (!session) return fail(session.error(), kExitFailure);
+  if (Status up = require_platform_up(session->layout); !up) return fail(up.error(), kExitFailure);
+  auto records = session->store->resources(o.env);
+  if (!records) return fail(records.error(), kExitFailure);
+  const bool managed = std::any_of(records->begin(), records->end(),
+                                   [&](const ResourceRecord& r) { return r.tenant == o.tenant; });
+  if (!managed) {
+    return fail("wpfleet manages no tenant '" + o.tenant + "' in '" + o.env +
+                "': nothing to delete (see `wpfleet tenant list`)", kExitInvalidInput);
+  }
+  if (!o.yes && !confirm("Delete " + o.env + "/" + o.tenant +
+                         " (database, secrets, files, pool, route) for good?")) {
+    return fail("not deleted: confirm on a terminal or pass --yes", kExitFailure);
+  }
+  Engine engine(*fleet, *session);
+  ApplyReport report = engine.delete_tenant(o.env, o.tenant, &Context::progress);
+  for (const auto& t : report.tenants) {
+    if (!t.error.empty()) return fail(t.env + "/" + t.tenant + ": " + t.error, kExitFailure);
+  }
+  std::cerr << "deleted " << o.env << "/" << o.tenant << "\n";
+  if (fleet->find_tenant(o.tenant)) {
+    std::cerr << "note: '" << o.tenant << "' is still in the fleet file, so the next "
+              << "`wpfleet apply` creates it again: remove it from the file to keep it gone\n";
+  }
+  return kExitOk;
+}
+}  // namespace
+
+void register_tenant(CLI::App& app, Context& ctx, CommandBody& selected) {
+  auto* tenant = app.add_subcommand("tenant", "List, show and delete tenants");
+  tenant->require_subcommand(1);
+  auto o = std::make_shared<TenantOptions>();
+
+  auto* list = tenant->add_subcommand("list", "Each tenant, environment, URL and health");
+  list->add_option("-e,--env", o->envs, "Only this environment (repeatable)");
+  list->callback([&ctx, &selected, o] { selected = [&ctx, o] { return list_command(ctx, *o); }; });
+
+  auto* show = tenant->add_subcommand("show", "One tenant: URL, admin user, database, resources");
+  show->add_option("tenant", o->tenant, "Tenant id")->required();
+  show->add_option("-e,--env", o->env, "Environment")->required();
+  show->callback([&ctx, &selected, o] { selected = [&ctx, o] { return show_command(ctx, *o); }; });
+
+  auto* del = tenant->add_subcommand(
+      "delete", "Delete one tenant's database, user, secrets, files, pool and route");
+  del->add_option("tenant", o->tenant, "Tenant id")->required();
+  del->add_option("-e,--env", o->env, "Environment")->required();
+  del->add_flag("-y,--yes", o->yes, "Do not ask for confirmation");
+  del->callback([&ctx, &selected, o] { selected = [&ctx, o] { return delete_command(ctx, *o); }; });
+}
+
+}  // namespace wpfleet::cli

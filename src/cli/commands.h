@@ -1,0 +1,15 @@
+// The command groups; each file registers its subcommands. The table is in app.cc.
+#pragma once
+
+#include "cli/context.h"
+
+namespace wpfleet::cli {
+
+void register_init(CLI::App& app, Context& ctx, CommandBody& selected);
+void register_platform(CLI::App& app, Context& ctx, CommandBody& selected);  // up, down, status, supervise
+void register_plan_apply(CLI::App& app, Context& ctx, CommandBody& selected);
+void register_tenant(CLI::App& app, Context& ctx, CommandBody& selected);
+void register_secret(CLI::App& app, Context& ctx, CommandBody& selected);
+void register_cron(CLI::App& app, Context& ctx, CommandBody& selected);
+
+}  // namespace wpfleet::cli

@@ -1,0 +1,89 @@
+// The engine: observe what exists, plan against the fleet file, apply the plan.
+//
+// Apply works kind by kind (identity, secrets, database, ... site); within a kind all
+// tenants run in parallel, then the kind's providers commit once (one nginx reload for
+// a hundred new sites). Tenants are independent: one failing does not stop the others.
+// Each tenant's work is journalled; an apply that finds unfinished entries (a crash,
+// kill -9) first cleans up what cannot be resumed, then converges as usual.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "backends/registry.h"
+#include "engine/plan.h"
+#include "engine/session.h"
+#include "fleet/model.h"
+
+namespace wpfleet {
+
+using ProgressFn = std::function<void(const std::string& line)>;
+
+struct Scope {
+  std::vector<std::string> envs;     // empty = all
+  std::vector<std::string> tenants;  // empty = all
+  bool prune = false;
+};
+
+struct TenantOutcome {
+  std::string env;
+  std::string tenant;
+  int changes = 0;
+  std::string error;  // empty = succeeded
+};
+
+struct ApplyReport {
+  std::vector<TenantOutcome> tenants;
+  bool ok() const;
+};
+
+struct TenantHealth {
+  std::string env;
+  std::string tenant;
+  std::string url;
+  bool applied = false;
+  std::string problem;  // empty = healthy
+};
+
+class Engine {
+ public:
+  Engine(const Fleet& fleet, Session& session);
+
+  // Error for an environment or tenant id the fleet (or the state) does not know.
+  Status validate_scope(const Scope& scope) const;
+
+  // Finishes what an interrupted apply or delete left behind (see the header comment);
+  // returns the placements whose deletion must be completed.
+  Result<std::set<std::pair<std::string, std::string>>> recover(const ProgressFn& progress);
+
+  Result<Plan> plan(const Scope& scope,
+                    const std::set<std::pair<std::string, std::string>>& deleting = {});
+  ApplyReport apply(const Plan& plan, int parallelism, const ProgressFn& progress);
+
+  // Deletes everything of one tenant in one environment (what `apply --prune` does for
+  // a tenant removed from the file).
+  ApplyReport delete_tenant(const std::string& env, const std::string& tenant,
+                            const ProgressFn& progress);
+
+  std::vector<TenantHealth> health(const Scope& scope, int parallelism);
+
+ private:
+  Result<ResourceProvider*> provider_for(const std::string& env, ResourceKind kind);
+  Result<Providers*> providers_for(const std::string& env);
+  Result<ObservedState> observe(const std::vector<Placement>& placements, const Scope& scope);
+
+  const Fleet& fleet_;
+  Session& session_;
+  BackendContext backend_context_;
+  std::mutex providers_mutex_;                  // providers_ is filled from worker threads
+  std::map<std::string, Providers> providers_;  // by backend name, made on first use
+};
+
+// Runs job(i) for i in [0, count) on up to `parallelism` threads.
+void run_parallel(std::size_t count, int parallelism, const std::function<void(std::size_t)>& job);
+
+}  // namespace wpfleet

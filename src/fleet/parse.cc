@@ -1,0 +1,314 @@
+#include "fleet/parse.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <set>
+
+#include "fleet/host_conflicts.h"
+#include "fleet/toml_reader.h"
+#include "fleet/validate.h"
+
+namespace wpfleet {
+
+namespace {
+
+// Keys of each table, with the example line a fix suggests.
+constexpr KeySpec kTopLevelKeys[] = {
+    {"environments", "[environments.dev]"},
+    {"tenants", "[[tenants]]"},
+};
+constexpr KeySpec kEnvironmentKeys[] = {
+    {"backend", R"(backend = "local")"},
+    {"domain", R"(domain = "{tenant}.wpdev.localhost")"},
+    {"listen", R"(listen = "127.0.0.1:8080")"},
+    {"php", "[environments.dev.php]"},
+    {"production", "production = false"},
+};
+constexpr KeySpec kPhpKeys[] = {
+    {"idle_timeout", R"(idle_timeout = "10s")"},
+    {"max_children", "max_children = 5"},
+    {"memory_limit", R"(memory_limit = "256M")"},
+    {"upload_max", R"(upload_max = "64M")"},
+};
+constexpr KeySpec kTenantKeys[] = {
+    {"admin_email", R"(admin_email = "owner@goldencrust.example")"},
+    {"aliases", R"(aliases = ["www.goldencrust.example"])"},
+    {"environments", R"(environments = ["dev"])"},
+    {"id", R"(id = "goldencrust")"},
+    {"title", R"(title = "Golden Crust Bakery")"},
+};
+
+struct Located {
+  std::string text;
+  Position at;
+};
+
+bool contains(const std::vector<std::string>& list, std::string_view item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// Builds a Fleet from a parsed document, collecting every problem on the way.
+class FleetReader {
+ public:
+  explicit FleetReader(const std::string& path) : problems_(path) { fleet_.source_path = path; }
+
+  Result<Fleet> read(const toml::table& root) {
+    TableReader reader(root, "at the top level", kTopLevelKeys, problems_);
+    read_environments(reader);
+    if (const toml::node* tenants = reader.node("tenants")) read_tenants(*tenants);
+    check_host_conflicts(fleet_, tenant_sources_, environments_without_hosts_, problems_);
+    if (!problems_.empty()) return problems_.to_error();
+    return std::move(fleet_);
+  }
+
+ private:
+  // Reads a string and checks it; returns whether it is present and valid.
+  bool read_checked(TableReader& reader, std::string_view key, Need need,
+                    Status (*check)(std::string_view), std::string& field) {
+    const auto* value = reader.get<std::string>(key, need);
+    if (value == nullptr) return false;
+    field = value->get();
+    return problems_.check(value->source().begin, check(field));
+  }
+
+  // Reads a value of TOML type T and converts it; returns whether it is present and valid.
+  template <class T, class Field, class Parse>
+  bool read_parsed(TableReader& reader, std::string_view key, Need need, Parse parse,
+                   Field& field) {
+    const auto* value = reader.get<T>(key, need);
+    if (value == nullptr) return false;
+    std::optional<Field> parsed = problems_.take(value->source().begin, parse(value->get()));
+    if (parsed) field = std::move(*parsed);
+    return parsed.has_value();
+  }
+
+  void read_environments(TableReader& root) {
+    const toml::table* environments = root.get<toml::table>("environments", Need::kRequired);
+    if (environments == nullptr) return;
+    if (environments->empty()) {
+      problems_.add(environments->source().begin,
+                    "no environments are defined; add one, e.g. [environments.dev] with domain "
+                    "and listen keys");
+    }
+    for (auto&& [name, value] : *environments) read_environment(name, value);
+  }
+
+  // Environments are kept even when broken, so tenants naming them do not report twice.
+  void read_environment(const toml::key& name, const toml::node& value) {
+    Environment env;
+    env.name = name.str();
+    problems_.check(name.source().begin, validate::environment_name(env.name));
+    bool hosts_valid = false;
+    if (const toml::table* table = value.as_table()) {
+      hosts_valid = read_environment_settings(*table, env);
+    } else {
+      problems_.add(value.source().begin,
+                    fmt::format("environment '{}' must be a table; write [environments.{}] with "
+                                "its keys on the lines below",
+                                env.name, env.name));
+    }
+    if (!hosts_valid) environments_without_hosts_.insert(env.name);
+    fleet_.environments.emplace(env.name, std::move(env));
+  }
+
+  // Returns whether the environment's host names are known (valid domain and listen).
+  bool read_environment_settings(const toml::table& table, Environment& env) {
+    TableReader reader(table, fmt::format("in [environments.{}]", env.name), kEnvironmentKeys,
+                       problems_);
+    read_checked(reader, "backend", Need::kOptional, validate::backend, env.backend);
+    bool domain_valid =
+        read_checked(reader, "domain", Need::kRequired, validate::domain_pattern, env.domain);
+    bool listen_valid = read_parsed<std::string>(reader, "listen", Need::kRequired,
+                                                 validate::listen_address, env.listen);
+    if (const auto* production = reader.get<bool>("production")) env.production = production->get();
+    if (const auto* php = reader.get<toml::table>("php")) {
+      read_php(*php, fmt::format("in [environments.{}.php]", env.name), env.php);
+    }
+    return domain_valid && listen_valid;
+  }
+
+  void read_php(const toml::table& table, std::string where, PhpLimits& php) {
+    TableReader reader(table, std::move(where), kPhpKeys, problems_);
+    read_parsed<std::int64_t>(reader, "max_children", Need::kOptional, validate::max_children,
+                              php.max_children);
+    read_parsed<std::string>(reader, "memory_limit", Need::kOptional, validate::memory_limit_mb,
+                             php.memory_limit_mb);
+    read_parsed<std::string>(reader, "upload_max", Need::kOptional, validate::upload_max_mb,
+                             php.upload_max_mb);
+    read_parsed<std::string>(reader, "idle_timeout", Need::kOptional, validate::idle_timeout_s,
+                             php.idle_timeout_s);
+  }
+
+  void read_tenants(const toml::node& value) {
+    const toml::array* entries = value.as_array();
+    if (entries == nullptr ||
+        !std::all_of(entries->begin(), entries->end(),
+                     [](const toml::node& entry) { return entry.is_table(); })) {
+      problems_.add(value.source().begin,
+                    "'tenants' must be a list of tables; write each tenant as a [[tenants]] table");
+      return;
+    }
+    for (const toml::node& entry : *entries) read_tenant(*entry.as_table());
+  }
+
+  void read_tenant(const toml::table& table) {
+    TableReader reader(table, "in [[tenants]]", kTenantKeys, problems_);
+    Tenant tenant;
+    TenantSource source;
+    source.start = table.source().begin;
+    read_tenant_id(reader, tenant, source);
+    read_checked(reader, "title", Need::kRequired, validate::title, tenant.title);
+    read_checked(reader, "admin_email", Need::kRequired, validate::admin_email, tenant.admin_email);
+    read_tenant_environments(reader, tenant);
+    read_aliases(reader, tenant, source);
+    fleet_.tenants.push_back(std::move(tenant));
+    tenant_sources_.push_back(std::move(source));
+  }
+
+  void read_tenant_id(TableReader& reader, Tenant& tenant, TenantSource& source) {
+    const auto* id = reader.get<std::string>("id", Need::kRequired);
+    if (id == nullptr) return;
+    tenant.id = id->get();
+    source.id = id->source().begin;
+    if (!problems_.check(source.id, validate::tenant_id(tenant.id))) return;
+    if (const Tenant* first = fleet_.find_tenant(tenant.id)) {
+      problems_.add(source.id, fmt::format("tenant id '{}' is already used by the tenant on line "
+                                           "{}; give each tenant a unique id",
+                                           tenant.id, start_line(*first)));
+      return;
+    }
+    source.id_valid = true;
+  }
+
+  void read_tenant_environments(TableReader& reader, Tenant& tenant) {
+    const toml::array* names = reader.strings("environments", Need::kRequired);
+    if (names == nullptr) return;
+    if (names->empty()) {
+      problems_.add(names->source().begin,
+                    "'environments' is empty; list at least one, e.g. environments = [\"dev\"]");
+    }
+    for (const toml::node& item : *names) {
+      const std::string& name = item.as_string()->get();
+      Position at = item.source().begin;
+      if (contains(tenant.environments, name)) {
+        problems_.add(at, fmt::format("environment '{}' is listed twice; list each environment "
+                                      "once",
+                                      name));
+        continue;
+      }
+      if (fleet_.find_environment(name) == nullptr) {
+        problems_.add(at, fmt::format("environment '{}' is not defined; define "
+                                      "[environments.{}] or use one of the defined ones: {}",
+                                      name, name, defined_environments()));
+      }
+      tenant.environments.push_back(name);
+    }
+  }
+
+  // `aliases = [...]` applies to every environment of the tenant; a table, to the named ones.
+  void read_aliases(TableReader& reader, Tenant& tenant, TenantSource& source) {
+    const toml::node* value = reader.node("aliases");
+    if (value == nullptr) return;
+    const toml::table* per_environment = value->as_table();
+    if (per_environment == nullptr) {
+      std::vector<Located> hosts = read_alias_hosts(*value);
+      for (const std::string& env : tenant.environments) add_aliases(env, hosts, tenant, source);
+      return;
+    }
+    for (auto&& [env, list] : *per_environment) {
+      if (contains(tenant.environments, env.str())) {
+        add_aliases(std::string(env.str()), read_alias_hosts(list), tenant, source);
+        continue;
+      }
+      problems_.add(env.source().begin,
+                    fmt::format("aliases for '{}', but tenant '{}' is not in environment '{}'; add "
+                                "\"{}\" to its environments or remove these aliases",
+                                env.str(), tenant.id, env.str(), env.str()));
+    }
+  }
+
+  // The valid host names of one alias list; the invalid ones are reported.
+  std::vector<Located> read_alias_hosts(const toml::node& value) {
+    std::vector<Located> hosts;
+    if (!is_string_list(value)) {
+      problems_.add(value.source().begin,
+                    "'aliases' must be a list of host names, or a table of such lists by "
+                    "environment; write it like aliases = [\"www.goldencrust.example\"] or "
+                    "aliases = { dev = [\"www.goldencrust.example\"] }");
+      return hosts;
+    }
+    for (const toml::node& item : *value.as_array()) {
+      const std::string& host = item.as_string()->get();
+      if (problems_.check(item.source().begin, validate::alias(host))) {
+        hosts.push_back({host, item.source().begin});
+      }
+    }
+    return hosts;
+  }
+
+  static void add_aliases(const std::string& env, const std::vector<Located>& hosts, Tenant& tenant,
+                          TenantSource& source) {
+    for (const Located& host : hosts) {
+      tenant.aliases[env].push_back(host.text);
+      source.alias_positions[env].push_back(host.at);
+    }
+  }
+
+  std::size_t start_line(const Tenant& tenant) const {
+    return tenant_sources_[static_cast<std::size_t>(&tenant - fleet_.tenants.data())].start.line;
+  }
+
+  std::string defined_environments() const {
+    std::vector<std::string_view> names;
+    for (const auto& [name, env] : fleet_.environments) names.push_back(name);
+    return names.empty() ? "(none)" : fmt::format("{}", fmt::join(names, ", "));
+  }
+
+  Problems problems_;
+  Fleet fleet_;
+  std::vector<TenantSource> tenant_sources_;  // parallel to fleet_.tenants
+  // Environments whose domain or listen address is invalid: their host names mean nothing.
+  std::set<std::string> environments_without_hosts_;
+};
+
+Result<std::string> read_fleet_text(const std::string& path) {
+  auto cannot_read = [&](int error) {
+    return make_error(fmt::format("cannot read fleet file {}: {}; create one with `wpfleet init`",
+                                  path, std::strerror(error)));
+  };
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                       &std::fclose);
+  if (file == nullptr) return cannot_read(errno);
+  std::string text;
+  char buffer[65536];
+  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, file.get())) text.append(buffer, n);
+  // A directory opens fine and fails on the first read, with errno EISDIR.
+  if (std::ferror(file.get())) return cannot_read(errno);
+  return text;
+}
+
+}  // namespace
+
+Result<Fleet> load_fleet_file(const std::string& path) {
+  TRY_ASSIGN(std::string text, read_fleet_text(path));
+  return parse_fleet(text, path);
+}
+
+Result<Fleet> parse_fleet(const std::string& text, const std::string& path) {
+  toml::parse_result document = toml::parse(std::string_view(text), std::string_view(path));
+  if (!document) {
+    Problems problems(path);
+    problems.add(document.error().source().begin,
+                 fmt::format("invalid TOML: {}; fix the syntax here (see https://toml.io)",
+                             document.error().description()));
+    return problems.to_error();
+  }
+  return FleetReader(path).read(document.table());
+}
+
+}  // namespace wpfleet

@@ -1,0 +1,300 @@
+#include "fleet/validate.h"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <limits>
+#include <optional>
+#include <string>
+
+namespace wpfleet::validate {
+
+namespace {
+
+bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_lower_or_digit(char c) { return is_lower(c) || is_digit(c); }
+bool is_label_char(char c) { return is_lower_or_digit(c) || c == '-'; }
+bool is_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
+
+template <class List>
+bool contains(const List& list, std::string_view item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// What characters a kind of name may hold where, and how long it may be.
+struct NameRule {
+  std::size_t max_length;
+  bool (*first)(char);
+  bool (*middle)(char);
+  bool (*last)(char);
+};
+
+// Environment names end up inside file, database and Unix user names, so they stay plain.
+constexpr NameRule kEnvironmentNameRule{16, is_lower, is_lower_or_digit, is_lower_or_digit};
+// Tenant ids and host name labels are DNS labels: letters, digits and inner dashes.
+constexpr NameRule kTenantIdRule{kMaxTenantIdLength, is_lower_or_digit, is_label_char,
+                                 is_lower_or_digit};
+constexpr NameRule kHostLabelRule{63, is_lower_or_digit, is_label_char, is_lower_or_digit};
+constexpr std::size_t kMaxHostNameLength = 253;
+constexpr std::size_t kMaxTitleLength = 200;
+
+std::string describe(char c) {
+  if (c == ' ') return "a space";
+  if (c > ' ' && c < 0x7f) return fmt::format("'{}'", c);
+  return "a non-ASCII or control character";
+}
+
+// Why `name` breaks `rule`, as a phrase such as "contains '_'"; nothing if it does not.
+std::optional<std::string> name_problem(std::string_view name, const NameRule& rule) {
+  if (name.empty()) return "is empty";
+  if (name.size() > rule.max_length) {
+    return fmt::format("has {} characters (at most {})", name.size(), rule.max_length);
+  }
+  if (auto bad = std::find_if_not(name.begin(), name.end(), rule.middle); bad != name.end()) {
+    return "contains " + describe(*bad);
+  }
+  if (!rule.first(name.front())) return "starts with " + describe(name.front());
+  if (!rule.last(name.back())) return "ends with " + describe(name.back());
+  return std::nullopt;
+}
+
+// Why `host` is not a lowercase DNS host name, as a clause; nothing if it is one.
+std::optional<std::string> host_name_problem(std::string_view host) {
+  if (host.empty()) return "it is empty";
+  if (host.size() > kMaxHostNameLength) {
+    return fmt::format("it has {} characters (at most {})", host.size(), kMaxHostNameLength);
+  }
+  std::size_t start = 0;
+  while (start <= host.size()) {
+    std::size_t end = std::min(host.find('.', start), host.size());
+    std::string_view label = host.substr(start, end - start);
+    if (label.empty()) return "it has an empty label (look for '..' or a dot at either end)";
+    if (auto why = name_problem(label, kHostLabelRule)) {
+      return fmt::format("label '{}' {}", label, *why);
+    }
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+// Why `email` is not a plausible address; the full RFC 5322 grammar would accept typos.
+std::optional<std::string> email_problem(std::string_view email) {
+  if (email.find_first_of(" \t\r\n") != std::string_view::npos) return "contains a space";
+  if (std::count(email.begin(), email.end(), '@') != 1) return "must contain exactly one '@'";
+  std::size_t at = email.find('@');
+  if (at == 0) return "has nothing before '@'";
+  std::string_view domain = email.substr(at + 1);
+  std::size_t dot = domain.find('.');
+  if (dot == std::string_view::npos || dot == 0 || domain.back() == '.') {
+    return "has no domain with a dot after '@'";
+  }
+  return std::nullopt;
+}
+
+std::size_t count_occurrences(std::string_view text, std::string_view part) {
+  std::size_t count = 0;
+  for (auto at = text.find(part); at != std::string_view::npos; at = text.find(part, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+std::size_t count_characters(std::string_view utf8) {
+  return std::count_if(utf8.begin(), utf8.end(), [](char c) { return (c & 0xC0) != 0x80; });
+}
+
+std::string quoted_alternatives(const auto& names) {
+  std::string text;
+  for (std::string_view name : names) {
+    text += (text.empty() ? "\"" : " or \"") + std::string(name) + "\"";
+  }
+  return text;
+}
+
+// A whole number written with digits only (no sign, no spaces).
+std::optional<std::int64_t> parse_count(std::string_view digits) {
+  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), is_digit)) return std::nullopt;
+  std::int64_t value = 0;
+  auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return value;
+}
+
+// A size such as "256M" or "2G", in megabytes.
+std::optional<std::int64_t> parse_megabytes(std::string_view size) {
+  if (size.empty()) return std::nullopt;
+  std::int64_t unit = size.back() == 'M' ? 1 : size.back() == 'G' ? 1024 : 0;
+  auto count = unit == 0 ? std::nullopt : parse_count(size.substr(0, size.size() - 1));
+  if (!count) return std::nullopt;
+  // Saturate rather than overflow: a size this large fails the range check anyway.
+  constexpr std::int64_t kLargest = std::numeric_limits<std::int64_t>::max();
+  return *count <= kLargest / unit ? *count * unit : kLargest;
+}
+
+std::string show_number(std::int64_t value) { return std::to_string(value); }
+std::string show_megabytes(std::int64_t mb) {
+  return mb % 1024 == 0 ? fmt::format("{}G", mb / 1024) : fmt::format("{}M", mb);
+}
+std::string show_seconds(std::int64_t seconds) { return fmt::format("{}s", seconds); }
+
+// `value` as an int if it lies in [min, max]; values are shown the way the file writes them.
+Result<int> in_range(std::string_view key, std::int64_t value, std::int64_t min, std::int64_t max,
+                     std::string (*show)(std::int64_t)) {
+  if (value < min || value > max) {
+    return make_error(fmt::format("{} {} is not within {}..{}; choose a value in that range", key,
+                                  show(value), show(min), show(max)));
+  }
+  return static_cast<int>(value);
+}
+
+Result<int> size_mb(std::string_view key, std::string_view size, std::int64_t min_mb,
+                    std::int64_t max_mb) {
+  auto mb = parse_megabytes(size);
+  if (!mb) {
+    return make_error(
+        fmt::format("{} '{}' is not a size; write a whole number followed by M or G, e.g. \"256M\"",
+                    key, size));
+  }
+  return in_range(key, *mb, min_mb, max_mb, show_megabytes);
+}
+
+bool is_listen_host(std::string_view host) {
+  if (host == "localhost" || host == "[::1]") return true;
+  in_addr address{};
+  return inet_pton(AF_INET, std::string(host).c_str(), &address) == 1;
+}
+
+}  // namespace
+
+Status environment_name(std::string_view name) {
+  if (auto why = name_problem(name, kEnvironmentNameRule)) {
+    return make_error(fmt::format(
+        "environment name '{}' {}; use 1-16 characters: a lowercase letter, then lowercase "
+        "letters or digits, e.g. \"dev\"",
+        name, *why));
+  }
+  return {};
+}
+
+Status backend(std::string_view name) {
+  if (contains(kAvailableBackends, name)) return {};
+  return make_error(fmt::format("backend '{}' is not available yet; use {}", name,
+                                quoted_alternatives(kAvailableBackends)));
+}
+
+Status domain_pattern(std::string_view domain) {
+  constexpr std::string_view kFix =
+      "write lowercase letters, digits, '-' and '.' around {tenant}, e.g. "
+      "\"{tenant}.wpdev.localhost\"";
+  if (std::size_t count = count_occurrences(domain, "{tenant}"); count != 1) {
+    return make_error(fmt::format(
+        "domain '{}' must contain {{tenant}} exactly once, not {} times; {}", domain, count, kFix));
+  }
+  // Checking with the longest id there can be covers every tenant's host name at once.
+  Environment probe;
+  probe.domain = domain;
+  if (auto why = host_name_problem(probe.host_for(std::string(kMaxTenantIdLength, 'a')))) {
+    return make_error(fmt::format(
+        "domain '{}' does not make valid host names (checked with a {}-character tenant id): "
+        "{}; {}",
+        domain, kMaxTenantIdLength, *why, kFix));
+  }
+  return {};
+}
+
+Result<ListenAddress> listen_address(std::string_view text) {
+  constexpr std::string_view kFix = "write host:port, e.g. \"127.0.0.1:8080\"";
+  std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos) {
+    return make_error(fmt::format("listen '{}' has no port; {}", text, kFix));
+  }
+  std::string_view host = text.substr(0, colon);
+  if (!is_listen_host(host)) {
+    return make_error(fmt::format(
+        "listen host '{}' is not an IPv4 address, \"localhost\" or \"[::1]\"; {}", host, kFix));
+  }
+  std::string_view port_text = text.substr(colon + 1);
+  auto port = parse_count(port_text);
+  if (!port || *port < 1 || *port > 65535) {
+    return make_error(
+        fmt::format("listen port '{}' is not a number from 1 to 65535; {}", port_text, kFix));
+  }
+  return ListenAddress{std::string(host), static_cast<std::uint16_t>(*port)};
+}
+
+Result<int> max_children(std::int64_t count) {
+  return in_range("max_children", count, 1, 200, show_number);
+}
+
+Result<int> memory_limit_mb(std::string_view size) {
+  return size_mb("memory_limit", size, 32, 4 * 1024);
+}
+
+Result<int> upload_max_mb(std::string_view size) {
+  return size_mb("upload_max", size, 1, 2 * 1024);
+}
+
+Result<int> idle_timeout_s(std::string_view duration) {
+  auto seconds =
+      duration.ends_with('s') ? parse_count(duration.substr(0, duration.size() - 1)) : std::nullopt;
+  if (!seconds) {
+    return make_error(fmt::format(
+        "idle_timeout '{}' is not a duration; write whole seconds followed by s, e.g. \"10s\"",
+        duration));
+  }
+  return in_range("idle_timeout", *seconds, 1, 3600, show_seconds);
+}
+
+Status tenant_id(std::string_view id) {
+  if (auto why = name_problem(id, kTenantIdRule)) {
+    return make_error(fmt::format(
+        "tenant id '{}' {}; use 1-{} characters from a-z, 0-9 and '-', not starting or ending "
+        "with '-', e.g. \"goldencrust\"",
+        id, *why, kMaxTenantIdLength));
+  }
+  if (contains(kReservedTenantIds, id)) {
+    return make_error(fmt::format("tenant id '{}' is reserved; choose another id (reserved: {})",
+                                  id, fmt::join(kReservedTenantIds, ", ")));
+  }
+  return {};
+}
+
+Status title(std::string_view title) {
+  if (title.empty()) {
+    return make_error(
+        "title is empty; write the site's name, e.g. title = \"Golden Crust Bakery\"");
+  }
+  if (std::size_t length = count_characters(title); length > kMaxTitleLength) {
+    return make_error(
+        fmt::format("title has {} characters (at most {}); shorten it", length, kMaxTitleLength));
+  }
+  if (std::any_of(title.begin(), title.end(), is_control)) {
+    return make_error(
+        "title contains a control character such as a tab or line break; remove it (a title "
+        "is one line of text)");
+  }
+  return {};
+}
+
+Status admin_email(std::string_view email) {
+  if (auto why = email_problem(email)) {
+    return make_error(fmt::format(
+        "admin_email '{}' {}; write an address like \"owner@goldencrust.example\"", email, *why));
+  }
+  return {};
+}
+
+Status alias(std::string_view host) {
+  if (auto why = host_name_problem(host)) {
+    return make_error(fmt::format(
+        "alias '{}' is not a valid host name: {}; use lowercase letters, digits, '-' and '.', "
+        "e.g. \"www.goldencrust.example\"",
+        host, *why));
+  }
+  return {};
+}
+
+}  // namespace wpfleet::validate

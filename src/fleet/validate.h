@@ -1,0 +1,45 @@
+// The rules for single values of a fleet file, apart from TOML and positions.
+//
+// Each check returns a message of the form "what is wrong; how to fix it"; the parser
+// prefixes it with file:line:column. Rules that span values (unique ids, host conflicts)
+// live in the parser, which sees the whole file.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "fleet/model.h"
+#include "util/result.h"
+
+namespace wpfleet::validate {
+
+// The backends an environment may name. Add one here when its implementation lands.
+inline constexpr auto kAvailableBackends = std::to_array<std::string_view>({"local"});
+
+// Ids that would collide with names wpfleet or the servers use for themselves.
+inline constexpr auto kReservedTenantIds =
+    std::to_array<std::string_view>({"www", "admin", "root", "mysql", "mariadb", "wpfleet",
+                                     "localhost", "default", "all", "none", "api", "mail", "test"});
+
+inline constexpr std::size_t kMaxTenantIdLength = 32;
+
+Status environment_name(std::string_view name);
+Status backend(std::string_view name);
+// A domain pattern such as "{tenant}.wpdev.localhost".
+Status domain_pattern(std::string_view domain);
+Result<ListenAddress> listen_address(std::string_view text);
+
+// PHP limits, each parsed from its fleet-file form into the model's unit.
+Result<int> max_children(std::int64_t count);
+Result<int> memory_limit_mb(std::string_view size);
+Result<int> upload_max_mb(std::string_view size);
+Result<int> idle_timeout_s(std::string_view duration);
+
+// Shape and reserved words only; uniqueness needs the whole fleet.
+Status tenant_id(std::string_view id);
+Status title(std::string_view title);
+Status admin_email(std::string_view email);
+Status alias(std::string_view host);
+
+}  // namespace wpfleet::validate

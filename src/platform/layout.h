@@ -1,0 +1,55 @@
+// Where everything lives under the state directory. One place, so that the platform
+// (which starts the servers) and the local backend (which writes tenant configs) agree.
+//
+//   <state>/state.db, secret.key        SQLite state, secret key (0600)
+//   <state>/lock                        flock for mutating commands
+//   <state>/run/                        supervisor.pid, supervisor.json, *.pid
+//   <state>/log/                        supervisor.log, mariadb.log, php-fpm.log, nginx-*.log
+//   <state>/mariadb/data, mariadb/mysqld.sock, mariadb/mariadbd.pid
+//   <state>/php-fpm/php-fpm.conf, php-fpm/pools/<env>--<tenant>.conf, php-fpm/sockets/
+//   <state>/nginx/nginx.conf, nginx/sites/<env>--<tenant>.conf, nginx/sites/_env-<env>.conf
+//   <state>/core/                       one shared read-only copy of WordPress core
+//   <state>/sites/<env>/<tenant>/       wp-config.php, wp-content/, tmp/, log/
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace wpfleet {
+
+struct StateLayout {
+  std::filesystem::path root;
+
+  std::filesystem::path state_db() const { return root / "state.db"; }
+  std::filesystem::path secret_key() const { return root / "secret.key"; }
+  std::filesystem::path lock_file() const { return root / "lock"; }
+  std::filesystem::path run_dir() const { return root / "run"; }
+  std::filesystem::path log_dir() const { return root / "log"; }
+  std::filesystem::path supervisor_pid() const { return run_dir() / "supervisor.pid"; }
+  std::filesystem::path supervisor_status() const { return run_dir() / "supervisor.json"; }
+
+  std::filesystem::path mariadb_dir() const { return root / "mariadb"; }
+  std::filesystem::path mariadb_data() const { return mariadb_dir() / "data"; }
+  std::filesystem::path mariadb_socket() const { return mariadb_dir() / "mysqld.sock"; }
+  // Written by mariadbd itself, which runs as the mysql user when wpfleet is root, so
+  // it lives in the directory that user owns rather than in run/.
+  std::filesystem::path mariadb_pid() const { return mariadb_dir() / "mariadbd.pid"; }
+
+  std::filesystem::path phpfpm_dir() const { return root / "php-fpm"; }
+  std::filesystem::path phpfpm_conf() const { return phpfpm_dir() / "php-fpm.conf"; }
+  std::filesystem::path phpfpm_pools() const { return phpfpm_dir() / "pools"; }
+  std::filesystem::path phpfpm_sockets() const { return phpfpm_dir() / "sockets"; }
+  std::filesystem::path phpfpm_pid() const { return run_dir() / "php-fpm.pid"; }
+
+  std::filesystem::path nginx_dir() const { return root / "nginx"; }
+  std::filesystem::path nginx_conf() const { return nginx_dir() / "nginx.conf"; }
+  std::filesystem::path nginx_sites() const { return nginx_dir() / "sites"; }
+  std::filesystem::path nginx_pid() const { return run_dir() / "nginx.pid"; }
+
+  std::filesystem::path core_dir() const { return root / "core"; }
+  std::filesystem::path site_dir(const std::string& env, const std::string& tenant) const {
+    return root / "sites" / env / tenant;
+  }
+};
+
+}  // namespace wpfleet

@@ -1,0 +1,106 @@
+// Reloading nginx or php-fpm after their configuration changed (a tenant added or
+// removed), without dropping requests: the configuration is checked first, so a bad
+// file never takes a running server down.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <functional>
+#include <thread>
+
+#include "platform/binaries.h"
+#include "platform/log_excerpt.h"
+#include "platform/platform.h"
+#include "platform/probes.h"
+#include "platform/services.h"
+
+namespace wpfleet {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+constexpr Clock::duration kReloadTimeout = 10s;
+
+Status check_config(Service service, const PlatformBinaries& binaries, const StateLayout& layout) {
+  TRY_ASSIGN(CommandOutput output, run_command(config_test_command(service, binaries, layout)));
+  if (output.exit_code == 0) return {};
+  return make_error("the new " + display_name(service) +
+                    " configuration is invalid, so it was not loaded:\n" +
+                    last_lines(output.err + output.out, 20));
+}
+
+bool wait_for(const std::function<bool()>& condition) {
+  const Clock::time_point deadline = Clock::now() + kReloadTimeout;
+  while (!condition()) {
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(50ms);
+  }
+  return true;
+}
+
+Error did_not_answer(const StateLayout& layout, Service service, const std::string& what) {
+  return make_error(display_name(service) + " " + what + " after reloading its configuration" +
+                    log_excerpt(service_log_file(layout, service)));
+}
+
+// nginx re-reads its configuration in the master and replaces its workers; the old
+// ones finish the requests they hold. New listen addresses show whether it took.
+Status reload_nginx(const StateLayout& layout, pid_t master) {
+  ::kill(master, SIGHUP);
+  for (const ListenAddress& address : configured_listen_addresses(layout)) {
+    if (!wait_for([&] { return tcp_accepts(address); })) {
+      return did_not_answer(layout, Service::Nginx,
+                            "does not accept connections on " + address.to_string());
+    }
+  }
+  return {};
+}
+
+std::optional<timespec> modification_time(const std::filesystem::path& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return std::nullopt;
+  return info.st_mtim;
+}
+
+bool same_time(const std::optional<timespec>& a, const std::optional<timespec>& b) {
+  if (!a || !b) return a.has_value() == b.has_value();
+  return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+// php-fpm re-executes itself with the same pid, keeping its listening sockets, so
+// requests queue rather than fail; it rewrites its pid file once the new image runs.
+Status reload_php_fpm(const StateLayout& layout, pid_t master) {
+  const std::filesystem::path pid_file = layout.phpfpm_pid();
+  const std::optional<timespec> before = modification_time(pid_file);
+  ::kill(master, SIGUSR2);
+  bool answered = wait_for([&] {
+    return !same_time(modification_time(pid_file), before) &&
+           read_pid_file(pid_file) == master && process_alive(master) &&
+           unix_socket_accepts(internal_pool_socket(layout));
+  });
+  if (!answered) return did_not_answer(layout, Service::PhpFpm, "did not come back");
+  return {};
+}
+
+}  // namespace
+
+Status reload_service(const StateLayout& given_layout, Service service) {
+  const StateLayout layout = absolute_layout(given_layout);
+  if (service == Service::MariaDB) {
+    return make_error("MariaDB has no configuration to reload: wpfleet sets all of its options");
+  }
+  TRY(require_platform_up(layout));
+  TRY_ASSIGN(PlatformBinaries binaries, find_platform_binaries());
+  TRY(check_config(service, binaries, layout));
+  std::optional<pid_t> master = read_pid_file(service_pid_file(layout, service));
+  if (!master || !process_alive(*master)) {
+    return make_error(display_name(service) + " is not running: see " +
+                      service_log_file(layout, service).string());
+  }
+  return service == Service::Nginx ? reload_nginx(layout, *master)
+                                   : reload_php_fpm(layout, *master);
+}
+
+}  // namespace wpfleet

@@ -1,0 +1,192 @@
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <thread>
+
+#include "platform/services.h"
+#include "util/fs.h"
+
+namespace wpfleet {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kGeneratedNote[] = "written by `wpfleet up`; edits are overwritten";
+constexpr char kListenPrefix[] = "_listen-";
+constexpr char kConfSuffix[] = ".conf";
+
+// Rewrites `path` only when its content differs, so callers know whether to reload.
+Result<bool> write_if_changed(const fs::path& path, const std::string& content) {
+  Result<std::string> current = read_file(path);
+  if (current.ok() && *current == content) return false;
+  TRY(write_file_atomic(path, content, 0644));
+  return true;
+}
+
+// One machine hosts many tenants: a second worker helps with slow clients, more only
+// take memory from PHP and MariaDB.
+unsigned nginx_worker_count() {
+  return std::clamp(std::thread::hardware_concurrency(), 1U, 2U);
+}
+
+std::string nginx_conf(const StateLayout& layout, const PlatformUsers& users) {
+  const std::string temp = (layout.nginx_dir() / "temp").string();
+  std::string text = std::string("# ") + kGeneratedNote + "\n";
+  if (users.isolated) text += std::string("user ") + kWebUser + ";\n";
+  text += "worker_processes " + std::to_string(nginx_worker_count()) + ";\n" +
+          "pid " + layout.nginx_pid().string() + ";\n" +
+          "error_log " + service_log_file(layout, Service::Nginx).string() + ";\n\n" +
+          "events {\n    worker_connections 1024;\n}\n\n"
+          "http {\n"
+          "    include /etc/nginx/mime.types;\n"
+          "    default_type application/octet-stream;\n"
+          "    sendfile on;\n"
+          "    tcp_nopush on;\n"
+          "    keepalive_timeout 65;\n"
+          "    server_tokens off;\n"
+          "    access_log " + (layout.log_dir() / "nginx-access.log").string() + ";\n"
+          "    # Under the state directory, not /var/lib/nginx: this nginx is ours alone.\n"
+          "    client_body_temp_path " + temp + "/client_body;\n"
+          "    proxy_temp_path " + temp + "/proxy;\n"
+          "    fastcgi_temp_path " + temp + "/fastcgi;\n"
+          "    uwsgi_temp_path " + temp + "/uwsgi;\n"
+          "    scgi_temp_path " + temp + "/scgi;\n"
+          "    include " + (layout.nginx_sites() / "*.conf").string() + ";\n"
+          "}\n";
+  return text;
+}
+
+std::string php_fpm_conf(const StateLayout& layout, const PlatformUsers& users) {
+  std::string text = std::string("; ") + kGeneratedNote + "\n"
+          "[global]\n"
+          "pid = " + layout.phpfpm_pid().string() + "\n"
+          "error_log = " + service_log_file(layout, Service::PhpFpm).string() + "\n"
+          "; On reload and stop, let workers finish the request in hand.\n"
+          "process_control_timeout = 10s\n"
+          "; One pool per tenant and environment, written by `wpfleet apply`.\n"
+          "include = " + (layout.phpfpm_pools() / "*.conf").string() + "\n\n"
+          "; php-fpm refuses to start without a pool, and a fleet may have no tenants yet.\n"
+          "[wpfleet-internal]\n";
+  if (users.isolated) {
+    text += std::string("user = ") + kWebUser + "\ngroup = " + kWebUser + "\n";
+  }
+  text += "listen = " + internal_pool_socket(layout).string() + "\n"
+          "pm = ondemand\n"
+          "pm.max_children = 1\n"
+          "pm.process_idle_timeout = 10s\n";
+  return text;
+}
+
+// "[::1]:8080" needs brackets in nginx's `listen`; ListenAddress keeps the bare host.
+std::string nginx_listen_token(const ListenAddress& address) {
+  bool ipv6 = address.host.find(':') != std::string::npos && address.host.front() != '[';
+  return (ipv6 ? "[" + address.host + "]" : address.host) + ":" + std::to_string(address.port);
+}
+
+std::string listen_default_file_name(const ListenAddress& address) {
+  return kListenPrefix + address.host + "-" + std::to_string(address.port) + kConfSuffix;
+}
+
+std::string listen_default_conf(const ListenAddress& address) {
+  return std::string("# ") + kGeneratedNote + "\n"
+         "server {\n"
+         "    listen " + nginx_listen_token(address) + " default_server;\n"
+         "    server_name _;\n"
+         "    default_type text/plain;\n"
+         "    return 404 \"no wpfleet tenant answers to this host name\\n\";\n"
+         "}\n";
+}
+
+// "_listen-127.0.0.1-8080.conf" -> 127.0.0.1:8080 (host names may contain '-').
+std::optional<ListenAddress> parse_listen_default_file_name(const std::string& name) {
+  const std::string prefix = kListenPrefix;
+  const std::string suffix = kConfSuffix;
+  if (name.size() <= prefix.size() + suffix.size() || !name.starts_with(prefix) ||
+      !name.ends_with(suffix)) {
+    return std::nullopt;
+  }
+  std::string middle = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+  size_t dash = middle.rfind('-');
+  if (dash == std::string::npos || dash == 0) return std::nullopt;
+  unsigned long port = 0;
+  try {
+    port = std::stoul(middle.substr(dash + 1));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (port == 0 || port > 65535) return std::nullopt;
+  return ListenAddress{middle.substr(0, dash), static_cast<std::uint16_t>(port)};
+}
+
+std::vector<std::string> listen_default_files(const StateLayout& layout) {
+  std::vector<std::string> names;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(layout.nginx_sites(), error)) {
+    std::string name = entry.path().filename().string();
+    if (parse_listen_default_file_name(name)) names.push_back(name);
+  }
+  return names;
+}
+
+}  // namespace
+
+Result<ConfigChanges> write_service_configs(const StateLayout& layout,
+                                            const PlatformUsers& users) {
+  ConfigChanges changes;
+  TRY_ASSIGN(changes.phpfpm, write_if_changed(layout.phpfpm_conf(), php_fpm_conf(layout, users)));
+  TRY_ASSIGN(changes.nginx, write_if_changed(layout.nginx_conf(), nginx_conf(layout, users)));
+  return changes;
+}
+
+std::vector<ListenAddress> distinct_addresses(const std::vector<ListenAddress>& listen) {
+  std::vector<ListenAddress> distinct;
+  std::set<std::string> seen;
+  for (const ListenAddress& address : listen) {
+    if (seen.insert(address.to_string()).second) distinct.push_back(address);
+  }
+  return distinct;
+}
+
+Result<bool> write_listen_defaults(const StateLayout& layout,
+                                   const std::vector<ListenAddress>& listen) {
+  bool changed = false;
+  std::set<std::string> wanted;
+  for (const ListenAddress& address : distinct_addresses(listen)) {
+    std::string name = listen_default_file_name(address);
+    wanted.insert(name);
+    TRY_ASSIGN(bool written, write_if_changed(layout.nginx_sites() / name,
+                                              listen_default_conf(address)));
+    changed = changed || written;
+  }
+  for (const std::string& name : listen_default_files(layout)) {
+    if (wanted.contains(name)) continue;
+    std::error_code error;
+    fs::remove(layout.nginx_sites() / name, error);
+    if (error) return make_error("cannot remove " + name + ": " + error.message());
+    changed = true;
+  }
+  return changed;
+}
+
+std::vector<ListenAddress> configured_listen_addresses(const StateLayout& layout) {
+  std::vector<ListenAddress> addresses;
+  for (const std::string& name : listen_default_files(layout)) {
+    addresses.push_back(*parse_listen_default_file_name(name));
+  }
+  return addresses;
+}
+
+Status prepare_mariadb_log(const StateLayout& layout, const PlatformUsers& users) {
+  fs::path log = service_log_file(layout, Service::MariaDB);
+  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0) return make_error("cannot create " + log.string() + ": " + std::strerror(errno));
+  ::close(fd);
+  return give_to(log, users.mariadb);
+}
+
+}  // namespace wpfleet

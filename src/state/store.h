@@ -1,0 +1,83 @@
+// wpfleet's own state, in one SQLite file under the state directory: what was applied
+// (per environment, tenant and resource kind, with a fingerprint of the configuration
+// it was applied with), the journal of operations (for resuming after a crash), and
+// sealed secret rows. The schema is versioned and migrated forward on open.
+//
+// Safe to use from several threads: calls are serialised on one connection.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/crypto.h"
+#include "util/result.h"
+
+struct sqlite3;
+
+namespace wpfleet {
+
+struct ResourceRecord {
+  std::string env;
+  std::string tenant;
+  std::string kind;          // e.g. "database", "runtime"; see engine/resource.h
+  std::string fingerprint;   // hash of the desired configuration it was applied with
+  std::string detail;        // free-form JSON the backend wants to keep (ids, names)
+  std::int64_t applied_at = 0;  // unix seconds
+};
+
+struct JournalEntry {
+  std::int64_t id = 0;
+  std::string operation;     // "apply", "delete"
+  std::string env;
+  std::string tenant;
+  std::string step;          // last step started
+  std::int64_t started_at = 0;
+};
+
+class StateStore {
+ public:
+  // Opens (creating if needed, mode 0600) and migrates the schema to the latest version.
+  static Result<std::unique_ptr<StateStore>> open(const std::filesystem::path& db_path);
+  ~StateStore();
+  StateStore(const StateStore&) = delete;
+  StateStore& operator=(const StateStore&) = delete;
+
+  int schema_version();
+
+  // Applied resources. `env` empty = all environments.
+  Result<std::vector<ResourceRecord>> resources(const std::string& env = "");
+  Status record_resource(const ResourceRecord& record);  // insert or replace
+  Status forget_resource(const std::string& env, const std::string& tenant,
+                         const std::string& kind);
+  Status forget_tenant(const std::string& env, const std::string& tenant);
+
+  // The journal: an operation on one tenant is begun, moves through steps, and is
+  // finished. Entries never finished are what a crash left behind.
+  Result<std::int64_t> journal_begin(const std::string& operation, const std::string& env,
+                                     const std::string& tenant);
+  Status journal_step(std::int64_t id, const std::string& step);
+  Status journal_finish(std::int64_t id);
+  Result<std::vector<JournalEntry>> unfinished_operations();
+
+  // Sealed secret rows (see state/secret_store.h for the encrypting layer).
+  Status put_secret_row(const std::string& scope, const std::string& name, const Bytes& sealed);
+  // Stores the row only if none exists, atomically, so that concurrent first uses of a
+  // secret agree on one value. False if a row was already there.
+  Result<bool> put_secret_row_if_absent(const std::string& scope, const std::string& name,
+                                        const Bytes& sealed);
+  Result<std::optional<Bytes>> get_secret_row(const std::string& scope, const std::string& name);
+  Result<std::vector<std::string>> secret_names(const std::string& scope);
+  Status delete_secret_scope(const std::string& scope);
+
+ private:
+  explicit StateStore(sqlite3* db);
+  sqlite3* db_;
+  std::mutex mutex_;
+};
+
+}  // namespace wpfleet

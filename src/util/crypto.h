@@ -1,0 +1,28 @@
+// Cryptographic primitives (OpenSSL underneath). Randomness is always from the
+// operating system's CSPRNG.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "util/result.h"
+
+namespace wpfleet {
+
+using Bytes = std::vector<std::uint8_t>;
+
+Result<Bytes> random_bytes(std::size_t count);
+
+// A password of `length` characters drawn uniformly from [A-Za-z0-9] (no modulo bias).
+Result<std::string> random_password(std::size_t length = 32);
+
+// AES-256-GCM. The 12-byte nonce is random and prepended to the ciphertext, the
+// 16-byte tag appended: output = nonce || ciphertext || tag. `aad` binds the
+// ciphertext to its context (e.g. the secret's name) so rows cannot be swapped.
+Result<Bytes> seal(const Bytes& key, const std::string& plaintext, const std::string& aad);
+Result<std::string> open_sealed(const Bytes& key, const Bytes& sealed, const std::string& aad);
+
+std::string sha256_hex(const std::string& data);
+
+}  // namespace wpfleet

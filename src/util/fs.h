@@ -1,0 +1,25 @@
+// Small filesystem helpers with errors as values.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+
+#include "util/result.h"
+
+namespace wpfleet {
+
+Result<std::string> read_file(const std::filesystem::path& path);
+
+// Writes to a temporary file in the same directory, fsyncs, then renames over `path`,
+// so readers never see a half-written file. The file gets `mode` before the rename.
+Status write_file_atomic(const std::filesystem::path& path, const std::string& content,
+                         mode_t mode = 0644);
+
+Status make_dirs(const std::filesystem::path& path, mode_t mode = 0755);
+
+// Removes a tree; a missing path is not an error.
+Status remove_tree(const std::filesystem::path& path);
+
+}  // namespace wpfleet

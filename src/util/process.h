@@ -1,0 +1,52 @@
+// Running other programs: one-shot commands whose output we read, and long-lived
+// children that a supervisor watches. The only place that forks and execs.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/result.h"
+
+namespace wpfleet {
+
+struct RunAs {
+  uid_t uid;
+  gid_t gid;
+};
+
+struct CommandSpec {
+  std::vector<std::string> argv;              // argv[0] is looked up on PATH
+  std::map<std::string, std::string> env;     // added to (and overriding) the inherited env
+  bool clear_env = false;                     // start from an empty environment (plus `env`)
+  std::optional<std::string> cwd;
+  std::optional<RunAs> run_as;                // drop to this user (needs root)
+  std::optional<std::string> stdin_data;      // written to the child's stdin, then closed
+  std::chrono::milliseconds timeout{std::chrono::minutes(5)};
+};
+
+struct CommandOutput {
+  int exit_code = -1;       // -1 when killed by a signal or timed out
+  std::string out;
+  std::string err;
+};
+
+// Runs to completion and captures stdout/stderr. An Error only when the program could
+// not be started or timed out; a non-zero exit is reported in exit_code.
+Result<CommandOutput> run_command(const CommandSpec& spec);
+
+// Starts a long-lived child with stdout/stderr appended to log_path. The child gets its
+// own process group so that a signal to the group reaches its workers too.
+Result<pid_t> spawn_child(const CommandSpec& spec, const std::string& log_path);
+
+// Full path of an executable found on PATH (or in the sbin directories Debian uses),
+// or nothing.
+std::optional<std::string> find_executable(const std::string& name);
+
+bool process_alive(pid_t pid);
+
+}  // namespace wpfleet

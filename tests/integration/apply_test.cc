@@ -1,0 +1,194 @@
+// End to end: the real wpfleet binary applies fleets onto real MariaDB, php-fpm and
+// nginx, and the sites answer through nginx.
+#include <gtest/gtest.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "harness.h"
+#include "util/fs.h"
+#include "util/mysql_client.h"
+#include "util/process.h"
+
+namespace wpfleet::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_text(const fs::path& path) {
+  auto text = read_file(path);
+  return text ? *text : "";
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  ASSERT_TRUE(write_file_atomic(path, text, 0644).ok());
+}
+
+// One platform and one applied example fleet shared by the tests of this suite.
+class ExampleFleet : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    port_ = free_port();
+    std::string example = read_text(fs::path(WPFLEET_SOURCE_DIR) / "examples" / "bbws.toml");
+    example = std::regex_replace(example, std::regex("127\\.0\\.0\\.1:8080"),
+                                 "127.0.0.1:" + std::to_string(port_));
+    write_text(fleet(), example);
+    CliResult up = wpfleet({"up"});
+    ASSERT_EQ(up.exit_code, 0) << up.err;
+    CliResult apply = wpfleet({"apply", "--yes"});
+    ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  }
+
+  static void TearDownTestSuite() {
+    wpfleet({"down"});
+    delete dir_;
+  }
+
+  static fs::path fleet() { return dir_->path() / "fleet.toml"; }
+  static fs::path state() { return dir_->path() / ".wpfleet"; }
+
+  static CliResult wpfleet(std::vector<std::string> args) {
+    args.insert(args.begin(), {"-f", fleet().string()});
+    return run_wpfleet(args);
+  }
+
+  static std::string secret(const std::string& tenant, const std::string& env,
+                            const std::string& name) {
+    CliResult got = wpfleet({"secret", "get", tenant, "-e", env, name});
+    EXPECT_EQ(got.exit_code, 0) << got.err;
+    return got.out.substr(0, got.out.find('\n'));
+  }
+
+  static TempDir* dir_;
+  static std::uint16_t port_;
+};
+
+TempDir* ExampleFleet::dir_ = nullptr;
+std::uint16_t ExampleFleet::port_ = 0;
+
+TEST_F(ExampleFleet, EveryTenantAnswers200WithItsOwnTitle) {
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"goldencrust.wpdev.localhost", "Golden Crust Bakery"},
+      {"sterlinglaw.wpdev.localhost", "Sterling Law"},
+      {"bbwstrustedservice.wpdev.localhost", "BBWS Trusted Service"},
+      {"goldencrust.wpsit.localhost", "Golden Crust Bakery"},
+      {"tenant1.wpsit.localhost", "Tenant One"}};
+  for (const auto& [host, title] : expected) {
+    HttpResponse page = http_get(host, port_);
+    EXPECT_EQ(page.status, 200) << host;
+    EXPECT_NE(page.body.find(title), std::string::npos) << host;
+  }
+  CliResult list = wpfleet({"tenant", "list", "--output", "json"});
+  EXPECT_EQ(list.exit_code, 0) << list.out << list.err;
+  const auto rows = nlohmann::json::parse(list.out);
+  EXPECT_EQ(rows.size(), 17u);
+  for (const auto& row : rows) EXPECT_TRUE(row["healthy"].get<bool>()) << row.dump();
+}
+
+TEST_F(ExampleFleet, SecondApplyIsANoOp) {
+  CliResult plan = wpfleet({"plan"});
+  EXPECT_EQ(plan.exit_code, 0) << plan.out;
+  EXPECT_NE(plan.out.find("No changes"), std::string::npos);
+  CliResult apply = wpfleet({"apply", "--yes"});
+  EXPECT_EQ(apply.exit_code, 0);
+  EXPECT_EQ(apply.err.find("created"), std::string::npos) << apply.err;
+}
+
+TEST_F(ExampleFleet, NonProductionSitesAreHiddenFromSearchEngines) {
+  HttpResponse robots = http_get("goldencrust.wpdev.localhost", port_, "/robots.txt");
+  EXPECT_EQ(robots.status, 200);
+  EXPECT_NE(robots.body.find("Disallow: /"), std::string::npos) << robots.body;
+}
+
+TEST_F(ExampleFleet, TenantCredentialsCannotReadAnotherTenantsDatabase) {
+  MysqlEndpoint a;
+  a.socket = (state() / "mariadb" / "mysqld.sock").string();
+  a.user = "dev_goldencrust_user";
+  a.password = secret("goldencrust", "dev", "db-password");
+  auto client = MysqlClient::connect(a);
+  ASSERT_TRUE(client.ok()) << client.error().message;
+  EXPECT_TRUE((*client)->query("SELECT COUNT(*) FROM dev_goldencrust_db.wp_options").ok());
+  EXPECT_FALSE((*client)->query("SELECT COUNT(*) FROM dev_sunsetbistro_db.wp_options").ok());
+  EXPECT_FALSE((*client)->query("SELECT COUNT(*) FROM sit_goldencrust_db.wp_options").ok());
+  EXPECT_FALSE((*client)->query("SELECT User FROM mysql.user").ok());
+}
+
+TEST_F(ExampleFleet, TenantPhpCannotReadAnotherTenantsConfig) {
+  // A must-use plugin in goldencrust's own wp-content tries to read sunsetbistro's files.
+  const fs::path victim = state() / "sites" / "dev" / "sunsetbistro";
+  const fs::path mu = state() / "sites" / "dev" / "goldencrust" / "wp-content" / "mu-plugins";
+  fs::create_directories(mu);
+  write_text(mu / "probe.php",
+             "<?php if (isset($_GET['probe'])) { $r = @file_get_contents('" +
+                 (victim / "wp-config.php").string() +
+                 "'); echo $r === false ? 'PROBE-DENIED' : 'PROBE-READ'; exit; }\n");
+  HttpResponse own = http_get("goldencrust.wpdev.localhost", port_, "/?probe=1");
+  EXPECT_EQ(own.status, 200);
+  EXPECT_NE(own.body.find("PROBE-DENIED"), std::string::npos) << own.body.substr(0, 300);
+  fs::remove(mu / "probe.php");
+
+  if (geteuid() != 0) GTEST_SKIP() << "Unix-user isolation needs root";
+  // Without open_basedir, the Unix permissions alone still keep the tenant out.
+  CliResult show = wpfleet({"tenant", "show", "goldencrust", "-e", "dev", "--output", "json"});
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(show.out, m, std::regex("\"unix_user\": \"(wpf_[0-9a-f]+)\"")))
+      << show.out;
+  struct passwd* pw = getpwnam(m[1].str().c_str());
+  ASSERT_NE(pw, nullptr);
+  CommandSpec cat;
+  cat.argv = {"cat", (victim / "wp-config.php").string()};
+  cat.run_as = RunAs{pw->pw_uid, pw->pw_gid};
+  auto out = run_command(cat);
+  ASSERT_TRUE(out.ok());
+  EXPECT_NE(out->exit_code, 0);
+  EXPECT_EQ(out->out.find("DB_PASSWORD"), std::string::npos);
+}
+
+TEST_F(ExampleFleet, KilledPhpFpmAndMariadbAreRecoveredBySupervisor) {
+  for (const std::string service : {"php-fpm", "mariadb"}) {
+    const auto status = nlohmann::json::parse(wpfleet({"status", "--output", "json"}).out);
+    pid_t pid = 0;
+    for (const auto& s : status["services"]) {
+      if (s["name"] == service) pid = s["pid"].get<pid_t>();
+    }
+    ASSERT_GT(pid, 1) << service << ": " << status.dump();
+    ASSERT_EQ(kill(pid, SIGKILL), 0);
+    EXPECT_TRUE(eventually(30, [&] {
+      return http_get("goldencrust.wpdev.localhost", port_).status == 200;
+    })) << "not recovered after kill -9 of " << service;
+  }
+}
+
+TEST_F(ExampleFleet, DeleteLeavesNoTrace) {
+  CliResult del = wpfleet({"tenant", "delete", "lenslight", "-e", "dev", "--yes"});
+  ASSERT_EQ(del.exit_code, 0) << del.err;
+  EXPECT_FALSE(fs::exists(state() / "sites" / "dev" / "lenslight"));
+  EXPECT_FALSE(fs::exists(state() / "php-fpm" / "pools" / "dev--lenslight.conf"));
+  EXPECT_FALSE(fs::exists(state() / "nginx" / "sites" / "dev--lenslight.conf"));
+  EXPECT_EQ(wpfleet({"secret", "get", "lenslight", "-e", "dev", "db-password"}).exit_code, 3);
+  MysqlEndpoint root;
+  root.socket = (state() / "mariadb" / "mysqld.sock").string();
+  root.user = "root";
+  root.password = run_wpfleet({"--state-dir", state().string(), "secret", "get", "-e", "platform",
+                               "mariadb-root-password"}).out;
+  root.password = root.password.substr(0, root.password.find('\n'));
+  auto client = MysqlClient::connect(root);
+  ASSERT_TRUE(client.ok()) << client.error().message;
+  auto dbs = (*client)->query("SHOW DATABASES LIKE 'dev_lenslight%'");
+  ASSERT_TRUE(dbs.ok());
+  EXPECT_TRUE(dbs->empty());
+  auto users = (*client)->query("SELECT User FROM mysql.user WHERE User LIKE 'dev_lenslight%'");
+  ASSERT_TRUE(users.ok());
+  EXPECT_TRUE(users->empty());
+  EXPECT_NE(http_get("lenslight.wpdev.localhost", port_).status, 200);
+  // It is still in the fleet file: plan wants it back.
+  EXPECT_EQ(wpfleet({"plan"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace wpfleet::testing

@@ -1,0 +1,127 @@
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <stdexcept>
+#include <thread>
+
+#include "util/process.h"
+
+namespace wpfleet::testing {
+
+TempDir::TempDir() {
+  std::string pattern = "/tmp/wpfleet-test-XXXXXX";
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+  std::filesystem::permissions(path_, std::filesystem::perms(0711));
+}
+
+TempDir::~TempDir() {
+  if (std::getenv("WPFLEET_KEEP_TEST_DIRS")) return;
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::uint16_t free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    throw std::runtime_error("cannot bind a loopback port");
+  }
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+CliResult run_wpfleet(const std::vector<std::string>& args, const std::string& cwd) {
+  CommandSpec spec;
+  spec.argv.push_back(WPFLEET_BINARY);
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  if (!cwd.empty()) spec.cwd = cwd;
+  spec.timeout = std::chrono::minutes(10);
+  auto output = run_command(spec);
+  if (!output) throw std::runtime_error(output.error().message);
+  return CliResult{output->exit_code, output->out, output->err};
+}
+
+namespace {
+size_t append_body(char* data, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+size_t record_header(char* data, size_t size, size_t count, void* user) {
+  std::string line(data, size * count);
+  auto colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    value.erase(value.find_last_not_of("\r\n") + 1);
+    (*static_cast<std::map<std::string, std::string>*>(user))[name] = value;
+  }
+  return size * count;
+}
+}  // namespace
+
+HttpResponse http_get(const std::string& host, std::uint16_t port, const std::string& path) {
+  HttpResponse response;
+  CURL* curl = curl_easy_init();
+  std::string url = "http://" + host + ":" + std::to_string(port) + path;
+  std::string resolve = host + ":" + std::to_string(port) + ":127.0.0.1";
+  curl_slist* resolve_list = curl_slist_append(nullptr, resolve.c_str());
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_RESOLVE, resolve_list);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, record_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
+  if (curl_easy_perform(curl) == CURLE_OK) {
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  }
+  curl_slist_free_all(resolve_list);
+  curl_easy_cleanup(curl);
+  return response;
+}
+
+std::string test_fleet(std::uint16_t port, const std::vector<std::string>& tenants,
+                       const std::vector<std::string>& sit_tenants) {
+  const std::string listen = "\"127.0.0.1:" + std::to_string(port) + "\"";
+  std::string text =
+      "[environments.dev]\nbackend = \"local\"\ndomain = \"{tenant}.wpdev.localhost\"\n"
+      "listen = " + listen + "\n\n"
+      "[environments.sit]\nbackend = \"local\"\ndomain = \"{tenant}.wpsit.localhost\"\n"
+      "listen = " + listen + "\n";
+  for (const auto& id : tenants) {
+    bool in_sit = false;
+    for (const auto& s : sit_tenants) in_sit = in_sit || s == id;
+    text += "\n[[tenants]]\nid = \"" + id + "\"\ntitle = \"Site of " + id +
+            "\"\nadmin_email = \"admin@" + id + ".example\"\nenvironments = [\"dev\"" +
+            (in_sit ? ", \"sit\"" : "") + "]\n";
+  }
+  return text;
+}
+
+bool eventually(double seconds, const std::function<bool()>& condition) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return condition();
+}
+
+}  // namespace wpfleet::testing

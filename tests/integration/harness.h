@@ -1,0 +1,58 @@
+// What integration tests share: a temporary state directory, free loopback ports,
+// running the real wpfleet binary, and HTTP requests to the nginx it started.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace wpfleet::testing {
+
+// A fresh directory under /tmp, removed at the end unless WPFLEET_KEEP_TEST_DIRS is set.
+// It is made traversable (0711) so that tenant users and the mysql user can reach
+// their subdirectories when the tests run as root.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A TCP port on 127.0.0.1 that nothing listens on right now.
+std::uint16_t free_port();
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs the wpfleet binary under test with `args`, in `cwd` (default: current dir).
+CliResult run_wpfleet(const std::vector<std::string>& args, const std::string& cwd = "");
+
+struct HttpResponse {
+  long status = 0;           // 0 when the connection failed
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-cased names
+};
+
+// GET http://HOST:PORT/PATH, connecting to 127.0.0.1 whatever HOST resolves to.
+HttpResponse http_get(const std::string& host, std::uint16_t port, const std::string& path = "/");
+
+// A fleet file for tests: `tenants` in env "dev" (and those in `sit_tenants` also in
+// "sit"), both environments listening on 127.0.0.1:port.
+std::string test_fleet(std::uint16_t port, const std::vector<std::string>& tenants,
+                       const std::vector<std::string>& sit_tenants = {});
+
+// Poll `condition` every 100 ms until it is true or `seconds` pass.
+bool eventually(double seconds, const std::function<bool()>& condition);
+
+}  // namespace wpfleet::testing
