@@ -60,24 +60,25 @@ void print_plan(const Plan& plan, std::ostream& out) {
   }
 }
 
-// Everything plan and apply share: the fleet, the session, the engine.
+// Everything plan and apply share: the fleet, the session, the engine. Kept on the heap
+// because the engine refers to the fleet and the session.
 struct Prepared {
   Fleet fleet;
   Session session;
   std::unique_ptr<Engine> engine;
 };
 
-Result<Prepared> prepare(Context& ctx, const PlanApplyOptions& o, LockMode lock, const char* name,
+Result<std::unique_ptr<Prepared>> prepare(Context& ctx, const PlanApplyOptions& o, LockMode lock, const char* name,
                          int& exit_code) {
   exit_code = kExitInvalidInput;
   TRY_ASSIGN(Fleet fleet, ctx.load_fleet());
   exit_code = kExitFailure;
   TRY_ASSIGN(Session session, ctx.open(lock, name));
   TRY(require_platform_up(session.layout));
-  Prepared prepared{std::move(fleet), std::move(session), nullptr};
-  prepared.engine = std::make_unique<Engine>(prepared.fleet, prepared.session);
+  auto prepared = std::make_unique<Prepared>(Prepared{std::move(fleet), std::move(session), nullptr});
+  prepared->engine = std::make_unique<Engine>(prepared->fleet, prepared->session);
   Scope scope{o.envs, o.tenants, o.prune};
-  if (Status valid = prepared.engine->validate_scope(scope); !valid) {
+  if (Status valid = prepared->engine->validate_scope(scope); !valid) {
     exit_code = kExitInvalidInput;
     return valid.error();
   }
@@ -88,7 +89,7 @@ int plan_command(Context& ctx, const PlanApplyOptions& o) {
   int exit_code = kExitFailure;
   auto prepared = prepare(ctx, o, LockMode::None, "plan", exit_code);
   if (!prepared) return fail(prepared.error(), exit_code);
-  auto plan = prepared->engine->plan(Scope{o.envs, o.tenants, o.prune});
+  auto plan = (*prepared)->engine->plan(Scope{o.envs, o.tenants, o.prune});
   if (!plan) return fail(plan.error(), kExitFailure);
   if (ctx.options().json()) {
     ctx.print_json(plan_json(*plan));
@@ -102,7 +103,7 @@ int apply_command(Context& ctx, const PlanApplyOptions& o) {
   int exit_code = kExitFailure;
   auto prepared = prepare(ctx, o, LockMode::Exclusive, "apply", exit_code);
   if (!prepared) return fail(prepared.error(), exit_code);
-  Engine& engine = *prepared->engine;
+  Engine& engine = *(*prepared)->engine;
   auto deleting = engine.recover(&Context::progress);
   if (!deleting) return fail(deleting.error(), kExitFailure);
   auto plan = engine.plan(Scope{o.envs, o.tenants, o.prune}, *deleting);
@@ -125,8 +126,8 @@ int apply_command(Context& ctx, const PlanApplyOptions& o) {
 
   nlohmann::json tenants = nlohmann::json::array();
   for (const auto& t : report.tenants) {
-    const Tenant* tenant = prepared->fleet.find_tenant(t.tenant);
-    const Environment* env = prepared->fleet.find_environment(t.env);
+    const Tenant* tenant = (*prepared)->fleet.find_tenant(t.tenant);
+    const Environment* env = (*prepared)->fleet.find_environment(t.env);
     std::string url;
     if (tenant && env && t.error.empty()) url = make_tenant_context(*tenant, *env).home_url + "/";
     tenants.push_back({{"env", t.env}, {"tenant", t.tenant}, {"changes", t.changes},
