@@ -38,37 +38,44 @@ ProgressFn or_silent(const ProgressFn& progress) {
   return progress ? progress : [](const std::string&) {};
 }
 
-// Says which server is being started (or stopped) as the supervisor reports progress.
+// Says which server is being started (or stopped), following the supervisor's
+// reports. Polling can miss a server that took less than a poll interval; it is then
+// announced late rather than not at all, so the lines always tell the whole story.
 class ServiceProgress {
  public:
   ServiceProgress(ProgressFn progress, bool stopping)
-      : progress_(std::move(progress)), stopping_(stopping) {}
+      : progress_(std::move(progress)), stopping_(stopping) {
+    order_.assign(kStartOrder.begin(), kStartOrder.end());
+    if (stopping_) std::reverse(order_.begin(), order_.end());
+  }
 
   void update(const std::vector<ServiceState>& services) {
-    std::optional<Service> current = stopping_ ? last_running(services) : first_down(services);
-    if (current && current != announced_) {
-      progress_((stopping_ ? "stopping " : "starting ") + display_name(*current) + "…");
+    std::size_t current = 0;
+    while (current < order_.size() && done(services, order_[current])) ++current;
+    if (next_ > 0) {
+      for (; next_ < current; ++next_) announce(order_[next_]);
     }
-    announced_ = current;
+    if (current < order_.size() && current >= next_) {
+      announce(order_[current]);
+      next_ = current + 1;
+    }
   }
 
  private:
-  static std::optional<Service> first_down(const std::vector<ServiceState>& services) {
+  bool done(const std::vector<ServiceState>& services, Service service) const {
     for (const ServiceState& state : services) {
-      if (!state.running) return state.service;
+      if (state.service == service) return state.running != stopping_;
     }
-    return std::nullopt;
+    return false;
   }
-  static std::optional<Service> last_running(const std::vector<ServiceState>& services) {
-    for (auto state = services.rbegin(); state != services.rend(); ++state) {
-      if (state->running) return state->service;
-    }
-    return std::nullopt;
+  void announce(Service service) {
+    progress_((stopping_ ? "stopping " : "starting ") + display_name(service) + "…");
   }
 
   ProgressFn progress_;
   bool stopping_;
-  std::optional<Service> announced_;
+  std::vector<Service> order_;  // in the order the supervisor works through them
+  std::size_t next_ = 0;        // the first not yet announced
 };
 
 // Why the platform is not (yet) up, and the log that would say more.
@@ -154,6 +161,9 @@ Status stop_supervisor(const StateLayout& layout, pid_t pid, const ProgressFn& p
       services_progress.update(*services);
     }
     std::this_thread::sleep_for(kPollInterval);
+  }
+  if (Result<std::vector<ServiceState>> services = read_supervisor_json(layout)) {
+    services_progress.update(*services);  // the file is gone: nothing runs
   }
   reap_if_our_child(pid);
   return {};

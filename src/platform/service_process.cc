@@ -199,15 +199,16 @@ void stop_service_process(Service service, pid_t pid, std::chrono::seconds timeo
 
 void stop_leftover_services(const StateLayout& layout, const PlatformBinaries& binaries,
                             const ProgressFn& progress) {
-  for (Service service : kStartOrder) {
-    std::optional<pid_t> pid = read_pid_file(service_pid_file(layout, service));
+  // Reverse start order, as the supervisor stops them.
+  for (auto service = kStartOrder.rbegin(); service != kStartOrder.rend(); ++service) {
+    std::optional<pid_t> pid = read_pid_file(service_pid_file(layout, *service));
     if (!pid || !process_alive(*pid)) continue;
     std::error_code error;
-    fs::path binary = fs::canonical(binary_of(service, binaries), error);
+    fs::path binary = fs::canonical(binary_of(*service, binaries), error);
     if (error || executable_of(*pid) != binary.string()) continue;
-    progress("stopping " + display_name(service) + " (pid " + std::to_string(*pid) +
+    progress("stopping " + display_name(*service) + " (pid " + std::to_string(*pid) +
              "), left running by a supervisor that died…");
-    stop_service_process(service, *pid, std::chrono::seconds(30));
+    stop_service_process(*service, *pid, std::chrono::seconds(30));
   }
 }
 

@@ -27,16 +27,18 @@ require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 add_filter('pre_http_request', function () { return new WP_Error('wpfleet', 'no HTTP while installing'); });
 $installed_now = false;
 if (!is_blog_installed()) {
-    update_option('permalink_structure', '/%postname%/');
-    add_filter('pre_option_permalink_structure', function () { return '/%postname%/'; });
+    $pretty = function () { return '/%postname%/'; };
+    add_filter('pre_option_permalink_structure', $pretty);
     wp_install($in['title'], $in['admin_user'], $in['admin_email'], $in['public'], '',
                wp_slash($in['admin_password']));
+    remove_filter('pre_option_permalink_structure', $pretty);
+    update_option('permalink_structure', '/%postname%/');
+    flush_rewrite_rules(false);
     $installed_now = true;
 }
 update_option('blogname', $in['title']);
 update_option('admin_email', $in['admin_email']);
 update_option('blog_public', $in['public'] ? '1' : '0');
-if (get_option('permalink_structure') === '') update_option('permalink_structure', '/%postname%/');
 echo json_encode(['installed_now' => $installed_now, 'version' => $GLOBALS['wp_version']]);
 )php";
 

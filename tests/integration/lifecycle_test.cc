@@ -1,0 +1,142 @@
+// Lifecycle edges: invalid input, interrupted applies, concurrent commands, pruning.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <thread>
+
+#include "harness.h"
+#include "util/fs.h"
+#include "util/process.h"
+
+namespace wpfleet::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Lifecycle : public ::testing::Test {
+ protected:
+  void SetUp() override { port_ = free_port(); }
+  void TearDown() override {
+    if (fs::exists(state())) wpfleet({"down"});
+  }
+
+  fs::path fleet() const { return dir_.path() / "fleet.toml"; }
+  fs::path state() const { return dir_.path() / ".wpfleet"; }
+
+  void write_fleet(const std::vector<std::string>& tenants) {
+    ASSERT_TRUE(write_file_atomic(fleet(), test_fleet(port_, tenants)).ok());
+  }
+
+  CliResult wpfleet(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"-f", fleet().string()});
+    return run_wpfleet(args);
+  }
+
+  // Starts `wpfleet ARGS` in the background with its output in `log`.
+  pid_t start(std::vector<std::string> args, const fs::path& log) const {
+    CommandSpec spec;
+    spec.argv = {WPFLEET_BINARY, "-f", fleet().string()};
+    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    auto pid = spawn_child(spec, log.string());
+    EXPECT_TRUE(pid.ok());
+    return pid ? *pid : -1;
+  }
+
+  static std::string read_text(const fs::path& path) {
+    auto text = read_file(path);
+    return text ? *text : "";
+  }
+
+  static int wait_exit(pid_t pid) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+
+  bool answers(const std::string& host) const {
+    return http_get(host, port_).status == 200;
+  }
+
+  TempDir dir_;
+  std::uint16_t port_ = 0;
+};
+
+TEST_F(Lifecycle, InvalidFleetFileCreatesNothing) {
+  ASSERT_TRUE(write_file_atomic(fleet(), test_fleet(port_, {"alpha"}) +
+                                             "\n[[tenants]]\nid = \"Bad_Id\"\ntitle = \"x\"\n"
+                                             "admin_email = \"a@b.example\"\n"
+                                             "environments = [\"dev\"]\n").ok());
+  for (const char* command : {"up", "apply", "plan"}) {
+    CliResult result = wpfleet({command});
+    EXPECT_EQ(result.exit_code, 3) << command;
+    EXPECT_NE(result.err.find("fleet.toml:"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("Bad_Id"), std::string::npos) << result.err;
+  }
+  EXPECT_FALSE(fs::exists(state()));
+}
+
+TEST_F(Lifecycle, ApplyWithoutPlatformSaysToRunUp) {
+  write_fleet({"alpha"});
+  CliResult apply = wpfleet({"apply", "--yes"});
+  EXPECT_EQ(apply.exit_code, 1);
+  EXPECT_NE(apply.err.find("wpfleet up"), std::string::npos) << apply.err;
+}
+
+TEST_F(Lifecycle, InterruptedApplyIsFinishedByTheNextOne) {
+  write_fleet({"alpha", "beta"});
+  ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
+  const fs::path log = dir_.path() / "apply.log";
+  const pid_t apply = start({"apply", "--yes"}, log);
+  // Kill it as soon as the sites start installing.
+  ASSERT_TRUE(eventually(60, [&] { return read_text(log).find("route created") != std::string::npos; }))
+      << read_text(log);
+  kill(apply, SIGKILL);
+  const int first = wait_exit(apply);
+
+  CliResult again = wpfleet({"apply", "--yes"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  if (first == -SIGKILL) {
+    EXPECT_NE(again.err.find("resuming"), std::string::npos) << again.err;
+  }
+  EXPECT_TRUE(answers("alpha.wpdev.localhost"));
+  EXPECT_TRUE(answers("beta.wpdev.localhost"));
+  EXPECT_EQ(wpfleet({"plan"}).exit_code, 0);
+}
+
+TEST_F(Lifecycle, ConcurrentCommandsAreSerialisedAndPruneNeedsConfirmation) {
+  write_fleet({"alpha", "beta"});
+  ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
+  const fs::path log1 = dir_.path() / "apply1.log", log2 = dir_.path() / "apply2.log";
+  const pid_t first = start({"apply", "--yes"}, log1);
+  ASSERT_TRUE(eventually(30, [&] { return !read_text(log1).empty(); }));
+  const pid_t second = start({"apply", "--yes"}, log2);
+  EXPECT_EQ(wait_exit(first), 0) << read_text(log1);
+  EXPECT_EQ(wait_exit(second), 0) << read_text(log2);
+  EXPECT_NE(read_text(log2).find("waiting for another wpfleet command"), std::string::npos)
+      << read_text(log2);
+  EXPECT_TRUE(answers("beta.wpdev.localhost"));
+
+  // beta leaves the file: nothing is deleted implicitly.
+  write_fleet({"alpha"});
+  CliResult plan = wpfleet({"plan"});
+  EXPECT_EQ(plan.exit_code, 0);
+  EXPECT_NE(plan.out.find("dev/beta is managed by wpfleet but not in the fleet file"),
+            std::string::npos) << plan.out;
+  EXPECT_EQ(wpfleet({"apply", "--yes"}).exit_code, 0);
+  EXPECT_TRUE(answers("beta.wpdev.localhost"));
+  // --prune without a terminal and without --yes refuses.
+  CliResult refused = wpfleet({"apply", "--prune"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("--yes"), std::string::npos) << refused.err;
+  EXPECT_TRUE(answers("beta.wpdev.localhost"));
+  CliResult pruned = wpfleet({"apply", "--prune", "--yes"});
+  EXPECT_EQ(pruned.exit_code, 0) << pruned.err;
+  EXPECT_FALSE(answers("beta.wpdev.localhost"));
+  EXPECT_FALSE(fs::exists(state() / "sites" / "dev" / "beta"));
+  EXPECT_TRUE(answers("alpha.wpdev.localhost"));
+  EXPECT_EQ(wpfleet({"plan", "--prune"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace wpfleet::testing
