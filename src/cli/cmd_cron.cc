@@ -1,8 +1,12 @@
 // cron run: WordPress's scheduled events for every installed site. wp-cron over HTTP is
 // off (PHP cannot resolve *.localhost); the supervisor runs this once a minute.
+#include <ctime>
 #include <iostream>
+#include <mutex>
 
+#include "backends/local/database.h"
 #include "backends/local/wp_runner.h"
+#include "engine/engine.h"
 #include "backends/resource.h"
 #include "cli/app.h"
 #include "cli/commands.h"
@@ -16,14 +20,30 @@ int cron_command(Context& ctx) {
   auto records = session->store->resources();
   if (!records) return fail(records.error(), kExitFailure);
   BackendContext backend{session->layout, *session->store, *session->secrets};
-  int failures = 0;
+  auto root = local::connect_as_root(backend);
+  if (!root) return fail(root.error(), kExitFailure);
+
+  std::vector<std::pair<std::string, std::string>> due;
+  const std::time_t now = std::time(nullptr);
   for (const auto& r : *records) {
     if (r.kind != kind_name(ResourceKind::Site)) continue;
-    if (Status ran = local::run_due_cron(backend, r.env, r.tenant); !ran) {
-      ++failures;
-      std::cerr << "cron " << r.env << "/" << r.tenant << ": " << ran.error().message << "\n";
+    auto is_due = local::cron_due(**root, r.env, r.tenant, now);
+    if (!is_due) {
+      std::cerr << "cron " << r.env << "/" << r.tenant << ": " << is_due.error().message << "\n";
+    } else if (*is_due) {
+      due.emplace_back(r.env, r.tenant);
     }
   }
+  std::mutex output;
+  int failures = 0;
+  run_parallel(due.size(), 2, [&](std::size_t i) {
+    const auto& [env, tenant] = due[i];
+    if (Status ran = local::run_due_cron(backend, env, tenant); !ran) {
+      std::lock_guard lock(output);
+      ++failures;
+      std::cerr << "cron " << env << "/" << tenant << ": " << ran.error().message << "\n";
+    }
+  });
   return failures == 0 ? kExitOk : kExitFailure;
 }
 }  // namespace

@@ -46,8 +46,7 @@ Status initialise_mariadb_datadir(const StateLayout& layout, const PlatformBinar
   progress("initialising the MariaDB data directory…");
   const fs::path staging = layout.mariadb_dir() / "data.new";
   TRY(remove_tree(staging));
-  TRY_ASSIGN(CommandOutput output,
-             run_command(mariadb_install_command(binaries, staging, users)));
+  TRY_ASSIGN(CommandOutput output, run_command(mariadb_install_command(binaries, staging, users)));
   if (output.exit_code != 0) {
     return make_error("mariadb-install-db could not create the MariaDB data directory:\n" +
                       last_lines(output.out + output.err, 15));
@@ -57,8 +56,7 @@ Status initialise_mariadb_datadir(const StateLayout& layout, const PlatformBinar
   std::error_code error;
   fs::rename(staging, layout.mariadb_data(), error);
   if (error) {
-    return make_error("cannot move the new MariaDB data directory into place: " +
-                      error.message());
+    return make_error("cannot move the new MariaDB data directory into place: " + error.message());
   }
   return {};
 }
@@ -66,8 +64,7 @@ Status initialise_mariadb_datadir(const StateLayout& layout, const PlatformBinar
 Result<std::string> ensure_mariadb_root_password(const StateLayout& layout) {
   TRY_ASSIGN(std::unique_ptr<StateStore> store, StateStore::open(layout.state_db()));
   TRY_ASSIGN(SecretStore secrets, SecretStore::open(*store, layout.secret_key()));
-  return secrets.ensure(kPlatformSecretScope, kMariadbRootSecret,
-                        [] { return random_password(); });
+  return secrets.ensure(kPlatformSecretScope, kMariadbRootSecret, [] { return random_password(); });
 }
 
 Status secure_root_account(const StateLayout& layout, const std::string& password) {
@@ -82,11 +79,11 @@ Status secure_root_account(const StateLayout& layout, const std::string& passwor
   return client.execute("ALTER USER 'root'@'localhost' IDENTIFIED BY " + client.quote(password));
 }
 
-Result<MysqlEndpoint> mariadb_root_endpoint(const StateLayout& layout,
-                                            const SecretStore& secrets) {
+Result<MysqlEndpoint> mariadb_root_endpoint(const StateLayout& layout, const SecretStore& secrets) {
   Result<std::string> password = secrets.get(kPlatformSecretScope, kMariadbRootSecret);
   if (!password) {
-    return make_error(password.error().message + " (the MariaDB root password is created by "
+    return make_error(password.error().message +
+                      " (the MariaDB root password is created by "
                       "`wpfleet up`)");
   }
   return root_endpoint(layout, *password);

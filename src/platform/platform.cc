@@ -17,6 +17,7 @@
 #include "platform/mariadb_setup.h"
 #include "platform/platform_users.h"
 #include "platform/probes.h"
+#include "platform/service_progress.h"
 #include "platform/services.h"
 #include "platform/supervisor_files.h"
 #include "platform/wordpress_core.h"
@@ -29,7 +30,8 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-constexpr Clock::duration kStartTimeout = 30s;
+constexpr int kStartTimeoutSeconds = 30;
+constexpr Clock::duration kStartTimeout = std::chrono::seconds(kStartTimeoutSeconds);
 // The supervisor gives each of the three servers up to 30 s to stop.
 constexpr Clock::duration kStopTimeout = 2min;
 constexpr Clock::duration kPollInterval = 100ms;
@@ -37,46 +39,6 @@ constexpr Clock::duration kPollInterval = 100ms;
 ProgressFn or_silent(const ProgressFn& progress) {
   return progress ? progress : [](const std::string&) {};
 }
-
-// Says which server is being started (or stopped), following the supervisor's
-// reports. Polling can miss a server that took less than a poll interval; it is then
-// announced late rather than not at all, so the lines always tell the whole story.
-class ServiceProgress {
- public:
-  ServiceProgress(ProgressFn progress, bool stopping)
-      : progress_(std::move(progress)), stopping_(stopping) {
-    order_.assign(kStartOrder.begin(), kStartOrder.end());
-    if (stopping_) std::reverse(order_.begin(), order_.end());
-  }
-
-  void update(const std::vector<ServiceState>& services) {
-    std::size_t current = 0;
-    while (current < order_.size() && done(services, order_[current])) ++current;
-    if (next_ > 0) {
-      for (; next_ < current; ++next_) announce(order_[next_]);
-    }
-    if (current < order_.size() && current >= next_) {
-      announce(order_[current]);
-      next_ = current + 1;
-    }
-  }
-
- private:
-  bool done(const std::vector<ServiceState>& services, Service service) const {
-    for (const ServiceState& state : services) {
-      if (state.service == service) return state.running != stopping_;
-    }
-    return false;
-  }
-  void announce(Service service) {
-    progress_((stopping_ ? "stopping " : "starting ") + display_name(service) + "…");
-  }
-
-  ProgressFn progress_;
-  bool stopping_;
-  std::vector<Service> order_;  // in the order the supervisor works through them
-  std::size_t next_ = 0;        // the first not yet announced
-};
 
 // Why the platform is not (yet) up, and the log that would say more.
 struct Problem {
@@ -120,7 +82,7 @@ Status wait_until_up(const StateLayout& layout, const std::vector<ListenAddress>
                      const std::string& root_password, std::optional<pid_t> spawned,
                      const ProgressFn& progress) {
   const Clock::time_point deadline = Clock::now() + kStartTimeout;
-  ServiceProgress services_progress(progress, /*stopping=*/false);
+  ServiceProgress services_progress(progress, Direction::Starting);
   while (true) {
     TRY_ASSIGN(PlatformStatus status, platform_status(layout));
     if (status.supervisor_running) services_progress.update(status.services);
@@ -128,9 +90,10 @@ Status wait_until_up(const StateLayout& layout, const std::vector<ListenAddress>
     if (!problem) return {};
     bool supervisor_gone = !status.supervisor_running && (!spawned || exited(*spawned));
     if (supervisor_gone || Clock::now() >= deadline) {
-      std::string what = supervisor_gone ? "the wpfleet supervisor stopped during start-up"
-                                         : "the local platform did not come up within 30 s: " +
-                                               problem->message;
+      std::string what = supervisor_gone
+                             ? "the wpfleet supervisor stopped during start-up"
+                             : "the local platform did not come up within " +
+                                   std::to_string(kStartTimeoutSeconds) + " s: " + problem->message;
       return make_error(what + log_excerpt(problem->log));
     }
     std::this_thread::sleep_for(kPollInterval);
@@ -147,10 +110,11 @@ void reap_if_our_child(pid_t pid) {
 Status stop_supervisor(const StateLayout& layout, pid_t pid, const ProgressFn& progress) {
   if (::kill(pid, SIGTERM) != 0 && errno != ESRCH) {
     return make_error("cannot stop the wpfleet supervisor (pid " + std::to_string(pid) +
-                      "): " + std::strerror(errno) + "; run `wpfleet down` as the user that ran "
+                      "): " + std::strerror(errno) +
+                      "; run `wpfleet down` as the user that ran "
                       "`wpfleet up`");
   }
-  ServiceProgress services_progress(progress, /*stopping=*/true);
+  ServiceProgress services_progress(progress, Direction::Stopping);
   const Clock::time_point deadline = Clock::now() + kStopTimeout;
   while (running_supervisor(layout)) {
     if (Clock::now() >= deadline) {
@@ -176,18 +140,17 @@ Status prepare_directories(const StateLayout& layout, const PlatformUsers& users
   TRY(ensure_directory(layout.run_dir(), 0755));
   TRY(ensure_directory(layout.log_dir(), 0711));  // mysql writes its own log in here
   TRY(ensure_directory(layout.mariadb_dir(), 0755, users.mariadb));  // the socket is in here
-  for (const fs::path& dir : {layout.phpfpm_dir(), layout.phpfpm_pools(), layout.phpfpm_sockets(),
-                              layout.nginx_dir(), layout.nginx_sites(),
-                              layout.nginx_dir() / "temp"}) {
+  for (const fs::path& dir :
+       {layout.phpfpm_dir(), layout.phpfpm_pools(), layout.phpfpm_sockets(), layout.nginx_dir(),
+        layout.nginx_sites(), layout.nginx_dir() / "temp"}) {
     TRY(ensure_directory(dir, 0755));
   }
   return {};
 }
 
 bool contains(const std::vector<ListenAddress>& addresses, const ListenAddress& address) {
-  return std::any_of(addresses.begin(), addresses.end(), [&](const ListenAddress& a) {
-    return a.to_string() == address.to_string();
-  });
+  return std::any_of(addresses.begin(), addresses.end(),
+                     [&](const ListenAddress& a) { return a.to_string() == address.to_string(); });
 }
 
 // Ports our running nginx already listens on are not "in use by another program".

@@ -32,8 +32,7 @@ std::string octal_mode(mode_t mode) {
 
 Status change_owner(const std::filesystem::path& path, const RunAs& owner) {
   if (::lchown(path.c_str(), owner.uid, owner.gid) != 0) {
-    return make_error("cannot change the owner of " + path.string() + ": " +
-                      std::strerror(errno));
+    return make_error("cannot change the owner of " + path.string() + ": " + std::strerror(errno));
   }
   return {};
 }
@@ -50,15 +49,16 @@ Result<PlatformUsers> platform_users() {
 Status check_state_dir_reachable(const std::filesystem::path& root, const PlatformUsers& users) {
   if (!users.isolated) return {};
   std::filesystem::path absolute = std::filesystem::absolute(root).lexically_normal();
-  for (std::filesystem::path dir = absolute.parent_path(); !dir.empty();
-       dir = dir.parent_path()) {
+  for (std::filesystem::path dir = absolute.parent_path(); !dir.empty(); dir = dir.parent_path()) {
     struct stat info {};
     if (::stat(dir.c_str(), &info) == 0 && (info.st_mode & S_IXOTH) == 0) {
       return make_error(dir.string() + " (mode " + octal_mode(info.st_mode) +
                         ") cannot be traversed by other users, so MariaDB, nginx and the "
-                        "tenants' PHP could not reach " + absolute.string() +
+                        "tenants' PHP could not reach " +
+                        absolute.string() +
                         ": choose a state directory elsewhere (e.g. /var/lib/wpfleet) or "
-                        "`chmod o+x " + dir.string() + "`");
+                        "`chmod o+x " +
+                        dir.string() + "`");
     }
     if (dir == dir.root_path()) break;
   }

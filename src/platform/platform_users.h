@@ -16,8 +16,8 @@ inline constexpr char kMariadbUser[] = "mysql";
 inline constexpr char kWebUser[] = "www-data";
 
 struct PlatformUsers {
-  bool isolated = false;          // running as root
-  std::optional<RunAs> mariadb;   // set when isolated
+  bool isolated = false;         // running as root
+  std::optional<RunAs> mariadb;  // set when isolated
 };
 
 // The users for this process (an Error when root but Debian's users are missing).

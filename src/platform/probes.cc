@@ -125,10 +125,12 @@ Status check_port_free(const ListenAddress& address) {
   if (::bind(socket.fd(), list->ai_addr, list->ai_addrlen) == 0) return {};
   switch (errno) {
     case EADDRINUSE:
-      return make_error(name + " is already in use by another program: stop it, or change "
+      return make_error(name +
+                        " is already in use by another program: stop it, or change "
                         "`listen` in the fleet file");
     case EACCES:
-      return make_error("cannot listen on " + name + ": ports below 1024 need root; run "
+      return make_error("cannot listen on " + name +
+                        ": ports below 1024 need root; run "
                         "wpfleet as root or change `listen` in the fleet file");
     case EADDRNOTAVAIL:
       return not_local_address(address);

@@ -76,9 +76,8 @@ Status reload_php_fpm(const StateLayout& layout, pid_t master) {
   const std::optional<timespec> before = modification_time(pid_file);
   ::kill(master, SIGUSR2);
   bool answered = wait_for([&] {
-    return !same_time(modification_time(pid_file), before) &&
-           read_pid_file(pid_file) == master && process_alive(master) &&
-           unix_socket_accepts(internal_pool_socket(layout));
+    return !same_time(modification_time(pid_file), before) && read_pid_file(pid_file) == master &&
+           process_alive(master) && unix_socket_accepts(internal_pool_socket(layout));
   });
   if (!answered) return did_not_answer(layout, Service::PhpFpm, "did not come back");
   return {};

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <initializer_list>
 #include <set>
 #include <thread>
 
@@ -30,56 +31,67 @@ Result<bool> write_if_changed(const fs::path& path, const std::string& content) 
 
 // One machine hosts many tenants: a second worker helps with slow clients, more only
 // take memory from PHP and MariaDB.
-unsigned nginx_worker_count() {
-  return std::clamp(std::thread::hardware_concurrency(), 1U, 2U);
+unsigned nginx_worker_count() { return std::clamp(std::thread::hardware_concurrency(), 1U, 2U); }
+
+// Lines joined into a file's text.
+std::string lines(std::initializer_list<std::string> list) {
+  std::string text;
+  for (const std::string& line : list) text += line + "\n";
+  return text;
 }
 
 std::string nginx_conf(const StateLayout& layout, const PlatformUsers& users) {
   const std::string temp = (layout.nginx_dir() / "temp").string();
-  std::string text = std::string("# ") + kGeneratedNote + "\n";
-  if (users.isolated) text += std::string("user ") + kWebUser + ";\n";
-  text += "worker_processes " + std::to_string(nginx_worker_count()) + ";\n" +
-          "pid " + layout.nginx_pid().string() + ";\n" +
-          "error_log " + service_log_file(layout, Service::Nginx).string() + ";\n\n" +
-          "events {\n    worker_connections 1024;\n}\n\n"
-          "http {\n"
-          "    include /etc/nginx/mime.types;\n"
-          "    default_type application/octet-stream;\n"
-          "    sendfile on;\n"
-          "    tcp_nopush on;\n"
-          "    keepalive_timeout 65;\n"
-          "    server_tokens off;\n"
-          "    access_log " + (layout.log_dir() / "nginx-access.log").string() + ";\n"
-          "    # Under the state directory, not /var/lib/nginx: this nginx is ours alone.\n"
-          "    client_body_temp_path " + temp + "/client_body;\n"
-          "    proxy_temp_path " + temp + "/proxy;\n"
-          "    fastcgi_temp_path " + temp + "/fastcgi;\n"
-          "    uwsgi_temp_path " + temp + "/uwsgi;\n"
-          "    scgi_temp_path " + temp + "/scgi;\n"
-          "    include " + (layout.nginx_sites() / "*.conf").string() + ";\n"
-          "}\n";
-  return text;
+  return lines({
+      std::string("# ") + kGeneratedNote,
+      users.isolated ? std::string("user ") + kWebUser + ";" : "",
+      "worker_processes " + std::to_string(nginx_worker_count()) + ";",
+      "pid " + layout.nginx_pid().string() + ";",
+      "error_log " + service_log_file(layout, Service::Nginx).string() + ";",
+      "",
+      "events {",
+      "    worker_connections 1024;",
+      "}",
+      "",
+      "http {",
+      "    include /etc/nginx/mime.types;",
+      "    default_type application/octet-stream;",
+      "    sendfile on;",
+      "    tcp_nopush on;",
+      "    keepalive_timeout 65;",
+      "    server_tokens off;",
+      "    access_log " + (layout.log_dir() / "nginx-access.log").string() + ";",
+      "    # Under the state directory, not /var/lib/nginx: this nginx is ours alone.",
+      "    client_body_temp_path " + temp + "/client_body;",
+      "    proxy_temp_path " + temp + "/proxy;",
+      "    fastcgi_temp_path " + temp + "/fastcgi;",
+      "    uwsgi_temp_path " + temp + "/uwsgi;",
+      "    scgi_temp_path " + temp + "/scgi;",
+      "    include " + (layout.nginx_sites() / "*.conf").string() + ";",
+      "}",
+  });
 }
 
 std::string php_fpm_conf(const StateLayout& layout, const PlatformUsers& users) {
-  std::string text = std::string("; ") + kGeneratedNote + "\n"
-          "[global]\n"
-          "pid = " + layout.phpfpm_pid().string() + "\n"
-          "error_log = " + service_log_file(layout, Service::PhpFpm).string() + "\n"
-          "; On reload and stop, let workers finish the request in hand.\n"
-          "process_control_timeout = 10s\n"
-          "; One pool per tenant and environment, written by `wpfleet apply`.\n"
-          "include = " + (layout.phpfpm_pools() / "*.conf").string() + "\n\n"
-          "; php-fpm refuses to start without a pool, and a fleet may have no tenants yet.\n"
-          "[wpfleet-internal]\n";
-  if (users.isolated) {
-    text += std::string("user = ") + kWebUser + "\ngroup = " + kWebUser + "\n";
-  }
-  text += "listen = " + internal_pool_socket(layout).string() + "\n"
-          "pm = ondemand\n"
-          "pm.max_children = 1\n"
-          "pm.process_idle_timeout = 10s\n";
-  return text;
+  return lines({
+      std::string("; ") + kGeneratedNote,
+      "[global]",
+      "pid = " + layout.phpfpm_pid().string(),
+      "error_log = " + service_log_file(layout, Service::PhpFpm).string(),
+      "; On reload and stop, let workers finish the request in hand.",
+      "process_control_timeout = 10s",
+      "; One pool per tenant and environment, written by `wpfleet apply`.",
+      "include = " + (layout.phpfpm_pools() / "*.conf").string(),
+      "",
+      "; php-fpm refuses to start without a pool, and a fleet may have no tenants yet.",
+      "[wpfleet-internal]",
+      users.isolated ? std::string("user = ") + kWebUser : "",
+      users.isolated ? std::string("group = ") + kWebUser : "",
+      "listen = " + internal_pool_socket(layout).string(),
+      "pm = ondemand",
+      "pm.max_children = 1",
+      "pm.process_idle_timeout = 10s",
+  });
 }
 
 // "[::1]:8080" needs brackets in nginx's `listen`; ListenAddress keeps the bare host.
@@ -93,13 +105,15 @@ std::string listen_default_file_name(const ListenAddress& address) {
 }
 
 std::string listen_default_conf(const ListenAddress& address) {
-  return std::string("# ") + kGeneratedNote + "\n"
-         "server {\n"
-         "    listen " + nginx_listen_token(address) + " default_server;\n"
-         "    server_name _;\n"
-         "    default_type text/plain;\n"
-         "    return 404 \"no wpfleet tenant answers to this host name\\n\";\n"
-         "}\n";
+  return lines({
+      std::string("# ") + kGeneratedNote,
+      "server {",
+      "    listen " + nginx_listen_token(address) + " default_server;",
+      "    server_name _;",
+      "    default_type text/plain;",
+      "    return 404 \"no wpfleet tenant answers to this host name\\n\";",
+      "}",
+  });
 }
 
 // "_listen-127.0.0.1-8080.conf" -> 127.0.0.1:8080 (host names may contain '-').
@@ -135,8 +149,7 @@ std::vector<std::string> listen_default_files(const StateLayout& layout) {
 
 }  // namespace
 
-Result<ConfigChanges> write_service_configs(const StateLayout& layout,
-                                            const PlatformUsers& users) {
+Result<ConfigChanges> write_service_configs(const StateLayout& layout, const PlatformUsers& users) {
   ConfigChanges changes;
   TRY_ASSIGN(changes.phpfpm, write_if_changed(layout.phpfpm_conf(), php_fpm_conf(layout, users)));
   TRY_ASSIGN(changes.nginx, write_if_changed(layout.nginx_conf(), nginx_conf(layout, users)));
@@ -159,8 +172,8 @@ Result<bool> write_listen_defaults(const StateLayout& layout,
   for (const ListenAddress& address : distinct_addresses(listen)) {
     std::string name = listen_default_file_name(address);
     wanted.insert(name);
-    TRY_ASSIGN(bool written, write_if_changed(layout.nginx_sites() / name,
-                                              listen_default_conf(address)));
+    TRY_ASSIGN(bool written,
+               write_if_changed(layout.nginx_sites() / name, listen_default_conf(address)));
     changed = changed || written;
   }
   for (const std::string& name : listen_default_files(layout)) {

@@ -18,11 +18,16 @@ using Clock = std::chrono::steady_clock;
 // skips Debian's my.cnf, which is what makes it the default there.
 std::vector<std::string> mariadb_tuning_options() {
   return {
-      "--innodb-buffer-pool-size=64M",  "--innodb-log-file-size=16M",
-      "--innodb-log-buffer-size=4M",    "--performance-schema=OFF",
-      "--key-buffer-size=8M",           "--aria-pagecache-buffer-size=8M",
-      "--query-cache-size=0",           "--table-open-cache=400",
-      "--thread-cache-size=8",          "--character-set-server=utf8mb4",
+      "--innodb-buffer-pool-size=64M",
+      "--innodb-log-file-size=16M",
+      "--innodb-log-buffer-size=4M",
+      "--performance-schema=OFF",
+      "--key-buffer-size=8M",
+      "--aria-pagecache-buffer-size=8M",
+      "--query-cache-size=0",
+      "--table-open-cache=400",
+      "--thread-cache-size=8",
+      "--character-set-server=utf8mb4",
       "--collation-server=utf8mb4_unicode_ci",
   };
 }
@@ -47,9 +52,13 @@ std::vector<std::string> nginx_base_argv(const PlatformBinaries& binaries,
                                          const StateLayout& layout) {
   // -e: before reading its configuration nginx opens its compiled-in error log
   // (/var/log/nginx), which a non-root user cannot write.
-  return {binaries.nginx, "-c", layout.nginx_conf().string(),
-          "-p", layout.nginx_dir().string() + "/",
-          "-e", service_log_file(layout, Service::Nginx).string()};
+  return {binaries.nginx,
+          "-c",
+          layout.nginx_conf().string(),
+          "-p",
+          layout.nginx_dir().string() + "/",
+          "-e",
+          service_log_file(layout, Service::Nginx).string()};
 }
 
 int stop_signal(Service service) { return service == Service::MariaDB ? SIGTERM : SIGQUIT; }
@@ -75,9 +84,12 @@ std::string executable_of(pid_t pid) {
 
 const std::string& binary_of(Service service, const PlatformBinaries& binaries) {
   switch (service) {
-    case Service::MariaDB: return binaries.mariadbd;
-    case Service::PhpFpm: return binaries.php_fpm;
-    case Service::Nginx: return binaries.nginx;
+    case Service::MariaDB:
+      return binaries.mariadbd;
+    case Service::PhpFpm:
+      return binaries.php_fpm;
+    case Service::Nginx:
+      return binaries.nginx;
   }
   return binaries.nginx;
 }
@@ -90,9 +102,12 @@ StateLayout absolute_layout(const StateLayout& layout) {
 
 std::string service_name(Service service) {
   switch (service) {
-    case Service::MariaDB: return "mariadb";
-    case Service::PhpFpm: return "php-fpm";
-    case Service::Nginx: return "nginx";
+    case Service::MariaDB:
+      return "mariadb";
+    case Service::PhpFpm:
+      return "php-fpm";
+    case Service::Nginx:
+      return "nginx";
   }
   return "unknown";
 }
@@ -110,18 +125,24 @@ std::optional<Service> service_from_name(const std::string& name) {
 
 fs::path service_pid_file(const StateLayout& layout, Service service) {
   switch (service) {
-    case Service::MariaDB: return layout.mariadb_pid();
-    case Service::PhpFpm: return layout.phpfpm_pid();
-    case Service::Nginx: return layout.nginx_pid();
+    case Service::MariaDB:
+      return layout.mariadb_pid();
+    case Service::PhpFpm:
+      return layout.phpfpm_pid();
+    case Service::Nginx:
+      return layout.nginx_pid();
   }
   return {};
 }
 
 fs::path service_log_file(const StateLayout& layout, Service service) {
   switch (service) {
-    case Service::MariaDB: return layout.log_dir() / "mariadb.log";
-    case Service::PhpFpm: return layout.log_dir() / "php-fpm.log";
-    case Service::Nginx: return layout.log_dir() / "nginx-error.log";
+    case Service::MariaDB:
+      return layout.log_dir() / "mariadb.log";
+    case Service::PhpFpm:
+      return layout.log_dir() / "php-fpm.log";
+    case Service::Nginx:
+      return layout.log_dir() / "nginx-error.log";
   }
   return {};
 }

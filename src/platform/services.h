@@ -30,7 +30,7 @@ StateLayout absolute_layout(const StateLayout& layout);
 inline constexpr std::array<Service, 3> kStartOrder{Service::MariaDB, Service::PhpFpm,
                                                     Service::Nginx};
 
-std::string display_name(Service service);  // "MariaDB", for people
+std::string display_name(Service service);                          // "MariaDB", for people
 std::optional<Service> service_from_name(const std::string& name);  // inverse of service_name
 
 std::filesystem::path service_pid_file(const StateLayout& layout, Service service);

@@ -72,8 +72,7 @@ std::optional<pid_t> running_supervisor(const StateLayout& layout) {
   return lock.l_pid;
 }
 
-Status write_supervisor_json(const StateLayout& layout,
-                             const std::vector<ServiceState>& services) {
+Status write_supervisor_json(const StateLayout& layout, const std::vector<ServiceState>& services) {
   nlohmann::json list = nlohmann::json::array();
   for (const ServiceState& state : services) {
     list.push_back({{"name", service_name(state.service)},

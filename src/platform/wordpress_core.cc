@@ -81,7 +81,8 @@ Status install_wordpress_core(const StateLayout& layout, const ProgressFn& progr
   TRY(write_file_atomic(staging / "wp-config.php", kWpConfig, 0644));
   std::error_code error;
   fs::rename(staging, layout.core_dir(), error);
-  if (error) return make_error("cannot move the WordPress core copy into place: " + error.message());
+  if (error)
+    return make_error("cannot move the WordPress core copy into place: " + error.message());
   return {};
 }
 

@@ -149,6 +149,25 @@ TEST_F(ExampleFleet, TenantPhpCannotReadAnotherTenantsConfig) {
   EXPECT_EQ(out->out.find("DB_PASSWORD"), std::string::npos);
 }
 
+TEST_F(ExampleFleet, CronRunExecutesDueEventsAsTheTenant) {
+  const fs::path content = state() / "sites" / "dev" / "sunsetbistro" / "wp-content";
+  fs::create_directories(content / "mu-plugins");
+  write_text(content / "mu-plugins" / "cron-probe.php",
+             "<?php\nadd_action('wpfleet_probe', function () {\n"
+             "  file_put_contents(WP_CONTENT_DIR . '/uploads/cron-probe.txt', 'ran');\n});\n"
+             "if (!wp_next_scheduled('wpfleet_probe')) "
+             "wp_schedule_single_event(time() - 60, 'wpfleet_probe');\n");
+  const fs::path marker = content / "uploads" / "cron-probe.txt";
+  // A page view loads the plugin, which schedules the event; serving the page must not
+  // run it (WordPress's HTTP cron is off).
+  EXPECT_EQ(http_get("sunsetbistro.wpdev.localhost", port_).status, 200);
+  EXPECT_FALSE(fs::exists(marker));
+  CliResult cron = wpfleet({"cron", "run"});
+  EXPECT_EQ(cron.exit_code, 0) << cron.err;
+  EXPECT_EQ(read_text(marker), "ran");
+  fs::remove(content / "mu-plugins" / "cron-probe.php");
+}
+
 TEST_F(ExampleFleet, KilledPhpFpmAndMariadbAreRecoveredBySupervisor) {
   for (const std::string service : {"php-fpm", "mariadb"}) {
     const auto status = nlohmann::json::parse(wpfleet({"status", "--output", "json"}).out);

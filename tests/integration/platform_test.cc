@@ -1,5 +1,7 @@
 // The local platform against the real servers from Debian: MariaDB, php-fpm and nginx
 // started by a real `wpfleet supervise` in a temporary state directory.
+#include "platform/platform.h"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -15,7 +17,6 @@
 #include <memory>
 
 #include "harness.h"
-#include "platform/platform.h"
 #include "state/secret_store.h"
 #include "state/store.h"
 #include "util/mysql_client.h"
@@ -181,9 +182,8 @@ TEST_F(RunningPlatform, RecoversFromKilledPhpFpmMaster) {
 TEST_F(RunningPlatform, RecoversFromKilledNginxMaster) {
   // Its workers outlive it holding the port: the supervisor must kill them too.
   expect_recovers_from_kill(*platform_, Service::Nginx);
-  EXPECT_TRUE(eventually(5, [] {
-    return http_get("nobody.localhost", platform_->port()).status == 404;
-  }));
+  EXPECT_TRUE(
+      eventually(5, [] { return http_get("nobody.localhost", platform_->port()).status == 404; }));
 }
 
 TEST_F(RunningPlatform, UpWithAnotherListenAddressReloadsNginx) {

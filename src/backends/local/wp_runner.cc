@@ -1,6 +1,9 @@
 #include "backends/local/wp_runner.h"
 
+#include <regex>
+
 #include "backends/local/identity.h"
+#include "backends/local/names.h"
 #include "backends/local/runtime.h"
 
 namespace wpfleet::local {
@@ -38,6 +41,30 @@ require getenv('WPFLEET_CORE') . '/wp-cron.php';
 )php";
   TRY(run_wordpress_php(ctx, env, tenant, kCron, ""));
   return {};
+}
+
+std::optional<std::time_t> earliest_cron_event(const std::string& serialized) {
+  // Timestamps are `i:<10 digits>;a:` (an integer key holding the events of that
+  // second); smaller integers are array indexes or intervals, not times.
+  static const std::regex kTimestampKey("i:(\\d{10});a:");
+  std::optional<std::time_t> earliest;
+  for (auto it = std::sregex_iterator(serialized.begin(), serialized.end(), kTimestampKey);
+       it != std::sregex_iterator(); ++it) {
+    const std::time_t at = std::stoll((*it)[1].str());
+    if (!earliest || at < *earliest) earliest = at;
+  }
+  return earliest;
+}
+
+Result<bool> cron_due(MysqlClient& root, const std::string& env, const std::string& tenant,
+                      std::time_t now) {
+  TRY_ASSIGN(auto rows, root.query("SELECT option_value FROM " +
+                                   quote_identifier(database_name(env, tenant)) + "." +
+                                   quote_identifier(std::string(kTablePrefix) + "options") +
+                                   " WHERE option_name = 'cron'"));
+  if (rows.empty() || !rows[0][0]) return false;
+  const auto earliest = earliest_cron_event(*rows[0][0]);
+  return earliest && *earliest <= now;
 }
 
 }  // namespace wpfleet::local

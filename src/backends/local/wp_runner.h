@@ -5,7 +5,10 @@
 
 #include <string>
 
+#include <optional>
+
 #include "backends/registry.h"
+#include "util/mysql_client.h"
 #include "util/process.h"
 
 namespace wpfleet::local {
@@ -17,7 +20,19 @@ Result<CommandOutput> run_wordpress_php(const BackendContext& ctx, const std::st
                                         const std::string& tenant, const std::string& php_code,
                                         const std::string& stdin_data);
 
+#include <ctime>
+
 // Runs every due WordPress cron event of the tenant (what wp-cron.php does over HTTP).
 Status run_due_cron(const BackendContext& ctx, const std::string& env, const std::string& tenant);
+
+// Whether the tenant has a cron event due at `now`, read from its `cron` option without
+// starting PHP: loading WordPress once a minute for every idle tenant would cost more
+// CPU than the sites themselves.
+Result<bool> cron_due(MysqlClient& root, const std::string& env, const std::string& tenant,
+                      std::time_t now);
+
+// The earliest event time in a serialized WordPress `cron` option (its top-level keys
+// are unix timestamps), or nothing when it schedules no event.
+std::optional<std::time_t> earliest_cron_event(const std::string& serialized);
 
 }  // namespace wpfleet::local
