@@ -14,8 +14,15 @@ rounds=${ROUNDS:-10} n=${N:-100} plan_tenants=${PLAN_TENANTS:-1000}
 work=$(mktemp -d /tmp/wpfleet-bench-XXXXXX)
 chmod 711 "$work"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# Deletes every benchmark tenant (their Unix users, databases, files), then stops.
 cleanup() {
-  for d in "$work"/*/; do [ -f "$d/fleet.toml" ] && "$wpfleet" -f "$d/fleet.toml" down >/dev/null 2>&1 || true; done
+  for d in "$work"/*/; do
+    [ -f "$d/fleet.toml" ] || continue
+    sed -i '/^\[\[tenants\]\]/,$d' "$d/fleet.toml"
+    "$wpfleet" -f "$d/fleet.toml" up >/dev/null 2>&1 || true
+    "$wpfleet" -f "$d/fleet.toml" apply --prune --yes >/dev/null 2>&1 || true
+    "$wpfleet" -f "$d/fleet.toml" down >/dev/null 2>&1 || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -89,8 +89,9 @@ class SignalPipe {
     action.sa_handler = on_signal;
     action.sa_flags = SA_RESTART | SA_NOCLDSTOP;
     ::sigemptyset(&action.sa_mask);
-    for (int signal_number : {SIGTERM, SIGINT, SIGCHLD})
+    for (int signal_number : {SIGTERM, SIGINT, SIGCHLD}) {
       ::sigaction(signal_number, &action, nullptr);
+    }
     return SignalPipe(fds[0]);
   }
 

@@ -45,7 +45,7 @@ class ExampleFleet : public ::testing::Test {
   }
 
   static void TearDownTestSuite() {
-    wpfleet({"down"});
+    destroy_fleet(fleet());
     delete dir_;
   }
 

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "util/fs.h"
 #include "util/process.h"
 
 namespace wpfleet::testing {
@@ -44,8 +45,10 @@ std::uint16_t free_port() {
   return ntohs(addr.sin_port);
 }
 
-CliResult run_wpfleet(const std::vector<std::string>& args, const std::string& cwd) {
+CliResult run_wpfleet(const std::vector<std::string>& args, const std::string& cwd,
+                      std::optional<uid_t> as_uid) {
   CommandSpec spec;
+  if (as_uid) spec.run_as = RunAs{*as_uid, *as_uid};
   spec.argv.push_back(WPFLEET_BINARY);
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
   if (!cwd.empty()) spec.cwd = cwd;
@@ -113,6 +116,17 @@ std::string test_fleet(std::uint16_t port, const std::vector<std::string>& tenan
             (in_sit ? ", \"sit\"" : "") + "]\n";
   }
   return text;
+}
+
+void destroy_fleet(const std::filesystem::path& fleet_file, std::optional<uid_t> as_uid) {
+  auto text = read_file(fleet_file);
+  if (!text) return;
+  const auto tenants = text->find("[[tenants]]");
+  if (tenants != std::string::npos) {
+    if (!write_file_atomic(fleet_file, text->substr(0, tenants)).ok()) return;
+  }
+  run_wpfleet({"-f", fleet_file.string(), "apply", "--prune", "--yes"}, "", as_uid);
+  run_wpfleet({"-f", fleet_file.string(), "down"}, "", as_uid);
 }
 
 bool eventually(double seconds, const std::function<bool()>& condition) {

@@ -6,6 +6,8 @@
 #include <functional>
 #include <filesystem>
 #include <map>
+#include <optional>
+#include <sys/types.h>
 #include <string>
 #include <vector>
 
@@ -35,8 +37,10 @@ struct CliResult {
   std::string err;
 };
 
-// Runs the wpfleet binary under test with `args`, in `cwd` (default: current dir).
-CliResult run_wpfleet(const std::vector<std::string>& args, const std::string& cwd = "");
+// Runs the wpfleet binary under test with `args`, in `cwd` (default: current dir), as
+// the user `as_uid` when given (the tests run as root).
+CliResult run_wpfleet(const std::vector<std::string>& args, const std::string& cwd = "",
+                      std::optional<uid_t> as_uid = std::nullopt);
 
 struct HttpResponse {
   long status = 0;           // 0 when the connection failed
@@ -51,6 +55,12 @@ HttpResponse http_get(const std::string& host, std::uint16_t port, const std::st
 // "sit"), both environments listening on 127.0.0.1:port.
 std::string test_fleet(std::uint16_t port, const std::vector<std::string>& tenants,
                        const std::vector<std::string>& sit_tenants = {});
+
+// Deletes every tenant of the fleet file (so that tests leave no Unix users, databases
+// or files behind: `down` alone keeps data, as it should) and stops the platform. The
+// fleet file keeps only its environments.
+void destroy_fleet(const std::filesystem::path& fleet_file,
+                   std::optional<uid_t> as_uid = std::nullopt);
 
 // Poll `condition` every 100 ms until it is true or `seconds` pass.
 bool eventually(double seconds, const std::function<bool()>& condition);

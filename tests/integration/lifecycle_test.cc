@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <thread>
 
@@ -18,7 +19,7 @@ class Lifecycle : public ::testing::Test {
  protected:
   void SetUp() override { port_ = free_port(); }
   void TearDown() override {
-    if (fs::exists(state())) wpfleet({"down"});
+    if (fs::exists(state())) destroy_fleet(fleet());
   }
 
   fs::path fleet() const { return dir_.path() / "fleet.toml"; }
@@ -136,6 +137,25 @@ TEST_F(Lifecycle, ConcurrentCommandsAreSerialisedAndPruneNeedsConfirmation) {
   EXPECT_FALSE(fs::exists(state() / "sites" / "dev" / "beta"));
   EXPECT_TRUE(answers("alpha.wpdev.localhost"));
   EXPECT_EQ(wpfleet({"plan", "--prune"}).exit_code, 0);
+}
+
+TEST_F(Lifecycle, WithoutRootTenantsShareTheUserAndStatusSaysSo) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to run the binary as another user";
+  const uid_t nobody = 65534;
+  write_fleet({"alpha", "beta"});
+  ASSERT_EQ(chown(dir_.path().c_str(), nobody, nobody), 0);
+  ASSERT_EQ(chown(fleet().c_str(), nobody, nobody), 0);
+  auto as_nobody = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"-f", fleet().string()});
+    return run_wpfleet(args, "", nobody);
+  };
+  ASSERT_EQ(as_nobody({"up"}).exit_code, 0);
+  CliResult apply = as_nobody({"apply", "--yes"});
+  EXPECT_EQ(apply.exit_code, 0) << apply.err;
+  EXPECT_TRUE(answers("alpha.wpdev.localhost"));
+  CliResult status = as_nobody({"status"});
+  EXPECT_NE(status.out.find("isolated by open_basedir alone"), std::string::npos) << status.out;
+  destroy_fleet(fleet(), nobody);
 }
 
 }  // namespace

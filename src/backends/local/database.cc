@@ -2,6 +2,7 @@
 
 #include "backends/local/names.h"
 #include "backends/local/secrets.h"
+#include "platform/platform.h"
 
 namespace wpfleet::local {
 
@@ -21,11 +22,7 @@ Result<std::set<std::string>> column_set(MysqlClient& client, const std::string&
 }  // namespace
 
 Result<std::unique_ptr<MysqlClient>> connect_as_root(const BackendContext& ctx) {
-  TRY_ASSIGN(std::string password, ctx.secrets.get("platform", "mariadb-root-password"));
-  MysqlEndpoint endpoint;
-  endpoint.socket = ctx.layout.mariadb_socket().string();
-  endpoint.user = "root";
-  endpoint.password = password;
+  TRY_ASSIGN(MysqlEndpoint endpoint, mariadb_root_endpoint(ctx.layout, ctx.secrets));
   auto client = MysqlClient::connect(endpoint);
   if (!client) {
     return make_error(client.error().message + "; is the platform running? (`wpfleet up`)");

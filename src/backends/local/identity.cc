@@ -9,6 +9,9 @@
 namespace wpfleet::local {
 
 namespace {
+constexpr int kFirstTenantId = 20000;
+constexpr int kLastTenantId = 59999;
+
 std::optional<RunAs> lookup_user(const std::string& name) {
   struct passwd pw {};
   struct passwd* found = nullptr;
@@ -55,7 +58,13 @@ Result<std::string> IdentityProvider::ensure(const TenantContext& ctx) {
   const std::string name = unix_user(ctx_.layout, ctx.env.name, ctx.tenant.id);
   std::lock_guard lock(passwd_mutex_);
   if (!lookup_user(name)) {
-    TRY(run_admin_tool({"useradd", "--system", "--user-group", "--no-create-home",
+    // Not --system: Debian's system range (100-999) runs out after ~900 tenants, and
+    // a fleet can have thousands. A range of its own keeps them apart from people.
+    TRY(run_admin_tool({"useradd", "-K", "UID_MIN=" + std::to_string(kFirstTenantId),
+                        "-K", "UID_MAX=" + std::to_string(kLastTenantId),
+                        "-K", "GID_MIN=" + std::to_string(kFirstTenantId),
+                        "-K", "GID_MAX=" + std::to_string(kLastTenantId),
+                        "--user-group", "--no-create-home",
                         "--home-dir", ctx_.layout.site_dir(ctx.env.name, ctx.tenant.id).string(),
                         "--shell", "/usr/sbin/nologin", "--comment",
                         "wpfleet " + ctx.env.name + "/" + ctx.tenant.id, name}));

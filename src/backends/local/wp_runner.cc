@@ -3,6 +3,7 @@
 #include <regex>
 
 #include "backends/local/identity.h"
+#include "backends/local/local_backend.h"
 #include "backends/local/names.h"
 #include "backends/local/runtime.h"
 
@@ -12,8 +13,10 @@ Result<CommandOutput> run_wordpress_php(const BackendContext& ctx, const std::st
                                         const std::string& tenant, const std::string& php_code,
                                         const std::string& stdin_data) {
   const SiteFiles files = site_files(ctx.layout, env, tenant);
-  TRY_ASSIGN(RunAs identity, tenant_identity(ctx.layout, env, tenant));
   CommandSpec spec;
+  if (isolated_users()) {
+    TRY_ASSIGN(spec.run_as, tenant_identity(ctx.layout, env, tenant));
+  }
   spec.argv = {"php",
                "-d", "open_basedir=" + files.core_dir + "/:" + files.site_dir + "/",
                "-d", "memory_limit=512M",
@@ -23,7 +26,6 @@ Result<CommandOutput> run_wordpress_php(const BackendContext& ctx, const std::st
   spec.env = {{"WPFLEET_CORE", files.core_dir},
               {"WPFLEET_SITE_CONFIG", files.site_dir + "/wp-config.php"},
               {"TMPDIR", files.site_dir + "/tmp"}};
-  spec.run_as = identity;
   spec.cwd = files.site_dir;
   spec.stdin_data = stdin_data;
   TRY_ASSIGN(CommandOutput output, run_command(spec));
