@@ -1,21 +1,18 @@
 // up, down, status, and the hidden supervise.
 #include <iostream>
-#include <set>
 
 #include "backends/local/local_backend.h"
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "platform/platform.h"
+#include "platform/services.h"
 
 namespace wpfleet::cli {
 
 namespace {
 std::vector<ListenAddress> listen_addresses(const Fleet& fleet) {
   std::vector<ListenAddress> out;
-  std::set<std::string> seen;
-  for (const auto& [name, env] : fleet.environments) {
-    if (seen.insert(env.listen.to_string()).second) out.push_back(env.listen);
-  }
+  for (const auto& [name, env] : fleet.environments) out.push_back(env.listen);
   return out;
 }
 
@@ -29,7 +26,9 @@ int up(Context& ctx) {
     return fail(status.error(), kExitFailure);
   }
   std::string listening;
-  for (const auto& address : options.listen) listening += " " + address.to_string();
+  for (const auto& address : distinct_addresses(options.listen)) {
+    listening += " " + address.to_string();
+  }
   std::cerr << "platform is up (MariaDB, php-fpm, nginx on" << listening
             << "); next: `wpfleet apply`\n";
   return kExitOk;

@@ -13,6 +13,7 @@
 #include "backends/local/names.h"
 #include "backends/local/secrets.h"
 #include "platform/platform.h"
+#include "platform/platform_users.h"
 #include "util/crypto.h"
 #include "util/fs.h"
 
@@ -98,7 +99,7 @@ PoolInput RuntimeProvider::pool_input(const TenantContext& ctx) const {
   in.pool_name = pool_name(ctx.env.name, ctx.tenant.id);
   if (isolated_users()) {
     in.unix_user = unix_user(ctx_.layout, ctx.env.name, ctx.tenant.id);
-    in.web_group = kWebGroup;
+    in.web_group = kWebUser;  // nginx workers connect to the pool socket as this user
   }
   in.php = ctx.env.php;
   return in;

@@ -8,9 +8,6 @@
 
 namespace wpfleet::local {
 
-// The group nginx workers (and so the pool sockets) use when wpfleet runs as root.
-inline constexpr const char* kWebGroup = "www-data";
-
 SiteFiles site_files(const StateLayout& layout, const std::string& env, const std::string& tenant);
 
 class RuntimeProvider final : public ResourceProvider {

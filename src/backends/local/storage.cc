@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "backends/local/identity.h"
+#include "platform/platform_users.h"
 #include "util/fs.h"
 
 namespace wpfleet::local {
@@ -18,15 +19,6 @@ namespace {
 constexpr const char* kTenantOwnedDirs[] = {"wp-content", "wp-content/themes",
                                             "wp-content/plugins", "wp-content/uploads",
                                             "tmp", "log"};
-
-Status make_owned_dir(const fs::path& path, const RunAs& owner, mode_t mode) {
-  TRY(make_dirs(path, mode));
-  if (lchown(path.c_str(), owner.uid, owner.gid) != 0 || chmod(path.c_str(), mode) != 0) {
-    return make_error("cannot set owner and mode of " + path.string() + ": " +
-                      std::strerror(errno));
-  }
-  return {};
-}
 
 // Themes shipped with core are linked, not copied: one read-only copy for all tenants.
 Status link_core_themes(const fs::path& core_themes, const fs::path& tenant_themes) {
@@ -60,7 +52,7 @@ Result<std::string> StorageProvider::ensure(const TenantContext& ctx) {
   TRY_ASSIGN(RunAs owner, tenant_identity(ctx_.layout, ctx.env.name, ctx.tenant.id));
   TRY(make_dirs(site, 0755));
   for (const char* dir : kTenantOwnedDirs) {
-    TRY(make_owned_dir(site / dir, owner, dir == std::string("tmp") ? 0700 : 0755));
+    TRY(ensure_directory(site / dir, dir == std::string("tmp") ? 0700 : 0755, owner));
   }
   TRY(link_core_themes(ctx_.layout.core_dir() / "wp-content" / "themes",
                        site / "wp-content" / "themes"));
