@@ -26,6 +26,12 @@ struct TenantContext {
 
 TenantContext make_tenant_context(const Tenant& tenant, const Environment& env);
 
+// A log a provider keeps for a tenant (on `local`, a file).
+struct LogSource {
+  std::string name;  // e.g. "php-error", "nginx-access"
+  std::string path;
+};
+
 class ResourceProvider {
  public:
   virtual ~ResourceProvider() = default;
@@ -59,6 +65,9 @@ class ResourceProvider {
 
   // Whether the resource works for this tenant now; the error says what to do.
   virtual Status check(const TenantContext& /*ctx*/) { return {}; }
+
+  // The logs this resource writes for the tenant.
+  virtual std::vector<LogSource> logs(const TenantContext& /*ctx*/) const { return {}; }
 };
 
 }  // namespace wpfleet

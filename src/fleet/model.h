@@ -22,6 +22,15 @@ struct PhpLimits {
   int idle_timeout_s = 10;       // pm.process_idle_timeout: idle workers exit after this
 };
 
+// What stands in front of an environment's sites: the user's CloudFront + Lambda@Edge
+// basic auth, caching and TLS, done by the edge (nginx on `local`).
+struct EdgePolicy {
+  std::optional<std::string> basic_auth_user;  // set = a password is required
+  std::vector<std::string> allow;              // CIDRs that skip the password
+  int page_cache_s = 0;                        // anonymous full-page micro-cache; 0 = off
+  bool tls = false;                            // HTTPS with a wpfleet-made certificate
+};
+
 struct Environment {
   std::string name;              // "dev", "sit", "prod"
   std::string backend = "local";
@@ -29,6 +38,7 @@ struct Environment {
   ListenAddress listen;
   PhpLimits php;
   bool production = false;
+  EdgePolicy edge;
 
   // The tenant's primary host name in this environment.
   std::string host_for(const std::string& tenant_id) const;

@@ -23,11 +23,18 @@ constexpr KeySpec kTopLevelKeys[] = {
     {"tenants", "[[tenants]]"},
 };
 constexpr KeySpec kEnvironmentKeys[] = {
+    {"allow", R"(allow = ["127.0.0.1/32"])"},
     {"backend", R"(backend = "local")"},
+    {"basic_auth", R"(basic_auth = { user = "bbws-sit" })"},
     {"domain", R"(domain = "{tenant}.wpdev.localhost")"},
     {"listen", R"(listen = "127.0.0.1:8080")"},
+    {"page_cache", R"(page_cache = "10s")"},
     {"php", "[environments.dev.php]"},
     {"production", "production = false"},
+    {"tls", "tls = true"},
+};
+constexpr KeySpec kBasicAuthKeys[] = {
+    {"user", R"(user = "bbws-sit")"},
 };
 constexpr KeySpec kPhpKeys[] = {
     {"idle_timeout", R"(idle_timeout = "10s")"},
@@ -129,7 +136,37 @@ class FleetReader {
     if (const auto* php = reader.get<toml::table>("php")) {
       read_php(*php, fmt::format("in [environments.{}.php]", env.name), env.php);
     }
+    read_edge(reader, env);
     return domain_valid && listen_valid;
+  }
+
+  void read_edge(TableReader& reader, Environment& env) {
+    EdgePolicy& edge = env.edge;
+    if (const auto* auth = reader.get<toml::table>("basic_auth")) {
+      TableReader auth_reader(*auth, fmt::format("in basic_auth of [environments.{}]", env.name),
+                              kBasicAuthKeys, problems_);
+      std::string user;
+      if (read_checked(auth_reader, "user", Need::kRequired, validate::basic_auth_user, user)) {
+        edge.basic_auth_user = user;
+      }
+    }
+    if (const toml::array* allow = reader.strings("allow")) {
+      for (const toml::node& item : *allow) {
+        const std::string& cidr = item.as_string()->get();
+        if (problems_.check(item.source().begin, validate::allow_cidr(cidr))) {
+          edge.allow.push_back(cidr);
+        }
+      }
+      if (!edge.allow.empty() && !edge.basic_auth_user) {
+        problems_.add(allow->source().begin,
+                      "'allow' lists addresses that skip the basic auth password, but this "
+                      "environment has no basic_auth; add basic_auth = { user = \"...\" } or "
+                      "remove allow");
+      }
+    }
+    read_parsed<std::string>(reader, "page_cache", Need::kOptional, validate::page_cache_s,
+                             edge.page_cache_s);
+    if (const auto* tls = reader.get<bool>("tls")) edge.tls = tls->get();
   }
 
   void read_php(const toml::table& table, std::string where, PhpLimits& php) {

@@ -237,15 +237,53 @@ Result<int> upload_max_mb(std::string_view size) {
   return size_mb("upload_max", size, 1, 2 * 1024);
 }
 
-Result<int> idle_timeout_s(std::string_view duration) {
-  auto seconds =
+namespace {
+Result<int> seconds(std::string_view key, std::string_view duration, std::int64_t max) {
+  auto count =
       duration.ends_with('s') ? parse_count(duration.substr(0, duration.size() - 1)) : std::nullopt;
-  if (!seconds) {
+  if (!count) {
     return make_error(fmt::format(
-        "idle_timeout '{}' is not a duration; write whole seconds followed by s, e.g. \"10s\"",
+        "{} '{}' is not a duration; write whole seconds followed by s, e.g. \"10s\"", key,
         duration));
   }
-  return in_range("idle_timeout", *seconds, 1, 3600, show_seconds);
+  return in_range(key, *count, 1, max, show_seconds);
+}
+}  // namespace
+
+Result<int> idle_timeout_s(std::string_view duration) {
+  return seconds("idle_timeout", duration, 3600);
+}
+
+Result<int> page_cache_s(std::string_view duration) {
+  return seconds("page_cache", duration, 3600);
+}
+
+Status basic_auth_user(std::string_view user) {
+  const bool valid = !user.empty() && user.size() <= 64 &&
+                     std::all_of(user.begin(), user.end(), [](unsigned char c) {
+                       return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+                     });
+  if (valid) return {};
+  return make_error(fmt::format(
+      "basic auth user '{}' is not valid; use 1-64 letters, digits, '-', '_' or '.', e.g. "
+      "\"bbws-sit\"",
+      user));
+}
+
+Status allow_cidr(std::string_view cidr) {
+  const auto slash = cidr.find('/');
+  const std::string address(cidr.substr(0, slash));
+  const bool v6 = address.find(':') != std::string::npos;
+  unsigned char buffer[16];
+  bool valid = inet_pton(v6 ? AF_INET6 : AF_INET, address.c_str(), buffer) == 1;
+  if (valid && slash != std::string_view::npos) {
+    auto bits = parse_count(cidr.substr(slash + 1));
+    valid = bits && *bits <= (v6 ? 128 : 32);
+  }
+  if (valid) return {};
+  return make_error(fmt::format(
+      "'{}' is not an IP address or CIDR range; write it like \"127.0.0.1/32\" or \"::1\"",
+      cidr));
 }
 
 Status tenant_id(std::string_view id) {

@@ -35,6 +35,9 @@ Result<int> max_children(std::int64_t count);
 Result<int> memory_limit_mb(std::string_view size);
 Result<int> upload_max_mb(std::string_view size);
 Result<int> idle_timeout_s(std::string_view duration);
+Result<int> page_cache_s(std::string_view duration);
+Status basic_auth_user(std::string_view user);
+Status allow_cidr(std::string_view cidr);
 
 // Shape and reserved words only; uniqueness needs the whole fleet.
 Status tenant_id(std::string_view id);

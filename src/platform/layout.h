@@ -7,7 +7,9 @@
 //   <state>/log/                        supervisor.log, mariadb.log, php-fpm.log, nginx-*.log
 //   <state>/mariadb/data, mariadb/mysqld.sock, mariadb/mariadbd.pid
 //   <state>/php-fpm/php-fpm.conf, php-fpm/pools/<env>--<tenant>.conf, php-fpm/sockets/
-//   <state>/nginx/nginx.conf, nginx/sites/<env>--<tenant>.conf, nginx/sites/_env-<env>.conf
+//   <state>/nginx/nginx.conf, nginx/sites/<env>--<tenant>.conf, nginx/sites/_listen-*.conf,
+//     nginx/sites/_edge-<env>.conf, nginx/direct/<env>.sock, nginx/cache/<env>/
+//   <state>/tls/                        local CA and per-environment certificates
 //   <state>/core/                       one shared read-only copy of WordPress core
 //   <state>/sites/<env>/<tenant>/       wp-config.php, wp-content/, tmp/, log/
 #pragma once
@@ -45,6 +47,17 @@ struct StateLayout {
   std::filesystem::path nginx_conf() const { return nginx_dir() / "nginx.conf"; }
   std::filesystem::path nginx_sites() const { return nginx_dir() / "sites"; }
   std::filesystem::path nginx_pid() const { return run_dir() / "nginx.pid"; }
+  // Each environment's sites also answer on a Unix socket that bypasses the edge (basic
+  // auth, TLS, page cache): wpfleet's own health checks address the tenant there, as an
+  // ALB health check addresses the target and not CloudFront. Only wpfleet can reach it.
+  std::filesystem::path nginx_direct_dir() const { return nginx_dir() / "direct"; }
+  std::filesystem::path nginx_direct_socket(const std::string& env) const {
+    return nginx_direct_dir() / (env + ".sock");
+  }
+  std::filesystem::path nginx_cache_dir(const std::string& env) const {
+    return nginx_dir() / "cache" / env;
+  }
+  std::filesystem::path tls_dir() const { return root / "tls"; }
 
   std::filesystem::path core_dir() const { return root / "core"; }
   std::filesystem::path site_dir(const std::string& env, const std::string& tenant) const {

@@ -17,6 +17,9 @@ struct HttpRequest {
   // Connect to this address instead of resolving the URL's host name (the Host header
   // stays the URL's), e.g. to address one nginx listener for any *.localhost name.
   std::optional<std::string> connect_to;
+  std::optional<std::string> unix_socket;  // connect over this socket instead of TCP
+  std::optional<std::string> ca_file;      // trust this CA for https (else the system's)
+  std::optional<std::string> basic_auth;   // "user:password"
   std::vector<std::string> headers;   // "Name: value"
   std::string body;
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};

@@ -84,7 +84,8 @@ TEST(FleetValidationTest, UnknownTopLevelKey) {
 TEST(FleetValidationTest, UnknownEnvironmentKey) {
   EXPECT_TRUE(has_only_problem(kDev + "colour = \"blue\"\n",
                                "4:1: unknown key 'colour' in [environments.dev]",
-                               "known keys are: backend, domain, listen, php, production"));
+                               "known keys are: allow, backend, basic_auth, domain, listen, page_cache, php, "
+                              "production, tls"));
 }
 
 TEST(FleetValidationTest, UnknownPhpKey) {
@@ -110,7 +111,7 @@ listen = "127.0.0.1:8080"
                          "add it, e.g. domain = \"{tenant}.wpdev.localhost\""));
   EXPECT_EQ(problems[1],
             "fleet.toml:2:1: unknown key 'domian' in [environments.dev]; known keys are: "
-            "backend, domain, listen, php, production");
+            "allow, backend, basic_auth, domain, listen, page_cache, php, production, tls");
 }
 
 TEST(FleetValidationTest, WrongValueType) {
@@ -532,6 +533,51 @@ colour = "red"
   EXPECT_TRUE(problems[5].starts_with("fleet.toml:10:15: admin_email 'nobody'"));
   EXPECT_TRUE(problems[6].starts_with("fleet.toml:11:17: environment 'prod' is not defined"));
   EXPECT_TRUE(problems[7].starts_with("fleet.toml:12:1: unknown key 'colour' in [[tenants]]"));
+}
+
+// --- edge policy ---------------------------------------------------------------------------
+
+TEST(FleetEdgeTest, EdgeKeysAreRead) {
+  auto fleet = parse_fleet(kDev + "basic_auth = { user = \"bbws-sit\" }\nallow = [\"10.0.0.0/8\", "
+                                  "\"::1\"]\npage_cache = \"10s\"\ntls = true\n",
+                           "fleet.toml");
+  ASSERT_TRUE(fleet.ok()) << fleet.error().message;
+  const EdgePolicy& edge = fleet->environments.at("dev").edge;
+  EXPECT_EQ(edge.basic_auth_user, "bbws-sit");
+  EXPECT_EQ(edge.allow, (std::vector<std::string>{"10.0.0.0/8", "::1"}));
+  EXPECT_EQ(edge.page_cache_s, 10);
+  EXPECT_TRUE(edge.tls);
+}
+
+TEST(FleetEdgeTest, EdgeIsOffByDefault) {
+  auto fleet = parse_fleet(kDev, "fleet.toml");
+  ASSERT_TRUE(fleet.ok());
+  const EdgePolicy& edge = fleet->environments.at("dev").edge;
+  EXPECT_FALSE(edge.basic_auth_user);
+  EXPECT_TRUE(edge.allow.empty());
+  EXPECT_EQ(edge.page_cache_s, 0);
+  EXPECT_FALSE(edge.tls);
+}
+
+TEST(FleetEdgeTest, BasicAuthNeedsAValidUser) {
+  EXPECT_TRUE(has_only_problem(kDev + "basic_auth = { user = \"a b\" }\n", "4:23:",
+                               "e.g. \"bbws-sit\""));
+  const auto problems = problems_in(kDev + "basic_auth = { name = \"x\" }\n");
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_TRUE(is_problem(problems[0], "4:14: missing required key 'user'", "user = \"bbws-sit\""));
+  EXPECT_TRUE(is_problem(problems[1], "4:16: unknown key 'name'", "known keys are: user"));
+}
+
+TEST(FleetEdgeTest, AllowTakesAddressesOrRangesAndNeedsBasicAuth) {
+  EXPECT_TRUE(has_only_problem(
+      kDev + "basic_auth = { user = \"u\" }\nallow = [\"127.0.0.1/33\"]\n", "5:10:",
+      "write it like \"127.0.0.1/32\""));
+  EXPECT_TRUE(has_only_problem(kDev + "allow = [\"127.0.0.1\"]\n", "4:9:", "add basic_auth"));
+}
+
+TEST(FleetEdgeTest, PageCacheIsADuration) {
+  EXPECT_TRUE(has_only_problem(kDev + "page_cache = \"10m\"\n", "4:14:", "e.g. \"10s\""));
+  EXPECT_TRUE(has_only_problem(kDev + "page_cache = \"0s\"\n", "4:14:", "choose a value"));
 }
 
 }  // namespace
