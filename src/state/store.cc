@@ -15,7 +15,7 @@ namespace {
 
 // Each step moves the schema up one version. Append new steps; never edit a released
 // one, so that every existing state file migrates forward the same way.
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     R"sql(
 CREATE TABLE resources (
   env TEXT NOT NULL,
@@ -42,6 +42,17 @@ CREATE TABLE secrets (
   sealed BLOB NOT NULL,
   updated_at INTEGER NOT NULL,
   PRIMARY KEY (scope, name)
+);
+)sql",
+    // 2: rule priorities per environment, as an ALB needs them: unique, never reused
+    // while the tenant holds one.
+    R"sql(
+CREATE TABLE route_priorities (
+  env TEXT NOT NULL,
+  tenant TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  PRIMARY KEY (env, tenant),
+  UNIQUE (env, priority)
 );
 )sql",
 };
@@ -255,7 +266,7 @@ Status StateStore::record_resource(const ResourceRecord& record) {
       .bind(3, record.kind)
       .bind(4, record.fingerprint)
       .bind(5, record.detail)
-      .bind(6, record.applied_at)
+      .bind(6, unix_now())
       .run();
 }
 
@@ -379,6 +390,58 @@ Status StateStore::delete_secret_scope(const std::string& scope) {
   TRY_ASSIGN(Statement remove,
              Statement::prepare(db_, "DELETE FROM secrets WHERE scope = ?1", "delete secrets"));
   return remove.bind(1, scope).run();
+}
+
+Result<int> StateStore::route_priority(const std::string& env, const std::string& tenant) {
+  std::lock_guard lock(mutex_);
+  TRY_ASSIGN(Statement existing, Statement::prepare(db_, R"sql(
+      SELECT priority FROM route_priorities WHERE env = ?1 AND tenant = ?2)sql",
+                                                    "read route priority"));
+  existing.bind(1, env).bind(2, tenant);
+  TRY_ASSIGN(bool found, existing.step());
+  if (found) return static_cast<int>(existing.integer(0));
+  // The lowest free multiple of the step: gaps leave room for rules placed by hand.
+  TRY_ASSIGN(Statement allocate, Statement::prepare(db_, R"sql(
+      INSERT INTO route_priorities (env, tenant, priority)
+      SELECT ?1, ?2, MIN(candidate) FROM (
+        SELECT ?3 AS candidate
+        UNION ALL SELECT priority + ?3 FROM route_priorities WHERE env = ?1
+      ) WHERE candidate NOT IN (SELECT priority FROM route_priorities WHERE env = ?1)
+      RETURNING priority)sql",
+                                                    "allocate route priority"));
+  allocate.bind(1, env).bind(2, tenant).bind(3, std::int64_t{kRoutePriorityStep});
+  TRY_ASSIGN(bool allocated, allocate.step());
+  if (!allocated) return database_error(db_, "allocate route priority");
+  const int priority = static_cast<int>(allocate.integer(0));
+  TRY(allocate.step());  // finish the statement so the insert is complete
+  if (priority > kMaxRoutePriority) {
+    return make_error("environment '" + env + "' has no free route priority left (max " +
+                      std::to_string(kMaxRoutePriority) + "): delete unused tenants");
+  }
+  return priority;
+}
+
+Status StateStore::release_route_priority(const std::string& env, const std::string& tenant) {
+  std::lock_guard lock(mutex_);
+  TRY_ASSIGN(Statement remove, Statement::prepare(
+                                   db_, "DELETE FROM route_priorities WHERE env = ?1 AND tenant = ?2",
+                                   "release route priority"));
+  return remove.bind(1, env).bind(2, tenant).run();
+}
+
+Result<std::map<std::string, int>> StateStore::route_priorities(const std::string& env) {
+  std::lock_guard lock(mutex_);
+  TRY_ASSIGN(Statement query, Statement::prepare(
+                                  db_, "SELECT tenant, priority FROM route_priorities WHERE env = ?1",
+                                  "list route priorities"));
+  query.bind(1, env);
+  std::map<std::string, int> out;
+  while (true) {
+    TRY_ASSIGN(bool has_row, query.step());
+    if (!has_row) break;
+    out[query.text(0)] = static_cast<int>(query.integer(1));
+  }
+  return out;
 }
 
 }  // namespace wpfleet

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -27,7 +28,7 @@ struct ResourceRecord {
   std::string kind;          // e.g. "database", "runtime"; see engine/resource.h
   std::string fingerprint;   // hash of the desired configuration it was applied with
   std::string detail;        // free-form JSON the backend wants to keep (ids, names)
-  std::int64_t applied_at = 0;  // unix seconds
+  std::int64_t applied_at = 0;  // unix seconds; set by the store when recorded
 };
 
 struct JournalEntry {
@@ -63,6 +64,15 @@ class StateStore {
   Status journal_step(std::int64_t id, const std::string& step);
   Status journal_finish(std::int64_t id);
   Result<std::vector<JournalEntry>> unfinished_operations();
+
+  // Route rule priorities: a backend whose routes need unique priorities (an ALB
+  // listener) gets one per tenant and environment, allocated once and kept until
+  // released: the lowest free multiple of kRoutePriorityStep.
+  static constexpr int kRoutePriorityStep = 10;
+  static constexpr int kMaxRoutePriority = 50000;  // the ALB's limit
+  Result<int> route_priority(const std::string& env, const std::string& tenant);
+  Status release_route_priority(const std::string& env, const std::string& tenant);
+  Result<std::map<std::string, int>> route_priorities(const std::string& env);  // by tenant
 
   // Sealed secret rows (see state/secret_store.h for the encrypting layer).
   Status put_secret_row(const std::string& scope, const std::string& name, const Bytes& sealed);

@@ -1,6 +1,8 @@
 #include "state/store.h"
 
 #include <gtest/gtest.h>
+
+#include <chrono>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -126,7 +128,10 @@ TEST_F(StoreTest, ResourcesAreInsertedReplacedAndForgotten) {
   EXPECT_EQ(first.kind, "database");
   EXPECT_EQ(first.fingerprint, "v2") << "recording again replaces";
   EXPECT_EQ(first.detail, R"({"id":1})");
-  EXPECT_EQ(first.applied_at, 1700000000);
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_NEAR(static_cast<double>(first.applied_at), static_cast<double>(now), 60)
+      << "the store records when it was applied";
   EXPECT_EQ(store->resources("staging")->size(), 1u);
 
   ASSERT_TRUE(store->forget_resource("prod", "blog", "runtime").ok());
@@ -258,6 +263,32 @@ TEST_F(StoreTest, ConcurrentCallsAreSerialised) {
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(store->resources()->size(), 200u);
   EXPECT_TRUE(store->unfinished_operations()->empty());
+}
+
+}  // namespace
+}  // namespace wpfleet
+
+namespace wpfleet {
+namespace {
+
+TEST(RoutePriorities, AllocatedOnceLowestFreeAndNeverShared) {
+  char dir_template[] = "/tmp/wpfleet-prio-XXXXXX";
+  const std::filesystem::path dir = mkdtemp(dir_template);
+  auto store = StateStore::open(dir / "state.db");
+  ASSERT_TRUE(store.ok());
+  StateStore& s = **store;
+  EXPECT_EQ(*s.route_priority("sit", "goldencrust"), 10);
+  EXPECT_EQ(*s.route_priority("sit", "tenant1"), 20);
+  EXPECT_EQ(*s.route_priority("sit", "goldencrust"), 10);  // stable
+  EXPECT_EQ(*s.route_priority("dev", "goldencrust"), 10);  // per environment
+  ASSERT_TRUE(s.release_route_priority("sit", "goldencrust").ok());
+  EXPECT_EQ(*s.route_priority("sit", "sunsetbistro"), 10);  // the freed one is reused
+  EXPECT_EQ(*s.route_priority("sit", "sterlinglaw"), 30);
+  auto all = s.route_priorities("sit");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 3u);
+  EXPECT_EQ(all->at("tenant1"), 20);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
