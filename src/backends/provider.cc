@@ -5,8 +5,10 @@ namespace wpfleet {
 TenantContext make_tenant_context(const Tenant& tenant, const Environment& env) {
   TenantContext ctx{tenant, env, {env.host_for(tenant.id)}, ""};
   for (const auto& alias : tenant.aliases_in(env.name)) ctx.hosts.push_back(alias);
-  const std::string port = env.listen.port == 80 ? "" : ":" + std::to_string(env.listen.port);
-  ctx.home_url = "http://" + ctx.hosts.front() + port;
+  const std::uint16_t default_port = env.edge.tls ? 443 : 80;
+  const std::string port =
+      env.listen.port == default_port ? "" : ":" + std::to_string(env.listen.port);
+  ctx.home_url = (env.edge.tls ? "https://" : "http://") + ctx.hosts.front() + port;
   return ctx;
 }
 

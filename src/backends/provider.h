@@ -66,6 +66,12 @@ class ResourceProvider {
   // Whether the resource works for this tenant now; the error says what to do.
   virtual Status check(const TenantContext& /*ctx*/) { return {}; }
 
+  // An environment-wide secret (e.g. the basic auth password) has a new value: bring
+  // whatever holds a copy or a hash of it up to date, without interrupting service.
+  virtual Status secret_changed(const Environment& /*env*/, const std::string& /*name*/) {
+    return {};
+  }
+
   // The logs this resource writes for the tenant.
   virtual std::vector<LogSource> logs(const TenantContext& /*ctx*/) const { return {}; }
 };

@@ -9,7 +9,8 @@ namespace wpfleet::cli {
 namespace {
 constexpr CommandRegistrar kCommandGroups[] = {
     &register_init, &register_platform, &register_plan_apply,
-    &register_tenant, &register_secret, &register_cron,
+    &register_tenant, &register_secret, &register_cron, &register_edge,
+    &register_verify, &register_logs,
 };
 
 constexpr const char* kFooter = R"(Exit codes:

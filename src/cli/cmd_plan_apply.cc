@@ -75,6 +75,11 @@ Result<std::unique_ptr<Prepared>> prepare(Context& ctx, const PlanApplyOptions& 
   exit_code = kExitFailure;
   TRY_ASSIGN(Session session, ctx.open(lock, name));
   TRY(require_platform_up(session.layout));
+  if (lock == LockMode::Exclusive) {
+    // The fleet file may have gained a listen address or TLS: bring the running
+    // platform's listeners up to date first (a no-op when nothing changed).
+    TRY(platform_up(session.layout, platform_options(fleet), &Context::progress));
+  }
   auto prepared = std::make_unique<Prepared>(Prepared{std::move(fleet), std::move(session), nullptr});
   prepared->engine = std::make_unique<Engine>(prepared->fleet, prepared->session);
   Scope scope{o.envs, o.tenants, o.prune};

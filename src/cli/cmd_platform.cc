@@ -10,18 +10,12 @@
 namespace wpfleet::cli {
 
 namespace {
-std::vector<ListenAddress> listen_addresses(const Fleet& fleet) {
-  std::vector<ListenAddress> out;
-  for (const auto& [name, env] : fleet.environments) out.push_back(env.listen);
-  return out;
-}
-
 int up(Context& ctx) {
   auto fleet = ctx.load_fleet();
   if (!fleet) return fail(fleet.error(), kExitInvalidInput);
   auto session = ctx.open(LockMode::Exclusive, "up");
   if (!session) return fail(session.error(), kExitFailure);
-  PlatformOptions options{self_executable(), listen_addresses(*fleet)};
+  const PlatformOptions options = platform_options(*fleet);
   if (Status status = platform_up(session->layout, options, &Context::progress); !status) {
     return fail(status.error(), kExitFailure);
   }

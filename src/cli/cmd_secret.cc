@@ -4,6 +4,7 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "engine/engine.h"
 
 namespace wpfleet::cli {
 
@@ -12,6 +13,24 @@ struct SecretOptions {
   std::vector<std::string> args;  // [TENANT] NAME
   std::string env;
 };
+
+int rotate_command(Context& ctx, const SecretOptions& o) {
+  if (o.args.size() != 1) {
+    return fail("usage: wpfleet secret rotate -e ENV NAME (e.g. basic-auth-password)",
+                kExitInvalidInput);
+  }
+  auto fleet = ctx.load_fleet();
+  if (!fleet) return fail(fleet.error(), kExitInvalidInput);
+  auto session = ctx.open(LockMode::Exclusive, "secret rotate");
+  if (!session) return fail(session.error(), kExitFailure);
+  Engine engine(*fleet, *session);
+  if (Status rotated = engine.rotate_environment_secret(o.env, o.args[0]); !rotated) {
+    return fail(rotated.error(), kExitInvalidInput);
+  }
+  std::cerr << "rotated " << o.args[0] << " of " << o.env << "; read it with `wpfleet secret get -e "
+            << o.env << " " << o.args[0] << "`\n";
+  return kExitOk;
+}
 
 int get_command(Context& ctx, const SecretOptions& o) {
   if (o.args.empty() || o.args.size() > 2) {
@@ -38,7 +57,7 @@ int get_command(Context& ctx, const SecretOptions& o) {
 }  // namespace
 
 void register_secret(CLI::App& app, Context& ctx, CommandBody& selected) {
-  auto* secret = app.add_subcommand("secret", "Read secrets from the encrypted store");
+  auto* secret = app.add_subcommand("secret", "Read and rotate secrets in the encrypted store");
   secret->require_subcommand(1);
   auto o = std::make_shared<SecretOptions>();
   auto* get = secret->add_subcommand(
@@ -47,6 +66,13 @@ void register_secret(CLI::App& app, Context& ctx, CommandBody& selected) {
       ->required();
   get->add_option("-e,--env", o->env, "Environment")->required();
   get->callback([&ctx, &selected, o] { selected = [&ctx, o] { return get_command(ctx, *o); }; });
+
+  auto* rotate = secret->add_subcommand(
+      "rotate", "Replace an environment secret, e.g. `wpfleet secret rotate -e sit basic-auth-password`");
+  rotate->add_option("args", o->args, "NAME (basic-auth-password)")->required();
+  rotate->add_option("-e,--env", o->env, "Environment")->required();
+  rotate->callback(
+      [&ctx, &selected, o] { selected = [&ctx, o] { return rotate_command(ctx, *o); }; });
 }
 
 }  // namespace wpfleet::cli

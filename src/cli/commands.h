@@ -11,5 +11,8 @@ void register_plan_apply(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_tenant(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_secret(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_cron(CLI::App& app, Context& ctx, CommandBody& selected);
+void register_edge(CLI::App& app, Context& ctx, CommandBody& selected);  // routes, ca
+void register_verify(CLI::App& app, Context& ctx, CommandBody& selected);
+void register_logs(CLI::App& app, Context& ctx, CommandBody& selected);
 
 }  // namespace wpfleet::cli

@@ -68,4 +68,13 @@ std::string self_executable() {
   return ec ? std::string("wpfleet") : path.string();
 }
 
+PlatformOptions platform_options(const Fleet& fleet) {
+  PlatformOptions options{self_executable(), {}, {}};
+  for (const auto& [name, env] : fleet.environments) {
+    options.listen.push_back(env.listen);
+    if (env.edge.tls) options.tls_listen.push_back(env.listen);
+  }
+  return options;
+}
+
 }  // namespace wpfleet::cli

@@ -10,6 +10,7 @@
 
 #include "engine/session.h"
 #include "fleet/model.h"
+#include "platform/platform.h"
 #include "util/result.h"
 
 namespace wpfleet::cli {
@@ -63,5 +64,8 @@ void print_table(const std::vector<std::string>& headers,
 bool confirm(const std::string& question);
 
 std::string self_executable();
+
+// What the platform must serve for this fleet: every environment's listen address.
+PlatformOptions platform_options(const Fleet& fleet);
 
 }  // namespace wpfleet::cli

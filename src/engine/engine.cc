@@ -7,9 +7,13 @@
 #include <mutex>
 #include <thread>
 
+#include "util/crypto.h"
+
 namespace wpfleet {
 
 namespace {
+constexpr const char* kRotatableEnvironmentSecret = "basic-auth-password";
+
 using PlacementKey = std::pair<std::string, std::string>;
 
 bool listed(const std::vector<std::string>& filter, const std::string& value) {
@@ -276,6 +280,24 @@ ApplyReport Engine::delete_tenant(const std::string& env, const std::string& ten
   auto planned = plan(scope, {{env, tenant}});
   if (!planned) return ApplyReport{{{env, tenant, 0, planned.error().message}}};
   return apply(*planned, 1, progress);
+}
+
+Status Engine::rotate_environment_secret(const std::string& env_name, const std::string& name) {
+  const Environment* env = fleet_.find_environment(env_name);
+  if (!env) return make_error("unknown environment '" + env_name + "'");
+  if (name != kRotatableEnvironmentSecret) {
+    return make_error("'" + name + "' cannot be rotated; the environment secret that can is " +
+                      std::string(kRotatableEnvironmentSecret));
+  }
+  if (!env->edge.basic_auth_user) {
+    return make_error("environment '" + env_name +
+                      "' has no basic auth: add basic_auth = { user = \"...\" } to it first");
+  }
+  TRY_ASSIGN(std::string value, random_password(32));
+  TRY(session_.secrets->put(env_name, name, value));
+  TRY_ASSIGN(Providers * providers, providers_for(env_name));
+  for (auto& provider : *providers) TRY(provider->secret_changed(*env, name));
+  return {};
 }
 
 std::vector<TenantHealth> Engine::health(const Scope& scope, int parallelism) {

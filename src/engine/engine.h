@@ -71,6 +71,15 @@ class Engine {
 
   std::vector<TenantHealth> health(const Scope& scope, int parallelism);
 
+  // The providers of an environment's backend, for what talks to them directly (verify,
+  // logs). Safe to call from worker threads.
+  Result<Providers*> providers(const std::string& env) { return providers_for(env); }
+
+  // Replaces an environment-wide secret with a new random value and lets every provider
+  // that holds a copy or hash of it catch up (basic auth: the password file nginx reads
+  // per request, so no request fails). Only secrets wpfleet can rotate are accepted.
+  Status rotate_environment_secret(const std::string& env, const std::string& name);
+
  private:
   Result<ResourceProvider*> provider_for(const std::string& env, ResourceKind kind);
   Result<Providers*> providers_for(const std::string& env);

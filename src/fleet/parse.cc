@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -67,6 +68,7 @@ class FleetReader {
   Result<Fleet> read(const toml::table& root) {
     TableReader reader(root, "at the top level", kTopLevelKeys, problems_);
     read_environments(reader);
+    check_tls_per_listen_address();
     if (const toml::node* tenants = reader.node("tenants")) read_tenants(*tenants);
     check_host_conflicts(fleet_, tenant_sources_, environments_without_hosts_, problems_);
     if (!problems_.empty()) return problems_.to_error();
@@ -105,10 +107,26 @@ class FleetReader {
     for (auto&& [name, value] : *environments) read_environment(name, value);
   }
 
+  // One port speaks either HTTPS or HTTP, so environments sharing a listen address must
+  // agree on tls.
+  void check_tls_per_listen_address() {
+    std::map<std::string, const Environment*> first_on_address;
+    for (const auto& [name, env] : fleet_.environments) {
+      if (environments_without_hosts_.count(name)) continue;
+      auto [it, inserted] = first_on_address.emplace(env.listen.to_string(), &env);
+      if (inserted || it->second->edge.tls == env.edge.tls) continue;
+      problems_.add(environment_positions_.at(name),
+                    fmt::format("environments '{}' and '{}' share listen address {} but only one "
+                                "has tls = true; give the TLS environment a port of its own",
+                                it->second->name, name, env.listen.to_string()));
+    }
+  }
+
   // Environments are kept even when broken, so tenants naming them do not report twice.
   void read_environment(const toml::key& name, const toml::node& value) {
     Environment env;
     env.name = name.str();
+    environment_positions_[env.name] = name.source().begin;
     problems_.check(name.source().begin, validate::environment_name(env.name));
     bool hosts_valid = false;
     if (const toml::table* table = value.as_table()) {
@@ -311,6 +329,7 @@ class FleetReader {
   std::vector<TenantSource> tenant_sources_;  // parallel to fleet_.tenants
   // Environments whose domain or listen address is invalid: their host names mean nothing.
   std::set<std::string> environments_without_hosts_;
+  std::map<std::string, Position> environment_positions_;
 };
 
 Result<std::string> read_fleet_text(const std::string& path) {

@@ -165,11 +165,12 @@ Status check_new_ports_free(const StateLayout& layout, const std::vector<ListenA
 // `up` on a running platform: bring the listen addresses and our config files up to
 // date, reloading what changed.
 Status update_running_platform(const StateLayout& layout, const PlatformUsers& users,
+                               const PlatformOptions& options,
                                const std::vector<ListenAddress>& listen,
                                const ProgressFn& progress) {
   TRY(check_new_ports_free(layout, listen));
   TRY_ASSIGN(ConfigChanges changes, write_service_configs(layout, users));
-  TRY_ASSIGN(bool listen_changed, write_listen_defaults(layout, listen));
+  TRY_ASSIGN(bool listen_changed, write_listen_defaults(layout, listen, options.tls_listen));
   if (changes.phpfpm) {
     progress("reloading php-fpm…");
     TRY(reload_service(layout, Service::PhpFpm));
@@ -201,7 +202,7 @@ Status start_platform(const StateLayout& layout, const PlatformOptions& options,
 
   TRY(prepare_directories(layout, users));
   TRY(write_service_configs(layout, users));
-  TRY(write_listen_defaults(layout, listen));
+  TRY(write_listen_defaults(layout, listen, options.tls_listen));
   TRY(install_wordpress_core(layout, progress));
   TRY(initialise_mariadb_datadir(layout, binaries, users, progress));
   TRY_ASSIGN(std::string root_password, ensure_mariadb_root_password(layout));
@@ -224,7 +225,7 @@ Status platform_up(const StateLayout& given_layout, const PlatformOptions& optio
   const std::vector<ListenAddress> listen = distinct_addresses(options.listen);
   if (running_supervisor(layout)) {
     TRY_ASSIGN(PlatformUsers users, platform_users());
-    return update_running_platform(layout, users, listen, progress);
+    return update_running_platform(layout, users, options, listen, progress);
   }
   return start_platform(layout, options, listen, progress);
 }

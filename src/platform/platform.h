@@ -43,6 +43,7 @@ using ProgressFn = std::function<void(const std::string& line)>;
 struct PlatformOptions {
   std::string self_exe;                    // path of the wpfleet binary (for `supervise`)
   std::vector<ListenAddress> listen;       // every environment's listen address
+  std::vector<ListenAddress> tls_listen;   // those of them that serve HTTPS
 };
 
 // Starts the platform if it is not running (idempotent); on first start creates the

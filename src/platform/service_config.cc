@@ -104,7 +104,17 @@ std::string listen_default_file_name(const ListenAddress& address) {
   return kListenPrefix + address.host + "-" + std::to_string(address.port) + kConfSuffix;
 }
 
-std::string listen_default_conf(const ListenAddress& address) {
+std::string listen_default_conf(const ListenAddress& address, bool tls) {
+  if (tls) {
+    return lines({
+        std::string("# ") + kGeneratedNote,
+        "server {",
+        "    listen " + nginx_listen_token(address) + " ssl default_server;",
+        "    server_name _;",
+        "    ssl_reject_handshake on;",
+        "}",
+    });
+  }
   return lines({
       std::string("# ") + kGeneratedNote,
       "server {",
@@ -166,14 +176,17 @@ std::vector<ListenAddress> distinct_addresses(const std::vector<ListenAddress>& 
 }
 
 Result<bool> write_listen_defaults(const StateLayout& layout,
-                                   const std::vector<ListenAddress>& listen) {
+                                   const std::vector<ListenAddress>& listen,
+                                   const std::vector<ListenAddress>& tls_listen) {
   bool changed = false;
   std::set<std::string> wanted;
+  std::set<std::string> tls;
+  for (const ListenAddress& address : tls_listen) tls.insert(address.to_string());
   for (const ListenAddress& address : distinct_addresses(listen)) {
     std::string name = listen_default_file_name(address);
     wanted.insert(name);
-    TRY_ASSIGN(bool written,
-               write_if_changed(layout.nginx_sites() / name, listen_default_conf(address)));
+    const std::string conf = listen_default_conf(address, tls.count(address.to_string()) > 0);
+    TRY_ASSIGN(bool written, write_if_changed(layout.nginx_sites() / name, conf));
     changed = changed || written;
   }
   for (const std::string& name : listen_default_files(layout)) {

@@ -53,8 +53,11 @@ Result<ConfigChanges> write_service_configs(const StateLayout& layout, const Pla
 // The catch-all server for each distinct listen address: a 404 for host names no
 // tenant claims (nginx would otherwise hand them to whichever tenant came first).
 // Returns whether any file changed.
+// On an HTTPS address it refuses the TLS handshake of unknown names (it has no
+// certificate of its own).
 Result<bool> write_listen_defaults(const StateLayout& layout,
-                                   const std::vector<ListenAddress>& listen);
+                                   const std::vector<ListenAddress>& listen,
+                                   const std::vector<ListenAddress>& tls_listen);
 // The addresses the current listen defaults are for (what a running nginx listens on).
 std::vector<ListenAddress> configured_listen_addresses(const StateLayout& layout);
 std::vector<ListenAddress> distinct_addresses(const std::vector<ListenAddress>& listen);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,5 +25,11 @@ Result<Bytes> seal(const Bytes& key, const std::string& plaintext, const std::st
 Result<std::string> open_sealed(const Bytes& key, const Bytes& sealed, const std::string& aad);
 
 std::string sha256_hex(const std::string& data);
+
+// Raw 20-byte SHA-1 digest: only for formats that require it (nginx's {SSHA}).
+std::string sha1_bytes(const std::string& data);
+
+std::string base64(const std::string& data);
+std::optional<std::string> base64_decode(const std::string& text);  // nothing if invalid
 
 }  // namespace wpfleet

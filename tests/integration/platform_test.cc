@@ -41,7 +41,7 @@ class TestPlatform {
   Status up(std::vector<ListenAddress> listen = {}) {
     if (listen.empty()) listen = {address()};
     progress_.clear();
-    return platform_up(layout_, PlatformOptions{WPFLEET_BINARY, listen},
+    return platform_up(layout_, PlatformOptions{WPFLEET_BINARY, listen, {}},
                        [this](const std::string& line) { progress_.push_back(line); });
   }
 

@@ -46,12 +46,14 @@ Result<std::set<std::string>> DatabaseProvider::existing(const Environment& env,
                                                          const std::set<std::string>& candidates) {
   TRY_ASSIGN(auto client, connect_as_root(ctx_));
   TRY_ASSIGN(auto databases, column_set(*client, "SHOW DATABASES"));
-  TRY_ASSIGN(auto users, column_set(*client,
-                                    "SELECT User FROM mysql.user WHERE Host = 'localhost'"));
+  // A user without its grant counts as missing too, so that plan shows it and apply
+  // grants again.
+  TRY_ASSIGN(auto grants, column_set(*client, "SELECT CONCAT(User, ' ', Db) FROM mysql.db "
+                                              "WHERE Host = 'localhost' AND Select_priv = 'Y'"));
   std::set<std::string> found;
   for (const auto& tenant : candidates) {
-    if (databases.count(database_name(env.name, tenant)) &&
-        users.count(database_user(env.name, tenant))) {
+    const std::string db = database_name(env.name, tenant);
+    if (databases.count(db) && grants.count(database_user(env.name, tenant) + " " + db)) {
       found.insert(tenant);
     }
   }

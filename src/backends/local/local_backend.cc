@@ -4,6 +4,7 @@
 
 #include "backends/local/database.h"
 #include "backends/local/identity.h"
+#include "backends/local/route.h"
 #include "backends/local/runtime.h"
 #include "backends/local/secrets.h"
 #include "backends/local/site.h"

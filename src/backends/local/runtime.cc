@@ -26,11 +26,6 @@ fs::path pool_file(const StateLayout& layout, const std::string& env, const std:
   return layout.phpfpm_pools() / (pool_name(env, tenant) + ".conf");
 }
 
-fs::path nginx_site_file(const StateLayout& layout, const std::string& env,
-                         const std::string& tenant) {
-  return layout.nginx_sites() / (pool_name(env, tenant) + ".conf");
-}
-
 std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);
@@ -149,45 +144,10 @@ Status RuntimeProvider::check(const TenantContext& ctx) {
   return socket_answers(site_files(ctx_.layout, ctx.env.name, ctx.tenant.id).pool_socket);
 }
 
-NginxSiteInput RouteProvider::site_input(const TenantContext& ctx) const {
-  NginxSiteInput in;
-  in.files = site_files(ctx_.layout, ctx.env.name, ctx.tenant.id);
-  in.pool_name = pool_name(ctx.env.name, ctx.tenant.id);
-  in.listen = ctx.env.listen;
-  in.hosts = ctx.hosts;
-  in.log_dir = (ctx_.layout.log_dir() / "nginx").string();
-  in.upload_max_mb = ctx.env.php.upload_max_mb;
-  return in;
-}
-
-std::string RouteProvider::fingerprint(const TenantContext& ctx) const {
-  return sha256_hex(render_nginx_site(site_input(ctx)));
-}
-
-Result<std::set<std::string>> RouteProvider::existing(const Environment& env,
-                                                      const std::set<std::string>& candidates) {
-  return with_file(candidates, [&](const std::string& tenant) {
-    return nginx_site_file(ctx_.layout, env.name, tenant);
-  });
-}
-
-Result<std::string> RouteProvider::ensure(const TenantContext& ctx) {
-  TRY(make_dirs(ctx_.layout.log_dir() / "nginx", 0755));
-  TRY(write_file_atomic(nginx_site_file(ctx_.layout, ctx.env.name, ctx.tenant.id),
-                        render_nginx_site(site_input(ctx))));
-  std::string hosts;
-  for (const auto& host : ctx.hosts) hosts += (hosts.empty() ? "\"" : ",\"") + host + "\"";
-  return std::string(R"({"hosts":[)" + hosts + "]}");
-}
-
-Status RouteProvider::remove(const Environment& env, const std::string& tenant_id) {
-  std::error_code ec;
-  fs::remove(nginx_site_file(ctx_.layout, env.name, tenant_id), ec);
-  return {};
-}
-
-Status RouteProvider::commit() {
-  return reload_service(ctx_.layout, Service::Nginx);
+std::vector<LogSource> RuntimeProvider::logs(const TenantContext& ctx) const {
+  const fs::path log = ctx_.layout.site_dir(ctx.env.name, ctx.tenant.id) / "log";
+  return {{"php-error", (log / "php-error.log").string()},
+          {"php-access", (log / "php-access.log").string()}};
 }
 
 }  // namespace wpfleet::local

@@ -1,6 +1,5 @@
 // Runtime on `local`: the tenant's wp-config and its own php-fpm pool (running as the
 // tenant's user, pm = ondemand, open_basedir limited to core + its own directory).
-// Route on `local`: an nginx server block for the tenant's host names.
 #pragma once
 
 #include "backends/local/templates.h"
@@ -21,26 +20,11 @@ class RuntimeProvider final : public ResourceProvider {
   Status remove(const Environment& env, const std::string& tenant_id) override;
   Status commit() override;
   Status check(const TenantContext& ctx) override;
+  std::vector<LogSource> logs(const TenantContext& ctx) const override;
 
  private:
   Result<SiteConfigInput> site_config_input(const TenantContext& ctx) const;
   PoolInput pool_input(const TenantContext& ctx) const;
-  BackendContext& ctx_;
-};
-
-class RouteProvider final : public ResourceProvider {
- public:
-  explicit RouteProvider(BackendContext& ctx) : ctx_(ctx) {}
-  ResourceKind kind() const override { return ResourceKind::Route; }
-  std::string fingerprint(const TenantContext& ctx) const override;
-  Result<std::set<std::string>> existing(const Environment& env,
-                                         const std::set<std::string>& candidates) override;
-  Result<std::string> ensure(const TenantContext& ctx) override;
-  Status remove(const Environment& env, const std::string& tenant_id) override;
-  Status commit() override;
-
- private:
-  NginxSiteInput site_input(const TenantContext& ctx) const;
   BackendContext& ctx_;
 };
 

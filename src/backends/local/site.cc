@@ -44,29 +44,28 @@ echo json_encode(['installed_now' => $installed_now, 'version' => $GLOBALS['wp_v
 
 constexpr auto kHealthTimeout = std::chrono::seconds(30);
 
-HttpRequest home_page_request(const TenantContext& ctx) {
+// wpfleet's own requests address the site directly, past the edge (basic auth, TLS,
+// page cache), as the ALB's health check addresses its target.
+HttpRequest direct_home_page_request(const BackendContext& backend, const TenantContext& ctx) {
   HttpRequest request;
-  request.url = ctx.home_url + "/";
-  request.connect_to = ctx.env.listen.host == "localhost" ? "127.0.0.1" : ctx.env.listen.host;
+  request.url = "http://" + ctx.hosts.front() + ":" + std::to_string(ctx.env.listen.port) + "/";
+  request.unix_socket = backend.layout.nginx_direct_socket(ctx.env.name).string();
   request.timeout = std::chrono::seconds(10);
   return request;
 }
 
-// The ALB health check's matcher in the user's platform: 200, 301 or 302.
-bool healthy_status(long status) { return status == 200 || status == 301 || status == 302; }
-
-Status wait_until_home_page_answers(const TenantContext& ctx) {
+Status wait_until_home_page_answers(const BackendContext& backend, const TenantContext& ctx) {
   const auto deadline = std::chrono::steady_clock::now() + kHealthTimeout;
   std::string last;
   while (std::chrono::steady_clock::now() < deadline) {
-    auto reply = http_request(home_page_request(ctx));
+    auto reply = http_request(direct_home_page_request(backend, ctx));
     if (reply && reply->status == 200) return {};
     last = reply ? "HTTP " + std::to_string(reply->status) : reply.error().message;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return make_error("the home page " + ctx.home_url + "/ did not answer 200 within 30 s (last: " +
-                    last + "): see the tenant's PHP log under its site directory, and "
-                    "`wpfleet status`");
+                    last + "): see `wpfleet logs " + ctx.tenant.id + " -e " + ctx.env.name +
+                    "` and `wpfleet status`");
 }
 }  // namespace
 
@@ -102,7 +101,7 @@ Result<std::string> SiteProvider::ensure(const TenantContext& ctx) {
                                 {"public", ctx.env.production}};
   TRY_ASSIGN(CommandOutput output, run_wordpress_php(ctx_, ctx.env.name, ctx.tenant.id,
                                                      kInstallScript, input.dump()));
-  TRY(wait_until_home_page_answers(ctx));
+  TRY(wait_until_home_page_answers(ctx_, ctx));
   auto result = nlohmann::json::parse(output.out, nullptr, false);
   const std::string version = result.is_object() ? result.value("version", "") : "";
   return nlohmann::json({{"url", ctx.home_url + "/"},
@@ -113,20 +112,6 @@ Result<std::string> SiteProvider::ensure(const TenantContext& ctx) {
 
 // The site lives in the tenant's database and wp-content: removing those removes it.
 Status SiteProvider::remove(const Environment&, const std::string&) { return {}; }
-
-Status SiteProvider::check(const TenantContext& ctx) {
-  auto reply = http_request(home_page_request(ctx));
-  if (!reply) {
-    return make_error("no answer from " + ctx.home_url + "/ (" + reply.error().message +
-                      "): is the platform up? (`wpfleet status`)");
-  }
-  if (!healthy_status(reply->status)) {
-    return make_error(ctx.home_url + "/ answered HTTP " + std::to_string(reply->status) +
-                      ": see the tenant's PHP log (" + "sites/" + ctx.env.name + "/" +
-                      ctx.tenant.id + "/log/php-error.log under the state dir)");
-  }
-  return {};
-}
 
 Status SiteProvider::discard_interrupted(const Environment& env, const std::string& tenant_id) {
   TRY_ASSIGN(auto client, connect_as_root(ctx_));

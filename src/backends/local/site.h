@@ -15,7 +15,6 @@ class SiteProvider final : public ResourceProvider {
                                          const std::set<std::string>& candidates) override;
   Result<std::string> ensure(const TenantContext& ctx) override;
   Status remove(const Environment& env, const std::string& tenant_id) override;
-  Status check(const TenantContext& ctx) override;
   // Drops every table of the tenant's database: a WordPress install interrupted
   // half-way cannot be resumed, only redone.
   Status discard_interrupted(const Environment& env, const std::string& tenant_id) override;

@@ -45,13 +45,35 @@ std::string render_pool(const PoolInput& in);
 struct NginxSiteInput {
   SiteFiles files;
   std::string pool_name;
+  std::string env_name;
   ListenAddress listen;
-  std::vector<std::string> hosts;
+  std::vector<std::string> hosts;      // primary first
   std::string log_dir;
   int upload_max_mb = 64;
+  bool production = false;
+  EdgePolicy edge;
+  std::string direct_socket;           // the environment's edge-bypassing listener
+  std::string htpasswd_file;           // with edge.basic_auth_user
+  std::string certificate_file;        // with edge.tls
+  std::string certificate_key_file;
 };
 
+// The tenant's server blocks: the public one (with the environment's edge policy), a
+// redirect for a `www.` alias of the primary host, and the direct one.
 std::string render_nginx_site(const NginxSiteInput& in);
+
+// What goes at nginx's http level for an environment: the page cache zone, if any.
+std::string render_nginx_environment(const std::string& env_name, const EdgePolicy& edge,
+                                     const std::string& cache_dir);
+
+// A line of an nginx auth_basic_user_file: `user:{SSHA}base64(sha1(password salt) salt)`.
+// A fast salted hash is enough here because the password is 32 random characters (about
+// 190 bits): nothing can guess it, and nginx checks it on every request.
+std::string htpasswd_line(const std::string& user, const std::string& password,
+                          const std::string& salt);
+// Whether an htpasswd line is for `user` with `password`.
+bool htpasswd_matches(const std::string& line, const std::string& user,
+                      const std::string& password);
 
 // A PHP string literal for `value` (single-quoted, escaped).
 std::string php_string(const std::string& value);

@@ -575,6 +575,13 @@ TEST(FleetEdgeTest, AllowTakesAddressesOrRangesAndNeedsBasicAuth) {
   EXPECT_TRUE(has_only_problem(kDev + "allow = [\"127.0.0.1\"]\n", "4:9:", "add basic_auth"));
 }
 
+TEST(FleetEdgeTest, OneListenAddressIsEitherHttpsOrHttp) {
+  const std::string text = kDev +
+                           "[environments.sit]\ndomain = \"{tenant}.wpsit.localhost\"\n"
+                           "listen = \"127.0.0.1:8080\"\ntls = true\n";
+  EXPECT_TRUE(has_only_problem(text, "4:15:", "give the TLS environment a port of its own"));
+}
+
 TEST(FleetEdgeTest, PageCacheIsADuration) {
   EXPECT_TRUE(has_only_problem(kDev + "page_cache = \"10m\"\n", "4:14:", "e.g. \"10s\""));
   EXPECT_TRUE(has_only_problem(kDev + "page_cache = \"0s\"\n", "4:14:", "choose a value"));

@@ -1,0 +1,233 @@
+#include "backends/local/route.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "backends/local/local_backend.h"
+#include "backends/local/names.h"
+#include "backends/local/runtime.h"
+#include "platform/platform.h"
+#include "platform/platform_users.h"
+#include "util/crypto.h"
+#include "util/fs.h"
+#include "util/http_client.h"
+#include "util/tls.h"
+
+namespace wpfleet::local {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr int kCaDays = 3650;
+constexpr int kCertificateDays = 825;  // the longest validity browsers accept
+
+fs::path nginx_site_file(const StateLayout& layout, const std::string& env,
+                         const std::string& tenant) {
+  return layout.nginx_sites() / (pool_name(env, tenant) + ".conf");
+}
+
+fs::path environment_file(const StateLayout& layout, const std::string& env) {
+  return layout.nginx_sites() / ("_edge-" + env + ".conf");
+}
+
+fs::path htpasswd_file(const StateLayout& layout, const std::string& env) {
+  return layout.nginx_dir() / "auth" / (env + ".htpasswd");
+}
+
+fs::path certificate_file(const StateLayout& layout, const std::string& env,
+                          const std::string& tenant) {
+  return layout.tls_dir() / (pool_name(env, tenant) + ".pem");
+}
+
+fs::path certificate_key_file(const StateLayout& layout, const std::string& env,
+                              const std::string& tenant) {
+  return layout.tls_dir() / (pool_name(env, tenant) + ".key");
+}
+
+fs::path ca_key_file(const StateLayout& layout) { return layout.tls_dir() / "ca.key"; }
+
+// The environment's wildcard (when the tenant is the first label of its domain) and
+// every host of the tenant, so aliases outside the wildcard are covered too.
+std::vector<std::string> certificate_names(const TenantContext& ctx) {
+  std::vector<std::string> names;
+  const std::string& domain = ctx.env.domain;
+  const auto first_dot = domain.find('.');
+  if (first_dot != std::string::npos && domain.find("{tenant}") < first_dot) {
+    names.push_back("*" + domain.substr(first_dot));
+  }
+  names.insert(names.end(), ctx.hosts.begin(), ctx.hosts.end());
+  return names;
+}
+
+// nginx workers read the password file on every request: root-owned, their group.
+Status write_web_readable(const fs::path& path, const std::string& content) {
+  TRY(write_file_atomic(path, content, isolated_users() ? 0640 : 0600));
+  if (isolated_users()) {
+    TRY_ASSIGN(RunAs web, web_user());
+    if (chown(path.c_str(), 0, web.gid) != 0) {
+      return make_error("cannot give " + path.string() + " to nginx's group: " +
+                        std::strerror(errno));
+    }
+  }
+  return {};
+}
+
+Result<KeyAndCertificate> ensure_ca(const StateLayout& layout) {
+  const fs::path cert = ca_certificate_file(layout), key = ca_key_file(layout);
+  if (fs::exists(cert) && fs::exists(key)) {
+    TRY_ASSIGN(std::string key_pem, read_file(key));
+    TRY_ASSIGN(std::string cert_pem, read_file(cert));
+    return KeyAndCertificate{key_pem, cert_pem};
+  }
+  TRY_ASSIGN(KeyAndCertificate ca, make_certificate_authority(
+                                       "wpfleet local CA (" + layout.root.string() + ")", kCaDays));
+  TRY(make_dirs(layout.tls_dir(), 0755));
+  TRY(write_file_atomic(key, ca.key_pem, 0600));
+  TRY(write_file_atomic(cert, ca.certificate_pem, 0644));
+  return ca;
+}
+}  // namespace
+
+std::filesystem::path ca_certificate_file(const StateLayout& layout) {
+  return layout.tls_dir() / "ca.pem";
+}
+
+NginxSiteInput RouteProvider::site_input(const TenantContext& ctx) const {
+  const std::string& env = ctx.env.name;
+  const std::string& tenant = ctx.tenant.id;
+  NginxSiteInput in;
+  in.files = site_files(ctx_.layout, env, tenant);
+  in.pool_name = pool_name(env, tenant);
+  in.env_name = env;
+  in.listen = ctx.env.listen;
+  in.hosts = ctx.hosts;
+  in.log_dir = (ctx_.layout.log_dir() / "nginx").string();
+  in.upload_max_mb = ctx.env.php.upload_max_mb;
+  in.production = ctx.env.production;
+  in.edge = ctx.env.edge;
+  in.direct_socket = ctx_.layout.nginx_direct_socket(env).string();
+  in.htpasswd_file = htpasswd_file(ctx_.layout, env).string();
+  in.certificate_file = certificate_file(ctx_.layout, env, tenant).string();
+  in.certificate_key_file = certificate_key_file(ctx_.layout, env, tenant).string();
+  return in;
+}
+
+std::string RouteProvider::fingerprint(const TenantContext& ctx) const {
+  return sha256_hex(render_nginx_site(site_input(ctx)) +
+                    render_nginx_environment(ctx.env.name, ctx.env.edge,
+                                             ctx_.layout.nginx_cache_dir(ctx.env.name).string()));
+}
+
+Result<std::set<std::string>> RouteProvider::existing(const Environment& env,
+                                                      const std::set<std::string>& candidates) {
+  std::set<std::string> found;
+  for (const auto& tenant : candidates) {
+    if (fs::exists(nginx_site_file(ctx_.layout, env.name, tenant))) found.insert(tenant);
+  }
+  return found;
+}
+
+Status RouteProvider::ensure_basic_auth_file(const Environment& env) {
+  TRY_ASSIGN(std::string password, ctx_.secrets.ensure(env.name, kBasicAuthPassword, [] {
+    return random_password(32);
+  }));
+  const fs::path file = htpasswd_file(ctx_.layout, env.name);
+  auto current = read_file(file);
+  if (current && htpasswd_matches(*current, *env.edge.basic_auth_user, password)) return {};
+  TRY_ASSIGN(Bytes salt, random_bytes(8));
+  TRY(make_dirs(file.parent_path(), 0755));
+  // Replaced atomically: nginx reads the file on every request, so a rotation takes
+  // effect at once, without a reload and without failing a request.
+  return write_web_readable(
+      file, htpasswd_line(*env.edge.basic_auth_user, password, std::string(salt.begin(), salt.end())));
+}
+
+Status RouteProvider::ensure_environment_files(const Environment& env) {
+  std::lock_guard lock(environment_files_mutex_);
+  TRY(make_dirs(ctx_.layout.log_dir() / "nginx", 0755));
+  // Only wpfleet may talk to the sites past their edge.
+  TRY(ensure_directory(ctx_.layout.nginx_direct_dir(), 0700));
+  const std::string cache_dir = ctx_.layout.nginx_cache_dir(env.name).string();
+  const std::string edge_conf = render_nginx_environment(env.name, env.edge, cache_dir);
+  if (edge_conf.empty()) {
+    std::error_code ignored;
+    fs::remove(environment_file(ctx_.layout, env.name), ignored);
+  } else {
+    TRY(make_dirs(cache_dir, 0755));
+    TRY(write_file_atomic(environment_file(ctx_.layout, env.name), edge_conf));
+  }
+  if (env.edge.basic_auth_user) TRY(ensure_basic_auth_file(env));
+  return {};
+}
+
+Status RouteProvider::ensure_certificate(const TenantContext& ctx) {
+  const fs::path cert = certificate_file(ctx_.layout, ctx.env.name, ctx.tenant.id);
+  const auto wanted = certificate_names(ctx);
+  if (auto current = read_file(cert)) {
+    auto names = certificate_dns_names(*current);
+    if (names && *names == wanted) return {};
+  }
+  KeyAndCertificate ca;
+  {
+    std::lock_guard lock(environment_files_mutex_);
+    TRY_ASSIGN(ca, ensure_ca(ctx_.layout));
+  }
+  TRY_ASSIGN(KeyAndCertificate server, make_server_certificate(ca, wanted, kCertificateDays));
+  TRY(write_file_atomic(certificate_key_file(ctx_.layout, ctx.env.name, ctx.tenant.id),
+                        server.key_pem, 0600));
+  return write_file_atomic(cert, server.certificate_pem, 0644);
+}
+
+Result<std::string> RouteProvider::ensure(const TenantContext& ctx) {
+  TRY(ensure_environment_files(ctx.env));
+  if (ctx.env.edge.tls) TRY(ensure_certificate(ctx));
+  TRY_ASSIGN(int priority, ctx_.store.route_priority(ctx.env.name, ctx.tenant.id));
+  TRY(write_file_atomic(nginx_site_file(ctx_.layout, ctx.env.name, ctx.tenant.id),
+                        render_nginx_site(site_input(ctx))));
+  return nlohmann::json({{"hosts", ctx.hosts}, {"priority", priority}}).dump();
+}
+
+Status RouteProvider::remove(const Environment& env, const std::string& tenant_id) {
+  std::error_code ignored;
+  fs::remove(nginx_site_file(ctx_.layout, env.name, tenant_id), ignored);
+  fs::remove(certificate_file(ctx_.layout, env.name, tenant_id), ignored);
+  fs::remove(certificate_key_file(ctx_.layout, env.name, tenant_id), ignored);
+  return ctx_.store.release_route_priority(env.name, tenant_id);
+}
+
+Status RouteProvider::commit() { return reload_service(ctx_.layout, Service::Nginx); }
+
+Status RouteProvider::check(const TenantContext& ctx) {
+  HttpRequest request;
+  request.url = "http://" + ctx.hosts.front() + ":" + std::to_string(ctx.env.listen.port) + "/";
+  request.unix_socket = ctx_.layout.nginx_direct_socket(ctx.env.name).string();
+  request.timeout = std::chrono::seconds(10);
+  auto reply = http_request(request);
+  if (!reply) {
+    return make_error("the site does not answer on its direct socket (" + reply.error().message +
+                      "): check `wpfleet status`; `wpfleet apply` restores its route");
+  }
+  // The user's ALB health check matcher: 200, 301 or 302.
+  if (reply->status != 200 && reply->status != 301 && reply->status != 302) {
+    return make_error("the site answers HTTP " + std::to_string(reply->status) + " to GET /: see `wpfleet logs " +
+                      ctx.tenant.id + " -e " + ctx.env.name + "`");
+  }
+  return {};
+}
+
+std::vector<LogSource> RouteProvider::logs(const TenantContext& ctx) const {
+  const fs::path base = ctx_.layout.log_dir() / "nginx" / pool_name(ctx.env.name, ctx.tenant.id);
+  return {{"nginx-access", base.string() + ".access.log"},
+          {"nginx-error", base.string() + ".error.log"}};
+}
+
+Status RouteProvider::secret_changed(const Environment& env, const std::string& name) {
+  if (name != kBasicAuthPassword || !env.edge.basic_auth_user) return {};
+  std::lock_guard lock(environment_files_mutex_);
+  return ensure_basic_auth_file(env);
+}
+
+}  // namespace wpfleet::local

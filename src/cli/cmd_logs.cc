@@ -1,0 +1,168 @@
+// logs: the last lines of each of a tenant's logs, and --follow for what comes after.
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "cli/app.h"
+#include "cli/commands.h"
+#include "engine/verify.h"
+
+namespace wpfleet::cli {
+
+namespace {
+struct LogsOptions {
+  std::string tenant;
+  std::string env;
+  std::size_t lines = 50;
+  bool follow = false;
+};
+
+constexpr auto kFollowInterval = std::chrono::milliseconds(250);
+
+// Set by SIGINT/SIGTERM while following: a signal handler can only reach a global.
+volatile std::sig_atomic_t stop_following = 0;
+
+void request_stop(int) { stop_following = 1; }
+
+void print_line(const LogSource& source, const std::string& line) {
+  std::cout << "[" << source.name << "] " << line << "\n";
+}
+
+// Where following one log has got to. A new file at the path (rotation) or a shorter
+// one (truncation) is read again from its start.
+class LogFollower {
+ public:
+  explicit LogFollower(LogSource source) : source_(std::move(source)) {
+    struct stat st {};
+    if (::stat(source_.path.c_str(), &st) == 0) {
+      inode_ = st.st_ino;
+      offset_ = st.st_size;
+    }
+  }
+
+  void print_new_lines() {
+    struct stat st {};
+    if (::stat(source_.path.c_str(), &st) != 0) return;  // not there yet, or mid-rotation
+    if (st.st_ino != inode_ || st.st_size < offset_) {
+      inode_ = st.st_ino;
+      offset_ = 0;
+      partial_.clear();
+    }
+    if (st.st_size > offset_ && read_appended(st.st_size)) print_complete_lines();
+  }
+
+ private:
+  bool read_appended(off_t size) {
+    const int fd = ::open(source_.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    std::string chunk(static_cast<std::size_t>(size - offset_), '\0');
+    const ssize_t got = ::pread(fd, chunk.data(), chunk.size(), offset_);
+    ::close(fd);
+    if (got <= 0) return false;
+    partial_.append(chunk, 0, static_cast<std::size_t>(got));
+    offset_ += got;
+    return true;
+  }
+
+  void print_complete_lines() {
+    std::size_t start = 0;
+    for (std::size_t end; (end = partial_.find('\n', start)) != std::string::npos; start = end + 1) {
+      print_line(source_, partial_.substr(start, end - start));
+    }
+    partial_.erase(0, start);
+  }
+
+  LogSource source_;
+  ino_t inode_ = 0;
+  off_t offset_ = 0;
+  std::string partial_;  // read, but its line is not finished yet
+};
+
+int follow(const std::vector<LogSource>& sources) {
+  struct sigaction action {};
+  action.sa_handler = request_stop;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  std::vector<LogFollower> followers(sources.begin(), sources.end());
+  while (!stop_following) {
+    for (auto& follower : followers) follower.print_new_lines();
+    std::cout.flush();
+    std::this_thread::sleep_for(kFollowInterval);
+  }
+  return kExitOk;
+}
+
+void print_tails(const std::vector<LogSource>& sources, std::size_t count) {
+  for (const auto& source : sources) {
+    auto lines = last_log_lines(source.path, count);
+    if (!lines) {
+      print_line(source, "(" + lines.error().message + ")");
+    } else if (lines->empty()) {
+      print_line(source, "(no log yet)");
+    } else {
+      for (const auto& line : *lines) print_line(source, line);
+    }
+  }
+  std::cout.flush();
+}
+
+nlohmann::json tails_json(const std::vector<LogSource>& sources, std::size_t count) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& source : sources) {
+    nlohmann::json entry = {{"name", source.name}, {"path", source.path}};
+    auto lines = last_log_lines(source.path, count);
+    entry["lines"] = lines ? *lines : std::vector<std::string>{};
+    if (!lines) entry["error"] = lines.error().message;
+    out.push_back(entry);
+  }
+  return {{"sources", out}};
+}
+
+int logs_command(Context& ctx, const LogsOptions& o) {
+  if (o.follow && ctx.options().json()) {
+    return fail("--follow prints lines as they are written and has no JSON form; "
+                "drop --output json or --follow", kExitInvalidInput);
+  }
+  auto fleet = ctx.load_fleet();
+  if (!fleet) return fail(fleet.error(), kExitInvalidInput);
+  auto session = ctx.open(LockMode::None, "logs");
+  if (!session) return fail(session.error(), kExitFailure);
+  Engine engine(*fleet, *session);
+  if (Status valid = engine.validate_scope(Scope{{o.env}, {o.tenant}, false}); !valid) {
+    return fail(valid.error(), kExitInvalidInput);
+  }
+  const auto placed = placements(*fleet, {o.env}, {o.tenant});
+  if (placed.empty()) {
+    return fail("tenant '" + o.tenant + "' does not run in environment '" + o.env +
+                "' (see `wpfleet tenant list`)", kExitInvalidInput);
+  }
+  const TenantContext tenant = make_tenant_context(*placed[0].tenant, *placed[0].environment);
+  auto sources = tenant_log_sources(engine, tenant);
+  if (!sources) return fail(sources.error(), kExitFailure);
+  if (ctx.options().json()) {
+    ctx.print_json(tails_json(*sources, o.lines));
+    return kExitOk;
+  }
+  print_tails(*sources, o.lines);
+  return o.follow ? follow(*sources) : kExitOk;
+}
+}  // namespace
+
+void register_logs(CLI::App& app, Context& ctx, CommandBody& selected) {
+  auto o = std::make_shared<LogsOptions>();
+  auto* logs = app.add_subcommand(
+      "logs", "Show a tenant's logs (PHP errors and requests, nginx access and errors)");
+  logs->add_option("tenant", o->tenant, "Tenant id")->required();
+  logs->add_option("-e,--env", o->env, "Environment")->required();
+  logs->add_option("-n,--lines", o->lines, "Last lines of each log (default 50)")
+      ->check(CLI::Range(1, 100000));
+  logs->add_flag("--follow", o->follow, "Keep printing lines as they are written (until Ctrl-C)");
+  logs->callback([&ctx, &selected, o] { selected = [&ctx, o] { return logs_command(ctx, *o); }; });
+}
+
+}  // namespace wpfleet::cli

@@ -1,0 +1,269 @@
+#include "content/dump_rewriter.h"
+
+#include <cstring>
+
+#include "content/insert_statement.h"
+#include "content/sql_escape.h"
+
+namespace wpfleet::content {
+namespace {
+
+constexpr std::size_t kUnknown = std::string_view::npos;
+// A statement head longer than this is no INSERT of ours (a dump's longest, CREATE TABLE,
+// is a few KiB); capping it keeps memory bounded whatever the input.
+constexpr std::size_t kMaxHead = 64 * 1024;
+
+// The first `c` at or after `pos`, or chunk.size(); remembered in `cache` because code
+// and literals alternate many times per chunk.
+std::size_t find_cached(std::string_view chunk, std::size_t pos, char c, std::size_t& cache) {
+  if (cache == kUnknown || cache < pos) {
+    const void* found = std::memchr(chunk.data() + pos, c, chunk.size() - pos);
+    cache = found ? static_cast<std::size_t>(static_cast<const char*>(found) - chunk.data())
+                  : chunk.size();
+  }
+  return cache;
+}
+
+}  // namespace
+
+void DumpRewriter::feed(std::string_view chunk, std::string& out) {
+  next_quote_ = next_backslash_ = kUnknown;
+  span_start_ = 0;
+  std::size_t pos = 0;
+  while (pos < chunk.size()) {
+    pos = in_literal() ? scan_literal(chunk, pos, out) : scan_code(chunk, pos, out);
+  }
+  if (!in_literal()) out.append(chunk.substr(span_start_));
+}
+
+Status DumpRewriter::finish(std::string& out) {
+  if (state_ == State::LiteralQuote) end_literal(out);
+  if (!in_literal()) return {};
+  out += raw_;
+  raw_.clear();
+  state_ = State::Code;
+  return make_error(
+      "the dump ends inside a quoted string, so it looks cut short (its last value was "
+      "copied unchanged); check that the dump completed: mariadb-dump ends it with "
+      "'-- Dump completed'");
+}
+
+std::vector<ColumnCounts> DumpRewriter::counts() const {
+  std::vector<ColumnCounts> list;
+  for (const auto& [key, counts] : counts_) list.push_back(counts);
+  return list;
+}
+
+// Code passes through untouched, so it is only looked at, byte by byte; it is emitted
+// as one span when a literal starts or the chunk ends.
+std::size_t DumpRewriter::scan_code(std::string_view chunk, std::size_t pos, std::string& out) {
+  for (; pos < chunk.size(); ++pos) {
+    if (step(chunk[pos])) {
+      out.append(chunk.substr(span_start_, pos + 1 - span_start_));
+      return pos + 1;
+    }
+  }
+  return pos;
+}
+
+std::size_t DumpRewriter::scan_literal(std::string_view chunk, std::size_t pos, std::string& out) {
+  while (pos < chunk.size()) {
+    switch (state_) {
+      case State::LiteralEscape:
+        raw_ += chunk[pos++];
+        state_ = State::Literal;
+        break;
+      case State::LiteralQuote:
+        if (chunk[pos] != '\'') {
+          end_literal(out);
+          span_start_ = pos;
+          return pos;
+        }
+        raw_ += "''";
+        ++pos;
+        state_ = State::Literal;
+        break;
+      default: {
+        const std::size_t special = next_literal_special(chunk, pos);
+        raw_.append(chunk.substr(pos, special - pos));
+        pos = special;
+        if (pos == chunk.size()) break;
+        if (chunk[pos] == '\\') raw_ += '\\';
+        state_ = chunk[pos] == '\\' ? State::LiteralEscape : State::LiteralQuote;
+        ++pos;
+        break;
+      }
+    }
+  }
+  return pos;
+}
+
+std::size_t DumpRewriter::next_literal_special(std::string_view chunk, std::size_t pos) {
+  return std::min(find_cached(chunk, pos, '\'', next_quote_),
+                  find_cached(chunk, pos, '\\', next_backslash_));
+}
+
+// Advances the state outside literals by one byte; true when that byte opens a literal.
+bool DumpRewriter::step(char c) {
+  switch (state_) {
+    case State::Code:
+      return code_byte(c);
+    case State::AfterDash:
+      if (c == '-') {
+        state_ = State::AfterDashDash;
+        return false;
+      }
+      state_ = State::Code;
+      return code_byte(c);
+    case State::AfterDashDash:  // "--" starts a comment only before whitespace
+      if (static_cast<unsigned char>(c) > ' ') {
+        state_ = State::Code;
+        return code_byte(c);
+      }
+      state_ = c == '\n' ? State::Code : State::LineComment;
+      return false;
+    case State::AfterSlash:
+      if (c == '*') {
+        state_ = State::CommentOpened;
+        return false;
+      }
+      state_ = State::Code;
+      return code_byte(c);
+    case State::CommentOpened:
+    case State::CommentOpenedM:
+      if (c == '!') {
+        state_ = State::Code;
+      } else if (c == 'M' && state_ == State::CommentOpened) {
+        state_ = State::CommentOpenedM;
+      } else {
+        state_ = State::BlockComment;
+        return step(c);
+      }
+      return false;
+    case State::LineComment:
+      if (c == '\n') state_ = State::Code;
+      return false;
+    case State::BlockComment:
+      if (c == '*') state_ = State::BlockCommentStar;
+      return false;
+    case State::BlockCommentStar:
+      if (c == '/') state_ = State::Code;
+      if (c != '*' && c != '/') state_ = State::BlockComment;
+      return false;
+    case State::Backtick:
+      if (!in_rows_ && head_.size() < kMaxHead) head_ += c;
+      if (c == '`') state_ = State::Code;
+      return false;
+    case State::DoubleQuoted:
+      if (c == '\\') state_ = State::DoubleQuotedEscape;
+      if (c == '"') state_ = State::Code;
+      return false;
+    case State::DoubleQuotedEscape:
+      state_ = State::DoubleQuoted;
+      return false;
+    default:  // literal states are handled by scan_literal
+      return false;
+  }
+}
+
+bool DumpRewriter::code_byte(char c) {
+  switch (c) {
+    case '\'':
+      literal_column_ = in_rows_ && depth_ == 1 ? column_ : -1;
+      state_ = State::Literal;
+      return true;
+    case '`':
+      state_ = State::Backtick;
+      break;
+    case '"':
+      state_ = State::DoubleQuoted;
+      break;
+    case '-':
+      state_ = State::AfterDash;
+      break;
+    case '/':
+      state_ = State::AfterSlash;
+      break;
+    case '#':
+      state_ = State::LineComment;
+      break;
+    case '(':
+      open_paren();
+      break;
+    case ')':
+      if (depth_ > 0) --depth_;
+      break;
+    case ',':
+      if (in_rows_ && depth_ == 1) ++column_;
+      break;
+    case ';':
+      if (depth_ == 0) {
+        end_statement();
+        return false;
+      }
+      break;
+    default:
+      break;
+  }
+  if (!in_rows_ && head_.size() < kMaxHead) head_ += c;
+  return false;
+}
+
+// At depth 0, '(' opens a row when the statement is past VALUES.
+void DumpRewriter::open_paren() {
+  if (depth_++ != 0) return;
+  if (in_rows_) {
+    column_ = 0;
+  } else if (ends_with_values_keyword(head_)) {
+    if (auto target = parse_insert_head(head_)) {
+      in_rows_ = true;
+      table_ = std::move(target->table);
+      columns_ = std::move(target->columns);
+      column_ = 0;
+    }
+  }
+}
+
+void DumpRewriter::end_statement() {
+  head_.clear();
+  in_rows_ = false;
+  table_.clear();
+  columns_.clear();
+  depth_ = 0;
+}
+
+void DumpRewriter::end_literal(std::string& out) {
+  state_ = State::Code;
+  if (!replacer_.may_occur_in(raw_)) {
+    out += raw_;
+  } else {
+    value_ = sql_unescape(raw_);
+    rewritten_.clear();
+    const ValueCounts counts = value_rewriter_.rewrite(value_, rewritten_);
+    if (counts.replacements > 0) {
+      sql_escape(rewritten_, out);
+    } else {
+      out += raw_;
+    }
+    record(counts);
+  }
+  out += '\'';
+  raw_.clear();
+}
+
+void DumpRewriter::record(const ValueCounts& counts) {
+  if (counts.replacements == 0 && counts.malformed == 0) return;
+  const bool in_row = literal_column_ >= 0;
+  auto [it, added] = counts_.try_emplace({in_row ? table_ : std::string(), literal_column_});
+  ColumnCounts& entry = it->second;
+  if (added && in_row) {
+    entry.table = table_;
+    entry.column = static_cast<std::size_t>(literal_column_) < columns_.size()
+                       ? columns_[literal_column_]
+                       : std::to_string(literal_column_ + 1);
+  }
+  entry.replacements += counts.replacements;
+  entry.malformed += counts.malformed;
+}
+
+}  // namespace wpfleet::content

@@ -1,0 +1,107 @@
+#include "content/value_rewriter.h"
+
+#include "content/json_text.h"
+#include "content/php_serialized.h"
+
+namespace wpfleet::content {
+namespace {
+
+// PHP's trim() set, which WordPress applies before unserializing.
+bool is_trimmed_byte(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\0' || c == '\x0b';
+}
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && is_trimmed_byte(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_trimmed_byte(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Appends `value` with `core`, the trimmed part of it, replaced by `rewritten`.
+void append_around(std::string_view value, std::string_view core, std::string_view rewritten,
+                   std::string& out) {
+  const auto leading = static_cast<std::size_t>(core.data() - value.data());
+  out.append(value.substr(0, leading));
+  out.append(rewritten);
+  out.append(value.substr(leading + core.size()));
+}
+
+}  // namespace
+
+ValueCounts ValueRewriter::rewrite(std::string_view value, std::string& out) {
+  counts_ = {};
+  rewrite_at(value, 0, out);
+  return counts_;
+}
+
+void ValueRewriter::rewrite_at(std::string_view value, int depth, std::string& out) {
+  if (!replacer_.may_occur_in(value)) {
+    out.append(value);
+    return;
+  }
+  const std::string_view core = trimmed(value);
+  if (looks_serialized(core)) {
+    rewrite_serialized_core(value, core, depth, out);
+  } else if (!rewrite_json_core(value, core, depth, out)) {
+    counts_.replacements += replacer_.replace(value, out);
+  }
+}
+
+void ValueRewriter::rewrite_serialized_core(std::string_view value, std::string_view core,
+                                            int depth, std::string& out) {
+  const ValueCounts before = counts_;
+  std::string rewritten;
+  const StringRewrite rewrite_string = [this](std::string_view payload, int payload_depth,
+                                              std::string& payload_out) {
+    rewrite_at(payload, payload_depth, payload_out);
+  };
+  if (!rewrite_serialized(core, depth, rewrite_string, rewritten)) {
+    counts_ = before;
+    ++counts_.malformed;
+    out.append(value);
+    return;
+  }
+  append_around(value, core, rewritten, out);
+}
+
+bool ValueRewriter::rewrite_json_core(std::string_view value, std::string_view core, int depth,
+                                      std::string& out) {
+  const auto pieces = split_json(core, kMaxNesting - depth);
+  if (!pieces) return false;
+  std::string rewritten;
+  for (const JsonPiece& piece : *pieces) {
+    if (piece.kind == JsonPiece::Kind::Between) {
+      rewritten.append(piece.text);
+      continue;
+    }
+    rewritten += '"';
+    if (piece.kind == JsonPiece::Kind::String) {
+      rewrite_json_string(piece.text, depth + 1, rewritten);
+    } else {
+      rewritten.append(piece.text);
+    }
+    rewritten += '"';
+  }
+  append_around(value, core, rewritten, out);
+  return true;
+}
+
+// A JSON string is decoded to be rewritten as a value of its own (it may hold serialized
+// data, JSON, or text with JSON-escaped URLs), then encoded as the original was.
+void ValueRewriter::rewrite_json_string(std::string_view raw, int depth, std::string& out) {
+  const auto decoded = replacer_.may_occur_in(raw) ? json_unescape(raw) : std::nullopt;
+  if (!decoded) {
+    out.append(raw);
+    return;
+  }
+  const std::uint64_t replacements_before = counts_.replacements;
+  std::string rewritten;
+  rewrite_at(*decoded, depth, rewritten);
+  if (counts_.replacements == replacements_before) {
+    out.append(raw);
+  } else {
+    json_escape_like(rewritten, raw, out);
+  }
+}
+
+}  // namespace wpfleet::content

@@ -1,0 +1,49 @@
+// Rewriting one SQL string value: PHP-serialized data with its lengths recomputed, JSON
+// whose strings may hold serialized data or JSON in turn, or plain text.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "content/replacer.h"
+
+namespace wpfleet::content {
+
+struct ValueCounts {
+  std::uint64_t replacements = 0;
+  std::uint64_t malformed = 0;  // serialized values left as they were because they do not parse
+};
+
+// A value is treated, after trimming whitespace as WordPress does:
+// - as serialized data if WordPress would unserialize it (looks_serialized): each string
+//   in it is rewritten as a value of its own (so serialized data or JSON inside is
+//   rewritten too) and its length recomputed. If it does not parse, it is left exactly as
+//   it was, with no replacement at all (a plain replacement would make it worse), and
+//   counted as malformed;
+// - as JSON if it is a valid JSON object or array: each string value is decoded,
+//   rewritten as a value of its own and, if that changed it, encoded again the way the
+//   original was. Object keys are not rewritten (nor are array keys in serialized data);
+// - otherwise as text: the plain replacement (Replacer::replace), which finds the
+//   JSON-escaped forms of FROM too, as in Gutenberg block attributes.
+// Values without any trace of FROM are never parsed, so they are not counted as malformed.
+class ValueRewriter {
+ public:
+  explicit ValueRewriter(const Replacer& replacer) : replacer_(replacer) {}
+
+  // Appends the rewritten value to `out`; replacements == 0 means it is unchanged.
+  ValueCounts rewrite(std::string_view value, std::string& out);
+
+ private:
+  void rewrite_at(std::string_view value, int depth, std::string& out);
+  void rewrite_serialized_core(std::string_view value, std::string_view core, int depth,
+                               std::string& out);
+  bool rewrite_json_core(std::string_view value, std::string_view core, int depth,
+                         std::string& out);
+  void rewrite_json_string(std::string_view raw, int depth, std::string& out);
+
+  const Replacer& replacer_;
+  ValueCounts counts_;
+};
+
+}  // namespace wpfleet::content

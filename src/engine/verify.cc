@@ -1,0 +1,361 @@
+#include "engine/verify.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <optional>
+#include <set>
+
+#include "util/http_client.h"
+
+namespace wpfleet {
+
+namespace fs = std::filesystem;
+
+namespace {
+// The environment-scoped secret holding the edge's basic auth password.
+constexpr const char* kBasicAuthPassword = "basic-auth-password";
+
+// Log sources whose name ends so hold errors (php-error, nginx-error, ...).
+constexpr std::string_view kErrorLogSuffix = "-error";
+
+// A check a provider does on its own, with what verify tells the user to do when it
+// fails. "{logs}" stands for the tenant's `wpfleet logs` command.
+struct ProviderCheck {
+  ResourceKind kind;
+  const char* name;
+  const char* passed;
+  const char* fix;
+};
+
+constexpr ProviderCheck kRuntimeCheck{ResourceKind::Runtime, "runtime", "the runtime is up",
+                                      "check `wpfleet status`; `wpfleet apply` restores the pool"};
+constexpr ProviderCheck kTargetCheck{
+    ResourceKind::Route, "target", "the target answers its health check (GET /, edge bypassed)",
+    "see {logs}; if it does not answer at all, `wpfleet apply` restores its route"};
+constexpr ProviderCheck kDatabaseCheck{
+    ResourceKind::Database, "database", "the tenant's own credentials reach its database",
+    "run `wpfleet apply` to restore the tenant's database user and grants"};
+constexpr ProviderCheck kStorageCheck{
+    ResourceKind::Storage, "storage", "wp-content is writable by the tenant",
+    "run `wpfleet apply` to restore the owner and mode of the tenant's files"};
+constexpr ProviderCheck kSecretsCheck{ResourceKind::Secrets, "secrets",
+                                      "every secret of the tenant is present",
+                                      "run `wpfleet apply` to create the missing secrets"};
+
+CheckOutcome passed(std::string name, std::string detail) {
+  return CheckOutcome{std::move(name), true, std::move(detail), ""};
+}
+
+CheckOutcome failed(std::string name, std::string detail, std::string fix) {
+  return CheckOutcome{std::move(name), false, std::move(detail), std::move(fix)};
+}
+
+std::string logs_command(const TenantContext& ctx) {
+  return "`wpfleet logs " + ctx.tenant.id + " -e " + ctx.env.name + "`";
+}
+
+std::string with_logs_command(std::string text, const TenantContext& ctx) {
+  if (const auto at = text.find("{logs}"); at != std::string::npos) {
+    text.replace(at, 6, logs_command(ctx));
+  }
+  return text;
+}
+
+ResourceProvider* find_provider(Providers& providers, ResourceKind kind) {
+  for (auto& provider : providers) {
+    if (provider->kind() == kind) return provider.get();
+  }
+  return nullptr;
+}
+
+CheckOutcome run_provider_check(Providers& providers, const ProviderCheck& check,
+                                const TenantContext& ctx) {
+  ResourceProvider* provider = find_provider(providers, check.kind);
+  if (!provider) {
+    return failed(check.name, "the backend '" + ctx.env.backend + "' cannot check this",
+                  "use a backend that implements every resource kind");
+  }
+  if (Status status = provider->check(ctx); !status) {
+    return failed(check.name, status.error().message, with_logs_command(check.fix, ctx));
+  }
+  return passed(check.name, check.passed);
+}
+
+// --- the edge: the public URL, as a visitor reaches it ---------------------------------
+
+// Where verify connects to reach the edge: the environment's listener on this machine.
+// libcurl's connect-to wants an address, and a wildcard listener is reached at loopback.
+std::string edge_address(const ListenAddress& listen) {
+  if (listen.host == "localhost" || listen.host == "0.0.0.0") return "127.0.0.1";
+  return listen.host;
+}
+
+// The address the edge sees verify's requests come from. Linux gives a connection to a
+// local address that address as its source, except in the loopback range, whose
+// connections come from 127.0.0.1.
+std::string client_address(const std::string& edge) {
+  return edge.rfind("127.", 0) == 0 ? "127.0.0.1" : edge;
+}
+
+// The ALB health check's matcher in the user's platform: 200, 301 or 302.
+bool answers_like_a_site(long status) { return status == 200 || status == 301 || status == 302; }
+
+// http_request reports libcurl's message only; a TLS verification failure is told apart
+// by what libcurl calls it ("SSL peer certificate ... was not OK", "SSL connect error").
+bool certificate_problem(const Error& error) {
+  return error.message.find("SSL") != std::string::npos ||
+         error.message.find("certificate") != std::string::npos;
+}
+
+class EdgeCheck {
+ public:
+  EdgeCheck(const TenantContext& ctx, Session& session)
+      : ctx_(ctx), session_(session), address_(edge_address(ctx.env.listen)) {
+    request_.url = ctx.home_url + "/";
+    request_.connect_to = address_;
+    request_.timeout = std::chrono::seconds(10);
+    // The environment's certificate is signed by wpfleet's own CA.
+    if (ctx.env.edge.tls) request_.ca_file = ca_file().string();
+  }
+
+  CheckOutcome run() {
+    const EdgePolicy& edge = ctx_.env.edge;
+    if (!edge.basic_auth_user) return judge(http_request(request_), "");
+    if (skips_password(edge, client_address(address_))) {
+      return judge(http_request(request_), " (" + client_address(address_) +
+                                               " is in `allow`, so no password is asked)");
+    }
+    auto anonymous = http_request(request_);
+    if (!anonymous) return no_answer(anonymous.error());
+    if (anonymous->status != 401) {
+      return failed(kName,
+                    request_.url + " answers HTTP " + std::to_string(anonymous->status) +
+                        " without credentials: basic auth is not enforced",
+                    "run `wpfleet apply` to restore the edge config");
+    }
+    if (!anonymous->headers.count("www-authenticate")) {
+      return failed(kName,
+                    request_.url + " answers 401 without a WWW-Authenticate header, so "
+                                   "browsers never ask for the password",
+                    "run `wpfleet apply` to restore the edge config");
+    }
+    auto password = session_.secrets->get(ctx_.env.name, kBasicAuthPassword);
+    if (!password) {
+      return failed(kName, password.error().message,
+                    "run `wpfleet apply` to create the environment's basic auth password");
+    }
+    request_.basic_auth = *edge.basic_auth_user + ":" + *password;
+    return judge(http_request(request_), " with the password, 401 without");
+  }
+
+ private:
+  static constexpr const char* kName = "edge";
+
+  fs::path ca_file() const { return session_.layout.tls_dir() / "ca.pem"; }
+
+  CheckOutcome judge(const Result<HttpReply>& reply, const std::string& how) const {
+    if (!reply) return no_answer(reply.error());
+    const long status = reply->status;
+    const std::string answered = request_.url + " answers HTTP " + std::to_string(status);
+    if (answers_like_a_site(status)) return passed(kName, answered + how);
+    if (status == 401 && request_.basic_auth) {
+      return failed(kName, answered + ": the edge refuses the environment's password",
+                    "run `wpfleet apply` to restore the edge's password file");
+    }
+    if (status == 401) {
+      return failed(kName,
+                    answered + ": the edge asks for a password that environment '" +
+                        ctx_.env.name + "' does not set",
+                    "run `wpfleet apply` to restore the edge config");
+    }
+    if (status >= 500) return failed(kName, answered, "see " + logs_command(ctx_));
+    return failed(kName, answered + ": the edge does not pass the request to the tenant",
+                  "run `wpfleet apply` to restore the tenant's route");
+  }
+
+  CheckOutcome no_answer(const Error& error) const {
+    if (ctx_.env.edge.tls && certificate_problem(error)) {
+      return failed(kName,
+                    "the certificate of " + ctx_.hosts.front() + " does not verify against " +
+                        "wpfleet's CA " + ca_file().string() + " (" + error.message + ")",
+                    "run `wpfleet apply` to restore the environment's certificate");
+    }
+    return failed(kName, "no answer through the edge at " + address_ + " (" + error.message + ")",
+                  "check `wpfleet status`; `wpfleet up` starts the platform");
+  }
+
+  const TenantContext& ctx_;
+  Session& session_;
+  std::string address_;
+  HttpRequest request_;
+};
+
+// --- one tenant -----------------------------------------------------------------------
+
+std::vector<CheckOutcome> run_checks(Providers& providers, const TenantContext& ctx,
+                                     Session& session) {
+  std::vector<CheckOutcome> checks;
+  checks.push_back(run_provider_check(providers, kRuntimeCheck, ctx));
+  checks.push_back(run_provider_check(providers, kTargetCheck, ctx));
+  checks.push_back(EdgeCheck(ctx, session).run());
+  checks.push_back(run_provider_check(providers, kDatabaseCheck, ctx));
+  checks.push_back(run_provider_check(providers, kStorageCheck, ctx));
+  checks.push_back(run_provider_check(providers, kSecretsCheck, ctx));
+  return checks;
+}
+
+std::vector<LogExcerpt> recent_errors(const std::vector<LogSource>& sources, std::size_t count) {
+  std::vector<LogExcerpt> excerpts;
+  for (const auto& source : sources) {
+    if (!source.name.ends_with(kErrorLogSuffix)) continue;
+    LogExcerpt excerpt{source.name, source.path, {}};
+    auto lines = last_log_lines(source.path, count);
+    excerpt.lines = lines ? std::move(*lines) : std::vector<std::string>{lines.error().message};
+    excerpts.push_back(std::move(excerpt));
+  }
+  return excerpts;
+}
+
+TenantVerification verify_tenant(const Placement& placement, bool applied, Engine& engine,
+                                 Session& session, std::size_t error_lines) {
+  const TenantContext ctx = make_tenant_context(*placement.tenant, *placement.environment);
+  TenantVerification out{ctx.env.name, ctx.tenant.id, ctx.home_url + "/", {}, {}};
+  if (!applied) {
+    out.checks.push_back(failed("applied", "not applied yet", "run `wpfleet apply`"));
+    return out;
+  }
+  auto providers = engine.providers(ctx.env.name);
+  if (!providers) {
+    out.checks.push_back(failed("backend", providers.error().message, "fix the fleet file"));
+    return out;
+  }
+  out.checks = run_checks(**providers, ctx, session);
+  if (auto sources = tenant_log_sources(engine, ctx)) {
+    out.recent_errors = recent_errors(*sources, error_lines);
+  }
+  return out;
+}
+
+// A tenant counts as applied once its last resource, the site, was.
+Result<std::set<std::pair<std::string, std::string>>> applied_tenants(StateStore& store) {
+  TRY_ASSIGN(auto records, store.resources());
+  std::set<std::pair<std::string, std::string>> applied;
+  for (const auto& record : records) {
+    if (record.kind == kind_name(ResourceKind::Site)) applied.insert({record.env, record.tenant});
+  }
+  return applied;
+}
+
+// --- addresses --------------------------------------------------------------------------
+
+// An IPv4 (4 bytes) or IPv6 (16 bytes) address; nothing when the text is neither.
+std::optional<std::vector<unsigned char>> parse_address(std::string text) {
+  if (text.size() > 2 && text.front() == '[' && text.back() == ']') {
+    text = text.substr(1, text.size() - 2);
+  }
+  unsigned char bytes[16];
+  if (inet_pton(AF_INET, text.c_str(), bytes) == 1) return std::vector(bytes, bytes + 4);
+  if (inet_pton(AF_INET6, text.c_str(), bytes) == 1) return std::vector(bytes, bytes + 16);
+  return std::nullopt;
+}
+
+bool in_range(const std::vector<unsigned char>& address, const std::string& cidr) {
+  const auto slash = cidr.find('/');
+  const auto network = parse_address(cidr.substr(0, slash));
+  if (!network || network->size() != address.size()) return false;
+  int bits = static_cast<int>(address.size()) * 8;
+  if (slash != std::string::npos) {
+    std::from_chars(cidr.data() + slash + 1, cidr.data() + cidr.size(), bits);
+  }
+  for (std::size_t i = 0; i < address.size() && bits > 0; ++i, bits -= 8) {
+    const unsigned mask = bits >= 8 ? 0xffu : (0xffu << (8 - bits)) & 0xffu;
+    if ((address[i] & mask) != ((*network)[i] & mask)) return false;
+  }
+  return true;
+}
+
+// --- reading logs -----------------------------------------------------------------------
+
+std::vector<std::string> split_last_lines(const std::string& text, std::size_t count) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  if (lines.size() > count) lines.erase(lines.begin(), lines.end() - static_cast<long>(count));
+  return lines;
+}
+}  // namespace
+
+bool TenantVerification::ok() const {
+  return std::all_of(checks.begin(), checks.end(), [](const CheckOutcome& c) { return c.ok; });
+}
+
+Result<std::vector<TenantVerification>> verify_tenants(const Fleet& fleet, Session& session,
+                                                       Engine& engine,
+                                                       const VerifyOptions& options) {
+  const auto wanted = placements(fleet, options.scope.envs, options.scope.tenants);
+  TRY_ASSIGN(const auto applied, applied_tenants(*session.store));
+  std::vector<TenantVerification> out(wanted.size());
+  run_parallel(wanted.size(), options.parallelism, [&](std::size_t i) {
+    const Placement& p = wanted[i];
+    const bool is_applied = applied.count({p.environment->name, p.tenant->id}) > 0;
+    out[i] = verify_tenant(p, is_applied, engine, session, options.error_lines);
+  });
+  return out;
+}
+
+bool skips_password(const EdgePolicy& edge, const std::string& address) {
+  const auto parsed = parse_address(address);
+  return parsed && std::any_of(edge.allow.begin(), edge.allow.end(), [&](const std::string& cidr) {
+           return in_range(*parsed, cidr);
+         });
+}
+
+Result<std::vector<LogSource>> tenant_log_sources(Engine& engine, const TenantContext& ctx) {
+  TRY_ASSIGN(Providers * providers, engine.providers(ctx.env.name));
+  std::vector<LogSource> sources;
+  for (const auto& provider : *providers) {
+    for (auto& source : provider->logs(ctx)) sources.push_back(std::move(source));
+  }
+  return sources;
+}
+
+Result<std::vector<std::string>> last_log_lines(const fs::path& path, std::size_t count) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) return std::vector<std::string>{};
+  if (fd < 0) return make_error("cannot read " + path.string() + ": " + std::strerror(errno));
+  struct stat st {};
+  ::fstat(fd, &st);
+  // Read backwards in chunks until the text holds the line break before the first
+  // wanted line, or the whole file.
+  constexpr off_t kChunk = 64 * 1024;
+  std::string text;
+  std::size_t line_breaks = 0;
+  off_t start = st.st_size;
+  while (start > 0 && line_breaks <= count) {
+    const off_t size = std::min(kChunk, start);
+    std::string chunk(static_cast<std::size_t>(size), '\0');
+    if (::pread(fd, chunk.data(), chunk.size(), start - size) != size) {
+      const int saved = errno;
+      ::close(fd);
+      return make_error("cannot read " + path.string() + ": " + std::strerror(saved));
+    }
+    start -= size;
+    line_breaks += static_cast<std::size_t>(std::count(chunk.begin(), chunk.end(), '\n'));
+    text.insert(0, chunk);
+  }
+  ::close(fd);
+  return split_last_lines(text, count);
+}
+
+}  // namespace wpfleet

@@ -1,0 +1,71 @@
+// `wpfleet verify`: whether each tenant works, check by check, and what to do when it
+// does not. It is the user's verify_deployment.sh (service running, target health, the
+// public URL through CloudFront with its basic auth, secrets, recent logs) done through
+// the providers of any backend plus HTTP, so it needs no knowledge of `local`.
+//
+// Also a tenant's logs: verify shows their recent errors and `wpfleet logs` prints them.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "backends/provider.h"
+#include "engine/engine.h"
+#include "engine/session.h"
+#include "fleet/model.h"
+#include "util/result.h"
+
+namespace wpfleet {
+
+struct CheckOutcome {
+  std::string name;    // runtime, target, edge, database, storage, secrets; or applied
+  bool ok = false;
+  std::string detail;  // what was seen
+  std::string fix;     // what to do next; empty when ok
+};
+
+struct LogExcerpt {
+  std::string source;  // e.g. "php-error"
+  std::string path;
+  std::vector<std::string> lines;
+};
+
+struct TenantVerification {
+  std::string env;
+  std::string tenant;
+  std::string url;
+  std::vector<CheckOutcome> checks;
+  // The last lines of the tenant's error logs. Information only: a tenant whose logs
+  // hold errors still passes when its checks do.
+  std::vector<LogExcerpt> recent_errors;
+
+  bool ok() const;
+};
+
+struct VerifyOptions {
+  Scope scope;
+  int parallelism = 8;
+  std::size_t error_lines = 20;
+};
+
+// Verifies every placement of the fleet in `options.scope`, tenants in parallel, in
+// fleet file order. A tenant not applied yet gets one failing check, "applied".
+Result<std::vector<TenantVerification>> verify_tenants(const Fleet& fleet, Session& session,
+                                                       Engine& engine,
+                                                       const VerifyOptions& options);
+
+// Whether the edge lets a client at `address` in without the password: it is in one of
+// the environment's `allow` ranges. Addresses and ranges are IPv4 or IPv6 ("[::1]" too).
+bool skips_password(const EdgePolicy& edge, const std::string& address);
+
+// Every log the backend keeps for the tenant, in provider (apply) order.
+Result<std::vector<LogSource>> tenant_log_sources(Engine& engine, const TenantContext& ctx);
+
+// The last `count` lines of a log file, oldest first, read from its end so that a large
+// log costs no more than a small one. A log that does not exist yet has no lines.
+Result<std::vector<std::string>> last_log_lines(const std::filesystem::path& path,
+                                                std::size_t count);
+
+}  // namespace wpfleet

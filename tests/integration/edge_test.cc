@@ -1,0 +1,235 @@
+// The edge in front of each environment, against the real nginx and php-fpm: basic auth
+// and its rotation, the allowlist, noindex, static caching and revalidation, the page
+// micro-cache, TLS with wpfleet's CA, www redirects and route priorities.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "harness.h"
+#include "util/fs.h"
+#include "util/http_client.h"
+
+namespace wpfleet::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Edge : public ::testing::Test {
+ protected:
+  // dev: open. sit: basic auth. prod: production, basic auth with 127.0.0.1 allowed,
+  // page cache. sec: TLS. Each tenant is in all of them.
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    port_ = free_port();
+    prod_port_ = free_port();
+    tls_port_ = free_port();
+    const std::string listen = "127.0.0.1:" + std::to_string(port_);
+    const std::string text =
+        "[environments.dev]\ndomain = \"{tenant}.wpdev.localhost\"\nlisten = \"" + listen + "\"\n"
+        "[environments.sit]\ndomain = \"{tenant}.wpsit.localhost\"\nlisten = \"" + listen + "\"\n"
+        "basic_auth = { user = \"bbws-sit\" }\n"
+        "[environments.prod]\ndomain = \"{tenant}.wp.localhost\"\n"
+        "listen = \"127.0.0.1:" + std::to_string(prod_port_) + "\"\nproduction = true\n"
+        "basic_auth = { user = \"bbws-prod\" }\nallow = [\"127.0.0.1/32\"]\npage_cache = \"10s\"\n"
+        "[environments.sec]\ndomain = \"{tenant}.wpsec.localhost\"\n"
+        "listen = \"127.0.0.1:" + std::to_string(tls_port_) + "\"\ntls = true\n"
+        "\n[[tenants]]\nid = \"alpha\"\ntitle = \"Alpha Site\"\nadmin_email = \"a@alpha.example\"\n"
+        "environments = [\"dev\", \"sit\", \"prod\", \"sec\"]\n"
+        "aliases = { dev = [\"www.alpha.wpdev.localhost\"], sec = [\"www.alpha.wpsec.localhost\"] }\n"
+        "\n[[tenants]]\nid = \"beta\"\ntitle = \"Beta Site\"\nadmin_email = \"b@beta.example\"\n"
+        "environments = [\"dev\", \"sit\"]\n";
+    ASSERT_TRUE(write_file_atomic(fleet(), text).ok());
+    CliResult up = wpfleet({"up"});
+    ASSERT_EQ(up.exit_code, 0) << up.err;
+    CliResult apply = wpfleet({"apply", "--yes"});
+    ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  }
+
+  static void TearDownTestSuite() {
+    destroy_fleet(fleet());
+    delete dir_;
+  }
+
+  static fs::path fleet() { return dir_->path() / "fleet.toml"; }
+  static fs::path state() { return dir_->path() / ".wpfleet"; }
+
+  static CliResult wpfleet(std::vector<std::string> args) {
+    args.insert(args.begin(), {"-f", fleet().string()});
+    return run_wpfleet(args);
+  }
+
+  static HttpReply get(const std::string& url, std::vector<std::string> headers = {},
+                       std::optional<std::string> auth = std::nullopt,
+                       std::optional<std::string> ca = std::nullopt) {
+    HttpRequest request;
+    request.url = url;
+    request.connect_to = "127.0.0.1";
+    request.headers = std::move(headers);
+    request.basic_auth = std::move(auth);
+    request.ca_file = std::move(ca);
+    auto reply = http_request(request);
+    EXPECT_TRUE(reply.ok()) << url << ": " << (reply ? "" : reply.error().message);
+    return reply ? *reply : HttpReply{};
+  }
+
+  static std::string url(const std::string& host, std::uint16_t port, const std::string& path = "/") {
+    return "http://" + host + ":" + std::to_string(port) + path;
+  }
+
+  static std::string secret(const std::string& env, const std::string& name) {
+    CliResult got = wpfleet({"secret", "get", "-e", env, name});
+    EXPECT_EQ(got.exit_code, 0) << got.err;
+    return got.out.substr(0, got.out.find('\n'));
+  }
+
+  // PHP requests the tenant's pool has served so far.
+  static std::size_t php_requests(const std::string& env, const std::string& tenant) {
+    auto log = read_file(state() / "sites" / env / tenant / "log" / "php-access.log");
+    return log ? static_cast<std::size_t>(std::count(log->begin(), log->end(), '\n')) : 0;
+  }
+
+  static TempDir* dir_;
+  static std::uint16_t port_, prod_port_, tls_port_;
+};
+
+TempDir* Edge::dir_ = nullptr;
+std::uint16_t Edge::port_ = 0, Edge::prod_port_ = 0, Edge::tls_port_ = 0;
+
+TEST_F(Edge, DevIsOpenAndHiddenFromSearchEngines) {
+  HttpReply page = get(url("alpha.wpdev.localhost", port_));
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("Alpha Site"), std::string::npos);
+  EXPECT_EQ(page.headers["x-robots-tag"], "noindex, nofollow");
+}
+
+TEST_F(Edge, SitNeedsThePasswordAndRotationReplacesIt) {
+  HttpReply anonymous = get(url("alpha.wpsit.localhost", port_));
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_NE(anonymous.headers["www-authenticate"].find("Basic"), std::string::npos);
+  const std::string old_password = secret("sit", "basic-auth-password");
+  EXPECT_EQ(old_password.size(), 32u);
+  EXPECT_EQ(get(url("beta.wpsit.localhost", port_), {}, "bbws-sit:" + old_password).status, 200);
+  EXPECT_EQ(get(url("beta.wpsit.localhost", port_), {}, "bbws-sit:wrong").status, 401);
+  // nginx is given only a salted hash.
+  auto htpasswd = read_file(state() / "nginx" / "auth" / "sit.htpasswd");
+  ASSERT_TRUE(htpasswd.ok());
+  EXPECT_EQ(htpasswd->find(old_password), std::string::npos);
+  EXPECT_EQ(htpasswd->rfind("bbws-sit:{SSHA}", 0), 0u);
+
+  CliResult rotated = wpfleet({"secret", "rotate", "-e", "sit", "basic-auth-password"});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  const std::string new_password = secret("sit", "basic-auth-password");
+  EXPECT_NE(new_password, old_password);
+  EXPECT_EQ(get(url("alpha.wpsit.localhost", port_), {}, "bbws-sit:" + old_password).status, 401);
+  EXPECT_EQ(get(url("alpha.wpsit.localhost", port_), {}, "bbws-sit:" + new_password).status, 200);
+  // apply sees nothing to do after a rotation.
+  EXPECT_EQ(wpfleet({"plan"}).exit_code, 0);
+}
+
+TEST_F(Edge, AllowlistedAddressSkipsThePasswordAndProductionIsIndexable) {
+  HttpReply page = get(url("alpha.wp.localhost", prod_port_));
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.headers.count("x-robots-tag"), 0u);
+}
+
+TEST_F(Edge, StaticFilesAreCachedAndRevalidated) {
+  const fs::path upload_dir = state() / "sites" / "dev" / "alpha" / "wp-content" / "uploads" / "2026";
+  fs::create_directories(upload_dir);
+  ASSERT_TRUE(write_file_atomic(upload_dir / "pixel.png", std::string("\x89PNG\r\n\x1a\n", 8)).ok());
+  for (const std::string path : {"/wp-content/uploads/2026/pixel.png",
+                                 "/wp-content/themes/twentytwentythree/style.css",
+                                 "/wp-includes/css/dashicons.min.css"}) {
+    HttpReply first = get(url("alpha.wpdev.localhost", port_, path));
+    ASSERT_EQ(first.status, 200) << path;
+    EXPECT_EQ(first.headers["cache-control"], "max-age=2592000") << path;
+    ASSERT_FALSE(first.headers["etag"].empty()) << path;
+    EXPECT_EQ(first.headers["x-robots-tag"], "noindex, nofollow") << path;
+    HttpReply again = get(url("alpha.wpdev.localhost", port_, path),
+                          {"If-None-Match: " + first.headers["etag"]});
+    EXPECT_EQ(again.status, 304) << path;
+  }
+}
+
+TEST_F(Edge, PageCacheServesAnonymousGetsWithoutPhp) {
+  const std::size_t before = php_requests("prod", "alpha");
+  HttpReply first = get(url("alpha.wp.localhost", prod_port_, "/sample-page/"));
+  HttpReply second = get(url("alpha.wp.localhost", prod_port_, "/sample-page/"));
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(second.status, 200);
+  EXPECT_EQ(second.headers["x-cache"], "HIT");
+  EXPECT_EQ(second.body, first.body);
+  EXPECT_EQ(php_requests("prod", "alpha"), before + 1) << "the second GET must not reach PHP";
+}
+
+TEST_F(Edge, AdminLoginAndLoggedInRequestsAreNeverCached) {
+  const std::size_t before = php_requests("prod", "alpha");
+  const std::string login = url("alpha.wp.localhost", prod_port_, "/wp-login.php");
+  EXPECT_EQ(get(login).headers["x-cache"], "BYPASS");
+  EXPECT_EQ(get(login).headers["x-cache"], "BYPASS");
+  const std::string home = url("alpha.wp.localhost", prod_port_, "/");
+  const std::vector<std::string> cookie = {"Cookie: wordpress_logged_in_abc=admin%7C1"};
+  EXPECT_EQ(get(home, cookie).headers["x-cache"], "BYPASS");
+  EXPECT_EQ(get(home, cookie).headers["x-cache"], "BYPASS");
+  HttpRequest post;
+  post.method = "POST";
+  post.url = home;
+  post.connect_to = "127.0.0.1";
+  post.body = "s=x";
+  auto posted = http_request(post);
+  ASSERT_TRUE(posted.ok());
+  EXPECT_NE(posted->headers["x-cache"], "HIT");  // nginx never caches a POST at all
+  EXPECT_EQ(php_requests("prod", "alpha"), before + 5);
+}
+
+TEST_F(Edge, HttpsVerifiesAgainstTheWpfleetCaAndHttpRedirects) {
+  CliResult ca = wpfleet({"ca", "path"});
+  ASSERT_EQ(ca.exit_code, 0) << ca.err;
+  const std::string ca_file = ca.out.substr(0, ca.out.find('\n'));
+  const std::string https = "https://alpha.wpsec.localhost:" + std::to_string(tls_port_) + "/";
+  HttpReply page = get(https, {}, std::nullopt, ca_file);
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("https://alpha.wpsec.localhost:" + std::to_string(tls_port_)),
+            std::string::npos) << "WordPress knows it is served over https";
+  // Without the CA the certificate is not trusted.
+  HttpRequest untrusted;
+  untrusted.url = https;
+  untrusted.connect_to = "127.0.0.1";
+  EXPECT_FALSE(http_request(untrusted).ok());
+  HttpReply plain = get(url("alpha.wpsec.localhost", tls_port_, "/x?y=1"));
+  EXPECT_EQ(plain.status, 301);
+  EXPECT_EQ(plain.headers["location"],
+            "https://alpha.wpsec.localhost:" + std::to_string(tls_port_) + "/x?y=1");
+  // The www alias is covered by the certificate and redirects to the canonical host.
+  HttpReply www = get("https://www.alpha.wpsec.localhost:" + std::to_string(tls_port_) + "/",
+                      {}, std::nullopt, ca_file);
+  EXPECT_EQ(www.status, 301);
+  EXPECT_EQ(www.headers["location"], https);
+}
+
+TEST_F(Edge, WwwAliasRedirectsToTheCanonicalHost) {
+  HttpReply www = get(url("www.alpha.wpdev.localhost", port_, "/about/"));
+  EXPECT_EQ(www.status, 301);
+  EXPECT_EQ(www.headers["location"], url("alpha.wpdev.localhost", port_, "/about/"));
+}
+
+TEST_F(Edge, RoutesListHostsTenantsAndDistinctPriorities) {
+  CliResult routes = wpfleet({"routes", "-e", "sit", "--output", "json"});
+  ASSERT_EQ(routes.exit_code, 0) << routes.err;
+  const auto rows = nlohmann::json::parse(routes.out);
+  ASSERT_EQ(rows.size(), 2u);
+  std::set<int> priorities;
+  for (const auto& row : rows) priorities.insert(row["priority"].get<int>());
+  EXPECT_EQ(priorities, (std::set<int>{10, 20}));
+}
+
+TEST_F(Edge, ApplyHealthChecksGoPastTheGate) {
+  // Every tenant of sit was installed and health-checked behind basic auth; status says so.
+  CliResult list = wpfleet({"tenant", "list", "-e", "sit", "--output", "json"});
+  EXPECT_EQ(list.exit_code, 0) << list.out << list.err;
+  for (const auto& row : nlohmann::json::parse(list.out)) EXPECT_TRUE(row["healthy"].get<bool>());
+}
+
+}  // namespace
+}  // namespace wpfleet::testing

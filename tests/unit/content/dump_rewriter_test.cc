@@ -1,0 +1,230 @@
+#include "content/dump_rewriter.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "content/rewrite_dump.h"
+
+namespace wpfleet::content {
+namespace {
+
+// As mariadb-dump 10.11 writes it (one row per line), with traps: quotes in comments
+// and identifiers, escapes of every kind, a malformed serialized value, a longer host.
+constexpr std::string_view kDump = R"SQL(/*M!999999\- enable the sandbox mode */ 
+-- MariaDB dump 10.19  Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)
+--
+-- Host: localhost    Database: it's_wp
+-- ------------------------------------------------------
+/*!40101 SET NAMES utf8mb4 */;
+/*!40103 SET TIME_ZONE='+00:00' */;
+/* a plain comment: don't touch http://old.example */
+# nor this one: it's http://old.example
+DROP TABLE IF EXISTS `wp_options`;
+CREATE TABLE `wp_options` (
+  `option_name` varchar(191) NOT NULL DEFAULT '',
+  `option_value` longtext NOT NULL,
+  `autoload` varchar(20) NOT NULL DEFAULT 'yes'
+) ENGINE=InnoDB COMMENT='it''s http://old.example';
+LOCK TABLES `wp_options` WRITE;
+/*!40000 ALTER TABLE `wp_options` DISABLE KEYS */;
+INSERT INTO `wp_options` VALUES
+(1,'siteurl','http://old.example','yes'),
+(2,'home','https://old.example/','yes'),
+(3,'widget_text','a:1:{i:2;a:1:{s:4:\"text\";s:35:\"<a href=\'http://old.example/\'>x</a>\";}}','yes'),
+(4,'odd','tab	here nl\nx bs\\ nul\0 sub\Z q\" it\'s http://old.example','no'),
+(5,'other','http://old.example.com and \'quoted\' ''doubled''','yes'),
+(6,'broken','a:1:{s:3:\"url\";s:5:\"http://old.example\";}','yes'),
+(7,'\"http://old.example\"','-- not a comment /* nor this */ # nor this','yes');
+/*!40000 ALTER TABLE `wp_options` ENABLE KEYS */;
+UNLOCK TABLES;
+INSERT INTO `wp_postmeta` (`meta_id`, `post_id`, `meta_key`, `meta_value`) VALUES (1,2,'_url','//old.example/a'),(2,2,'_json','{\"u\":\"http:\\/\\/old.example\"}');
+INSERT INTO `we``ird` VALUES (-1,'http://old.example');
+-- Dump completed on 2026-11-26 19:09:41
+)SQL";
+
+constexpr std::string_view kRewritten = R"SQL(/*M!999999\- enable the sandbox mode */ 
+-- MariaDB dump 10.19  Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)
+--
+-- Host: localhost    Database: it's_wp
+-- ------------------------------------------------------
+/*!40101 SET NAMES utf8mb4 */;
+/*!40103 SET TIME_ZONE='+00:00' */;
+/* a plain comment: don't touch http://old.example */
+# nor this one: it's http://old.example
+DROP TABLE IF EXISTS `wp_options`;
+CREATE TABLE `wp_options` (
+  `option_name` varchar(191) NOT NULL DEFAULT '',
+  `option_value` longtext NOT NULL,
+  `autoload` varchar(20) NOT NULL DEFAULT 'yes'
+) ENGINE=InnoDB COMMENT='it\'s https://new.example';
+LOCK TABLES `wp_options` WRITE;
+/*!40000 ALTER TABLE `wp_options` DISABLE KEYS */;
+INSERT INTO `wp_options` VALUES
+(1,'siteurl','https://new.example','yes'),
+(2,'home','https://new.example/','yes'),
+(3,'widget_text','a:1:{i:2;a:1:{s:4:\"text\";s:36:\"<a href=\'https://new.example/\'>x</a>\";}}','yes'),
+(4,'odd','tab	here nl\nx bs\\ nul\0 sub\Z q\" it\'s https://new.example','no'),
+(5,'other','http://old.example.com and \'quoted\' ''doubled''','yes'),
+(6,'broken','a:1:{s:3:\"url\";s:5:\"http://old.example\";}','yes'),
+(7,'\"https://new.example\"','-- not a comment /* nor this */ # nor this','yes');
+/*!40000 ALTER TABLE `wp_options` ENABLE KEYS */;
+UNLOCK TABLES;
+INSERT INTO `wp_postmeta` (`meta_id`, `post_id`, `meta_key`, `meta_value`) VALUES (1,2,'_url','//new.example/a'),(2,2,'_json','{\"u\":\"https:\\/\\/new.example\"}');
+INSERT INTO `we``ird` VALUES (-1,'https://new.example');
+-- Dump completed on 2026-11-26 19:09:41
+)SQL";
+
+Replacer old_to_new() {
+  auto replacer = Replacer::create({{"http://old.example", "https://new.example"}});
+  EXPECT_TRUE(replacer.ok());
+  return std::move(replacer).value();
+}
+
+struct Rewritten {
+  std::string sql;
+  std::vector<ColumnCounts> counts;
+  Status finished;
+};
+
+Rewritten rewrite_in_chunks(const Replacer& replacer, std::string_view dump, std::size_t chunk) {
+  DumpRewriter rewriter(replacer);
+  Rewritten result;
+  for (std::size_t pos = 0; pos < dump.size(); pos += chunk) {
+    rewriter.feed(dump.substr(pos, chunk), result.sql);
+  }
+  result.finished = rewriter.finish(result.sql);
+  result.counts = rewriter.counts();
+  return result;
+}
+
+// "table/column replacements/malformed" per entry, for readable comparisons.
+std::vector<std::string> summary(const std::vector<ColumnCounts>& counts) {
+  std::vector<std::string> lines;
+  for (const auto& c : counts) {
+    lines.push_back(c.table + "/" + c.column + " " + std::to_string(c.replacements) + "/" +
+                    std::to_string(c.malformed));
+  }
+  return lines;
+}
+
+TEST(DumpRewriter, RewritesLiteralsOnlyAndCountsPerColumn) {
+  const Rewritten result = rewrite_in_chunks(old_to_new(), kDump, kDump.size());
+  ASSERT_TRUE(result.finished.ok()) << result.finished.error().message;
+  EXPECT_EQ(result.sql, kRewritten);
+  EXPECT_EQ(summary(result.counts), (std::vector<std::string>{
+                                        "/ 1/0",
+                                        "we`ird/2 1/0",
+                                        "wp_options/2 1/0",
+                                        "wp_options/3 4/1",
+                                        "wp_postmeta/meta_value 2/0",
+                                    }));
+}
+
+TEST(DumpRewriter, OutputDoesNotDependOnChunkSize) {
+  const Replacer replacer = old_to_new();
+  const Rewritten whole = rewrite_in_chunks(replacer, kDump, kDump.size());
+  for (std::size_t chunk : {1, 2, 3, 7, 64}) {
+    const Rewritten pieces = rewrite_in_chunks(replacer, kDump, chunk);
+    EXPECT_TRUE(pieces.finished.ok());
+    EXPECT_EQ(pieces.sql, whole.sql) << "chunk " << chunk;
+    EXPECT_EQ(summary(pieces.counts), summary(whole.counts)) << "chunk " << chunk;
+  }
+}
+
+// A 3 MiB post_content, with occurrences at its start, middle and end.
+TEST(DumpRewriter, RewritesValuesLongerThanAChunk) {
+  const std::string filler(3 << 19, ' ');
+  const std::string old_url = "http://old.example", new_url = "https://new.example";
+  const std::string body = old_url + filler + old_url + filler + old_url;
+  const std::string expected = new_url + filler + new_url + filler + new_url;
+  const std::string dump = "INSERT INTO `wp_posts` VALUES (1,'" + body + "');\n";
+  const std::string want = "INSERT INTO `wp_posts` VALUES (1,'" + expected + "');\n";
+  const Replacer replacer = old_to_new();
+  for (std::size_t chunk : {std::size_t{7}, std::size_t{1} << 20}) {
+    const Rewritten result = rewrite_in_chunks(replacer, dump, chunk);
+    EXPECT_TRUE(result.sql == want) << "chunk " << chunk;
+    EXPECT_EQ(summary(result.counts), (std::vector<std::string>{"wp_posts/2 3/0"}));
+  }
+}
+
+TEST(DumpRewriter, CountsEveryRowOfAnExtendedInsert) {
+  std::string dump = "INSERT INTO `wp_postmeta` VALUES ";
+  for (int row = 1; row <= 1000; ++row) {
+    dump += (row > 1 ? "," : "") + std::string("(") + std::to_string(row) +
+            ",'_menu_item_url','http://old.example/" + std::to_string(row) + "')";
+  }
+  dump += ";\n";
+  const Rewritten result = rewrite_in_chunks(old_to_new(), dump, 4096);
+  EXPECT_EQ(summary(result.counts), (std::vector<std::string>{"wp_postmeta/3 1000/0"}));
+  EXPECT_NE(result.sql.find("(1000,'_menu_item_url','https://new.example/1000')"),
+            std::string::npos);
+}
+
+TEST(DumpRewriter, PassesUnchangedLiteralsThroughByteForByte) {
+  // Escapes mariadb-dump never writes (\t, '') are kept where nothing is replaced.
+  const std::string dump = "INSERT INTO t VALUES ('a\\tb''c http://old.example.com');\n";
+  EXPECT_EQ(rewrite_in_chunks(old_to_new(), dump, 5).sql, dump);
+}
+
+TEST(DumpRewriter, ReportsADumpCutShortAndCopiesItsRest) {
+  const std::string dump = "INSERT INTO t VALUES ('http://old.example";
+  const Rewritten result = rewrite_in_chunks(old_to_new(), dump, 8);
+  EXPECT_FALSE(result.finished.ok());
+  EXPECT_NE(result.finished.error().message.find("cut short"), std::string::npos);
+  EXPECT_EQ(result.sql, dump);
+}
+
+TEST(DumpRewriter, ALiteralMayEndTheDump) {
+  const Rewritten result = rewrite_in_chunks(old_to_new(), "SELECT 'http://old.example'", 3);
+  EXPECT_TRUE(result.finished.ok());
+  EXPECT_EQ(result.sql, "SELECT 'https://new.example'");
+}
+
+class RewriteDumpTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    char in[] = "/tmp/wpfleet-dump-in-XXXXXX";
+    char out[] = "/tmp/wpfleet-dump-out-XXXXXX";
+    in_fd_ = ::mkstemp(in);
+    out_fd_ = ::mkstemp(out);
+    ASSERT_GE(in_fd_, 0);
+    ASSERT_GE(out_fd_, 0);
+    ::unlink(in);
+    ::unlink(out);
+    ASSERT_EQ(::write(in_fd_, kDump.data(), kDump.size()), static_cast<ssize_t>(kDump.size()));
+    ::lseek(in_fd_, 0, SEEK_SET);
+  }
+  void TearDown() override {
+    ::close(in_fd_);
+    ::close(out_fd_);
+  }
+  std::string written() {
+    std::string content(1 << 16, '\0');
+    ::lseek(out_fd_, 0, SEEK_SET);
+    content.resize(static_cast<std::size_t>(::read(out_fd_, content.data(), content.size())));
+    return content;
+  }
+
+  int in_fd_ = -1, out_fd_ = -1;
+};
+
+TEST_F(RewriteDumpTest, WritesTheRewrittenDump) {
+  std::uint64_t progress = 0;
+  auto counts = rewrite_dump(in_fd_, out_fd_, old_to_new(),
+                             [&progress](std::uint64_t read) { progress = read; });
+  ASSERT_TRUE(counts.ok()) << counts.error().message;
+  EXPECT_EQ(written(), kRewritten);
+  EXPECT_EQ(progress, kDump.size());
+  EXPECT_EQ(counts->size(), 5u);
+}
+
+TEST_F(RewriteDumpTest, DryRunOnlyCounts) {
+  auto counts = rewrite_dump(in_fd_, std::nullopt, old_to_new(), [](std::uint64_t) {});
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->size(), 5u);
+  EXPECT_EQ(written(), "");
+}
+
+}  // namespace
+}  // namespace wpfleet::content

@@ -1,0 +1,171 @@
+#include "content/replacer.h"
+
+#include <gtest/gtest.h>
+
+namespace wpfleet::content {
+namespace {
+
+Replacer make(std::vector<Replacement> pairs) {
+  auto replacer = Replacer::create(pairs);
+  EXPECT_TRUE(replacer.ok()) << replacer.error().message;
+  return std::move(replacer).value();
+}
+
+Replacer old_to_new() { return make({{"http://old.example", "https://new.example"}}); }
+
+std::string replaced(const Replacer& replacer, std::string_view text) {
+  std::string out;
+  replacer.replace(text, out);
+  return out;
+}
+
+struct Case {
+  const char* in;
+  const char* out;
+};
+
+void expect_all(const Replacer& replacer, std::initializer_list<Case> cases) {
+  for (const Case& c : cases) EXPECT_EQ(replaced(replacer, c.in), c.out) << "input: " << c.in;
+}
+
+TEST(Replacer, ReplacesBothSchemesAndProtocolRelative) {
+  expect_all(old_to_new(),
+             {
+                 {"see http://old.example/about", "see https://new.example/about"},
+                 {"see https://old.example/about", "see https://new.example/about"},
+                 {"<img src=\"//old.example/a.jpg\">", "<img src=\"//new.example/a.jpg\">"},
+                 {"http://old.example", "https://new.example"},
+             });
+}
+
+TEST(Replacer, ReplacesJsonEscapedFormsInTheirOwnStyle) {
+  expect_all(
+      old_to_new(),
+      {
+          {R"({"url":"http:\/\/old.example\/a.jpg"})", R"({"url":"https:\/\/new.example\/a.jpg"})"},
+          {R"("http:\u002F\u002Fold.example")", R"("https:\u002F\u002Fnew.example")"},
+          {R"("http:\u002f\u002fold.example")", R"("https:\u002f\u002fnew.example")"},
+          {R"("http\u003a\/\/old.example")", R"("https\u003a\/\/new.example")"},
+          {R"("\/\/old.example\/x")", R"("\/\/new.example\/x")"},
+      });
+}
+
+TEST(Replacer, ReplacesUrlEncodedFormsInTheirOwnCase) {
+  expect_all(old_to_new(),
+             {
+                 {"?u=http%3A%2F%2Fold.example%2Fa", "?u=https%3A%2F%2Fnew.example%2Fa"},
+                 {"?u=http%3a%2f%2fold.example", "?u=https%3a%2f%2fnew.example"},
+                 {"?u=http%3A//old.example", "?u=https%3A//new.example"},
+                 {"?u=%2F%2Fold.example", "?u=%2F%2Fnew.example"},
+             });
+}
+
+TEST(Replacer, DoesNotMixJsonAndUrlEscapesInOneOccurrence) {
+  expect_all(old_to_new(), {{R"(http%3A\/\/old.example)", R"(http%3A\/\/new.example)"}});
+}
+
+TEST(Replacer, LeavesLongerHostsAlone) {
+  expect_all(old_to_new(),
+             {
+                 {"http://old.example.com/", "http://old.example.com/"},
+                 {"http://old.examples.net", "http://old.examples.net"},
+                 {"http://old.example-cdn.net", "http://old.example-cdn.net"},
+                 {"http://old.example2", "http://old.example2"},
+                 {R"(http:\/\/old.example\u002ecom)", R"(http:\/\/old.example\u002ecom)"},
+                 {"http%3A%2F%2Fold.example%2Ecom", "http%3A%2F%2Fold.example%2Ecom"},
+             });
+}
+
+TEST(Replacer, ReplacesBeforeAnythingThatEndsTheHost) {
+  expect_all(old_to_new(), {
+                               {"http://old.example:8080/", "https://new.example:8080/"},
+                               {"Visit http://old.example.", "Visit https://new.example."},
+                               {"http://old.example-", "https://new.example-"},
+                               {"'http://old.example'", "'https://new.example'"},
+                               {"http://old.example?p=1", "https://new.example?p=1"},
+                               {"http://old.example%2Fa", "https://new.example%2Fa"},
+                               {"http://old.example_x", "https://new.example_x"},
+                           });
+}
+
+TEST(Replacer, BareHostPairKeepsToWholeLabels) {
+  const Replacer replacer = make({{"old.example", "new.example"}});
+  expect_all(replacer, {
+                           {"admin@old.example", "admin@new.example"},
+                           {"www.old.example", "www.new.example"},
+                           {"bold.example", "bold.example"},
+                           {"my-old.example", "my-old.example"},
+                           {"%2Fold.example", "%2Fnew.example"},
+                           {"http://old.example.org", "http://old.example.org"},
+                       });
+}
+
+TEST(Replacer, UrlPairLeavesTheBareHostAlone) {
+  expect_all(old_to_new(), {{"mail admin@old.example", "mail admin@old.example"}});
+}
+
+TEST(Replacer, CountsOccurrencesAndKeepsTheRest) {
+  const Replacer replacer = old_to_new();
+  std::string out;
+  EXPECT_EQ(replacer.replace("a http://old.example b https://old.example/ c", out), 2u);
+  EXPECT_EQ(out, "a https://new.example b https://new.example/ c");
+  out.clear();
+  EXPECT_EQ(replacer.replace("nothing here", out), 0u);
+  EXPECT_EQ(out, "nothing here");
+}
+
+TEST(Replacer, LongestFromWinsAndReplacementsDoNotChain) {
+  const Replacer replacer = make({{"http://old.example", "https://new.example"},
+                                  {"http://old.example/blog", "https://blog.example"},
+                                  {"https://new.example", "https://other.example"}});
+  expect_all(replacer, {
+                           {"http://old.example/blog/x", "https://blog.example/x"},
+                           {"http://old.example/shop", "https://new.example/shop"},
+                           {"https://new.example/", "https://other.example/"},
+                       });
+}
+
+TEST(Replacer, ToWithoutSchemeMakesLinksRootRelative) {
+  const Replacer replacer = make({{"http://old.example", ""}});
+  expect_all(replacer, {
+                           {"<a href=\"http://old.example/about\">", "<a href=\"/about\">"},
+                           {"<a href=\"//old.example/about\">", "<a href=\"/about\">"},
+                       });
+}
+
+TEST(Replacer, MayOccurInIsAFilterWithoutFalseNegatives) {
+  const Replacer replacer = old_to_new();
+  EXPECT_TRUE(replacer.may_occur_in("x http%3A%2F%2Fold.example"));
+  EXPECT_TRUE(replacer.may_occur_in("old.example.com"));  // a candidate, not a match
+  EXPECT_FALSE(replacer.may_occur_in("http://new.example"));
+}
+
+TEST(Replacer, MatchesMultibyteTextAroundOccurrences) {
+  expect_all(old_to_new(), {{"日本 http://old.example/é 😀", "日本 https://new.example/é 😀"}});
+}
+
+TEST(Replacer, RejectsUnusablePairs) {
+  struct Bad {
+    std::vector<Replacement> pairs;
+    const char* message_part;
+  };
+  const Bad bad[] = {
+      {{}, "nothing to replace"},
+      {{{"", "https://new.example"}}, "empty"},
+      {{{"http://old.example", "http://old.example"}}, "by itself"},
+      {{{"http://old.example", "https://new\"example"}}, "quote"},
+      {{{"http://old\\example", "https://new.example"}}, "backslash"},
+      {{{"http://old.example\n", "https://new.example"}}, "control"},
+      {{{"http://", "https://new.example"}}, "no letters"},
+      {{{"http://old.example", "a"}, {"https://old.example", "b"}}, "two pairs"},
+  };
+  for (const Bad& b : bad) {
+    auto replacer = Replacer::create(b.pairs);
+    ASSERT_FALSE(replacer.ok());
+    EXPECT_NE(replacer.error().message.find(b.message_part), std::string::npos)
+        << replacer.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace wpfleet::content

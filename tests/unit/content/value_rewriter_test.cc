@@ -1,0 +1,118 @@
+// A corpus of tricky values, each with the exact expected result.
+#include "content/value_rewriter.h"
+
+#include <gtest/gtest.h>
+
+namespace wpfleet::content {
+namespace {
+
+// s:N:"...": as PHP's serialize() writes a string.
+std::string S(std::string_view value) {
+  return "s:" + std::to_string(value.size()) + ":\"" + std::string(value) + "\";";
+}
+
+// The contents of a JSON string as PHP's json_encode() writes them: '"', '\\' and '/'
+// escaped, and (of the non-ASCII characters used here) é as \u00e9.
+std::string json_escaped(std::string_view value) {
+  std::string out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (value.substr(i).starts_with("é")) {
+      out += "\\u00e9";
+      ++i;
+      continue;
+    }
+    if (value[i] == '"' || value[i] == '\\' || value[i] == '/') out += '\\';
+    out += value[i];
+  }
+  return out;
+}
+
+struct Case {
+  std::string name, in, out;
+  std::uint64_t replacements = 0, malformed = 0;
+};
+
+const std::string kOld = "http://old.example";
+const std::string kNew = "https://new.example";
+
+std::vector<Case> corpus() {
+  const std::string inner_old = "a:1:{s:3:\"url\";" + S(kOld + "/x") + "}";
+  const std::string inner_new = "a:1:{s:3:\"url\";" + S(kNew + "/x") + "}";
+  return {
+      {"plain text", "<a href=\"http://old.example/x\">", "<a href=\"https://new.example/x\">", 1},
+      {"serialized string, by hand", R"(s:20:"http://old.example/x";)",
+       R"(s:21:"https://new.example/x";)", 1},
+      {"nested arrays",
+       "a:2:{s:4:\"home\";" + S(kOld) + "s:7:\"widgets\";a:1:{i:0;a:2:{s:5:\"title\";" +
+           S("Café 日本") + "s:4:\"text\";" + S("<a href=\"" + kOld + "/menu\">menu</a>") + "}}}",
+       "a:2:{s:4:\"home\";" + S(kNew) + "s:7:\"widgets\";a:1:{i:0;a:2:{s:5:\"title\";" +
+           S("Café 日本") + "s:4:\"text\";" + S("<a href=\"" + kNew + "/menu\">menu</a>") + "}}}",
+       2},
+      {"multibyte lengths are bytes", S("日本語 " + kOld + "/é 😀"), S("日本語 " + kNew + "/é 😀"),
+       1},
+      {"escaped JSON inside serialized", S(R"({"url":"http:\/\/old.example\/a.jpg"})"),
+       S(R"({"url":"https:\/\/new.example\/a.jpg"})"), 1},
+      {"serialized inside JSON inside serialized",
+       S("{\"data\":\"" + json_escaped(inner_old) + "\"}"),
+       S("{\"data\":\"" + json_escaped(inner_new) + "\"}"), 1},
+      {"serialized inside a JSON value, PHP's unicode escapes",
+       "{\"t\":\"caf\\u00e9\",\"d\":\"" + json_escaped(S("café " + kOld)) + "\"}",
+       "{\"t\":\"caf\\u00e9\",\"d\":\"" + json_escaped(S("café " + kNew)) + "\"}", 1},
+      {"JSON double-encoded in a JSON string", R"({"inner":"{\"u\":\"http:\\/\\/old.example\"}"})",
+       R"({"inner":"{\"u\":\"https:\\/\\/new.example\"}"})", 1},
+      {"JSON keys stay", R"({"http://old.example":"http://old.example"})",
+       R"({"http://old.example":"https://new.example"})", 1},
+      {"object with a reference to itself",
+       "O:8:\"stdClass\":2:{s:3:\"url\";" + S(kOld) + "s:4:\"self\";r:1;}",
+       "O:8:\"stdClass\":2:{s:3:\"url\";" + S(kNew) + "s:4:\"self\";r:1;}", 1},
+      {"PHP reference", "a:2:{i:0;" + S(kOld) + "i:1;R:2;}", "a:2:{i:0;" + S(kNew) + "i:1;R:2;}",
+       1},
+      {"custom-serialized object",
+       "C:4:\"Menu\":" + std::to_string(S(kOld).size()) + ":{" + S(kOld) + "}",
+       "C:4:\"Menu\":" + std::to_string(S(kNew).size()) + ":{" + S(kNew) + "}", 1},
+      {"malformed length: untouched, counted", "a:1:{s:3:\"url\";s:99:\"" + kOld + "\";}",
+       "a:1:{s:3:\"url\";s:99:\"" + kOld + "\";}", 0, 1},
+      {"malformed inside a good value: only it is untouched",
+       "a:2:{i:0;" + S(kOld) + "i:1;" + S("s:99:\"" + kOld + "\";") + "}",
+       "a:2:{i:0;" + S(kNew) + "i:1;" + S("s:99:\"" + kOld + "\";") + "}", 1, 1},
+      {"a longer host is another host", S(kOld + ".com/x"), S(kOld + ".com/x"), 0},
+      {"whitespace around serialized data", "  " + S(kOld) + "\n", "  " + S(kNew) + "\n", 1},
+      {"Gutenberg block attributes",
+       R"(<!-- wp:image {"id":5,"url":"http:\/\/old.example\/a.jpg"} --><img src="http://old.example/a.jpg"/><!-- /wp:image -->)",
+       R"(<!-- wp:image {"id":5,"url":"https:\/\/new.example\/a.jpg"} --><img src="https://new.example/a.jpg"/><!-- /wp:image -->)",
+       2},
+      {"Gutenberg unicode escapes",
+       R"(<!-- wp:cover {"url":"http:\u002F\u002Fold.example\u002Fa.jpg"} -->)",
+       R"(<!-- wp:cover {"url":"https:\u002F\u002Fnew.example\u002Fa.jpg"} -->)", 1},
+      {"brackets but not JSON", "[embed]http://old.example/v[/embed]",
+       "[embed]https://new.example/v[/embed]", 1},
+      {"URL-encoded in a serialized query string", S("/?redirect=http%3A%2F%2Fold.example%2F"),
+       S("/?redirect=https%3A%2F%2Fnew.example%2F"), 1},
+  };
+}
+
+TEST(ValueRewriter, RewritesTheCorpus) {
+  auto replacer = Replacer::create({{kOld, kNew}});
+  ASSERT_TRUE(replacer.ok());
+  ValueRewriter rewriter(*replacer);
+  for (const Case& c : corpus()) {
+    std::string out;
+    const ValueCounts counts = rewriter.rewrite(c.in, out);
+    EXPECT_EQ(out, c.out) << c.name;
+    EXPECT_EQ(counts.replacements, c.replacements) << c.name;
+    EXPECT_EQ(counts.malformed, c.malformed) << c.name;
+  }
+}
+
+TEST(ValueRewriter, DoesNotParseValuesWithoutFrom) {
+  auto replacer = Replacer::create({{kOld, kNew}});
+  ASSERT_TRUE(replacer.ok());
+  ValueRewriter rewriter(*replacer);
+  std::string out;
+  const ValueCounts counts = rewriter.rewrite("s:99:\"broken\";", out);
+  EXPECT_EQ(out, "s:99:\"broken\";");
+  EXPECT_EQ(counts.malformed, 0u);
+}
+
+}  // namespace
+}  // namespace wpfleet::content
