@@ -11,6 +11,7 @@
 
 #include "harness.h"
 #include "util/fs.h"
+#include "util/http_client.h"
 #include "util/mysql_client.h"
 #include "util/process.h"
 
@@ -57,9 +58,12 @@ class ExampleFleet : public ::testing::Test {
     return run_wpfleet(args);
   }
 
+  // A tenant's secret, or with an empty tenant the environment's.
   static std::string secret(const std::string& tenant, const std::string& env,
                             const std::string& name) {
-    CliResult got = wpfleet({"secret", "get", tenant, "-e", env, name});
+    std::vector<std::string> args = {"secret", "get", "-e", env, name};
+    if (!tenant.empty()) args.insert(args.begin() + 2, tenant);
+    CliResult got = wpfleet(args);
     EXPECT_EQ(got.exit_code, 0) << got.err;
     return got.out.substr(0, got.out.find('\n'));
   }
@@ -78,10 +82,20 @@ TEST_F(ExampleFleet, EveryTenantAnswers200WithItsOwnTitle) {
       {"bbwstrustedservice.wpdev.localhost", "BBWS Trusted Service"},
       {"goldencrust.wpsit.localhost", "Golden Crust Bakery"},
       {"tenant1.wpsit.localhost", "Tenant One"}};
+  const std::string sit_login = "bbws-sit:" + secret("", "sit", "basic-auth-password");
   for (const auto& [host, title] : expected) {
-    HttpResponse page = http_get(host, port_);
-    EXPECT_EQ(page.status, 200) << host;
-    EXPECT_NE(page.body.find(title), std::string::npos) << host;
+    const bool sit = host.find(".wpsit.") != std::string::npos;
+    HttpRequest request;
+    request.url = "http://" + host + ":" + std::to_string(port_) + "/";
+    request.connect_to = "127.0.0.1";
+    if (sit) {
+      EXPECT_EQ(http_request(request)->status, 401) << host << " is behind basic auth";
+      request.basic_auth = sit_login;
+    }
+    auto page = http_request(request);
+    ASSERT_TRUE(page.ok()) << host;
+    EXPECT_EQ(page->status, 200) << host;
+    EXPECT_NE(page->body.find(title), std::string::npos) << host;
   }
   CliResult list = wpfleet({"tenant", "list", "--output", "json"});
   EXPECT_EQ(list.exit_code, 0) << list.out << list.err;

@@ -3,6 +3,8 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <map>
+
 #include "backends/local/local_backend.h"
 #include "backends/local/names.h"
 
@@ -12,20 +14,52 @@ namespace {
 constexpr int kFirstTenantId = 20000;
 constexpr int kLastTenantId = 59999;
 
-std::optional<RunAs> lookup_user(const std::string& name) {
-  struct passwd pw {};
-  struct passwd* found = nullptr;
-  char buffer[4096];
-  if (getpwnam_r(name.c_str(), &pw, buffer, sizeof buffer, &found) != 0 || !found) {
-    return std::nullopt;
+// getpwnam() scans /etc/passwd line by line; with a user per tenant that is O(tenants)
+// per lookup, and plan looks up every tenant: O(tenants^2). So the user database is read
+// once, and read again only after wpfleet itself adds or deletes a user.
+class UserDirectory {
+ public:
+  std::optional<RunAs> find(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    if (!users_) users_ = read_all();
+    auto it = users_->find(name);
+    if (it == users_->end()) return std::nullopt;
+    return it->second;
   }
-  return RunAs{found->pw_uid, found->pw_gid};
+  void forget() {
+    std::lock_guard lock(mutex_);
+    users_.reset();
+  }
+
+ private:
+  static std::map<std::string, RunAs> read_all() {
+    std::map<std::string, RunAs> users;
+    setpwent();
+    struct passwd entry {};
+    struct passwd* found = nullptr;
+    char buffer[4096];
+    while (getpwent_r(&entry, buffer, sizeof buffer, &found) == 0 && found) {
+      users.emplace(found->pw_name, RunAs{found->pw_uid, found->pw_gid});
+    }
+    endpwent();
+    return users;
+  }
+  std::mutex mutex_;
+  std::optional<std::map<std::string, RunAs>> users_;
+};
+
+UserDirectory& user_directory() {
+  static UserDirectory directory;
+  return directory;
 }
+
+std::optional<RunAs> lookup_user(const std::string& name) { return user_directory().find(name); }
 
 Status run_admin_tool(const std::vector<std::string>& argv) {
   CommandSpec spec;
   spec.argv = argv;
   TRY_ASSIGN(auto output, run_command(spec));
+  user_directory().forget();
   if (output.exit_code != 0) {
     return make_error(argv[0] + " failed: " + output.err +
                       " (needs root and the Debian package passwd)");
