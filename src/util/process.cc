@@ -15,6 +15,7 @@
 #include <cstring>
 #include <fstream>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 extern char** environ;
@@ -429,6 +430,92 @@ bool process_alive(pid_t pid) {
   if (pid <= 0) return false;
   bool exists = ::kill(pid, 0) == 0 || errno == EPERM;
   return exists && !is_zombie(pid);
+}
+
+struct StreamingChild::State {
+  std::string name;
+  pid_t pid = -1;
+  Fd in;
+  Fd out;
+  std::string errors;
+  std::thread error_reader;
+  bool finished = false;
+};
+
+Result<StreamingChild> StreamingChild::start(const CommandSpec& spec, bool pipe_stdin,
+                                             bool pipe_stdout) {
+  TRY_ASSIGN(ExecPlan plan, make_exec_plan(spec));
+  TRY_ASSIGN(Pipe in, make_pipe());
+  TRY_ASSIGN(Pipe out, make_pipe());
+  TRY_ASSIGN(Pipe err, make_pipe());
+  TRY_ASSIGN(Fd null_in, open_fd("/dev/null", O_RDONLY, 0, "input"));
+  TRY_ASSIGN(Fd null_out, open_fd("/dev/null", O_WRONLY, 0, "output"));
+  ChildStdio stdio{pipe_stdin ? in.read.get() : null_in.get(),
+                   pipe_stdout ? out.write.get() : null_out.get(), err.write.get()};
+  TRY_ASSIGN(pid_t pid, launch(plan, stdio, Grouping::own_process_group));
+  in.read.reset();
+  out.write.reset();
+  err.write.reset();
+  StreamingChild child;
+  child.state_ = new State();
+  child.state_->name = plan.name;
+  child.state_->pid = pid;
+  if (pipe_stdin) child.state_->in = std::move(in.write);
+  if (pipe_stdout) child.state_->out = std::move(out.read);
+  child.state_->error_reader = std::thread([state = child.state_, fd = std::move(err.read)]() mutable {
+    while (fd.get() >= 0) read_available(fd, state->errors);
+  });
+  return child;
+}
+
+StreamingChild::StreamingChild(StreamingChild&& other) noexcept : state_(other.state_) {
+  other.state_ = nullptr;
+}
+
+StreamingChild::~StreamingChild() {
+  if (!state_) return;
+  if (!state_->finished) {
+    ::kill(-state_->pid, SIGKILL);
+    state_->in.reset();
+    state_->out.reset();
+    wait_for_exit(state_->pid);
+  }
+  if (state_->error_reader.joinable()) state_->error_reader.join();
+  delete state_;
+}
+
+bool StreamingChild::write(std::string_view data) {
+  SigpipeBlock no_sigpipe;
+  while (!data.empty() && state_->in.get() >= 0) {
+    const ssize_t n = ::write(state_->in.get(), data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return data.empty();
+}
+
+long StreamingChild::read(char* buffer, std::size_t size) {
+  while (true) {
+    const ssize_t n = ::read(state_->out.get(), buffer, size);
+    if (n < 0 && errno == EINTR) continue;
+    return static_cast<long>(n);
+  }
+}
+
+void StreamingChild::close_stdin() { state_->in.reset(); }
+
+Status StreamingChild::finish() {
+  state_->in.reset();
+  state_->out.reset();
+  const int status = wait_for_exit(state_->pid);
+  state_->finished = true;
+  if (state_->error_reader.joinable()) state_->error_reader.join();
+  if (exit_code_of(status) == 0) return {};
+  std::string errors = state_->errors;
+  if (errors.size() > 2000) errors = "..." + errors.substr(errors.size() - 2000);
+  return make_error(state_->name + " failed (exit " + std::to_string(exit_code_of(status)) +
+                    "): " + errors);
 }
 
 }  // namespace wpfleet

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/result.h"
@@ -42,6 +43,29 @@ Result<CommandOutput> run_command(const CommandSpec& spec);
 // Starts a long-lived child with stdout/stderr appended to log_path. The child gets its
 // own process group so that a signal to the group reaches its workers too.
 Result<pid_t> spawn_child(const CommandSpec& spec, const std::string& log_path);
+
+// A child whose stdin and/or stdout the caller streams (e.g. mariadb-dump's output
+// through a rewriter into mariadb's input), with stderr kept for the error message.
+class StreamingChild {
+ public:
+  static Result<StreamingChild> start(const CommandSpec& spec, bool pipe_stdin, bool pipe_stdout);
+  StreamingChild(StreamingChild&& other) noexcept;
+  StreamingChild& operator=(StreamingChild&&) = delete;
+  ~StreamingChild();  // kills the child if finish() was not called
+
+  // Writes all of `data` to the child's stdin; false once the child stopped reading.
+  bool write(std::string_view data);
+  // Reads up to `size` bytes of the child's stdout; 0 at end of output, -1 on error.
+  long read(char* buffer, std::size_t size);
+  void close_stdin();
+  // Waits for the child; an Error naming the program and its stderr unless it exits 0.
+  Status finish();
+
+ private:
+  StreamingChild() = default;
+  struct State;
+  State* state_ = nullptr;
+};
 
 // Full path of an executable found on PATH (or in the sbin directories Debian uses),
 // or nothing.

@@ -302,3 +302,50 @@ TEST_F(ProcessTest, ProcessAliveRejectsNonPositivePids) {
 
 }  // namespace
 }  // namespace wpfleet
+
+namespace wpfleet {
+namespace {
+
+TEST(StreamingChildTest, StreamsThroughStdinAndStdout) {
+  CommandSpec spec;
+  spec.argv = {"cat"};
+  auto child = StreamingChild::start(spec, true, true);
+  ASSERT_TRUE(child.ok()) << child.error().message;
+  const std::string input(3 * 1024 * 1024, 'x');  // far more than a pipe holds
+  std::thread writer([&] {
+    EXPECT_TRUE(child->write(input));
+    child->close_stdin();
+  });
+  std::string output;
+  char buffer[65536];
+  for (long n; (n = child->read(buffer, sizeof buffer)) > 0;) output.append(buffer, n);
+  writer.join();
+  EXPECT_TRUE(child->finish().ok());
+  EXPECT_EQ(output, input);
+}
+
+TEST(StreamingChildTest, FailureNamesTheProgramAndItsErrors) {
+  CommandSpec spec;
+  spec.argv = {"sh", "-c", "echo 'table is missing' >&2; exit 3"};
+  auto child = StreamingChild::start(spec, false, true);
+  ASSERT_TRUE(child.ok());
+  char buffer[16];
+  EXPECT_EQ(child->read(buffer, sizeof buffer), 0);
+  Status finished = child->finish();
+  ASSERT_FALSE(finished.ok());
+  EXPECT_NE(finished.error().message.find("sh failed (exit 3)"), std::string::npos);
+  EXPECT_NE(finished.error().message.find("table is missing"), std::string::npos);
+}
+
+TEST(StreamingChildTest, WritingToAChildThatStoppedReadingFailsWithoutKillingUs) {
+  CommandSpec spec;
+  spec.argv = {"true"};
+  auto child = StreamingChild::start(spec, true, false);
+  ASSERT_TRUE(child.ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(child->write(std::string(1 << 20, 'x')));
+  EXPECT_TRUE(child->finish().ok());
+}
+
+}  // namespace
+}  // namespace wpfleet

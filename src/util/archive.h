@@ -1,0 +1,95 @@
+// Streaming compression (zstd) and a tar container (libarchive): what wpfleet's export
+// archives and snapshots are made of. Both stream, so memory stays flat whatever the
+// size of the site.
+#pragma once
+
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "util/result.h"
+
+struct ZSTD_CCtx_s;
+struct ZSTD_DCtx_s;
+struct archive;
+
+namespace wpfleet {
+
+// Compresses what is written to it into a file.
+class ZstdFileWriter {
+ public:
+  static Result<ZstdFileWriter> create(const std::filesystem::path& path, int level = 3);
+  ZstdFileWriter(ZstdFileWriter&& other) noexcept;
+  ZstdFileWriter& operator=(ZstdFileWriter&&) = delete;
+  ~ZstdFileWriter();
+  Status write(std::string_view data);
+  Status close();  // flushes the frame and closes the file
+
+ private:
+  ZstdFileWriter() = default;
+  Status emit(std::string_view data, int mode);
+  std::FILE* file_ = nullptr;
+  ZSTD_CCtx_s* ctx_ = nullptr;
+  std::filesystem::path path_;
+};
+
+// Decompresses a zstd stream fed in pieces, handing the output to `sink`.
+class ZstdDecoder {
+ public:
+  using Sink = std::function<Status(std::string_view)>;
+  explicit ZstdDecoder(Sink sink);
+  ZstdDecoder(const ZstdDecoder&) = delete;
+  ZstdDecoder& operator=(const ZstdDecoder&) = delete;
+  ~ZstdDecoder();
+  Status feed(std::string_view compressed);
+  Status finish();  // an Error if the stream ended mid-frame
+
+ private:
+  ZSTD_DCtx_s* ctx_;
+  Sink sink_;
+  bool mid_frame_ = false;
+};
+
+// Writes a POSIX tar file entry by entry.
+class TarWriter {
+ public:
+  static Result<TarWriter> create(const std::filesystem::path& path);
+  TarWriter(TarWriter&& other) noexcept;
+  TarWriter& operator=(TarWriter&&) = delete;
+  ~TarWriter();
+  Status add_bytes(const std::string& name, std::string_view data);
+  Status add_file(const std::string& name, const std::filesystem::path& source);
+  // Every file, directory and symlink below `dir`, named `prefix/relative/path`.
+  Status add_tree(const std::string& prefix, const std::filesystem::path& dir);
+  Status close();
+
+ private:
+  TarWriter() = default;
+  Status header(const std::string& name, const std::filesystem::path& source, std::int64_t size);
+  archive* archive_ = nullptr;
+  std::string path_;
+};
+
+// Reads a tar file entry by entry.
+class TarReader {
+ public:
+  struct Entry {
+    std::string name;
+    bool is_directory;
+    bool is_symlink;
+    std::string symlink_target;
+    std::int64_t size;
+    unsigned mode;
+  };
+  // Called for every entry; `read_data` hands the entry's content to a callback in
+  // pieces (call it at most once).
+  using Visitor = std::function<Status(
+      const Entry&, const std::function<Status(const std::function<Status(std::string_view)>&)>&
+                        read_data)>;
+  static Status for_each(const std::filesystem::path& path, const Visitor& visit);
+};
+
+}  // namespace wpfleet

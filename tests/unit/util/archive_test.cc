@@ -1,0 +1,89 @@
+#include "util/archive.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "util/fs.h"
+
+namespace wpfleet {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ArchiveTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/wpfleet-archive-XXXXXX";
+    dir_ = mkdtemp(pattern);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(ArchiveTest, ZstdRoundTripInPieces) {
+  std::string text;
+  for (int i = 0; i < 200000; ++i) text += "INSERT INTO wp_posts VALUES (" + std::to_string(i) + ");\n";
+  auto writer = ZstdFileWriter::create(dir_ / "dump.sql.zst");
+  ASSERT_TRUE(writer.ok());
+  for (std::size_t at = 0; at < text.size(); at += 77777) {
+    ASSERT_TRUE(writer->write(std::string_view(text).substr(at, 77777)).ok());
+  }
+  ASSERT_TRUE(writer->close().ok());
+  auto compressed = read_file(dir_ / "dump.sql.zst");
+  ASSERT_TRUE(compressed.ok());
+  EXPECT_LT(compressed->size(), text.size() / 5);
+  std::string decoded;
+  ZstdDecoder decoder([&](std::string_view piece) -> Status {
+    decoded.append(piece);
+    return {};
+  });
+  for (std::size_t at = 0; at < compressed->size(); at += 1000) {
+    ASSERT_TRUE(decoder.feed(std::string_view(*compressed).substr(at, 1000)).ok());
+  }
+  EXPECT_TRUE(decoder.finish().ok());
+  EXPECT_EQ(decoded, text);
+}
+
+TEST_F(ArchiveTest, TruncatedZstdIsAnError) {
+  auto writer = ZstdFileWriter::create(dir_ / "x.zst");
+  ASSERT_TRUE(writer->write(std::string(100000, 'a') + "tail").ok());
+  ASSERT_TRUE(writer->close().ok());
+  auto compressed = read_file(dir_ / "x.zst");
+  ZstdDecoder decoder([](std::string_view) -> Status { return {}; });
+  ASSERT_TRUE(decoder.feed(std::string_view(*compressed).substr(0, compressed->size() - 3)).ok());
+  EXPECT_FALSE(decoder.finish().ok());
+}
+
+TEST_F(ArchiveTest, TarKeepsFilesDirectoriesAndSymlinks) {
+  const fs::path tree = dir_ / "wp-content";
+  fs::create_directories(tree / "uploads" / "2026");
+  ASSERT_TRUE(write_file_atomic(tree / "uploads" / "2026" / "a.txt", "hello").ok());
+  fs::create_directory_symlink("/usr/share", tree / "themes");
+  auto tar = TarWriter::create(dir_ / "out.tar");
+  ASSERT_TRUE(tar.ok());
+  ASSERT_TRUE(tar->add_bytes("manifest.json", "{\"v\":1}").ok());
+  ASSERT_TRUE(tar->add_tree("wp-content", tree).ok());
+  ASSERT_TRUE(tar->close().ok());
+
+  std::map<std::string, std::string> seen;
+  Status read = TarReader::for_each(dir_ / "out.tar", [&](const TarReader::Entry& entry,
+                                                          const auto& read_data) -> Status {
+    std::string content;
+    TRY(read_data([&](std::string_view piece) -> Status {
+      content.append(piece);
+      return {};
+    }));
+    seen[entry.name] = entry.is_symlink ? "-> " + entry.symlink_target
+                                        : entry.is_directory ? "dir" : content;
+    return {};
+  });
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(seen["manifest.json"], "{\"v\":1}");
+  EXPECT_EQ(seen["wp-content/uploads/2026/a.txt"], "hello");
+  EXPECT_EQ(seen["wp-content/themes"], "-> /usr/share");
+  EXPECT_EQ(seen["wp-content/uploads/"], "dir");
+}
+
+}  // namespace
+}  // namespace wpfleet
