@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "backends/provider.h"
+#include "backends/tenant_data.h"
 #include "platform/layout.h"
 #include "state/secret_store.h"
 #include "state/store.h"
@@ -22,5 +23,7 @@ struct BackendContext {
 using Providers = std::vector<std::unique_ptr<ResourceProvider>>;  // in kApplyOrder
 
 Result<Providers> make_providers(const std::string& backend, BackendContext& ctx);
+Result<std::unique_ptr<TenantData>> make_tenant_data(const std::string& backend,
+                                                     BackendContext& ctx);
 
 }  // namespace wpfleet

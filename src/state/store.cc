@@ -15,7 +15,7 @@ namespace {
 
 // Each step moves the schema up one version. Append new steps; never edit a released
 // one, so that every existing state file migrates forward the same way.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     R"sql(
 CREATE TABLE resources (
   env TEXT NOT NULL,
@@ -54,6 +54,33 @@ CREATE TABLE route_priorities (
   PRIMARY KEY (env, tenant),
   UNIQUE (env, priority)
 );
+)sql",
+    // 3: content operations (import, promote, rollback, ...) and snapshots.
+    R"sql(
+CREATE TABLE operations (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  tenant TEXT NOT NULL,
+  source_env TEXT NOT NULL DEFAULT '',
+  target_env TEXT NOT NULL,
+  snapshot_id TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,
+  step TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT '',
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER NULL
+);
+CREATE TABLE snapshots (
+  id TEXT PRIMARY KEY,
+  env TEXT NOT NULL,
+  tenant TEXT NOT NULL,
+  path TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX snapshots_by_tenant ON snapshots (env, tenant, created_at);
 )sql",
 };
 
@@ -442,6 +469,118 @@ Result<std::map<std::string, int>> StateStore::route_priorities(const std::strin
     out[query.text(0)] = static_cast<int>(query.integer(1));
   }
   return out;
+}
+
+Status StateStore::record_operation(const OperationRecord& op) {
+  std::lock_guard lock(mutex_);
+  TRY_ASSIGN(Statement insert, Statement::prepare(db_, R"sql(
+      INSERT OR REPLACE INTO operations (id, kind, tenant, source_env, target_env, snapshot_id,
+                                         status, step, error, started_at, finished_at)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULLIF(?11, 0)))sql",
+                                                  "record operation"));
+  return insert.bind(1, op.id)
+      .bind(2, op.kind)
+      .bind(3, op.tenant)
+      .bind(4, op.source_env)
+      .bind(5, op.target_env)
+      .bind(6, op.snapshot_id)
+      .bind(7, op.status)
+      .bind(8, op.step)
+      .bind(9, op.error)
+      .bind(10, op.started_at ? op.started_at : unix_now())
+      .bind(11, op.finished_at)
+      .run();
+}
+
+namespace {
+constexpr std::string_view kOperationColumns =
+    "id, kind, tenant, source_env, target_env, snapshot_id, status, step, error, started_at, "
+    "COALESCE(finished_at, 0)";
+
+OperationRecord operation_from(const Statement& row) {
+  return {row.text(0), row.text(1), row.text(2), row.text(3), row.text(4), row.text(5),
+          row.text(6), row.text(7), row.text(8), row.integer(9), row.integer(10)};
+}
+
+constexpr std::string_view kSnapshotColumns =
+    "id, env, tenant, path, fingerprint, reason, bytes, created_at";
+
+SnapshotRecord snapshot_from(const Statement& row) {
+  return {row.text(0), row.text(1), row.text(2), row.text(3),
+          row.text(4), row.text(5), row.integer(6), row.integer(7)};
+}
+}  // namespace
+
+Result<std::vector<OperationRecord>> StateStore::operations(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  TRY_ASSIGN(Statement query,
+             Statement::prepare(db_, "SELECT " + std::string(kOperationColumns) +
+                                         " FROM operations WHERE ?1 = '' OR id = ?1 "
+                                         "ORDER BY started_at DESC, id DESC",
+                                "list operations"));
+  query.bind(1, id);
+  std::vector<OperationRecord> out;
+  while (true) {
+    TRY_ASSIGN(bool has_row, query.step());
+    if (!has_row) break;
+    out.push_back(operation_from(query));
+  }
+  return out;
+}
+
+Status StateStore::record_snapshot(const SnapshotRecord& snapshot) {
+  std::lock_guard lock(mutex_);
+  TRY_ASSIGN(Statement insert, Statement::prepare(db_, R"sql(
+      INSERT OR REPLACE INTO snapshots (id, env, tenant, path, fingerprint, reason, bytes,
+                                        created_at)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))sql",
+                                                  "record snapshot"));
+  return insert.bind(1, snapshot.id)
+      .bind(2, snapshot.env)
+      .bind(3, snapshot.tenant)
+      .bind(4, snapshot.path)
+      .bind(5, snapshot.fingerprint)
+      .bind(6, snapshot.reason)
+      .bind(7, snapshot.bytes)
+      .bind(8, snapshot.created_at ? snapshot.created_at : unix_now())
+      .run();
+}
+
+Result<std::vector<SnapshotRecord>> StateStore::snapshots(const std::string& env,
+                                                          const std::string& tenant) {
+  std::lock_guard lock(mutex_);
+  TRY_ASSIGN(Statement query,
+             Statement::prepare(db_, "SELECT " + std::string(kSnapshotColumns) +
+                                         " FROM snapshots WHERE env = ?1 AND tenant = ?2 "
+                                         "ORDER BY created_at DESC, id DESC",
+                                "list snapshots"));
+  query.bind(1, env).bind(2, tenant);
+  std::vector<SnapshotRecord> out;
+  while (true) {
+    TRY_ASSIGN(bool has_row, query.step());
+    if (!has_row) break;
+    out.push_back(snapshot_from(query));
+  }
+  return out;
+}
+
+Result<std::optional<SnapshotRecord>> StateStore::snapshot(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  TRY_ASSIGN(Statement query,
+             Statement::prepare(db_, "SELECT " + std::string(kSnapshotColumns) +
+                                         " FROM snapshots WHERE id = ?1",
+                                "read snapshot"));
+  query.bind(1, id);
+  TRY_ASSIGN(bool found, query.step());
+  if (!found) return std::optional<SnapshotRecord>();
+  return std::optional<SnapshotRecord>(snapshot_from(query));
+}
+
+Status StateStore::forget_snapshot(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  TRY_ASSIGN(Statement remove,
+             Statement::prepare(db_, "DELETE FROM snapshots WHERE id = ?1", "forget snapshot"));
+  return remove.bind(1, id).run();
 }
 
 }  // namespace wpfleet

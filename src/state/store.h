@@ -40,6 +40,32 @@ struct JournalEntry {
   std::int64_t started_at = 0;
 };
 
+// A content operation (import, promote, snapshot restore, rollback, search-replace).
+struct OperationRecord {
+  std::string id;           // "op-20261126-191500-3fa9"
+  std::string kind;
+  std::string tenant;
+  std::string source_env;   // empty unless content came from another environment
+  std::string target_env;
+  std::string snapshot_id;  // the target's content before the operation, if it had any
+  std::string status;       // running, succeeded, failed, rolled-back
+  std::string step;
+  std::string error;
+  std::int64_t started_at = 0;   // set by the store when 0
+  std::int64_t finished_at = 0;  // 0 while running
+};
+
+struct SnapshotRecord {
+  std::string id;
+  std::string env;
+  std::string tenant;
+  std::string path;         // the archive
+  std::string fingerprint;  // of the live content when it was taken
+  std::string reason;       // "manual", "before op-..."
+  std::int64_t bytes = 0;
+  std::int64_t created_at = 0;  // set by the store when 0
+};
+
 class StateStore {
  public:
   // Opens (creating if needed, mode 0600) and migrates the schema to the latest version.
@@ -73,6 +99,15 @@ class StateStore {
   Result<int> route_priority(const std::string& env, const std::string& tenant);
   Status release_route_priority(const std::string& env, const std::string& tenant);
   Result<std::map<std::string, int>> route_priorities(const std::string& env);  // by tenant
+
+  // Content operations, newest first (`id` empty = all), and snapshots.
+  Status record_operation(const OperationRecord& op);  // insert or replace
+  Result<std::vector<OperationRecord>> operations(const std::string& id = "");
+  Status record_snapshot(const SnapshotRecord& snapshot);
+  Result<std::vector<SnapshotRecord>> snapshots(const std::string& env,
+                                                const std::string& tenant);  // newest first
+  Result<std::optional<SnapshotRecord>> snapshot(const std::string& id);
+  Status forget_snapshot(const std::string& id);
 
   // Sealed secret rows (see state/secret_store.h for the encrypting layer).
   Status put_secret_row(const std::string& scope, const std::string& name, const Bytes& sealed);

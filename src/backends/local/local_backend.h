@@ -10,5 +10,6 @@ namespace wpfleet::local {
 bool isolated_users();
 
 Providers make_local_providers(BackendContext& ctx);
+std::unique_ptr<TenantData> make_local_tenant_data(BackendContext& ctx);
 
 }  // namespace wpfleet::local

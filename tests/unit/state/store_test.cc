@@ -293,3 +293,43 @@ TEST(RoutePriorities, AllocatedOnceLowestFreeAndNeverShared) {
 
 }  // namespace
 }  // namespace wpfleet
+
+namespace wpfleet {
+namespace {
+
+TEST(OperationsAndSnapshots, AreRecordedUpdatedAndListedNewestFirst) {
+  char dir_template[] = "/tmp/wpfleet-ops-XXXXXX";
+  const std::filesystem::path dir = mkdtemp(dir_template);
+  auto store = StateStore::open(dir / "state.db");
+  ASSERT_TRUE(store.ok());
+  StateStore& s = **store;
+  OperationRecord op{"op-1", "promote", "goldencrust", "dev", "sit", "", "running", "export", "", 100, 0};
+  ASSERT_TRUE(s.record_operation(op).ok());
+  op.status = "succeeded";
+  op.finished_at = 160;
+  ASSERT_TRUE(s.record_operation(op).ok());
+  ASSERT_TRUE(s.record_operation({"op-2", "import", "tenant1", "", "dev", "snap-1", "failed",
+                                  "verify", "home page 500", 200, 210}).ok());
+  auto all = s.operations();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ(all->at(0).id, "op-2");
+  EXPECT_EQ(all->at(1).status, "succeeded");
+  EXPECT_EQ(all->at(1).finished_at, 160);
+  EXPECT_EQ(s.operations("op-2")->at(0).error, "home page 500");
+  EXPECT_TRUE(s.operations("op-9")->empty());
+
+  ASSERT_TRUE(s.record_snapshot({"snap-1", "sit", "goldencrust", "/x/1.tar", "f1", "manual", 10, 300}).ok());
+  ASSERT_TRUE(s.record_snapshot({"snap-2", "sit", "goldencrust", "/x/2.tar", "f2", "before op-1", 20, 400}).ok());
+  auto snaps = s.snapshots("sit", "goldencrust");
+  ASSERT_TRUE(snaps.ok());
+  ASSERT_EQ(snaps->size(), 2u);
+  EXPECT_EQ(snaps->front().id, "snap-2");
+  EXPECT_EQ((*s.snapshot("snap-1"))->path, "/x/1.tar");
+  ASSERT_TRUE(s.forget_snapshot("snap-1").ok());
+  EXPECT_FALSE(s.snapshot("snap-1")->has_value());
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace wpfleet

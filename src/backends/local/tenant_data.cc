@@ -1,0 +1,336 @@
+#include "backends/local/tenant_data.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "backends/local/database.h"
+#include "backends/local/identity.h"
+#include "backends/local/local_backend.h"
+#include "backends/local/names.h"
+#include "backends/local/wp_runner.h"
+#include "platform/platform.h"
+#include "util/crypto.h"
+#include "util/fs.h"
+#include "util/process.h"
+
+namespace wpfleet::local {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr std::size_t kChunk = 1 << 20;
+
+std::string staging_db(const TenantContext& ctx) {
+  return database_name(ctx.env.name, ctx.tenant.id) + "__staging";
+}
+std::string previous_db(const TenantContext& ctx) {
+  return database_name(ctx.env.name, ctx.tenant.id) + "__previous";
+}
+std::string live_db(const TenantContext& ctx) { return database_name(ctx.env.name, ctx.tenant.id); }
+
+// Credentials for the MariaDB command-line tools go in a 0600 option file that exists
+// only while the tool runs: never on the command line, where `ps` would show them.
+class OptionFile {
+ public:
+  static Result<OptionFile> write(const StateLayout& layout, const MysqlEndpoint& endpoint) {
+    TRY(make_dirs(layout.run_dir(), 0755));
+    TRY_ASSIGN(std::string name, random_password(16));
+    OptionFile file(layout.run_dir() / ("client-" + name + ".cnf"));
+    TRY(write_file_atomic(file.path_,
+                          "[client]\nuser=" + endpoint.user + "\npassword=" + endpoint.password +
+                              "\nsocket=" + endpoint.socket + "\n",
+                          0600));
+    return file;
+  }
+  OptionFile(OptionFile&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+  ~OptionFile() {
+    std::error_code ignored;
+    if (!path_.empty()) fs::remove(path_, ignored);
+  }
+  std::string argument() const { return "--defaults-extra-file=" + path_.string(); }
+
+ private:
+  explicit OptionFile(fs::path path) : path_(std::move(path)) {}
+  fs::path path_;
+};
+
+class MariadbLoad final : public SqlLoad {
+ public:
+  MariadbLoad(OptionFile options, StreamingChild child)
+      : options_(std::move(options)), child_(std::move(child)) {}
+  Status write(std::string_view sql) override {
+    if (child_.write(sql)) return {};
+    return finish();  // the client stopped reading: its error says why
+  }
+  Status finish() override {
+    Status status = child_.finish();
+    if (!status) return make_error("loading the database failed: " + status.error().message);
+    return {};
+  }
+
+ private:
+  OptionFile options_;
+  StreamingChild child_;
+};
+
+Result<std::vector<std::string>> tables_of(MysqlClient& client, const std::string& db) {
+  TRY_ASSIGN(auto rows, client.query("SELECT table_name FROM information_schema.tables "
+                                     "WHERE table_schema = " + client.quote(db) +
+                                     " ORDER BY table_name"));
+  std::vector<std::string> tables;
+  for (const auto& row : rows) {
+    if (row[0]) tables.push_back(*row[0]);
+  }
+  return tables;
+}
+
+Result<std::map<std::string, std::uint64_t>> exact_row_counts(MysqlClient& client,
+                                                              const std::string& db) {
+  TRY_ASSIGN(auto tables, tables_of(client, db));
+  std::map<std::string, std::uint64_t> counts;
+  for (const auto& table : tables) {
+    TRY_ASSIGN(auto rows, client.query("SELECT COUNT(*) FROM " + quote_identifier(db) + "." +
+                                       quote_identifier(table)));
+    counts[table] = std::stoull(rows.at(0).at(0).value_or("0"));
+  }
+  return counts;
+}
+
+std::string qualified(const std::string& db, const std::string& table) {
+  return quote_identifier(db) + "." + quote_identifier(table);
+}
+
+// Moves tables between the databases of one tenant in one RENAME TABLE statement, which
+// MariaDB applies atomically: no query sees a state in between.
+Status move_tables(MysqlClient& client,
+                   const std::vector<std::pair<std::string, std::string>>& moves) {
+  if (moves.empty()) return {};
+  std::string sql = "RENAME TABLE ";
+  for (std::size_t i = 0; i < moves.size(); ++i) {
+    sql += (i ? ", " : "") + moves[i].first + " TO " + moves[i].second;
+  }
+  return client.execute(sql);
+}
+
+Status recreate_database(MysqlClient& client, const std::string& db) {
+  TRY(client.execute("DROP DATABASE IF EXISTS " + quote_identifier(db)));
+  return client.execute("CREATE DATABASE " + quote_identifier(db) +
+                        " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
+}
+
+// Atomically exchanges two directory entries (Linux renameat2 RENAME_EXCHANGE).
+Status exchange(const fs::path& a, const fs::path& b) {
+  if (::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) != 0) {
+    return make_error("cannot swap " + a.string() + " and " + b.string() + ": " +
+                      std::strerror(errno));
+  }
+  return {};
+}
+
+fs::path sibling(const fs::path& dir, const std::string& suffix) {
+  return dir.parent_path() / (dir.filename().string() + suffix);
+}
+
+Status chown_tree(const fs::path& dir, const RunAs& owner) {
+  std::error_code ec;
+  auto give = [&](const fs::path& path) -> Status {
+    if (::lchown(path.c_str(), owner.uid, owner.gid) != 0) {
+      return make_error("cannot give " + path.string() + " to the tenant: " + std::strerror(errno));
+    }
+    return {};
+  };
+  TRY(give(dir));
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    TRY(give(it->path()));
+  }
+  if (ec) return make_error("cannot read " + dir.string() + ": " + ec.message());
+  return {};
+}
+}  // namespace
+
+Status LocalTenantData::dump_database(const TenantContext& ctx,
+                                      const std::vector<std::string>& tables,
+                                      const ByteSink& sink) {
+  TRY_ASSIGN(MysqlEndpoint endpoint, tenant_endpoint(ctx_, ctx.env.name, ctx.tenant.id));
+  TRY_ASSIGN(OptionFile options, OptionFile::write(ctx_.layout, endpoint));
+  CommandSpec spec;
+  // --single-transaction: a consistent snapshot without locking the site (and without
+  // the global lock RDS does not allow).
+  spec.argv = {"mariadb-dump", options.argument(), "--single-transaction", "--quick",
+               "--skip-lock-tables", "--no-tablespaces", "--default-character-set=utf8mb4",
+               "--skip-dump-date", endpoint.database};
+  spec.argv.insert(spec.argv.end(), tables.begin(), tables.end());
+  TRY_ASSIGN(StreamingChild dump, StreamingChild::start(spec, false, true));
+  std::string buffer(kChunk, '\0');
+  while (true) {
+    const long n = dump.read(buffer.data(), buffer.size());
+    if (n < 0) return make_error("cannot read mariadb-dump's output: " + std::string(std::strerror(errno)));
+    if (n == 0) break;
+    TRY(sink(std::string_view(buffer.data(), static_cast<std::size_t>(n))));
+  }
+  return dump.finish();
+}
+
+Result<std::map<std::string, std::uint64_t>> LocalTenantData::row_counts(const TenantContext& ctx) {
+  TRY_ASSIGN(auto client, connect_as_root(ctx_));
+  return exact_row_counts(*client, live_db(ctx));
+}
+
+Result<std::unique_ptr<SqlLoad>> LocalTenantData::load_staging_database(const TenantContext& ctx) {
+  TRY_ASSIGN(auto client, connect_as_root(ctx_));
+  TRY(recreate_database(*client, staging_db(ctx)));
+  TRY_ASSIGN(MysqlEndpoint root, mariadb_root_endpoint(ctx_.layout, ctx_.secrets));
+  TRY_ASSIGN(OptionFile options, OptionFile::write(ctx_.layout, root));
+  CommandSpec spec;
+  spec.argv = {"mariadb", options.argument(), "--binary-mode", "--default-character-set=utf8mb4",
+               staging_db(ctx)};
+  TRY_ASSIGN(StreamingChild load, StreamingChild::start(spec, true, false));
+  return std::unique_ptr<SqlLoad>(new MariadbLoad(std::move(options), std::move(load)));
+}
+
+Result<std::map<std::string, std::uint64_t>> LocalTenantData::staged_row_counts(
+    const TenantContext& ctx) {
+  TRY_ASSIGN(auto client, connect_as_root(ctx_));
+  return exact_row_counts(*client, staging_db(ctx));
+}
+
+fs::path LocalTenantData::files_dir(const TenantContext& ctx) {
+  return ctx_.layout.site_dir(ctx.env.name, ctx.tenant.id) / "wp-content";
+}
+
+Result<fs::path> LocalTenantData::staging_files_dir(const TenantContext& ctx) {
+  const fs::path staging = sibling(files_dir(ctx), ".staging");
+  TRY(remove_tree(staging));
+  TRY(make_dirs(staging, 0755));
+  return staging;
+}
+
+Status LocalTenantData::adopt_staged_files(const TenantContext& ctx) {
+  TRY_ASSIGN(RunAs owner, tenant_identity(ctx_.layout, ctx.env.name, ctx.tenant.id));
+  return chown_tree(sibling(files_dir(ctx), ".staging"), owner);
+}
+
+Status LocalTenantData::swap_in_staging(const TenantContext& ctx, const SwapScope& scope) {
+  if (scope.database) {
+    TRY_ASSIGN(auto client, connect_as_root(ctx_));
+    TRY_ASSIGN(auto staged, tables_of(*client, staging_db(ctx)));
+    TRY_ASSIGN(auto live, tables_of(*client, live_db(ctx)));
+    TRY(recreate_database(*client, previous_db(ctx)));
+    std::vector<std::pair<std::string, std::string>> moves;
+    for (const auto& table : live) {
+      const bool replaced = std::find(staged.begin(), staged.end(), table) != staged.end();
+      if (replaced || scope.replace_all_tables) {
+        moves.emplace_back(qualified(live_db(ctx), table), qualified(previous_db(ctx), table));
+      }
+    }
+    for (const auto& table : staged) {
+      moves.emplace_back(qualified(staging_db(ctx), table), qualified(live_db(ctx), table));
+    }
+    TRY(move_tables(*client, moves));
+    TRY(client->execute("DROP DATABASE IF EXISTS " + quote_identifier(staging_db(ctx))));
+  }
+  if (scope.files) {
+    const fs::path live = files_dir(ctx);
+    const fs::path staging = sibling(live, ".staging");
+    const fs::path previous = sibling(live, ".previous");
+    TRY(exchange(staging, live));
+    TRY(remove_tree(previous));
+    std::error_code ec;
+    fs::rename(staging, previous, ec);
+    if (ec) return make_error("cannot keep the previous files: " + ec.message());
+  }
+  return {};
+}
+
+Status LocalTenantData::restore_previous(const TenantContext& ctx, const SwapScope& scope) {
+  if (scope.database) {
+    TRY_ASSIGN(auto client, connect_as_root(ctx_));
+    TRY_ASSIGN(auto previous, tables_of(*client, previous_db(ctx)));
+    TRY_ASSIGN(auto live, tables_of(*client, live_db(ctx)));
+    TRY(recreate_database(*client, staging_db(ctx)));
+    std::vector<std::pair<std::string, std::string>> moves;
+    for (const auto& table : live) {
+      const bool replaced = std::find(previous.begin(), previous.end(), table) != previous.end();
+      if (replaced || scope.replace_all_tables) {
+        moves.emplace_back(qualified(live_db(ctx), table), qualified(staging_db(ctx), table));
+      }
+    }
+    for (const auto& table : previous) {
+      moves.emplace_back(qualified(previous_db(ctx), table), qualified(live_db(ctx), table));
+    }
+    TRY(move_tables(*client, moves));
+    TRY(client->execute("DROP DATABASE IF EXISTS " + quote_identifier(staging_db(ctx))));
+    TRY(client->execute("DROP DATABASE IF EXISTS " + quote_identifier(previous_db(ctx))));
+  }
+  if (scope.files) {
+    const fs::path live = files_dir(ctx);
+    const fs::path previous = sibling(live, ".previous");
+    if (fs::exists(previous)) {
+      TRY(exchange(previous, live));
+      TRY(remove_tree(previous));
+    }
+  }
+  return {};
+}
+
+Status LocalTenantData::discard_previous(const TenantContext& ctx) {
+  TRY_ASSIGN(auto client, connect_as_root(ctx_));
+  TRY(client->execute("DROP DATABASE IF EXISTS " + quote_identifier(previous_db(ctx))));
+  return remove_tree(sibling(files_dir(ctx), ".previous"));
+}
+
+Status LocalTenantData::discard_staging(const TenantContext& ctx) {
+  TRY_ASSIGN(auto client, connect_as_root(ctx_));
+  TRY(client->execute("DROP DATABASE IF EXISTS " + quote_identifier(staging_db(ctx))));
+  return remove_tree(sibling(files_dir(ctx), ".staging"));
+}
+
+Result<std::string> LocalTenantData::content_fingerprint(const TenantContext& ctx) {
+  TRY_ASSIGN(auto client, connect_as_root(ctx_));
+  TRY_ASSIGN(auto tables, tables_of(*client, live_db(ctx)));
+  std::string summary;
+  for (const auto& table : tables) {
+    TRY_ASSIGN(auto rows, client->query("CHECKSUM TABLE " + qualified(live_db(ctx), table)));
+    summary += table + "=" + rows.at(0).at(1).value_or("NULL") + "\n";
+  }
+  std::error_code ec;
+  const fs::path files = files_dir(ctx);
+  std::vector<std::string> entries;
+  for (auto it = fs::recursive_directory_iterator(files, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0) continue;
+    entries.push_back(it->path().lexically_relative(files).string() + " " +
+                      std::to_string(st.st_size) + " " + std::to_string(st.st_mtim.tv_sec) + "." +
+                      std::to_string(st.st_mtim.tv_nsec));
+  }
+  if (ec) return make_error("cannot read " + files.string() + ": " + ec.message());
+  std::sort(entries.begin(), entries.end());
+  for (const auto& entry : entries) summary += entry + "\n";
+  return sha256_hex(summary);
+}
+
+Status LocalTenantData::run_php(const TenantContext& ctx, const std::string& php) {
+  const std::string code = "require getenv('WPFLEET_CORE') . '/wp-load.php';\n" + php;
+  TRY(run_wordpress_php(ctx_, ctx.env.name, ctx.tenant.id, code, ""));
+  return {};
+}
+
+Status LocalTenantData::run_sql(const TenantContext& ctx, const std::string& sql) {
+  TRY_ASSIGN(MysqlEndpoint endpoint, tenant_endpoint(ctx_, ctx.env.name, ctx.tenant.id));
+  TRY_ASSIGN(auto client, MysqlClient::connect(endpoint));
+  return client->execute(sql);
+}
+
+std::unique_ptr<TenantData> make_local_tenant_data(BackendContext& ctx) {
+  return std::make_unique<LocalTenantData>(ctx);
+}
+
+}  // namespace wpfleet::local

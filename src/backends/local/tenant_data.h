@@ -1,0 +1,36 @@
+// TenantData on `local`: mariadb-dump with the tenant's own credentials; staging and
+// previous databases beside the live one (`<db>__staging`, `<db>__previous`) swapped
+// with one multi-table RENAME TABLE; staging and previous wp-content directories beside
+// the live one, swapped with renameat2(RENAME_EXCHANGE). Each swap is atomic: the site
+// sees the old content or the new, never a mix.
+#pragma once
+
+#include "backends/registry.h"
+#include "backends/tenant_data.h"
+
+namespace wpfleet::local {
+
+class LocalTenantData final : public TenantData {
+ public:
+  explicit LocalTenantData(BackendContext& ctx) : ctx_(ctx) {}
+  Status dump_database(const TenantContext& ctx, const std::vector<std::string>& tables,
+                       const ByteSink& sink) override;
+  Result<std::map<std::string, std::uint64_t>> row_counts(const TenantContext& ctx) override;
+  Result<std::unique_ptr<SqlLoad>> load_staging_database(const TenantContext& ctx) override;
+  Result<std::map<std::string, std::uint64_t>> staged_row_counts(const TenantContext& ctx) override;
+  Result<std::filesystem::path> staging_files_dir(const TenantContext& ctx) override;
+  std::filesystem::path files_dir(const TenantContext& ctx) override;
+  Status adopt_staged_files(const TenantContext& ctx) override;
+  Status swap_in_staging(const TenantContext& ctx, const SwapScope& scope) override;
+  Status restore_previous(const TenantContext& ctx, const SwapScope& scope) override;
+  Status discard_previous(const TenantContext& ctx) override;
+  Status discard_staging(const TenantContext& ctx) override;
+  Result<std::string> content_fingerprint(const TenantContext& ctx) override;
+  Status run_php(const TenantContext& ctx, const std::string& php) override;
+  Status run_sql(const TenantContext& ctx, const std::string& sql) override;
+
+ private:
+  BackendContext& ctx_;
+};
+
+}  // namespace wpfleet::local

@@ -1,0 +1,74 @@
+// What moving a tenant's content in and out needs from a backend: a consistent dump of
+// its database, a staging area (database and files) to load into beside the live one,
+// one swap that makes the staged content live and keeps what it replaced as "previous",
+// and a fingerprint of the live content. Export, import, promote, snapshots and
+// rollback (src/transfer/) are built on these alone.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backends/provider.h"
+#include "util/result.h"
+
+namespace wpfleet {
+
+using ByteSink = std::function<Status(std::string_view)>;
+
+// SQL statements streamed into the staging database.
+class SqlLoad {
+ public:
+  virtual ~SqlLoad() = default;
+  virtual Status write(std::string_view sql) = 0;
+  virtual Status finish() = 0;  // the error of the first failing statement, if any
+};
+
+struct SwapScope {
+  bool database = true;
+  // Live tables missing from the staged set leave too (a full import makes the
+  // database exactly the source's); otherwise only staged tables are replaced.
+  bool replace_all_tables = true;
+  bool files = true;
+};
+
+class TenantData {
+ public:
+  virtual ~TenantData() = default;
+
+  // One transaction, no global lock (so it works on RDS too). `tables` empty = all.
+  virtual Status dump_database(const TenantContext& ctx, const std::vector<std::string>& tables,
+                               const ByteSink& sink) = 0;
+  virtual Result<std::map<std::string, std::uint64_t>> row_counts(const TenantContext& ctx) = 0;
+
+  // Staging starts empty every time; it is never visible to the site.
+  virtual Result<std::unique_ptr<SqlLoad>> load_staging_database(const TenantContext& ctx) = 0;
+  virtual Result<std::map<std::string, std::uint64_t>> staged_row_counts(
+      const TenantContext& ctx) = 0;
+  virtual Result<std::filesystem::path> staging_files_dir(const TenantContext& ctx) = 0;
+  // The live files directory (read by export).
+  virtual std::filesystem::path files_dir(const TenantContext& ctx) = 0;
+  // Gives staged files to the tenant (owner and modes) before they go live.
+  virtual Status adopt_staged_files(const TenantContext& ctx) = 0;
+
+  // Staged -> live and live -> previous, the database in one atomic step.
+  virtual Status swap_in_staging(const TenantContext& ctx, const SwapScope& scope) = 0;
+  // Previous -> live again (after a swap that did not verify).
+  virtual Status restore_previous(const TenantContext& ctx, const SwapScope& scope) = 0;
+  virtual Status discard_previous(const TenantContext& ctx) = 0;
+  virtual Status discard_staging(const TenantContext& ctx) = 0;
+
+  // Changes whenever the live database or files change.
+  virtual Result<std::string> content_fingerprint(const TenantContext& ctx) = 0;
+
+  // Runs WordPress PHP (WordPress loaded) or one SQL statement against the tenant.
+  virtual Status run_php(const TenantContext& ctx, const std::string& php) = 0;
+  virtual Status run_sql(const TenantContext& ctx, const std::string& sql) = 0;
+};
+
+}  // namespace wpfleet
