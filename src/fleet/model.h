@@ -31,6 +31,13 @@ struct EdgePolicy {
   bool tls = false;                            // HTTPS with a wpfleet-made certificate
 };
 
+// Run after content arrives in an environment by promotion, e.g. to scrub customer
+// data in staging. Written `sql: UPDATE ...` or `php: ...` in the fleet file.
+struct Hook {
+  enum class Language { Sql, Php } language;
+  std::string code;
+};
+
 struct Environment {
   std::string name;              // "dev", "sit", "prod"
   std::string backend = "local";
@@ -39,6 +46,8 @@ struct Environment {
   PhpLimits php;
   bool production = false;
   EdgePolicy edge;
+  std::vector<Hook> after_promote;
+  int snapshot_retention = 10;  // snapshots kept per tenant; older ones are deleted
 
   // The tenant's primary host name in this environment.
   std::string host_for(const std::string& tenant_id) const;

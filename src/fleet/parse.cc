@@ -24,6 +24,7 @@ constexpr KeySpec kTopLevelKeys[] = {
     {"tenants", "[[tenants]]"},
 };
 constexpr KeySpec kEnvironmentKeys[] = {
+    {"after_promote", R"(after_promote = ["sql: DELETE FROM wp_comments"])"},
     {"allow", R"(allow = ["127.0.0.1/32"])"},
     {"backend", R"(backend = "local")"},
     {"basic_auth", R"(basic_auth = { user = "bbws-sit" })"},
@@ -32,6 +33,7 @@ constexpr KeySpec kEnvironmentKeys[] = {
     {"page_cache", R"(page_cache = "10s")"},
     {"php", "[environments.dev.php]"},
     {"production", "production = false"},
+    {"snapshot_retention", "snapshot_retention = 10"},
     {"tls", "tls = true"},
 };
 constexpr KeySpec kBasicAuthKeys[] = {
@@ -155,7 +157,19 @@ class FleetReader {
       read_php(*php, fmt::format("in [environments.{}.php]", env.name), env.php);
     }
     read_edge(reader, env);
+    read_content_settings(reader, env);
     return domain_valid && listen_valid;
+  }
+
+  void read_content_settings(TableReader& reader, Environment& env) {
+    if (const toml::array* hooks = reader.strings("after_promote")) {
+      for (const toml::node& item : *hooks) {
+        auto hook = problems_.take(item.source().begin, validate::hook(item.as_string()->get()));
+        if (hook) env.after_promote.push_back(std::move(*hook));
+      }
+    }
+    read_parsed<std::int64_t>(reader, "snapshot_retention", Need::kOptional,
+                              validate::snapshot_retention, env.snapshot_retention);
   }
 
   void read_edge(TableReader& reader, Environment& env) {

@@ -270,6 +270,25 @@ Status basic_auth_user(std::string_view user) {
       user));
 }
 
+Result<Hook> hook(std::string_view text) {
+  for (const auto& [prefix, language] : {std::pair{std::string_view("sql:"), Hook::Language::Sql},
+                                         std::pair{std::string_view("php:"), Hook::Language::Php}}) {
+    if (!text.starts_with(prefix)) continue;
+    std::string code(text.substr(prefix.size()));
+    code.erase(0, code.find_first_not_of(' '));
+    if (code.empty()) break;
+    return Hook{language, code};
+  }
+  return make_error(fmt::format(
+      "hook '{}' says neither sql: nor php:; it must start with sql: or php: followed by code, "
+      "e.g. \"sql: UPDATE wp_users SET user_email = CONCAT('user', ID, '@example.invalid')\"",
+      text));
+}
+
+Result<int> snapshot_retention(std::int64_t count) {
+  return in_range("snapshot_retention", count, 1, 1000, show_number);
+}
+
 Status allow_cidr(std::string_view cidr) {
   const auto slash = cidr.find('/');
   const std::string address(cidr.substr(0, slash));

@@ -38,6 +38,8 @@ Result<int> idle_timeout_s(std::string_view duration);
 Result<int> page_cache_s(std::string_view duration);
 Status basic_auth_user(std::string_view user);
 Status allow_cidr(std::string_view cidr);
+Result<Hook> hook(std::string_view text);
+Result<int> snapshot_retention(std::int64_t count);
 
 // Shape and reserved words only; uniqueness needs the whole fleet.
 Status tenant_id(std::string_view id);

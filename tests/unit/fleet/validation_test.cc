@@ -84,8 +84,8 @@ TEST(FleetValidationTest, UnknownTopLevelKey) {
 TEST(FleetValidationTest, UnknownEnvironmentKey) {
   EXPECT_TRUE(has_only_problem(kDev + "colour = \"blue\"\n",
                                "4:1: unknown key 'colour' in [environments.dev]",
-                               "known keys are: allow, backend, basic_auth, domain, listen, page_cache, php, "
-                              "production, tls"));
+                               "known keys are: after_promote, allow, backend, basic_auth, domain, listen, "
+                              "page_cache, php, production, snapshot_retention, tls"));
 }
 
 TEST(FleetValidationTest, UnknownPhpKey) {
@@ -111,7 +111,8 @@ listen = "127.0.0.1:8080"
                          "add it, e.g. domain = \"{tenant}.wpdev.localhost\""));
   EXPECT_EQ(problems[1],
             "fleet.toml:2:1: unknown key 'domian' in [environments.dev]; known keys are: "
-            "allow, backend, basic_auth, domain, listen, page_cache, php, production, tls");
+            "after_promote, allow, backend, basic_auth, domain, listen, page_cache, php, production, "
+      "snapshot_retention, tls");
 }
 
 TEST(FleetValidationTest, WrongValueType) {
@@ -580,6 +581,27 @@ TEST(FleetEdgeTest, OneListenAddressIsEitherHttpsOrHttp) {
                            "[environments.sit]\ndomain = \"{tenant}.wpsit.localhost\"\n"
                            "listen = \"127.0.0.1:8080\"\ntls = true\n";
   EXPECT_TRUE(has_only_problem(text, "4:15:", "give the TLS environment a port of its own"));
+}
+
+TEST(FleetContentTest, HooksAndRetentionAreRead) {
+  auto fleet = parse_fleet(kDev + "after_promote = [\"sql: DELETE FROM wp_comments\", "
+                                  "\"php:update_option('x', 1);\"]\nsnapshot_retention = 3\n",
+                           "fleet.toml");
+  ASSERT_TRUE(fleet.ok()) << fleet.error().message;
+  const Environment& env = fleet->environments.at("dev");
+  ASSERT_EQ(env.after_promote.size(), 2u);
+  EXPECT_EQ(env.after_promote[0].language, Hook::Language::Sql);
+  EXPECT_EQ(env.after_promote[0].code, "DELETE FROM wp_comments");
+  EXPECT_EQ(env.after_promote[1].language, Hook::Language::Php);
+  EXPECT_EQ(env.after_promote[1].code, "update_option('x', 1);");
+  EXPECT_EQ(env.snapshot_retention, 3);
+  EXPECT_EQ(parse_fleet(kDev, "f")->environments.at("dev").snapshot_retention, 10);
+}
+
+TEST(FleetContentTest, HooksNeedALanguageAndRetentionARange) {
+  EXPECT_TRUE(has_only_problem(kDev + "after_promote = [\"DELETE FROM x\"]\n", "4:18:",
+                               "must start with sql: or php:"));
+  EXPECT_TRUE(has_only_problem(kDev + "snapshot_retention = 0\n", "4:22:", "choose a value"));
 }
 
 TEST(FleetEdgeTest, PageCacheIsADuration) {
