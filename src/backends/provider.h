@@ -63,7 +63,8 @@ class ResourceProvider {
     return {};
   }
 
-  // Whether the resource works for this tenant now; the error says what to do.
+  // Whether the resource works for this tenant now. The error reads "problem: advice",
+  // the advice naming the wpfleet command to run (verify shows the two apart).
   virtual Status check(const TenantContext& /*ctx*/) { return {}; }
 
   // An environment-wide secret (e.g. the basic auth password) has a new value: bring
@@ -72,7 +73,8 @@ class ResourceProvider {
     return {};
   }
 
-  // The logs this resource writes for the tenant.
+  // The logs this resource writes for the tenant; a source named "*-error" holds errors
+  // (verify shows their last lines).
   virtual std::vector<LogSource> logs(const TenantContext& /*ctx*/) const { return {}; }
 };
 

@@ -63,11 +63,14 @@ class TenantData {
   virtual Status discard_previous(const TenantContext& ctx) = 0;
   virtual Status discard_staging(const TenantContext& ctx) = 0;
 
-  // Changes whenever the live database or files change.
+  // Changes whenever the live content (database or files) changes, but not when
+  // WordPress updates its own bookkeeping (cron, caches, login sessions).
   virtual Result<std::string> content_fingerprint(const TenantContext& ctx) = 0;
 
-  // Runs WordPress PHP (WordPress loaded) or one SQL statement against the tenant.
-  virtual Status run_php(const TenantContext& ctx, const std::string& php) = 0;
+  // Runs WordPress PHP (WordPress loaded; `input` on its stdin, for secrets) or one SQL
+  // statement against the tenant.
+  virtual Status run_php(const TenantContext& ctx, const std::string& php,
+                         const std::string& input = "") = 0;
   virtual Status run_sql(const TenantContext& ctx, const std::string& sql) = 0;
 };
 

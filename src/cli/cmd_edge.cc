@@ -3,7 +3,6 @@
 #include <iostream>
 #include <memory>
 
-#include "backends/local/route.h"
 #include "backends/resource.h"
 #include "cli/app.h"
 #include "cli/commands.h"
@@ -46,7 +45,7 @@ int routes_command(Context& ctx, const std::string& env) {
 
 int ca_path_command(Context& ctx) {
   StateLayout layout{ctx.state_dir()};
-  const auto ca = local::ca_certificate_file(layout);
+  const auto ca = layout.ca_certificate();
   if (!std::filesystem::exists(ca)) {
     return fail("there is no CA yet: set tls = true on an environment and run `wpfleet apply`",
                 kExitFailure);

@@ -1,6 +1,6 @@
 // logs: the last lines of each of a tenant's logs, and --follow for what comes after.
-#include <sys/stat.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -71,7 +71,8 @@ class LogFollower {
 
   void print_complete_lines() {
     std::size_t start = 0;
-    for (std::size_t end; (end = partial_.find('\n', start)) != std::string::npos; start = end + 1) {
+    for (std::size_t end; (end = partial_.find('\n', start)) != std::string::npos;
+         start = end + 1) {
       print_line(source_, partial_.substr(start, end - start));
     }
     partial_.erase(0, start);
@@ -125,8 +126,10 @@ nlohmann::json tails_json(const std::vector<LogSource>& sources, std::size_t cou
 
 int logs_command(Context& ctx, const LogsOptions& o) {
   if (o.follow && ctx.options().json()) {
-    return fail("--follow prints lines as they are written and has no JSON form; "
-                "drop --output json or --follow", kExitInvalidInput);
+    return fail(
+        "--follow prints lines as they are written and has no JSON form; "
+        "drop --output json or --follow",
+        kExitInvalidInput);
   }
   auto fleet = ctx.load_fleet();
   if (!fleet) return fail(fleet.error(), kExitInvalidInput);
@@ -139,7 +142,8 @@ int logs_command(Context& ctx, const LogsOptions& o) {
   const auto placed = placements(*fleet, {o.env}, {o.tenant});
   if (placed.empty()) {
     return fail("tenant '" + o.tenant + "' does not run in environment '" + o.env +
-                "' (see `wpfleet tenant list`)", kExitInvalidInput);
+                    "' (see `wpfleet tenant list`)",
+                kExitInvalidInput);
   }
   const TenantContext tenant = make_tenant_context(*placed[0].tenant, *placed[0].environment);
   auto sources = tenant_log_sources(engine, tenant);

@@ -148,7 +148,8 @@ void register_search_replace(CLI::App& app, Context& ctx, CommandBody& selected)
       "valid, e.g. `wpfleet search-replace http://old.example https://new.example dump.sql "
       "> new.sql`");
   cmd->add_option("args", o->args, "FROM TO [FILE]");
-  cmd->add_option("--replace", o->replace, "Another FROM=TO pair, all in one pass (repeatable)");
+  cmd->add_option("--replace", o->replace, "Another FROM=TO pair, all in one pass (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_flag("--dry-run", o->dry_run, "Only count what would be replaced; write no SQL");
   cmd->footer(
       "For an http(s) URL, both http:// and https:// and the protocol-relative //host are "

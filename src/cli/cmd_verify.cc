@@ -29,7 +29,8 @@ Status every_tenant_placed(const Fleet& fleet, const Scope& scope) {
     if (!placements(fleet, scope.envs, {id}).empty()) continue;
     const Tenant* tenant = fleet.find_tenant(id);
     if (!tenant) {
-      return make_error("tenant '" + id + "' is no longer in the fleet file, so there is "
+      return make_error("tenant '" + id +
+                        "' is no longer in the fleet file, so there is "
                         "nothing to verify; `wpfleet apply --prune` deletes it");
     }
     return make_error("tenant '" + id + "' does not run in " + joined(scope.envs) +
@@ -45,8 +46,8 @@ nlohmann::json verification_json(const TenantVerification& v) {
   }
   nlohmann::json errors = nlohmann::json::object();
   for (const auto& excerpt : v.recent_errors) errors[excerpt.source] = excerpt.lines;
-  return {{"tenant", v.tenant}, {"env", v.env},       {"url", v.url},
-          {"ok", v.ok()},       {"checks", checks},   {"recent_errors", errors}};
+  return {{"tenant", v.tenant}, {"env", v.env},     {"url", v.url},
+          {"ok", v.ok()},       {"checks", checks}, {"recent_errors", errors}};
 }
 
 // One row for a tenant that passes; for one that fails, a row per failing check with
@@ -71,7 +72,8 @@ void print_recent_errors(const TenantVerification& v) {
   std::cout << "\nrecent errors of " << v.env << "/" << v.tenant << ":\n";
   bool any = false;
   for (const auto& excerpt : v.recent_errors) {
-    for (const auto& line : excerpt.lines) std::cout << "  [" << excerpt.source << "] " << line << "\n";
+    for (const auto& line : excerpt.lines)
+      std::cout << "  [" << excerpt.source << "] " << line << "\n";
     any = any || !excerpt.lines.empty();
   }
   if (!any) std::cout << "  none\n";
@@ -86,8 +88,7 @@ void print_report(const std::vector<TenantVerification>& results) {
     print_recent_errors(v);
   }
   std::cout << "\n"
-            << (failing == 0 ? "all " + std::to_string(results.size()) +
-                                   " tenants pass every check"
+            << (failing == 0 ? "all " + std::to_string(results.size()) + " tenants pass every check"
                              : std::to_string(failing) + " of " + std::to_string(results.size()) +
                                    " tenants fail")
             << "\n";
@@ -125,13 +126,15 @@ int verify_command(Context& ctx, const VerifyCommandOptions& o) {
 void register_verify(CLI::App& app, Context& ctx, CommandBody& selected) {
   auto o = std::make_shared<VerifyCommandOptions>();
   auto* verify = app.add_subcommand(
-      "verify", "Check that tenants work: runtime, target health, the public URL through the "
-                "edge (basic auth, TLS), database, storage, secrets; show recent errors");
+      "verify",
+      "Check that tenants work: runtime, target health, the public URL through the "
+      "edge (basic auth, TLS), database, storage, secrets; show recent errors");
   verify->add_option("tenant", o->tenants, "Tenant ids (default: every tenant)");
   verify->add_option("-e,--env", o->envs, "Only this environment (repeatable; default: all)");
   verify->add_option("--lines", o->lines, "Lines of each error log to show (default 20)")
       ->check(CLI::Range(1, 10000));
-  verify->callback([&ctx, &selected, o] { selected = [&ctx, o] { return verify_command(ctx, *o); }; });
+  verify->callback(
+      [&ctx, &selected, o] { selected = [&ctx, o] { return verify_command(ctx, *o); }; });
 }
 
 }  // namespace wpfleet::cli

@@ -1,43 +1,33 @@
 #include "content/dump_rewriter.h"
 
-#include <cstring>
-
+#include "content/byte_search.h"
 #include "content/insert_statement.h"
 #include "content/sql_escape.h"
 
 namespace wpfleet::content {
 namespace {
 
-constexpr std::size_t kUnknown = std::string_view::npos;
 // A statement head longer than this is no INSERT of ours (a dump's longest, CREATE TABLE,
 // is a few KiB); capping it keeps memory bounded whatever the input.
 constexpr std::size_t kMaxHead = 64 * 1024;
 
-// The first `c` at or after `pos`, or chunk.size(); remembered in `cache` because code
-// and literals alternate many times per chunk.
-std::size_t find_cached(std::string_view chunk, std::size_t pos, char c, std::size_t& cache) {
-  if (cache == kUnknown || cache < pos) {
-    const void* found = std::memchr(chunk.data() + pos, c, chunk.size() - pos);
-    cache = found ? static_cast<std::size_t>(static_cast<const char*>(found) - chunk.data())
-                  : chunk.size();
-  }
-  return cache;
-}
-
 }  // namespace
 
 void DumpRewriter::feed(std::string_view chunk, std::string& out) {
-  next_quote_ = next_backslash_ = kUnknown;
-  span_start_ = 0;
+  span_start_ = literal_start_ = 0;
   std::size_t pos = 0;
   while (pos < chunk.size()) {
     pos = in_literal() ? scan_literal(chunk, pos, out) : scan_code(chunk, pos, out);
   }
-  if (!in_literal()) out.append(chunk.substr(span_start_));
+  if (in_literal()) {
+    raw_.append(chunk.substr(literal_start_));
+  } else {
+    out.append(chunk.substr(span_start_));
+  }
 }
 
 Status DumpRewriter::finish(std::string& out) {
-  if (state_ == State::LiteralQuote) end_literal(out);
+  if (state_ == State::LiteralQuote) end_literal(literal_body({}, 0), out);
   if (!in_literal()) return {};
   out += raw_;
   raw_.clear();
@@ -60,47 +50,53 @@ std::size_t DumpRewriter::scan_code(std::string_view chunk, std::size_t pos, std
   for (; pos < chunk.size(); ++pos) {
     if (step(chunk[pos])) {
       out.append(chunk.substr(span_start_, pos + 1 - span_start_));
+      literal_start_ = pos + 1;
       return pos + 1;
     }
   }
   return pos;
 }
 
+// A literal's bytes are only looked at here; its body is taken as a view of the chunk
+// when it ends (see literal_body), and copied only when it spans chunks.
 std::size_t DumpRewriter::scan_literal(std::string_view chunk, std::size_t pos, std::string& out) {
   while (pos < chunk.size()) {
     switch (state_) {
       case State::LiteralEscape:
-        raw_ += chunk[pos++];
+        ++pos;
         state_ = State::Literal;
         break;
       case State::LiteralQuote:
         if (chunk[pos] != '\'') {
-          end_literal(out);
+          end_literal(literal_body(chunk, pos), out);
           span_start_ = pos;
           return pos;
         }
-        raw_ += "''";
-        ++pos;
+        ++pos;  // '' stands for a quote inside the literal
         state_ = State::Literal;
         break;
-      default: {
-        const std::size_t special = next_literal_special(chunk, pos);
-        raw_.append(chunk.substr(pos, special - pos));
-        pos = special;
+      default:
+        pos = find_any_of<'\'', '\\'>(chunk, pos);
         if (pos == chunk.size()) break;
-        if (chunk[pos] == '\\') raw_ += '\\';
         state_ = chunk[pos] == '\\' ? State::LiteralEscape : State::LiteralQuote;
         ++pos;
         break;
-      }
     }
   }
   return pos;
 }
 
-std::size_t DumpRewriter::next_literal_special(std::string_view chunk, std::size_t pos) {
-  return std::min(find_cached(chunk, pos, '\'', next_quote_),
-                  find_cached(chunk, pos, '\\', next_backslash_));
+// The body of a literal whose closing quote is chunk[pos - 1], or the last byte of the
+// previous chunk when pos is 0.
+std::string_view DumpRewriter::literal_body(std::string_view chunk, std::size_t pos) {
+  if (pos == 0) {
+    raw_.pop_back();
+    return raw_;
+  }
+  const std::string_view here = chunk.substr(literal_start_, pos - 1 - literal_start_);
+  if (raw_.empty()) return here;
+  raw_.append(here);
+  return raw_;
 }
 
 // Advances the state outside literals by one byte; true when that byte opens a literal.
@@ -232,18 +228,19 @@ void DumpRewriter::end_statement() {
   depth_ = 0;
 }
 
-void DumpRewriter::end_literal(std::string& out) {
+void DumpRewriter::end_literal(std::string_view body, std::string& out) {
   state_ = State::Code;
-  if (!replacer_.may_occur_in(raw_)) {
-    out += raw_;
+  if (!replacer_.may_occur_in(body)) {
+    out.append(body);
   } else {
-    value_ = sql_unescape(raw_);
+    value_.clear();
+    sql_unescape(body, value_);
     rewritten_.clear();
     const ValueCounts counts = value_rewriter_.rewrite(value_, rewritten_);
     if (counts.replacements > 0) {
       sql_escape(rewritten_, out);
     } else {
-      out += raw_;
+      out.append(body);
     }
     record(counts);
   }

@@ -57,7 +57,7 @@ class DumpRewriter {
     Backtick,      // `identifier`
     DoubleQuoted,  // "string", passed through as it is
     DoubleQuotedEscape,
-    Literal,        // 'string', collected in raw_
+    Literal,        // 'string'
     LiteralEscape,  // after a backslash
     LiteralQuote,   // after a quote: the end, unless another quote follows ('')
   };
@@ -65,12 +65,12 @@ class DumpRewriter {
   bool in_literal() const { return state_ >= State::Literal; }
   std::size_t scan_code(std::string_view chunk, std::size_t pos, std::string& out);
   std::size_t scan_literal(std::string_view chunk, std::size_t pos, std::string& out);
-  std::size_t next_literal_special(std::string_view chunk, std::size_t pos);
   bool step(char c);
   bool code_byte(char c);
   void open_paren();
   void end_statement();
-  void end_literal(std::string& out);
+  std::string_view literal_body(std::string_view chunk, std::size_t pos);
+  void end_literal(std::string_view body, std::string& out);
   void record(const ValueCounts& counts);
 
   const Replacer& replacer_;
@@ -86,13 +86,13 @@ class DumpRewriter {
   int depth_ = 0;
   int column_ = 0;
 
-  std::string raw_;                // the current literal's body, still escaped
+  std::string raw_;                // a literal's body from earlier chunks, still escaped
   int literal_column_ = -1;        // its column, -1 outside INSERT rows
   std::string value_, rewritten_;  // scratch, reused across literals
 
-  // Within one chunk: where the next unemitted code starts, and memchr results.
-  std::size_t span_start_ = 0;
-  std::size_t next_quote_ = 0, next_backslash_ = 0;
+  // Within one chunk: where the code not yet emitted starts, and where the current
+  // literal's body starts.
+  std::size_t span_start_ = 0, literal_start_ = 0;
 
   std::map<std::pair<std::string, int>, ColumnCounts> counts_;
 };

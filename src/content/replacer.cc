@@ -115,6 +115,9 @@ void Replacer::add_needle(std::string pattern, std::string replacement, std::siz
   needle.replacement_source = first_occurrences(needle.replacement, needle.pattern);
   needle.check_left = is_alnum_byte(static_cast<unsigned char>(needle.pattern.front()));
   needle.check_right = is_alnum_byte(static_cast<unsigned char>(needle.pattern.back()));
+  const auto first = static_cast<unsigned char>(needle.pattern.front());
+  may_start_[first] = true;
+  if (!is_unescaped_byte(first)) may_start_['\\'] = may_start_['%'] = true;
   needles_.push_back(std::move(needle));
 }
 
@@ -142,6 +145,21 @@ bool Replacer::boundaries_hold(const Needle& needle, std::string_view text, std:
   return true;
 }
 
+std::optional<Replacer::Match> Replacer::match_at(std::string_view text, std::size_t pos,
+                                                  std::span<const std::size_t> next_anchor,
+                                                  std::span<ByteForm> forms) const {
+  if (!may_start_[static_cast<unsigned char>(text[pos])]) return std::nullopt;
+  for (const Needle& needle : needles_) {
+    const std::size_t anchor_at = next_anchor[needle.anchor];
+    if (anchor_at == kNone || anchor_at > pos + anchors_[needle.anchor].max_prefix_bytes) {
+      continue;
+    }
+    auto length = match_encoded(text, pos, needle.pattern, forms);
+    if (length && boundaries_hold(needle, text, pos, *length)) return Match{&needle, *length};
+  }
+  return std::nullopt;
+}
+
 std::size_t Replacer::replace(std::string_view text, std::string& out) const {
   std::vector<ByteForm> forms(longest_pattern_);
   // Per anchor: its first occurrence at or after `pos`, kNone when there is none left.
@@ -153,8 +171,9 @@ std::size_t Replacer::replace(std::string_view text, std::string& out) const {
     // later, so positions further than that before the next anchor cannot match.
     std::size_t candidate = kNone;
     for (std::size_t a = 0; a < anchors_.size(); ++a) {
-      if (next_anchor[a] == kNone) continue;
-      if (next_anchor[a] < pos) next_anchor[a] = find_bytes(text, anchors_[a].text, pos);
+      if (next_anchor[a] != kNone && next_anchor[a] < pos) {
+        next_anchor[a] = find_bytes(text, anchors_[a].text, pos);
+      }
       if (next_anchor[a] == kNone) continue;
       const std::size_t reach = anchors_[a].max_prefix_bytes;
       candidate =
@@ -162,26 +181,14 @@ std::size_t Replacer::replace(std::string_view text, std::string& out) const {
     }
     if (candidate == kNone) break;
     pos = candidate;
-    const Needle* matched = nullptr;
-    std::size_t length = 0;
-    for (const Needle& needle : needles_) {
-      const std::size_t anchor_at = next_anchor[needle.anchor];
-      if (anchor_at == kNone || anchor_at > pos + anchors_[needle.anchor].max_prefix_bytes)
-        continue;
-      auto found = match_encoded(text, pos, needle.pattern, forms);
-      if (found && boundaries_hold(needle, text, pos, *found)) {
-        matched = &needle;
-        length = *found;
-        break;
-      }
-    }
-    if (!matched) {
+    const auto match = match_at(text, pos, next_anchor, forms);
+    if (!match) {
       ++pos;
       continue;
     }
     out.append(text.substr(copied, pos - copied));
-    write_encoded(matched->replacement, matched->replacement_source, forms, out);
-    pos += length;
+    write_encoded(match->needle->replacement, match->needle->replacement_source, forms, out);
+    pos += match->length;
     copied = pos;
     ++count;
   }

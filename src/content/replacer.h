@@ -24,11 +24,15 @@
 //   the longest wins; replacements do not chain (TO is never searched again).
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "content/encoded_match.h"
 #include "util/result.h"
 
 namespace wpfleet::content {
@@ -73,10 +77,18 @@ class Replacer {
   void add_needle(std::string pattern, std::string replacement, std::size_t anchor);
   bool boundaries_hold(const Needle& needle, std::string_view text, std::size_t start,
                        std::size_t length) const;
+  struct Match {
+    const Needle* needle;
+    std::size_t length;
+  };
+  std::optional<Match> match_at(std::string_view text, std::size_t pos,
+                                std::span<const std::size_t> next_anchor,
+                                std::span<ByteForm> forms) const;
 
   std::vector<Anchor> anchors_;
   std::vector<Needle> needles_;  // longest pattern first
   std::size_t longest_pattern_ = 0;
+  std::array<bool, 256> may_start_{};  // bytes a needle, in any form, can start with
 };
 
 }  // namespace wpfleet::content

@@ -30,15 +30,19 @@ void append_around(std::string_view value, std::string_view core, std::string_vi
 
 ValueCounts ValueRewriter::rewrite(std::string_view value, std::string& out) {
   counts_ = {};
-  rewrite_at(value, 0, out);
+  rewrite_by_kind(value, 0, out);
   return counts_;
 }
 
 void ValueRewriter::rewrite_at(std::string_view value, int depth, std::string& out) {
-  if (!replacer_.may_occur_in(value)) {
+  if (replacer_.may_occur_in(value)) {
+    rewrite_by_kind(value, depth, out);
+  } else {
     out.append(value);
-    return;
   }
+}
+
+void ValueRewriter::rewrite_by_kind(std::string_view value, int depth, std::string& out) {
   const std::string_view core = trimmed(value);
   if (looks_serialized(core)) {
     rewrite_serialized_core(value, core, depth, out);

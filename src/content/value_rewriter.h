@@ -26,7 +26,8 @@ struct ValueCounts {
 //   original was. Object keys are not rewritten (nor are array keys in serialized data);
 // - otherwise as text: the plain replacement (Replacer::replace), which finds the
 //   JSON-escaped forms of FROM too, as in Gutenberg block attributes.
-// Values without any trace of FROM are never parsed, so they are not counted as malformed.
+// Nested values without any trace of FROM (Replacer::may_occur_in) are not parsed, so they
+// are not counted as malformed; callers filter the values they pass in the same way.
 class ValueRewriter {
  public:
   explicit ValueRewriter(const Replacer& replacer) : replacer_(replacer) {}
@@ -36,6 +37,7 @@ class ValueRewriter {
 
  private:
   void rewrite_at(std::string_view value, int depth, std::string& out);
+  void rewrite_by_kind(std::string_view value, int depth, std::string& out);
   void rewrite_serialized_core(std::string_view value, std::string_view core, int depth,
                                std::string& out);
   bool rewrite_json_core(std::string_view value, std::string_view core, int depth,

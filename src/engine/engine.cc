@@ -12,7 +12,6 @@
 namespace wpfleet {
 
 namespace {
-constexpr const char* kRotatableEnvironmentSecret = "basic-auth-password";
 
 using PlacementKey = std::pair<std::string, std::string>;
 
@@ -282,12 +281,55 @@ ApplyReport Engine::delete_tenant(const std::string& env, const std::string& ten
   return apply(*planned, 1, progress);
 }
 
+Status Engine::converge_tenant(const std::string& env, const std::string& tenant,
+                               const ProgressFn& progress) {
+  TRY_ASSIGN(Plan planned, plan(Scope{{env}, {tenant}, false}));
+  if (planned.empty()) return {};
+  ApplyReport report = apply(planned, 1, progress);
+  for (const auto& outcome : report.tenants) {
+    if (!outcome.error.empty()) return make_error(outcome.error);
+  }
+  return {};
+}
+
+Status Engine::refresh(const std::string& env, const std::string& tenant, ResourceKind kind) {
+  TRY_ASSIGN(TenantContext ctx, context(env, tenant));
+  TRY_ASSIGN(ResourceProvider * provider, provider_for(env, kind));
+  TRY_ASSIGN(std::string detail, provider->ensure(ctx));
+  return session_.store->record_resource(
+      {env, tenant, std::string(kind_name(kind)), provider->fingerprint(ctx), detail, 0});
+}
+
+Result<TenantData*> Engine::tenant_data(const std::string& env_name) {
+  const Environment* env = fleet_.find_environment(env_name);
+  if (!env) return make_error("unknown environment '" + env_name + "'");
+  std::lock_guard lock(providers_mutex_);
+  auto it = tenant_data_.find(env->backend);
+  if (it == tenant_data_.end()) {
+    TRY_ASSIGN(auto made, make_tenant_data(env->backend, backend_context_));
+    it = tenant_data_.emplace(env->backend, std::move(made)).first;
+  }
+  return it->second.get();
+}
+
+Result<TenantContext> Engine::context(const std::string& env_name, const std::string& tenant_id) const {
+  const Environment* env = fleet_.find_environment(env_name);
+  const Tenant* tenant = fleet_.find_tenant(tenant_id);
+  if (!env || !tenant ||
+      std::find(tenant->environments.begin(), tenant->environments.end(), env_name) ==
+          tenant->environments.end()) {
+    return make_error("tenant '" + tenant_id + "' is not in environment '" + env_name +
+                      "' in the fleet file: add \"" + env_name + "\" to its environments first");
+  }
+  return make_tenant_context(*tenant, *env);
+}
+
 Status Engine::rotate_environment_secret(const std::string& env_name, const std::string& name) {
   const Environment* env = fleet_.find_environment(env_name);
   if (!env) return make_error("unknown environment '" + env_name + "'");
-  if (name != kRotatableEnvironmentSecret) {
+  if (name != kBasicAuthPassword) {
     return make_error("'" + name + "' cannot be rotated; the environment secret that can is " +
-                      std::string(kRotatableEnvironmentSecret));
+                      std::string(kBasicAuthPassword));
   }
   if (!env->edge.basic_auth_user) {
     return make_error("environment '" + env_name +

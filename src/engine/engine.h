@@ -71,6 +71,17 @@ class Engine {
 
   std::vector<TenantHealth> health(const Scope& scope, int parallelism);
 
+  // Creates or converges one tenant in one environment: apply narrowed to it.
+  Status converge_tenant(const std::string& env, const std::string& tenant,
+                         const ProgressFn& progress);
+  // Runs one resource's ensure() again although its inputs did not change: after a
+  // tenant's content was replaced, the site's fleet-owned options and the storage's
+  // links must be put back.
+  Status refresh(const std::string& env, const std::string& tenant, ResourceKind kind);
+  // How to move the environment's tenants' content (made on first use).
+  Result<TenantData*> tenant_data(const std::string& env);
+  Result<TenantContext> context(const std::string& env, const std::string& tenant) const;
+
   // The providers of an environment's backend, for what talks to them directly (verify,
   // logs). Safe to call from worker threads.
   Result<Providers*> providers(const std::string& env) { return providers_for(env); }
@@ -90,6 +101,7 @@ class Engine {
   BackendContext backend_context_;
   std::mutex providers_mutex_;                  // providers_ is filled from worker threads
   std::map<std::string, Providers> providers_;  // by backend name, made on first use
+  std::map<std::string, std::unique_ptr<TenantData>> tenant_data_;  // by backend name
 };
 
 // Runs job(i) for i in [0, count) on up to `parallelism` threads.

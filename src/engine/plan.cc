@@ -28,7 +28,9 @@ std::optional<Action> converge(const DesiredResource& want, const ObservedState&
   const bool managed = recorded != observed.recorded.end();
   if (!exists) {
     return Action{ActionType::Create, want.key,
-                  managed ? "was applied before but is missing: recreate" : "new"};
+                  managed ? "was applied before but is missing or was changed outside wpfleet: "
+                            "restore"
+                          : "new"};
   }
   if (!managed) return Action{ActionType::Adopt, want.key, "exists already: adopt"};
   if (recorded->second != want.fingerprint) {

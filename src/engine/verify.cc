@@ -20,7 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 // The environment-scoped secret holding the edge's basic auth password.
-constexpr const char* kBasicAuthPassword = "basic-auth-password";
 
 // Log sources whose name ends so hold errors (php-error, nginx-error, ...).
 constexpr std::string_view kErrorLogSuffix = "-error";
@@ -83,7 +82,10 @@ CheckOutcome run_provider_check(Providers& providers, const ProviderCheck& check
                   "use a backend that implements every resource kind");
   }
   if (Status status = provider->check(ctx); !status) {
-    return failed(check.name, status.error().message, with_logs_command(check.fix, ctx));
+    Diagnosis diagnosis = split_advice(status.error().message);
+    return failed(
+        check.name, std::move(diagnosis.problem),
+        diagnosis.advice.empty() ? with_logs_command(check.fix, ctx) : std::move(diagnosis.advice));
   }
   return passed(check.name, check.passed);
 }
@@ -129,8 +131,8 @@ class EdgeCheck {
     const EdgePolicy& edge = ctx_.env.edge;
     if (!edge.basic_auth_user) return judge(http_request(request_), "");
     if (skips_password(edge, client_address(address_))) {
-      return judge(http_request(request_), " (" + client_address(address_) +
-                                               " is in `allow`, so no password is asked)");
+      return judge(http_request(request_),
+                   " (" + client_address(address_) + " is in `allow`, so no password is asked)");
     }
     auto anonymous = http_request(request_);
     if (!anonymous) return no_answer(anonymous.error());
@@ -142,8 +144,9 @@ class EdgeCheck {
     }
     if (!anonymous->headers.count("www-authenticate")) {
       return failed(kName,
-                    request_.url + " answers 401 without a WWW-Authenticate header, so "
-                                   "browsers never ask for the password",
+                    request_.url +
+                        " answers 401 without a WWW-Authenticate header, so "
+                        "browsers never ask for the password",
                     "run `wpfleet apply` to restore the edge config");
     }
     auto password = session_.secrets->get(ctx_.env.name, kBasicAuthPassword);
@@ -158,7 +161,7 @@ class EdgeCheck {
  private:
   static constexpr const char* kName = "edge";
 
-  fs::path ca_file() const { return session_.layout.tls_dir() / "ca.pem"; }
+  fs::path ca_file() const { return session_.layout.ca_certificate(); }
 
   CheckOutcome judge(const Result<HttpReply>& reply, const std::string& how) const {
     if (!reply) return no_answer(reply.error());
@@ -170,9 +173,10 @@ class EdgeCheck {
                     "run `wpfleet apply` to restore the edge's password file");
     }
     if (status == 401) {
-      return failed(kName,
-                    answered + ": the edge asks for a password that environment '" +
-                        ctx_.env.name + "' does not set",
+      const std::string why = ctx_.env.edge.basic_auth_user
+                                  ? client_address(address_) + " is in `allow`"
+                                  : "environment '" + ctx_.env.name + "' has no basic_auth";
+      return failed(kName, answered + ": the edge asks for a password although " + why,
                     "run `wpfleet apply` to restore the edge config");
     }
     if (status >= 500) return failed(kName, answered, "see " + logs_command(ctx_));
@@ -211,6 +215,14 @@ std::vector<CheckOutcome> run_checks(Providers& providers, const TenantContext& 
   return checks;
 }
 
+std::vector<LogSource> log_sources(const Providers& providers, const TenantContext& ctx) {
+  std::vector<LogSource> sources;
+  for (const auto& provider : providers) {
+    for (auto& source : provider->logs(ctx)) sources.push_back(std::move(source));
+  }
+  return sources;
+}
+
 std::vector<LogExcerpt> recent_errors(const std::vector<LogSource>& sources, std::size_t count) {
   std::vector<LogExcerpt> excerpts;
   for (const auto& source : sources) {
@@ -233,13 +245,12 @@ TenantVerification verify_tenant(const Placement& placement, bool applied, Engin
   }
   auto providers = engine.providers(ctx.env.name);
   if (!providers) {
-    out.checks.push_back(failed("backend", providers.error().message, "fix the fleet file"));
+    out.checks.push_back(failed("backend", providers.error().message,
+                                "check the environment's backend in the fleet file"));
     return out;
   }
   out.checks = run_checks(**providers, ctx, session);
-  if (auto sources = tenant_log_sources(engine, ctx)) {
-    out.recent_errors = recent_errors(*sources, error_lines);
-  }
+  out.recent_errors = recent_errors(log_sources(**providers, ctx), error_lines);
   return out;
 }
 
@@ -314,20 +325,33 @@ Result<std::vector<TenantVerification>> verify_tenants(const Fleet& fleet, Sessi
   return out;
 }
 
+Diagnosis split_advice(const std::string& message) {
+  std::size_t advice_at = std::string::npos;
+  int depth = 0;
+  bool quoted = false;
+  for (std::size_t i = 0; i + 1 < message.size(); ++i) {
+    const char c = message[i];
+    if (c == '`') quoted = !quoted;
+    if (quoted) continue;
+    if (c == '(') ++depth;
+    if (c == ')' && depth > 0) --depth;
+    if (depth == 0 && c == ':' && message[i + 1] == ' ') advice_at = i;
+  }
+  if (advice_at == std::string::npos || message.find("`wpfleet ", advice_at) == std::string::npos) {
+    return {message, ""};
+  }
+  return {message.substr(0, advice_at), message.substr(advice_at + 2)};
+}
+
 bool skips_password(const EdgePolicy& edge, const std::string& address) {
   const auto parsed = parse_address(address);
-  return parsed && std::any_of(edge.allow.begin(), edge.allow.end(), [&](const std::string& cidr) {
-           return in_range(*parsed, cidr);
-         });
+  return parsed && std::any_of(edge.allow.begin(), edge.allow.end(),
+                               [&](const std::string& cidr) { return in_range(*parsed, cidr); });
 }
 
 Result<std::vector<LogSource>> tenant_log_sources(Engine& engine, const TenantContext& ctx) {
   TRY_ASSIGN(Providers * providers, engine.providers(ctx.env.name));
-  std::vector<LogSource> sources;
-  for (const auto& provider : *providers) {
-    for (auto& source : provider->logs(ctx)) sources.push_back(std::move(source));
-  }
-  return sources;
+  return log_sources(*providers, ctx);
 }
 
 Result<std::vector<std::string>> last_log_lines(const fs::path& path, std::size_t count) {
@@ -335,7 +359,11 @@ Result<std::vector<std::string>> last_log_lines(const fs::path& path, std::size_
   if (fd < 0 && errno == ENOENT) return std::vector<std::string>{};
   if (fd < 0) return make_error("cannot read " + path.string() + ": " + std::strerror(errno));
   struct stat st {};
-  ::fstat(fd, &st);
+  if (::fstat(fd, &st) != 0) {
+    const int saved = errno;
+    ::close(fd);
+    return make_error("cannot read " + path.string() + ": " + std::strerror(saved));
+  }
   // Read backwards in chunks until the text holds the line break before the first
   // wanted line, or the whole file.
   constexpr off_t kChunk = 64 * 1024;

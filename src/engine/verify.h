@@ -20,7 +20,7 @@
 namespace wpfleet {
 
 struct CheckOutcome {
-  std::string name;    // runtime, target, edge, database, storage, secrets; or applied
+  std::string name;  // runtime, target, edge, database, storage, secrets; or applied
   bool ok = false;
   std::string detail;  // what was seen
   std::string fix;     // what to do next; empty when ok
@@ -55,6 +55,15 @@ struct VerifyOptions {
 Result<std::vector<TenantVerification>> verify_tenants(const Fleet& fleet, Session& session,
                                                        Engine& engine,
                                                        const VerifyOptions& options);
+
+// A provider's check message says "what is wrong: what to do". Verify shows the two
+// apart; the advice is the last part after a ": " (outside parentheses and backquotes)
+// that names a `wpfleet` command. Without one, all of it is the problem.
+struct Diagnosis {
+  std::string problem;
+  std::string advice;  // empty when the message gives none
+};
+Diagnosis split_advice(const std::string& message);
 
 // Whether the edge lets a client at `address` in without the password: it is in one of
 // the environment's `allow` ranges. Addresses and ranges are IPv4 or IPv6 ("[::1]" too).

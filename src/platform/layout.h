@@ -58,6 +58,8 @@ struct StateLayout {
     return nginx_dir() / "cache" / env;
   }
   std::filesystem::path tls_dir() const { return root / "tls"; }
+  // The CA that signs every TLS certificate of this state directory.
+  std::filesystem::path ca_certificate() const { return tls_dir() / "ca.pem"; }
 
   std::filesystem::path core_dir() const { return root / "core"; }
   std::filesystem::path site_dir(const std::string& env, const std::string& tenant) const {

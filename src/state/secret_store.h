@@ -40,4 +40,7 @@ class SecretStore {
 
 std::string tenant_secret_scope(const std::string& env, const std::string& tenant);
 
+// The environment-scoped secret that gates an environment behind basic auth.
+inline constexpr const char* kBasicAuthPassword = "basic-auth-password";
+
 }  // namespace wpfleet

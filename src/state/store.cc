@@ -67,6 +67,7 @@ CREATE TABLE operations (
   status TEXT NOT NULL,
   step TEXT NOT NULL DEFAULT '',
   error TEXT NOT NULL DEFAULT '',
+  result_fingerprint TEXT NOT NULL DEFAULT '',
   started_at INTEGER NOT NULL,
   finished_at INTEGER NULL
 );
@@ -475,8 +476,9 @@ Status StateStore::record_operation(const OperationRecord& op) {
   std::lock_guard lock(mutex_);
   TRY_ASSIGN(Statement insert, Statement::prepare(db_, R"sql(
       INSERT OR REPLACE INTO operations (id, kind, tenant, source_env, target_env, snapshot_id,
-                                         status, step, error, started_at, finished_at)
-      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULLIF(?11, 0)))sql",
+                                         status, step, error, result_fingerprint, started_at,
+                                         finished_at)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULLIF(?12, 0)))sql",
                                                   "record operation"));
   return insert.bind(1, op.id)
       .bind(2, op.kind)
@@ -487,19 +489,20 @@ Status StateStore::record_operation(const OperationRecord& op) {
       .bind(7, op.status)
       .bind(8, op.step)
       .bind(9, op.error)
-      .bind(10, op.started_at ? op.started_at : unix_now())
-      .bind(11, op.finished_at)
+      .bind(10, op.result_fingerprint)
+      .bind(11, op.started_at ? op.started_at : unix_now())
+      .bind(12, op.finished_at)
       .run();
 }
 
 namespace {
 constexpr std::string_view kOperationColumns =
-    "id, kind, tenant, source_env, target_env, snapshot_id, status, step, error, started_at, "
-    "COALESCE(finished_at, 0)";
+    "id, kind, tenant, source_env, target_env, snapshot_id, status, step, error, "
+    "result_fingerprint, started_at, COALESCE(finished_at, 0)";
 
 OperationRecord operation_from(const Statement& row) {
-  return {row.text(0), row.text(1), row.text(2), row.text(3), row.text(4), row.text(5),
-          row.text(6), row.text(7), row.text(8), row.integer(9), row.integer(10)};
+  return {row.text(0), row.text(1), row.text(2),  row.text(3),    row.text(4),    row.text(5),
+          row.text(6), row.text(7), row.text(8), row.text(9), row.integer(10), row.integer(11)};
 }
 
 constexpr std::string_view kSnapshotColumns =

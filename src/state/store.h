@@ -51,6 +51,7 @@ struct OperationRecord {
   std::string status;       // running, succeeded, failed, rolled-back
   std::string step;
   std::string error;
+  std::string result_fingerprint;  // the target's content fingerprint after success
   std::int64_t started_at = 0;   // set by the store when 0
   std::int64_t finished_at = 0;  // 0 while running
 };

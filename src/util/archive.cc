@@ -176,14 +176,16 @@ Status TarWriter::add_file(const std::string& name, const fs::path& source) {
   return {};
 }
 
-Status TarWriter::add_tree(const std::string& prefix, const fs::path& dir) {
+Status TarWriter::add_tree(const std::string& prefix, const fs::path& dir, bool skip_symlinks) {
   std::error_code ec;
   TRY(header(prefix + "/", dir, 0));
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
     // Lexical: fs::relative() would resolve a symlink to wherever it points.
     const std::string name = prefix + "/" + it->path().lexically_relative(dir).string();
-    if (it->is_directory(ec) && !it->is_symlink(ec)) {
+    if (it->is_symlink(ec)) {
+      if (!skip_symlinks) TRY(add_file(name, it->path()));
+    } else if (it->is_directory(ec)) {
       TRY(header(name + "/", it->path(), 0));
     } else {
       TRY(add_file(name, it->path()));
@@ -200,7 +202,13 @@ Status TarWriter::close() {
   return {};
 }
 
-Status TarReader::for_each(const fs::path& path, const Visitor& visit) {
+namespace {
+// Visits entries until `visit` says stop (false) or the archive ends.
+Status visit_entries(const fs::path& path,
+                     const std::function<Result<bool>(
+                         const TarReader::Entry&,
+                         const std::function<Status(const std::function<Status(std::string_view)>&)>&)>&
+                         visit) {
   std::unique_ptr<archive, int (*)(archive*)> reader(archive_read_new(), &archive_read_free);
   archive_read_support_format_tar(reader.get());
   if (archive_read_open_filename(reader.get(), path.c_str(), kChunk) != ARCHIVE_OK) {
@@ -212,7 +220,7 @@ Status TarReader::for_each(const fs::path& path, const Visitor& visit) {
     if (rc == ARCHIVE_EOF) break;
     if (rc != ARCHIVE_OK) return archive_error(reader.get(), "read " + path.string());
     const char* link = archive_entry_symlink(entry);
-    Entry info{archive_entry_pathname(entry), archive_entry_filetype(entry) == AE_IFDIR,
+    TarReader::Entry info{archive_entry_pathname(entry), archive_entry_filetype(entry) == AE_IFDIR,
                archive_entry_filetype(entry) == AE_IFLNK, link ? link : "",
                archive_entry_size(entry), static_cast<unsigned>(archive_entry_perm(entry))};
     auto read_data = [&](const std::function<Status(std::string_view)>& sink) -> Status {
@@ -224,9 +232,35 @@ Status TarReader::for_each(const fs::path& path, const Visitor& visit) {
         TRY(sink(std::string_view(buffer.data(), static_cast<std::size_t>(n))));
       }
     };
-    TRY(visit(info, read_data));
+    TRY_ASSIGN(bool more, visit(info, read_data));
+    if (!more) break;
   }
   return {};
+}
+}  // namespace
+
+Status TarReader::for_each(const fs::path& path, const Visitor& visit) {
+  return visit_entries(path, [&](const Entry& entry, const auto& read_data) -> Result<bool> {
+    Status visited = visit(entry, read_data);
+    if (!visited) return std::move(visited).error();
+    return true;
+  });
+}
+
+Result<std::optional<std::string>> TarReader::read_entry(const fs::path& path,
+                                                         const std::string& name) {
+  std::optional<std::string> content;
+  Status read = visit_entries(path, [&](const Entry& entry, const auto& read_data) -> Result<bool> {
+    if (entry.name != name) return true;
+    content.emplace();
+    TRY(read_data([&](std::string_view piece) -> Status {
+      content->append(piece);
+      return {};
+    }));
+    return false;
+  });
+  TRY(read);
+  return content;
 }
 
 }  // namespace wpfleet

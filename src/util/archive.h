@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -62,8 +63,10 @@ class TarWriter {
   ~TarWriter();
   Status add_bytes(const std::string& name, std::string_view data);
   Status add_file(const std::string& name, const std::filesystem::path& source);
-  // Every file, directory and symlink below `dir`, named `prefix/relative/path`.
-  Status add_tree(const std::string& prefix, const std::filesystem::path& dir);
+  // Every file and directory below `dir` (and symlinks, unless `skip_symlinks`), named
+  // `prefix/relative/path`.
+  Status add_tree(const std::string& prefix, const std::filesystem::path& dir,
+                  bool skip_symlinks = false);
   Status close();
 
  private:
@@ -90,6 +93,9 @@ class TarReader {
       const Entry&, const std::function<Status(const std::function<Status(std::string_view)>&)>&
                         read_data)>;
   static Status for_each(const std::filesystem::path& path, const Visitor& visit);
+  // The content of entry `name`, reading no further than it; nothing if it is absent.
+  static Result<std::optional<std::string>> read_entry(const std::filesystem::path& path,
+                                                       const std::string& name);
 };
 
 }  // namespace wpfleet

@@ -129,20 +129,9 @@ Result<std::string> open_sealed(const Bytes& key, const Bytes& sealed, const std
 }
 
 std::string sha256_hex(const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_size = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &digest_size, EVP_sha256(), nullptr) != 1) {
-    // Hashing in memory fails only if OpenSSL itself is broken.
-    throw std::runtime_error("SHA-256 failed: " + openssl_error());
-  }
-  std::string hex;
-  hex.reserve(digest_size * 2);
-  static constexpr char kHexDigits[] = "0123456789abcdef";
-  for (unsigned int i = 0; i < digest_size; ++i) {
-    hex.push_back(kHexDigits[digest[i] >> 4]);
-    hex.push_back(kHexDigits[digest[i] & 0x0f]);
-  }
-  return hex;
+  Sha256 hash;
+  hash.update(data);
+  return hash.hex_digest();
 }
 
 std::string sha1_bytes(const std::string& data) {
@@ -173,6 +162,26 @@ std::optional<std::string> base64_decode(const std::string& text) {
   for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it) --size;
   out.resize(size);
   return out;
+}
+
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
+
+Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
+
+void Sha256::update(std::string_view data) { EVP_DigestUpdate(ctx_, data.data(), data.size()); }
+
+std::string Sha256::hex_digest() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(ctx_, digest, &size);
+  static constexpr char kHexDigits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(size * 2);
+  for (unsigned int i = 0; i < size; ++i) {
+    hex.push_back(kHexDigits[digest[i] >> 4]);
+    hex.push_back(kHexDigits[digest[i] & 0x0f]);
+  }
+  return hex;
 }
 
 }  // namespace wpfleet

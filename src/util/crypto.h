@@ -4,10 +4,13 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
 #include "util/result.h"
+
+struct evp_md_ctx_st;
 
 namespace wpfleet {
 
@@ -25,6 +28,20 @@ Result<Bytes> seal(const Bytes& key, const std::string& plaintext, const std::st
 Result<std::string> open_sealed(const Bytes& key, const Bytes& sealed, const std::string& aad);
 
 std::string sha256_hex(const std::string& data);
+
+// SHA-256 over data that arrives in pieces.
+class Sha256 {
+ public:
+  Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  ~Sha256();
+  void update(std::string_view data);
+  std::string hex_digest();  // once, at the end
+
+ private:
+  ::evp_md_ctx_st* ctx_;
+};
 
 // Raw 20-byte SHA-1 digest: only for formats that require it (nginx's {SSHA}).
 std::string sha1_bytes(const std::string& data);

@@ -139,6 +139,27 @@ TEST_F(Lifecycle, ConcurrentCommandsAreSerialisedAndPruneNeedsConfirmation) {
   EXPECT_EQ(wpfleet({"plan", "--prune"}).exit_code, 0);
 }
 
+TEST_F(Lifecycle, ConfigChangedByHandIsDriftThatApplyRestores) {
+  write_fleet({"alpha"});
+  ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
+  ASSERT_EQ(wpfleet({"apply", "--yes"}).exit_code, 0);
+  const fs::path site = state() / "nginx" / "sites" / "dev--alpha.conf";
+  const fs::path pool = state() / "php-fpm" / "pools" / "dev--alpha.conf";
+  const std::string site_text = read_text(site), pool_text = read_text(pool);
+  ASSERT_TRUE(write_file_atomic(site, site_text + "# edited by hand\n").ok());
+  ASSERT_TRUE(write_file_atomic(pool, pool_text + "pm.max_children = 50\n").ok());
+  CliResult plan = wpfleet({"plan"});
+  EXPECT_EQ(plan.exit_code, 2) << plan.out;
+  EXPECT_NE(plan.out.find("dev/alpha route"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("dev/alpha runtime"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("changed outside wpfleet"), std::string::npos) << plan.out;
+  ASSERT_EQ(wpfleet({"apply", "--yes"}).exit_code, 0);
+  EXPECT_EQ(read_text(site), site_text);
+  EXPECT_EQ(read_text(pool), pool_text);
+  EXPECT_EQ(wpfleet({"plan"}).exit_code, 0);
+  EXPECT_TRUE(answers("alpha.wpdev.localhost"));
+}
+
 TEST_F(Lifecycle, WithoutRootTenantsShareTheUserAndStatusSaysSo) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to run the binary as another user";
   const uid_t nobody = 65534;

@@ -9,6 +9,7 @@
 #include "backends/local/local_backend.h"
 #include "backends/local/names.h"
 #include "backends/local/runtime.h"
+#include "backends/local/written_files.h"
 #include "platform/platform.h"
 #include "platform/platform_users.h"
 #include "util/crypto.h"
@@ -76,7 +77,7 @@ Status write_web_readable(const fs::path& path, const std::string& content) {
 }
 
 Result<KeyAndCertificate> ensure_ca(const StateLayout& layout) {
-  const fs::path cert = ca_certificate_file(layout), key = ca_key_file(layout);
+  const fs::path cert = layout.ca_certificate(), key = ca_key_file(layout);
   if (fs::exists(cert) && fs::exists(key)) {
     TRY_ASSIGN(std::string key_pem, read_file(key));
     TRY_ASSIGN(std::string cert_pem, read_file(cert));
@@ -90,10 +91,6 @@ Result<KeyAndCertificate> ensure_ca(const StateLayout& layout) {
   return ca;
 }
 }  // namespace
-
-std::filesystem::path ca_certificate_file(const StateLayout& layout) {
-  return layout.tls_dir() / "ca.pem";
-}
 
 NginxSiteInput RouteProvider::site_input(const TenantContext& ctx) const {
   const std::string& env = ctx.env.name;
@@ -123,9 +120,12 @@ std::string RouteProvider::fingerprint(const TenantContext& ctx) const {
 
 Result<std::set<std::string>> RouteProvider::existing(const Environment& env,
                                                       const std::set<std::string>& candidates) {
+  TRY_ASSIGN(auto recorded, recorded_files_hashes(ctx_.store, env.name, kind()));
   std::set<std::string> found;
   for (const auto& tenant : candidates) {
-    if (fs::exists(nginx_site_file(ctx_.layout, env.name, tenant))) found.insert(tenant);
+    if (files_intact({nginx_site_file(ctx_.layout, env.name, tenant)}, recorded, tenant)) {
+      found.insert(tenant);
+    }
   }
   return found;
 }
@@ -185,9 +185,12 @@ Result<std::string> RouteProvider::ensure(const TenantContext& ctx) {
   TRY(ensure_environment_files(ctx.env));
   if (ctx.env.edge.tls) TRY(ensure_certificate(ctx));
   TRY_ASSIGN(int priority, ctx_.store.route_priority(ctx.env.name, ctx.tenant.id));
-  TRY(write_file_atomic(nginx_site_file(ctx_.layout, ctx.env.name, ctx.tenant.id),
-                        render_nginx_site(site_input(ctx))));
-  return nlohmann::json({{"hosts", ctx.hosts}, {"priority", priority}}).dump();
+  const fs::path site_file = nginx_site_file(ctx_.layout, ctx.env.name, ctx.tenant.id);
+  TRY(write_file_atomic(site_file, render_nginx_site(site_input(ctx))));
+  return nlohmann::json({{"hosts", ctx.hosts},
+                         {"priority", priority},
+                         {kFilesHashKey, files_hash({site_file})}})
+      .dump();
 }
 
 Status RouteProvider::remove(const Environment& env, const std::string& tenant_id) {

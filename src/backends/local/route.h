@@ -11,11 +11,6 @@
 
 namespace wpfleet::local {
 
-inline constexpr const char* kBasicAuthPassword = "basic-auth-password";
-
-// The CA that signs every TLS certificate of this state directory.
-std::filesystem::path ca_certificate_file(const StateLayout& layout);
-
 class RouteProvider final : public ResourceProvider {
  public:
   explicit RouteProvider(BackendContext& ctx) : ctx_(ctx) {}

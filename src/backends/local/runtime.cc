@@ -6,12 +6,14 @@
 
 #include <cerrno>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "backends/local/identity.h"
 #include "backends/local/local_backend.h"
 #include "backends/local/names.h"
 #include "backends/local/secrets.h"
+#include "backends/local/written_files.h"
 #include "platform/platform.h"
 #include "platform/platform_users.h"
 #include "util/crypto.h"
@@ -31,15 +33,6 @@ std::vector<std::string> split_lines(const std::string& text) {
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   return lines;
-}
-
-Result<std::set<std::string>> with_file(const std::set<std::string>& candidates,
-                                        const std::function<fs::path(const std::string&)>& path) {
-  std::set<std::string> found;
-  for (const auto& tenant : candidates) {
-    if (fs::exists(path(tenant))) found.insert(tenant);
-  }
-  return found;
 }
 
 // The config holds the DB password: readable by the tenant's PHP and nobody else.
@@ -114,9 +107,17 @@ std::string RuntimeProvider::fingerprint(const TenantContext& ctx) const {
 
 Result<std::set<std::string>> RuntimeProvider::existing(const Environment& env,
                                                         const std::set<std::string>& candidates) {
-  return with_file(candidates, [&](const std::string& tenant) {
-    return pool_file(ctx_.layout, env.name, tenant);
-  });
+  TRY_ASSIGN(auto recorded, recorded_files_hashes(ctx_.store, env.name, kind()));
+  std::set<std::string> found;
+  for (const auto& tenant : candidates) {
+    if (files_intact(written_files(env.name, tenant), recorded, tenant)) found.insert(tenant);
+  }
+  return found;
+}
+
+std::vector<fs::path> RuntimeProvider::written_files(const std::string& env,
+                                                     const std::string& tenant) const {
+  return {pool_file(ctx_.layout, env, tenant), ctx_.layout.site_dir(env, tenant) / "wp-config.php"};
 }
 
 Result<std::string> RuntimeProvider::ensure(const TenantContext& ctx) {
@@ -126,7 +127,9 @@ Result<std::string> RuntimeProvider::ensure(const TenantContext& ctx) {
                            render_site_config(config), identity));
   TRY(write_file_atomic(pool_file(ctx_.layout, ctx.env.name, ctx.tenant.id),
                         render_pool(pool_input(ctx))));
-  return std::string(R"({"pool":")" + pool_name(ctx.env.name, ctx.tenant.id) + "\"}");
+  return nlohmann::json({{"pool", pool_name(ctx.env.name, ctx.tenant.id)},
+                         {kFilesHashKey, files_hash(written_files(ctx.env.name, ctx.tenant.id))}})
+      .dump();
 }
 
 Status RuntimeProvider::remove(const Environment& env, const std::string& tenant_id) {

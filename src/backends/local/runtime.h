@@ -25,6 +25,8 @@ class RuntimeProvider final : public ResourceProvider {
  private:
   Result<SiteConfigInput> site_config_input(const TenantContext& ctx) const;
   PoolInput pool_input(const TenantContext& ctx) const;
+  std::vector<std::filesystem::path> written_files(const std::string& env,
+                                                   const std::string& tenant) const;
   BackendContext& ctx_;
 };
 

@@ -167,6 +167,13 @@ TEST(DumpRewriter, PassesUnchangedLiteralsThroughByteForByte) {
   EXPECT_EQ(rewrite_in_chunks(old_to_new(), dump, 5).sql, dump);
 }
 
+TEST(DumpRewriter, ParsesOnlyValuesWithFrom) {
+  const std::string dump = "INSERT INTO t VALUES ('s:99:\\\"broken\\\";');\n";
+  const Rewritten result = rewrite_in_chunks(old_to_new(), dump, dump.size());
+  EXPECT_EQ(result.sql, dump);
+  EXPECT_TRUE(result.counts.empty());
+}
+
 TEST(DumpRewriter, ReportsADumpCutShortAndCopiesItsRest) {
   const std::string dump = "INSERT INTO t VALUES ('http://old.example";
   const Rewritten result = rewrite_in_chunks(old_to_new(), dump, 8);

@@ -47,9 +47,9 @@ function is_serialized_like($s) {  // WordPress's is_serialized(), strict, and E
 function rr_string($s) {
   if (is_serialized_like($s)) return serialize(rr(unserialize($s)));
   $t = trim($s);
-  if ($t !== '' && ($t[0] === '{' || $t[0] === '[') && ($j = json_decode($t, true)) !== null) {
-    $r = rr($j);
-    return $r === $j ? $s : json_encode($r);
+  if ($t !== '' && ($t[0] === '{' || $t[0] === '[') && ($j = json_decode($t)) !== null) {
+    $r = rr(json_decode($t));
+    return serialize($r) === serialize($j) ? $s : json_encode($r);
   }
   return replace_text($s);
 }
@@ -113,10 +113,11 @@ class ValueGenerator {
   }
 
   std::string scalar(bool in_json) {
-    static const char* const kScalars[] = {
-        "0",    "-7",  "PHP_INT_MAX", "PHP_INT_MIN", "0.1",  "-2.5e-10",          "1e25",
-        "-0.0", "1.5", "true",        "false",       "null", "PHP_FLOAT_EPSILON", "123456.789"};
-    static const char* const kNotJson[] = {"INF", "-INF", "NAN"};
+    static const char* const kScalars[] = {"0", "-7", "PHP_INT_MAX", "PHP_INT_MIN", "0.1",
+                                           "-2.5e-10", "1e25", "1.5", "true", "false", "null",
+                                           "PHP_FLOAT_EPSILON", "123456.789"};
+    // JSON has no INF or NAN, and -0.0 comes back from it as the integer 0.
+    static const char* const kNotJson[] = {"INF", "-INF", "NAN", "-0.0"};
     return in_json || pick(4) ? one_of(kScalars) : one_of(kNotJson);
   }
 
@@ -255,6 +256,7 @@ TEST(PhpProperty, RewriteMatchesPhpRoundTrip) {
     }
     ASSERT_TRUE(rewriter.finish(out).ok());
     EXPECT_EQ(out, as_insert(expected)) << "value " << compared << ": " << input;
+    if (HasFailure()) break;
     for (const ColumnCounts& c : rewriter.counts()) EXPECT_EQ(c.malformed, 0u) << input;
     changed += input != expected;
     ++compared;

@@ -104,13 +104,15 @@ TEST(ValueRewriter, RewritesTheCorpus) {
   }
 }
 
-TEST(ValueRewriter, DoesNotParseValuesWithoutFrom) {
+TEST(ValueRewriter, DoesNotParseNestedValuesWithoutFrom) {
   auto replacer = Replacer::create({{kOld, kNew}});
   ASSERT_TRUE(replacer.ok());
   ValueRewriter rewriter(*replacer);
   std::string out;
-  const ValueCounts counts = rewriter.rewrite("s:99:\"broken\";", out);
-  EXPECT_EQ(out, "s:99:\"broken\";");
+  const std::string broken_without_from = S("s:99:\"x\";");
+  const ValueCounts counts =
+      rewriter.rewrite("a:2:{i:0;" + S(kOld) + "i:1;" + broken_without_from + "}", out);
+  EXPECT_EQ(out, "a:2:{i:0;" + S(kNew) + "i:1;" + broken_without_from + "}");
   EXPECT_EQ(counts.malformed, 0u);
 }
 

@@ -39,6 +39,33 @@ TEST(SkipsPassword, Ipv6AndBracketedAddresses) {
   EXPECT_FALSE(skips_password(allowing({"127.0.0.1"}), "localhost"));
 }
 
+TEST(SplitAdvice, TheLastTopLevelPartNamingAWpfleetCommandIsTheAdvice) {
+  Diagnosis d = split_advice(
+      "the tenant's own database login fails (connect: Access denied for user 'x'@'localhost' "
+      "(using password: YES)): run `wpfleet apply` to restore its user and grants");
+  EXPECT_EQ(d.problem,
+            "the tenant's own database login fails (connect: Access denied for user "
+            "'x'@'localhost' (using password: YES))");
+  EXPECT_EQ(d.advice, "run `wpfleet apply` to restore its user and grants");
+
+  d = split_advice("pool down: check `wpfleet status`, then `wpfleet apply`");
+  EXPECT_EQ(d.problem, "pool down");
+  EXPECT_EQ(d.advice, "check `wpfleet status`, then `wpfleet apply`");
+
+  // Colons inside backquotes belong to the advice.
+  d = split_advice("no route: try `wpfleet logs a -e dev: now`");
+  EXPECT_EQ(d.problem, "no route");
+}
+
+TEST(SplitAdvice, WithoutAWpfleetCommandAllOfItIsTheProblem) {
+  for (const std::string message : {"cannot read secret db-password: database is locked",
+                                    "something failed", "ends with a colon:"}) {
+    Diagnosis d = split_advice(message);
+    EXPECT_EQ(d.problem, message);
+    EXPECT_EQ(d.advice, "");
+  }
+}
+
 class LastLogLines : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -79,8 +106,9 @@ TEST_F(LastLogLines, ReadsOnlyTheEndOfALargeLogAcrossChunks) {
   for (int i = 0; i < 50000; ++i) text += "line " + std::to_string(i) + " of a long log\n";
   auto lines = last_log_lines(write(text), 3);
   ASSERT_TRUE(lines.ok());
-  EXPECT_EQ(*lines, (std::vector<std::string>{"line 49997 of a long log", "line 49998 of a long log",
-                                              "line 49999 of a long log"}));
+  EXPECT_EQ(*lines,
+            (std::vector<std::string>{"line 49997 of a long log", "line 49998 of a long log",
+                                      "line 49999 of a long log"}));
   // A line longer than a read chunk comes out whole.
   const std::string long_line(200 * 1024, 'x');
   EXPECT_EQ(*last_log_lines(write("first\n" + long_line + "\nlast\n"), 2),

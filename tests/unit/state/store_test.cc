@@ -303,13 +303,13 @@ TEST(OperationsAndSnapshots, AreRecordedUpdatedAndListedNewestFirst) {
   auto store = StateStore::open(dir / "state.db");
   ASSERT_TRUE(store.ok());
   StateStore& s = **store;
-  OperationRecord op{"op-1", "promote", "goldencrust", "dev", "sit", "", "running", "export", "", 100, 0};
+  OperationRecord op{"op-1", "promote", "goldencrust", "dev", "sit", "", "running", "export", "", "", 100, 0};
   ASSERT_TRUE(s.record_operation(op).ok());
   op.status = "succeeded";
   op.finished_at = 160;
   ASSERT_TRUE(s.record_operation(op).ok());
   ASSERT_TRUE(s.record_operation({"op-2", "import", "tenant1", "", "dev", "snap-1", "failed",
-                                  "verify", "home page 500", 200, 210}).ok());
+                                  "verify", "home page 500", "", 200, 210}).ok());
   auto all = s.operations();
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->size(), 2u);

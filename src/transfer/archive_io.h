@@ -1,0 +1,54 @@
+// Writing a tenant's content to an archive, and loading an archive into a tenant's
+// staging area (rewriting its URLs on the way), with every check that it arrived whole.
+// Nothing here touches live content: the caller swaps staging in once it verified.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "backends/tenant_data.h"
+#include "content/dump_rewriter.h"
+#include "transfer/manifest.h"
+
+namespace wpfleet::transfer {
+
+using ProgressFn = std::function<void(const std::string&)>;
+
+struct ExportOptions {
+  std::vector<std::string> tables;  // empty = all
+  bool files = true;
+};
+
+// Writes the archive to `out` (atomically: a crash leaves no half archive there).
+Result<Manifest> export_archive(TenantData& data, const TenantContext& ctx,
+                                const std::filesystem::path& out, const ExportOptions& options,
+                                const std::string& wordpress_version, const ProgressFn& progress);
+
+Result<Manifest> read_manifest(const std::filesystem::path& archive);
+
+struct StageOptions {
+  bool files = true;
+  // URL pairs to rewrite in the database; empty = load it as it is.
+  std::vector<content::Replacement> rewrite;
+};
+
+struct StageReport {
+  std::vector<content::ColumnCounts> replacements;
+  std::uint64_t files = 0;
+  std::uint64_t skipped_links = 0;  // symlinks are never restored from an archive
+};
+
+// Loads the archive's database (through the rewriter) and files into the tenant's
+// staging area and checks them against the manifest: the dump's checksum, every
+// table's row count, the number and size of files.
+Result<StageReport> stage_archive(TenantData& data, const TenantContext& ctx,
+                                  const std::filesystem::path& archive, const Manifest& manifest,
+                                  const StageOptions& options, const ProgressFn& progress);
+
+// The URL pairs that move a site from `from_url` to `to_url`: the URL in all its
+// encodings, and the bare host (as in e-mail addresses and host:port strings).
+std::vector<content::Replacement> url_rewrite(const std::string& from_url, const std::string& to_url);
+
+}  // namespace wpfleet::transfer
