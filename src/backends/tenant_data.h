@@ -67,6 +67,11 @@ class TenantData {
   // WordPress updates its own bookkeeping (cron, caches, login sessions).
   virtual Result<std::string> content_fingerprint(const TenantContext& ctx) = 0;
 
+  // Sets the WordPress admin user's password to the environment's stored one: content
+  // from elsewhere brings its own users, and `wpfleet secret get ... admin-password`
+  // must stay true.
+  virtual Status reset_admin_password(const TenantContext& ctx) = 0;
+
   // Runs WordPress PHP (WordPress loaded; `input` on its stdin, for secrets) or one SQL
   // statement against the tenant.
   virtual Status run_php(const TenantContext& ctx, const std::string& php,

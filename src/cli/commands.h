@@ -12,6 +12,8 @@ void register_tenant(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_secret(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_cron(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_edge(CLI::App& app, Context& ctx, CommandBody& selected);  // routes, ca
+// export, import, promote, snapshot, rollback, history
+void register_content(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_verify(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_logs(CLI::App& app, Context& ctx, CommandBody& selected);
 

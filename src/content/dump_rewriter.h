@@ -57,14 +57,14 @@ class DumpRewriter {
     Backtick,      // `identifier`
     DoubleQuoted,  // "string", passed through as it is
     DoubleQuotedEscape,
-    Literal,        // 'string'
-    LiteralEscape,  // after a backslash
-    LiteralQuote,   // after a quote: the end, unless another quote follows ('')
+    Literal,       // 'string'
+    LiteralQuote,  // after a quote: the end, unless another quote follows ('')
   };
 
   bool in_literal() const { return state_ >= State::Literal; }
   std::size_t scan_code(std::string_view chunk, std::size_t pos, std::string& out);
   std::size_t scan_literal(std::string_view chunk, std::size_t pos, std::string& out);
+  bool escaped_by_backslashes(std::string_view chunk, std::size_t pos) const;
   bool step(char c);
   bool code_byte(char c);
   void open_paren();

@@ -146,6 +146,28 @@ Result<Manifest> read_manifest(const fs::path& archive) {
   return parse_manifest(*json);
 }
 
+Result<std::vector<content::ColumnCounts>> count_rewrites(
+    const fs::path& archive, const std::vector<content::Replacement>& rewrite) {
+  TRY_ASSIGN(content::Replacer replacer, content::Replacer::create(rewrite));
+  content::DumpRewriter rewriter(replacer);
+  std::string discarded;
+  Status read = TarReader::for_each(archive, [&](const TarReader::Entry& entry,
+                                                 const auto& read_data) -> Status {
+    if (entry.name != kDatabaseEntry) return {};
+    ZstdDecoder decoder([&](std::string_view sql) -> Status {
+      discarded.clear();
+      rewriter.feed(sql, discarded);
+      return {};
+    });
+    TRY(read_data([&](std::string_view piece) { return decoder.feed(piece); }));
+    return decoder.finish();
+  });
+  TRY(read);
+  discarded.clear();
+  TRY(rewriter.finish(discarded));
+  return rewriter.counts();
+}
+
 Result<StageReport> stage_archive(TenantData& data, const TenantContext& ctx, const fs::path& archive,
                                   const Manifest& manifest, const StageOptions& options,
                                   const ProgressFn& progress) {

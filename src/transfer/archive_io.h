@@ -47,6 +47,10 @@ Result<StageReport> stage_archive(TenantData& data, const TenantContext& ctx,
                                   const std::filesystem::path& archive, const Manifest& manifest,
                                   const StageOptions& options, const ProgressFn& progress);
 
+// What rewriting the archive's database with `rewrite` would change, changing nothing.
+Result<std::vector<content::ColumnCounts>> count_rewrites(
+    const std::filesystem::path& archive, const std::vector<content::Replacement>& rewrite);
+
 // The URL pairs that move a site from `from_url` to `to_url`: the URL in all its
 // encodings, and the bare host (as in e-mail addresses and host:port strings).
 std::vector<content::Replacement> url_rewrite(const std::string& from_url, const std::string& to_url);

@@ -14,6 +14,7 @@
 #include "backends/local/identity.h"
 #include "backends/local/local_backend.h"
 #include "backends/local/names.h"
+#include "backends/local/secrets.h"
 #include "backends/local/wp_runner.h"
 #include "platform/platform.h"
 #include "util/crypto.h"
@@ -342,6 +343,14 @@ Result<std::string> LocalTenantData::content_fingerprint(const TenantContext& ct
   std::sort(entries.begin(), entries.end());
   for (const auto& entry : entries) summary += entry + "\n";
   return sha256_hex(summary);
+}
+
+Status LocalTenantData::reset_admin_password(const TenantContext& ctx) {
+  TRY_ASSIGN(std::string password,
+             ctx_.secrets.get(tenant_secret_scope(ctx.env.name, ctx.tenant.id), kAdminPassword));
+  const std::string php = "$user = get_user_by('login', '" + std::string(kAdminUser) +
+                          "');\nif ($user) wp_set_password(stream_get_contents(STDIN), $user->ID);\n";
+  return run_php(ctx, php, password);
 }
 
 Status LocalTenantData::run_php(const TenantContext& ctx, const std::string& php,

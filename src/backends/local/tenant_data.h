@@ -26,6 +26,7 @@ class LocalTenantData final : public TenantData {
   Status discard_previous(const TenantContext& ctx) override;
   Status discard_staging(const TenantContext& ctx) override;
   Result<std::string> content_fingerprint(const TenantContext& ctx) override;
+  Status reset_admin_password(const TenantContext& ctx) override;
   Status run_php(const TenantContext& ctx, const std::string& php,
                  const std::string& input) override;
   Status run_sql(const TenantContext& ctx, const std::string& sql) override;

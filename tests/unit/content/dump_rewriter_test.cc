@@ -161,6 +161,20 @@ TEST(DumpRewriter, CountsEveryRowOfAnExtendedInsert) {
             std::string::npos);
 }
 
+// A quote after an even number of backslashes ends the literal, after an odd one it
+// does not, wherever the chunks split them.
+TEST(DumpRewriter, TellsEscapedQuotesFromClosingOnes) {
+  const std::string dump =
+      R"(INSERT INTO t VALUES ('C:\\','it\'s \\\'http://old.example\\','x''y http://old.example');)";
+  const std::string want =
+      R"(INSERT INTO t VALUES ('C:\\','it\'s \\\'https://new.example\\','x\'y https://new.example');)";
+  for (std::size_t chunk = 1; chunk <= dump.size(); ++chunk) {
+    const Rewritten result = rewrite_in_chunks(old_to_new(), dump, chunk);
+    ASSERT_EQ(result.sql, want) << "chunk " << chunk;
+    EXPECT_EQ(summary(result.counts), (std::vector<std::string>{"t/2 1/0", "t/3 1/0"}));
+  }
+}
+
 TEST(DumpRewriter, PassesUnchangedLiteralsThroughByteForByte) {
   // Escapes mariadb-dump never writes (\t, '') are kept where nothing is replaced.
   const std::string dump = "INSERT INTO t VALUES ('a\\tb''c http://old.example.com');\n";

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "content/php_serialized.h"
+
 namespace wpfleet::content {
 namespace {
 
@@ -102,6 +104,35 @@ TEST(ValueRewriter, RewritesTheCorpus) {
     EXPECT_EQ(counts.replacements, c.replacements) << c.name;
     EXPECT_EQ(counts.malformed, c.malformed) << c.name;
   }
+}
+
+// Serialized data in a string in serialized data..., `levels` deep, FROM at the bottom.
+std::string nested_strings(int levels, const std::string& url) {
+  std::string value = S(url);
+  for (int i = 1; i < levels; ++i) value = S(value);
+  return value;
+}
+
+TEST(ValueRewriter, RewritesDeeplyNestedStrings) {
+  auto replacer = Replacer::create({{kOld, kNew}});
+  ASSERT_TRUE(replacer.ok());
+  ValueRewriter rewriter(*replacer);
+  std::string out;
+  const ValueCounts counts = rewriter.rewrite(nested_strings(100, kOld), out);
+  EXPECT_EQ(out, nested_strings(100, kNew));
+  EXPECT_EQ(counts.replacements, 1u);
+}
+
+TEST(ValueRewriter, LeavesValuesNestedTooDeepAloneAndCountsThem) {
+  auto replacer = Replacer::create({{kOld, kNew}});
+  ASSERT_TRUE(replacer.ok());
+  ValueRewriter rewriter(*replacer);
+  const std::string deep = nested_strings(kMaxNesting + 100, kOld);
+  std::string out;
+  const ValueCounts counts = rewriter.rewrite(deep, out);
+  EXPECT_EQ(out, deep);
+  EXPECT_EQ(counts.replacements, 0u);
+  EXPECT_EQ(counts.malformed, 1u);
 }
 
 TEST(ValueRewriter, DoesNotParseNestedValuesWithoutFrom) {

@@ -1,0 +1,306 @@
+// export, import, promote, snapshot, rollback, history: moving tenants' content.
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "cli/app.h"
+#include "cli/commands.h"
+#include "engine/engine.h"
+#include "platform/platform.h"
+#include "transfer/operations.h"
+
+namespace wpfleet::cli {
+
+namespace {
+struct ContentOptions {
+  std::string tenant;
+  std::string env;
+  std::string from;
+  std::string to;
+  std::string file;
+  std::string as;
+  std::string id;
+  std::vector<std::string> tables;
+  bool no_files = false;
+  bool dry_run = false;
+  bool approve = false;
+  bool force = false;
+  bool all = false;
+};
+
+// Fleet, session (locked) and the operations on them, for one command.
+struct Workbench {
+  Fleet fleet;
+  Session session;
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<transfer::Operations> operations;
+};
+
+Result<std::unique_ptr<Workbench>> open_workbench(Context& ctx, const std::string& command,
+                                                  LockMode lock, int& exit_code) {
+  exit_code = kExitInvalidInput;
+  TRY_ASSIGN(Fleet fleet, ctx.load_fleet());
+  exit_code = kExitFailure;
+  TRY_ASSIGN(Session session, ctx.open(lock, command));
+  TRY(require_platform_up(session.layout));
+  auto bench = std::make_unique<Workbench>(Workbench{std::move(fleet), std::move(session), nullptr, nullptr});
+  bench->engine = std::make_unique<Engine>(bench->fleet, bench->session);
+  bench->operations = std::make_unique<transfer::Operations>(bench->fleet, bench->session,
+                                                             *bench->engine, &Context::progress);
+  return bench;
+}
+
+nlohmann::json operation_json(const OperationRecord& op) {
+  return {{"id", op.id},         {"kind", op.kind},     {"tenant", op.tenant},
+          {"from", op.source_env}, {"to", op.target_env}, {"snapshot", op.snapshot_id},
+          {"status", op.status}, {"step", op.step},     {"error", op.error},
+          {"started_at", op.started_at}, {"finished_at", op.finished_at}};
+}
+
+int report_operation(Context& ctx, const Result<OperationRecord>& op) {
+  if (!op) return fail(op.error(), kExitFailure);
+  if (ctx.options().json()) {
+    ctx.print_json(operation_json(*op));
+  } else {
+    std::cout << op->kind << " of " << op->target_env << "/" << op->tenant << " succeeded: "
+              << op->id << " (undo with `wpfleet rollback " << op->id << "`)\n";
+  }
+  return kExitOk;
+}
+
+#define OPEN_WORKBENCH(name, command, lock)                         \
+  int exit_code_##name = kExitFailure;                               \
+  auto name##_result = open_workbench(ctx, command, lock, exit_code_##name); \
+  if (!name##_result) return fail(name##_result.error(), exit_code_##name); \
+  Workbench& name = **name##_result
+
+int export_command(Context& ctx, const ContentOptions& o) {
+  OPEN_WORKBENCH(bench, "export", LockMode::Exclusive);
+  auto manifest = bench.operations->export_tenant(o.env, o.tenant, o.file,
+                                                  transfer::ExportOptions{o.tables, !o.no_files});
+  if (!manifest) return fail(manifest.error(), kExitFailure);
+  if (ctx.options().json()) {
+    ctx.print_json(nlohmann::json::parse(transfer::manifest_json(*manifest)));
+  } else {
+    std::cout << "exported " << o.env << "/" << o.tenant << " to " << o.file << " ("
+              << manifest->table_rows.size() << " tables, " << manifest->file_count << " files)\n";
+  }
+  return kExitOk;
+}
+
+int import_command(Context& ctx, const ContentOptions& o) {
+  OPEN_WORKBENCH(bench, "import", LockMode::Exclusive);
+  return report_operation(ctx, bench.operations->import_archive(o.file, o.env, o.as));
+}
+
+int print_dry_run(Context& ctx, const transfer::DryRun& dry, const ContentOptions& o,
+                  const std::string& tenant) {
+  nlohmann::json counts = nlohmann::json::array();
+  for (const auto& c : dry.replacements) {
+    counts.push_back({{"table", c.table}, {"column", c.column},
+                      {"replacements", c.replacements}, {"malformed", c.malformed}});
+  }
+  if (ctx.options().json()) {
+    ctx.print_json({{"tenant", tenant}, {"from", o.from}, {"to", o.to},
+                    {"tables", dry.source.table_rows}, {"files", dry.source.file_count},
+                    {"replacements", counts}});
+    return kExitOk;
+  }
+  std::cout << "would promote " << tenant << " from " << o.from << " to " << o.to << ": "
+            << dry.source.table_rows.size() << " tables, " << dry.source.file_count
+            << " files; a snapshot of the target first\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : dry.replacements) {
+    rows.push_back({c.table, c.column, std::to_string(c.replacements), std::to_string(c.malformed)});
+  }
+  if (rows.empty()) {
+    std::cout << "no URL to rewrite\n";
+  } else {
+    print_table({"TABLE", "COLUMN", "REPLACEMENTS", "MALFORMED"}, rows);
+  }
+  return kExitOk;
+}
+
+int promote_command(Context& ctx, const ContentOptions& o) {
+  if (o.all == !o.tenant.empty()) {
+    return fail("name one tenant or pass --all", kExitInvalidInput);
+  }
+  OPEN_WORKBENCH(bench, "promote", o.dry_run ? LockMode::None : LockMode::Exclusive);
+  const transfer::PromoteOptions options{o.dry_run, o.tables, !o.no_files, o.approve, o.force};
+  std::vector<std::string> tenants;
+  if (o.all) {
+    for (const auto& t : bench.fleet.tenants) {
+      const bool in_from = std::find(t.environments.begin(), t.environments.end(), o.from) != t.environments.end();
+      const bool in_to = std::find(t.environments.begin(), t.environments.end(), o.to) != t.environments.end();
+      if (in_from && in_to) tenants.push_back(t.id);
+    }
+    if (tenants.empty()) return fail("no tenant is in both " + o.from + " and " + o.to, kExitInvalidInput);
+  } else {
+    tenants.push_back(o.tenant);
+  }
+  if (o.dry_run) {
+    for (const auto& tenant : tenants) {
+      auto dry = bench.operations->promote_dry_run(tenant, o.from, o.to, options);
+      if (!dry) return fail(dry.error(), kExitFailure);
+      print_dry_run(ctx, *dry, o, tenant);
+    }
+    return kExitOk;
+  }
+  if (tenants.size() == 1) return report_operation(ctx, bench.operations->promote(tenants[0], o.from, o.to, options));
+
+  // --all: provision the targets in one apply, then promote each tenant on its own.
+  auto plan = bench.engine->plan(Scope{{o.to}, tenants, false});
+  if (!plan) return fail(plan.error(), kExitFailure);
+  if (!bench.engine->apply(*plan, 4, &Context::progress).ok()) {
+    return fail("could not provision every tenant in " + o.to + ": see above", kExitFailure);
+  }
+  std::vector<Result<OperationRecord>> results(tenants.size(), make_error("not run"));
+  run_parallel(tenants.size(), 2, [&](std::size_t i) {
+    results[i] = bench.operations->promote(tenants[i], o.from, o.to, options);
+  });
+  nlohmann::json all = nlohmann::json::array();
+  bool ok = true;
+  for (std::size_t i = 0; i < tenants.size(); ++i) {
+    if (results[i]) {
+      all.push_back(operation_json(*results[i]));
+      if (!ctx.options().json()) std::cout << tenants[i] << ": promoted (" << results[i]->id << ")\n";
+    } else {
+      ok = false;
+      all.push_back({{"tenant", tenants[i]}, {"error", results[i].error().message}});
+      if (!ctx.options().json()) std::cout << tenants[i] << ": FAILED: " << results[i].error().message << "\n";
+    }
+  }
+  if (ctx.options().json()) ctx.print_json(all);
+  return ok ? kExitOk : kExitFailure;
+}
+
+int snapshot_create_command(Context& ctx, const ContentOptions& o) {
+  OPEN_WORKBENCH(bench, "snapshot create", LockMode::Exclusive);
+  auto snapshot = bench.operations->create_snapshot(o.env, o.tenant, "manual");
+  if (!snapshot) return fail(snapshot.error(), kExitFailure);
+  if (ctx.options().json()) {
+    ctx.print_json({{"id", snapshot->id}, {"path", snapshot->path}, {"bytes", snapshot->bytes}});
+  } else {
+    std::cout << "snapshot " << snapshot->id << " of " << o.env << "/" << o.tenant << " ("
+              << snapshot->bytes << " bytes)\n";
+  }
+  return kExitOk;
+}
+
+int snapshot_list_command(Context& ctx, const ContentOptions& o) {
+  auto session = ctx.open(LockMode::None, "snapshot list");
+  if (!session) return fail(session.error(), kExitFailure);
+  auto snapshots = session->store->snapshots(o.env, o.tenant);
+  if (!snapshots) return fail(snapshots.error(), kExitFailure);
+  nlohmann::json out = nlohmann::json::array();
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& s : *snapshots) {
+    out.push_back({{"id", s.id}, {"created_at", s.created_at}, {"bytes", s.bytes},
+                   {"reason", s.reason}, {"path", s.path}});
+    rows.push_back({s.id, std::to_string(s.bytes), s.reason});
+  }
+  if (ctx.options().json()) {
+    ctx.print_json(out);
+  } else if (rows.empty()) {
+    std::cout << "no snapshots of " << o.env << "/" << o.tenant << "\n";
+  } else {
+    print_table({"SNAPSHOT", "BYTES", "REASON"}, rows);
+  }
+  return kExitOk;
+}
+
+int snapshot_restore_command(Context& ctx, const ContentOptions& o) {
+  OPEN_WORKBENCH(bench, "snapshot restore", LockMode::Exclusive);
+  return report_operation(ctx, bench.operations->restore_snapshot(o.env, o.tenant, o.id));
+}
+
+int rollback_command(Context& ctx, const ContentOptions& o) {
+  OPEN_WORKBENCH(bench, "rollback", LockMode::Exclusive);
+  return report_operation(ctx, bench.operations->rollback(o.id));
+}
+
+int history_command(Context& ctx) {
+  auto session = ctx.open(LockMode::None, "history");
+  if (!session) return fail(session.error(), kExitFailure);
+  auto operations = session->store->operations();
+  if (!operations) return fail(operations.error(), kExitFailure);
+  nlohmann::json out = nlohmann::json::array();
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& op : *operations) {
+    out.push_back(operation_json(op));
+    const std::string where = (op.source_env.empty() ? "" : op.source_env + " -> ") + op.target_env;
+    rows.push_back({op.id, op.kind, op.tenant, where, op.status,
+                    op.error.empty() ? "" : op.error.substr(0, 80)});
+  }
+  if (ctx.options().json()) {
+    ctx.print_json(out);
+  } else if (rows.empty()) {
+    std::cout << "no operations yet\n";
+  } else {
+    print_table({"OPERATION", "KIND", "TENANT", "ENV", "STATUS", "ERROR"}, rows);
+  }
+  return kExitOk;
+}
+
+template <class Body>
+void on_run(CLI::App* cmd, Context& ctx, CommandBody& selected, std::shared_ptr<ContentOptions> o,
+            Body body) {
+  cmd->callback([&ctx, &selected, o, body] { selected = [&ctx, o, body] { return body(ctx, *o); }; });
+}
+}  // namespace
+
+void register_content(CLI::App& app, Context& ctx, CommandBody& selected) {
+  auto o = std::make_shared<ContentOptions>();
+
+  auto* exp = app.add_subcommand("export", "Write a tenant's database and files to one archive");
+  exp->add_option("tenant", o->tenant, "Tenant id")->required();
+  exp->add_option("-e,--env", o->env, "Environment")->required();
+  exp->add_option("-o,--out", o->file, "Archive file to write")->required();
+  exp->add_option("--tables", o->tables, "Only these tables");
+  exp->add_flag("--no-files", o->no_files, "Leave wp-content out");
+  on_run(exp, ctx, selected, o, export_command);
+
+  auto* imp = app.add_subcommand(
+      "import", "Load an archive into a tenant (URLs rewritten; a snapshot is taken first)");
+  imp->add_option("file", o->file, "Archive from `wpfleet export`")->required()->check(CLI::ExistingFile);
+  imp->add_option("-e,--env", o->env, "Environment")->required();
+  imp->add_option("--as", o->as, "Tenant id (default: the archive's)");
+  on_run(imp, ctx, selected, o, import_command);
+
+  auto* promote = app.add_subcommand(
+      "promote", "Copy a tenant's content to another environment, with automatic rollback");
+  promote->add_option("tenant", o->tenant, "Tenant id (or --all)");
+  promote->add_option("--from", o->from, "Source environment")->required();
+  promote->add_option("--to", o->to, "Target environment")->required();
+  promote->add_flag("--all", o->all, "Every tenant in both environments, in parallel");
+  promote->add_flag("--dry-run", o->dry_run, "Show what would move and the URL rewrites; change nothing");
+  promote->add_option("--tables", o->tables, "Only these tables");
+  promote->add_flag("--no-files", o->no_files, "Leave wp-content as it is");
+  promote->add_flag("--approve", o->approve, "Required to promote into a production environment");
+  promote->add_flag("--force", o->force, "Overwrite production even if it changed since its last snapshot");
+  on_run(promote, ctx, selected, o, promote_command);
+
+  auto* snapshot = app.add_subcommand("snapshot", "Snapshots of a tenant's content");
+  snapshot->require_subcommand(1);
+  auto* create = snapshot->add_subcommand("create", "Take a snapshot now");
+  auto* list = snapshot->add_subcommand("list", "List a tenant's snapshots, newest first");
+  auto* restore = snapshot->add_subcommand("restore", "Restore a snapshot (default: the newest)");
+  for (CLI::App* cmd : {create, list, restore}) {
+    cmd->add_option("tenant", o->tenant, "Tenant id")->required();
+    cmd->add_option("-e,--env", o->env, "Environment")->required();
+  }
+  restore->add_option("--id", o->id, "Snapshot id (see `snapshot list`)");
+  on_run(create, ctx, selected, o, snapshot_create_command);
+  on_run(list, ctx, selected, o, snapshot_list_command);
+  on_run(restore, ctx, selected, o, snapshot_restore_command);
+
+  auto* rollback = app.add_subcommand("rollback", "Undo an operation: restore the snapshot taken before it");
+  rollback->add_option("operation", o->id, "Operation id (see `wpfleet history`)")->required();
+  on_run(rollback, ctx, selected, o, rollback_command);
+
+  app.add_subcommand("history", "Content operations, newest first")
+      ->callback([&ctx, &selected] { selected = [&ctx] { return history_command(ctx); }; });
+}
+
+}  // namespace wpfleet::cli

@@ -1,0 +1,359 @@
+#include "transfer/operations.h"
+
+#include <chrono>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "util/crypto.h"
+#include "util/fs.h"
+
+namespace wpfleet::transfer {
+
+namespace fs = std::filesystem;
+
+struct Operations::Replacement {
+  std::vector<content::Replacement> rewrite;
+  SwapScope scope;
+  bool run_hooks = false;
+};
+
+namespace {
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string when(std::int64_t unix_seconds) {
+  char text[32];
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&t));
+  return text;
+}
+
+Status run_hooks(TenantData& data, const TenantContext& ctx) {
+  for (const Hook& hook : ctx.env.after_promote) {
+    Status ran = hook.language == Hook::Language::Sql ? data.run_sql(ctx, hook.code)
+                                                       : data.run_php(ctx, hook.code);
+    if (!ran) {
+      return make_error("the after_promote hook '" + hook.code.substr(0, 60) + "' of " +
+                        ctx.env.name + " failed: " + ran.error().message +
+                        "; fix it in the fleet file");
+    }
+  }
+  return {};
+}
+}  // namespace
+
+std::string new_operation_id(const std::string& prefix) {
+  char stamp[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::gmtime(&now));
+  auto suffix = random_bytes(2);
+  std::string hex = sha256_hex(suffix ? std::string(suffix->begin(), suffix->end()) : stamp);
+  return prefix + "-" + stamp + "-" + hex.substr(0, 4);
+}
+
+Operations::Operations(const Fleet& fleet, Session& session, Engine& engine, ProgressFn progress)
+    : fleet_(fleet), session_(session), engine_(engine), progress_(std::move(progress)) {}
+
+fs::path Operations::work_dir() const { return session_.layout.root / "tmp"; }
+
+std::string Operations::wordpress_version(const std::string& env, const std::string& tenant) const {
+  auto records = session_.store->resources(env);
+  if (!records) return "";
+  for (const auto& record : *records) {
+    if (record.tenant != tenant || record.kind != kind_name(ResourceKind::Site)) continue;
+    const auto detail = nlohmann::json::parse(record.detail, nullptr, false);
+    if (detail.is_object()) return detail.value("wordpress", "");
+  }
+  return "";
+}
+
+Result<Manifest> Operations::export_tenant(const std::string& env, const std::string& tenant,
+                                           const fs::path& out, const ExportOptions& options) {
+  TRY_ASSIGN(TenantContext ctx, engine_.context(env, tenant));
+  TRY_ASSIGN(TenantData * data, engine_.tenant_data(env));
+  return export_archive(*data, ctx, fs::absolute(out), options, wordpress_version(env, tenant),
+                        progress_);
+}
+
+Result<SnapshotRecord> Operations::create_snapshot(const std::string& env, const std::string& tenant,
+                                                   const std::string& reason) {
+  TRY_ASSIGN(TenantContext ctx, engine_.context(env, tenant));
+  TRY_ASSIGN(TenantData * data, engine_.tenant_data(env));
+  SnapshotRecord snapshot;
+  snapshot.id = new_operation_id("snap");
+  snapshot.env = env;
+  snapshot.tenant = tenant;
+  snapshot.reason = reason;
+  const fs::path dir = session_.layout.root / "snapshots" / env / tenant;
+  TRY(make_dirs(dir, 0700));
+  snapshot.path = (dir / (snapshot.id + ".tar")).string();
+  TRY_ASSIGN(Manifest manifest, export_archive(*data, ctx, snapshot.path, ExportOptions{},
+                                               wordpress_version(env, tenant), progress_));
+  snapshot.fingerprint = manifest.content_fingerprint;
+  std::error_code ec;
+  snapshot.bytes = static_cast<std::int64_t>(fs::file_size(snapshot.path, ec));
+  TRY(session_.store->record_snapshot(snapshot));
+  TRY(prune_snapshots(ctx));
+  return snapshot;
+}
+
+Status Operations::prune_snapshots(const TenantContext& ctx) {
+  TRY_ASSIGN(auto snapshots, session_.store->snapshots(ctx.env.name, ctx.tenant.id));
+  for (std::size_t i = static_cast<std::size_t>(ctx.env.snapshot_retention); i < snapshots.size(); ++i) {
+    std::error_code ignored;
+    fs::remove(snapshots[i].path, ignored);
+    TRY(session_.store->forget_snapshot(snapshots[i].id));
+  }
+  return {};
+}
+
+Result<std::string> Operations::snapshot_before(const TenantContext& ctx, const std::string& op_id) {
+  TRY_ASSIGN(SnapshotRecord snapshot, create_snapshot(ctx.env.name, ctx.tenant.id, "before " + op_id));
+  return snapshot.id;
+}
+
+// Production may have been edited since wpfleet last knew its content (the newest of
+// its snapshots and of the operations that changed it): promoting would overwrite that.
+Status Operations::check_production_unchanged(const TenantContext& ctx, TenantData& data) {
+  std::int64_t known_at = 0;
+  std::string known, what;
+  TRY_ASSIGN(auto snapshots, session_.store->snapshots(ctx.env.name, ctx.tenant.id));
+  if (!snapshots.empty()) {
+    known_at = snapshots.front().created_at;
+    known = snapshots.front().fingerprint;
+    what = "its last snapshot " + snapshots.front().id;
+  }
+  TRY_ASSIGN(auto operations, session_.store->operations());
+  for (const auto& op : operations) {
+    if (op.target_env != ctx.env.name || op.tenant != ctx.tenant.id || op.status != "succeeded" ||
+        op.result_fingerprint.empty() || op.finished_at < known_at) {
+      continue;
+    }
+    known_at = op.finished_at;
+    known = op.result_fingerprint;
+    what = "operation " + op.id;
+  }
+  if (known.empty()) return {};  // never snapshotted or promoted: nothing to compare with
+  TRY_ASSIGN(std::string now, data.content_fingerprint(ctx));
+  if (now == known) return {};
+  return make_error(ctx.env.name + "/" + ctx.tenant.id + " has changed since " + what + " (" +
+                    when(known_at) + "): someone edited production. Keep those changes by "
+                    "promoting them back first, or overwrite them with --force (a snapshot is "
+                    "taken before anything changes)");
+}
+
+Result<OperationRecord> Operations::replace_content(OperationRecord op, const TenantContext& ctx,
+                                                    const fs::path& archive,
+                                                    const Replacement& replacement) {
+  auto record = [&] { (void)session_.store->record_operation(op); };
+  auto step = [&](const std::string& name) {
+    op.step = name;
+    record();
+    progress_(op.id + ": " + name + "…");
+  };
+  auto failed = [&](const Error& error, bool touched) -> Result<OperationRecord> {
+    op.status = "failed";
+    op.error = error.message;
+    op.finished_at = unix_now();
+    record();
+    return make_error(op.kind + " of " + ctx.env.name + "/" + ctx.tenant.id + " failed at step '" +
+                      op.step + "': " + error.message + "; " +
+                      (touched ? "its previous content was put back" : "its content was not touched") +
+                      " (operation " + op.id + ")");
+  };
+
+  TRY_ASSIGN(TenantData * data, engine_.tenant_data(ctx.env.name));
+  auto manifest = read_manifest(archive);
+  if (!manifest) return failed(manifest.error(), false);
+  if (manifest->table_prefix != "wp_") {
+    return failed(make_error("the archive's tables use the prefix '" + manifest->table_prefix +
+                             "'; wpfleet sites use 'wp_'"),
+                  false);
+  }
+
+  step("stage");
+  StageOptions stage{replacement.scope.files, replacement.rewrite};
+  auto staged = stage_archive(*data, ctx, archive, *manifest, stage, progress_);
+  if (!staged) {
+    (void)data->discard_staging(ctx);
+    return failed(staged.error(), false);
+  }
+  step("swap");
+  if (Status swapped = data->swap_in_staging(ctx, replacement.scope); !swapped) {
+    (void)data->discard_staging(ctx);
+    return failed(swapped.error(), false);
+  }
+  step("verify");
+  auto settle = [&]() -> Status {
+    TRY(engine_.refresh(ctx.env.name, ctx.tenant.id, ResourceKind::Storage));
+    TRY(data->reset_admin_password(ctx));
+    // The fleet file's options (title, admin e-mail, search-engine visibility) and the
+    // health check: the home page must answer 200.
+    TRY(engine_.refresh(ctx.env.name, ctx.tenant.id, ResourceKind::Site));
+    if (replacement.run_hooks) TRY(run_hooks(*data, ctx));
+    return {};
+  };
+  if (Status settled = settle(); !settled) {
+    progress_(op.id + ": putting the previous content back…");
+    if (Status restored = data->restore_previous(ctx, replacement.scope); !restored) {
+      return failed(make_error(settled.error().message + "; putting the previous content back " +
+                               "failed too (" + restored.error().message + "): restore snapshot " +
+                               op.snapshot_id),
+                    false);
+    }
+    (void)engine_.refresh(ctx.env.name, ctx.tenant.id, ResourceKind::Storage);
+    return failed(settled.error(), true);
+  }
+  (void)data->discard_previous(ctx);
+  auto fingerprint = data->content_fingerprint(ctx);
+  op.result_fingerprint = fingerprint ? *fingerprint : "";
+  op.status = "succeeded";
+  op.step = "done";
+  op.finished_at = unix_now();
+  record();
+  return op;
+}
+
+Result<OperationRecord> Operations::import_archive(const fs::path& archive, const std::string& env,
+                                                   const std::string& tenant_or_empty) {
+  TRY_ASSIGN(Manifest manifest, read_manifest(archive));
+  const std::string tenant = tenant_or_empty.empty() ? manifest.tenant : tenant_or_empty;
+  TRY_ASSIGN(TenantContext ctx, engine_.context(env, tenant));
+  TRY(engine_.converge_tenant(env, tenant, progress_));
+  OperationRecord op{new_operation_id("op"), "import", tenant, manifest.env, env, "", "running",
+                     "snapshot", "", "", unix_now(), 0};
+  TRY(session_.store->record_operation(op));
+  TRY_ASSIGN(op.snapshot_id, snapshot_before(ctx, op.id));
+  Replacement replacement;
+  if (manifest.source_url != ctx.home_url) replacement.rewrite = url_rewrite(manifest.source_url, ctx.home_url);
+  replacement.scope = SwapScope{true, manifest.only_tables.empty(), manifest.has_files};
+  replacement.run_hooks = true;
+  return replace_content(op, ctx, fs::absolute(archive), replacement);
+}
+
+Result<DryRun> Operations::promote_dry_run(const std::string& tenant, const std::string& from,
+                                           const std::string& to, const PromoteOptions& options) {
+  TRY_ASSIGN(TenantContext source, engine_.context(from, tenant));
+  TRY_ASSIGN(TenantContext target, engine_.context(to, tenant));
+  TRY_ASSIGN(TenantData * data, engine_.tenant_data(from));
+  TRY(make_dirs(work_dir(), 0700));
+  const fs::path archive = work_dir() / (new_operation_id("dry") + ".tar");
+  DryRun dry;
+  auto exported = export_archive(*data, source, archive, ExportOptions{options.tables, options.files},
+                                 wordpress_version(from, tenant), progress_);
+  if (exported) {
+    dry.source = *exported;
+    auto counts = count_rewrites(archive, url_rewrite(source.home_url, target.home_url));
+    if (counts) dry.replacements = *counts;
+    else exported = counts.error();
+  }
+  std::error_code ignored;
+  fs::remove(archive, ignored);
+  if (!exported) return exported.error();
+  return dry;
+}
+
+Result<OperationRecord> Operations::promote(const std::string& tenant, const std::string& from,
+                                            const std::string& to, const PromoteOptions& options) {
+  if (from == to) return make_error("promote needs two different environments");
+  TRY_ASSIGN(TenantContext source, engine_.context(from, tenant));
+  TRY_ASSIGN(TenantContext target, engine_.context(to, tenant));
+  if (target.env.production && !options.approve) {
+    return make_error("'" + to + "' is a production environment: promoting into it needs --approve");
+  }
+  TRY(engine_.converge_tenant(to, tenant, progress_));
+  TRY_ASSIGN(TenantData * target_data, engine_.tenant_data(to));
+  if (target.env.production && !options.force) TRY(check_production_unchanged(target, *target_data));
+
+  OperationRecord op{new_operation_id("op"), "promote", tenant, from, to, "", "running",
+                     "snapshot", "", "", unix_now(), 0};
+  TRY(session_.store->record_operation(op));
+  auto snapshot = snapshot_before(target, op.id);
+  if (!snapshot) {
+    op.status = "failed";
+    op.error = snapshot.error().message;
+    op.finished_at = unix_now();
+    (void)session_.store->record_operation(op);
+    return make_error("promote of " + tenant + " failed before anything changed: could not take "
+                      "a snapshot of " + to + "/" + tenant + ": " + snapshot.error().message);
+  }
+  op.snapshot_id = *snapshot;
+  op.step = "export";
+  TRY(session_.store->record_operation(op));
+  TRY(make_dirs(work_dir(), 0700));
+  const fs::path archive = work_dir() / (op.id + ".tar");
+  TRY_ASSIGN(TenantData * source_data, engine_.tenant_data(from));
+  auto exported = export_archive(*source_data, source, archive, ExportOptions{options.tables, options.files},
+                                 wordpress_version(from, tenant), progress_);
+  if (!exported) {
+    op.status = "failed";
+    op.error = exported.error().message;
+    op.finished_at = unix_now();
+    (void)session_.store->record_operation(op);
+    return make_error("promote of " + tenant + " failed at step 'export': " +
+                      exported.error().message + "; " + to + "/" + tenant +
+                      " was not touched (operation " + op.id + ")");
+  }
+  Replacement replacement{url_rewrite(source.home_url, target.home_url),
+                          SwapScope{true, options.tables.empty(), options.files}, true};
+  auto result = replace_content(op, target, archive, replacement);
+  std::error_code ignored;
+  fs::remove(archive, ignored);
+  return result;
+}
+
+Result<OperationRecord> Operations::restore_snapshot(const std::string& env, const std::string& tenant,
+                                                     const std::string& snapshot_id) {
+  TRY_ASSIGN(TenantContext ctx, engine_.context(env, tenant));
+  TRY_ASSIGN(auto snapshots, session_.store->snapshots(env, tenant));
+  if (snapshots.empty()) return make_error(env + "/" + tenant + " has no snapshots");
+  const SnapshotRecord* chosen = &snapshots.front();
+  if (!snapshot_id.empty()) {
+    chosen = nullptr;
+    for (const auto& s : snapshots) {
+      if (s.id == snapshot_id) chosen = &s;
+    }
+    if (!chosen) {
+      return make_error("no snapshot " + snapshot_id + " of " + env + "/" + tenant +
+                        " (see `wpfleet snapshot list " + tenant + " -e " + env + "`)");
+    }
+  }
+  const SnapshotRecord restored = *chosen;
+  TRY_ASSIGN(Manifest manifest, read_manifest(restored.path));
+  OperationRecord op{new_operation_id("op"), "restore", tenant, "", env, "", "running",
+                     "snapshot", "", "", unix_now(), 0};
+  TRY(session_.store->record_operation(op));
+  TRY_ASSIGN(op.snapshot_id, snapshot_before(ctx, op.id));
+  Replacement replacement;
+  if (manifest.source_url != ctx.home_url) replacement.rewrite = url_rewrite(manifest.source_url, ctx.home_url);
+  replacement.scope = SwapScope{true, manifest.only_tables.empty(), manifest.has_files};
+  return replace_content(op, ctx, restored.path, replacement);
+}
+
+Result<OperationRecord> Operations::rollback(const std::string& operation_id) {
+  TRY_ASSIGN(auto found, session_.store->operations(operation_id));
+  if (found.empty()) {
+    return make_error("no operation " + operation_id + " (see `wpfleet history`)");
+  }
+  OperationRecord original = found.front();
+  if (original.snapshot_id.empty()) {
+    return make_error("operation " + operation_id + " has no snapshot to go back to");
+  }
+  TRY_ASSIGN(auto snapshot, session_.store->snapshot(original.snapshot_id));
+  if (!snapshot || !fs::exists(snapshot->path)) {
+    return make_error("the snapshot " + original.snapshot_id + " taken before " + operation_id +
+                      " is no longer kept (snapshot_retention of " + original.target_env + ")");
+  }
+  TRY_ASSIGN(OperationRecord restored,
+             restore_snapshot(original.target_env, original.tenant, original.snapshot_id));
+  restored.kind = "rollback of " + operation_id;
+  TRY(session_.store->record_operation(restored));
+  original.status = "rolled back by " + restored.id;
+  TRY(session_.store->record_operation(original));
+  return restored;
+}
+
+}  // namespace wpfleet::transfer

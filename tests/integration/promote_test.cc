@@ -1,0 +1,286 @@
+// Moving content between environments on the real servers: promote with URL rewriting
+// that keeps serialized data intact, automatic rollback, production safeguards,
+// snapshots, export/import.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "harness.h"
+#include "util/fs.h"
+#include "util/http_client.h"
+#include "util/mysql_client.h"
+#include "util/process.h"
+
+namespace wpfleet::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// dev (open), sit (basic auth, keeps 2 snapshots), prod (production). alpha is in all
+// three, beta in dev.
+class Promote : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    port_ = free_port();
+    write_fleet("");
+    ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
+    CliResult apply = wpfleet({"apply", "--yes"});
+    ASSERT_EQ(apply.exit_code, 0) << apply.err;
+    upload_url_ = php("dev", "alpha", kSeedContent);
+    ASSERT_NE(upload_url_.find("/wp-content/uploads/"), std::string::npos) << upload_url_;
+  }
+  static void TearDownTestSuite() {
+    destroy_fleet(fleet());
+    delete dir_;
+  }
+
+  static void write_fleet(const std::string& sit_extra) {
+    const std::string listen = "\"127.0.0.1:" + std::to_string(port_) + "\"";
+    ASSERT_TRUE(write_file_atomic(
+        fleet(),
+        "[environments.dev]\ndomain = \"{tenant}.wpdev.localhost\"\nlisten = " + listen + "\n"
+        "[environments.sit]\ndomain = \"{tenant}.wpsit.localhost\"\nlisten = " + listen + "\n"
+        "basic_auth = { user = \"bbws-sit\" }\nsnapshot_retention = 2\n" + sit_extra +
+        "[environments.prod]\ndomain = \"{tenant}.wp.localhost\"\nlisten = " + listen + "\n"
+        "production = true\n"
+        "\n[[tenants]]\nid = \"alpha\"\ntitle = \"Alpha Bakery\"\nadmin_email = \"a@alpha.example\"\n"
+        "environments = [\"dev\", \"sit\", \"prod\"]\n"
+        "\n[[tenants]]\nid = \"beta\"\ntitle = \"Beta\"\nadmin_email = \"b@beta.example\"\n"
+        "environments = [\"dev\"]\n").ok());
+  }
+
+  static fs::path fleet() { return dir_->path() / "fleet.toml"; }
+  static fs::path state() { return dir_->path() / ".wpfleet"; }
+
+  static CliResult wpfleet(std::vector<std::string> args) {
+    args.insert(args.begin(), {"-f", fleet().string()});
+    return run_wpfleet(args);
+  }
+
+  static std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+  // Runs PHP with the tenant's WordPress loaded (as root, like an operator's wp-cli).
+  static std::string php(const std::string& env, const std::string& tenant, const std::string& code) {
+    CommandSpec spec;
+    spec.argv = {"php", "-r", "require getenv('WPFLEET_CORE') . '/wp-load.php';\n" + code};
+    spec.env = {{"WPFLEET_CORE", (state() / "core").string()},
+                {"WPFLEET_SITE_CONFIG", (state() / "sites" / env / tenant / "wp-config.php").string()}};
+    auto out = run_command(spec);
+    EXPECT_TRUE(out.ok());
+    EXPECT_EQ(out->exit_code, 0) << out->err << out->out;
+    return out->out;
+  }
+
+  static std::unique_ptr<MysqlClient> root() {
+    MysqlEndpoint endpoint;
+    endpoint.socket = (state() / "mariadb" / "mysqld.sock").string();
+    endpoint.user = "root";
+    endpoint.password = first_line(run_wpfleet({"--state-dir", state().string(), "secret", "get",
+                                                "-e", "platform", "mariadb-root-password"}).out);
+    auto client = MysqlClient::connect(endpoint);
+    EXPECT_TRUE(client.ok());
+    return client ? std::move(*client) : nullptr;
+  }
+
+  // Everything a visitor could see of a tenant: every table's checksum (options without
+  // WordPress's own cron and caches) and every file with its size.
+  static std::string content_checksum(const std::string& env, const std::string& tenant) {
+    auto client = root();
+    const std::string db = env + "_" + tenant + "_db";
+    std::string out;
+    auto tables = client->query("SELECT table_name FROM information_schema.tables WHERE "
+                                "table_schema = '" + db + "' ORDER BY table_name");
+    for (const auto& row : *tables) {
+      const std::string table = *row[0];
+      const std::string sql =
+          table == "wp_options"
+              ? "SELECT GROUP_CONCAT(MD5(CONCAT(option_name, option_value)) ORDER BY option_name) "
+                "FROM `" + db + "`.wp_options WHERE option_name NOT LIKE '%transient%' AND "
+                "option_name NOT IN ('cron', 'doing_cron')"
+              : "CHECKSUM TABLE `" + db + "`.`" + table + "`";
+      auto result = client->query(sql);
+      out += table + ":" + result->at(0).back().value_or("") + "\n";
+    }
+    for (auto& entry : fs::recursive_directory_iterator(state() / "sites" / env / tenant / "wp-content")) {
+      if (entry.is_regular_file()) out += entry.path().string() + ":" + std::to_string(entry.file_size()) + "\n";
+    }
+    return out;
+  }
+
+  static std::string sit_login() {
+    return "bbws-sit:" + first_line(wpfleet({"secret", "get", "-e", "sit", "basic-auth-password"}).out);
+  }
+
+  static HttpReply get(const std::string& url, std::optional<std::string> login = std::nullopt) {
+    HttpRequest request;
+    request.url = url;
+    request.connect_to = "127.0.0.1";
+    request.basic_auth = std::move(login);
+    auto reply = http_request(request);
+    EXPECT_TRUE(reply.ok());
+    return reply ? *reply : HttpReply{};
+  }
+
+  static std::string url(const std::string& host, const std::string& path = "/") {
+    return "http://" + host + ":" + std::to_string(port_) + path;
+  }
+
+  static constexpr const char* kSeedContent = R"php(
+$home = home_url();
+wp_insert_post(['post_title' => 'About us', 'post_type' => 'page', 'post_status' => 'publish',
+                'post_content' => '<a href="' . $home . '/contact/">Contact</a> — ünïcödé']);
+$upload = wp_upload_bits('pixel.png', null, base64_decode(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='));
+wp_insert_attachment(['guid' => $upload['url'], 'post_mime_type' => 'image/png',
+                      'post_title' => 'pixel', 'post_status' => 'inherit'], $upload['file']);
+$attrs = wp_json_encode(['url' => $upload['url'], 'href' => $home . '/about-us/', 'alt' => 'ünï']);
+wp_insert_post(['post_title' => 'Blocks', 'post_status' => 'publish',
+                'post_content' => '<!-- wp:image ' . $attrs . ' --><figure><img src="' . $upload['url']
+                                  . '"/></figure><!-- /wp:image -->']);
+update_option('widget_text', [2 => ['title' => 'Find us', 'text' => '<a href="' . $home . '">Home</a> ünï'],
+                              '_multiwidget' => 1]);
+set_theme_mod('header_image', $upload['url']);
+update_option('wpfleet_nested', ['inner' => serialize(['url' => $home . '/x', 'n' => 1.5]),
+                                 'json' => wp_json_encode(['u' => $home . '/y']),
+                                 'encoded' => urlencode($home . '/z'),
+                                 'relative' => '//' . parse_url($home, PHP_URL_HOST) . ':' . parse_url($home, PHP_URL_PORT) . '/w']);
+echo $upload['url'];
+)php";
+
+  static TempDir* dir_;
+  static std::uint16_t port_;
+  static std::string upload_url_;
+};
+
+TempDir* Promote::dir_ = nullptr;
+std::uint16_t Promote::port_ = 0;
+std::string Promote::upload_url_;
+
+TEST_F(Promote, ADryRunShowsTheRewritesAndChangesNothing) {
+  const std::string before = content_checksum("sit", "alpha");
+  CliResult dry = wpfleet({"promote", "alpha", "--from", "dev", "--to", "sit", "--dry-run",
+                           "--output", "json"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  const auto report = nlohmann::json::parse(dry.out);
+  std::uint64_t replacements = 0;
+  for (const auto& c : report["replacements"]) replacements += c["replacements"].get<std::uint64_t>();
+  EXPECT_GT(replacements, 5u);
+  EXPECT_EQ(content_checksum("sit", "alpha"), before);
+}
+
+TEST_F(Promote, BContentArrivesIntactWithEveryUrlRewritten) {
+  CliResult promoted = wpfleet({"promote", "alpha", "--from", "dev", "--to", "sit"});
+  ASSERT_EQ(promoted.exit_code, 0) << promoted.err;
+
+  // Every option still unserializes.
+  const std::string broken = php("sit", "alpha", R"php(
+global $wpdb;
+$bad = [];
+foreach ($wpdb->get_results("SELECT option_name, option_value FROM $wpdb->options") as $row) {
+  if (is_serialized($row->option_value) && @unserialize($row->option_value) === false
+      && $row->option_value !== 'b:0;') $bad[] = $row->option_name;
+}
+echo implode(',', $bad);
+)php");
+  EXPECT_EQ(broken, "");
+  // The nested values came through with the new URL in every form.
+  const std::string nested = php("sit", "alpha", R"php(
+$n = get_option('wpfleet_nested');
+echo unserialize($n['inner'])['url'], ' ', json_decode($n['json'])->u, ' ', urldecode($n['encoded']), ' ', $n['relative'];
+)php");
+  const std::string sit_home = "http://alpha.wpsit.localhost:" + std::to_string(port_);
+  EXPECT_EQ(nested, sit_home + "/x " + sit_home + "/y " + sit_home + "/z //alpha.wpsit.localhost:" +
+                        std::to_string(port_) + "/w");
+  EXPECT_EQ(php("sit", "alpha", "echo get_theme_mod('header_image');").find(sit_home), 0u);
+
+  // No trace of the old host in the database, in any encoding.
+  CommandSpec dump;
+  dump.argv = {"mariadb-dump", "-uroot", "--socket=" + (state() / "mariadb" / "mysqld.sock").string(),
+               "sit_alpha_db"};
+  dump.env = {{"MYSQL_PWD", first_line(wpfleet({"secret", "get", "-e", "platform", "mariadb-root-password"}).out)}};
+  auto dumped = run_command(dump);
+  ASSERT_TRUE(dumped.ok());
+  ASSERT_EQ(dumped->exit_code, 0) << dumped->err;
+  EXPECT_EQ(dumped->out.find("wpdev"), std::string::npos);
+  EXPECT_NE(dumped->out.find("alpha.wpsit.localhost"), std::string::npos);
+
+  // The upload is served from sit's address, and the site through sit's basic auth.
+  const std::string sit_upload = sit_home + upload_url_.substr(upload_url_.find("/wp-content/"));
+  HttpReply upload = get(sit_upload, sit_login());
+  EXPECT_EQ(upload.status, 200);
+  EXPECT_EQ(upload.body.substr(1, 3), "PNG");
+  HttpReply home = get(url("alpha.wpsit.localhost"), sit_login());
+  EXPECT_EQ(home.status, 200);
+  EXPECT_NE(home.body.find("Alpha Bakery"), std::string::npos);
+  EXPECT_EQ(get(url("alpha.wpsit.localhost")).status, 401);
+  // sit's own admin password still logs in (the content brought dev's users).
+  const std::string admin = first_line(wpfleet({"secret", "get", "alpha", "-e", "sit", "admin-password"}).out);
+  EXPECT_EQ(php("sit", "alpha", "echo wp_check_password(file_get_contents('php://stdin') ?: '" + admin +
+                                    "', get_user_by('login', 'admin')->user_pass) ? 'yes' : 'no';"),
+            "yes");
+}
+
+TEST_F(Promote, CFailureAfterTheSwapPutsSitBackExactly) {
+  const std::string before = content_checksum("sit", "alpha");
+  php("dev", "alpha", "wp_insert_post(['post_title' => 'Newer', 'post_status' => 'publish']);");
+  write_fleet("after_promote = [\"sql: UPDATE wp_no_such_table SET x = 1\"]\n");
+  CliResult failed = wpfleet({"promote", "alpha", "--from", "dev", "--to", "sit"});
+  EXPECT_EQ(failed.exit_code, 1);
+  EXPECT_NE(failed.err.find("failed at step 'verify'"), std::string::npos) << failed.err;
+  EXPECT_NE(failed.err.find("previous content was put back"), std::string::npos) << failed.err;
+  EXPECT_EQ(content_checksum("sit", "alpha"), before);
+  EXPECT_EQ(get(url("alpha.wpsit.localhost"), sit_login()).status, 200);
+  CliResult history = wpfleet({"history", "--output", "json"});
+  EXPECT_EQ(nlohmann::json::parse(history.out)[0]["status"], "failed");
+  write_fleet("");
+}
+
+TEST_F(Promote, DProductionNeedsApprovalAndRefusesToOverwriteEdits) {
+  CliResult unapproved = wpfleet({"promote", "alpha", "--from", "dev", "--to", "prod"});
+  EXPECT_EQ(unapproved.exit_code, 1);
+  EXPECT_NE(unapproved.err.find("--approve"), std::string::npos) << unapproved.err;
+  ASSERT_EQ(wpfleet({"promote", "alpha", "--from", "dev", "--to", "prod", "--approve"}).exit_code, 0);
+  // Someone edits production by hand.
+  php("prod", "alpha", "wp_insert_post(['post_title' => 'Edited in prod', 'post_status' => 'publish']);");
+  CliResult refused = wpfleet({"promote", "alpha", "--from", "dev", "--to", "prod", "--approve"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("has changed since"), std::string::npos) << refused.err;
+  CliResult forced = wpfleet({"promote", "alpha", "--from", "dev", "--to", "prod", "--approve", "--force"});
+  EXPECT_EQ(forced.exit_code, 0) << forced.err;
+  // Rolling the forced promotion back brings the hand edit back.
+  const std::string op = nlohmann::json::parse(wpfleet({"history", "--output", "json"}).out)[0]["id"];
+  ASSERT_EQ(wpfleet({"rollback", op}).exit_code, 0);
+  EXPECT_EQ(php("prod", "alpha", "echo get_page_by_title('Edited in prod', OBJECT, 'post') ? 'kept' : 'lost';"),
+            "kept");
+}
+
+TEST_F(Promote, ESnapshotsAreKeptUpToTheRetention) {
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(wpfleet({"snapshot", "create", "alpha", "-e", "sit"}).exit_code, 0);
+  const auto list = nlohmann::json::parse(wpfleet({"snapshot", "list", "alpha", "-e", "sit", "--output", "json"}).out);
+  ASSERT_EQ(list.size(), 2u);
+  for (const auto& s : list) EXPECT_TRUE(fs::exists(s["path"].get<std::string>()));
+  ASSERT_EQ(wpfleet({"snapshot", "restore", "alpha", "-e", "sit"}).exit_code, 0);
+  EXPECT_EQ(get(url("alpha.wpsit.localhost"), sit_login()).status, 200);
+}
+
+TEST_F(Promote, FExportImportsAsAnotherTenantWithItsUrls) {
+  const fs::path archive = dir_->path() / "alpha.tar";
+  CliResult exported = wpfleet({"export", "alpha", "-e", "dev", "-o", archive.string()});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  CliResult imported = wpfleet({"import", archive.string(), "-e", "dev", "--as", "beta"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  HttpReply beta = get(url("beta.wpdev.localhost", "/about-us/"));
+  EXPECT_EQ(beta.status, 200);
+  EXPECT_NE(beta.body.find(url("beta.wpdev.localhost", "/contact/")), std::string::npos);
+  EXPECT_EQ(beta.body.find("alpha.wpdev.localhost"), std::string::npos);
+  // A damaged archive is refused before anything changes.
+  auto bytes = read_file(archive);
+  ASSERT_TRUE(write_file_atomic(archive, bytes->substr(0, bytes->size() / 2)).ok());
+  const std::string before = content_checksum("dev", "beta");
+  EXPECT_EQ(wpfleet({"import", archive.string(), "-e", "dev", "--as", "beta"}).exit_code, 1);
+  EXPECT_EQ(content_checksum("dev", "beta"), before);
+}
+
+}  // namespace
+}  // namespace wpfleet::testing
