@@ -98,7 +98,9 @@ Result<Manifest> export_archive(TenantData& data, const TenantContext& ctx, cons
   manifest.only_tables = options.tables;
   manifest.has_files = options.files;
   manifest.created_at = unix_now();
-  TRY_ASSIGN(manifest.content_fingerprint, data.content_fingerprint(ctx));
+  if (options.fingerprint) {
+    TRY_ASSIGN(manifest.content_fingerprint, data.content_fingerprint(ctx));
+  }
 
   progress("exporting the database of " + ctx.env.name + "/" + ctx.tenant.id + "…");
   const fs::path dump_file = work / kDatabaseEntry;
@@ -168,87 +170,156 @@ Result<std::vector<content::ColumnCounts>> count_rewrites(
   return rewriter.counts();
 }
 
-Result<StageReport> stage_archive(TenantData& data, const TenantContext& ctx, const fs::path& archive,
-                                  const Manifest& manifest, const StageOptions& options,
-                                  const ProgressFn& progress) {
+namespace {
+struct StagedDatabase {
+  std::vector<content::ColumnCounts> replacements;
+  std::map<std::string, std::uint64_t> rows;  // counted in the stream as it came
+  std::string sha256;                         // of the stream as it came
+};
+
+// Loads SQL from `produce` into the staging database through the rewriter, then checks
+// that every table holds as many rows as the stream carried.
+Result<StagedDatabase> stage_database(TenantData& data, const TenantContext& ctx,
+                                      const std::function<Status(const ByteSink&)>& produce,
+                                      const std::vector<content::Replacement>& rewrite) {
   std::optional<content::Replacer> replacer;
-  if (!options.rewrite.empty()) {
-    TRY_ASSIGN(content::Replacer made, content::Replacer::create(options.rewrite));
+  if (!rewrite.empty()) {
+    TRY_ASSIGN(content::Replacer made, content::Replacer::create(rewrite));
     replacer.emplace(std::move(made));
   }
   std::optional<content::DumpRewriter> rewriter;
   if (replacer) rewriter.emplace(*replacer);
-
   TRY_ASSIGN(std::unique_ptr<SqlLoad> load, data.load_staging_database(ctx));
-  fs::path files_root;
-  if (options.files && manifest.has_files) {
-    TRY_ASSIGN(files_root, data.staging_files_dir(ctx));
-  }
 
-  StageReport report;
   Sha256 hash;
+  RowCounter counter;
   std::string rewritten;
-  auto load_sql = [&](std::string_view sql) -> Status {
+  TRY(produce([&](std::string_view sql) -> Status {
     hash.update(sql);
+    counter.feed(sql);
     if (!rewriter) return load->write(sql);
     rewritten.clear();
     rewriter->feed(sql, rewritten);
     return load->write(rewritten);
-  };
-  bool saw_database = false;
-  progress("loading " + archive.string() + " into the staging area of " + ctx.env.name + "/" +
-           ctx.tenant.id + "…");
-  Status read = TarReader::for_each(archive, [&](const TarReader::Entry& entry,
-                                                 const auto& read_data) -> Status {
-    if (entry.name == kDatabaseEntry) {
-      saw_database = true;
-      ZstdDecoder decoder(load_sql);
-      TRY(read_data([&](std::string_view piece) { return decoder.feed(piece); }));
-      return decoder.finish();
-    }
-    const std::string prefix = std::string(kFilesPrefix) + "/";
-    if (files_root.empty() || entry.name.rfind(prefix, 0) != 0 || entry.name == prefix) return {};
-    TRY_ASSIGN(fs::path relative, contained_path(entry.name.substr(prefix.size())));
-    if (entry.is_symlink) {
-      ++report.skipped_links;
-      return {};
-    }
-    if (entry.is_directory) return make_dirs(files_root / relative, 0755);
-    ++report.files;
-    return write_entry_file(files_root / relative, entry.mode, read_data);
-  });
-  TRY(read);
-  if (!saw_database) return make_error(archive.string() + " holds no database dump");
+  }));
+  StagedDatabase staged;
   if (rewriter) {
     rewritten.clear();
     TRY(rewriter->finish(rewritten));
     TRY(load->write(rewritten));
-    report.replacements = rewriter->counts();
+    staged.replacements = rewriter->counts();
   }
   TRY(load->finish());
-
-  if (hash.hex_digest() != manifest.database_sha256) {
-    return make_error("the database dump in " + archive.string() +
-                      " does not match its checksum: the archive is damaged");
-  }
-  TRY_ASSIGN(auto staged, data.staged_row_counts(ctx));
-  for (const auto& [table, rows] : manifest.table_rows) {
-    const auto it = staged.find(table);
-    const std::uint64_t got = it == staged.end() ? 0 : it->second;
+  staged.sha256 = hash.hex_digest();
+  staged.rows = counter.rows();
+  TRY_ASSIGN(auto loaded, data.staged_row_counts(ctx));
+  for (const auto& [table, rows] : staged.rows) {
+    const auto it = loaded.find(table);
+    const std::uint64_t got = it == loaded.end() ? 0 : it->second;
     if (got != rows) {
-      return make_error("table " + table + " has " + std::to_string(got) + " rows after loading, " +
-                        "the archive has " + std::to_string(rows));
+      return make_error("table " + table + " has " + std::to_string(got) + " rows after loading; " +
+                        "the dump had " + std::to_string(rows));
     }
   }
-  if (!files_root.empty()) {
-    TRY_ASSIGN(FileTotals totals, regular_files(files_root));
-    if (totals.count != manifest.file_count || totals.bytes != manifest.file_bytes) {
-      return make_error("the archive's files arrived incomplete (" + std::to_string(totals.count) +
-                        " files, " + std::to_string(totals.bytes) + " bytes; expected " +
-                        std::to_string(manifest.file_count) + ", " +
-                        std::to_string(manifest.file_bytes) + ")");
+  return staged;
+}
+
+Status check_staged_files(TenantData& data, const TenantContext& ctx, const fs::path& root,
+                          std::uint64_t count, std::uint64_t bytes) {
+  TRY_ASSIGN(FileTotals totals, regular_files(root));
+  if (totals.count != count || totals.bytes != bytes) {
+    return make_error("the files arrived incomplete (" + std::to_string(totals.count) + " files, " +
+                      std::to_string(totals.bytes) + " bytes; expected " + std::to_string(count) +
+                      ", " + std::to_string(bytes) + ")");
+  }
+  return data.adopt_staged_files(ctx);
+}
+
+// Regular files and directories of `from` into `to` (symlinks stay behind, as in export).
+Result<FileTotals> copy_files(const fs::path& from, const fs::path& to) {
+  FileTotals totals;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(from, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    const fs::path target = to / it->path().lexically_relative(from);
+    if (it->is_symlink(ec)) continue;
+    if (it->is_directory(ec)) {
+      fs::create_directories(target, ec);
+    } else if (it->is_regular_file(ec)) {
+      fs::copy_file(it->path(), target, fs::copy_options::overwrite_existing, ec);
+      ++totals.count;
+      totals.bytes += it->file_size();
     }
-    TRY(data.adopt_staged_files(ctx));
+    if (ec) return make_error("cannot copy " + it->path().string() + ": " + ec.message());
+  }
+  if (ec) return make_error("cannot read " + from.string() + ": " + ec.message());
+  return totals;
+}
+}  // namespace
+
+Result<StageReport> stage_archive(TenantData& data, const TenantContext& ctx, const fs::path& archive,
+                                  const Manifest& manifest, const StageOptions& options,
+                                  const ProgressFn& progress) {
+  progress("loading " + archive.string() + " into the staging area of " + ctx.env.name + "/" +
+           ctx.tenant.id + "…");
+  bool saw_database = false;
+  StageReport report;
+  fs::path files_root;
+  if (options.files && manifest.has_files) {
+    TRY_ASSIGN(files_root, data.staging_files_dir(ctx));
+  }
+  // One pass over the archive: the database entry feeds the staging load, the files
+  // land in the staging directory.
+  auto stream_archive = [&](const ByteSink& sql_sink) -> Status {
+    return TarReader::for_each(archive, [&](const TarReader::Entry& entry,
+                                            const auto& read_data) -> Status {
+      if (entry.name == kDatabaseEntry) {
+        saw_database = true;
+        ZstdDecoder decoder(sql_sink);
+        TRY(read_data([&](std::string_view piece) { return decoder.feed(piece); }));
+        return decoder.finish();
+      }
+      const std::string prefix = std::string(kFilesPrefix) + "/";
+      if (files_root.empty() || entry.name.rfind(prefix, 0) != 0 || entry.name == prefix) return {};
+      TRY_ASSIGN(fs::path relative, contained_path(entry.name.substr(prefix.size())));
+      if (entry.is_symlink) {
+        ++report.skipped_links;
+        return {};
+      }
+      if (entry.is_directory) return make_dirs(files_root / relative, 0755);
+      ++report.files;
+      return write_entry_file(files_root / relative, entry.mode, read_data);
+    });
+  };
+  TRY_ASSIGN(StagedDatabase staged, stage_database(data, ctx, stream_archive, options.rewrite));
+  if (!saw_database) return make_error(archive.string() + " holds no database dump");
+  if (staged.sha256 != manifest.database_sha256 || staged.rows != manifest.table_rows) {
+    return make_error("the database dump in " + archive.string() +
+                      " does not match its manifest: the archive is damaged");
+  }
+  report.replacements = std::move(staged.replacements);
+  if (!files_root.empty()) {
+    TRY(check_staged_files(data, ctx, files_root, manifest.file_count, manifest.file_bytes));
+  }
+  return report;
+}
+
+Result<StageReport> stage_from_tenant(TenantData& source_data, const TenantContext& source,
+                                      TenantData& target_data, const TenantContext& target,
+                                      const std::vector<std::string>& tables,
+                                      const StageOptions& options, const ProgressFn& progress) {
+  progress("copying " + source.env.name + "/" + source.tenant.id + " into the staging area of " +
+           target.env.name + "/" + target.tenant.id + "…");
+  auto dump = [&](const ByteSink& sink) { return source_data.dump_database(source, tables, sink); };
+  TRY_ASSIGN(StagedDatabase staged, stage_database(target_data, target, dump, options.rewrite));
+  StageReport report;
+  report.replacements = std::move(staged.replacements);
+  if (options.files) {
+    TRY_ASSIGN(fs::path files_root, target_data.staging_files_dir(target));
+    TRY_ASSIGN(FileTotals copied, copy_files(source_data.files_dir(source), files_root));
+    TRY_ASSIGN(FileTotals expected, regular_files(source_data.files_dir(source)));
+    report.files = copied.count;
+    TRY(check_staged_files(target_data, target, files_root, expected.count, expected.bytes));
   }
   return report;
 }

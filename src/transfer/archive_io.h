@@ -19,6 +19,9 @@ using ProgressFn = std::function<void(const std::string&)>;
 struct ExportOptions {
   std::vector<std::string> tables;  // empty = all
   bool files = true;
+  // Record the content fingerprint (a full read of every table): wanted for snapshots
+  // of production, where it detects edits made since.
+  bool fingerprint = false;
 };
 
 // Writes the archive to `out` (atomically: a crash leaves no half archive there).
@@ -46,6 +49,14 @@ struct StageReport {
 Result<StageReport> stage_archive(TenantData& data, const TenantContext& ctx,
                                   const std::filesystem::path& archive, const Manifest& manifest,
                                   const StageOptions& options, const ProgressFn& progress);
+
+// Streams a live tenant's content straight into another's staging area (database
+// through the rewriter, files copied), with the same checks, and without an archive in
+// between: the dump and the load run side by side, as in `mariadb-dump | mariadb`.
+Result<StageReport> stage_from_tenant(TenantData& source_data, const TenantContext& source,
+                                      TenantData& target_data, const TenantContext& target,
+                                      const std::vector<std::string>& tables,
+                                      const StageOptions& options, const ProgressFn& progress);
 
 // What rewriting the archive's database with `rewrite` would change, changing nothing.
 Result<std::vector<content::ColumnCounts>> count_rewrites(

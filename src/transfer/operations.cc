@@ -90,7 +90,9 @@ Result<SnapshotRecord> Operations::create_snapshot(const std::string& env, const
   const fs::path dir = session_.layout.root / "snapshots" / env / tenant;
   TRY(make_dirs(dir, 0700));
   snapshot.path = (dir / (snapshot.id + ".tar")).string();
-  TRY_ASSIGN(Manifest manifest, export_archive(*data, ctx, snapshot.path, ExportOptions{},
+  // The fingerprint (a full read of every table) serves the production edit check.
+  const ExportOptions everything{{}, true, ctx.env.production};
+  TRY_ASSIGN(Manifest manifest, export_archive(*data, ctx, snapshot.path, everything,
                                                wordpress_version(env, tenant), progress_));
   snapshot.fingerprint = manifest.content_fingerprint;
   std::error_code ec;
@@ -145,8 +147,33 @@ Status Operations::check_production_unchanged(const TenantContext& ctx, TenantDa
                     "taken before anything changes)");
 }
 
+Result<OperationRecord> Operations::replace_from_archive(OperationRecord op,
+                                                         const TenantContext& ctx,
+                                                         const fs::path& archive,
+                                                         const Replacement& replacement) {
+  auto manifest = read_manifest(archive);
+  if (manifest && manifest->table_prefix != "wp_") {
+    manifest = make_error("the archive's tables use the prefix '" + manifest->table_prefix +
+                          "'; wpfleet sites use 'wp_'");
+  }
+  if (!manifest) {
+    op.status = "failed";
+    op.error = manifest.error().message;
+    op.finished_at = unix_now();
+    (void)session_.store->record_operation(op);
+    return make_error(op.kind + " of " + ctx.env.name + "/" + ctx.tenant.id + " failed: " +
+                      manifest.error().message + "; its content was not touched (operation " +
+                      op.id + ")");
+  }
+  TRY_ASSIGN(TenantData * data, engine_.tenant_data(ctx.env.name));
+  auto stage = [&, data](const StageOptions& options) {
+    return stage_archive(*data, ctx, archive, *manifest, options, progress_);
+  };
+  return replace_content(std::move(op), ctx, stage, replacement);
+}
+
 Result<OperationRecord> Operations::replace_content(OperationRecord op, const TenantContext& ctx,
-                                                    const fs::path& archive,
+                                                    const Stager& stage,
                                                     const Replacement& replacement) {
   auto record = [&] { (void)session_.store->record_operation(op); };
   auto step = [&](const std::string& name) {
@@ -166,17 +193,8 @@ Result<OperationRecord> Operations::replace_content(OperationRecord op, const Te
   };
 
   TRY_ASSIGN(TenantData * data, engine_.tenant_data(ctx.env.name));
-  auto manifest = read_manifest(archive);
-  if (!manifest) return failed(manifest.error(), false);
-  if (manifest->table_prefix != "wp_") {
-    return failed(make_error("the archive's tables use the prefix '" + manifest->table_prefix +
-                             "'; wpfleet sites use 'wp_'"),
-                  false);
-  }
-
   step("stage");
-  StageOptions stage{replacement.scope.files, replacement.rewrite};
-  auto staged = stage_archive(*data, ctx, archive, *manifest, stage, progress_);
+  auto staged = stage(StageOptions{replacement.scope.files, replacement.rewrite});
   if (!staged) {
     (void)data->discard_staging(ctx);
     return failed(staged.error(), false);
@@ -208,8 +226,10 @@ Result<OperationRecord> Operations::replace_content(OperationRecord op, const Te
     return failed(settled.error(), true);
   }
   (void)data->discard_previous(ctx);
-  auto fingerprint = data->content_fingerprint(ctx);
-  op.result_fingerprint = fingerprint ? *fingerprint : "";
+  if (ctx.env.production) {  // the baseline of the next production edit check
+    auto fingerprint = data->content_fingerprint(ctx);
+    op.result_fingerprint = fingerprint ? *fingerprint : "";
+  }
   op.status = "succeeded";
   op.step = "done";
   op.finished_at = unix_now();
@@ -231,7 +251,7 @@ Result<OperationRecord> Operations::import_archive(const fs::path& archive, cons
   if (manifest.source_url != ctx.home_url) replacement.rewrite = url_rewrite(manifest.source_url, ctx.home_url);
   replacement.scope = SwapScope{true, manifest.only_tables.empty(), manifest.has_files};
   replacement.run_hooks = true;
-  return replace_content(op, ctx, fs::absolute(archive), replacement);
+  return replace_from_archive(op, ctx, fs::absolute(archive), replacement);
 }
 
 Result<DryRun> Operations::promote_dry_run(const std::string& tenant, const std::string& from,
@@ -281,28 +301,45 @@ Result<OperationRecord> Operations::promote(const std::string& tenant, const std
                       "a snapshot of " + to + "/" + tenant + ": " + snapshot.error().message);
   }
   op.snapshot_id = *snapshot;
-  op.step = "export";
-  TRY(session_.store->record_operation(op));
-  TRY(make_dirs(work_dir(), 0700));
-  const fs::path archive = work_dir() / (op.id + ".tar");
   TRY_ASSIGN(TenantData * source_data, engine_.tenant_data(from));
-  auto exported = export_archive(*source_data, source, archive, ExportOptions{options.tables, options.files},
-                                 wordpress_version(from, tenant), progress_);
-  if (!exported) {
-    op.status = "failed";
-    op.error = exported.error().message;
-    op.finished_at = unix_now();
-    (void)session_.store->record_operation(op);
-    return make_error("promote of " + tenant + " failed at step 'export': " +
-                      exported.error().message + "; " + to + "/" + tenant +
-                      " was not touched (operation " + op.id + ")");
-  }
+  // Source straight into the target's staging area: no archive in between.
+  auto stage = [&](const StageOptions& stage_options) {
+    return stage_from_tenant(*source_data, source, *target_data, target, options.tables,
+                             stage_options, progress_);
+  };
   Replacement replacement{url_rewrite(source.home_url, target.home_url),
                           SwapScope{true, options.tables.empty(), options.files}, true};
-  auto result = replace_content(op, target, archive, replacement);
+  return replace_content(op, target, stage, replacement);
+}
+
+Result<OperationRecord> Operations::search_replace(const std::string& env, const std::string& tenant,
+                                                   const std::vector<content::Replacement>& pairs) {
+  TRY_ASSIGN(TenantContext ctx, engine_.context(env, tenant));
+  TRY(content::Replacer::create(pairs));  // refuse bad pairs before anything happens
+  OperationRecord op{new_operation_id("op"), "search-replace", tenant, "", env, "", "running",
+                     "snapshot", "", "", unix_now(), 0};
+  TRY(session_.store->record_operation(op));
+  TRY_ASSIGN(op.snapshot_id, snapshot_before(ctx, op.id));
+  TRY_ASSIGN(auto snapshot, session_.store->snapshot(op.snapshot_id));
+  // The snapshot is also the source: its database goes through the rewriter.
+  Replacement replacement{pairs, SwapScope{true, true, false}, false};
+  return replace_from_archive(op, ctx, snapshot->path, replacement);
+}
+
+Result<std::vector<content::ColumnCounts>> Operations::search_replace_dry_run(
+    const std::string& env, const std::string& tenant,
+    const std::vector<content::Replacement>& pairs) {
+  TRY_ASSIGN(TenantContext ctx, engine_.context(env, tenant));
+  TRY_ASSIGN(TenantData * data, engine_.tenant_data(env));
+  TRY(make_dirs(work_dir(), 0700));
+  const fs::path archive = work_dir() / (new_operation_id("dry") + ".tar");
+  auto exported = export_archive(*data, ctx, archive, ExportOptions{{}, false},
+                                 wordpress_version(env, tenant), progress_);
+  auto counts = exported ? count_rewrites(archive, pairs)
+                         : Result<std::vector<content::ColumnCounts>>(exported.error());
   std::error_code ignored;
   fs::remove(archive, ignored);
-  return result;
+  return counts;
 }
 
 Result<OperationRecord> Operations::restore_snapshot(const std::string& env, const std::string& tenant,
@@ -330,7 +367,7 @@ Result<OperationRecord> Operations::restore_snapshot(const std::string& env, con
   Replacement replacement;
   if (manifest.source_url != ctx.home_url) replacement.rewrite = url_rewrite(manifest.source_url, ctx.home_url);
   replacement.scope = SwapScope{true, manifest.only_tables.empty(), manifest.has_files};
-  return replace_content(op, ctx, restored.path, replacement);
+  return replace_from_archive(op, ctx, restored.path, replacement);
 }
 
 Result<OperationRecord> Operations::rollback(const std::string& operation_id) {

@@ -50,6 +50,13 @@ class Operations {
                                   const std::string& to, const PromoteOptions& options);
   Result<DryRun> promote_dry_run(const std::string& tenant, const std::string& from,
                                  const std::string& to, const PromoteOptions& options);
+  // Rewrites a live tenant's database: its snapshot is taken, loaded through the
+  // rewriter into staging, verified and swapped in. A dry run only counts.
+  Result<OperationRecord> search_replace(const std::string& env, const std::string& tenant,
+                                         const std::vector<content::Replacement>& pairs);
+  Result<std::vector<content::ColumnCounts>> search_replace_dry_run(
+      const std::string& env, const std::string& tenant,
+      const std::vector<content::Replacement>& pairs);
   Result<SnapshotRecord> create_snapshot(const std::string& env, const std::string& tenant,
                                          const std::string& reason);
   Result<OperationRecord> restore_snapshot(const std::string& env, const std::string& tenant,
@@ -58,9 +65,13 @@ class Operations {
 
  private:
   struct Replacement;  // what replace_content needs to know
+  using Stager = std::function<Result<StageReport>(const StageOptions&)>;
   Result<OperationRecord> replace_content(OperationRecord op, const TenantContext& ctx,
-                                          const std::filesystem::path& archive,
-                                          const Replacement& replacement);
+                                          const Stager& stage, const Replacement& replacement);
+  // Stages an archive (checking it is a wpfleet site's) and replaces the content with it.
+  Result<OperationRecord> replace_from_archive(OperationRecord op, const TenantContext& ctx,
+                                               const std::filesystem::path& archive,
+                                               const Replacement& replacement);
   Status check_production_unchanged(const TenantContext& ctx, TenantData& data);
   Result<std::string> snapshot_before(const TenantContext& ctx, const std::string& op_id);
   Status prune_snapshots(const TenantContext& ctx);
