@@ -17,7 +17,7 @@ namespace wpfleet::cli {
 namespace {
 
 struct SearchReplaceOptions {
-  std::vector<std::string> args;  // FROM TO [FILE], or [FILE] with --replace
+  std::vector<std::string> args;  // FROM TO [FILE]; with --replace, FROM TO may be left out
   std::vector<std::string> replace;
   bool dry_run = false;
 };
