@@ -11,24 +11,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 wpfleet=$(realpath "${1:-$here/../build/wpfleet}")
 rounds=${ROUNDS:-10} n=${N:-100} plan_tenants=${PLAN_TENANTS:-1000}
-work=$(mktemp -d /tmp/wpfleet-bench-XXXXXX)
-chmod 711 "$work"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-# Deletes every benchmark tenant (their Unix users, databases, files), then stops.
-cleanup() {
-  for d in "$work"/*/; do
-    [ -f "$d/fleet.toml" ] || continue
-    sed -i '/^\[\[tenants\]\]/,$d' "$d/fleet.toml"
-    "$wpfleet" -f "$d/fleet.toml" up >/dev/null 2>&1 || true
-    "$wpfleet" -f "$d/fleet.toml" apply --prune --yes >/dev/null 2>&1 || true
-    "$wpfleet" -f "$d/fleet.toml" down >/dev/null 2>&1 || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-now() { date +%s.%N; }
-elapsed() { python3 -c "print(f'{$2 - $1:.2f}')"; }
+source "$here/lib.sh"
+bench_setup apply-bench
+port=$(free_port)
 
 # Sum of PSS (KiB) over the platform's process tree (the supervisor of state dir $1,
 # MariaDB, php-fpm and nginx with all their workers).
@@ -68,7 +53,7 @@ echo "wpfleet benchmarks on $(nproc) CPUs, $(date -u +%F)"
 # 2. The example fleet from empty.
 sed "s/127.0.0.1:8080/127.0.0.1:$port/" "$here/../examples/bbws.toml" | fleet_up "$work/example"
 t0=$(now); "$wpfleet" -f "$work/example/fleet.toml" apply --yes >/dev/null 2>&1; t1=$(now)
-example_s=$(elapsed "$t0" "$t1")
+example_s=$(secs "$t0" "$t1")
 echo "example fleet (13 tenants, 17 sites) from empty: ${example_s} s"
 
 # 1. One new tenant at a time, apply to first 200 (apply returns after its health check
@@ -78,7 +63,7 @@ for i in $(seq 1 "$rounds"); do
   printf '\n[[tenants]]\nid = "newsite%02d"\ntitle = "New %d"\nadmin_email = "a@new%d.example"\nenvironments = ["dev"]\n' "$i" "$i" "$i" >> "$work/example/fleet.toml"
   t0=$(now); "$wpfleet" -f "$work/example/fleet.toml" apply --yes >/dev/null 2>&1; t1=$(now)
   curl -fso /dev/null "http://newsite$(printf %02d "$i").wpdev.localhost:$port/"
-  samples+=("$(elapsed "$t0" "$t1")")
+  samples+=("$(secs "$t0" "$t1")")
 done
 p50=$(printf '%s\n' "${samples[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
 echo "one new tenant, apply to first 200: p50 ${p50} s over $rounds (all: ${samples[*]})"
@@ -91,7 +76,7 @@ sleep 12  # php-fpm ondemand workers exit after the 10 s idle timeout
 mem_before=$(platform_pss_kib "$work/gen/.wpfleet")
 "$here/fleet_gen.sh" "$n" "$port" | sed 1,4d >> "$work/gen/fleet.toml"
 t0=$(now); "$wpfleet" -f "$work/gen/fleet.toml" apply --yes >/dev/null 2>&1; t1=$(now)
-gen_s=$(elapsed "$t0" "$t1")
+gen_s=$(secs "$t0" "$t1")
 echo "$n generated tenants from empty: ${gen_s} s"
 sleep 12
 mem_after=$(platform_pss_kib "$work/gen/.wpfleet")
@@ -102,11 +87,11 @@ echo "idle memory (PSS): $((mem_before / 1024)) MiB with 1 tenant, $((mem_after 
 if [ "$plan_tenants" -gt "$n" ]; then
   "$here/fleet_gen.sh" "$plan_tenants" "$port" | sed 1,4d | awk -v skip="$n" 'BEGIN{c=0} /^\[\[tenants\]\]/{c++} c>skip' >> "$work/gen/fleet.toml"
   t0=$(now); "$wpfleet" -f "$work/gen/fleet.toml" apply --yes >/dev/null 2>&1; t1=$(now)
-  echo "$((plan_tenants - n)) more tenants applied in $(elapsed "$t0" "$t1") s"
+  echo "$((plan_tenants - n)) more tenants applied in $(secs "$t0" "$t1") s"
 fi
 best=""
 for i in 1 2 3 4 5; do
   t0=$(now); "$wpfleet" -f "$work/gen/fleet.toml" plan >/dev/null 2>&1 || true; t1=$(now)
-  s=$(elapsed "$t0" "$t1"); best=$(python3 -c "print(min(float('$s'), float('${best:-1e9}')))")
+  s=$(secs "$t0" "$t1"); best=$(python3 -c "print(min(float('$s'), float('${best:-1e9}')))")
 done
 echo "plan over $(grep -c '^\[\[tenants' "$work/gen/fleet.toml") tenants, nothing to do: best of 5 ${best} s"

@@ -11,19 +11,11 @@ command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1
 here=$(cd "$(dirname "$0")" && pwd)
 wpfleet=$(realpath "${1:-$here/../build/wpfleet}")
 duration=${SECONDS_PER_RUN:-10} connections=${CONNECTIONS:-32}
-work=$(mktemp -d /tmp/wpfleet-edge-bench-XXXXXX)
-chmod 711 "$work"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$here/lib.sh"
+bench_setup edge-bench
 port=$(free_port) bare_port=$(free_port)
-fleet="$work/fleet.toml"
-cleanup() {
-  [ -f "$work/bare/nginx.pid" ] && kill "$(cat "$work/bare/nginx.pid")" 2>/dev/null || true
-  sed -i '/^\[\[tenants\]\]/,$d' "$fleet"
-  "$wpfleet" -f "$fleet" apply --prune --yes >/dev/null 2>&1 || true
-  "$wpfleet" -f "$fleet" down >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+stop_bare() { [ -f "$work/bare/nginx.pid" ] && kill "$(cat "$work/bare/nginx.pid")" 2>/dev/null || true; }
+trap 'stop_bare; bench_cleanup' EXIT
 
 cat > "$fleet" <<TOML
 [environments.sit]

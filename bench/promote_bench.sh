@@ -10,17 +10,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../src" && pwd)
 wpfleet=$(realpath "${1:-$here/../build/wpfleet}")
 size=${SIZE_MB:-1000}
-work=$(mktemp -d /tmp/wpfleet-promote-bench-XXXXXX)
-chmod 711 "$work"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-fleet="$work/fleet.toml"
-cleanup() {
-  sed -i '/^\[\[tenants\]\]/,$d' "$fleet"
-  "$wpfleet" -f "$fleet" apply --prune --yes >/dev/null 2>&1 || true
-  "$wpfleet" -f "$fleet" down >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$here/lib.sh"
+bench_setup promote-bench
+port=$(free_port)
 cat > "$fleet" <<TOML
 [environments.dev]
 domain = "{tenant}.wpdev.localhost"
@@ -42,8 +34,6 @@ TOML
 export MYSQL_PWD=$("$wpfleet" -f "$fleet" secret get -e platform mariadb-root-password)
 sock="$work/.wpfleet/mariadb/mysqld.sock"
 mysql_root() { mariadb -uroot --socket="$sock" "$@"; }
-now() { date +%s.%N; }
-secs() { python3 -c "print(f'{$2 - $1:.1f}')"; }
 
 g++ -std=c++20 -O2 -I"$src" "$here/rewriter/gen_dump.cc" "$src/content/sql_escape.cc" -o "$work/gen_dump"
 "$work/gen_dump" "$size" | sed 's/`wp_/`bench_/g; s#http://old\.example#http://alpha.wpdev.localhost:'"$port"'#g' \

@@ -6,6 +6,7 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "cli/workbench.h"
 #include "engine/engine.h"
 #include "platform/platform.h"
 #include "transfer/operations.h"
@@ -29,28 +30,6 @@ struct ContentOptions {
   bool all = false;
 };
 
-// Fleet, session (locked) and the operations on them, for one command.
-struct Workbench {
-  Fleet fleet;
-  Session session;
-  std::unique_ptr<Engine> engine;
-  std::unique_ptr<transfer::Operations> operations;
-};
-
-Result<std::unique_ptr<Workbench>> open_workbench(Context& ctx, const std::string& command,
-                                                  LockMode lock, int& exit_code) {
-  exit_code = kExitInvalidInput;
-  TRY_ASSIGN(Fleet fleet, ctx.load_fleet());
-  exit_code = kExitFailure;
-  TRY_ASSIGN(Session session, ctx.open(lock, command));
-  TRY(require_platform_up(session.layout));
-  auto bench = std::make_unique<Workbench>(Workbench{std::move(fleet), std::move(session), nullptr, nullptr});
-  bench->engine = std::make_unique<Engine>(bench->fleet, bench->session);
-  bench->operations = std::make_unique<transfer::Operations>(bench->fleet, bench->session,
-                                                             *bench->engine, &Context::progress);
-  return bench;
-}
-
 nlohmann::json operation_json(const OperationRecord& op) {
   return {{"id", op.id},         {"kind", op.kind},     {"tenant", op.tenant},
           {"from", op.source_env}, {"to", op.target_env}, {"snapshot", op.snapshot_id},
@@ -69,16 +48,12 @@ int report_operation(Context& ctx, const Result<OperationRecord>& op) {
   return kExitOk;
 }
 
-#define OPEN_WORKBENCH(name, command, lock)                         \
-  int exit_code_##name = kExitFailure;                               \
-  auto name##_result = open_workbench(ctx, command, lock, exit_code_##name); \
-  if (!name##_result) return fail(name##_result.error(), exit_code_##name); \
-  Workbench& name = **name##_result
-
 int export_command(Context& ctx, const ContentOptions& o) {
-  OPEN_WORKBENCH(bench, "export", LockMode::Exclusive);
-  auto manifest = bench.operations->export_tenant(o.env, o.tenant, o.file,
-                                                  transfer::ExportOptions{o.tables, !o.no_files});
+  int exit_code = kExitFailure;
+  auto opened = open_workbench(ctx, "export", LockMode::Exclusive, exit_code);
+  if (!opened) return exit_code;
+  auto manifest = opened->operations->export_tenant(o.env, o.tenant, o.file,
+                                                    transfer::ExportOptions{o.tables, !o.no_files});
   if (!manifest) return fail(manifest.error(), kExitFailure);
   if (ctx.options().json()) {
     ctx.print_json(nlohmann::json::parse(transfer::manifest_json(*manifest)));
@@ -90,35 +65,26 @@ int export_command(Context& ctx, const ContentOptions& o) {
 }
 
 int import_command(Context& ctx, const ContentOptions& o) {
-  OPEN_WORKBENCH(bench, "import", LockMode::Exclusive);
+  int exit_code = kExitFailure;
+  auto opened = open_workbench(ctx, "import", LockMode::Exclusive, exit_code);
+  if (!opened) return exit_code;
+  Workbench& bench = *opened;
   return report_operation(ctx, bench.operations->import_archive(o.file, o.env, o.as));
 }
 
 int print_dry_run(Context& ctx, const transfer::DryRun& dry, const ContentOptions& o,
                   const std::string& tenant) {
-  nlohmann::json counts = nlohmann::json::array();
-  for (const auto& c : dry.replacements) {
-    counts.push_back({{"table", c.table}, {"column", c.column},
-                      {"replacements", c.replacements}, {"malformed", c.malformed}});
-  }
+  const nlohmann::json counts = replacement_counts_json(dry.replacements);
   if (ctx.options().json()) {
     ctx.print_json({{"tenant", tenant}, {"from", o.from}, {"to", o.to},
                     {"tables", dry.source.table_rows}, {"files", dry.source.file_count},
-                    {"replacements", counts}});
+                    {"replacements", counts["columns"]}});
     return kExitOk;
   }
   std::cout << "would promote " << tenant << " from " << o.from << " to " << o.to << ": "
             << dry.source.table_rows.size() << " tables, " << dry.source.file_count
             << " files; a snapshot of the target first\n";
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& c : dry.replacements) {
-    rows.push_back({c.table, c.column, std::to_string(c.replacements), std::to_string(c.malformed)});
-  }
-  if (rows.empty()) {
-    std::cout << "no URL to rewrite\n";
-  } else {
-    print_table({"TABLE", "COLUMN", "REPLACEMENTS", "MALFORMED"}, rows);
-  }
+  print_replacement_counts(std::cout, counts);
   return kExitOk;
 }
 
@@ -126,7 +92,10 @@ int promote_command(Context& ctx, const ContentOptions& o) {
   if (o.all == !o.tenant.empty()) {
     return fail("name one tenant or pass --all", kExitInvalidInput);
   }
-  OPEN_WORKBENCH(bench, "promote", o.dry_run ? LockMode::None : LockMode::Exclusive);
+  int exit_code = kExitFailure;
+  auto opened = open_workbench(ctx, "promote", o.dry_run ? LockMode::None : LockMode::Exclusive, exit_code);
+  if (!opened) return exit_code;
+  Workbench& bench = *opened;
   const transfer::PromoteOptions options{o.dry_run, o.tables, !o.no_files, o.approve, o.force};
   std::vector<std::string> tenants;
   if (o.all) {
@@ -176,8 +145,10 @@ int promote_command(Context& ctx, const ContentOptions& o) {
 }
 
 int snapshot_create_command(Context& ctx, const ContentOptions& o) {
-  OPEN_WORKBENCH(bench, "snapshot create", LockMode::Exclusive);
-  auto snapshot = bench.operations->create_snapshot(o.env, o.tenant, "manual");
+  int exit_code = kExitFailure;
+  auto opened = open_workbench(ctx, "snapshot create", LockMode::Exclusive, exit_code);
+  if (!opened) return exit_code;
+  auto snapshot = opened->operations->create_snapshot(o.env, o.tenant, "manual");
   if (!snapshot) return fail(snapshot.error(), kExitFailure);
   if (ctx.options().json()) {
     ctx.print_json({{"id", snapshot->id}, {"path", snapshot->path}, {"bytes", snapshot->bytes}});
@@ -211,12 +182,18 @@ int snapshot_list_command(Context& ctx, const ContentOptions& o) {
 }
 
 int snapshot_restore_command(Context& ctx, const ContentOptions& o) {
-  OPEN_WORKBENCH(bench, "snapshot restore", LockMode::Exclusive);
+  int exit_code = kExitFailure;
+  auto opened = open_workbench(ctx, "snapshot restore", LockMode::Exclusive, exit_code);
+  if (!opened) return exit_code;
+  Workbench& bench = *opened;
   return report_operation(ctx, bench.operations->restore_snapshot(o.env, o.tenant, o.id));
 }
 
 int rollback_command(Context& ctx, const ContentOptions& o) {
-  OPEN_WORKBENCH(bench, "rollback", LockMode::Exclusive);
+  int exit_code = kExitFailure;
+  auto opened = open_workbench(ctx, "rollback", LockMode::Exclusive, exit_code);
+  if (!opened) return exit_code;
+  Workbench& bench = *opened;
   return report_operation(ctx, bench.operations->rollback(o.id));
 }
 

@@ -5,6 +5,7 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "cli/workbench.h"
 #include "engine/engine.h"
 #include "platform/platform.h"
 
@@ -60,41 +61,33 @@ void print_plan(const Plan& plan, std::ostream& out) {
   }
 }
 
-// Everything plan and apply share: the fleet, the session, the engine. Kept on the heap
-// because the engine refers to the fleet and the session.
-struct Prepared {
-  Fleet fleet;
-  Session session;
-  std::unique_ptr<Engine> engine;
-};
-
-Result<std::unique_ptr<Prepared>> prepare(Context& ctx, const PlanApplyOptions& o, LockMode lock, const char* name,
-                         int& exit_code) {
-  exit_code = kExitInvalidInput;
-  TRY_ASSIGN(Fleet fleet, ctx.load_fleet());
-  exit_code = kExitFailure;
-  TRY_ASSIGN(Session session, ctx.open(lock, name));
-  TRY(require_platform_up(session.layout));
+// The workbench for plan and apply, with the scope checked; for apply (a lock held)
+// the running platform's listeners brought up to date with the fleet file first.
+std::unique_ptr<Workbench> prepare(Context& ctx, const PlanApplyOptions& o, LockMode lock,
+                                   const char* name, int& exit_code) {
+  auto bench = open_workbench(ctx, name, lock, exit_code);
+  if (!bench) return nullptr;
+  if (Status valid = bench->engine->validate_scope(Scope{o.envs, o.tenants, o.prune}); !valid) {
+    exit_code = fail(valid.error(), kExitInvalidInput);
+    return nullptr;
+  }
   if (lock == LockMode::Exclusive) {
-    // The fleet file may have gained a listen address or TLS: bring the running
-    // platform's listeners up to date first (a no-op when nothing changed).
-    TRY(platform_up(session.layout, platform_options(fleet), &Context::progress));
+    // The fleet file may have gained a listen address or TLS (a no-op when not).
+    Status updated = platform_up(bench->session.layout, platform_options(bench->fleet),
+                                 &Context::progress);
+    if (!updated) {
+      exit_code = fail(updated.error(), kExitFailure);
+      return nullptr;
+    }
   }
-  auto prepared = std::make_unique<Prepared>(Prepared{std::move(fleet), std::move(session), nullptr});
-  prepared->engine = std::make_unique<Engine>(prepared->fleet, prepared->session);
-  Scope scope{o.envs, o.tenants, o.prune};
-  if (Status valid = prepared->engine->validate_scope(scope); !valid) {
-    exit_code = kExitInvalidInput;
-    return valid.error();
-  }
-  return prepared;
+  return bench;
 }
 
 int plan_command(Context& ctx, const PlanApplyOptions& o) {
   int exit_code = kExitFailure;
   auto prepared = prepare(ctx, o, LockMode::None, "plan", exit_code);
-  if (!prepared) return fail(prepared.error(), exit_code);
-  auto plan = (*prepared)->engine->plan(Scope{o.envs, o.tenants, o.prune});
+  if (!prepared) return exit_code;
+  auto plan = prepared->engine->plan(Scope{o.envs, o.tenants, o.prune});
   if (!plan) return fail(plan.error(), kExitFailure);
   if (ctx.options().json()) {
     ctx.print_json(plan_json(*plan));
@@ -107,8 +100,8 @@ int plan_command(Context& ctx, const PlanApplyOptions& o) {
 int apply_command(Context& ctx, const PlanApplyOptions& o) {
   int exit_code = kExitFailure;
   auto prepared = prepare(ctx, o, LockMode::Exclusive, "apply", exit_code);
-  if (!prepared) return fail(prepared.error(), exit_code);
-  Engine& engine = *(*prepared)->engine;
+  if (!prepared) return exit_code;
+  Engine& engine = *prepared->engine;
   auto deleting = engine.recover(&Context::progress);
   if (!deleting) return fail(deleting.error(), kExitFailure);
   auto plan = engine.plan(Scope{o.envs, o.tenants, o.prune}, *deleting);
@@ -131,8 +124,8 @@ int apply_command(Context& ctx, const PlanApplyOptions& o) {
 
   nlohmann::json tenants = nlohmann::json::array();
   for (const auto& t : report.tenants) {
-    const Tenant* tenant = (*prepared)->fleet.find_tenant(t.tenant);
-    const Environment* env = (*prepared)->fleet.find_environment(t.env);
+    const Tenant* tenant = prepared->fleet.find_tenant(t.tenant);
+    const Environment* env = prepared->fleet.find_environment(t.env);
     std::string url;
     if (tenant && env && t.error.empty()) url = make_tenant_context(*tenant, *env).home_url + "/";
     tenants.push_back({{"env", t.env}, {"tenant", t.tenant}, {"changes", t.changes},

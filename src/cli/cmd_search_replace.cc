@@ -10,6 +10,7 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "cli/workbench.h"
 #include "content/rewrite_dump.h"
 
 namespace wpfleet::cli {
@@ -19,6 +20,7 @@ namespace {
 struct SearchReplaceOptions {
   std::vector<std::string> args;  // FROM TO [FILE]; with --replace, FROM TO may be left out
   std::vector<std::string> replace;
+  std::string env;  // set: rewrite a live tenant of this environment
   bool dry_run = false;
 };
 
@@ -68,54 +70,54 @@ Result<int> open_input(const std::string& file) {
 // "1234 MB", for progress lines.
 std::string megabytes(std::uint64_t bytes) { return std::to_string(bytes / 1000000) + " MB"; }
 
-nlohmann::json counts_json(const std::vector<content::ColumnCounts>& counts, bool dry_run) {
-  nlohmann::json columns = nlohmann::json::array();
-  std::uint64_t replacements = 0, malformed = 0;
-  for (const auto& c : counts) {
-    columns.push_back({{"table", c.table},
-                       {"column", c.column},
-                       {"replacements", c.replacements},
-                       {"malformed", c.malformed}});
-    replacements += c.replacements;
-    malformed += c.malformed;
-  }
-  return {{"dry_run", dry_run},
-          {"replacements", replacements},
-          {"malformed", malformed},
-          {"columns", columns}};
-}
-
-void print_counts_table(const nlohmann::json& summary) {
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& c : summary["columns"]) {
-    const std::string table = c["table"];
-    rows.push_back({table.empty() ? "(outside INSERT rows)" : table, c["column"],
-                    std::to_string(c["replacements"].get<std::uint64_t>()),
-                    std::to_string(c["malformed"].get<std::uint64_t>())});
-  }
-  rows.push_back({"total", "", std::to_string(summary["replacements"].get<std::uint64_t>()),
-                  std::to_string(summary["malformed"].get<std::uint64_t>())});
-  print_table({"TABLE", "COLUMN", "REPLACED", "MALFORMED"}, rows);
-  if (summary["malformed"].get<std::uint64_t>() > 0) {
-    std::cout << "Malformed serialized values (wrong lengths or counts) were left exactly as "
-                 "they were: repair them in WordPress, then run again.\n";
-  }
-}
-
 // The counts go to stdout on a dry run (it writes no SQL) and to stderr otherwise, so
 // that stdout carries only the rewritten dump.
-void report_counts(const Context& ctx, const nlohmann::json& summary, bool dry_run) {
-  std::streambuf* const stdout_buffer = std::cout.rdbuf();
-  if (!dry_run) std::cout.rdbuf(std::cerr.rdbuf());
+void report_counts(const Context& ctx, const std::vector<content::ColumnCounts>& counts,
+                   bool dry_run) {
+  nlohmann::json summary = replacement_counts_json(counts);
+  summary["dry_run"] = dry_run;
+  std::ostream& out = dry_run ? std::cout : std::cerr;
   if (ctx.options().json()) {
-    ctx.print_json(summary);
+    out << summary.dump(2) << "\n";
   } else {
-    print_counts_table(summary);
+    print_replacement_counts(out, summary);
   }
-  std::cout.rdbuf(stdout_buffer);
 }
 
-int search_replace_command(const Context& ctx, const SearchReplaceOptions& o) {
+// `-e ENV TENANT FROM TO`: on a live tenant, as a journalled operation.
+int live_search_replace(Context& ctx, const SearchReplaceOptions& o) {
+  if (o.args.empty()) return fail("usage: wpfleet search-replace -e ENV TENANT FROM TO", kExitInvalidInput);
+  SearchReplaceOptions pairs_only = o;
+  pairs_only.args.erase(pairs_only.args.begin());
+  auto request = parse_request(pairs_only);
+  if (!request) return fail(request.error(), kExitInvalidInput);
+  if (!request->file.empty()) {
+    return fail("with -e, name a tenant, not a dump file: wpfleet search-replace -e ENV TENANT "
+                "FROM TO", kExitInvalidInput);
+  }
+  if (auto valid = content::Replacer::create(request->pairs); !valid) {
+    return fail(valid.error(), kExitInvalidInput);
+  }
+  int exit_code = kExitFailure;
+  auto bench = open_workbench(ctx, "search-replace", o.dry_run ? LockMode::None : LockMode::Exclusive,
+                              exit_code);
+  if (!bench) return exit_code;
+  const std::string& tenant = o.args.front();
+  if (o.dry_run) {
+    auto counts = bench->operations->search_replace_dry_run(o.env, tenant, request->pairs);
+    if (!counts) return fail(counts.error(), kExitFailure);
+    report_counts(ctx, *counts, true);
+    return kExitOk;
+  }
+  auto op = bench->operations->search_replace(o.env, tenant, request->pairs);
+  if (!op) return fail(op.error(), kExitFailure);
+  std::cerr << "search-replace of " << o.env << "/" << tenant << " succeeded: " << op->id
+            << " (undo with `wpfleet rollback " << op->id << "`)\n";
+  return kExitOk;
+}
+
+int search_replace_command(Context& ctx, const SearchReplaceOptions& o) {
+  if (!o.env.empty()) return live_search_replace(ctx, o);
   auto request = parse_request(o);
   if (!request) return fail(request.error(), kExitInvalidInput);
   auto replacer = content::Replacer::create(request->pairs);
@@ -134,7 +136,7 @@ int search_replace_command(const Context& ctx, const SearchReplaceOptions& o) {
   auto counts = content::rewrite_dump(*in_fd, out_fd, *replacer, progress);
   if (*in_fd != STDIN_FILENO) ::close(*in_fd);
   if (!counts) return fail(counts.error(), kExitFailure);
-  report_counts(ctx, counts_json(*counts, o.dry_run), o.dry_run);
+  report_counts(ctx, *counts, o.dry_run);
   return kExitOk;
 }
 
@@ -147,7 +149,9 @@ void register_search_replace(CLI::App& app, Context& ctx, CommandBody& selected)
       "Replace URLs in a SQL dump (FILE or stdin, to stdout), keeping PHP-serialized data "
       "valid, e.g. `wpfleet search-replace http://old.example https://new.example dump.sql "
       "> new.sql`");
-  cmd->add_option("args", o->args, "FROM TO [FILE]");
+  cmd->add_option("args", o->args, "FROM TO [FILE], or with -e: TENANT FROM TO");
+  cmd->add_option("-e,--env", o->env,
+                  "Rewrite a live tenant of this environment (snapshot first; undo with rollback)");
   cmd->add_option("--replace", o->replace, "Another FROM=TO pair, all in one pass (repeatable)")
       ->allow_extra_args(false);
   cmd->add_flag("--dry-run", o->dry_run, "Only count what would be replaced; write no SQL");

@@ -14,6 +14,7 @@ void register_cron(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_edge(CLI::App& app, Context& ctx, CommandBody& selected);  // routes, ca
 // export, import, promote, snapshot, rollback, history
 void register_content(CLI::App& app, Context& ctx, CommandBody& selected);
+void register_search_replace(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_verify(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_logs(CLI::App& app, Context& ctx, CommandBody& selected);
 

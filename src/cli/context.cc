@@ -35,6 +35,11 @@ int fail(const Error& error, int exit_code) { return fail(error.message, exit_co
 
 void print_table(const std::vector<std::string>& headers,
                  const std::vector<std::vector<std::string>>& rows) {
+  print_table(std::cout, headers, rows);
+}
+
+void print_table(std::ostream& out, const std::vector<std::string>& headers,
+                 const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> widths(headers.size());
   for (std::size_t i = 0; i < headers.size(); ++i) widths[i] = headers[i].size();
   for (const auto& row : rows) {
@@ -48,7 +53,7 @@ void print_table(const std::vector<std::string>& headers,
       line += row[i];
       if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
     }
-    std::cout << line << "\n";
+    out << line << "\n";
   };
   print_row(headers);
   for (const auto& row : rows) print_row(row);

@@ -56,7 +56,9 @@ using CommandRegistrar = void (*)(CLI::App& app, Context& ctx, CommandBody& sele
 int fail(const std::string& message, int exit_code);
 int fail(const Error& error, int exit_code);
 
-// Rows as an aligned table on stdout.
+// Rows as an aligned table on `out` (stdout by default).
+void print_table(std::ostream& out, const std::vector<std::string>& headers,
+                 const std::vector<std::vector<std::string>>& rows);
 void print_table(const std::vector<std::string>& headers,
                  const std::vector<std::vector<std::string>>& rows);
 

@@ -24,12 +24,6 @@ Result<RunAs> system_user(const char* name, const char* package) {
   return RunAs{entry->pw_uid, entry->pw_gid};
 }
 
-}  // namespace
-
-Result<RunAs> web_user() { return system_user(kWebUser, "base-passwd"); }
-
-namespace {
-
 std::string octal_mode(mode_t mode) {
   char text[8];
   std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));

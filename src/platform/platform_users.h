@@ -20,10 +20,6 @@ struct PlatformUsers {
   std::optional<RunAs> mariadb;  // set when isolated
 };
 
-// The user nginx workers run as when wpfleet runs as root: files they must read (e.g.
-// the basic-auth password file) belong to its group.
-Result<RunAs> web_user();
-
 // The users for this process (an Error when root but Debian's users are missing).
 Result<PlatformUsers> platform_users();
 

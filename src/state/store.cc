@@ -475,10 +475,13 @@ Result<std::map<std::string, int>> StateStore::route_priorities(const std::strin
 Status StateStore::record_operation(const OperationRecord& op) {
   std::lock_guard lock(mutex_);
   TRY_ASSIGN(Statement insert, Statement::prepare(db_, R"sql(
-      INSERT OR REPLACE INTO operations (id, kind, tenant, source_env, target_env, snapshot_id,
-                                         status, step, error, result_fingerprint, started_at,
-                                         finished_at)
-      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULLIF(?12, 0)))sql",
+      INSERT INTO operations (id, kind, tenant, source_env, target_env, snapshot_id, status,
+                              step, error, result_fingerprint, started_at, finished_at)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULLIF(?12, 0))
+      ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, snapshot_id = excluded.snapshot_id,
+        status = excluded.status, step = excluded.step, error = excluded.error,
+        result_fingerprint = excluded.result_fingerprint,
+        finished_at = excluded.finished_at)sql",
                                                   "record operation"));
   return insert.bind(1, op.id)
       .bind(2, op.kind)
@@ -519,7 +522,9 @@ Result<std::vector<OperationRecord>> StateStore::operations(const std::string& i
   TRY_ASSIGN(Statement query,
              Statement::prepare(db_, "SELECT " + std::string(kOperationColumns) +
                                          " FROM operations WHERE ?1 = '' OR id = ?1 "
-                                         "ORDER BY started_at DESC, id DESC",
+                                         // rowid: the order they were started in (an
+                                         // update keeps it)
+                                         "ORDER BY rowid DESC",
                                 "list operations"));
   query.bind(1, id);
   std::vector<OperationRecord> out;

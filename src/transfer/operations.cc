@@ -54,6 +54,14 @@ std::string new_operation_id(const std::string& prefix) {
   return prefix + "-" + stamp + "-" + hex.substr(0, 4);
 }
 
+// The journal keeps the failure; the caller reports it (the error it returns says more).
+void Operations::record_failure(OperationRecord& op, const std::string& error) {
+  op.status = "failed";
+  op.error = error;
+  op.finished_at = unix_now();
+  (void)session_.store->record_operation(op);
+}
+
 Operations::Operations(const Fleet& fleet, Session& session, Engine& engine, ProgressFn progress)
     : fleet_(fleet), session_(session), engine_(engine), progress_(std::move(progress)) {}
 
@@ -157,10 +165,7 @@ Result<OperationRecord> Operations::replace_from_archive(OperationRecord op,
                           "'; wpfleet sites use 'wp_'");
   }
   if (!manifest) {
-    op.status = "failed";
-    op.error = manifest.error().message;
-    op.finished_at = unix_now();
-    (void)session_.store->record_operation(op);
+    record_failure(op, manifest.error().message);
     return make_error(op.kind + " of " + ctx.env.name + "/" + ctx.tenant.id + " failed: " +
                       manifest.error().message + "; its content was not touched (operation " +
                       op.id + ")");
@@ -182,10 +187,7 @@ Result<OperationRecord> Operations::replace_content(OperationRecord op, const Te
     progress_(op.id + ": " + name + "…");
   };
   auto failed = [&](const Error& error, bool touched) -> Result<OperationRecord> {
-    op.status = "failed";
-    op.error = error.message;
-    op.finished_at = unix_now();
-    record();
+    record_failure(op, error.message);
     return make_error(op.kind + " of " + ctx.env.name + "/" + ctx.tenant.id + " failed at step '" +
                       op.step + "': " + error.message + "; " +
                       (touched ? "its previous content was put back" : "its content was not touched") +
@@ -293,10 +295,7 @@ Result<OperationRecord> Operations::promote(const std::string& tenant, const std
   TRY(session_.store->record_operation(op));
   auto snapshot = snapshot_before(target, op.id);
   if (!snapshot) {
-    op.status = "failed";
-    op.error = snapshot.error().message;
-    op.finished_at = unix_now();
-    (void)session_.store->record_operation(op);
+    record_failure(op, snapshot.error().message);
     return make_error("promote of " + tenant + " failed before anything changed: could not take "
                       "a snapshot of " + to + "/" + tenant + ": " + snapshot.error().message);
   }

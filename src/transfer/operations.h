@@ -72,6 +72,7 @@ class Operations {
   Result<OperationRecord> replace_from_archive(OperationRecord op, const TenantContext& ctx,
                                                const std::filesystem::path& archive,
                                                const Replacement& replacement);
+  void record_failure(OperationRecord& op, const std::string& error);
   Status check_production_unchanged(const TenantContext& ctx, TenantData& data);
   Result<std::string> snapshot_before(const TenantContext& ctx, const std::string& op_id);
   Status prune_snapshots(const TenantContext& ctx);

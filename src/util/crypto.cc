@@ -134,10 +134,10 @@ std::string sha256_hex(const std::string& data) {
   return hash.hex_digest();
 }
 
-std::string sha1_bytes(const std::string& data) {
+std::string md5_bytes(const std::string& data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha1(), nullptr);
+  EVP_Digest(data.data(), data.size(), digest, &size, EVP_md5(), nullptr);
   return std::string(reinterpret_cast<const char*>(digest), size);
 }
 
@@ -150,19 +150,6 @@ std::string base64(const std::string& data) {
   return out;
 }
 
-std::optional<std::string> base64_decode(const std::string& text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  std::string out(text.size() / 4 * 3 + 1, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()),
-                                static_cast<int>(text.size()));
-  if (n < 0) return std::nullopt;
-  // EVP_DecodeBlock counts the padding as zero bytes.
-  std::size_t size = static_cast<std::size_t>(n);
-  for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it) --size;
-  out.resize(size);
-  return out;
-}
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
 

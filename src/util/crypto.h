@@ -43,10 +43,9 @@ class Sha256 {
   ::evp_md_ctx_st* ctx_;
 };
 
-// Raw 20-byte SHA-1 digest: only for formats that require it (nginx's {SSHA}).
-std::string sha1_bytes(const std::string& data);
+// Raw 16-byte MD5 digest: only where a format requires it (nginx's secure_link).
+std::string md5_bytes(const std::string& data);
 
 std::string base64(const std::string& data);
-std::optional<std::string> base64_decode(const std::string& text);  // nothing if invalid
 
 }  // namespace wpfleet

@@ -30,33 +30,15 @@ void write_text(const fs::path& path, const std::string& text) {
 }
 
 // One platform and one applied example fleet shared by the tests of this suite.
-class ExampleFleet : public ::testing::Test {
+class ExampleFleet : public FleetSuite {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
     port_ = free_port();
     std::string example = read_text(fs::path(WPFLEET_SOURCE_DIR) / "examples" / "bbws.toml");
-    example = std::regex_replace(example, std::regex("127\\.0\\.0\\.1:8080"),
-                                 "127.0.0.1:" + std::to_string(port_));
-    write_text(fleet(), example);
-    CliResult up = wpfleet({"up"});
-    ASSERT_EQ(up.exit_code, 0) << up.err;
-    CliResult apply = wpfleet({"apply", "--yes"});
-    ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+    start_fleet(std::regex_replace(example, std::regex("127\\.0\\.0\\.1:8080"),
+                                   "127.0.0.1:" + std::to_string(port_)));
   }
 
-  static void TearDownTestSuite() {
-    destroy_fleet(fleet());
-    delete dir_;
-  }
-
-  static fs::path fleet() { return dir_->path() / "fleet.toml"; }
-  static fs::path state() { return dir_->path() / ".wpfleet"; }
-
-  static CliResult wpfleet(std::vector<std::string> args) {
-    args.insert(args.begin(), {"-f", fleet().string()});
-    return run_wpfleet(args);
-  }
 
   // A tenant's secret, or with an empty tenant the environment's.
   static std::string secret(const std::string& tenant, const std::string& env,
@@ -68,11 +50,9 @@ class ExampleFleet : public ::testing::Test {
     return got.out.substr(0, got.out.find('\n'));
   }
 
-  static TempDir* dir_;
   static std::uint16_t port_;
 };
 
-TempDir* ExampleFleet::dir_ = nullptr;
 std::uint16_t ExampleFleet::port_ = 0;
 
 TEST_F(ExampleFleet, EveryTenantAnswers200WithItsOwnTitle) {

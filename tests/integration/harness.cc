@@ -129,6 +129,31 @@ void destroy_fleet(const std::filesystem::path& fleet_file, std::optional<uid_t>
   run_wpfleet({"-f", fleet_file.string(), "down"}, "", as_uid);
 }
 
+TempDir* FleetSuite::dir_ = nullptr;
+
+void FleetSuite::start_fleet(const std::string& fleet_text) {
+  dir_ = new TempDir();
+  ASSERT_TRUE(write_file_atomic(fleet(), fleet_text).ok());
+  CliResult up = wpfleet({"up"});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  CliResult apply = wpfleet({"apply", "--yes"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+}
+
+void FleetSuite::TearDownTestSuite() {
+  destroy_fleet(fleet());
+  delete dir_;
+  dir_ = nullptr;
+}
+
+std::filesystem::path FleetSuite::fleet() { return dir_->path() / "fleet.toml"; }
+std::filesystem::path FleetSuite::state() { return dir_->path() / ".wpfleet"; }
+
+CliResult FleetSuite::wpfleet(std::vector<std::string> args) {
+  args.insert(args.begin(), {"-f", fleet().string()});
+  return run_wpfleet(args);
+}
+
 bool eventually(double seconds, const std::function<bool()>& condition) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (std::chrono::steady_clock::now() < deadline) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <gtest/gtest.h>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -61,6 +62,23 @@ std::string test_fleet(std::uint16_t port, const std::vector<std::string>& tenan
 // fleet file keeps only its environments.
 void destroy_fleet(const std::filesystem::path& fleet_file,
                    std::optional<uid_t> as_uid = std::nullopt);
+
+// A test suite that shares one temporary state, platform and applied fleet: its
+// SetUpTestSuite calls start_fleet(); the base deletes every tenant and stops the
+// platform after the suite.
+class FleetSuite : public ::testing::Test {
+ protected:
+  // Writes `fleet_text` as the fleet file, starts the platform and applies the fleet.
+  static void start_fleet(const std::string& fleet_text);
+  static void TearDownTestSuite();
+  static std::filesystem::path fleet();
+  static std::filesystem::path state();
+  // wpfleet with `-f` the suite's fleet file.
+  static CliResult wpfleet(std::vector<std::string> args);
+
+ private:
+  static TempDir* dir_;
+};
 
 // Poll `condition` every 100 ms until it is true or `seconds` pass.
 bool eventually(double seconds, const std::function<bool()>& condition);

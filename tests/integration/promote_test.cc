@@ -18,27 +18,22 @@ namespace fs = std::filesystem;
 
 // dev (open), sit (basic auth, keeps 2 snapshots), prod (production). alpha is in all
 // three, beta in dev.
-class Promote : public ::testing::Test {
+class Promote : public FleetSuite {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
     port_ = free_port();
-    write_fleet("");
-    ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
-    CliResult apply = wpfleet({"apply", "--yes"});
-    ASSERT_EQ(apply.exit_code, 0) << apply.err;
+    start_fleet(fleet_text(""));
+    if (HasFatalFailure()) return;
     upload_url_ = php("dev", "alpha", kSeedContent);
     ASSERT_NE(upload_url_.find("/wp-content/uploads/"), std::string::npos) << upload_url_;
   }
-  static void TearDownTestSuite() {
-    destroy_fleet(fleet());
-    delete dir_;
+  static void write_fleet(const std::string& sit_extra) {
+    ASSERT_TRUE(write_file_atomic(fleet(), fleet_text(sit_extra)).ok());
   }
 
-  static void write_fleet(const std::string& sit_extra) {
+  static std::string fleet_text(const std::string& sit_extra) {
     const std::string listen = "\"127.0.0.1:" + std::to_string(port_) + "\"";
-    ASSERT_TRUE(write_file_atomic(
-        fleet(),
+    return
         "[environments.dev]\ndomain = \"{tenant}.wpdev.localhost\"\nlisten = " + listen + "\n"
         "[environments.sit]\ndomain = \"{tenant}.wpsit.localhost\"\nlisten = " + listen + "\n"
         "basic_auth = { user = \"bbws-sit\" }\nsnapshot_retention = 2\n" + sit_extra +
@@ -47,15 +42,7 @@ class Promote : public ::testing::Test {
         "\n[[tenants]]\nid = \"alpha\"\ntitle = \"Alpha Bakery\"\nadmin_email = \"a@alpha.example\"\n"
         "environments = [\"dev\", \"sit\", \"prod\"]\n"
         "\n[[tenants]]\nid = \"beta\"\ntitle = \"Beta\"\nadmin_email = \"b@beta.example\"\n"
-        "environments = [\"dev\"]\n").ok());
-  }
-
-  static fs::path fleet() { return dir_->path() / "fleet.toml"; }
-  static fs::path state() { return dir_->path() / ".wpfleet"; }
-
-  static CliResult wpfleet(std::vector<std::string> args) {
-    args.insert(args.begin(), {"-f", fleet().string()});
-    return run_wpfleet(args);
+        "environments = [\"dev\"]\n";
   }
 
   static std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
@@ -148,12 +135,10 @@ update_option('wpfleet_nested', ['inner' => serialize(['url' => $home . '/x', 'n
 echo $upload['url'];
 )php";
 
-  static TempDir* dir_;
   static std::uint16_t port_;
   static std::string upload_url_;
 };
 
-TempDir* Promote::dir_ = nullptr;
 std::uint16_t Promote::port_ = 0;
 std::string Promote::upload_url_;
 
@@ -265,7 +250,7 @@ TEST_F(Promote, ESnapshotsAreKeptUpToTheRetention) {
 }
 
 TEST_F(Promote, FExportImportsAsAnotherTenantWithItsUrls) {
-  const fs::path archive = dir_->path() / "alpha.tar";
+  const fs::path archive = fleet().parent_path() / "alpha.tar";
   CliResult exported = wpfleet({"export", "alpha", "-e", "dev", "-o", archive.string()});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
   CliResult imported = wpfleet({"import", archive.string(), "-e", "dev", "--as", "beta"});
@@ -280,6 +265,27 @@ TEST_F(Promote, FExportImportsAsAnotherTenantWithItsUrls) {
   const std::string before = content_checksum("dev", "beta");
   EXPECT_EQ(wpfleet({"import", archive.string(), "-e", "dev", "--as", "beta"}).exit_code, 1);
   EXPECT_EQ(content_checksum("dev", "beta"), before);
+}
+
+TEST_F(Promote, GLiveSearchReplaceIsAnOperationThatRollsBack) {
+  const std::string from = "http://alpha.wpdev.localhost:" + std::to_string(port_);
+  CliResult dry = wpfleet({"search-replace", "-e", "dev", "alpha", from, "https://alpha.example",
+                           "--dry-run", "--output", "json"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_GT(nlohmann::json::parse(dry.out)["replacements"].get<int>(), 5);
+  const std::string option = "echo get_option('wpfleet_nested')['json'];";
+  EXPECT_NE(php("dev", "alpha", option).find("alpha.wpdev.localhost"), std::string::npos);
+
+  CliResult replaced = wpfleet({"search-replace", "-e", "dev", "alpha", from, "https://alpha.example"});
+  ASSERT_EQ(replaced.exit_code, 0) << replaced.err;
+  EXPECT_NE(php("dev", "alpha", option).find("https:\\/\\/alpha.example"), std::string::npos)
+      << php("dev", "alpha", option);
+  EXPECT_EQ(get(url("alpha.wpdev.localhost")).status, 200);  // WP_HOME still says dev
+
+  const auto history = nlohmann::json::parse(wpfleet({"history", "--output", "json"}).out);
+  EXPECT_EQ(history[0]["kind"], "search-replace");
+  ASSERT_EQ(wpfleet({"rollback", history[0]["id"]}).exit_code, 0);
+  EXPECT_NE(php("dev", "alpha", option).find("alpha.wpdev.localhost"), std::string::npos);
 }
 
 }  // namespace

@@ -34,8 +34,8 @@ fs::path environment_file(const StateLayout& layout, const std::string& env) {
   return layout.nginx_sites() / ("_edge-" + env + ".conf");
 }
 
-fs::path htpasswd_file(const StateLayout& layout, const std::string& env) {
-  return layout.nginx_dir() / "auth" / (env + ".htpasswd");
+fs::path credentials_file(const StateLayout& layout, const std::string& env) {
+  return layout.nginx_dir() / "auth" / (env + ".conf");
 }
 
 fs::path certificate_file(const StateLayout& layout, const std::string& env,
@@ -61,19 +61,6 @@ std::vector<std::string> certificate_names(const TenantContext& ctx) {
   }
   names.insert(names.end(), ctx.hosts.begin(), ctx.hosts.end());
   return names;
-}
-
-// nginx workers read the password file on every request: root-owned, their group.
-Status write_web_readable(const fs::path& path, const std::string& content) {
-  TRY(write_file_atomic(path, content, isolated_users() ? 0640 : 0600));
-  if (isolated_users()) {
-    TRY_ASSIGN(RunAs web, web_user());
-    if (chown(path.c_str(), 0, web.gid) != 0) {
-      return make_error("cannot give " + path.string() + " to nginx's group: " +
-                        std::strerror(errno));
-    }
-  }
-  return {};
 }
 
 Result<KeyAndCertificate> ensure_ca(const StateLayout& layout) {
@@ -106,7 +93,7 @@ NginxSiteInput RouteProvider::site_input(const TenantContext& ctx) const {
   in.production = ctx.env.production;
   in.edge = ctx.env.edge;
   in.direct_socket = ctx_.layout.nginx_direct_socket(env).string();
-  in.htpasswd_file = htpasswd_file(ctx_.layout, env).string();
+  in.credentials_file = credentials_file(ctx_.layout, env).string();
   in.certificate_file = certificate_file(ctx_.layout, env, tenant).string();
   in.certificate_key_file = certificate_key_file(ctx_.layout, env, tenant).string();
   return in;
@@ -130,19 +117,18 @@ Result<std::set<std::string>> RouteProvider::existing(const Environment& env,
   return found;
 }
 
-Status RouteProvider::ensure_basic_auth_file(const Environment& env) {
+Result<bool> RouteProvider::ensure_credentials_file(const Environment& env) {
   TRY_ASSIGN(std::string password, ctx_.secrets.ensure(env.name, kBasicAuthPassword, [] {
     return random_password(32);
   }));
-  const fs::path file = htpasswd_file(ctx_.layout, env.name);
+  const fs::path file = credentials_file(ctx_.layout, env.name);
+  const std::string wanted = render_credentials(*env.edge.basic_auth_user, password);
   auto current = read_file(file);
-  if (current && htpasswd_matches(*current, *env.edge.basic_auth_user, password)) return {};
-  TRY_ASSIGN(Bytes salt, random_bytes(8));
-  TRY(make_dirs(file.parent_path(), 0755));
-  // Replaced atomically: nginx reads the file on every request, so a rotation takes
-  // effect at once, without a reload and without failing a request.
-  return write_web_readable(
-      file, htpasswd_line(*env.edge.basic_auth_user, password, std::string(salt.begin(), salt.end())));
+  if (current && *current == wanted) return false;
+  TRY(make_dirs(file.parent_path(), 0700));
+  // Read by the nginx master (root) when it loads its configuration.
+  TRY(write_file_atomic(file, wanted, 0600));
+  return true;
 }
 
 Status RouteProvider::ensure_environment_files(const Environment& env) {
@@ -159,7 +145,7 @@ Status RouteProvider::ensure_environment_files(const Environment& env) {
     TRY(make_dirs(cache_dir, 0755));
     TRY(write_file_atomic(environment_file(ctx_.layout, env.name), edge_conf));
   }
-  if (env.edge.basic_auth_user) TRY(ensure_basic_auth_file(env));
+  if (env.edge.basic_auth_user) TRY(ensure_credentials_file(env));
   return {};
 }
 
@@ -227,10 +213,13 @@ std::vector<LogSource> RouteProvider::logs(const TenantContext& ctx) const {
           {"nginx-error", base.string() + ".error.log"}};
 }
 
+// A graceful reload: requests in flight finish on the old workers, new ones see the new
+// password; none fails.
 Status RouteProvider::secret_changed(const Environment& env, const std::string& name) {
   if (name != kBasicAuthPassword || !env.edge.basic_auth_user) return {};
   std::lock_guard lock(environment_files_mutex_);
-  return ensure_basic_auth_file(env);
+  TRY_ASSIGN(bool changed, ensure_credentials_file(env));
+  return changed ? reload_service(ctx_.layout, Service::Nginx) : Status{};
 }
 
 }  // namespace wpfleet::local

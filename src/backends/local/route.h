@@ -29,7 +29,8 @@ class RouteProvider final : public ResourceProvider {
  private:
   NginxSiteInput site_input(const TenantContext& ctx) const;
   Status ensure_environment_files(const Environment& env);
-  Status ensure_basic_auth_file(const Environment& env);
+  // The environment's basic auth credentials hash; true when it was (re)written.
+  Result<bool> ensure_credentials_file(const Environment& env);
   Status ensure_certificate(const TenantContext& ctx);
   BackendContext& ctx_;
   std::mutex environment_files_mutex_;  // tenants of one environment share its files

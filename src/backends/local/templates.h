@@ -53,7 +53,7 @@ struct NginxSiteInput {
   bool production = false;
   EdgePolicy edge;
   std::string direct_socket;           // the environment's edge-bypassing listener
-  std::string htpasswd_file;           // with edge.basic_auth_user
+  std::string credentials_file;        // with edge.basic_auth_user: see render_credentials
   std::string certificate_file;        // with edge.tls
   std::string certificate_key_file;
 };
@@ -62,18 +62,17 @@ struct NginxSiteInput {
 // redirect for a `www.` alias of the primary host, and the direct one.
 std::string render_nginx_site(const NginxSiteInput& in);
 
-// What goes at nginx's http level for an environment: the page cache zone, if any.
+// What goes at nginx's http level for an environment: the page cache zone and the
+// addresses that skip the password, if any.
 std::string render_nginx_environment(const std::string& env_name, const EdgePolicy& edge,
                                      const std::string& cache_dir);
 
-// A line of an nginx auth_basic_user_file: `user:{SSHA}base64(sha1(password salt) salt)`.
-// A fast salted hash is enough here because the password is 32 random characters (about
-// 190 bits): nothing can guess it, and nginx checks it on every request.
-std::string htpasswd_line(const std::string& user, const std::string& password,
-                          const std::string& salt);
-// Whether an htpasswd line is for `user` with `password`.
-bool htpasswd_matches(const std::string& line, const std::string& user,
-                      const std::string& password);
+// The basic auth gate's secret, included by every server block of the environment:
+// nginx's secure_link compares the MD5 of the request's Authorization header with the
+// hash of "Basic base64(user:password)". nginx holds only that hash, reads it once per
+// reload (auth_basic_user_file is read on every request: a third of the throughput),
+// and the password is 32 random characters, so the hash cannot be reversed.
+std::string render_credentials(const std::string& user, const std::string& password);
 
 // A PHP string literal for `value` (single-quoted, escaped).
 std::string php_string(const std::string& value);

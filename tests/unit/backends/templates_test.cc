@@ -63,22 +63,95 @@ TEST(Pool, WithoutIsolationSetsNoUser) {
   EXPECT_EQ(pool.find("listen.owner"), std::string::npos);
 }
 
+NginxSiteInput site(std::uint16_t port, std::vector<std::string> hosts) {
+  NginxSiteInput in;
+  in.files = files();
+  in.pool_name = "dev--alpha";
+  in.env_name = "dev";
+  in.listen = ListenAddress{"127.0.0.1", port};
+  in.hosts = std::move(hosts);
+  in.log_dir = "/s/log/nginx";
+  in.direct_socket = "/s/nginx/direct/dev.sock";
+  in.credentials_file = "/s/nginx/auth/dev.conf";
+  in.certificate_file = "/s/tls/dev--alpha.pem";
+  in.certificate_key_file = "/s/tls/dev--alpha.key";
+  return in;
+}
+
 TEST(NginxSite, RoutesHostsToThePoolAndPassesThePort) {
-  NginxSiteInput in{files(), "dev--alpha", ListenAddress{"127.0.0.1", 8080},
-                    {"alpha.wpdev.localhost", "www.alpha.wpdev.localhost"}, "/s/log/nginx", 64};
-  const std::string site = render_nginx_site(in);
-  EXPECT_NE(site.find("listen 127.0.0.1:8080;"), std::string::npos);
-  EXPECT_NE(site.find("server_name alpha.wpdev.localhost www.alpha.wpdev.localhost;"),
+  const std::string text = render_nginx_site(site(8080, {"alpha.wpdev.localhost", "alt.example"}));
+  EXPECT_NE(text.find("listen 127.0.0.1:8080;"), std::string::npos);
+  EXPECT_NE(text.find("server_name alpha.wpdev.localhost alt.example;"), std::string::npos);
+  EXPECT_NE(text.find("fastcgi_param HTTP_HOST $host:8080;"), std::string::npos);
+  EXPECT_NE(text.find("fastcgi_pass unix:/s/php-fpm/sockets/dev--alpha.sock;"), std::string::npos);
+  EXPECT_NE(text.find("alias /s/sites/dev/alpha/wp-content/;"), std::string::npos);
+  EXPECT_NE(text.find("X-Robots-Tag"), std::string::npos) << "not production";
+  EXPECT_EQ(text.find("secure_link"), std::string::npos) << "no basic auth";
+}
+
+TEST(NginxSite, TheDirectBlockHasNoEdge) {
+  NginxSiteInput in = site(8080, {"alpha.wpdev.localhost"});
+  in.edge.basic_auth_user = "bbws-sit";
+  in.edge.page_cache_s = 10;
+  const std::string text = render_nginx_site(in);
+  const std::string direct = text.substr(text.find("listen unix:/s/nginx/direct/dev.sock;"));
+  EXPECT_EQ(direct.find("wpf_gate"), std::string::npos);
+  EXPECT_EQ(direct.find("fastcgi_cache "), std::string::npos);
+  EXPECT_EQ(direct.find("X-Robots-Tag"), std::string::npos);
+}
+
+TEST(NginxSite, BasicAuthGatesEveryRequestAndAllowlistSkipsIt) {
+  NginxSiteInput in = site(8080, {"alpha.wpsit.localhost"});
+  in.env_name = "sit";
+  in.edge.basic_auth_user = "bbws-sit";
+  std::string text = render_nginx_site(in);
+  EXPECT_NE(text.find("include /s/nginx/auth/dev.conf;"), std::string::npos);
+  EXPECT_NE(text.find("set $wpf_gate \"0$secure_link\";"), std::string::npos);
+  EXPECT_NE(text.find("WWW-Authenticate 'Basic realm=\"sit\"'"), std::string::npos);
+  in.edge.allow = {"127.0.0.1/32"};
+  text = render_nginx_site(in);
+  EXPECT_NE(text.find("set $wpf_gate \"${wpf_allowed_sit}$secure_link\";"), std::string::npos);
+  const std::string env = render_nginx_environment("sit", in.edge, "/s/cache/sit");
+  EXPECT_NE(env.find("geo $wpf_allowed_sit {"), std::string::npos);
+  EXPECT_NE(env.find("127.0.0.1/32 1;"), std::string::npos);
+}
+
+TEST(NginxSite, CredentialsAreAHashOfTheAuthorizationHeader) {
+  // md5("Basic dTpw") for u:p in base64url without padding (`printf "Basic dTpw" | openssl md5
+  // -binary | base64 | tr "+/" "-_" | tr -d =`), as nginx's secure_link wants.
+  const std::string text = render_credentials("u", "p");
+  EXPECT_NE(text.find("secure_link \"E_iwxtwd4wBbEEczkEN02A\";"), std::string::npos) << text;
+  EXPECT_NE(text.find("secure_link_md5 \"$http_authorization\";"), std::string::npos);
+  EXPECT_EQ(text.find("dTpw"), std::string::npos);
+}
+
+TEST(NginxSite, PageCacheOnlyWhereAsked) {
+  NginxSiteInput in = site(8080, {"a.example"});
+  EXPECT_EQ(render_nginx_site(in).find("fastcgi_cache "), std::string::npos);
+  EXPECT_EQ(render_nginx_environment("dev", in.edge, "/c"), "");
+  in.edge.page_cache_s = 10;
+  const std::string text = render_nginx_site(in);
+  EXPECT_NE(text.find("fastcgi_cache wpf_dev;"), std::string::npos);
+  EXPECT_NE(text.find("fastcgi_cache_valid 200 301 302 10s;"), std::string::npos);
+  EXPECT_NE(text.find("wordpress_logged_in_"), std::string::npos);
+  EXPECT_NE(render_nginx_environment("dev", in.edge, "/c").find("keys_zone=wpf_dev:10m"),
             std::string::npos);
-  EXPECT_NE(site.find("fastcgi_param HTTP_HOST $host:$server_port;"), std::string::npos);
-  EXPECT_NE(site.find("fastcgi_pass unix:/s/php-fpm/sockets/dev--alpha.sock;"), std::string::npos);
-  EXPECT_NE(site.find("alias /s/sites/dev/alpha/wp-content/;"), std::string::npos);
+}
+
+TEST(NginxSite, TlsServesHttpsAndRedirectsPlainHttp) {
+  NginxSiteInput in = site(8443, {"alpha.wpsec.localhost", "www.alpha.wpsec.localhost"});
+  in.edge.tls = true;
+  const std::string text = render_nginx_site(in);
+  EXPECT_NE(text.find("listen 127.0.0.1:8443 ssl;"), std::string::npos);
+  EXPECT_NE(text.find("ssl_certificate /s/tls/dev--alpha.pem;"), std::string::npos);
+  EXPECT_NE(text.find("error_page 497 =301 https://$host:$server_port$request_uri;"), std::string::npos);
+  EXPECT_NE(text.find("fastcgi_param HTTPS on;"), std::string::npos);
+  EXPECT_NE(text.find("server_name www.alpha.wpsec.localhost;"), std::string::npos);
+  EXPECT_NE(text.find("return 301 $scheme://alpha.wpsec.localhost:8443$request_uri;"), std::string::npos);
 }
 
 TEST(NginxSite, OnPort80TheHostNeedsNoPort) {
-  NginxSiteInput in{files(), "dev--alpha", ListenAddress{"127.0.0.1", 80}, {"a.example"},
-                    "/s/log/nginx", 64};
-  EXPECT_EQ(render_nginx_site(in).find("$server_port"), std::string::npos);
+  EXPECT_EQ(render_nginx_site(site(80, {"a.example"})).find("$host:"), std::string::npos);
 }
 
 }  // namespace

@@ -113,9 +113,9 @@ class ValueGenerator {
   }
 
   std::string scalar(bool in_json) {
-    static const char* const kScalars[] = {"0", "-7", "PHP_INT_MAX", "PHP_INT_MIN", "0.1",
-                                           "-2.5e-10", "1e25", "1.5", "true", "false", "null",
-                                           "PHP_FLOAT_EPSILON", "123456.789"};
+    static const char* const kScalars[] = {
+        "0",    "-7",    "PHP_INT_MAX", "PHP_INT_MIN",       "0.1",       "-2.5e-10", "1e25", "1.5",
+        "true", "false", "null",        "PHP_FLOAT_EPSILON", "123456.789"};
     // JSON has no INF or NAN, and -0.0 comes back from it as the integer 0.
     static const char* const kNotJson[] = {"INF", "-INF", "NAN", "-0.0"};
     return in_json || pick(4) ? one_of(kScalars) : one_of(kNotJson);
