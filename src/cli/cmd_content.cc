@@ -116,7 +116,7 @@ int promote_command(Context& ctx, const ContentOptions& o) {
     }
     return kExitOk;
   }
-  if (tenants.size() == 1) return report_operation(ctx, bench.operations->promote(tenants[0], o.from, o.to, options));
+  if (!o.all) return report_operation(ctx, bench.operations->promote(tenants[0], o.from, o.to, options));
 
   // --all: provision the targets in one apply, then promote each tenant on its own.
   auto plan = bench.engine->plan(Scope{{o.to}, tenants, false});

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -107,6 +109,34 @@ TEST_F(Edge, SitNeedsThePasswordAndRotationReplacesIt) {
   EXPECT_EQ(get(url("alpha.wpsit.localhost", port_), {}, "bbws-sit:" + new_password).status, 200);
   // apply sees nothing to do after a rotation.
   EXPECT_EQ(wpfleet({"plan"}).exit_code, 0);
+}
+
+TEST_F(Edge, RotationDropsNoRequest) {
+  // While the password changes (a graceful nginx reload), requests keep being answered:
+  // the open site with 200, the gated one with 401, never a refused or reset connection.
+  std::atomic<bool> rotating{true};
+  std::atomic<int> answered{0}, dropped{0};
+  std::thread load([&] {
+    while (rotating) {
+      auto request = [](const std::string& to) {
+        HttpRequest r;
+        r.url = to;
+        r.connect_to = "127.0.0.1";
+        return http_request(r);
+      };
+      auto a = request(url("beta.wpdev.localhost", port_, "/wp-includes/css/dashicons.min.css"));
+      auto b = request(url("beta.wpsit.localhost", port_, "/"));
+      const bool ok = a && a->status == 200 && b && b->status == 401;
+      (ok ? answered : dropped)++;
+    }
+  });
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(wpfleet({"secret", "rotate", "-e", "sit", "basic-auth-password"}).exit_code, 0);
+  }
+  rotating = false;
+  load.join();
+  EXPECT_GT(answered.load(), 10);
+  EXPECT_EQ(dropped.load(), 0);
 }
 
 TEST_F(Edge, AllowlistedAddressSkipsThePasswordAndProductionIsIndexable) {

@@ -233,6 +233,9 @@ TEST_F(Promote, DProductionNeedsApprovalAndRefusesToOverwriteEdits) {
   EXPECT_NE(refused.err.find("has changed since"), std::string::npos) << refused.err;
   CliResult forced = wpfleet({"promote", "alpha", "--from", "dev", "--to", "prod", "--approve", "--force"});
   EXPECT_EQ(forced.exit_code, 0) << forced.err;
+  // Production is visible to search engines; the content came from dev, where it was not.
+  EXPECT_EQ(php("prod", "alpha", "echo get_option('blog_public');"), "1");
+  EXPECT_EQ(php("dev", "alpha", "echo get_option('blog_public');"), "0");
   // Rolling the forced promotion back brings the hand edit back.
   const std::string op = nlohmann::json::parse(wpfleet({"history", "--output", "json"}).out)[0]["id"];
   ASSERT_EQ(wpfleet({"rollback", op}).exit_code, 0);
@@ -265,6 +268,37 @@ TEST_F(Promote, FExportImportsAsAnotherTenantWithItsUrls) {
   const std::string before = content_checksum("dev", "beta");
   EXPECT_EQ(wpfleet({"import", archive.string(), "-e", "dev", "--as", "beta"}).exit_code, 1);
   EXPECT_EQ(content_checksum("dev", "beta"), before);
+}
+
+TEST_F(Promote, HOnlySomeTablesWithoutFilesAndHooksThatScrub) {
+  php("dev", "alpha", "update_option('wpfleet_marker', 'from dev'); "
+                      "wp_insert_post(['post_title' => 'Dev only post', 'post_status' => 'publish']);");
+  const fs::path sit_content = state() / "sites" / "sit" / "alpha" / "wp-content";
+  ASSERT_TRUE(write_file_atomic(sit_content / "uploads" / "sit-only.txt", "kept").ok());
+  write_fleet("after_promote = [\"sql: UPDATE wp_options SET option_value = 'scrubbed' WHERE "
+              "option_name = 'admin_email'\", \"php: update_option('wpfleet_hook', 'ran');\"]\n");
+  CliResult promoted = wpfleet({"promote", "alpha", "--from", "dev", "--to", "sit", "--tables",
+                                "wp_options", "--no-files"});
+  ASSERT_EQ(promoted.exit_code, 0) << promoted.err;
+  EXPECT_EQ(php("sit", "alpha", "echo get_option('wpfleet_marker');"), "from dev");
+  EXPECT_EQ(php("sit", "alpha", "echo get_page_by_title('Dev only post', OBJECT, 'post') ? 'there' : 'not';"),
+            "not") << "wp_posts was not promoted";
+  EXPECT_TRUE(fs::exists(sit_content / "uploads" / "sit-only.txt")) << "files were not promoted";
+  EXPECT_EQ(php("sit", "alpha", "echo get_option('wpfleet_hook');"), "ran");
+  // The fleet file owns admin_email: the site refresh runs before the hooks, so the
+  // hook's scrub is what stays.
+  EXPECT_EQ(php("sit", "alpha", "echo get_option('admin_email');"), "scrubbed");
+  write_fleet("");
+}
+
+TEST_F(Promote, IAllPromotesEveryTenantInBothEnvironments) {
+  CliResult all = wpfleet({"promote", "--all", "--from", "dev", "--to", "sit", "--output", "json"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  const auto ops = nlohmann::json::parse(all.out);
+  ASSERT_EQ(ops.size(), 1u);  // only alpha is in both dev and sit
+  EXPECT_EQ(ops[0]["tenant"], "alpha");
+  EXPECT_EQ(ops[0]["status"], "succeeded");
+  EXPECT_EQ(wpfleet({"promote", "--all", "--from", "sit", "--to", "dev", "alpha"}).exit_code, 3);
 }
 
 TEST_F(Promote, GLiveSearchReplaceIsAnOperationThatRollsBack) {
