@@ -10,9 +10,12 @@ now() { date +%s.%N; }
 secs() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 
 # Deletes every tenant of every fleet under $work, stops their platforms, removes $work.
+# The fleets may share a port, so all are stopped first and then pruned one at a time.
 bench_cleanup() {
-  for f in "$work"/fleet.toml "$work"/*/fleet.toml; do
-    [ -f "$f" ] || continue
+  local fleets=()
+  for f in "$work"/fleet.toml "$work"/*/fleet.toml; do [ -f "$f" ] && fleets+=("$f"); done
+  for f in "${fleets[@]}"; do "$wpfleet" -f "$f" down >/dev/null 2>&1 || true; done
+  for f in "${fleets[@]}"; do
     sed -i '/^\[\[tenants\]\]/,$d' "$f"
     "$wpfleet" -f "$f" up >/dev/null 2>&1 || true
     "$wpfleet" -f "$f" apply --prune --yes >/dev/null 2>&1 || true
