@@ -1,7 +1,6 @@
 // up, down, status, and the hidden supervise.
 #include <iostream>
 
-#include "backends/local/local_backend.h"
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "platform/platform.h"

@@ -2,7 +2,6 @@
 #include <iostream>
 #include <memory>
 
-#include "backends/local/names.h"
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "engine/engine.h"
@@ -83,9 +82,14 @@ int show_command(Context& ctx, const TenantOptions& o) {
     shown["url"] = make_tenant_context(*tenant, *env).home_url + "/";
     shown["admin_url"] = make_tenant_context(*tenant, *env).home_url + "/wp-admin/";
   }
-  shown["admin_user"] = local::kAdminUser;
-  shown["database"] = local::database_name(o.env, o.tenant);
-  shown["database_user"] = local::database_user(o.env, o.tenant);
+  // What the backend recorded when it made them (names differ between backends).
+  const auto detail = [&](const char* kind, const char* key) -> std::string {
+    if (!resources.contains(kind)) return "";
+    return resources[kind]["detail"].value(key, "");
+  };
+  shown["admin_user"] = detail("site", "admin_user");
+  shown["database"] = detail("database", "database");
+  shown["database_user"] = detail("database", "user");
   shown["applied"] = resources.contains("site");
   if (ctx.options().json()) {
     ctx.print_json(shown);
@@ -96,11 +100,13 @@ int show_command(Context& ctx, const TenantOptions& o) {
     std::cout << "title:      " << shown["title"].get<std::string>() << "\n"
               << "url:        " << shown["url"].get<std::string>() << "\n"
               << "admin:      " << shown["admin_url"].get<std::string>() << " (user "
-              << local::kAdminUser << "; password: `wpfleet secret get " << o.tenant << " -e "
-              << o.env << " admin-password`)\n";
+              << shown["admin_user"].get<std::string>() << "; password: `wpfleet secret get "
+              << o.tenant << " -e " << o.env << " admin-password`)\n";
   }
-  std::cout << "database:   " << shown["database"].get<std::string>() << " (user "
-            << shown["database_user"].get<std::string>() << ")\n";
+  if (!shown["database"].get<std::string>().empty()) {
+    std::cout << "database:   " << shown["database"].get<std::string>() << " (user "
+              << shown["database_user"].get<std::string>() << ")\n";
+  }
   if (resources.empty()) {
     std::cout << "resources:  none yet: run `wpfleet apply`\n";
     return kExitOk;
