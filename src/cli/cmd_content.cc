@@ -72,17 +72,17 @@ int import_command(Context& ctx, const ContentOptions& o) {
   return report_operation(ctx, bench.operations->import_archive(o.file, o.env, o.as));
 }
 
-int print_dry_run(Context& ctx, const transfer::DryRun& dry, const ContentOptions& o,
+int print_dry_run(Context& ctx, const transfer::Survey& dry, const ContentOptions& o,
                   const std::string& tenant) {
   const nlohmann::json counts = replacement_counts_json(dry.replacements);
   if (ctx.options().json()) {
     ctx.print_json({{"tenant", tenant}, {"from", o.from}, {"to", o.to},
-                    {"tables", dry.source.table_rows}, {"files", dry.source.file_count},
+                    {"tables", dry.table_rows}, {"files", dry.files},
                     {"replacements", counts["columns"]}});
     return kExitOk;
   }
   std::cout << "would promote " << tenant << " from " << o.from << " to " << o.to << ": "
-            << dry.source.table_rows.size() << " tables, " << dry.source.file_count
+            << dry.table_rows.size() << " tables, " << dry.files
             << " files; a snapshot of the target first\n";
   print_replacement_counts(std::cout, counts);
   return kExitOk;

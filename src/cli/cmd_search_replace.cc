@@ -104,9 +104,9 @@ int live_search_replace(Context& ctx, const SearchReplaceOptions& o) {
   if (!bench) return exit_code;
   const std::string& tenant = o.args.front();
   if (o.dry_run) {
-    auto counts = bench->operations->search_replace_dry_run(o.env, tenant, request->pairs);
-    if (!counts) return fail(counts.error(), kExitFailure);
-    report_counts(ctx, *counts, true);
+    auto survey = bench->operations->search_replace_dry_run(o.env, tenant, request->pairs);
+    if (!survey) return fail(survey.error(), kExitFailure);
+    report_counts(ctx, survey->replacements, true);
     return kExitOk;
   }
   auto op = bench->operations->search_replace(o.env, tenant, request->pairs);

@@ -60,6 +60,15 @@ bool ApplyReport::ok() const {
                      [](const TenantOutcome& t) { return t.error.empty(); });
 }
 
+Result<std::set<PlacementKey>> applied_tenants(StateStore& store) {
+  TRY_ASSIGN(auto records, store.resources());
+  std::set<PlacementKey> applied;
+  for (const auto& record : records) {
+    if (record.kind == kind_name(ResourceKind::Site)) applied.insert({record.env, record.tenant});
+  }
+  return applied;
+}
+
 void run_parallel(std::size_t count, int parallelism, const std::function<void(std::size_t)>& job) {
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
@@ -344,12 +353,8 @@ Status Engine::rotate_environment_secret(const std::string& env_name, const std:
 
 std::vector<TenantHealth> Engine::health(const Scope& scope, int parallelism) {
   const auto wanted = placements(fleet_, scope.envs, scope.tenants);
-  std::set<PlacementKey> installed;
-  if (auto records = session_.store->resources()) {
-    for (const auto& record : *records) {
-      if (record.kind == kind_name(ResourceKind::Site)) installed.insert({record.env, record.tenant});
-    }
-  }
+  auto applied = applied_tenants(*session_.store);
+  const std::set<PlacementKey> installed = applied ? *applied : std::set<PlacementKey>{};
   std::vector<TenantHealth> out(wanted.size());
   run_parallel(wanted.size(), parallelism, [&](std::size_t i) {
     const Placement& p = wanted[i];

@@ -104,6 +104,10 @@ class Engine {
   std::map<std::string, std::unique_ptr<TenantData>> tenant_data_;  // by backend name
 };
 
+// The (env, tenant) pairs that are applied: a tenant counts once its last resource, the
+// site, was.
+Result<std::set<std::pair<std::string, std::string>>> applied_tenants(StateStore& store);
+
 // Runs job(i) for i in [0, count) on up to `parallelism` threads.
 void run_parallel(std::size_t count, int parallelism, const std::function<void(std::size_t)>& job);
 

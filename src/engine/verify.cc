@@ -254,16 +254,6 @@ TenantVerification verify_tenant(const Placement& placement, bool applied, Engin
   return out;
 }
 
-// A tenant counts as applied once its last resource, the site, was.
-Result<std::set<std::pair<std::string, std::string>>> applied_tenants(StateStore& store) {
-  TRY_ASSIGN(auto records, store.resources());
-  std::set<std::pair<std::string, std::string>> applied;
-  for (const auto& record : records) {
-    if (record.kind == kind_name(ResourceKind::Site)) applied.insert({record.env, record.tenant});
-  }
-  return applied;
-}
-
 // --- addresses --------------------------------------------------------------------------
 
 // An IPv4 (4 bytes) or IPv6 (16 bytes) address; nothing when the text is neither.

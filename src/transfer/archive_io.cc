@@ -148,28 +148,6 @@ Result<Manifest> read_manifest(const fs::path& archive) {
   return parse_manifest(*json);
 }
 
-Result<std::vector<content::ColumnCounts>> count_rewrites(
-    const fs::path& archive, const std::vector<content::Replacement>& rewrite) {
-  TRY_ASSIGN(content::Replacer replacer, content::Replacer::create(rewrite));
-  content::DumpRewriter rewriter(replacer);
-  std::string discarded;
-  Status read = TarReader::for_each(archive, [&](const TarReader::Entry& entry,
-                                                 const auto& read_data) -> Status {
-    if (entry.name != kDatabaseEntry) return {};
-    ZstdDecoder decoder([&](std::string_view sql) -> Status {
-      discarded.clear();
-      rewriter.feed(sql, discarded);
-      return {};
-    });
-    TRY(read_data([&](std::string_view piece) { return decoder.feed(piece); }));
-    return decoder.finish();
-  });
-  TRY(read);
-  discarded.clear();
-  TRY(rewriter.finish(discarded));
-  return rewriter.counts();
-}
-
 namespace {
 struct StagedDatabase {
   std::vector<content::ColumnCounts> replacements;
@@ -316,12 +294,35 @@ Result<StageReport> stage_from_tenant(TenantData& source_data, const TenantConte
   report.replacements = std::move(staged.replacements);
   if (options.files) {
     TRY_ASSIGN(fs::path files_root, target_data.staging_files_dir(target));
+    // What was read from the source must be what landed in staging.
     TRY_ASSIGN(FileTotals copied, copy_files(source_data.files_dir(source), files_root));
-    TRY_ASSIGN(FileTotals expected, regular_files(source_data.files_dir(source)));
     report.files = copied.count;
-    TRY(check_staged_files(target_data, target, files_root, expected.count, expected.bytes));
+    TRY(check_staged_files(target_data, target, files_root, copied.count, copied.bytes));
   }
   return report;
+}
+
+Result<Survey> survey_tenant(TenantData& data, const TenantContext& ctx,
+                             const std::vector<std::string>& tables, bool files,
+                             const std::vector<content::Replacement>& rewrite) {
+  TRY_ASSIGN(content::Replacer replacer, content::Replacer::create(rewrite));
+  content::DumpRewriter rewriter(replacer);
+  RowCounter rows;
+  std::string discarded;
+  TRY(data.dump_database(ctx, tables, [&](std::string_view sql) -> Status {
+    rows.feed(sql);
+    discarded.clear();
+    rewriter.feed(sql, discarded);
+    return {};
+  }));
+  discarded.clear();
+  TRY(rewriter.finish(discarded));
+  Survey survey{rows.rows(), 0, rewriter.counts()};
+  if (files) {
+    TRY_ASSIGN(FileTotals totals, regular_files(data.files_dir(ctx)));
+    survey.files = totals.count;
+  }
+  return survey;
 }
 
 }  // namespace wpfleet::transfer

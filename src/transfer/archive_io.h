@@ -58,9 +58,17 @@ Result<StageReport> stage_from_tenant(TenantData& source_data, const TenantConte
                                       const std::vector<std::string>& tables,
                                       const StageOptions& options, const ProgressFn& progress);
 
-// What rewriting the archive's database with `rewrite` would change, changing nothing.
-Result<std::vector<content::ColumnCounts>> count_rewrites(
-    const std::filesystem::path& archive, const std::vector<content::Replacement>& rewrite);
+// What moving a live tenant's content would carry and what rewriting its database with
+// `rewrite` would change: its dump streamed through the rewriter into nothing, its
+// files counted. Writes nothing anywhere.
+struct Survey {
+  std::map<std::string, std::uint64_t> table_rows;
+  std::uint64_t files = 0;
+  std::vector<content::ColumnCounts> replacements;
+};
+Result<Survey> survey_tenant(TenantData& data, const TenantContext& ctx,
+                             const std::vector<std::string>& tables, bool files,
+                             const std::vector<content::Replacement>& rewrite);
 
 // The URL pairs that move a site from `from_url` to `to_url`: the URL in all its
 // encodings, and the bare host (as in e-mail addresses and host:port strings).

@@ -65,7 +65,6 @@ void Operations::record_failure(OperationRecord& op, const std::string& error) {
 Operations::Operations(const Fleet& fleet, Session& session, Engine& engine, ProgressFn progress)
     : fleet_(fleet), session_(session), engine_(engine), progress_(std::move(progress)) {}
 
-fs::path Operations::work_dir() const { return session_.layout.root / "tmp"; }
 
 std::string Operations::wordpress_version(const std::string& env, const std::string& tenant) const {
   auto records = session_.store->resources(env);
@@ -245,37 +244,30 @@ Result<OperationRecord> Operations::import_archive(const fs::path& archive, cons
   const std::string tenant = tenant_or_empty.empty() ? manifest.tenant : tenant_or_empty;
   TRY_ASSIGN(TenantContext ctx, engine_.context(env, tenant));
   TRY(engine_.converge_tenant(env, tenant, progress_));
-  OperationRecord op{new_operation_id("op"), "import", tenant, manifest.env, env, "", "running",
-                     "snapshot", "", "", unix_now(), 0};
+  return load_archive("import", manifest.env, ctx, fs::absolute(archive), manifest, true);
+}
+
+Result<OperationRecord> Operations::load_archive(const std::string& kind, const std::string& source_env,
+                                                 const TenantContext& ctx, const fs::path& archive,
+                                                 const Manifest& manifest, bool run_hooks) {
+  OperationRecord op{new_operation_id("op"), kind, ctx.tenant.id, source_env, ctx.env.name, "",
+                     "running", "snapshot", "", "", unix_now(), 0};
   TRY(session_.store->record_operation(op));
   TRY_ASSIGN(op.snapshot_id, snapshot_before(ctx, op.id));
   Replacement replacement;
   if (manifest.source_url != ctx.home_url) replacement.rewrite = url_rewrite(manifest.source_url, ctx.home_url);
   replacement.scope = SwapScope{true, manifest.only_tables.empty(), manifest.has_files};
-  replacement.run_hooks = true;
-  return replace_from_archive(op, ctx, fs::absolute(archive), replacement);
+  replacement.run_hooks = run_hooks;
+  return replace_from_archive(op, ctx, archive, replacement);
 }
 
-Result<DryRun> Operations::promote_dry_run(const std::string& tenant, const std::string& from,
+Result<Survey> Operations::promote_dry_run(const std::string& tenant, const std::string& from,
                                            const std::string& to, const PromoteOptions& options) {
   TRY_ASSIGN(TenantContext source, engine_.context(from, tenant));
   TRY_ASSIGN(TenantContext target, engine_.context(to, tenant));
   TRY_ASSIGN(TenantData * data, engine_.tenant_data(from));
-  TRY(make_dirs(work_dir(), 0700));
-  const fs::path archive = work_dir() / (new_operation_id("dry") + ".tar");
-  DryRun dry;
-  auto exported = export_archive(*data, source, archive, ExportOptions{options.tables, options.files},
-                                 wordpress_version(from, tenant), progress_);
-  if (exported) {
-    dry.source = *exported;
-    auto counts = count_rewrites(archive, url_rewrite(source.home_url, target.home_url));
-    if (counts) dry.replacements = *counts;
-    else exported = counts.error();
-  }
-  std::error_code ignored;
-  fs::remove(archive, ignored);
-  if (!exported) return exported.error();
-  return dry;
+  return survey_tenant(*data, source, options.tables, options.files,
+                       url_rewrite(source.home_url, target.home_url));
 }
 
 Result<OperationRecord> Operations::promote(const std::string& tenant, const std::string& from,
@@ -325,20 +317,11 @@ Result<OperationRecord> Operations::search_replace(const std::string& env, const
   return replace_from_archive(op, ctx, snapshot->path, replacement);
 }
 
-Result<std::vector<content::ColumnCounts>> Operations::search_replace_dry_run(
-    const std::string& env, const std::string& tenant,
-    const std::vector<content::Replacement>& pairs) {
+Result<Survey> Operations::search_replace_dry_run(const std::string& env, const std::string& tenant,
+                                                  const std::vector<content::Replacement>& pairs) {
   TRY_ASSIGN(TenantContext ctx, engine_.context(env, tenant));
   TRY_ASSIGN(TenantData * data, engine_.tenant_data(env));
-  TRY(make_dirs(work_dir(), 0700));
-  const fs::path archive = work_dir() / (new_operation_id("dry") + ".tar");
-  auto exported = export_archive(*data, ctx, archive, ExportOptions{{}, false},
-                                 wordpress_version(env, tenant), progress_);
-  auto counts = exported ? count_rewrites(archive, pairs)
-                         : Result<std::vector<content::ColumnCounts>>(exported.error());
-  std::error_code ignored;
-  fs::remove(archive, ignored);
-  return counts;
+  return survey_tenant(*data, ctx, {}, false, pairs);
 }
 
 Result<OperationRecord> Operations::restore_snapshot(const std::string& env, const std::string& tenant,
@@ -359,14 +342,7 @@ Result<OperationRecord> Operations::restore_snapshot(const std::string& env, con
   }
   const SnapshotRecord restored = *chosen;
   TRY_ASSIGN(Manifest manifest, read_manifest(restored.path));
-  OperationRecord op{new_operation_id("op"), "restore", tenant, "", env, "", "running",
-                     "snapshot", "", "", unix_now(), 0};
-  TRY(session_.store->record_operation(op));
-  TRY_ASSIGN(op.snapshot_id, snapshot_before(ctx, op.id));
-  Replacement replacement;
-  if (manifest.source_url != ctx.home_url) replacement.rewrite = url_rewrite(manifest.source_url, ctx.home_url);
-  replacement.scope = SwapScope{true, manifest.only_tables.empty(), manifest.has_files};
-  return replace_from_archive(op, ctx, restored.path, replacement);
+  return load_archive("restore", "", ctx, restored.path, manifest, false);
 }
 
 Result<OperationRecord> Operations::rollback(const std::string& operation_id) {

@@ -32,12 +32,6 @@ struct PromoteOptions {
   bool force = false;    // promote into production even if it changed since its last snapshot
 };
 
-// What a dry run found: what would move and what the URL rewrite would change.
-struct DryRun {
-  Manifest source;
-  std::vector<content::ColumnCounts> replacements;
-};
-
 class Operations {
  public:
   Operations(const Fleet& fleet, Session& session, Engine& engine, ProgressFn progress);
@@ -48,13 +42,13 @@ class Operations {
                                          const std::string& env, const std::string& tenant);
   Result<OperationRecord> promote(const std::string& tenant, const std::string& from,
                                   const std::string& to, const PromoteOptions& options);
-  Result<DryRun> promote_dry_run(const std::string& tenant, const std::string& from,
+  Result<Survey> promote_dry_run(const std::string& tenant, const std::string& from,
                                  const std::string& to, const PromoteOptions& options);
   // Rewrites a live tenant's database: its snapshot is taken, loaded through the
   // rewriter into staging, verified and swapped in. A dry run only counts.
   Result<OperationRecord> search_replace(const std::string& env, const std::string& tenant,
                                          const std::vector<content::Replacement>& pairs);
-  Result<std::vector<content::ColumnCounts>> search_replace_dry_run(
+  Result<Survey> search_replace_dry_run(
       const std::string& env, const std::string& tenant,
       const std::vector<content::Replacement>& pairs);
   Result<SnapshotRecord> create_snapshot(const std::string& env, const std::string& tenant,
@@ -68,6 +62,11 @@ class Operations {
   using Stager = std::function<Result<StageReport>(const StageOptions&)>;
   Result<OperationRecord> replace_content(OperationRecord op, const TenantContext& ctx,
                                           const Stager& stage, const Replacement& replacement);
+  // An operation of `kind` that replaces the tenant's content with an archive's (URLs
+  // rewritten to the tenant's), after a snapshot.
+  Result<OperationRecord> load_archive(const std::string& kind, const std::string& source_env,
+                                       const TenantContext& ctx, const std::filesystem::path& archive,
+                                       const Manifest& manifest, bool run_hooks);
   // Stages an archive (checking it is a wpfleet site's) and replaces the content with it.
   Result<OperationRecord> replace_from_archive(OperationRecord op, const TenantContext& ctx,
                                                const std::filesystem::path& archive,
@@ -76,7 +75,6 @@ class Operations {
   Status check_production_unchanged(const TenantContext& ctx, TenantData& data);
   Result<std::string> snapshot_before(const TenantContext& ctx, const std::string& op_id);
   Status prune_snapshots(const TenantContext& ctx);
-  std::filesystem::path work_dir() const;
   std::string wordpress_version(const std::string& env, const std::string& tenant) const;
 
   const Fleet& fleet_;

@@ -1,7 +1,6 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include <thread>
 
 #include "util/fs.h"
+#include "util/http_client.h"
 #include "util/process.h"
 
 namespace wpfleet::testing {
@@ -58,46 +58,14 @@ CliResult run_wpfleet(const std::vector<std::string>& args, const std::string& c
   return CliResult{output->exit_code, output->out, output->err};
 }
 
-namespace {
-size_t append_body(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
-}
-
-size_t record_header(char* data, size_t size, size_t count, void* user) {
-  std::string line(data, size * count);
-  auto colon = line.find(':');
-  if (colon != std::string::npos) {
-    std::string name = line.substr(0, colon);
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string value = line.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(' '));
-    value.erase(value.find_last_not_of("\r\n") + 1);
-    (*static_cast<std::map<std::string, std::string>*>(user))[name] = value;
-  }
-  return size * count;
-}
-}  // namespace
-
 HttpResponse http_get(const std::string& host, std::uint16_t port, const std::string& path) {
-  HttpResponse response;
-  CURL* curl = curl_easy_init();
-  std::string url = "http://" + host + ":" + std::to_string(port) + path;
-  std::string resolve = host + ":" + std::to_string(port) + ":127.0.0.1";
-  curl_slist* resolve_list = curl_slist_append(nullptr, resolve.c_str());
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_RESOLVE, resolve_list);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, record_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
-  if (curl_easy_perform(curl) == CURLE_OK) {
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
-  }
-  curl_slist_free_all(resolve_list);
-  curl_easy_cleanup(curl);
-  return response;
+  HttpRequest request;
+  request.url = "http://" + host + ":" + std::to_string(port) + path;
+  request.connect_to = "127.0.0.1";
+  request.timeout = std::chrono::seconds(30);
+  auto reply = http_request(request);
+  if (!reply) return HttpResponse{};
+  return HttpResponse{reply->status, reply->body, reply->headers};
 }
 
 std::string test_fleet(std::uint16_t port, const std::vector<std::string>& tenants,
