@@ -77,6 +77,24 @@ TEST_F(Lifecycle, InvalidFleetFileCreatesNothing) {
   EXPECT_FALSE(fs::exists(state()));
 }
 
+TEST_F(Lifecycle, MissingServerIsNamedWithItsPackageAndNothingStarts) {
+  if (geteuid() != 0 || !find_executable("unshare")) GTEST_SKIP() << "needs root and unshare";
+  write_fleet({"alpha"});
+  // nginx hidden in a private mount namespace: the rest of the machine keeps it.
+  CommandSpec spec;
+  spec.argv = {"unshare", "--mount", "--propagation", "private", "sh", "-c",
+               "mount --bind /dev/null \"$(command -v nginx || echo /usr/sbin/nginx)\" && "
+               "exec \"$0\" -f \"$1\" up",
+               WPFLEET_BINARY, fleet().string()};
+  auto up = run_command(spec);
+  ASSERT_TRUE(up.ok());
+  EXPECT_EQ(up->exit_code, 1) << up->err;
+  EXPECT_NE(up->err.find("nginx not found: install the Debian package nginx"), std::string::npos)
+      << up->err;
+  EXPECT_FALSE(fs::exists(state() / "run" / "supervisor.pid"));
+  EXPECT_FALSE(fs::exists(state() / "mariadb"));
+}
+
 TEST_F(Lifecycle, ApplyWithoutPlatformSaysToRunUp) {
   write_fleet({"alpha"});
   CliResult apply = wpfleet({"apply", "--yes"});
