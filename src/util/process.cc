@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -119,6 +120,8 @@ struct ExecPlan {
   std::vector<std::string> env;
   std::optional<RunAs> run_as;
   std::optional<std::string> cwd;
+  std::optional<pid_t> parent;  // set when the child must die with this process
+  std::vector<int> inherit_fds;
 };
 
 Result<ExecPlan> make_exec_plan(const CommandSpec& spec) {
@@ -129,7 +132,10 @@ Result<ExecPlan> make_exec_plan(const CommandSpec& spec) {
     return make_error("cannot run " + name + ": not found on PATH or in " + kSbinDirs +
                       "; is its package installed?");
   }
-  return ExecPlan{name, *program, spec.argv, child_environment(spec), spec.run_as, spec.cwd};
+  std::optional<pid_t> parent;
+  if (spec.die_with_parent) parent = ::getpid();
+  return ExecPlan{name,        *program, spec.argv, child_environment(spec),
+                  spec.run_as, spec.cwd, parent,    spec.inherit_fds};
 }
 
 std::vector<char*> c_string_array(std::vector<std::string>& strings) {
@@ -142,7 +148,7 @@ std::vector<char*> c_string_array(std::vector<std::string>& strings) {
 
 // What a child that failed before exec reports to its parent through a close-on-exec
 // pipe, so that the caller gets a clear Error instead of an exit code of 127.
-enum class ChildStage : int { redirect, drop_privileges, change_directory, exec };
+enum class ChildStage : int { redirect, drop_privileges, parent_death_signal, change_directory, exec };
 struct ChildFailure {
   ChildStage stage;
   int error;
@@ -196,6 +202,14 @@ bool drop_privileges(const RunAs& user) {
   return ::setgroups(0, nullptr) == 0 && ::setgid(user.gid) == 0 && ::setuid(user.uid) == 0;
 }
 
+// After drop_privileges: changing credentials clears the parent-death signal. A parent
+// that died before the prctl would never send it, so the child checks it still has one.
+bool die_with(pid_t parent) {
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return false;
+  if (::getppid() != parent) ::_exit(127);
+  return true;
+}
+
 [[noreturn]] void exec_child(const ExecPlan& plan, char* const argv[], char* const envp[],
                              ChildStdio stdio, Grouping grouping, int report_fd) {
   reset_signals();
@@ -206,8 +220,14 @@ bool drop_privileges(const RunAs& user) {
   }
   if (!install_stdio(stdio)) report_and_exit(report_fd, ChildStage::redirect);
   close_inherited_fds_on_exec();
+  for (int fd : plan.inherit_fds) {
+    if (::fcntl(fd, F_SETFD, 0) != 0) report_and_exit(report_fd, ChildStage::redirect);
+  }
   if (plan.run_as && !drop_privileges(*plan.run_as)) {
     report_and_exit(report_fd, ChildStage::drop_privileges);
+  }
+  if (plan.parent && !die_with(*plan.parent)) {
+    report_and_exit(report_fd, ChildStage::parent_death_signal);
   }
   if (plan.cwd && ::chdir(plan.cwd->c_str()) != 0) {
     report_and_exit(report_fd, ChildStage::change_directory);
@@ -224,6 +244,8 @@ std::string describe_failure(const ExecPlan& plan, ChildFailure failure) {
     case ChildStage::drop_privileges:
       return "cannot run " + plan.name + " as uid " + std::to_string(plan.run_as->uid) + " gid " +
              std::to_string(plan.run_as->gid) + ": " + reason + " (switching users needs root)";
+    case ChildStage::parent_death_signal:
+      return "cannot run " + plan.name + ": cannot tie its life to wpfleet's: " + reason;
     case ChildStage::change_directory:
       return "cannot run " + plan.name + " in " + *plan.cwd + ": " + reason;
     case ChildStage::exec:

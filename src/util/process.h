@@ -27,6 +27,14 @@ struct CommandSpec {
   std::optional<std::string> cwd;
   std::optional<RunAs> run_as;                // drop to this user (needs root)
   std::optional<std::string> stdin_data;      // written to the child's stdin, then closed
+  // Descriptors the child keeps under the same numbers (every other one above 2 is
+  // closed), e.g. a memfd it reads as /dev/fd/N.
+  std::vector<int> inherit_fds = {};
+  // The child is killed (SIGKILL) when the thread that started it ends, wpfleet's
+  // kill -9 included: for work that must not go on without us (a WordPress installer
+  // left running would finish a site that the next apply has already discarded). The
+  // caller must wait for the child on the thread that started it, as run_command does.
+  bool die_with_parent = false;
   std::chrono::milliseconds timeout{std::chrono::minutes(5)};
 };
 
