@@ -50,7 +50,8 @@ int status(Context& ctx) {
     nlohmann::json services = nlohmann::json::array();
     for (const auto& s : status->services) {
       services.push_back({{"name", service_name(s.service)}, {"running", s.running},
-                          {"pid", s.pid}, {"restarts", s.restarts}});
+                          {"pid", s.pid}, {"restarts", s.restarts},
+                          {"last_failure", s.last_failure}});
     }
     ctx.print_json({{"running", status->supervisor_running},
                     {"supervisor_pid", status->supervisor_pid},
@@ -66,9 +67,10 @@ int status(Context& ctx) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& s : status->services) {
       rows.push_back({service_name(s.service), s.running ? "running" : "stopped",
-                      s.pid ? std::to_string(s.pid) : "-", std::to_string(s.restarts)});
+                      s.pid ? std::to_string(s.pid) : "-", std::to_string(s.restarts),
+                      s.last_failure.empty() ? "-" : s.last_failure});
     }
-    if (!rows.empty()) print_table({"SERVICE", "STATE", "PID", "RESTARTS"}, rows);
+    if (!rows.empty()) print_table({"SERVICE", "STATE", "PID", "RESTARTS", "LAST FAILURE"}, rows);
     std::cout << "isolation: " << isolation << "\n";
   }
   return status->supervisor_running ? kExitOk : kExitFailure;

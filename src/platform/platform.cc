@@ -259,8 +259,9 @@ Status require_platform_up(const StateLayout& layout) {
   }
   for (const ServiceState& state : status.services) {
     if (state.running) continue;
+    const std::string why = state.last_failure.empty() ? "" : "; it " + state.last_failure;
     return make_error("the local platform is not running: " + display_name(state.service) +
-                      " is down (the supervisor is restarting it; see " +
+                      " is down (the supervisor is restarting it" + why + "; see " +
                       service_log_file(layout, state.service).string() + ")");
   }
   return {};

@@ -28,6 +28,9 @@ struct ServiceState {
   pid_t pid = 0;          // 0 when not running
   int restarts = 0;       // times the supervisor restarted it since `up`
   bool running = false;
+  // How it last stopped or failed to start, with the last line of its log ("exited with
+  // code 1: ... bind() ... failed (98: Address already in use)"); empty if it never did.
+  std::string last_failure = "";
 };
 
 struct PlatformStatus {

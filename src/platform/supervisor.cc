@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <vector>
 
 #include "platform/binaries.h"
@@ -27,6 +29,7 @@ namespace wpfleet {
 
 namespace {
 
+namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
@@ -58,6 +61,38 @@ std::string describe_exit(int status) {
            ::strsignal(WTERMSIG(status)) + ")";
   }
   return "stopped (wait status " + std::to_string(status) + ")";
+}
+
+// The last line of a child's log: what a server that keeps failing says about why.
+// Read from the end, so that a large log costs no more than a small one.
+std::string last_log_line(const fs::path& log) {
+  constexpr off_t kTail = 4096;
+  const int fd = ::open(log.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  struct stat st {};
+  std::string tail;
+  if (::fstat(fd, &st) == 0) {
+    const off_t from = std::max<off_t>(0, st.st_size - kTail);
+    tail.resize(static_cast<std::size_t>(st.st_size - from));
+    const ssize_t n = ::pread(fd, tail.data(), tail.size(), from);
+    tail.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  }
+  ::close(fd);
+  while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
+  return tail.substr(tail.rfind('\n') == std::string::npos ? 0 : tail.rfind('\n') + 1);
+}
+
+// nginx leaves its Unix sockets behind when it is killed and then cannot bind them
+// again ("Address already in use"), so every restart would fail. The directory is
+// ours (0700) and only our nginx, which is not running now, listens in it.
+void remove_stale_sockets(const fs::path& dir) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::error_code ignored;
+    if (entry.is_socket(ignored) && fs::remove(entry.path(), ignored)) {
+      log_line("removed the stale socket " + entry.path().string());
+    }
+  }
 }
 
 std::string seconds_text(Clock::duration duration) {
@@ -124,6 +159,7 @@ struct Child {
   Clock::duration backoff = kFirstBackoff;
   Clock::time_point start_at{};  // while pid == 0: when to start it
   Clock::time_point started_at{};
+  std::string last_failure = "";
 };
 
 class Supervisor {
@@ -171,12 +207,14 @@ class Supervisor {
         log_line(prepared.error().message);
       }
     }
+    if (child.service == Service::Nginx) remove_stale_sockets(layout_.nginx_direct_dir());
     Result<pid_t> pid = spawn_child(service_command(child.service, binaries_, layout_, users_),
                                     service_log_file(layout_, child.service).string());
     if (child.started_before) ++child.restarts;
     child.started_before = true;
     if (!pid) {
       log_line("cannot start " + name + ": " + pid.error().message);
+      child.last_failure = "could not start: " + pid.error().message;
       schedule_restart(child);
       return;
     }
@@ -227,6 +265,8 @@ class Supervisor {
     if (now - child.started_at >= kHealthyAfter) child.backoff = kFirstBackoff;
     log_line(display_name(child.service) + " (pid " + std::to_string(child.pid) + ") " +
              describe_exit(status) + "; restarting it in " + seconds_text(child.backoff));
+    const std::string said = last_log_line(service_log_file(layout_, child.service));
+    child.last_failure = describe_exit(status) + (said.empty() ? "" : ": " + said);
     child.pid = 0;
     child.ready = false;
     schedule_restart(child);
@@ -284,7 +324,8 @@ class Supervisor {
   void publish() {
     std::vector<ServiceState> states;
     for (const Child& child : children_) {
-      states.push_back(ServiceState{child.service, child.pid, child.restarts, child.ready});
+      states.push_back(
+          ServiceState{child.service, child.pid, child.restarts, child.ready, child.last_failure});
     }
     if (states_equal(states, published_)) return;
     if (Status written = write_supervisor_json(layout_, states); !written) {
@@ -298,7 +339,8 @@ class Supervisor {
     return std::equal(a.begin(), a.end(), b.begin(), b.end(),
                       [](const ServiceState& x, const ServiceState& y) {
                         return x.service == y.service && x.pid == y.pid &&
-                               x.restarts == y.restarts && x.running == y.running;
+                               x.restarts == y.restarts && x.running == y.running &&
+                               x.last_failure == y.last_failure;
                       });
   }
 

@@ -78,7 +78,8 @@ Status write_supervisor_json(const StateLayout& layout, const std::vector<Servic
     list.push_back({{"name", service_name(state.service)},
                     {"pid", state.pid},
                     {"running", state.running},
-                    {"restarts", state.restarts}});
+                    {"restarts", state.restarts},
+                    {"last_failure", state.last_failure}});
   }
   nlohmann::json document = {{"services", list}};
   return write_file_atomic(layout.supervisor_status(), document.dump(2) + "\n", 0644);
@@ -104,6 +105,7 @@ Result<std::vector<ServiceState>> read_supervisor_json(const StateLayout& layout
       state.pid = entry.value("pid", 0);
       state.running = entry.value("running", false);
       state.restarts = entry.value("restarts", 0);
+      state.last_failure = entry.value("last_failure", "");
     }
   }
   return services;
