@@ -6,10 +6,44 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "util/fs.h"
 
 namespace wpfleet {
+
+namespace {
+
+// "wpfleet apply --yes (pid 4242, since 2026-11-30 00:12:03 UTC)": what a waiting
+// command shows about the one holding the lock.
+std::string describe_self(const std::string& command) {
+  std::string line;
+  if (auto cmdline = read_file("/proc/self/cmdline"); cmdline && !cmdline->empty()) {
+    for (char c : *cmdline) line += c == '\0' ? ' ' : c;
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+  } else {
+    line = "wpfleet " + command;
+  }
+  char since[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(since, sizeof since, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&now));
+  return line + " (pid " + std::to_string(getpid()) + ", since " + since + ")";
+}
+
+// Written in place and then cut to length, so that a reader never sees it empty.
+void write_holder(int fd, const std::string& holder) {
+  if (pwrite(fd, holder.data(), holder.size(), 0) < 0 ||
+      ftruncate(fd, static_cast<off_t>(holder.size())) != 0) {
+    // The holder text is only informational; the lock itself is held.
+  }
+}
+
+std::string read_holder(const StateLayout& layout) {
+  auto holder = read_file(layout.lock_file());
+  return holder && !holder->empty() ? *holder : "a wpfleet command that did not say who it is";
+}
+
+}  // namespace
 
 Result<StateLock> StateLock::acquire(const StateLayout& layout, const std::string& command,
                                      const std::function<void(const std::string&)>& waiting) {
@@ -19,20 +53,24 @@ Result<StateLock> StateLock::acquire(const StateLayout& layout, const std::strin
                       std::strerror(errno));
   }
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    auto holder = read_file(layout.lock_file());
-    waiting("waiting for another wpfleet command to finish (" +
-            (holder ? holder.value() : std::string("unknown")) + ")");
+    waiting("waiting for another wpfleet command to finish: " + read_holder(layout));
     if (flock(fd, LOCK_EX) != 0) {
       close(fd);
       return make_error("cannot lock " + layout.lock_file().string() + ": " +
                         std::strerror(errno));
     }
   }
-  const std::string holder = "pid " + std::to_string(getpid()) + ": wpfleet " + command;
-  if (ftruncate(fd, 0) != 0 || pwrite(fd, holder.data(), holder.size(), 0) < 0) {
-    // The holder text is only informational; the lock itself is held.
-  }
+  write_holder(fd, describe_self(command));
   return StateLock(fd);
+}
+
+std::optional<std::string> StateLock::holder(const StateLayout& layout) {
+  const int fd = open(layout.lock_file().c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  const bool held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  close(fd);  // also releases the shared lock when we got it
+  if (!held) return std::nullopt;
+  return read_holder(layout);
 }
 
 StateLock::~StateLock() {

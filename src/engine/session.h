@@ -21,9 +21,13 @@ enum class LockMode { None, Exclusive };
 class StateLock {
  public:
   // Takes an exclusive flock on the state's lock file, waiting for the holder (and
-  // telling `waiting` who it is) if another command has it.
+  // telling `waiting` who it is) if another command has it, then writes who we are
+  // into the file for the next one.
   static Result<StateLock> acquire(const StateLayout& layout, const std::string& command,
                                    const std::function<void(const std::string&)>& waiting);
+  // Who holds the lock now (command line, pid, since when), or nothing when no command
+  // does: what is "running" in the state is then only what a crash left behind.
+  static std::optional<std::string> holder(const StateLayout& layout);
   StateLock(StateLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
   StateLock& operator=(StateLock&&) = delete;
   ~StateLock();
