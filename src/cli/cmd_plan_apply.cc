@@ -1,12 +1,14 @@
 // plan and apply.
 #include <iostream>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/workbench.h"
 #include "engine/engine.h"
+#include "engine/verify.h"
 #include "platform/platform.h"
 
 namespace wpfleet::cli {
@@ -83,18 +85,55 @@ std::unique_ptr<Workbench> prepare(Context& ctx, const PlanApplyOptions& o, Lock
   return bench;
 }
 
+// What apply would finish or undo before planning: work a crash left unfinished in the
+// scope (or that the command holding the lock is doing now).
+Result<std::vector<std::string>> unfinished_lines(Workbench& bench, const PlanApplyOptions& o) {
+  TRY_ASSIGN(auto work, unfinished_work(*bench.session.store));
+  const auto listed = [](const std::vector<std::string>& filter, const std::string& value) {
+    return filter.empty() || std::find(filter.begin(), filter.end(), value) != filter.end();
+  };
+  const auto holder = work.empty() ? std::nullopt : StateLock::holder(bench.session.layout);
+  std::vector<std::string> lines;
+  for (const auto& u : work) {
+    if (!listed(o.envs, u.env) || !listed(o.tenants, u.tenant)) continue;
+    lines.push_back(holder ? u.what + " is in progress (" + *holder + ")"
+                           : u.what + " was interrupted: `wpfleet apply` finishes or undoes it");
+  }
+  return lines;
+}
+
 int plan_command(Context& ctx, const PlanApplyOptions& o) {
   int exit_code = kExitFailure;
   auto prepared = prepare(ctx, o, LockMode::None, "plan", exit_code);
   if (!prepared) return exit_code;
   auto plan = prepared->engine->plan(Scope{o.envs, o.tenants, o.prune});
   if (!plan) return fail(plan.error(), kExitFailure);
+  auto unfinished = unfinished_lines(*prepared, o);
+  if (!unfinished) return fail(unfinished.error(), kExitFailure);
   if (ctx.options().json()) {
-    ctx.print_json(plan_json(*plan));
+    nlohmann::json out = plan_json(*plan);
+    out["unfinished"] = *unfinished;
+    ctx.print_json(out);
   } else {
+    for (const auto& line : *unfinished) std::cout << "  ! " << line << "\n";
     print_plan(*plan, std::cout);
   }
-  return plan->empty() ? kExitOk : kExitChangesPending;
+  return plan->empty() && unfinished->empty() ? kExitOk : kExitChangesPending;
+}
+
+// The snapshots of the tenants the apply deleted (a snapshot outlives nothing it was
+// taken of, except in production).
+Status dispose_deleted_snapshots(Workbench& bench, const Plan& plan, const ApplyReport& report) {
+  std::set<std::pair<std::string, std::string>> deleted;
+  for (const auto& action : plan.actions) {
+    if (action.type == ActionType::Delete) deleted.insert({action.key.env, action.key.tenant});
+  }
+  for (const auto& t : report.tenants) {
+    if (!t.error.empty() || !deleted.count({t.env, t.tenant})) continue;
+    TRY_ASSIGN(auto disposal, bench.operations->dispose_snapshots(t.env, t.tenant));
+    Context::progress(transfer::describe(disposal, t.env, t.tenant));
+  }
+  return {};
 }
 
 int apply_command(Context& ctx, const PlanApplyOptions& o) {
@@ -104,7 +143,11 @@ int apply_command(Context& ctx, const PlanApplyOptions& o) {
   Engine& engine = *prepared->engine;
   auto deleting = engine.recover(&Context::progress);
   if (!deleting) return fail(deleting.error(), kExitFailure);
-  auto plan = engine.plan(Scope{o.envs, o.tenants, o.prune}, *deleting);
+  const Scope scope{o.envs, o.tenants, o.prune};
+  if (Status finished = prepared->operations->finish_interrupted(scope); !finished) {
+    return fail(finished.error(), kExitFailure);
+  }
+  auto plan = engine.plan(scope, *deleting);
   if (!plan) return fail(plan.error(), kExitFailure);
   print_plan(*plan, std::cerr);
   if (plan->empty()) return kExitOk;
@@ -121,6 +164,10 @@ int apply_command(Context& ctx, const PlanApplyOptions& o) {
   ApplyReport report = engine.apply(*plan, parallel, &Context::progress);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  if (Status disposed = dispose_deleted_snapshots(*prepared, *plan, report); !disposed) {
+    return fail(disposed.error(), kExitFailure);
+  }
 
   nlohmann::json tenants = nlohmann::json::array();
   for (const auto& t : report.tenants) {

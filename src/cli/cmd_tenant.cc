@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "engine/engine.h"
 #include "platform/platform.h"
+#include "transfer/operations.h"
 
 namespace wpfleet::cli {
 
@@ -141,7 +142,11 @@ int delete_command(Context& ctx, const TenantOptions& o) {
   for (const auto& t : report.tenants) {
     if (!t.error.empty()) return fail(t.env + "/" + t.tenant + ": " + t.error, kExitFailure);
   }
-  std::cerr << "deleted " << o.env << "/" << o.tenant << "\n";
+  transfer::Operations operations(*fleet, *session, engine, &Context::progress);
+  auto snapshots = operations.dispose_snapshots(o.env, o.tenant);
+  if (!snapshots) return fail(snapshots.error(), kExitFailure);
+  std::cerr << "deleted " << o.env << "/" << o.tenant << "; "
+            << transfer::describe(*snapshots, o.env, o.tenant) << "\n";
   if (fleet->find_tenant(o.tenant)) {
     std::cerr << "note: '" << o.tenant << "' is still in the fleet file, so the next "
               << "`wpfleet apply` creates it again: remove it from the file to keep it gone\n";

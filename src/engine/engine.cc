@@ -143,7 +143,11 @@ Result<std::set<PlacementKey>> Engine::recover(const ProgressFn& progress) {
     } else if (const auto colon = entry.step.find(":create"); colon != std::string::npos) {
       const Environment* env = fleet_.find_environment(entry.env);
       const auto kind = kind_from_name(entry.step.substr(0, colon));
-      if (env && kind) {
+      // A resource recorded before was complete once: what is left is content that
+      // ensure() repairs, never a first create to throw away.
+      TRY_ASSIGN(bool recorded, session_.store->has_resource(entry.env, entry.tenant,
+                                                             entry.step.substr(0, colon)));
+      if (env && kind && !recorded) {
         TRY_ASSIGN(ResourceProvider * provider, provider_for(entry.env, *kind));
         TRY(provider->discard_interrupted(*env, entry.tenant));
       }

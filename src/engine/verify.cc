@@ -47,6 +47,10 @@ constexpr ProviderCheck kStorageCheck{
 constexpr ProviderCheck kSecretsCheck{ResourceKind::Secrets, "secrets",
                                       "every secret of the tenant is present",
                                       "run `wpfleet apply` to create the missing secrets"};
+constexpr ProviderCheck kSiteCheck{
+    ResourceKind::Site, "site",
+    "WordPress is completely installed (core tables, admin user, completion marker)",
+    "run `wpfleet apply` to finish the install"};
 
 CheckOutcome passed(std::string name, std::string detail) {
   return CheckOutcome{std::move(name), true, std::move(detail), ""};
@@ -212,6 +216,27 @@ std::vector<CheckOutcome> run_checks(Providers& providers, const TenantContext& 
   checks.push_back(run_provider_check(providers, kDatabaseCheck, ctx));
   checks.push_back(run_provider_check(providers, kStorageCheck, ctx));
   checks.push_back(run_provider_check(providers, kSecretsCheck, ctx));
+  checks.push_back(run_provider_check(providers, kSiteCheck, ctx));
+  return checks;
+}
+
+// --- work left unfinished ----------------------------------------------------------------
+
+// `holder`: the command holding the state lock, which may be doing the work right now.
+std::vector<CheckOutcome> unfinished_checks(const std::vector<Unfinished>& work,
+                                            const Placement& placement,
+                                            const std::optional<std::string>& holder) {
+  std::vector<CheckOutcome> checks;
+  for (const auto& u : work) {
+    if (u.env != placement.environment->name || u.tenant != placement.tenant->id) continue;
+    if (holder) {
+      checks.push_back(failed("unfinished", u.what + " is not finished; " + *holder + " holds the lock",
+                              "wait for that command to finish, then run `wpfleet verify` again"));
+    } else {
+      checks.push_back(failed("unfinished", u.what + " was interrupted (a crash or kill)",
+                              "run `wpfleet apply` to finish or undo it"));
+    }
+  }
   return checks;
 }
 
@@ -297,6 +322,25 @@ std::vector<std::string> split_last_lines(const std::string& text, std::size_t c
 }
 }  // namespace
 
+Result<std::vector<Unfinished>> unfinished_work(StateStore& store) {
+  std::vector<Unfinished> out;
+  TRY_ASSIGN(auto entries, store.unfinished_operations());
+  for (const auto& entry : entries) {
+    out.push_back({entry.env, entry.tenant,
+                   "the " + entry.operation + " of " + entry.env + "/" + entry.tenant +
+                       " at step '" + entry.step + "'"});
+  }
+  TRY_ASSIGN(auto operations, store.operations());
+  for (const auto& op : operations) {
+    if (op.status != "running") continue;
+    out.push_back({op.target_env, op.tenant,
+                   "operation " + op.id + " (" + op.kind +
+                       (op.source_env.empty() ? "" : " from " + op.source_env) + ") at step '" +
+                       op.step + "'"});
+  }
+  return out;
+}
+
 bool TenantVerification::ok() const {
   return std::all_of(checks.begin(), checks.end(), [](const CheckOutcome& c) { return c.ok; });
 }
@@ -306,11 +350,14 @@ Result<std::vector<TenantVerification>> verify_tenants(const Fleet& fleet, Sessi
                                                        const VerifyOptions& options) {
   const auto wanted = placements(fleet, options.scope.envs, options.scope.tenants);
   TRY_ASSIGN(const auto applied, applied_tenants(*session.store));
+  TRY_ASSIGN(const auto unfinished, unfinished_work(*session.store));
+  const auto holder = unfinished.empty() ? std::nullopt : StateLock::holder(session.layout);
   std::vector<TenantVerification> out(wanted.size());
   run_parallel(wanted.size(), options.parallelism, [&](std::size_t i) {
     const Placement& p = wanted[i];
     const bool is_applied = applied.count({p.environment->name, p.tenant->id}) > 0;
     out[i] = verify_tenant(p, is_applied, engine, session, options.error_lines);
+    for (auto& check : unfinished_checks(unfinished, p, holder)) out[i].checks.push_back(std::move(check));
   });
   return out;
 }

@@ -20,7 +20,8 @@
 namespace wpfleet {
 
 struct CheckOutcome {
-  std::string name;  // runtime, target, edge, database, storage, secrets; or applied
+  std::string name;  // runtime, target, edge, database, storage, secrets, site; applied;
+                     // unfinished (an apply or operation a crash interrupted)
   bool ok = false;
   std::string detail;  // what was seen
   std::string fix;     // what to do next; empty when ok
@@ -51,10 +52,21 @@ struct VerifyOptions {
 };
 
 // Verifies every placement of the fleet in `options.scope`, tenants in parallel, in
-// fleet file order. A tenant not applied yet gets one failing check, "applied".
+// fleet file order. A tenant not applied yet gets one failing check, "applied"; work on
+// a tenant left unfinished (the journal's or a content operation's) fails "unfinished".
 Result<std::vector<TenantVerification>> verify_tenants(const Fleet& fleet, Session& session,
                                                        Engine& engine,
                                                        const VerifyOptions& options);
+
+// An apply, delete or content operation on a tenant that has not finished: one a crash
+// interrupted leaves the tenant half-made until the next command finishes or undoes it
+// (unless a command holding the state lock is doing it right now).
+struct Unfinished {
+  std::string env;
+  std::string tenant;
+  std::string what;  // "operation op-... (promote from dev) at step 'swapping'"
+};
+Result<std::vector<Unfinished>> unfinished_work(StateStore& store);
 
 // A provider's check message says "what is wrong: what to do". Verify shows the two
 // apart; the advice is the last part after a ": " (outside parentheses and backquotes)

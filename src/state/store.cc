@@ -15,7 +15,7 @@ namespace {
 
 // Each step moves the schema up one version. Append new steps; never edit a released
 // one, so that every existing state file migrates forward the same way.
-constexpr std::array<std::string_view, 3> kMigrations = {
+constexpr std::array<std::string_view, 4> kMigrations = {
     R"sql(
 CREATE TABLE resources (
   env TEXT NOT NULL,
@@ -82,6 +82,11 @@ CREATE TABLE snapshots (
   created_at INTEGER NOT NULL
 );
 CREATE INDEX snapshots_by_tenant ON snapshots (env, tenant, created_at);
+)sql",
+    // 4: what a content operation's swap replaces, so that one interrupted half-way can
+    // be undone by the next command.
+    R"sql(
+ALTER TABLE operations ADD COLUMN swap TEXT NOT NULL DEFAULT '';
 )sql",
 };
 
@@ -308,6 +313,17 @@ Status StateStore::forget_resource(const std::string& env, const std::string& te
   return remove.bind(1, env).bind(2, tenant).bind(3, kind).run();
 }
 
+Result<bool> StateStore::has_resource(const std::string& env, const std::string& tenant,
+                                      const std::string& kind) {
+  std::lock_guard lock(mutex_);
+  TRY_ASSIGN(Statement query,
+             Statement::prepare(db_,
+                                "SELECT 1 FROM resources WHERE env = ?1 AND tenant = ?2 AND kind = ?3",
+                                "look up resource"));
+  query.bind(1, env).bind(2, tenant).bind(3, kind);
+  return query.step();
+}
+
 Status StateStore::forget_tenant(const std::string& env, const std::string& tenant) {
   std::lock_guard lock(mutex_);
   TRY_ASSIGN(Statement remove,
@@ -476,12 +492,12 @@ Status StateStore::record_operation(const OperationRecord& op) {
   std::lock_guard lock(mutex_);
   TRY_ASSIGN(Statement insert, Statement::prepare(db_, R"sql(
       INSERT INTO operations (id, kind, tenant, source_env, target_env, snapshot_id, status,
-                              step, error, result_fingerprint, started_at, finished_at)
-      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULLIF(?12, 0))
+                              step, error, result_fingerprint, started_at, finished_at, swap)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULLIF(?12, 0), ?13)
       ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, snapshot_id = excluded.snapshot_id,
         status = excluded.status, step = excluded.step, error = excluded.error,
         result_fingerprint = excluded.result_fingerprint,
-        finished_at = excluded.finished_at)sql",
+        finished_at = excluded.finished_at, swap = excluded.swap)sql",
                                                   "record operation"));
   return insert.bind(1, op.id)
       .bind(2, op.kind)
@@ -495,17 +511,19 @@ Status StateStore::record_operation(const OperationRecord& op) {
       .bind(10, op.result_fingerprint)
       .bind(11, op.started_at ? op.started_at : unix_now())
       .bind(12, op.finished_at)
+      .bind(13, op.swap)
       .run();
 }
 
 namespace {
 constexpr std::string_view kOperationColumns =
     "id, kind, tenant, source_env, target_env, snapshot_id, status, step, error, "
-    "result_fingerprint, started_at, COALESCE(finished_at, 0)";
+    "result_fingerprint, started_at, COALESCE(finished_at, 0), swap";
 
 OperationRecord operation_from(const Statement& row) {
-  return {row.text(0), row.text(1), row.text(2),  row.text(3),    row.text(4),    row.text(5),
-          row.text(6), row.text(7), row.text(8), row.text(9), row.integer(10), row.integer(11)};
+  return {row.text(0), row.text(1), row.text(2),  row.text(3),     row.text(4),
+          row.text(5), row.text(6), row.text(7),  row.text(8),     row.text(9),
+          row.integer(10), row.integer(11), row.text(12)};
 }
 
 constexpr std::string_view kSnapshotColumns =

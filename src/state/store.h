@@ -48,12 +48,16 @@ struct OperationRecord {
   std::string source_env;   // empty unless content came from another environment
   std::string target_env;
   std::string snapshot_id;  // the target's content before the operation, if it had any
-  std::string status;       // running, succeeded, failed, rolled-back
+  std::string status;       // running, succeeded, failed, rolled back ...
   std::string step;
   std::string error;
   std::string result_fingerprint;  // the target's content fingerprint after success
   std::int64_t started_at = 0;   // set by the store when 0
   std::int64_t finished_at = 0;  // 0 while running
+  // While the content is being swapped: what the swap replaces and which files were
+  // live before it (JSON written by src/transfer/), so that the next command can undo
+  // a swap a crash interrupted.
+  std::string swap = "";
 };
 
 struct SnapshotRecord {
@@ -80,6 +84,9 @@ class StateStore {
   // Applied resources. `env` empty = all environments.
   Result<std::vector<ResourceRecord>> resources(const std::string& env = "");
   Status record_resource(const ResourceRecord& record);  // insert or replace
+  // Whether the resource was applied (and not deleted) once: then it was complete.
+  Result<bool> has_resource(const std::string& env, const std::string& tenant,
+                            const std::string& kind);
   Status forget_resource(const std::string& env, const std::string& tenant,
                          const std::string& kind);
   Status forget_tenant(const std::string& env, const std::string& tenant);

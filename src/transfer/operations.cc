@@ -1,6 +1,9 @@
 #include "transfer/operations.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <iterator>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -43,6 +46,26 @@ Status run_hooks(TenantData& data, const TenantContext& ctx) {
   }
   return {};
 }
+std::string size_text(std::int64_t bytes) {
+  const char* units[] = {"bytes", "KB", "MB", "GB", "TB"};
+  double size = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  while (size >= 1000 && unit + 1 < std::size(units)) {
+    size /= 1000;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", size, units[unit]);
+  return text;
+}
+
+// What put_previous_back needs to know, recorded before the swap starts.
+std::string swap_note(const SwapScope& scope) {
+  return nlohmann::json({{"database", scope.database},
+                         {"replace_all_tables", scope.replace_all_tables},
+                         {"files", scope.files}})
+      .dump();
+}
 }  // namespace
 
 std::string new_operation_id(const std::string& prefix) {
@@ -60,6 +83,19 @@ void Operations::record_failure(OperationRecord& op, const std::string& error) {
   op.error = error;
   op.finished_at = unix_now();
   (void)session_.store->record_operation(op);
+}
+
+std::string describe(const SnapshotDisposal& disposal, const std::string& env,
+                     const std::string& tenant) {
+  std::string text;
+  if (disposal.kept) {
+    text = "kept the newest snapshot of " + env + "/" + tenant + ", " + disposal.kept->id + " (" +
+           size_text(disposal.kept->bytes) + "), at " + disposal.kept->path +
+           ": production content is kept until you delete it (rm that file); ";
+  }
+  return text + "deleted " + std::to_string(disposal.deleted) +
+         (disposal.kept ? " older" : "") + " snapshot" + (disposal.deleted == 1 ? "" : "s") +
+         " of " + env + "/" + tenant + " (" + size_text(disposal.deleted_bytes) + ")";
 }
 
 Operations::Operations(const Fleet& fleet, Session& session, Engine& engine, ProgressFn progress)
@@ -110,13 +146,33 @@ Result<SnapshotRecord> Operations::create_snapshot(const std::string& env, const
 }
 
 Status Operations::prune_snapshots(const TenantContext& ctx) {
-  TRY_ASSIGN(auto snapshots, session_.store->snapshots(ctx.env.name, ctx.tenant.id));
-  for (std::size_t i = static_cast<std::size_t>(ctx.env.snapshot_retention); i < snapshots.size(); ++i) {
+  TRY(delete_snapshots(ctx.env.name, ctx.tenant.id,
+                       static_cast<std::size_t>(ctx.env.snapshot_retention)));
+  return {};
+}
+
+// Deletes the tenant's snapshots but the newest `keep`; returns what went.
+Result<SnapshotDisposal> Operations::delete_snapshots(const std::string& env,
+                                                      const std::string& tenant, std::size_t keep) {
+  TRY_ASSIGN(auto snapshots, session_.store->snapshots(env, tenant));
+  SnapshotDisposal disposal;
+  for (std::size_t i = keep; i < snapshots.size(); ++i) {
     std::error_code ignored;
     fs::remove(snapshots[i].path, ignored);
     TRY(session_.store->forget_snapshot(snapshots[i].id));
+    ++disposal.deleted;
+    disposal.deleted_bytes += snapshots[i].bytes;
   }
-  return {};
+  if (keep > 0 && !snapshots.empty()) disposal.kept = snapshots.front();
+  return disposal;
+}
+
+Result<SnapshotDisposal> Operations::dispose_snapshots(const std::string& env,
+                                                       const std::string& tenant) {
+  // An environment gone from the fleet file may have been production: keep to be safe.
+  const Environment* environment = fleet_.find_environment(env);
+  const bool production = !environment || environment->production;
+  return delete_snapshots(env, tenant, production ? 1 : 0);
 }
 
 Result<std::string> Operations::snapshot_before(const TenantContext& ctx, const std::string& op_id) {
@@ -176,66 +232,134 @@ Result<OperationRecord> Operations::replace_from_archive(OperationRecord op,
   return replace_content(std::move(op), ctx, stage, replacement);
 }
 
+void Operations::advance(OperationRecord& op, const std::string& step) {
+  op.step = step;
+  (void)session_.store->record_operation(op);
+  progress_(op.id + ": " + step + "…");
+}
+
+Result<OperationRecord> Operations::fail_operation(OperationRecord& op, const TenantContext& ctx,
+                                                   const Error& error, bool touched) {
+  record_failure(op, error.message);
+  return make_error(op.kind + " of " + ctx.env.name + "/" + ctx.tenant.id + " failed at step '" +
+                    op.step + "': " + error.message + "; " +
+                    (touched ? "its previous content was put back" : "its content was not touched") +
+                    " (operation " + op.id + ")");
+}
+
 Result<OperationRecord> Operations::replace_content(OperationRecord op, const TenantContext& ctx,
                                                     const Stager& stage,
                                                     const Replacement& replacement) {
-  auto record = [&] { (void)session_.store->record_operation(op); };
-  auto step = [&](const std::string& name) {
-    op.step = name;
-    record();
-    progress_(op.id + ": " + name + "…");
-  };
-  auto failed = [&](const Error& error, bool touched) -> Result<OperationRecord> {
-    record_failure(op, error.message);
-    return make_error(op.kind + " of " + ctx.env.name + "/" + ctx.tenant.id + " failed at step '" +
-                      op.step + "': " + error.message + "; " +
-                      (touched ? "its previous content was put back" : "its content was not touched") +
-                      " (operation " + op.id + ")");
-  };
-
   TRY_ASSIGN(TenantData * data, engine_.tenant_data(ctx.env.name));
-  step("stage");
-  auto staged = stage(StageOptions{replacement.scope.files, replacement.rewrite});
+  advance(op, "staging");
+  // A "previous" left over would be taken for this swap's when undoing it.
+  Status ready = data->discard_previous(ctx);
+  auto staged = ready ? stage(StageOptions{replacement.scope.files, replacement.rewrite})
+                      : Result<StageReport>(ready.error());
   if (!staged) {
     (void)data->discard_staging(ctx);
-    return failed(staged.error(), false);
+    return fail_operation(op, ctx, staged.error(), false);
   }
-  step("swap");
-  if (Status swapped = data->swap_in_staging(ctx, replacement.scope); !swapped) {
-    (void)data->discard_staging(ctx);
-    return failed(swapped.error(), false);
+  op.swap = swap_note(replacement.scope);
+  advance(op, "swapping");
+  Status swapped = data->swap_in_staging(ctx, replacement.scope);
+  if (swapped) {
+    advance(op, "swapped");
+    swapped = settle(ctx, *data, replacement.run_hooks);
   }
-  step("verify");
-  auto settle = [&]() -> Status {
-    TRY(engine_.refresh(ctx.env.name, ctx.tenant.id, ResourceKind::Storage));
-    TRY(data->reset_admin_password(ctx));
-    // The fleet file's options (title, admin e-mail, search-engine visibility) and the
-    // health check: the home page must answer 200.
-    TRY(engine_.refresh(ctx.env.name, ctx.tenant.id, ResourceKind::Site));
-    if (replacement.run_hooks) TRY(run_hooks(*data, ctx));
-    return {};
-  };
-  if (Status settled = settle(); !settled) {
+  if (!swapped) {
     progress_(op.id + ": putting the previous content back…");
-    if (Status restored = data->restore_previous(ctx, replacement.scope); !restored) {
-      return failed(make_error(settled.error().message + "; putting the previous content back " +
-                               "failed too (" + restored.error().message + "): restore snapshot " +
-                               op.snapshot_id),
-                    false);
+    if (Status undone = put_previous_back(ctx, *data, op); !undone) {
+      return fail_operation(op, ctx,
+                            make_error(swapped.error().message + "; putting the previous content " +
+                                       "back failed too (" + undone.error().message +
+                                       "): restore snapshot " + op.snapshot_id),
+                            false);
     }
-    (void)engine_.refresh(ctx.env.name, ctx.tenant.id, ResourceKind::Storage);
-    return failed(settled.error(), true);
+    return fail_operation(op, ctx, swapped.error(), true);
   }
-  (void)data->discard_previous(ctx);
+  advance(op, "settled");
+  return finish(std::move(op), ctx, *data);
+}
+
+// What makes new content a working site of this environment: storage links, the
+// environment's admin password, the fleet file's options (title, admin e-mail,
+// search-engine visibility, the completion marker) with the health check (the home page
+// must answer 200), then the environment's hooks.
+Status Operations::settle(const TenantContext& ctx, TenantData& data, bool hooks) {
+  TRY(engine_.refresh(ctx.env.name, ctx.tenant.id, ResourceKind::Storage));
+  TRY(data.reset_admin_password(ctx));
+  TRY(engine_.refresh(ctx.env.name, ctx.tenant.id, ResourceKind::Site));
+  if (hooks) TRY(run_hooks(data, ctx));
+  return {};
+}
+
+Result<OperationRecord> Operations::finish(OperationRecord op, const TenantContext& ctx,
+                                           TenantData& data) {
+  (void)data.discard_previous(ctx);
   if (ctx.env.production) {  // the baseline of the next production edit check
-    auto fingerprint = data->content_fingerprint(ctx);
+    auto fingerprint = data.content_fingerprint(ctx);
     op.result_fingerprint = fingerprint ? *fingerprint : "";
   }
   op.status = "succeeded";
   op.step = "done";
   op.finished_at = unix_now();
-  record();
+  (void)session_.store->record_operation(op);
   return op;
+}
+
+// Undoes as much of the swap as happened, whichever point it reached (the backend's
+// restore_previous tells that from what each side holds).
+Status Operations::put_previous_back(const TenantContext& ctx, TenantData& data,
+                                     const OperationRecord& op) {
+  const auto note = nlohmann::json::parse(op.swap, nullptr, false);
+  if (!note.is_object()) return make_error("operation " + op.id + " did not record its swap");
+  const SwapScope scope{note.value("database", false), note.value("replace_all_tables", false),
+                        note.value("files", false)};
+  TRY(data.restore_previous(ctx, scope));
+  TRY(data.discard_staging(ctx));
+  TRY(data.discard_previous(ctx));
+  return engine_.refresh(ctx.env.name, ctx.tenant.id, ResourceKind::Storage);
+}
+
+Status Operations::finish_interrupted(const Scope& scope) {
+  const auto listed = [](const std::vector<std::string>& filter, const std::string& value) {
+    return filter.empty() || std::find(filter.begin(), filter.end(), value) != filter.end();
+  };
+  TRY_ASSIGN(auto operations, session_.store->operations());
+  for (auto& op : operations) {
+    if (op.status != "running" || !listed(scope.envs, op.target_env) ||
+        !listed(scope.tenants, op.tenant)) {
+      continue;
+    }
+    progress_("resuming: operation " + op.id + " (" + op.kind + " of " + op.target_env + "/" +
+              op.tenant + ") was interrupted at step '" + op.step + "'");
+    TRY(finish_interrupted(op));
+  }
+  return {};
+}
+
+Status Operations::finish_interrupted(OperationRecord& op) {
+  TRY_ASSIGN(TenantContext ctx, engine_.context(op.target_env, op.tenant));
+  TRY_ASSIGN(TenantData * data, engine_.tenant_data(op.target_env));
+  const std::string interrupted = "interrupted at step '" + op.step + "'";
+  op.finished_at = unix_now();
+  if (op.step == "settled") {
+    TRY_ASSIGN(op, finish(op, ctx, *data));
+    progress_(op.id + ": finished (it had settled before the interruption)");
+    return {};
+  }
+  if (op.swap.empty()) {  // the swap had not begun: nothing live changed
+    TRY(data->discard_staging(ctx));
+    op.status = "failed";
+    op.error = interrupted + "; its content was not touched";
+  } else {
+    TRY(put_previous_back(ctx, *data, op));
+    op.status = "rolled back after interruption";
+    op.error = interrupted + "; the previous content was put back";
+  }
+  progress_(op.id + ": " + op.status + " (" + op.error + ")");
+  return session_.store->record_operation(op);
 }
 
 Result<OperationRecord> Operations::import_archive(const fs::path& archive, const std::string& env,
@@ -243,6 +367,7 @@ Result<OperationRecord> Operations::import_archive(const fs::path& archive, cons
   TRY_ASSIGN(Manifest manifest, read_manifest(archive));
   const std::string tenant = tenant_or_empty.empty() ? manifest.tenant : tenant_or_empty;
   TRY_ASSIGN(TenantContext ctx, engine_.context(env, tenant));
+  TRY(finish_interrupted(Scope{{env}, {tenant}, false}));
   TRY(engine_.converge_tenant(env, tenant, progress_));
   return load_archive("import", manifest.env, ctx, fs::absolute(archive), manifest, true);
 }
@@ -278,6 +403,7 @@ Result<OperationRecord> Operations::promote(const std::string& tenant, const std
   if (target.env.production && !options.approve) {
     return make_error("'" + to + "' is a production environment: promoting into it needs --approve");
   }
+  TRY(finish_interrupted(Scope{{to}, {tenant}, false}));
   TRY(engine_.converge_tenant(to, tenant, progress_));
   TRY_ASSIGN(TenantData * target_data, engine_.tenant_data(to));
   if (target.env.production && !options.force) TRY(check_production_unchanged(target, *target_data));
@@ -307,6 +433,7 @@ Result<OperationRecord> Operations::search_replace(const std::string& env, const
                                                    const std::vector<content::Replacement>& pairs) {
   TRY_ASSIGN(TenantContext ctx, engine_.context(env, tenant));
   TRY(content::Replacer::create(pairs));  // refuse bad pairs before anything happens
+  TRY(finish_interrupted(Scope{{env}, {tenant}, false}));
   OperationRecord op{new_operation_id("op"), "search-replace", tenant, "", env, "", "running",
                      "snapshot", "", "", unix_now(), 0};
   TRY(session_.store->record_operation(op));
@@ -327,6 +454,7 @@ Result<Survey> Operations::search_replace_dry_run(const std::string& env, const 
 Result<OperationRecord> Operations::restore_snapshot(const std::string& env, const std::string& tenant,
                                                      const std::string& snapshot_id) {
   TRY_ASSIGN(TenantContext ctx, engine_.context(env, tenant));
+  TRY(finish_interrupted(Scope{{env}, {tenant}, false}));
   TRY_ASSIGN(auto snapshots, session_.store->snapshots(env, tenant));
   if (snapshots.empty()) return make_error(env + "/" + tenant + " has no snapshots");
   const SnapshotRecord* chosen = &snapshots.front();
@@ -350,6 +478,8 @@ Result<OperationRecord> Operations::rollback(const std::string& operation_id) {
   if (found.empty()) {
     return make_error("no operation " + operation_id + " (see `wpfleet history`)");
   }
+  TRY(finish_interrupted(Scope{{found.front().target_env}, {found.front().tenant}, false}));
+  TRY_ASSIGN(found, session_.store->operations(operation_id));
   OperationRecord original = found.front();
   if (original.snapshot_id.empty()) {
     return make_error("operation " + operation_id + " has no snapshot to go back to");

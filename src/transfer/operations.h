@@ -7,6 +7,10 @@
 //   promote  one tenant's content from one environment to another: snapshot target ->
 //            export source -> rewrite -> stage -> verify -> swap -> hooks -> verify; any
 //            failure leaves the target as it was
+//
+// Each operation's step is in its row as it advances (snapshot, staging, swapping,
+// swapped, settled, done), so that one a crash interrupted is finished or undone by
+// the next command on its tenant (finish_interrupted).
 //   restore  a snapshot
 //
 // New content reaches the live site in one atomic swap, and only after it verified
@@ -15,6 +19,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +36,17 @@ struct PromoteOptions {
   bool approve = false;  // required to promote into a production environment
   bool force = false;    // promote into production even if it changed since its last snapshot
 };
+
+// What deleting a tenant did with its snapshots.
+struct SnapshotDisposal {
+  std::size_t deleted = 0;
+  std::int64_t deleted_bytes = 0;
+  std::optional<SnapshotRecord> kept;  // production only: the newest, kept until deleted by hand
+};
+
+// "deleted 3 snapshots of dev/beta (1.1 GB)", and where the kept one is.
+std::string describe(const SnapshotDisposal& disposal, const std::string& env,
+                     const std::string& tenant);
 
 class Operations {
  public:
@@ -57,6 +73,17 @@ class Operations {
                                            const std::string& snapshot_id);
   Result<OperationRecord> rollback(const std::string& operation_id);
 
+  // Finishes or undoes the content operations a crash left "running" on the tenants
+  // in `scope`: one that had settled is finished; one interrupted after its
+  // swap began gets its previous content back; earlier, only staging is thrown away.
+  // Needs the state lock (no other command can be running them).
+  Status finish_interrupted(const Scope& scope);
+
+  // After its tenant was deleted: its snapshots go too (they can be large), except in a
+  // production environment, where the newest is kept as the last copy of its content
+  // until someone deletes it.
+  Result<SnapshotDisposal> dispose_snapshots(const std::string& env, const std::string& tenant);
+
  private:
   struct Replacement;  // what replace_content needs to know
   using Stager = std::function<Result<StageReport>(const StageOptions&)>;
@@ -72,9 +99,20 @@ class Operations {
                                                const std::filesystem::path& archive,
                                                const Replacement& replacement);
   void record_failure(OperationRecord& op, const std::string& error);
+  // Records the step the operation starts, so that after a crash the next command
+  // knows how far it got.
+  void advance(OperationRecord& op, const std::string& step);
+  Result<OperationRecord> fail_operation(OperationRecord& op, const TenantContext& ctx,
+                                         const Error& error, bool touched);
+  Status settle(const TenantContext& ctx, TenantData& data, bool hooks);
+  Result<OperationRecord> finish(OperationRecord op, const TenantContext& ctx, TenantData& data);
+  Status put_previous_back(const TenantContext& ctx, TenantData& data, const OperationRecord& op);
+  Status finish_interrupted(OperationRecord& op);
   Status check_production_unchanged(const TenantContext& ctx, TenantData& data);
   Result<std::string> snapshot_before(const TenantContext& ctx, const std::string& op_id);
   Status prune_snapshots(const TenantContext& ctx);
+  Result<SnapshotDisposal> delete_snapshots(const std::string& env, const std::string& tenant,
+                                            std::size_t keep);
   std::string wordpress_version(const std::string& env, const std::string& tenant) const;
 
   const Fleet& fleet_;

@@ -1,5 +1,7 @@
 #include "backends/local/site.h"
 
+#include <array>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -13,9 +15,11 @@
 namespace wpfleet::local {
 
 namespace {
-// Installs WordPress if it is not, then converges the options the fleet file owns.
-// The installer's e-mail and its self-requests (testing pretty permalinks over HTTP,
-// which cannot resolve *.localhost from PHP) are switched off.
+// Installs WordPress if it is not, repairs what a complete site needs (missing core
+// tables, the admin user), converges the options the fleet file owns, and writes the
+// completion marker last: a site without it was not finished. The installer's e-mail
+// and its self-requests (testing pretty permalinks over HTTP, which cannot resolve
+// *.localhost from PHP) are switched off.
 constexpr const char* kInstallScript = R"php(
 $in = json_decode(stream_get_contents(STDIN), true);
 define('WP_INSTALLING', true);
@@ -35,14 +39,102 @@ if (!is_blog_installed()) {
     update_option('permalink_structure', '/%postname%/');
     flush_rewrite_rules(false);
     $installed_now = true;
+} elseif ($in['create_missing_tables']) {
+    make_db_current_silent();
+}
+if (!username_exists($in['admin_user'])) {
+    $id = wp_create_user($in['admin_user'], $in['admin_password'], $in['admin_email']);
+    if (is_wp_error($id)) { fwrite(STDERR, $id->get_error_message() . "\n"); exit(1); }
+    (new WP_User($id))->set_role('administrator');
 }
 update_option('blogname', $in['title']);
 update_option('admin_email', $in['admin_email']);
 update_option('blog_public', $in['public'] ? '1' : '0');
+update_option($in['marker'], $GLOBALS['wp_version']);
 echo json_encode(['installed_now' => $installed_now, 'version' => $GLOBALS['wp_version']]);
 )php";
 
 constexpr auto kHealthTimeout = std::chrono::seconds(30);
+
+// The option the installer writes last.
+constexpr const char* kInstalledMarker = "wpfleet_installed";
+
+// What WordPress core creates (wp-admin/includes/schema.php, single site).
+constexpr std::array<const char*, 12> kCoreTables = {
+    "options",  "users",         "usermeta",           "posts",    "postmeta", "comments",
+    "commentmeta", "terms",      "term_taxonomy", "term_relationships", "termmeta", "links"};
+
+// How much of a WordPress install a tenant's database holds.
+struct InstallState {
+  bool any_table = false;
+  std::vector<std::string> missing_tables;
+  bool admin_user = false;
+  bool marker = false;
+
+  bool complete() const { return missing_tables.empty() && admin_user && marker; }
+
+  std::string missing() const {
+    std::vector<std::string> parts;
+    if (!missing_tables.empty()) {
+      std::string tables;
+      for (const auto& table : missing_tables) tables += (tables.empty() ? "" : ", ") + table;
+      parts.push_back("the tables " + tables);
+    }
+    if (!admin_user) parts.push_back(std::string("the admin user '") + kAdminUser + "'");
+    if (!marker) parts.push_back(std::string("the completion marker (option ") + kInstalledMarker + ")");
+    std::string text;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      text += (i == 0 ? "" : i + 1 == parts.size() ? " and " : ", ") + parts[i];
+    }
+    return text;
+  }
+};
+
+std::string core_table(const char* name) { return std::string(kTablePrefix) + name; }
+
+// Core tables present, by database, among `databases`: one query for any number of sites.
+Result<std::map<std::string, std::set<std::string>>> core_tables_by_database(
+    MysqlClient& root, const std::set<std::string>& databases) {
+  std::map<std::string, std::set<std::string>> found;
+  if (databases.empty()) return found;
+  std::string in;
+  for (const auto& db : databases) in += (in.empty() ? "" : ", ") + root.quote(db);
+  TRY_ASSIGN(auto rows, root.query("SELECT table_schema, table_name FROM information_schema.tables "
+                                   "WHERE table_schema IN (" + in + ")"));
+  for (const auto& row : rows) {
+    if (row[0] && row[1]) found[*row[0]].insert(*row[1]);
+  }
+  return found;
+}
+
+Result<InstallState> install_state(MysqlClient& root, const std::string& db,
+                                   const std::set<std::string>& tables) {
+  InstallState state;
+  state.any_table = !tables.empty();
+  for (const char* name : kCoreTables) {
+    if (!tables.count(core_table(name))) state.missing_tables.push_back(core_table(name));
+  }
+  const auto table = [&](const char* name) { return quote_identifier(db) + "." + quote_identifier(core_table(name)); };
+  if (tables.count(core_table("users"))) {
+    TRY_ASSIGN(auto rows, root.query("SELECT COUNT(*) FROM " + table("users") +
+                                     " WHERE user_login = " + root.quote(kAdminUser)));
+    state.admin_user = rows.at(0).at(0).value_or("0") != "0";
+  }
+  if (tables.count(core_table("options"))) {
+    TRY_ASSIGN(auto rows, root.query("SELECT COUNT(*) FROM " + table("options") +
+                                     " WHERE option_name = " + root.quote(kInstalledMarker)));
+    state.marker = rows.at(0).at(0).value_or("0") != "0";
+  }
+  return state;
+}
+
+Result<InstallState> install_state(const BackendContext& backend, const std::string& env,
+                                   const std::string& tenant) {
+  TRY_ASSIGN(auto root, connect_as_root(backend));
+  const std::string db = database_name(env, tenant);
+  TRY_ASSIGN(auto tables, core_tables_by_database(*root, {db}));
+  return install_state(*root, db, tables[db]);
+}
 
 // wpfleet's own requests address the site directly, past the edge (basic auth, TLS,
 // page cache), as the ALB's health check addresses its target.
@@ -74,18 +166,22 @@ std::string SiteProvider::fingerprint(const TenantContext& ctx) const {
                     (ctx.env.production ? "public" : "hidden") + "\n" + ctx.home_url);
 }
 
+// Only a complete install counts: a half-installed site is not adopted, so that plan
+// shows it and apply finishes it.
 Result<std::set<std::string>> SiteProvider::existing(const Environment& env,
                                                       const std::set<std::string>& candidates) {
   TRY_ASSIGN(auto client, connect_as_root(ctx_));
-  TRY_ASSIGN(auto rows, client->query("SELECT table_schema FROM information_schema.tables "
-                                      "WHERE table_name = 'wp_options'"));
-  std::set<std::string> schemas;
-  for (const auto& row : rows) {
-    if (row[0]) schemas.insert(*row[0]);
-  }
-  std::set<std::string> found;
+  std::map<std::string, std::string> tenant_of;  // database -> tenant
+  std::set<std::string> databases;
   for (const auto& tenant : candidates) {
-    if (schemas.count(database_name(env.name, tenant))) found.insert(tenant);
+    tenant_of[database_name(env.name, tenant)] = tenant;
+    databases.insert(database_name(env.name, tenant));
+  }
+  TRY_ASSIGN(auto tables, core_tables_by_database(*client, databases));
+  std::set<std::string> found;
+  for (const auto& [db, present] : tables) {
+    TRY_ASSIGN(InstallState state, install_state(*client, db, present));
+    if (state.complete()) found.insert(tenant_of[db]);
   }
   return found;
 }
@@ -93,7 +189,19 @@ Result<std::set<std::string>> SiteProvider::existing(const Environment& env,
 Result<std::string> SiteProvider::ensure(const TenantContext& ctx) {
   const std::string scope = tenant_secret_scope(ctx.env.name, ctx.tenant.id);
   TRY_ASSIGN(std::string admin_password, ctx_.secrets.get(scope, kAdminPassword));
+  TRY_ASSIGN(InstallState state, install_state(ctx_, ctx.env.name, ctx.tenant.id));
+  if (state.any_table && !state.complete()) {
+    // Recorded once: its tables hold content to repair, not a first install to redo.
+    TRY_ASSIGN(bool recorded, ctx_.store.has_resource(ctx.env.name, ctx.tenant.id,
+                                                      std::string(kind_name(ResourceKind::Site))));
+    if (!recorded) {
+      TRY(discard_interrupted(ctx.env, ctx.tenant.id));
+      state = InstallState{};
+    }
+  }
   const nlohmann::json input = {{"host", ctx.hosts.front()},
+                                {"marker", kInstalledMarker},
+                                {"create_missing_tables", state.any_table && !state.missing_tables.empty()},
                                 {"title", ctx.tenant.title},
                                 {"admin_user", kAdminUser},
                                 {"admin_email", ctx.tenant.admin_email},
@@ -108,6 +216,14 @@ Result<std::string> SiteProvider::ensure(const TenantContext& ctx) {
                          {"admin_user", kAdminUser},
                          {"wordpress", version}})
       .dump();
+}
+
+Status SiteProvider::check(const TenantContext& ctx) {
+  TRY_ASSIGN(InstallState state, install_state(ctx_, ctx.env.name, ctx.tenant.id));
+  if (state.complete()) return {};
+  return make_error("the WordPress install of " + ctx.env.name + "/" + ctx.tenant.id +
+                    " is incomplete, missing " + state.missing() +
+                    ": run `wpfleet apply` to finish it");
 }
 
 // The site lives in the tenant's database and wp-content: removing those removes it.

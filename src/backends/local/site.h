@@ -1,5 +1,8 @@
 // Site on `local`: WordPress installed in the tenant's database (title, admin user,
 // search-engine visibility from the fleet file) and answering 200 through nginx.
+// Installed means complete: every core table, the admin user, and the marker option
+// the installer writes last. A first install left incomplete (a crash) is dropped and
+// done again; a site wpfleet applied before and that lost parts is repaired in place.
 #pragma once
 
 #include "backends/registry.h"
@@ -15,6 +18,8 @@ class SiteProvider final : public ResourceProvider {
                                          const std::set<std::string>& candidates) override;
   Result<std::string> ensure(const TenantContext& ctx) override;
   Status remove(const Environment& env, const std::string& tenant_id) override;
+  // Fails unless every core table, the admin user and the completion marker are there.
+  Status check(const TenantContext& ctx) override;
   // Drops every table of the tenant's database: a WordPress install interrupted
   // half-way cannot be resumed, only redone.
   Status discard_interrupted(const Environment& env, const std::string& tenant_id) override;

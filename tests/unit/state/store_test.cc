@@ -134,7 +134,10 @@ TEST_F(StoreTest, ResourcesAreInsertedReplacedAndForgotten) {
       << "the store records when it was applied";
   EXPECT_EQ(store->resources("staging")->size(), 1u);
 
+  EXPECT_TRUE(*store->has_resource("prod", "blog", "runtime"));
   ASSERT_TRUE(store->forget_resource("prod", "blog", "runtime").ok());
+  EXPECT_FALSE(*store->has_resource("prod", "blog", "runtime"));
+  EXPECT_FALSE(*store->has_resource("staging", "blog", "runtime")) << "per environment";
   EXPECT_EQ(store->resources("prod")->size(), 2u);
   ASSERT_TRUE(store->forget_tenant("prod", "blog").ok());
   auto prod = store->resources("prod");
@@ -305,6 +308,11 @@ TEST(OperationsAndSnapshots, AreRecordedUpdatedAndListedNewestFirst) {
   StateStore& s = **store;
   OperationRecord op{"op-1", "promote", "goldencrust", "dev", "sit", "", "running", "export", "", "", 100, 0};
   ASSERT_TRUE(s.record_operation(op).ok());
+  op.step = "swapping";
+  op.swap = R"({"database":true})";  // what an interrupted swap must undo
+  ASSERT_TRUE(s.record_operation(op).ok());
+  EXPECT_EQ(s.operations("op-1")->at(0).swap, op.swap);
+  EXPECT_EQ(s.operations("op-1")->at(0).step, "swapping");
   op.status = "succeeded";
   op.finished_at = 160;
   ASSERT_TRUE(s.record_operation(op).ok());

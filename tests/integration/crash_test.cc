@@ -1,0 +1,369 @@
+// Crash safety on the real servers: after a kill -9 at any step, the next command
+// finishes or undoes the step, and until then `verify` fails and names it.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "harness.h"
+#include "util/fs.h"
+#include "util/http_client.h"
+#include "util/mysql_client.h"
+#include "util/process.h"
+
+namespace wpfleet::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+class Crash : public ::testing::Test {
+ protected:
+  void SetUp() override { port_ = free_port(); }
+  void TearDown() override {
+    if (fs::exists(state())) destroy_fleet(fleet());
+  }
+
+  fs::path fleet() const { return dir_.path() / "fleet.toml"; }
+  fs::path state() const { return dir_.path() / ".wpfleet"; }
+
+  void write_fleet(const std::vector<std::string>& tenants,
+                   const std::vector<std::string>& sit_tenants = {}) {
+    ASSERT_TRUE(write_file_atomic(fleet(), test_fleet(port_, tenants, sit_tenants)).ok());
+  }
+
+  CliResult wpfleet(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"-f", fleet().string()});
+    return run_wpfleet(args);
+  }
+
+  // Starts `wpfleet ARGS` in the background with its output in `log`.
+  pid_t start(std::vector<std::string> args, const fs::path& log) const {
+    CommandSpec spec;
+    spec.argv = {WPFLEET_BINARY, "-f", fleet().string()};
+    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    auto pid = spawn_child(spec, log.string());
+    EXPECT_TRUE(pid.ok());
+    return pid ? *pid : -1;
+  }
+
+  static int wait_exit(pid_t pid) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+
+  static std::string read_text(const fs::path& path) {
+    auto text = read_file(path);
+    return text ? *text : "";
+  }
+
+  static std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+  std::unique_ptr<MysqlClient> root() const {
+    MysqlEndpoint endpoint;
+    endpoint.socket = (state() / "mariadb" / "mysqld.sock").string();
+    endpoint.user = "root";
+    endpoint.password = first_line(run_wpfleet({"--state-dir", state().string(), "secret", "get",
+                                                "-e", "platform", "mariadb-root-password"}).out);
+    auto client = MysqlClient::connect(endpoint);
+    EXPECT_TRUE(client.ok()) << (client ? "" : client.error().message);
+    return client ? std::move(*client) : nullptr;
+  }
+
+  std::string query_one(MysqlClient& client, const std::string& sql) const {
+    auto rows = client.query(sql);
+    EXPECT_TRUE(rows.ok()) << sql << ": " << (rows ? "" : rows.error().message);
+    if (!rows || rows->empty() || rows->front().empty()) return "";
+    return rows->front().front().value_or("");
+  }
+
+  // Processes running in the tenant's site directory: its PHP (installer, cron, hooks).
+  std::vector<pid_t> tenant_processes(const std::string& env, const std::string& tenant,
+                                      const std::string& argv_part = "") const {
+    const fs::path site = fs::canonical(state()) / "sites" / env / tenant;
+    std::vector<pid_t> found;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+      const std::string name = entry.path().filename();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::error_code ignored;
+      if (fs::read_symlink(entry.path() / "cwd", ignored) != site) continue;
+      if (!argv_part.empty() && read_text(entry.path() / "cmdline").find(argv_part) == std::string::npos) {
+        continue;
+      }
+      found.push_back(std::stoi(name));
+    }
+    return found;
+  }
+
+  std::string admin_password(const std::string& env, const std::string& tenant) const {
+    return first_line(wpfleet({"secret", "get", tenant, "-e", env, "admin-password"}).out);
+  }
+
+  // Logs in at wp-login.php through the edge: WordPress answers a good password with a
+  // redirect to wp-admin and the logged-in cookie, a bad one with the form again.
+  bool admin_login_works(const std::string& host, const std::string& password) const {
+    HttpRequest request;
+    request.method = "POST";
+    request.url = "http://" + host + ":" + std::to_string(port_) + "/wp-login.php";
+    request.connect_to = "127.0.0.1";
+    request.headers = {"Content-Type: application/x-www-form-urlencoded"};
+    request.body = "log=admin&pwd=" + form_encoded(password) + "&wp-submit=Log+In";
+    request.timeout = std::chrono::seconds(30);
+    auto reply = http_request(request);
+    if (!reply) return false;
+    const auto cookie = reply->headers.find("set-cookie");
+    const auto location = reply->headers.find("location");
+    return reply->status == 302 && location != reply->headers.end() &&
+           location->second.find("/wp-admin") != std::string::npos &&
+           cookie != reply->headers.end() &&
+           cookie->second.find("wordpress_logged_in_") != std::string::npos;
+  }
+
+  static std::string form_encoded(const std::string& text) {
+    static const char* hex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : text) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+        out += static_cast<char>(c);
+      } else {
+        out += {'%', hex[c >> 4], hex[c & 15]};
+      }
+    }
+    return out;
+  }
+
+  bool answers(const std::string& host) const { return http_get(host, port_).status == 200; }
+
+  json verify_report(const std::string& tenant) const {
+    CliResult result = wpfleet({"verify", tenant, "--output", "json"});
+    return json::parse(result.out, nullptr, false);
+  }
+
+  // The failing checks of the tenant's first placement, "name: detail" each.
+  std::string failures(const json& report) const {
+    std::string out;
+    if (!report.is_object()) return "no report";
+    for (const auto& tenant : report["tenants"]) {
+      for (const auto& check : tenant["checks"]) {
+        if (!check["ok"].get<bool>()) {
+          out += check["name"].get<std::string>() + ": " + check["detail"].get<std::string>() +
+                 " / " + check["fix"].get<std::string>() + "\n";
+        }
+      }
+    }
+    return out;
+  }
+
+  TempDir dir_;
+  std::uint16_t port_ = 0;
+};
+
+TEST_F(Crash, KilledApplyTakesItsInstallerWithItAndTheNextApplyFinishesTheSite) {
+  write_fleet({"alpha"});
+  ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
+  const fs::path log = dir_.path() / "apply.log";
+  const pid_t apply = start({"apply", "--yes"}, log);
+  ASSERT_TRUE(eventually(120, [&] { return !tenant_processes("dev", "alpha", "wp_install").empty(); }))
+      << read_text(log);
+  kill(apply, SIGKILL);
+  EXPECT_EQ(wait_exit(apply), -SIGKILL);
+  // The installer dies with apply: nothing goes on writing the tenant's database.
+  EXPECT_TRUE(eventually(0.3, [&] { return tenant_processes("dev", "alpha").empty(); }));
+
+  const json interrupted = verify_report("alpha");
+  ASSERT_TRUE(interrupted.is_object());
+  EXPECT_FALSE(interrupted["ok"].get<bool>());
+  EXPECT_NE(failures(interrupted).find("site:create"), std::string::npos) << interrupted.dump(2);
+  EXPECT_NE(failures(interrupted).find("wpfleet apply"), std::string::npos) << interrupted.dump(2);
+
+  CliResult again = wpfleet({"apply", "--yes"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("resuming"), std::string::npos) << again.err;
+  EXPECT_TRUE(admin_login_works("alpha.wpdev.localhost", admin_password("dev", "alpha")));
+  const json healthy = verify_report("alpha");
+  EXPECT_TRUE(healthy.value("ok", false)) << failures(healthy);
+  EXPECT_EQ(wpfleet({"plan"}).exit_code, 0);
+}
+
+TEST_F(Crash, HalfInstalledSiteIsNotHealthyAndApplyRepairsIt) {
+  write_fleet({"alpha"});
+  ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
+  ASSERT_EQ(wpfleet({"apply", "--yes"}).exit_code, 0);
+  auto db = root();
+  ASSERT_TRUE(db);
+
+  for (const std::string damage : {"DROP TABLE dev_alpha_db.wp_users",
+                                   "DELETE FROM dev_alpha_db.wp_options WHERE option_name = "
+                                   "'wpfleet_installed'"}) {
+    SCOPED_TRACE(damage);
+    ASSERT_TRUE(db->execute(damage).ok());
+    const json broken = verify_report("alpha");
+    ASSERT_TRUE(broken.is_object());
+    EXPECT_FALSE(broken["ok"].get<bool>());
+    const std::string said = failures(broken);
+    EXPECT_NE(said.find("site: "), std::string::npos) << said;
+    EXPECT_NE(said.find(damage.starts_with("DROP") ? "wp_users" : "completion marker"),
+              std::string::npos) << said;
+    EXPECT_NE(said.find("wpfleet apply"), std::string::npos) << said;
+
+    CliResult plan = wpfleet({"plan"});
+    EXPECT_EQ(plan.exit_code, 2) << plan.out;
+    EXPECT_NE(plan.out.find("dev/alpha site"), std::string::npos) << plan.out;
+
+    CliResult apply = wpfleet({"apply", "--yes"});
+    ASSERT_EQ(apply.exit_code, 0) << apply.err;
+    const json repaired = verify_report("alpha");
+    EXPECT_TRUE(repaired.value("ok", false)) << failures(repaired);
+    EXPECT_TRUE(admin_login_works("alpha.wpdev.localhost", admin_password("dev", "alpha")));
+    EXPECT_EQ(wpfleet({"plan"}).exit_code, 0);
+  }
+}
+
+TEST_F(Crash, PromoteKilledAtTheSwapIsUndoneByTheNextCommand) {
+  write_fleet({"alpha"}, {"alpha"});
+  ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
+  ASSERT_EQ(wpfleet({"apply", "--yes"}).exit_code, 0);
+  auto db = root();
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(db->execute("UPDATE dev_alpha_db.wp_options SET option_value = 'made in dev' "
+                          "WHERE option_name = 'blogdescription'").ok());
+  const std::string sit_tagline = query_one(
+      *db, "SELECT option_value FROM sit_alpha_db.wp_options WHERE option_name = 'blogdescription'");
+  ASSERT_NE(sit_tagline, "made in dev");
+
+  // A reader of sit's live tables holds the swap's RENAME TABLE until it commits: the
+  // promote is killed while it waits there, between its two halves.
+  auto reader = root();
+  ASSERT_TRUE(reader);
+  ASSERT_TRUE(reader->execute("START TRANSACTION").ok());
+  query_one(*reader, "SELECT COUNT(*) FROM sit_alpha_db.wp_options");
+  const fs::path log = dir_.path() / "promote.log";
+  const pid_t promote = start({"promote", "alpha", "--from", "dev", "--to", "sit"}, log);
+  const auto renaming = [&] {
+    return query_one(*db, "SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE "
+                          "'RENAME TABLE%'") != "0";
+  };
+  ASSERT_TRUE(eventually(120, renaming)) << read_text(log);
+  const json running = json::parse(wpfleet({"history", "--output", "json"}).out);
+  ASSERT_EQ(running[0]["status"], "running") << running.dump(2);
+  EXPECT_EQ(running[0]["step"], "swapping") << running.dump(2);
+  const std::string op = running[0]["id"];
+  kill(promote, SIGKILL);
+  EXPECT_EQ(wait_exit(promote), -SIGKILL);
+  ASSERT_TRUE(reader->execute("COMMIT").ok());
+  ASSERT_TRUE(eventually(30, [&] { return !renaming(); }));
+
+  const json interrupted = verify_report("alpha");
+  ASSERT_TRUE(interrupted.is_object());
+  EXPECT_FALSE(interrupted["ok"].get<bool>());
+  const std::string said = failures(interrupted);
+  EXPECT_NE(said.find(op), std::string::npos) << said;
+  EXPECT_NE(said.find("'swapping'"), std::string::npos) << said;
+  EXPECT_NE(said.find("wpfleet apply"), std::string::npos) << said;
+
+  CliResult apply = wpfleet({"apply", "--yes"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.err;
+  EXPECT_NE(apply.err.find(op), std::string::npos) << apply.err;
+  EXPECT_EQ(query_one(*db, "SELECT option_value FROM sit_alpha_db.wp_options WHERE option_name = "
+                           "'blogdescription'"),
+            sit_tagline);
+  EXPECT_TRUE(admin_login_works("alpha.wpsit.localhost", admin_password("sit", "alpha")));
+  EXPECT_FALSE(admin_login_works("alpha.wpsit.localhost", admin_password("dev", "alpha")));
+  const json history = json::parse(wpfleet({"history", "--output", "json"}).out);
+  EXPECT_EQ(history[0]["id"], op);
+  EXPECT_EQ(history[0]["status"], "rolled back after interruption") << history.dump(2);
+  const json healthy = verify_report("alpha");
+  EXPECT_TRUE(healthy.value("ok", false)) << failures(healthy);
+  EXPECT_EQ(wpfleet({"plan"}).exit_code, 0);
+
+  // The promote itself works again, with sit's own admin password.
+  CliResult promoted = wpfleet({"promote", "alpha", "--from", "dev", "--to", "sit"});
+  ASSERT_EQ(promoted.exit_code, 0) << promoted.err;
+  EXPECT_TRUE(admin_login_works("alpha.wpsit.localhost", admin_password("sit", "alpha")));
+  EXPECT_TRUE(verify_report("alpha").value("ok", false));
+}
+
+TEST_F(Crash, KilledNginxMasterIsRestartedAndStatusSaysWhy) {
+  write_fleet({"alpha"});
+  ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
+  ASSERT_EQ(wpfleet({"apply", "--yes"}).exit_code, 0);
+  const auto nginx_pid = [&] {
+    const json status = json::parse(wpfleet({"status", "--output", "json"}).out);
+    for (const auto& service : status["services"]) {
+      if (service["name"] == "nginx" && service["running"].get<bool>()) return service["pid"].get<int>();
+    }
+    return 0;
+  };
+  const int first = nginx_pid();
+  ASSERT_GT(first, 1);
+  ASSERT_EQ(kill(first, SIGKILL), 0);
+  EXPECT_TRUE(eventually(10, [&] { return nginx_pid() > 1 && nginx_pid() != first && answers("alpha.wpdev.localhost"); }));
+  CliResult status = wpfleet({"status"});
+  EXPECT_NE(status.out.find("killed by signal 9"), std::string::npos) << status.out;
+  const json report = json::parse(wpfleet({"status", "--output", "json"}).out);
+  for (const auto& service : report["services"]) {
+    if (service["name"] == "nginx") {
+      EXPECT_EQ(service["restarts"], 1) << report.dump(2);
+    }
+  }
+
+  ASSERT_EQ(wpfleet({"down"}).exit_code, 0);
+  CliResult up = wpfleet({"up"});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  EXPECT_TRUE(answers("alpha.wpdev.localhost"));
+}
+
+TEST_F(Crash, DeletedTenantsTakeTheirSnapshotsWithThem) {
+  write_fleet({"alpha", "beta"});
+  ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
+  ASSERT_EQ(wpfleet({"apply", "--yes"}).exit_code, 0);
+  for (const char* tenant : {"alpha", "beta", "beta"}) {
+    ASSERT_EQ(wpfleet({"snapshot", "create", tenant, "-e", "dev"}).exit_code, 0);
+  }
+  const auto tars = [&](const std::string& tenant) {
+    std::size_t count = 0;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(state() / "snapshots" / "dev" / tenant, ec)) {
+      count += entry.path().extension() == ".tar";
+    }
+    return count;
+  };
+  ASSERT_EQ(tars("beta"), 2u);
+
+  CliResult deleted = wpfleet({"tenant", "delete", "beta", "-e", "dev", "--yes"});
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
+  EXPECT_NE(deleted.err.find("deleted 2 snapshots of dev/beta ("), std::string::npos) << deleted.err;
+  EXPECT_EQ(tars("beta"), 0u);
+  EXPECT_NE(wpfleet({"snapshot", "list", "beta", "-e", "dev"}).out.find("no snapshots"),
+            std::string::npos);
+
+  write_fleet({});  // alpha leaves the fleet file (beta was deleted already)
+  CliResult pruned = wpfleet({"apply", "--prune", "--yes"});
+  ASSERT_EQ(pruned.exit_code, 0) << pruned.err;
+  EXPECT_NE(pruned.err.find("deleted 1 snapshot of dev/alpha ("), std::string::npos) << pruned.err;
+  EXPECT_EQ(tars("alpha"), 0u);
+}
+
+TEST_F(Crash, WaitingCommandNamesTheLockHolder) {
+  write_fleet({"alpha"});
+  ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
+  const fs::path log1 = dir_.path() / "apply1.log", log2 = dir_.path() / "apply2.log";
+  const pid_t first = start({"apply", "--yes"}, log1);
+  ASSERT_TRUE(eventually(30, [&] { return !read_text(log1).empty(); }));
+  const pid_t second = start({"apply", "--yes", "--parallel", "3"}, log2);
+  EXPECT_EQ(wait_exit(first), 0) << read_text(log1);
+  EXPECT_EQ(wait_exit(second), 0) << read_text(log2);
+  const std::string waited = read_text(log2);
+  EXPECT_NE(waited.find("waiting for another wpfleet command to finish: " WPFLEET_BINARY " -f " +
+                        fleet().string() + " apply --yes (pid " + std::to_string(first) +
+                        ", since "),
+            std::string::npos)
+      << waited;
+}
+
+}  // namespace
+}  // namespace wpfleet::testing
