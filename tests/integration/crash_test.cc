@@ -317,35 +317,60 @@ TEST_F(Crash, KilledNginxMasterIsRestartedAndStatusSaysWhy) {
   EXPECT_TRUE(answers("alpha.wpdev.localhost"));
 }
 
-TEST_F(Crash, DeletedTenantsTakeTheirSnapshotsWithThem) {
-  write_fleet({"alpha", "beta"});
+// dev (from test_fleet) and a production environment, with `tenants` in both.
+std::string fleet_with_production(std::uint16_t port, const std::vector<std::string>& tenants) {
+  std::string text = test_fleet(port, {});
+  text += "\n[environments.prod]\nbackend = \"local\"\ndomain = \"{tenant}.wp.localhost\"\n"
+          "listen = \"127.0.0.1:" + std::to_string(port) + "\"\nproduction = true\n";
+  for (const auto& id : tenants) {
+    text += "\n[[tenants]]\nid = \"" + id + "\"\ntitle = \"Site of " + id +
+            "\"\nadmin_email = \"admin@" + id + ".example\"\nenvironments = [\"dev\", \"prod\"]\n";
+  }
+  return text;
+}
+
+TEST_F(Crash, DeletedTenantsTakeTheirSnapshotsWithThemButProductionKeepsTheNewest) {
+  ASSERT_TRUE(write_file_atomic(fleet(), fleet_with_production(port_, {"alpha", "beta"})).ok());
   ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
   ASSERT_EQ(wpfleet({"apply", "--yes"}).exit_code, 0);
   for (const char* tenant : {"alpha", "beta", "beta"}) {
     ASSERT_EQ(wpfleet({"snapshot", "create", tenant, "-e", "dev"}).exit_code, 0);
+    ASSERT_EQ(wpfleet({"snapshot", "create", tenant, "-e", "prod"}).exit_code, 0);
   }
-  const auto tars = [&](const std::string& tenant) {
+  const auto tars = [&](const std::string& env, const std::string& tenant) {
     std::size_t count = 0;
     std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(state() / "snapshots" / "dev" / tenant, ec)) {
+    for (const auto& entry : fs::directory_iterator(state() / "snapshots" / env / tenant, ec)) {
       count += entry.path().extension() == ".tar";
     }
     return count;
   };
-  ASSERT_EQ(tars("beta"), 2u);
+  ASSERT_EQ(tars("dev", "beta"), 2u);
 
   CliResult deleted = wpfleet({"tenant", "delete", "beta", "-e", "dev", "--yes"});
   ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
   EXPECT_NE(deleted.err.find("deleted 2 snapshots of dev/beta ("), std::string::npos) << deleted.err;
-  EXPECT_EQ(tars("beta"), 0u);
+  EXPECT_EQ(tars("dev", "beta"), 0u);
   EXPECT_NE(wpfleet({"snapshot", "list", "beta", "-e", "dev"}).out.find("no snapshots"),
             std::string::npos);
 
-  write_fleet({});  // alpha leaves the fleet file (beta was deleted already)
+  CliResult production = wpfleet({"tenant", "delete", "beta", "-e", "prod", "--yes"});
+  ASSERT_EQ(production.exit_code, 0) << production.err;
+  EXPECT_NE(production.err.find("kept the newest snapshot of prod/beta"), std::string::npos)
+      << production.err;
+  EXPECT_NE(production.err.find((state() / "snapshots" / "prod" / "beta").string()), std::string::npos)
+      << production.err;
+  EXPECT_NE(production.err.find("deleted 1 older snapshot of prod/beta"), std::string::npos)
+      << production.err;
+  EXPECT_EQ(tars("prod", "beta"), 1u);
+
+  // alpha leaves the fleet file (beta is gone already).
+  ASSERT_TRUE(write_file_atomic(fleet(), fleet_with_production(port_, {})).ok());
   CliResult pruned = wpfleet({"apply", "--prune", "--yes"});
   ASSERT_EQ(pruned.exit_code, 0) << pruned.err;
   EXPECT_NE(pruned.err.find("deleted 1 snapshot of dev/alpha ("), std::string::npos) << pruned.err;
-  EXPECT_EQ(tars("alpha"), 0u);
+  EXPECT_EQ(tars("dev", "alpha"), 0u);
+  EXPECT_EQ(tars("prod", "alpha"), 1u);
 }
 
 TEST_F(Crash, WaitingCommandNamesTheLockHolder) {
