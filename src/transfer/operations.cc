@@ -59,6 +59,12 @@ std::string size_text(std::int64_t bytes) {
   return text;
 }
 
+// Whether the live content may have changed by the time the operation reached `step`
+// ("stage" is the name of staging in states written before these steps).
+bool swap_began(const std::string& step) {
+  return step != "snapshot" && step != "staging" && step != "stage";
+}
+
 // What put_previous_back needs to know, recorded before the swap starts.
 std::string swap_note(const SwapScope& scope) {
   return nlohmann::json({{"database", scope.database},
@@ -264,7 +270,7 @@ Result<OperationRecord> Operations::replace_content(OperationRecord op, const Te
   advance(op, "swapping");
   Status swapped = data->swap_in_staging(ctx, replacement.scope);
   if (swapped) {
-    advance(op, "swapped");
+    advance(op, "settling");
     swapped = settle(ctx, *data, replacement.run_hooks);
   }
   if (!swapped) {
@@ -309,11 +315,12 @@ Result<OperationRecord> Operations::finish(OperationRecord op, const TenantConte
 }
 
 // Undoes as much of the swap as happened, whichever point it reached (the backend's
-// restore_previous tells that from what each side holds).
+// restore_previous tells that from what each side holds). An operation recorded before
+// swaps were noted gets the scope that cannot take away a table it did not bring.
 Status Operations::put_previous_back(const TenantContext& ctx, TenantData& data,
                                      const OperationRecord& op) {
-  const auto note = nlohmann::json::parse(op.swap, nullptr, false);
-  if (!note.is_object()) return make_error("operation " + op.id + " did not record its swap");
+  auto note = nlohmann::json::parse(op.swap, nullptr, false);
+  if (!note.is_object()) note = nlohmann::json::parse(swap_note(SwapScope{true, false, true}));
   const SwapScope scope{note.value("database", false), note.value("replace_all_tables", false),
                         note.value("files", false)};
   TRY(data.restore_previous(ctx, scope));
@@ -349,7 +356,7 @@ Status Operations::finish_interrupted(OperationRecord& op) {
     progress_(op.id + ": finished (it had settled before the interruption)");
     return {};
   }
-  if (op.swap.empty()) {  // the swap had not begun: nothing live changed
+  if (!swap_began(op.step)) {
     TRY(data->discard_staging(ctx));
     op.status = "failed";
     op.error = interrupted + "; its content was not touched";

@@ -9,7 +9,7 @@
 //            failure leaves the target as it was
 //
 // Each operation's step is in its row as it advances (snapshot, staging, swapping,
-// swapped, settled, done), so that one a crash interrupted is finished or undone by
+// settling, settled, done), so that one a crash interrupted is finished or undone by
 // the next command on its tenant (finish_interrupted).
 //   restore  a snapshot
 //

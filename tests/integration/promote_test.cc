@@ -212,7 +212,7 @@ TEST_F(Promote, CFailureAfterTheSwapPutsSitBackExactly) {
   write_fleet("after_promote = [\"sql: UPDATE wp_no_such_table SET x = 1\"]\n");
   CliResult failed = wpfleet({"promote", "alpha", "--from", "dev", "--to", "sit"});
   EXPECT_EQ(failed.exit_code, 1);
-  EXPECT_NE(failed.err.find("failed at step 'verify'"), std::string::npos) << failed.err;
+  EXPECT_NE(failed.err.find("failed at step 'settling'"), std::string::npos) << failed.err;
   EXPECT_NE(failed.err.find("previous content was put back"), std::string::npos) << failed.err;
   EXPECT_EQ(content_checksum("sit", "alpha"), before);
   EXPECT_EQ(get(url("alpha.wpsit.localhost"), sit_login()).status, 200);
