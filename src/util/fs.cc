@@ -10,6 +10,8 @@
 #include <system_error>
 #include <vector>
 
+#include "util/safe_tree.h"
+
 namespace wpfleet {
 namespace {
 
@@ -98,9 +100,16 @@ Status make_dirs(const fs::path& path, mode_t mode) {
 }
 
 Status remove_tree(const fs::path& path) {
-  std::error_code error;
-  fs::remove_all(path, error);
-  if (error) return make_error("cannot remove " + path.string() + ": " + error.message());
+  fs::path target = path.lexically_normal();
+  if (!target.has_filename()) target = target.parent_path();  // "dir/" names "dir"
+  const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  // The parent is trusted and may be reached through links; nothing below it is.
+  const int fd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) return {};
+  if (fd < 0) return make_error("cannot remove " + path.string() + ": " + errno_text(errno));
+  const UniqueFd parent_fd(fd);
+  Status removed = remove_tree_at(parent_fd.get(), target.filename().string());
+  if (!removed) return make_error("cannot remove " + path.string() + ": " + removed.error().message);
   return {};
 }
 

@@ -19,7 +19,9 @@ Status write_file_atomic(const std::filesystem::path& path, const std::string& c
 
 Status make_dirs(const std::filesystem::path& path, mode_t mode = 0755);
 
-// Removes a tree; a missing path is not an error.
+// Removes a tree; a missing path is not an error. Its parent is resolved by name; below
+// it nothing is followed (see util/safe_tree.h), so a link in the tree is removed, never
+// what it points to.
 Status remove_tree(const std::filesystem::path& path);
 
 }  // namespace wpfleet
