@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -16,6 +15,7 @@
 
 #include "backends/provider.h"
 #include "util/result.h"
+#include "util/safe_tree.h"
 
 namespace wpfleet {
 
@@ -50,9 +50,12 @@ class TenantData {
   virtual Result<std::unique_ptr<SqlLoad>> load_staging_database(const TenantContext& ctx) = 0;
   virtual Result<std::map<std::string, std::uint64_t>> staged_row_counts(
       const TenantContext& ctx) = 0;
-  virtual Result<std::filesystem::path> staging_files_dir(const TenantContext& ctx) = 0;
-  // The live files directory (read by export).
-  virtual std::filesystem::path files_dir(const TenantContext& ctx) = 0;
+  // A fresh, empty staging files directory, open. Only wpfleet can write it until
+  // adopt_staged_files gives it to the tenant.
+  virtual Result<UniqueFd> staging_files(const TenantContext& ctx) = 0;
+  // Every entry of the live files, each opened without following symlinks (the tenant
+  // may be swapping names while it runs): what is read is what was checked.
+  virtual Status read_files(const TenantContext& ctx, const TreeVisitor& visit) = 0;
   // Gives staged files to the tenant (owner and modes) before they go live.
   virtual Status adopt_staged_files(const TenantContext& ctx) = 0;
 

@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -11,6 +13,7 @@
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "engine/verify.h"
+#include "util/safe_tree.h"
 
 namespace wpfleet::cli {
 
@@ -29,6 +32,30 @@ volatile std::sig_atomic_t stop_following = 0;
 
 void request_stop(int) { stop_following = 1; }
 
+// A tenant's logs are in a directory root owns, but an older layout let the tenant
+// replace them with links (to /etc/shadow, say): wpfleet, as root, reads regular files
+// only and never follows a link there.
+Result<UniqueFd> open_log(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ELOOP) return make_error(path + " is a symlink: refusing to read it (`wpfleet apply` removes it)");
+    return make_error("cannot read " + path + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return make_error(path + " is not a regular file: refusing to read it (`wpfleet apply` removes it)");
+  }
+  return fd;
+}
+
+// The last lines of a log, or why it was not read (a missing log has no lines yet).
+Result<std::vector<std::string>> tail_of(const LogSource& source, std::size_t count) {
+  struct stat st {};
+  if (::lstat(source.path.c_str(), &st) != 0 && errno == ENOENT) return std::vector<std::string>{};
+  TRY(open_log(source.path));
+  return last_log_lines(source.path, count);
+}
+
 void print_line(const LogSource& source, const std::string& line) {
   std::cout << "[" << source.name << "] " << line << "\n";
 }
@@ -39,7 +66,7 @@ class LogFollower {
  public:
   explicit LogFollower(LogSource source) : source_(std::move(source)) {
     struct stat st {};
-    if (::stat(source_.path.c_str(), &st) == 0) {
+    if (::lstat(source_.path.c_str(), &st) == 0) {
       inode_ = st.st_ino;
       offset_ = st.st_size;
     }
@@ -47,7 +74,7 @@ class LogFollower {
 
   void print_new_lines() {
     struct stat st {};
-    if (::stat(source_.path.c_str(), &st) != 0) return;  // not there yet, or mid-rotation
+    if (::lstat(source_.path.c_str(), &st) != 0) return;  // not there yet, or mid-rotation
     if (st.st_ino != inode_ || st.st_size < offset_) {
       inode_ = st.st_ino;
       offset_ = 0;
@@ -58,11 +85,10 @@ class LogFollower {
 
  private:
   bool read_appended(off_t size) {
-    const int fd = ::open(source_.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
+    auto fd = open_log(source_.path);
+    if (!fd) return false;
     std::string chunk(static_cast<std::size_t>(size - offset_), '\0');
-    const ssize_t got = ::pread(fd, chunk.data(), chunk.size(), offset_);
-    ::close(fd);
+    const ssize_t got = ::pread(fd->get(), chunk.data(), chunk.size(), offset_);
     if (got <= 0) return false;
     partial_.append(chunk, 0, static_cast<std::size_t>(got));
     offset_ += got;
@@ -100,7 +126,7 @@ int follow(const std::vector<LogSource>& sources) {
 
 void print_tails(const std::vector<LogSource>& sources, std::size_t count) {
   for (const auto& source : sources) {
-    auto lines = last_log_lines(source.path, count);
+    auto lines = tail_of(source, count);
     if (!lines) {
       print_line(source, "(" + lines.error().message + ")");
     } else if (lines->empty()) {
@@ -116,7 +142,7 @@ nlohmann::json tails_json(const std::vector<LogSource>& sources, std::size_t cou
   nlohmann::json out = nlohmann::json::array();
   for (const auto& source : sources) {
     nlohmann::json entry = {{"name", source.name}, {"path", source.path}};
-    auto lines = last_log_lines(source.path, count);
+    auto lines = tail_of(source, count);
     entry["lines"] = lines ? *lines : std::vector<std::string>{};
     if (!lines) entry["error"] = lines.error().message;
     out.push_back(entry);

@@ -1,5 +1,6 @@
 #include "platform/platform_users.h"
 
+#include <fcntl.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <cstring>
 
 #include "util/fs.h"
+#include "util/safe_tree.h"
 
 namespace wpfleet {
 
@@ -28,13 +30,6 @@ std::string octal_mode(mode_t mode) {
   char text[8];
   std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
   return text;
-}
-
-Status change_owner(const std::filesystem::path& path, const RunAs& owner) {
-  if (::lchown(path.c_str(), owner.uid, owner.gid) != 0) {
-    return make_error("cannot change the owner of " + path.string() + ": " + std::strerror(errno));
-  }
-  return {};
 }
 
 }  // namespace
@@ -68,24 +63,33 @@ Status check_state_dir_reachable(const std::filesystem::path& root, const Platfo
 Status give_to(const std::filesystem::path& path, const std::optional<RunAs>& owner,
                bool recursive) {
   if (!owner) return {};
-  TRY(change_owner(path, *owner));
-  if (!recursive || !std::filesystem::is_directory(path)) return {};
-  std::error_code error;
-  for (auto it = std::filesystem::recursive_directory_iterator(path, error);
-       !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
-    TRY(change_owner(it->path(), *owner));
+  auto failed = [&] {
+    return make_error("cannot change the owner of " + path.string() + ": " + std::strerror(errno));
+  };
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  struct stat st {};
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0) return failed();
+  if (recursive && S_ISDIR(st.st_mode)) {
+    return in_dir(path, chown_tree(fd.get(), Owner{owner->uid, owner->gid}));
   }
-  if (error) return make_error("cannot walk " + path.string() + ": " + error.message());
+  if (::fchown(fd.get(), owner->uid, owner->gid) != 0) return failed();
   return {};
 }
 
 Status ensure_directory(const std::filesystem::path& path, mode_t mode,
                         const std::optional<RunAs>& owner) {
   TRY(make_dirs(path, mode));
-  if (::chmod(path.c_str(), mode) != 0) {
+  // Owner and mode through the descriptor; the path itself (wpfleet's own directories,
+  // never a tenant's tree) may be reached through links the operator made.
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return make_error("cannot open " + path.string() + ": " + std::strerror(errno));
+  if (owner && ::fchown(fd.get(), owner->uid, owner->gid) != 0) {
+    return make_error("cannot change the owner of " + path.string() + ": " + std::strerror(errno));
+  }
+  if (::fchmod(fd.get(), mode) != 0) {
     return make_error("cannot set the mode of " + path.string() + ": " + std::strerror(errno));
   }
-  return give_to(path, owner);
+  return {};
 }
 
 }  // namespace wpfleet

@@ -28,10 +28,13 @@ Result<PlatformUsers> platform_users();
 Status check_state_dir_reachable(const std::filesystem::path& root, const PlatformUsers& users);
 
 // Gives `path` (and with `recursive` everything below it) to `owner`; no-op without one.
+// Links are never followed (util/safe_tree.h).
 Status give_to(const std::filesystem::path& path, const std::optional<RunAs>& owner,
                bool recursive = false);
 
 // Creates `path` if needed and sets exactly `mode` (mkdir alone is filtered by the umask).
+// For wpfleet's own directories: `path` is resolved by name, so never use it inside a
+// tenant's tree (util/safe_tree.h's ensure_dir_at is for those).
 Status ensure_directory(const std::filesystem::path& path, mode_t mode,
                         const std::optional<RunAs>& owner = std::nullopt);
 

@@ -1,6 +1,7 @@
 #include "transfer/archive_io.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include "util/archive.h"
 #include "util/crypto.h"
 #include "util/fs.h"
+#include "util/safe_tree.h"
 
 namespace wpfleet::transfer {
 
@@ -23,22 +25,19 @@ std::int64_t unix_now() {
       .count();
 }
 
-struct FileTotals {
-  std::uint64_t count = 0;
-  std::uint64_t bytes = 0;
-};
-
 // Regular files only: what an archive carries (symlinks are left out on purpose).
-Result<FileTotals> regular_files(const fs::path& dir) {
-  FileTotals totals;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
-    if (it->is_symlink(ec) || !it->is_regular_file(ec)) continue;
-    ++totals.count;
-    totals.bytes += it->file_size(ec);
-  }
-  if (ec) return make_error("cannot read " + dir.string() + ": " + ec.message());
+void count_regular(const TreeEntry& entry, TreeTotals& totals) {
+  if (!S_ISREG(entry.st.st_mode)) return;
+  ++totals.files;
+  totals.bytes += static_cast<std::uint64_t>(entry.st.st_size);
+}
+
+Result<TreeTotals> live_regular_files(TenantData& data, const TenantContext& ctx) {
+  TreeTotals totals;
+  TRY(data.read_files(ctx, [&](const TreeEntry& entry) -> Status {
+    count_regular(entry, totals);
+    return {};
+  }));
   return totals;
 }
 
@@ -57,23 +56,19 @@ Result<fs::path> contained_path(const std::string& name) {
   return relative;
 }
 
-Status write_entry_file(const fs::path& path, unsigned mode, const auto& read_data) {
-  std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                        (mode & 0777) ? (mode & 0777) : 0644);
-  if (fd < 0) return make_error("cannot create " + path.string() + ": " + std::strerror(errno));
-  Status written = read_data([&](std::string_view piece) -> Status {
+// A file of the archive into the staging directory `root` (root's alone while it fills).
+Status write_entry_file(int root, const fs::path& relative, unsigned mode, const auto& read_data) {
+  TRY(make_dirs_beneath(root, relative.parent_path(), 0755));
+  TRY_ASSIGN(UniqueFd file, create_file_beneath(root, relative, (mode & 0777) ? (mode & 0777) : 0644));
+  return read_data([&](std::string_view piece) -> Status {
     while (!piece.empty()) {
-      const ssize_t n = ::write(fd, piece.data(), piece.size());
+      const ssize_t n = ::write(file.get(), piece.data(), piece.size());
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return make_error("cannot write " + path.string() + ": " + std::strerror(errno));
+      if (n <= 0) return make_error("cannot write " + relative.string() + ": " + std::strerror(errno));
       piece.remove_prefix(static_cast<std::size_t>(n));
     }
     return {};
   });
-  ::close(fd);
-  return written;
 }
 }  // namespace
 
@@ -118,10 +113,9 @@ Result<Manifest> export_archive(TenantData& data, const TenantContext& ctx, cons
     manifest.database_sha256 = hash.hex_digest();
     manifest.table_rows = rows.rows();
   }
-  const fs::path files = data.files_dir(ctx);
   if (options.files) {
-    TRY_ASSIGN(FileTotals totals, regular_files(files));
-    manifest.file_count = totals.count;
+    TRY_ASSIGN(TreeTotals totals, live_regular_files(data, ctx));
+    manifest.file_count = totals.files;
     manifest.file_bytes = totals.bytes;
   }
 
@@ -132,7 +126,14 @@ Result<Manifest> export_archive(TenantData& data, const TenantContext& ctx, cons
   TRY(tar.add_file(kDatabaseEntry, dump_file));
   // Symlinks stay behind: on `local` they are links into the shared WordPress core,
   // which the target makes for itself; from an archive they could point anywhere.
-  if (options.files) TRY(tar.add_tree(kFilesPrefix, files, /*skip_symlinks=*/true));
+  if (options.files) {
+    TRY(data.read_files(ctx, [&](const TreeEntry& entry) -> Status {
+      const std::string name = std::string(kFilesPrefix) + "/" + entry.path;
+      if (S_ISDIR(entry.st.st_mode)) return tar.add_directory(name, entry.st);
+      if (S_ISREG(entry.st.st_mode)) return tar.add_file(name, entry.fd, entry.st);
+      return {};
+    }));
+  }
   TRY(tar.close());
   std::error_code ec;
   fs::rename(partial, out, ec);
@@ -202,36 +203,19 @@ Result<StagedDatabase> stage_database(TenantData& data, const TenantContext& ctx
   return staged;
 }
 
-Status check_staged_files(TenantData& data, const TenantContext& ctx, const fs::path& root,
+Status check_staged_files(TenantData& data, const TenantContext& ctx, int root,
                           std::uint64_t count, std::uint64_t bytes) {
-  TRY_ASSIGN(FileTotals totals, regular_files(root));
-  if (totals.count != count || totals.bytes != bytes) {
-    return make_error("the files arrived incomplete (" + std::to_string(totals.count) + " files, " +
+  TreeTotals totals;
+  TRY(walk_tree(root, [&](const TreeEntry& entry) -> Status {
+    count_regular(entry, totals);
+    return {};
+  }));
+  if (totals.files != count || totals.bytes != bytes) {
+    return make_error("the files arrived incomplete (" + std::to_string(totals.files) + " files, " +
                       std::to_string(totals.bytes) + " bytes; expected " + std::to_string(count) +
                       ", " + std::to_string(bytes) + ")");
   }
   return data.adopt_staged_files(ctx);
-}
-
-// Regular files and directories of `from` into `to` (symlinks stay behind, as in export).
-Result<FileTotals> copy_files(const fs::path& from, const fs::path& to) {
-  FileTotals totals;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(from, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
-    const fs::path target = to / it->path().lexically_relative(from);
-    if (it->is_symlink(ec)) continue;
-    if (it->is_directory(ec)) {
-      fs::create_directories(target, ec);
-    } else if (it->is_regular_file(ec)) {
-      fs::copy_file(it->path(), target, fs::copy_options::overwrite_existing, ec);
-      ++totals.count;
-      totals.bytes += it->file_size();
-    }
-    if (ec) return make_error("cannot copy " + it->path().string() + ": " + ec.message());
-  }
-  if (ec) return make_error("cannot read " + from.string() + ": " + ec.message());
-  return totals;
 }
 }  // namespace
 
@@ -242,9 +226,9 @@ Result<StageReport> stage_archive(TenantData& data, const TenantContext& ctx, co
            ctx.tenant.id + "…");
   bool saw_database = false;
   StageReport report;
-  fs::path files_root;
+  UniqueFd files_root;
   if (options.files && manifest.has_files) {
-    TRY_ASSIGN(files_root, data.staging_files_dir(ctx));
+    TRY_ASSIGN(files_root, data.staging_files(ctx));
   }
   // One pass over the archive: the database entry feeds the staging load, the files
   // land in the staging directory.
@@ -258,15 +242,18 @@ Result<StageReport> stage_archive(TenantData& data, const TenantContext& ctx, co
         return decoder.finish();
       }
       const std::string prefix = std::string(kFilesPrefix) + "/";
-      if (files_root.empty() || entry.name.rfind(prefix, 0) != 0 || entry.name == prefix) return {};
+      if (!files_root.valid() || entry.name.rfind(prefix, 0) != 0 || entry.name == prefix) return {};
       TRY_ASSIGN(fs::path relative, contained_path(entry.name.substr(prefix.size())));
       if (entry.is_symlink) {
         ++report.skipped_links;
         return {};
       }
-      if (entry.is_directory) return make_dirs(files_root / relative, 0755);
+      if (entry.is_directory) {
+        TRY(make_dirs_beneath(files_root.get(), relative, 0755));
+        return {};
+      }
       ++report.files;
-      return write_entry_file(files_root / relative, entry.mode, read_data);
+      return write_entry_file(files_root.get(), relative, entry.mode, read_data);
     });
   };
   TRY_ASSIGN(StagedDatabase staged, stage_database(data, ctx, stream_archive, options.rewrite));
@@ -276,8 +263,8 @@ Result<StageReport> stage_archive(TenantData& data, const TenantContext& ctx, co
                       " does not match its manifest: the archive is damaged");
   }
   report.replacements = std::move(staged.replacements);
-  if (!files_root.empty()) {
-    TRY(check_staged_files(data, ctx, files_root, manifest.file_count, manifest.file_bytes));
+  if (files_root.valid()) {
+    TRY(check_staged_files(data, ctx, files_root.get(), manifest.file_count, manifest.file_bytes));
   }
   return report;
 }
@@ -293,11 +280,16 @@ Result<StageReport> stage_from_tenant(TenantData& source_data, const TenantConte
   StageReport report;
   report.replacements = std::move(staged.replacements);
   if (options.files) {
-    TRY_ASSIGN(fs::path files_root, target_data.staging_files_dir(target));
+    TRY_ASSIGN(UniqueFd files_root, target_data.staging_files(target));
+    // Every file is copied from the descriptor the walk opened and checked: a name the
+    // source's PHP swaps for a symlink meanwhile is never followed.
+    TreeTotals copied;
+    TRY(source_data.read_files(source, [&](const TreeEntry& entry) {
+      return copy_entry(entry, files_root.get(), copied);
+    }));
+    report.files = copied.files;
     // What was read from the source must be what landed in staging.
-    TRY_ASSIGN(FileTotals copied, copy_files(source_data.files_dir(source), files_root));
-    report.files = copied.count;
-    TRY(check_staged_files(target_data, target, files_root, copied.count, copied.bytes));
+    TRY(check_staged_files(target_data, target, files_root.get(), copied.files, copied.bytes));
   }
   return report;
 }
@@ -319,8 +311,8 @@ Result<Survey> survey_tenant(TenantData& data, const TenantContext& ctx,
   TRY(rewriter.finish(discarded));
   Survey survey{rows.rows(), 0, rewriter.counts()};
   if (files) {
-    TRY_ASSIGN(FileTotals totals, regular_files(data.files_dir(ctx)));
-    survey.files = totals.count;
+    TRY_ASSIGN(TreeTotals totals, live_regular_files(data, ctx));
+    survey.files = totals.files;
   }
   return survey;
 }

@@ -2,12 +2,17 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <vector>
+
+#include "util/safe_tree.h"
 
 namespace wpfleet {
 
@@ -128,23 +133,19 @@ TarWriter::~TarWriter() {
   if (archive_) archive_write_free(archive_);
 }
 
-Status TarWriter::header(const std::string& name, const fs::path& source, std::int64_t size) {
+Status TarWriter::header(const std::string& name, const struct stat* st, std::int64_t size) {
   archive_entry* entry = archive_entry_new();
   archive_entry_set_pathname(entry, name.c_str());
-  struct stat st {};
-  if (!source.empty() && ::lstat(source.c_str(), &st) == 0) {
-    archive_entry_copy_stat(entry, &st);
+  if (st) {
+    archive_entry_copy_stat(entry, st);
     archive_entry_set_uid(entry, 0);  // owners are the target's business
     archive_entry_set_gid(entry, 0);
-    if (S_ISLNK(st.st_mode)) {
-      std::error_code ec;
-      archive_entry_set_symlink(entry, fs::read_symlink(source, ec).c_str());
-    }
+    archive_entry_set_nlink(entry, 1);
   } else {
     archive_entry_set_filetype(entry, AE_IFREG);
     archive_entry_set_perm(entry, 0644);
   }
-  if (size >= 0) archive_entry_set_size(entry, size);
+  archive_entry_set_size(entry, size);
   const int rc = archive_write_header(archive_, entry);
   archive_entry_free(entry);
   if (rc != ARCHIVE_OK) return archive_error(archive_, "write " + name + " into " + path_);
@@ -152,7 +153,7 @@ Status TarWriter::header(const std::string& name, const fs::path& source, std::i
 }
 
 Status TarWriter::add_bytes(const std::string& name, std::string_view data) {
-  TRY(header(name, {}, static_cast<std::int64_t>(data.size())));
+  TRY(header(name, nullptr, static_cast<std::int64_t>(data.size())));
   if (archive_write_data(archive_, data.data(), data.size()) < 0) {
     return archive_error(archive_, "write " + name + " into " + path_);
   }
@@ -160,39 +161,36 @@ Status TarWriter::add_bytes(const std::string& name, std::string_view data) {
 }
 
 Status TarWriter::add_file(const std::string& name, const fs::path& source) {
-  std::error_code ec;
-  const auto status = fs::symlink_status(source, ec);
-  if (ec) return make_error("cannot read " + source.string() + ": " + ec.message());
-  if (!fs::is_regular_file(status)) return header(name, source, 0);
-  TRY(header(name, source, static_cast<std::int64_t>(fs::file_size(source))));
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(source.c_str(), "rb"), &std::fclose);
-  if (!file) return make_error("cannot read " + source.string() + ": " + std::strerror(errno));
+  const UniqueFd fd(::open(source.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) return make_error("cannot read " + source.string() + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return make_error("cannot read " + source.string() + ": not a regular file");
+  }
+  return add_file(name, fd.get(), st);
+}
+
+Status TarWriter::add_file(const std::string& name, int fd, const struct stat& st) {
+  TRY(header(name, &st, st.st_size));
+  // A file that shrank meanwhile is padded with zeros by libarchive; one that grew is
+  // cut at the size the header announced.
   std::vector<char> buffer(kChunk);
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), file.get())) {
-    if (archive_write_data(archive_, buffer.data(), n) < 0) {
+  for (off_t offset = 0; offset < st.st_size;) {
+    const std::size_t want = static_cast<std::size_t>(std::min<off_t>(st.st_size - offset, kChunk));
+    const ssize_t n = ::pread(fd, buffer.data(), want, offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return make_error("cannot read " + name + ": " + std::strerror(errno));
+    if (n == 0) break;
+    if (archive_write_data(archive_, buffer.data(), static_cast<std::size_t>(n)) < 0) {
       return archive_error(archive_, "write " + name + " into " + path_);
     }
+    offset += n;
   }
   return {};
 }
 
-Status TarWriter::add_tree(const std::string& prefix, const fs::path& dir, bool skip_symlinks) {
-  std::error_code ec;
-  TRY(header(prefix + "/", dir, 0));
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
-    // Lexical: fs::relative() would resolve a symlink to wherever it points.
-    const std::string name = prefix + "/" + it->path().lexically_relative(dir).string();
-    if (it->is_symlink(ec)) {
-      if (!skip_symlinks) TRY(add_file(name, it->path()));
-    } else if (it->is_directory(ec)) {
-      TRY(header(name + "/", it->path(), 0));
-    } else {
-      TRY(add_file(name, it->path()));
-    }
-  }
-  if (ec) return make_error("cannot read " + dir.string() + ": " + ec.message());
-  return {};
+Status TarWriter::add_directory(const std::string& name, const struct stat& st) {
+  return header(name.ends_with("/") ? name : name + "/", &st, 0);
 }
 
 Status TarWriter::close() {

@@ -3,6 +3,8 @@
 // size of the site.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -54,7 +56,8 @@ class ZstdDecoder {
   bool mid_frame_ = false;
 };
 
-// Writes a POSIX tar file entry by entry.
+// Writes a POSIX tar file entry by entry. Owners are left out (the reader decides who
+// owns what it unpacks); symlinks are never written.
 class TarWriter {
  public:
   static Result<TarWriter> create(const std::filesystem::path& path);
@@ -62,16 +65,17 @@ class TarWriter {
   TarWriter& operator=(TarWriter&&) = delete;
   ~TarWriter();
   Status add_bytes(const std::string& name, std::string_view data);
+  // The regular file at `source` (a symlink there is refused, not followed).
   Status add_file(const std::string& name, const std::filesystem::path& source);
-  // Every file and directory below `dir` (and symlinks, unless `skip_symlinks`), named
-  // `prefix/relative/path`.
-  Status add_tree(const std::string& prefix, const std::filesystem::path& dir,
-                  bool skip_symlinks = false);
+  // The regular file open as `fd`, which `st` (its fstat) describes: exactly st_size
+  // bytes from its start, however it changes meanwhile.
+  Status add_file(const std::string& name, int fd, const struct stat& st);
+  Status add_directory(const std::string& name, const struct stat& st);
   Status close();
 
  private:
   TarWriter() = default;
-  Status header(const std::string& name, const std::filesystem::path& source, std::int64_t size);
+  Status header(const std::string& name, const struct stat* st, std::int64_t size);
   archive* archive_ = nullptr;
   std::string path_;
 };

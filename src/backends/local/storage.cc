@@ -1,5 +1,6 @@
 #include "backends/local/storage.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -7,37 +8,66 @@
 #include <cstring>
 
 #include "backends/local/identity.h"
-#include "platform/platform_users.h"
 #include "util/fs.h"
+#include "util/safe_tree.h"
 
 namespace wpfleet::local {
 
 namespace fs = std::filesystem;
 
 namespace {
-// The subdirectories the tenant's user owns and writes.
-constexpr const char* kTenantOwnedDirs[] = {"wp-content", "wp-content/themes",
-                                            "wp-content/plugins", "wp-content/uploads",
-                                            "tmp", "log"};
+// The subdirectories the tenant's user owns and writes, each after its parent.
+struct TenantDir {
+  const char* path;
+  mode_t mode;
+};
+constexpr TenantDir kTenantOwnedDirs[] = {{"wp-content", 0755},
+                                          {"wp-content/themes", 0755},
+                                          {"wp-content/plugins", 0755},
+                                          {"wp-content/uploads", 0755},
+                                          {"tmp", 0700}};
+
+// The logs live in a directory root owns: php-fpm's master (root) appends to
+// php-access.log there, so the tenant must not be able to replace it with a link. The
+// logs the tenant's own processes write (PHP's errors, the mail it sends) are made for
+// it in advance.
+constexpr char kLogDir[] = "log";
+constexpr const char* kTenantLogs[] = {"php-error.log", "mail.log"};
 
 // Themes shipped with core are linked, not copied: one read-only copy for all tenants.
-Status link_core_themes(const fs::path& core_themes, const fs::path& tenant_themes) {
+Status link_core_themes(const fs::path& core_themes, int tenant_themes) {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(core_themes, ec)) {
-    const fs::path link = tenant_themes / entry.path().filename();
-    if (fs::symlink_status(link).type() != fs::file_type::not_found) continue;
-    fs::create_directory_symlink(entry.path(), link, ec);
-    if (ec) return make_error("cannot link theme " + link.string() + ": " + ec.message());
+    const std::string name = entry.path().filename().string();
+    struct stat st {};
+    if (::fstatat(tenant_themes, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) continue;
+    if (::symlinkat(entry.path().c_str(), tenant_themes, name.c_str()) != 0 && errno != EEXIST) {
+      return make_error("cannot link theme " + name + " into the tenant's themes: " +
+                        std::strerror(errno));
+    }
   }
   if (ec) return make_error("cannot list " + core_themes.string() + ": " + ec.message());
   return {};
 }
+
+// Makes log/ root's again (older layouts gave it to the tenant), removes whatever the
+// tenant may have planted there (links, hard links, directories), and creates the logs
+// its processes write.
+Status ensure_log_dir(int site, const Owner& platform, const Owner& tenant) {
+  TRY_ASSIGN(UniqueFd log, ensure_dir_at(site, kLogDir, 0750, platform));
+  TRY_ASSIGN(std::vector<std::string> names, list_dir(log.get()));
+  for (const auto& name : names) TRY(remove_unless_plain_file_at(log.get(), name));
+  for (const char* name : kTenantLogs) TRY(ensure_file_at(log.get(), name, 0640, tenant));
+  return {};
+}
+
 }  // namespace
 
-std::string StorageProvider::fingerprint(const TenantContext&) const { return "storage-v1"; }
+std::string StorageProvider::fingerprint(const TenantContext&) const { return "storage-v2"; }
 
-// A wp-content the tenant cannot write counts as missing, so that plan shows the drift
-// and apply repairs it.
+// Storage that is not as ensure() leaves it (a directory the tenant cannot write, or
+// that is a link; logs the tenant could replace) counts as missing, so that plan shows
+// the drift and apply repairs it.
 Result<std::set<std::string>> StorageProvider::existing(const Environment& env,
                                                         const std::set<std::string>& candidates) {
   std::set<std::string> found;
@@ -47,15 +77,26 @@ Result<std::set<std::string>> StorageProvider::existing(const Environment& env,
   return found;
 }
 
+// The site directory is root:<tenant group> 0750: the tenant (and, through that group,
+// the web server) may enter it, other tenants may not. Everything inside the tenant's
+// trees is reached through descriptors: the tenant's PHP may have put links there.
 Result<std::string> StorageProvider::ensure(const TenantContext& ctx) {
   const fs::path site = ctx_.layout.site_dir(ctx.env.name, ctx.tenant.id);
-  TRY_ASSIGN(RunAs owner, tenant_identity(ctx_.layout, ctx.env.name, ctx.tenant.id));
-  TRY(make_dirs(site, 0755));
-  for (const char* dir : kTenantOwnedDirs) {
-    TRY(ensure_directory(site / dir, dir == std::string("tmp") ? 0700 : 0755, owner));
+  TRY_ASSIGN(RunAs identity, tenant_identity(ctx_.layout, ctx.env.name, ctx.tenant.id));
+  const Owner tenant{identity.uid, identity.gid};
+  const Owner platform{::geteuid(), identity.gid};
+  TRY(make_dirs(site.parent_path(), 0755));
+  TRY_ASSIGN(UniqueFd parent, open_dir(site.parent_path()));
+  TRY_ASSIGN(UniqueFd site_fd, in_dir(site.parent_path(),
+                                      ensure_dir_at(parent.get(), site.filename(), 0750, platform)));
+  for (const TenantDir& dir : kTenantOwnedDirs) {
+    const fs::path path(dir.path);
+    TRY_ASSIGN(UniqueFd above, in_dir(site, open_dir_beneath(site_fd.get(), path.parent_path())));
+    TRY(in_dir(site, ensure_dir_at(above.get(), path.filename(), dir.mode, tenant)));
   }
-  TRY(link_core_themes(ctx_.layout.core_dir() / "wp-content" / "themes",
-                       site / "wp-content" / "themes"));
+  TRY(in_dir(site, ensure_log_dir(site_fd.get(), platform, tenant)));
+  TRY_ASSIGN(UniqueFd themes, in_dir(site, open_dir_beneath(site_fd.get(), "wp-content/themes")));
+  TRY(link_core_themes(ctx_.layout.core_dir() / "wp-content" / "themes", themes.get()));
   return std::string(R"({"path":")" + site.string() + "\"}");
 }
 
@@ -64,16 +105,28 @@ Status StorageProvider::remove(const Environment& env, const std::string& tenant
 }
 
 Status StorageProvider::content_writable(const std::string& env, const std::string& tenant) {
-  const fs::path content = ctx_.layout.site_dir(env, tenant) / "wp-content";
+  const fs::path site = ctx_.layout.site_dir(env, tenant);
   TRY_ASSIGN(RunAs owner, tenant_identity(ctx_.layout, env, tenant));
-  struct stat st {};
-  if (stat(content.c_str(), &st) != 0) {
-    return make_error(content.string() + " is missing: run `wpfleet apply`");
+  const std::string repair = ": run `wpfleet apply` to restore its owner and mode";
+  // lstat: a link counts as what it is, not as what it points to.
+  auto stat_of = [&](const fs::path& path) -> Result<struct stat> {
+    struct stat st {};
+    if (::fstatat(AT_FDCWD, path.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      return make_error(path.string() + " is missing: run `wpfleet apply`");
+    }
+    if (!S_ISDIR(st.st_mode)) return make_error(path.string() + " is not a directory" + repair);
+    return st;
+  };
+  for (const TenantDir& dir : kTenantOwnedDirs) {
+    TRY_ASSIGN(struct stat st, stat_of(site / dir.path));
+    if (st.st_uid != owner.uid || (st.st_mode & S_IWUSR) == 0) {
+      return make_error((site / dir.path).string() + " is not writable by the tenant's user" + repair);
+    }
   }
-  if (st.st_uid != owner.uid || (st.st_mode & S_IWUSR) == 0) {
-    return make_error(content.string() +
-                      " is not writable by the tenant's user: run `wpfleet apply` to restore "
-                      "its owner and mode");
+  TRY_ASSIGN(struct stat log, stat_of(site / kLogDir));
+  if (log.st_uid != ::geteuid()) {
+    return make_error((site / kLogDir).string() + " is not wpfleet's, so the tenant could put links "
+                      "there for php-fpm to follow" + repair);
   }
   return {};
 }

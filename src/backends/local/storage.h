@@ -1,6 +1,8 @@
 // Storage on `local`: the tenant's own directory under the state dir — wp-content
-// (themes, plugins, uploads) owned by the tenant's user, a private tmp and its PHP log.
-// The directory itself stays owned by wpfleet so the tenant cannot replace its config.
+// (themes, plugins, uploads) owned by the tenant's user, a private tmp and its logs.
+// The directory itself and log/ stay wpfleet's (root:<tenant group> 0750), so the
+// tenant can replace neither its config nor a log that root writes, and other tenants
+// cannot enter. Running as root, this never resolves a name inside the tenant's trees.
 #pragma once
 
 #include "backends/registry.h"

@@ -20,6 +20,7 @@
 #include "util/crypto.h"
 #include "util/fs.h"
 #include "util/process.h"
+#include "util/safe_tree.h"
 
 namespace wpfleet::local {
 
@@ -35,6 +36,12 @@ std::string previous_db(const TenantContext& ctx) {
   return database_name(ctx.env.name, ctx.tenant.id) + "__previous";
 }
 std::string live_db(const TenantContext& ctx) { return database_name(ctx.env.name, ctx.tenant.id); }
+
+// The files, beside each other in the site directory (root's, so resolved by name);
+// what is inside them is the tenant's and is only reached through descriptors.
+constexpr char kLiveFiles[] = "wp-content";
+constexpr char kStagingFiles[] = "wp-content.staging";
+constexpr char kPreviousFiles[] = "wp-content.previous";
 
 // Credentials for the MariaDB command-line tools go in a 0600 option file that exists
 // only while the tool runs: never on the command line, where `ps` would show them.
@@ -154,26 +161,6 @@ Status exchange(const fs::path& a, const fs::path& b) {
   return {};
 }
 
-fs::path sibling(const fs::path& dir, const std::string& suffix) {
-  return dir.parent_path() / (dir.filename().string() + suffix);
-}
-
-Status chown_tree(const fs::path& dir, const RunAs& owner) {
-  std::error_code ec;
-  auto give = [&](const fs::path& path) -> Status {
-    if (::lchown(path.c_str(), owner.uid, owner.gid) != 0) {
-      return make_error("cannot give " + path.string() + " to the tenant: " + std::strerror(errno));
-    }
-    return {};
-  };
-  TRY(give(dir));
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
-    TRY(give(it->path()));
-  }
-  if (ec) return make_error("cannot read " + dir.string() + ": " + ec.message());
-  return {};
-}
 }  // namespace
 
 Status LocalTenantData::dump_database(const TenantContext& ctx,
@@ -222,20 +209,28 @@ Result<std::map<std::string, std::uint64_t>> LocalTenantData::staged_row_counts(
   return exact_row_counts(*client, staging_db(ctx));
 }
 
-fs::path LocalTenantData::files_dir(const TenantContext& ctx) {
-  return ctx_.layout.site_dir(ctx.env.name, ctx.tenant.id) / "wp-content";
+Result<UniqueFd> LocalTenantData::staging_files(const TenantContext& ctx) {
+  TRY_ASSIGN(UniqueFd site, open_dir(site_dir(ctx)));
+  TRY(in_dir(site_dir(ctx), remove_tree_at(site.get(), kStagingFiles)));
+  // Root's alone (0700) while it fills; adopt_staged_files gives it to the tenant.
+  return in_dir(site_dir(ctx), ensure_dir_at(site.get(), kStagingFiles, 0700, std::nullopt));
 }
 
-Result<fs::path> LocalTenantData::staging_files_dir(const TenantContext& ctx) {
-  const fs::path staging = sibling(files_dir(ctx), ".staging");
-  TRY(remove_tree(staging));
-  TRY(make_dirs(staging, 0755));
-  return staging;
+Status LocalTenantData::read_files(const TenantContext& ctx, const TreeVisitor& visit) {
+  TRY_ASSIGN(UniqueFd site, open_dir(site_dir(ctx)));
+  TRY_ASSIGN(UniqueFd files, in_dir(site_dir(ctx), open_dir_beneath(site.get(), kLiveFiles)));
+  return in_dir(site_dir(ctx), walk_tree(files.get(), visit));
 }
 
 Status LocalTenantData::adopt_staged_files(const TenantContext& ctx) {
   TRY_ASSIGN(RunAs owner, tenant_identity(ctx_.layout, ctx.env.name, ctx.tenant.id));
-  return chown_tree(sibling(files_dir(ctx), ".staging"), owner);
+  TRY_ASSIGN(UniqueFd site, open_dir(site_dir(ctx)));
+  TRY_ASSIGN(UniqueFd staging, in_dir(site_dir(ctx), open_dir_beneath(site.get(), kStagingFiles)));
+  TRY(in_dir(site_dir(ctx), chown_tree(staging.get(), Owner{owner.uid, owner.gid})));
+  if (::fchmod(staging.get(), 0755) != 0) {
+    return make_error("cannot open the staged files to the web server: " + std::string(std::strerror(errno)));
+  }
+  return {};
 }
 
 Status LocalTenantData::swap_in_staging(const TenantContext& ctx, const SwapScope& scope) {
@@ -258,9 +253,9 @@ Status LocalTenantData::swap_in_staging(const TenantContext& ctx, const SwapScop
     TRY(client->execute("DROP DATABASE IF EXISTS " + quote_identifier(staging_db(ctx))));
   }
   if (scope.files) {
-    const fs::path live = files_dir(ctx);
-    const fs::path staging = sibling(live, ".staging");
-    const fs::path previous = sibling(live, ".previous");
+    const fs::path live = site_dir(ctx) / kLiveFiles;
+    const fs::path staging = site_dir(ctx) / kStagingFiles;
+    const fs::path previous = site_dir(ctx) / kPreviousFiles;
     TRY(exchange(staging, live));
     TRY(remove_tree(previous));
     std::error_code ec;
@@ -291,8 +286,8 @@ Status LocalTenantData::restore_previous(const TenantContext& ctx, const SwapSco
     TRY(client->execute("DROP DATABASE IF EXISTS " + quote_identifier(previous_db(ctx))));
   }
   if (scope.files) {
-    const fs::path live = files_dir(ctx);
-    const fs::path previous = sibling(live, ".previous");
+    const fs::path live = site_dir(ctx) / kLiveFiles;
+    const fs::path previous = site_dir(ctx) / kPreviousFiles;
     if (fs::exists(previous)) {
       TRY(exchange(previous, live));
       TRY(remove_tree(previous));
@@ -304,13 +299,13 @@ Status LocalTenantData::restore_previous(const TenantContext& ctx, const SwapSco
 Status LocalTenantData::discard_previous(const TenantContext& ctx) {
   TRY_ASSIGN(auto client, connect_as_root(ctx_));
   TRY(client->execute("DROP DATABASE IF EXISTS " + quote_identifier(previous_db(ctx))));
-  return remove_tree(sibling(files_dir(ctx), ".previous"));
+  return remove_tree(site_dir(ctx) / kPreviousFiles);
 }
 
 Status LocalTenantData::discard_staging(const TenantContext& ctx) {
   TRY_ASSIGN(auto client, connect_as_root(ctx_));
   TRY(client->execute("DROP DATABASE IF EXISTS " + quote_identifier(staging_db(ctx))));
-  return remove_tree(sibling(files_dir(ctx), ".staging"));
+  return remove_tree(site_dir(ctx) / kStagingFiles);
 }
 
 Result<std::string> LocalTenantData::content_fingerprint(const TenantContext& ctx) {
@@ -328,18 +323,13 @@ Result<std::string> LocalTenantData::content_fingerprint(const TenantContext& ct
     summary += table + "=" + rows.at(0).at(0).value_or("NULL") + "/" +
                rows.at(0).at(1).value_or("NULL") + "\n";
   }
-  std::error_code ec;
-  const fs::path files = files_dir(ctx);
   std::vector<std::string> entries;
-  for (auto it = fs::recursive_directory_iterator(files, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
-    struct stat st {};
-    if (::lstat(it->path().c_str(), &st) != 0) continue;
-    entries.push_back(it->path().lexically_relative(files).string() + " " +
-                      std::to_string(st.st_size) + " " + std::to_string(st.st_mtim.tv_sec) + "." +
-                      std::to_string(st.st_mtim.tv_nsec));
-  }
-  if (ec) return make_error("cannot read " + files.string() + ": " + ec.message());
+  TRY(read_files(ctx, [&](const TreeEntry& entry) -> Status {
+    entries.push_back(entry.path + " " + std::to_string(entry.st.st_size) + " " +
+                      std::to_string(entry.st.st_mtim.tv_sec) + "." +
+                      std::to_string(entry.st.st_mtim.tv_nsec));
+    return {};
+  }));
   std::sort(entries.begin(), entries.end());
   for (const auto& entry : entries) summary += entry + "\n";
   return sha256_hex(summary);
@@ -364,6 +354,10 @@ Status LocalTenantData::run_sql(const TenantContext& ctx, const std::string& sql
   TRY_ASSIGN(MysqlEndpoint endpoint, tenant_endpoint(ctx_, ctx.env.name, ctx.tenant.id));
   TRY_ASSIGN(auto client, MysqlClient::connect(endpoint));
   return client->execute(sql);
+}
+
+fs::path LocalTenantData::site_dir(const TenantContext& ctx) const {
+  return ctx_.layout.site_dir(ctx.env.name, ctx.tenant.id);
 }
 
 std::unique_ptr<TenantData> make_local_tenant_data(BackendContext& ctx) {

@@ -2,7 +2,9 @@
 // previous databases beside the live one (`<db>__staging`, `<db>__previous`) swapped
 // with one multi-table RENAME TABLE; staging and previous wp-content directories beside
 // the live one, swapped with renameat2(RENAME_EXCHANGE). Each swap is atomic: the site
-// sees the old content or the new, never a mix.
+// sees the old content or the new, never a mix. Every dump is loaded as a MariaDB user
+// made for that load, which reaches the staging database alone; the files, which the
+// tenant's PHP may be changing, are only read through descriptors (util/safe_tree.h).
 #pragma once
 
 #include "backends/registry.h"
@@ -18,8 +20,8 @@ class LocalTenantData final : public TenantData {
   Result<std::map<std::string, std::uint64_t>> row_counts(const TenantContext& ctx) override;
   Result<std::unique_ptr<SqlLoad>> load_staging_database(const TenantContext& ctx) override;
   Result<std::map<std::string, std::uint64_t>> staged_row_counts(const TenantContext& ctx) override;
-  Result<std::filesystem::path> staging_files_dir(const TenantContext& ctx) override;
-  std::filesystem::path files_dir(const TenantContext& ctx) override;
+  Result<UniqueFd> staging_files(const TenantContext& ctx) override;
+  Status read_files(const TenantContext& ctx, const TreeVisitor& visit) override;
   Status adopt_staged_files(const TenantContext& ctx) override;
   Status swap_in_staging(const TenantContext& ctx, const SwapScope& scope) override;
   Status restore_previous(const TenantContext& ctx, const SwapScope& scope) override;
@@ -32,6 +34,7 @@ class LocalTenantData final : public TenantData {
   Status run_sql(const TenantContext& ctx, const std::string& sql) override;
 
  private:
+  std::filesystem::path site_dir(const TenantContext& ctx) const;
   BackendContext& ctx_;
 };
 

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "util/fs.h"
+#include "util/safe_tree.h"
 
 namespace wpfleet {
 namespace {
@@ -55,7 +56,9 @@ TEST_F(ArchiveTest, TruncatedZstdIsAnError) {
   EXPECT_FALSE(decoder.finish().ok());
 }
 
-TEST_F(ArchiveTest, TarKeepsFilesDirectoriesAndSymlinks) {
+// What export does with a tenant's tree: its walk's directories and regular files go
+// in from their descriptors; a symlink is never written.
+TEST_F(ArchiveTest, TarTakesFilesAndDirectoriesFromAWalk) {
   const fs::path tree = dir_ / "wp-content";
   fs::create_directories(tree / "uploads" / "2026");
   ASSERT_TRUE(write_file_atomic(tree / "uploads" / "2026" / "a.txt", "hello").ok());
@@ -63,7 +66,14 @@ TEST_F(ArchiveTest, TarKeepsFilesDirectoriesAndSymlinks) {
   auto tar = TarWriter::create(dir_ / "out.tar");
   ASSERT_TRUE(tar.ok());
   ASSERT_TRUE(tar->add_bytes("manifest.json", "{\"v\":1}").ok());
-  ASSERT_TRUE(tar->add_tree("wp-content", tree).ok());
+  auto root = open_dir(tree);
+  ASSERT_TRUE(root.ok());
+  Status walked = walk_tree(root->get(), [&](const TreeEntry& entry) -> Status {
+    if (S_ISDIR(entry.st.st_mode)) return tar->add_directory("wp-content/" + entry.path, entry.st);
+    if (S_ISREG(entry.st.st_mode)) return tar->add_file("wp-content/" + entry.path, entry.fd, entry.st);
+    return {};
+  });
+  ASSERT_TRUE(walked.ok()) << walked.error().message;
   ASSERT_TRUE(tar->close().ok());
 
   std::map<std::string, std::string> seen;
@@ -81,8 +91,16 @@ TEST_F(ArchiveTest, TarKeepsFilesDirectoriesAndSymlinks) {
   ASSERT_TRUE(read.ok()) << read.error().message;
   EXPECT_EQ(seen["manifest.json"], "{\"v\":1}");
   EXPECT_EQ(seen["wp-content/uploads/2026/a.txt"], "hello");
-  EXPECT_EQ(seen["wp-content/themes"], "-> /usr/share");
   EXPECT_EQ(seen["wp-content/uploads/"], "dir");
+  EXPECT_EQ(seen.count("wp-content/themes"), 0u);
+}
+
+TEST_F(ArchiveTest, AFileBySymlinkIsRefused) {
+  ASSERT_TRUE(write_file_atomic(dir_ / "secret", "key").ok());
+  fs::create_symlink(dir_ / "secret", dir_ / "link");
+  auto tar = TarWriter::create(dir_ / "out.tar");
+  ASSERT_TRUE(tar.ok());
+  EXPECT_FALSE(tar->add_file("x", dir_ / "link").ok());
 }
 
 }  // namespace
