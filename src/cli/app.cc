@@ -10,7 +10,7 @@ namespace {
 constexpr CommandRegistrar kCommandGroups[] = {
     &register_init, &register_platform, &register_plan_apply,
     &register_tenant, &register_secret, &register_cron, &register_edge,
-    &register_verify, &register_logs, &register_content,
+    &register_verify, &register_audit, &register_logs, &register_content,
     &register_search_replace,
 };
 

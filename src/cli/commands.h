@@ -16,6 +16,7 @@ void register_edge(CLI::App& app, Context& ctx, CommandBody& selected);  // rout
 void register_content(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_search_replace(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_verify(CLI::App& app, Context& ctx, CommandBody& selected);
+void register_audit(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_logs(CLI::App& app, Context& ctx, CommandBody& selected);
 
 }  // namespace wpfleet::cli

@@ -4,13 +4,15 @@
 //   <state>/state.db, secret.key        SQLite state, secret key (0600)
 //   <state>/lock                        flock for mutating commands
 //   <state>/run/                        supervisor.pid, supervisor.json, *.pid
-//   <state>/log/                        supervisor.log, mariadb.log, php-fpm.log, nginx-*.log
+//   <state>/log/                        supervisor.log, mariadb.log, php-fpm.log, nginx.log
+//   <state>/log/nginx/                  access.log, <env>--<tenant>.{access,error,direct}.log
 //   <state>/mariadb/data, mariadb/mysqld.sock, mariadb/mariadbd.pid
 //   <state>/php-fpm/php-fpm.conf, php-fpm/pools/<env>--<tenant>.conf, php-fpm/sockets/
 //   <state>/nginx/nginx.conf, nginx/sites/<env>--<tenant>.conf, nginx/sites/_listen-*.conf,
 //     nginx/sites/_edge-<env>.conf, nginx/direct/<env>.sock, nginx/cache/<env>/
 //   <state>/tls/                        local CA and per-environment certificates
 //   <state>/core/                       one shared read-only copy of WordPress core
+//   <state>/php/                        sendmail for tenant PHP, the audit probe
 //   <state>/sites/<env>/<tenant>/       wp-config.php, wp-content/, tmp/, log/
 #pragma once
 
@@ -27,6 +29,8 @@ struct StateLayout {
   std::filesystem::path lock_file() const { return root / "lock"; }
   std::filesystem::path run_dir() const { return root / "run"; }
   std::filesystem::path log_dir() const { return root / "log"; }
+  // nginx's access and error logs, root's alone (0700).
+  std::filesystem::path nginx_log_dir() const { return log_dir() / "nginx"; }
   std::filesystem::path supervisor_pid() const { return run_dir() / "supervisor.pid"; }
   std::filesystem::path supervisor_status() const { return run_dir() / "supervisor.json"; }
 
@@ -54,14 +58,18 @@ struct StateLayout {
   std::filesystem::path nginx_direct_socket(const std::string& env) const {
     return nginx_direct_dir() / (env + ".sock");
   }
+  std::filesystem::path nginx_cache_root() const { return nginx_dir() / "cache"; }
   std::filesystem::path nginx_cache_dir(const std::string& env) const {
-    return nginx_dir() / "cache" / env;
+    return nginx_cache_root() / env;
   }
   std::filesystem::path tls_dir() const { return root / "tls"; }
   // The CA that signs every TLS certificate of this state directory.
   std::filesystem::path ca_certificate() const { return tls_dir() / "ca.pem"; }
 
   std::filesystem::path core_dir() const { return root / "core"; }
+  // Programs and scripts wpfleet gives the tenants' PHP (root-owned, read-only): the
+  // sendmail that mail() pipes into and the isolation probe of `wpfleet audit`.
+  std::filesystem::path php_support_dir() const { return root / "php"; }
   std::filesystem::path site_dir(const std::string& env, const std::string& tenant) const {
     return root / "sites" / env / tenant;
   }

@@ -37,8 +37,8 @@ std::string octal_mode(mode_t mode) {
 Result<PlatformUsers> platform_users() {
   if (::geteuid() != 0) return PlatformUsers{};
   TRY_ASSIGN(RunAs mariadb, system_user(kMariadbUser, "mariadb-server"));
-  TRY(system_user(kWebUser, "nginx"));
-  return PlatformUsers{true, mariadb};
+  TRY_ASSIGN(RunAs web, system_user(kWebUser, "nginx"));
+  return PlatformUsers{true, mariadb, web};
 }
 
 Status check_state_dir_reachable(const std::filesystem::path& root, const PlatformUsers& users) {

@@ -18,6 +18,7 @@ inline constexpr char kWebUser[] = "www-data";
 struct PlatformUsers {
   bool isolated = false;         // running as root
   std::optional<RunAs> mariadb;  // set when isolated
+  std::optional<RunAs> web;      // nginx's workers; set when isolated
 };
 
 // The users for this process (an Error when root but Debian's users are missing).

@@ -61,7 +61,7 @@ std::string nginx_conf(const StateLayout& layout, const PlatformUsers& users) {
       "    keepalive_timeout 65;",
       "    server_tokens off;",
       // Buffered: one write per 64 KiB of log lines, not one per request.
-      "    access_log " + (layout.log_dir() / "nginx-access.log").string() +
+      "    access_log " + (layout.nginx_log_dir() / "access.log").string() +
           " combined buffer=64k flush=1s;",
       // Static files are looked up once, not on every request; 5 s until a replaced
       // file (e.g. after a promotion's swap) is seen.
@@ -167,6 +167,9 @@ std::vector<std::string> listen_default_files(const StateLayout& layout) {
 
 Result<ConfigChanges> write_service_configs(const StateLayout& layout, const PlatformUsers& users) {
   ConfigChanges changes;
+  // Access logs hold password-reset links: nginx's master (root) writes them, nobody
+  // else may read them.
+  TRY(ensure_directory(layout.nginx_log_dir(), 0700));
   TRY_ASSIGN(changes.phpfpm, write_if_changed(layout.phpfpm_conf(), php_fpm_conf(layout, users)));
   TRY_ASSIGN(changes.nginx, write_if_changed(layout.nginx_conf(), nginx_conf(layout, users)));
   return changes;

@@ -86,4 +86,13 @@ std::string quote_identifier(const std::string& name) {
   return out + "`";
 }
 
+std::string quote_grant_database(const std::string& name) {
+  std::string escaped;
+  for (char c : name) {
+    if (c == '_' || c == '%' || c == '\\') escaped += '\\';
+    escaped += c;
+  }
+  return quote_identifier(escaped);
+}
+
 }  // namespace wpfleet

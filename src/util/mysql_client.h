@@ -48,4 +48,8 @@ class MysqlClient {
 // `name` quoted as an identifier (backticks doubled).
 std::string quote_identifier(const std::string& name);
 
+// The database `name` alone, quoted for GRANT/REVOKE ... ON <this>.*: there `_` and `%`
+// are wildcards (a grant on `dev_a_db` also reaches `devXaXdb`), so they are escaped.
+std::string quote_grant_database(const std::string& name);
+
 }  // namespace wpfleet

@@ -11,6 +11,12 @@ std::string account(MysqlClient& client, const std::string& user) {
   return client.quote(user) + "@'localhost'";
 }
 
+// How mysql.db stores a grant made with quote_grant_database(db).
+std::string grant_pattern(const std::string& db) {
+  const std::string quoted = quote_grant_database(db);
+  return quoted.substr(1, quoted.size() - 2);
+}
+
 Result<std::set<std::string>> column_set(MysqlClient& client, const std::string& sql) {
   TRY_ASSIGN(auto rows, client.query(sql));
   std::set<std::string> values;
@@ -18,6 +24,15 @@ Result<std::set<std::string>> column_set(MysqlClient& client, const std::string&
     if (!row.empty() && row[0]) values.insert(*row[0]);
   }
   return values;
+}
+
+// A grant's database pattern with an unescaped `_` or `%` reaches other databases too.
+bool has_wildcard(const std::string& pattern) {
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '\\') ++i;
+    else if (pattern[i] == '_' || pattern[i] == '%') return true;
+  }
+  return false;
 }
 }  // namespace
 
@@ -40,20 +55,49 @@ Result<MysqlEndpoint> tenant_endpoint(const BackendContext& ctx, const std::stri
   return endpoint;
 }
 
+Result<std::vector<std::string>> grant_problems(MysqlClient& root, const std::string& env,
+                                                const std::string& tenant) {
+  const std::string user = root.quote(database_user(env, tenant));
+  const std::string own = grant_pattern(database_name(env, tenant));
+  std::vector<std::string> problems;
+  TRY_ASSIGN(auto global, column_set(root, "SELECT JSON_VALUE(Priv, '$.access') FROM "
+                                           "mysql.global_priv WHERE Host = 'localhost' AND "
+                                           "User = " + user + " AND JSON_VALUE(Priv, '$.access') <> 0"));
+  if (!global.empty()) problems.push_back("has global privileges (on *.*)");
+  TRY_ASSIGN(auto patterns, column_set(root, "SELECT Db FROM mysql.db WHERE User = " + user));
+  for (const auto& pattern : patterns) {
+    if (pattern == own) continue;
+    problems.push_back("has a grant on `" + pattern + "`" +
+                       (has_wildcard(pattern) ? ", a wildcard pattern" : ""));
+  }
+  TRY_ASSIGN(auto tables, column_set(root, "SELECT CONCAT(Db, '.', Table_name) FROM "
+                                           "mysql.tables_priv WHERE User = " + user +
+                                           " AND Db <> " + root.quote(database_name(env, tenant))));
+  for (const auto& table : tables) problems.push_back("has a grant on table " + table);
+  return problems;
+}
+
 std::string DatabaseProvider::fingerprint(const TenantContext&) const { return "database-v1"; }
 
 Result<std::set<std::string>> DatabaseProvider::existing(const Environment& env,
                                                          const std::set<std::string>& candidates) {
   TRY_ASSIGN(auto client, connect_as_root(ctx_));
   TRY_ASSIGN(auto databases, column_set(*client, "SHOW DATABASES"));
-  // A user without its grant counts as missing too, so that plan shows it and apply
-  // grants again.
+  // A user without its exact grant (a database name with `_` unescaped is a wildcard
+  // pattern) counts as missing too, so that plan shows it and apply grants again.
   TRY_ASSIGN(auto grants, column_set(*client, "SELECT CONCAT(User, ' ', Db) FROM mysql.db "
                                               "WHERE Host = 'localhost' AND Select_priv = 'Y'"));
+  std::set<std::string> wildcard_grants;
+  for (const auto& grant : grants) {
+    const auto space = grant.find(' ');
+    if (has_wildcard(grant.substr(space + 1))) wildcard_grants.insert(grant.substr(0, space));
+  }
   std::set<std::string> found;
   for (const auto& tenant : candidates) {
     const std::string db = database_name(env.name, tenant);
-    if (databases.count(db) && grants.count(database_user(env.name, tenant) + " " + db)) {
+    const std::string user = database_user(env.name, tenant);
+    if (databases.count(db) && grants.count(user + " " + grant_pattern(db)) &&
+        !wildcard_grants.count(user)) {
       found.insert(tenant);
     }
   }
@@ -74,7 +118,14 @@ Result<std::string> DatabaseProvider::ensure(const TenantContext& ctx) {
   TRY(client->execute("CREATE USER IF NOT EXISTS " + who + " IDENTIFIED BY " +
                       client->quote(password)));
   TRY(client->execute("ALTER USER " + who + " IDENTIFIED BY " + client->quote(password)));
-  TRY(client->execute("GRANT ALL PRIVILEGES ON " + quote_identifier(db) + ".* TO " + who));
+  TRY(client->execute("GRANT ALL PRIVILEGES ON " + quote_grant_database(db) + ".* TO " + who));
+  // Grants made before names were escaped reach look-alike databases: take them back.
+  TRY_ASSIGN(auto old, column_set(*client, "SELECT Db FROM mysql.db WHERE Host = 'localhost' "
+                                           "AND User = " + client->quote(user) + " AND Db <> " +
+                                           client->quote(grant_pattern(db))));
+  for (const auto& pattern : old) {
+    TRY(client->execute("REVOKE ALL PRIVILEGES ON " + quote_identifier(pattern) + ".* FROM " + who));
+  }
   return std::string(R"({"database":")" + db + R"(","user":")" + user + "\"}");
 }
 

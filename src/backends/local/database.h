@@ -3,6 +3,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "backends/registry.h"
 #include "util/mysql_client.h"
@@ -14,6 +16,12 @@ Result<std::unique_ptr<MysqlClient>> connect_as_root(const BackendContext& ctx);
 // The endpoint a tenant's own credentials use (what its wp-config says).
 Result<MysqlEndpoint> tenant_endpoint(const BackendContext& ctx, const std::string& env,
                                       const std::string& tenant);
+
+// What the tenant's database user may do beyond its own database (global privileges,
+// grants on other databases or on wildcard patterns, table grants elsewhere), each as
+// a sentence; empty when it reaches its own database alone.
+Result<std::vector<std::string>> grant_problems(MysqlClient& root, const std::string& env,
+                                                const std::string& tenant);
 
 class DatabaseProvider final : public ResourceProvider {
  public:

@@ -1,12 +1,15 @@
 #include "backends/local/identity.h"
 
+#include <grp.h>
 #include <pwd.h>
 #include <unistd.h>
 
 #include <map>
+#include <vector>
 
 #include "backends/local/local_backend.h"
 #include "backends/local/names.h"
+#include "platform/platform_users.h"
 
 namespace wpfleet::local {
 
@@ -77,7 +80,24 @@ Result<RunAs> tenant_identity(const StateLayout& layout, const std::string& env,
                     " does not exist: run `wpfleet apply`");
 }
 
-std::string IdentityProvider::fingerprint(const TenantContext&) const { return "identity-v1"; }
+namespace {
+// nginx's workers serve the tenant's static files from a site directory that only the
+// tenant's group may enter (other tenants may not read it), so they join that group.
+bool web_user_in_group(const std::string& group_name) {
+  struct group entry {};
+  struct group* found = nullptr;
+  std::vector<char> buffer(1 << 16);
+  if (getgrnam_r(group_name.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || !found) {
+    return false;
+  }
+  for (char** member = found->gr_mem; *member; ++member) {
+    if (std::string(*member) == kWebUser) return true;
+  }
+  return false;
+}
+}  // namespace
+
+std::string IdentityProvider::fingerprint(const TenantContext&) const { return "identity-v2"; }
 
 Result<std::set<std::string>> IdentityProvider::existing(const Environment& env,
                                                          const std::set<std::string>& candidates) {
@@ -103,6 +123,7 @@ Result<std::string> IdentityProvider::ensure(const TenantContext& ctx) {
                         "--shell", "/usr/sbin/nologin", "--comment",
                         "wpfleet " + ctx.env.name + "/" + ctx.tenant.id, name}));
   }
+  if (!web_user_in_group(name)) TRY(run_admin_tool({"gpasswd", "--add", kWebUser, name}));
   return std::string(R"({"unix_user":")" + name + "\"}");
 }
 
@@ -110,6 +131,9 @@ Status IdentityProvider::remove(const Environment& env, const std::string& tenan
   const std::string name = unix_user(ctx_.layout, env.name, tenant_id);
   std::lock_guard lock(passwd_mutex_);
   if (!lookup_user(name)) return {};
+  // userdel keeps a user's own group while it has members, and useradd --user-group
+  // would then refuse the name forever.
+  if (web_user_in_group(name)) TRY(run_admin_tool({"gpasswd", "--delete", kWebUser, name}));
   return run_admin_tool({"userdel", name});
 }
 

@@ -88,7 +88,7 @@ NginxSiteInput RouteProvider::site_input(const TenantContext& ctx) const {
   in.env_name = env;
   in.listen = ctx.env.listen;
   in.hosts = ctx.hosts;
-  in.log_dir = (ctx_.layout.log_dir() / "nginx").string();
+  in.log_dir = ctx_.layout.nginx_log_dir().string();
   in.upload_max_mb = ctx.env.php.upload_max_mb;
   in.production = ctx.env.production;
   in.edge = ctx.env.edge;
@@ -122,7 +122,7 @@ Result<bool> RouteProvider::ensure_credentials_file(const Environment& env) {
     return random_password(32);
   }));
   const fs::path file = credentials_file(ctx_.layout, env.name);
-  const std::string wanted = render_credentials(*env.edge.basic_auth_user, password);
+  const std::string wanted = render_credentials(env.name, *env.edge.basic_auth_user, password);
   auto current = read_file(file);
   if (current && *current == wanted) return false;
   TRY(make_dirs(file.parent_path(), 0700));
@@ -133,7 +133,9 @@ Result<bool> RouteProvider::ensure_credentials_file(const Environment& env) {
 
 Status RouteProvider::ensure_environment_files(const Environment& env) {
   std::lock_guard lock(environment_files_mutex_);
-  TRY(make_dirs(ctx_.layout.log_dir() / "nginx", 0755));
+  // Access logs hold password-reset keys in URLs: nginx's master (root) writes them,
+  // no tenant may read them.
+  TRY(ensure_directory(ctx_.layout.nginx_log_dir(), 0700));
   // Only wpfleet may talk to the sites past their edge.
   TRY(ensure_directory(ctx_.layout.nginx_direct_dir(), 0700));
   const std::string cache_dir = ctx_.layout.nginx_cache_dir(env.name).string();
@@ -142,7 +144,11 @@ Status RouteProvider::ensure_environment_files(const Environment& env) {
     std::error_code ignored;
     fs::remove(environment_file(ctx_.layout, env.name), ignored);
   } else {
-    TRY(make_dirs(cache_dir, 0755));
+    // Cached pages of a protected environment are behind its password: only nginx's
+    // workers may reach them.
+    TRY_ASSIGN(PlatformUsers users, platform_users());
+    TRY(ensure_directory(ctx_.layout.nginx_cache_root(), 0700, users.web));
+    TRY(make_dirs(cache_dir, 0700));
     TRY(write_file_atomic(environment_file(ctx_.layout, env.name), edge_conf));
   }
   if (env.edge.basic_auth_user) TRY(ensure_credentials_file(env));
@@ -208,7 +214,7 @@ Status RouteProvider::check(const TenantContext& ctx) {
 }
 
 std::vector<LogSource> RouteProvider::logs(const TenantContext& ctx) const {
-  const fs::path base = ctx_.layout.log_dir() / "nginx" / pool_name(ctx.env.name, ctx.tenant.id);
+  const fs::path base = ctx_.layout.nginx_log_dir() / pool_name(ctx.env.name, ctx.tenant.id);
   return {{"nginx-access", base.string() + ".access.log"},
           {"nginx-error", base.string() + ".error.log"}};
 }

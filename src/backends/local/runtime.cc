@@ -1,9 +1,11 @@
 #include "backends/local/runtime.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -18,16 +20,17 @@
 #include "platform/platform_users.h"
 #include "util/crypto.h"
 #include "util/fs.h"
+#include "backends/local/audit_probe.h"
 
 namespace wpfleet::local {
 
 namespace fs = std::filesystem;
 
-namespace {
 fs::path pool_file(const StateLayout& layout, const std::string& env, const std::string& tenant) {
   return layout.phpfpm_pools() / (pool_name(env, tenant) + ".conf");
 }
 
+namespace {
 std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);
@@ -36,8 +39,10 @@ std::vector<std::string> split_lines(const std::string& text) {
 }
 
 // The config holds the DB password: readable by the tenant's PHP and nobody else.
+mode_t private_config_mode() { return isolated_users() ? 0640 : 0600; }
+
 Status write_private_config(const fs::path& path, const std::string& content, const RunAs& reader) {
-  TRY(write_file_atomic(path, content, isolated_users() ? 0640 : 0600));
+  TRY(write_file_atomic(path, content, private_config_mode()));
   if (isolated_users() && chown(path.c_str(), 0, reader.gid) != 0) {
     return make_error("cannot give " + path.string() + " to the tenant's group: " +
                       std::strerror(errno));
@@ -62,7 +67,8 @@ Status socket_answers(const fs::path& socket_path) {
 SiteFiles site_files(const StateLayout& layout, const std::string& env, const std::string& tenant) {
   return SiteFiles{layout.site_dir(env, tenant).string(), layout.core_dir().string(),
                    layout.mariadb_socket().string(),
-                   (layout.phpfpm_sockets() / (pool_name(env, tenant) + ".sock")).string()};
+                   (layout.phpfpm_sockets() / (pool_name(env, tenant) + ".sock")).string(),
+                   layout.php_support_dir().string()};
 }
 
 Result<SiteConfigInput> RuntimeProvider::site_config_input(const TenantContext& ctx) const {
@@ -90,6 +96,7 @@ PoolInput RuntimeProvider::pool_input(const TenantContext& ctx) const {
     in.web_group = kWebUser;  // nginx workers connect to the pool socket as this user
   }
   in.php = ctx.env.php;
+  in.production = ctx.env.production;
   return in;
 }
 
@@ -102,17 +109,34 @@ std::string RuntimeProvider::fingerprint(const TenantContext& ctx) const {
   config.env_name = ctx.env.name;
   config.production = ctx.env.production;
   config.home_url = ctx.home_url;
-  return sha256_hex(render_site_config(config) + render_pool(pool_input(ctx)));
+  std::string support;
+  for (const auto& file : support_files()) support += file.content;
+  return sha256_hex(render_site_config(config) + render_pool(pool_input(ctx)) + support);
 }
 
 Result<std::set<std::string>> RuntimeProvider::existing(const Environment& env,
                                                         const std::set<std::string>& candidates) {
   TRY_ASSIGN(auto recorded, recorded_files_hashes(ctx_.store, env.name, kind()));
   std::set<std::string> found;
+  // Every pool runs them: changed or missing, every runtime is rebuilt.
+  if (!support_files_intact()) return found;
   for (const auto& tenant : candidates) {
-    if (files_intact(written_files(env.name, tenant), recorded, tenant)) found.insert(tenant);
+    if (files_intact(written_files(env.name, tenant), recorded, tenant) &&
+        config_private(env.name, tenant)) {
+      found.insert(tenant);
+    }
   }
   return found;
+}
+
+// A config whose mode or owner was loosened counts as missing: apply rewrites it.
+bool RuntimeProvider::config_private(const std::string& env, const std::string& tenant) const {
+  struct stat st {};
+  const fs::path config = ctx_.layout.site_dir(env, tenant) / "wp-config.php";
+  if (::lstat(config.c_str(), &st) != 0 || (st.st_mode & 07777) != private_config_mode()) return false;
+  if (!isolated_users()) return true;
+  auto reader = tenant_identity(ctx_.layout, env, tenant);
+  return reader && st.st_uid == 0 && st.st_gid == reader->gid;
 }
 
 std::vector<fs::path> RuntimeProvider::written_files(const std::string& env,
@@ -121,6 +145,7 @@ std::vector<fs::path> RuntimeProvider::written_files(const std::string& env,
 }
 
 Result<std::string> RuntimeProvider::ensure(const TenantContext& ctx) {
+  TRY(ensure_support_files());
   TRY_ASSIGN(SiteConfigInput config, site_config_input(ctx));
   TRY_ASSIGN(RunAs identity, tenant_identity(ctx_.layout, ctx.env.name, ctx.tenant.id));
   TRY(write_private_config(fs::path(config.files.site_dir) / "wp-config.php",
@@ -130,6 +155,34 @@ Result<std::string> RuntimeProvider::ensure(const TenantContext& ctx) {
   return nlohmann::json({{"pool", pool_name(ctx.env.name, ctx.tenant.id)},
                          {kFilesHashKey, files_hash(written_files(ctx.env.name, ctx.tenant.id))}})
       .dump();
+}
+
+std::vector<RuntimeProvider::SupportFile> RuntimeProvider::support_files() const {
+  const fs::path dir = ctx_.layout.php_support_dir();
+  return {{dir / "sendmail", render_sendmail_program(), 0755},
+          {dir / kAuditProbeFile, audit_probe_script(), 0644}};
+}
+
+bool RuntimeProvider::SupportFile::intact() const {
+  struct stat st {};
+  auto current = read_file(path);
+  return current && *current == content && ::lstat(path.c_str(), &st) == 0 &&
+         st.st_uid == ::geteuid() && (st.st_mode & 07777) == mode;
+}
+
+bool RuntimeProvider::support_files_intact() const {
+  const auto files = support_files();
+  return std::all_of(files.begin(), files.end(), [](const SupportFile& f) { return f.intact(); });
+}
+
+// Root-owned and read-only for everyone else: the tenant's PHP runs them, never changes them.
+Status RuntimeProvider::ensure_support_files() {
+  std::lock_guard lock(support_files_mutex_);
+  TRY(ensure_directory(ctx_.layout.php_support_dir(), 0755));
+  for (const auto& file : support_files()) {
+    if (!file.intact()) TRY(write_file_atomic(file.path, file.content, file.mode));
+  }
+  return {};
 }
 
 Status RuntimeProvider::remove(const Environment& env, const std::string& tenant_id) {
@@ -150,7 +203,8 @@ Status RuntimeProvider::check(const TenantContext& ctx) {
 std::vector<LogSource> RuntimeProvider::logs(const TenantContext& ctx) const {
   const fs::path log = ctx_.layout.site_dir(ctx.env.name, ctx.tenant.id) / "log";
   return {{"php-error", (log / "php-error.log").string()},
-          {"php-access", (log / "php-access.log").string()}};
+          {"php-access", (log / "php-access.log").string()},
+          {"mail", (log / "mail.log").string()}};
 }
 
 }  // namespace wpfleet::local

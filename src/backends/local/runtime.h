@@ -2,12 +2,18 @@
 // tenant's user, pm = ondemand, open_basedir limited to core + its own directory).
 #pragma once
 
+#include <mutex>
+
 #include "backends/local/templates.h"
 #include "backends/registry.h"
 
 namespace wpfleet::local {
 
 SiteFiles site_files(const StateLayout& layout, const std::string& env, const std::string& tenant);
+
+// The tenant's php-fpm pool file, whose php_admin settings confine its PHP everywhere.
+std::filesystem::path pool_file(const StateLayout& layout, const std::string& env,
+                                const std::string& tenant);
 
 class RuntimeProvider final : public ResourceProvider {
  public:
@@ -27,7 +33,19 @@ class RuntimeProvider final : public ResourceProvider {
   PoolInput pool_input(const TenantContext& ctx) const;
   std::vector<std::filesystem::path> written_files(const std::string& env,
                                                    const std::string& tenant) const;
+  // wpfleet's programs for tenant PHP (StateLayout::php_support_dir).
+  struct SupportFile {
+    std::filesystem::path path;
+    std::string content;
+    mode_t mode;
+    bool intact() const;  // this content and mode, owned by us
+  };
+  std::vector<SupportFile> support_files() const;
+  bool support_files_intact() const;
+  Status ensure_support_files();
+  bool config_private(const std::string& env, const std::string& tenant) const;
   BackendContext& ctx_;
+  std::mutex support_files_mutex_;
 };
 
 }  // namespace wpfleet::local

@@ -15,6 +15,7 @@ struct SiteFiles {
   std::string core_dir;        // shared WordPress core
   std::string mariadb_socket;
   std::string pool_socket;
+  std::string support_dir;     // wpfleet's sendmail and audit probe (StateLayout::php_support_dir)
 };
 
 struct SiteConfigInput {
@@ -38,9 +39,31 @@ struct PoolInput {
   std::optional<std::string> unix_user;   // set when tenants have their own users
   std::optional<std::string> web_group;   // the group nginx workers run as
   PhpLimits php;
+  bool production = false;                // mail leaves the machine only in production
 };
 
 std::string render_pool(const PoolInput& in);
+
+// The functions no tenant PHP may call: everything that starts or signals a process,
+// changes the environment a child would inherit (putenv + mail() = LD_PRELOAD), loads
+// native code (dl, FFI) or makes links that the web server or root could be led along.
+// Checked against the lists hardened shared hosts disable.
+const std::vector<std::string>& disabled_php_functions();
+
+struct PhpSetting {
+  std::string name;
+  std::string value;
+};
+
+// What a pool file sets with php_admin_value/php_admin_flag, in order. php-cli runs of
+// the tenant's PHP (installer, cron, hooks) pass exactly these with -d, so tenant code
+// is confined the same way wherever it runs.
+std::vector<PhpSetting> pool_php_settings(const std::string& pool_file_text);
+
+// The sendmail program tenant PHP's mail() pipes into (sendmail_path): it keeps the
+// message in the tenant's mail log (`wpfleet logs`), or in production hands it to the
+// machine's MTA when one is installed.
+std::string render_sendmail_program();
 
 struct NginxSiteInput {
   SiteFiles files;
@@ -69,10 +92,12 @@ std::string render_nginx_environment(const std::string& env_name, const EdgePoli
 
 // The basic auth gate's secret, included by every server block of the environment:
 // nginx's secure_link compares the MD5 of the request's Authorization header with the
-// hash of "Basic base64(user:password)". nginx holds only that hash, reads it once per
+// hash of "Basic base64(user:password)" (the environment's map, from
+// render_nginx_environment, first normalises the scheme's spelling). nginx holds only that hash, reads it once per
 // reload (auth_basic_user_file is read on every request: a third of the throughput),
 // and the password is 32 random characters, so the hash cannot be reversed.
-std::string render_credentials(const std::string& user, const std::string& password);
+std::string render_credentials(const std::string& env_name, const std::string& user,
+                               const std::string& password);
 
 // A PHP string literal for `value` (single-quoted, escaped).
 std::string php_string(const std::string& value);

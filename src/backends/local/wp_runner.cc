@@ -6,6 +6,7 @@
 #include "backends/local/local_backend.h"
 #include "backends/local/names.h"
 #include "backends/local/runtime.h"
+#include "util/fs.h"
 
 namespace wpfleet::local {
 
@@ -17,17 +18,28 @@ Result<CommandOutput> run_wordpress_php(const BackendContext& ctx, const std::st
   if (isolated_users()) {
     TRY_ASSIGN(spec.run_as, tenant_identity(ctx.layout, env, tenant));
   }
-  spec.argv = {"php",
-               "-d", "open_basedir=" + files.core_dir + "/:" + files.site_dir + "/",
-               "-d", "memory_limit=512M",
-               "-d", "display_errors=stderr",
-               "-r", php_code};
+  // Exactly the pool's confinement (open_basedir, disable_functions, FFI off, sendmail,
+  // limits), read back from the pool file apply wrote: the tenant's plugins load here
+  // too, and must not find php-cli any looser than php-fpm.
+  auto pool = read_file(pool_file(ctx.layout, env, tenant));
+  if (!pool) {
+    return make_error("the PHP pool of tenant '" + tenant + "' in " + env +
+                      " is not configured, so its PHP cannot run confined: run `wpfleet apply`");
+  }
+  spec.argv = {"php"};
+  for (const PhpSetting& setting : pool_php_settings(*pool)) {
+    spec.argv.push_back("-d");
+    spec.argv.push_back(setting.name + "=" + setting.value);
+  }
+  // Not a restriction: wpfleet reads PHP's errors from stderr to report them.
+  spec.argv.insert(spec.argv.end(), {"-d", "display_errors=stderr", "-r", php_code});
   spec.clear_env = true;
   spec.env = {{"WPFLEET_CORE", files.core_dir},
               {"WPFLEET_SITE_CONFIG", files.site_dir + "/wp-config.php"},
               {"TMPDIR", files.site_dir + "/tmp"}};
   spec.cwd = files.site_dir;
   spec.stdin_data = stdin_data;
+  spec.die_with_parent = true;  // a WordPress left running would outlive a discard
   TRY_ASSIGN(CommandOutput output, run_command(spec));
   if (output.exit_code != 0) {
     return make_error("WordPress (PHP) failed for tenant '" + tenant + "' in " + env + ": " +

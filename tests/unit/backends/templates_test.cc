@@ -9,7 +9,7 @@ namespace {
 
 SiteFiles files() {
   return {"/s/sites/dev/alpha", "/s/core", "/s/mariadb/mysqld.sock",
-          "/s/php-fpm/sockets/dev--alpha.sock"};
+          "/s/php-fpm/sockets/dev--alpha.sock", "/s/php"};
 }
 
 TEST(Names, CarryEnvironmentAndMapDashes) {
@@ -51,9 +51,45 @@ TEST(Pool, IsOndemandConfinedAndRunsAsTheTenant) {
   EXPECT_NE(pool.find("listen.group = www-data"), std::string::npos);
   EXPECT_NE(pool.find("php_admin_value[open_basedir] = /s/core/:/s/sites/dev/alpha/wp-content/:"),
             std::string::npos);
+  EXPECT_NE(pool.find(":/s/php/\n"), std::string::npos) << "the support scripts";
   EXPECT_NE(pool.find("env[WPFLEET_SITE_CONFIG] = /s/sites/dev/alpha/wp-config.php"),
             std::string::npos);
   EXPECT_EQ(pool.find("/s/sites/dev/beta"), std::string::npos);
+}
+
+TEST(Pool, DisablesEveryWayOutOfPhp) {
+  const std::string pool =
+      render_pool(PoolInput{files(), "dev--alpha", std::string("wpf_abc"), std::nullopt, PhpLimits{}});
+  for (const char* function : {"putenv", "dl", "proc_open", "pcntl_exec", "posix_setuid", "symlink",
+                               "popen", "exec", "imap_open"}) {
+    EXPECT_NE(pool.find("," + std::string(function) + ","), std::string::npos) << function;
+  }
+  EXPECT_NE(pool.find("php_admin_value[ffi.enable] = 0"), std::string::npos);
+  EXPECT_NE(pool.find("php_admin_value[sendmail_path] = \"/s/php/sendmail "
+                      "'/s/sites/dev/alpha/log/mail.log' keep\""),
+            std::string::npos);
+  PoolInput production{files(), "dev--alpha", std::nullopt, std::nullopt, PhpLimits{}};
+  production.production = true;
+  EXPECT_NE(render_pool(production).find("mail.log' relay\""), std::string::npos);
+}
+
+TEST(Pool, PhpCliGetsExactlyThePoolsSettings) {
+  const std::string pool =
+      render_pool(PoolInput{files(), "dev--alpha", std::string("wpf_abc"), std::nullopt, PhpLimits{}});
+  const auto settings = pool_php_settings(pool);
+  std::size_t admin_lines = 0;
+  for (std::size_t at = pool.find("php_admin_"); at != std::string::npos;
+       at = pool.find("php_admin_", at + 1)) {
+    ++admin_lines;
+  }
+  EXPECT_EQ(settings.size(), admin_lines);
+  bool saw_sendmail = false;
+  for (const auto& setting : settings) {
+    if (setting.name != "sendmail_path") continue;
+    saw_sendmail = true;
+    EXPECT_EQ(setting.value, "/s/php/sendmail '/s/sites/dev/alpha/log/mail.log' keep") << "unquoted";
+  }
+  EXPECT_TRUE(saw_sendmail);
 }
 
 TEST(Pool, WithoutIsolationSetsNoUser) {
@@ -114,14 +150,29 @@ TEST(NginxSite, BasicAuthGatesEveryRequestAndAllowlistSkipsIt) {
   const std::string env = render_nginx_environment("sit", in.edge, "/s/cache/sit");
   EXPECT_NE(env.find("geo $wpf_allowed_sit {"), std::string::npos);
   EXPECT_NE(env.find("127.0.0.1/32 1;"), std::string::npos);
+  // RFC 7617: "basic", "BASIC" and extra spaces reach the gate as "Basic <credentials>".
+  EXPECT_NE(env.find("map $http_authorization $wpf_authorization_sit {"), std::string::npos);
+  EXPECT_NE(env.find("\"~*^basic +(?<wpf_credentials>[^ ]+) *$\" \"Basic $wpf_credentials\";"),
+            std::string::npos);
+}
+
+TEST(NginxSite, TenantSymlinksAreNotServedAndTheProbeIsDirectOnly) {
+  const std::string text = render_nginx_site(site(8080, {"a.example"}));
+  EXPECT_NE(text.find("disable_symlinks if_not_owner from=$document_root;"), std::string::npos);
+  const auto direct = text.find("listen unix:");
+  const auto probe = text.find("location = /.wpfleet/audit {");
+  ASSERT_NE(probe, std::string::npos);
+  EXPECT_GT(probe, direct) << "the probe must not be reachable through the edge";
+  EXPECT_EQ(text.find("location = /.wpfleet/audit", probe + 1), std::string::npos);
+  EXPECT_NE(text.find("SCRIPT_FILENAME /s/php/audit-probe.php;"), std::string::npos);
 }
 
 TEST(NginxSite, CredentialsAreAHashOfTheAuthorizationHeader) {
   // md5("Basic dTpw") for u:p in base64url without padding (`printf "Basic dTpw" | openssl md5
   // -binary | base64 | tr "+/" "-_" | tr -d =`), as nginx's secure_link wants.
-  const std::string text = render_credentials("u", "p");
+  const std::string text = render_credentials("sit", "u", "p");
   EXPECT_NE(text.find("secure_link \"E_iwxtwd4wBbEEczkEN02A\";"), std::string::npos) << text;
-  EXPECT_NE(text.find("secure_link_md5 \"$http_authorization\";"), std::string::npos);
+  EXPECT_NE(text.find("secure_link_md5 \"$wpf_authorization_sit\";"), std::string::npos);
   EXPECT_EQ(text.find("dTpw"), std::string::npos);
 }
 
