@@ -1,6 +1,7 @@
 // End to end: the real wpfleet binary applies fleets onto real MariaDB, php-fpm and
 // nginx, and the sites answer through nginx.
 #include <gtest/gtest.h>
+#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "backends/local/names.h"
 #include "harness.h"
 #include "util/fs.h"
 #include "util/http_client.h"
@@ -91,6 +93,13 @@ TEST_F(ExampleFleet, SecondApplyIsANoOp) {
   CliResult apply = wpfleet({"apply", "--yes"});
   EXPECT_EQ(apply.exit_code, 0);
   EXPECT_EQ(apply.err.find("created"), std::string::npos) << apply.err;
+}
+
+// Every one of the 17 sites, probed from inside its own pool and Unix user.
+TEST_F(ExampleFleet, AuditFindsEveryTenantConfined) {
+  CliResult audit = wpfleet({"audit"});
+  EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
+  EXPECT_NE(audit.out.find("all 17 tenants are confined"), std::string::npos) << audit.out;
 }
 
 TEST_F(ExampleFleet, NonProductionSitesAreHiddenFromSearchEngines) {
@@ -178,19 +187,18 @@ TEST_F(ExampleFleet, KilledPhpFpmAndMariadbAreRecoveredBySupervisor) {
 }
 
 TEST_F(ExampleFleet, DeleteLeavesNoTrace) {
+  const std::string unix_user = local::unix_user(StateLayout{state()}, "dev", "lenslight");
+  ASSERT_NE(getgrnam(unix_user.c_str()), nullptr);
   CliResult del = wpfleet({"tenant", "delete", "lenslight", "-e", "dev", "--yes"});
   ASSERT_EQ(del.exit_code, 0) << del.err;
+  EXPECT_EQ(getpwnam(unix_user.c_str()), nullptr);
+  // nginx's user is a member of the tenant's group, which must not keep it alive.
+  EXPECT_EQ(getgrnam(unix_user.c_str()), nullptr);
   EXPECT_FALSE(fs::exists(state() / "sites" / "dev" / "lenslight"));
   EXPECT_FALSE(fs::exists(state() / "php-fpm" / "pools" / "dev--lenslight.conf"));
   EXPECT_FALSE(fs::exists(state() / "nginx" / "sites" / "dev--lenslight.conf"));
   EXPECT_EQ(wpfleet({"secret", "get", "lenslight", "-e", "dev", "db-password"}).exit_code, 3);
-  MysqlEndpoint root;
-  root.socket = (state() / "mariadb" / "mysqld.sock").string();
-  root.user = "root";
-  root.password = run_wpfleet({"--state-dir", state().string(), "secret", "get", "-e", "platform",
-                               "mariadb-root-password"}).out;
-  root.password = root.password.substr(0, root.password.find('\n'));
-  auto client = MysqlClient::connect(root);
+  auto client = mariadb_root(state());
   ASSERT_TRUE(client.ok()) << client.error().message;
   auto dbs = (*client)->query("SHOW DATABASES LIKE 'dev_lenslight%'");
   ASSERT_TRUE(dbs.ok());

@@ -122,6 +122,17 @@ CliResult FleetSuite::wpfleet(std::vector<std::string> args) {
   return run_wpfleet(args);
 }
 
+Result<std::unique_ptr<MysqlClient>> mariadb_root(const std::filesystem::path& state) {
+  MysqlEndpoint root;
+  root.socket = (state / "mariadb" / "mysqld.sock").string();
+  root.user = "root";
+  root.password = run_wpfleet({"--state-dir", state.string(), "secret", "get", "-e", "platform",
+                               "mariadb-root-password"})
+                      .out;
+  root.password = root.password.substr(0, root.password.find('\n'));
+  return MysqlClient::connect(root);
+}
+
 bool eventually(double seconds, const std::function<bool()>& condition) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (std::chrono::steady_clock::now() < deadline) {

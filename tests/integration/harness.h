@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "util/mysql_client.h"
+
 namespace wpfleet::testing {
 
 // A fresh directory under /tmp, removed at the end unless WPFLEET_KEEP_TEST_DIRS is set.
@@ -79,6 +81,9 @@ class FleetSuite : public ::testing::Test {
  private:
   static TempDir* dir_;
 };
+
+// MariaDB's root, with the password from the state directory's secret store.
+Result<std::unique_ptr<MysqlClient>> mariadb_root(const std::filesystem::path& state);
 
 // Poll `condition` every 100 ms until it is true or `seconds` pass.
 bool eventually(double seconds, const std::function<bool()>& condition);

@@ -132,17 +132,6 @@ class Verify : public FleetSuite {
     return 0;
   }
 
-  static Result<std::unique_ptr<MysqlClient>> mariadb_root() {
-    MysqlEndpoint root;
-    root.socket = (state() / "mariadb" / "mysqld.sock").string();
-    root.user = "root";
-    root.password = run_wpfleet({"--state-dir", state().string(), "secret", "get", "-e", "platform",
-                                 "mariadb-root-password"})
-                        .out;
-    root.password = root.password.substr(0, root.password.find('\n'));
-    return MysqlClient::connect(root);
-  }
-
   static std::uint16_t port_;
 };
 
@@ -155,7 +144,7 @@ TEST_F(Verify, EveryCheckPassesAfterApply) {
   ASSERT_EQ(v.report["tenants"].size(), 5u) << v.report.dump(2);
   for (const auto& tenant : v.report["tenants"]) {
     EXPECT_TRUE(tenant["ok"].get<bool>()) << tenant.dump(2);
-    ASSERT_EQ(tenant["checks"].size(), 6u) << tenant.dump(2);
+    ASSERT_EQ(tenant["checks"].size(), 7u) << tenant.dump(2);
     for (const auto& check : tenant["checks"]) {
       EXPECT_TRUE(check["ok"].get<bool>())
           << tenant["env"] << "/" << tenant["tenant"] << " " << check.dump();
@@ -225,10 +214,10 @@ TEST_F(Verify, StoppedPoolFailsRuntimeUntilApply) {
 }
 
 TEST_F(Verify, RevokedGrantFailsDatabaseUntilApply) {
-  auto root = mariadb_root();
+  auto root = mariadb_root(state());
   ASSERT_TRUE(root.ok()) << root.error().message;
   ASSERT_TRUE((*root)
-                  ->execute("REVOKE ALL PRIVILEGES ON `dev_alpha_db`.* FROM "
+                  ->execute("REVOKE ALL PRIVILEGES ON `dev\\_alpha\\_db`.* FROM "
                             "'dev_alpha_user'@'localhost'")
                   .ok());
   ASSERT_TRUE(eventually_fails("dev", "alpha", "database"));
@@ -321,7 +310,7 @@ TEST_F(Verify, LogsShowTheTenantsRequests) {
     EXPECT_TRUE(source["lines"].is_array()) << source.dump();
   }
   EXPECT_EQ(names,
-            (std::set<std::string>{"php-error", "php-access", "nginx-access", "nginx-error"}));
+            (std::set<std::string>{"php-error", "php-access", "mail", "nginx-access", "nginx-error"}));
 
   EXPECT_EQ(wpfleet({"logs", "alpha", "-e", "dev", "--follow", "--output", "json"}).exit_code, 3);
 }
