@@ -217,6 +217,33 @@ Status check_staged_files(TenantData& data, const TenantContext& ctx, int root,
   }
   return data.adopt_staged_files(ctx);
 }
+
+// The database entry of `archive` must be what its manifest describes (checksum and
+// rows) before a single statement of it runs: a damaged or altered dump is refused
+// while nothing has been touched.
+Status check_dump(const fs::path& archive, const Manifest& manifest) {
+  Sha256 hash;
+  RowCounter rows;
+  bool found = false;
+  Status read = TarReader::for_each(archive, [&](const TarReader::Entry& entry, const auto& read_data) -> Status {
+    if (entry.name != kDatabaseEntry) return {};
+    found = true;
+    ZstdDecoder decoder([&](std::string_view sql) -> Status {
+      hash.update(sql);
+      rows.feed(sql);
+      return {};
+    });
+    TRY(read_data([&](std::string_view piece) { return decoder.feed(piece); }));
+    return decoder.finish();
+  });
+  TRY(read);
+  if (!found) return make_error(archive.string() + " holds no database dump: the archive is damaged");
+  if (hash.hex_digest() != manifest.database_sha256 || rows.rows() != manifest.table_rows) {
+    return make_error("the database dump in " + archive.string() +
+                      " does not match its manifest: the archive is damaged");
+  }
+  return {};
+}
 }  // namespace
 
 Result<StageReport> stage_archive(TenantData& data, const TenantContext& ctx, const fs::path& archive,
@@ -224,7 +251,7 @@ Result<StageReport> stage_archive(TenantData& data, const TenantContext& ctx, co
                                   const ProgressFn& progress) {
   progress("loading " + archive.string() + " into the staging area of " + ctx.env.name + "/" +
            ctx.tenant.id + "…");
-  bool saw_database = false;
+  TRY(check_dump(archive, manifest));
   StageReport report;
   UniqueFd files_root;
   if (options.files && manifest.has_files) {
@@ -236,7 +263,6 @@ Result<StageReport> stage_archive(TenantData& data, const TenantContext& ctx, co
     return TarReader::for_each(archive, [&](const TarReader::Entry& entry,
                                             const auto& read_data) -> Status {
       if (entry.name == kDatabaseEntry) {
-        saw_database = true;
         ZstdDecoder decoder(sql_sink);
         TRY(read_data([&](std::string_view piece) { return decoder.feed(piece); }));
         return decoder.finish();
@@ -257,7 +283,7 @@ Result<StageReport> stage_archive(TenantData& data, const TenantContext& ctx, co
     });
   };
   TRY_ASSIGN(StagedDatabase staged, stage_database(data, ctx, stream_archive, options.rewrite));
-  if (!saw_database) return make_error(archive.string() + " holds no database dump");
+  // Checked before loading; again here in case the archive changed in between.
   if (staged.sha256 != manifest.database_sha256 || staged.rows != manifest.table_rows) {
     return make_error("the database dump in " + archive.string() +
                       " does not match its manifest: the archive is damaged");

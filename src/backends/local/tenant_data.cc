@@ -1,6 +1,7 @@
 #include "backends/local/tenant_data.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "platform/platform.h"
 #include "util/crypto.h"
 #include "util/fs.h"
+#include "util/mysql_client.h"
 #include "util/process.h"
 #include "util/safe_tree.h"
 
@@ -43,48 +45,127 @@ constexpr char kLiveFiles[] = "wp-content";
 constexpr char kStagingFiles[] = "wp-content.staging";
 constexpr char kPreviousFiles[] = "wp-content.previous";
 
-// Credentials for the MariaDB command-line tools go in a 0600 option file that exists
-// only while the tool runs: never on the command line, where `ps` would show them.
-class OptionFile {
+// Credentials for the MariaDB command-line tools, handed over in a sealed memfd that the
+// child reads as /dev/fd/N: never on the command line or in the environment (which
+// /proc shows), never in a file that a killed wpfleet would leave behind.
+class ClientOptions {
  public:
-  static Result<OptionFile> write(const StateLayout& layout, const MysqlEndpoint& endpoint) {
-    TRY(make_dirs(layout.run_dir(), 0755));
-    TRY_ASSIGN(std::string name, random_password(16));
-    OptionFile file(layout.run_dir() / ("client-" + name + ".cnf"));
-    TRY(write_file_atomic(file.path_,
-                          "[client]\nuser=" + endpoint.user + "\npassword=" + endpoint.password +
-                              "\nsocket=" + endpoint.socket + "\n",
-                          0600));
-    return file;
+  static Result<ClientOptions> create(const MysqlEndpoint& endpoint) {
+    const std::string text = "[client]\nuser=" + endpoint.user + "\npassword=" + endpoint.password +
+                             "\nsocket=" + endpoint.socket + "\n";
+    UniqueFd fd(::memfd_create("wpfleet-client.cnf", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+    if (!fd.valid()) return make_error(std::string("cannot create a memfd: ") + std::strerror(errno));
+    // Not world-writable (as a memfd is made), or the client ignores the file.
+    const bool written = ::fchmod(fd.get(), 0400) == 0 &&
+                         ::write(fd.get(), text.data(), text.size()) ==
+                             static_cast<ssize_t>(text.size()) &&
+                         ::fcntl(fd.get(), F_ADD_SEALS,
+                                 F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) == 0;
+    if (!written) {
+      return make_error(std::string("cannot write the MariaDB client's options: ") + std::strerror(errno));
+    }
+    return ClientOptions(std::move(fd));
   }
-  OptionFile(OptionFile&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
-  ~OptionFile() {
-    std::error_code ignored;
-    if (!path_.empty()) fs::remove(path_, ignored);
+  // The option file's argument must come first on the tool's command line.
+  void pass_to(CommandSpec& spec) const {
+    spec.argv.insert(spec.argv.begin() + 1,
+                     "--defaults-extra-file=/dev/fd/" + std::to_string(fd_.get()));
+    spec.inherit_fds.push_back(fd_.get());
   }
-  std::string argument() const { return "--defaults-extra-file=" + path_.string(); }
 
  private:
-  explicit OptionFile(fs::path path) : path_(std::move(path)) {}
-  fs::path path_;
+  explicit ClientOptions(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;
+};
+
+constexpr char kLoadUserPrefix[] = "wpf_load_";
+
+std::string load_user_prefix_of_this_process() {
+  return kLoadUserPrefix + std::to_string(::getpid()) + "_";
+}
+
+// A MariaDB user that exists for one load and can reach the staging database alone:
+// whatever a dump holds (CREATE USER, GRANT, another tenant's tables) goes no further.
+// Its name says whose it is, so that one a crash left behind is dropped by the next
+// load (the state lock keeps other processes' loads from running meanwhile).
+class LoadUser {
+ public:
+  static Result<LoadUser> create(const BackendContext& backend, const std::string& database) {
+    TRY_ASSIGN(auto client, connect_as_root(backend));
+    TRY(drop_stale(*client));
+    TRY_ASSIGN(std::string suffix, random_password(12));
+    TRY_ASSIGN(std::string password, random_password(32));
+    LoadUser user(std::move(client), load_user_prefix_of_this_process() + suffix);
+    const std::string who = user.account();
+    TRY(user.root_->execute("CREATE USER " + who + " IDENTIFIED BY " + user.root_->quote(password)));
+    user.created_ = true;
+    TRY(user.root_->execute("GRANT ALL PRIVILEGES ON " + quote_grant_database(database) + ".* TO " +
+                            who));
+    user.endpoint_ = MysqlEndpoint{backend.layout.mariadb_socket().string(), "", 0, user.name_,
+                                   password, database};
+    return user;
+  }
+  LoadUser(LoadUser&& other) noexcept
+      : root_(std::move(other.root_)),
+        name_(std::move(other.name_)),
+        endpoint_(std::move(other.endpoint_)),
+        created_(std::exchange(other.created_, false)) {}
+  LoadUser& operator=(LoadUser&&) = delete;
+  ~LoadUser() { (void)drop(); }
+
+  const MysqlEndpoint& endpoint() const { return endpoint_; }
+  Status drop() {
+    if (!created_) return {};
+    created_ = false;
+    Status dropped = root_->execute("DROP USER IF EXISTS " + account());
+    if (!dropped) {
+      return make_error("cannot drop the temporary MariaDB user " + name_ + ": " +
+                        dropped.error().message + " (the next load drops it)");
+    }
+    return {};
+  }
+
+ private:
+  LoadUser(std::unique_ptr<MysqlClient> root, std::string name)
+      : root_(std::move(root)), name_(std::move(name)) {}
+  std::string account() const { return root_->quote(name_) + "@'localhost'"; }
+
+  static Status drop_stale(MysqlClient& client) {
+    TRY_ASSIGN(auto rows, client.query("SELECT User, Host FROM mysql.user WHERE User LIKE " +
+                                       client.quote(std::string(kLoadUserPrefix) + "%")));
+    for (const auto& row : rows) {
+      if (!row[0] || !row[1] || !row[0]->starts_with(kLoadUserPrefix)) continue;
+      if (row[0]->starts_with(load_user_prefix_of_this_process())) continue;  // in use here
+      TRY(client.execute("DROP USER IF EXISTS " + client.quote(*row[0]) + "@" + client.quote(*row[1])));
+    }
+    return {};
+  }
+
+  std::unique_ptr<MysqlClient> root_;
+  std::string name_;
+  MysqlEndpoint endpoint_;
+  bool created_ = false;
 };
 
 class MariadbLoad final : public SqlLoad {
  public:
-  MariadbLoad(OptionFile options, StreamingChild child)
-      : options_(std::move(options)), child_(std::move(child)) {}
+  MariadbLoad(LoadUser user, ClientOptions options, StreamingChild child)
+      : user_(std::move(user)), options_(std::move(options)), child_(std::move(child)) {}
   Status write(std::string_view sql) override {
     if (child_.write(sql)) return {};
     return finish();  // the client stopped reading: its error says why
   }
   Status finish() override {
     Status status = child_.finish();
+    Status dropped = user_.drop();
     if (!status) return make_error("loading the database failed: " + status.error().message);
-    return {};
+    return dropped;
   }
 
  private:
-  OptionFile options_;
+  // Destroyed in reverse: the client is gone before its user is dropped.
+  LoadUser user_;
+  ClientOptions options_;
   StreamingChild child_;
 };
 
@@ -167,14 +248,15 @@ Status LocalTenantData::dump_database(const TenantContext& ctx,
                                       const std::vector<std::string>& tables,
                                       const ByteSink& sink) {
   TRY_ASSIGN(MysqlEndpoint endpoint, tenant_endpoint(ctx_, ctx.env.name, ctx.tenant.id));
-  TRY_ASSIGN(OptionFile options, OptionFile::write(ctx_.layout, endpoint));
+  TRY_ASSIGN(ClientOptions options, ClientOptions::create(endpoint));
   CommandSpec spec;
   // --single-transaction: a consistent snapshot without locking the site (and without
   // the global lock RDS does not allow).
-  spec.argv = {"mariadb-dump", options.argument(), "--single-transaction", "--quick",
-               "--skip-lock-tables", "--no-tablespaces", "--default-character-set=utf8mb4",
-               "--skip-dump-date", endpoint.database};
+  spec.argv = {"mariadb-dump", "--single-transaction", "--quick", "--skip-lock-tables",
+               "--no-tablespaces", "--default-character-set=utf8mb4", "--skip-dump-date",
+               endpoint.database};
   spec.argv.insert(spec.argv.end(), tables.begin(), tables.end());
+  options.pass_to(spec);
   TRY_ASSIGN(StreamingChild dump, StreamingChild::start(spec, false, true));
   std::string buffer(kChunk, '\0');
   while (true) {
@@ -194,13 +276,14 @@ Result<std::map<std::string, std::uint64_t>> LocalTenantData::row_counts(const T
 Result<std::unique_ptr<SqlLoad>> LocalTenantData::load_staging_database(const TenantContext& ctx) {
   TRY_ASSIGN(auto client, connect_as_root(ctx_));
   TRY(recreate_database(*client, staging_db(ctx)));
-  TRY_ASSIGN(MysqlEndpoint root, mariadb_root_endpoint(ctx_.layout, ctx_.secrets));
-  TRY_ASSIGN(OptionFile options, OptionFile::write(ctx_.layout, root));
+  TRY_ASSIGN(LoadUser user, LoadUser::create(ctx_, staging_db(ctx)));
+  TRY_ASSIGN(ClientOptions options, ClientOptions::create(user.endpoint()));
   CommandSpec spec;
-  spec.argv = {"mariadb", options.argument(), "--binary-mode", "--default-character-set=utf8mb4",
-               staging_db(ctx)};
+  spec.argv = {"mariadb", "--binary-mode", "--default-character-set=utf8mb4", staging_db(ctx)};
+  options.pass_to(spec);
   TRY_ASSIGN(StreamingChild load, StreamingChild::start(spec, true, false));
-  return std::unique_ptr<SqlLoad>(new MariadbLoad(std::move(options), std::move(load)));
+  return std::unique_ptr<SqlLoad>(
+      new MariadbLoad(std::move(user), std::move(options), std::move(load)));
 }
 
 Result<std::map<std::string, std::uint64_t>> LocalTenantData::staged_row_counts(
