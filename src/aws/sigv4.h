@@ -1,0 +1,60 @@
+// AWS Signature Version 4, our own (libcurl's CURLOPT_AWS_SIGV4 mis-signs unsorted query
+// strings, keys without values and percent-encoded paths). Pure: the caller gives the
+// time, so the official test vectors (../shared/aws-sigv4-test-suite) pin every byte.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace wpfleet::aws {
+
+struct Credentials {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;  // empty for long-term keys
+};
+
+using Header = std::pair<std::string, std::string>;  // name, value as sent
+
+struct SignableRequest {
+  std::string method;
+  std::string path;   // as on the wire, e.g. "/2015-02-01/file-systems"
+  std::string query;  // as on the wire, without '?'; any order, keys may lack '='
+  std::vector<Header> headers;  // must include Host; repeats allowed
+  std::string body;
+};
+
+struct SigningScope {
+  std::string region;
+  std::string service;  // the signing name, e.g. "secretsmanager"
+  std::chrono::system_clock::time_point time;
+  // Remove "." and ".." segments and repeated slashes before encoding (every service
+  // but S3).
+  bool normalize_path = true;
+  // Add and sign x-amz-content-sha256 (S3 wants it; the others accept it).
+  bool sign_body = false;
+  // Some services (IoT) want X-Amz-Security-Token added after signing, unsigned.
+  bool sign_session_token = true;
+};
+
+struct Signature {
+  std::string canonical_request;
+  std::string string_to_sign;
+  std::string signature;  // lower-case hex
+  // What to add to the request: X-Amz-Date, X-Amz-Content-Sha256 and
+  // X-Amz-Security-Token when asked for, and Authorization.
+  std::vector<Header> headers;
+};
+
+Signature sign(const SignableRequest& request, const Credentials& credentials,
+               const SigningScope& scope);
+
+// Percent-encodes everything but AWS's unreserved characters (A-Z a-z 0-9 - _ . ~),
+// and '/' too unless keep_slash: the encoding of SigV4, of query strings and of the
+// query protocol's form bodies.
+std::string uri_encode(std::string_view text, bool keep_slash = false);
+
+}  // namespace wpfleet::aws
