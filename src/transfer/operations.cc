@@ -314,15 +314,22 @@ Result<OperationRecord> Operations::finish(OperationRecord op, const TenantConte
   return op;
 }
 
-// Undoes as much of the swap as happened, whichever point it reached (the backend's
-// restore_previous tells that from what each side holds). An operation recorded before
+// Undoes as much of the swap as happened, whichever point it reached: the database
+// moves in one step, and the backend's restore_previous tells from what each side holds
+// how far the files went. An operation recorded before
 // swaps were noted gets the scope that cannot take away a table it did not bring.
 Status Operations::put_previous_back(const TenantContext& ctx, TenantData& data,
                                      const OperationRecord& op) {
   auto note = nlohmann::json::parse(op.swap, nullptr, false);
   if (!note.is_object()) note = nlohmann::json::parse(swap_note(SwapScope{true, false, true}));
-  const SwapScope scope{note.value("database", false), note.value("replace_all_tables", false),
-                        note.value("files", false)};
+  SwapScope scope{note.value("database", false), note.value("replace_all_tables", false),
+                  note.value("files", false)};
+  if (scope.database) {
+    // Tables still staged: the swap stopped before it moved the database (in one step),
+    // so the live tables are still the previous ones.
+    TRY_ASSIGN(auto staged, data.staged_row_counts(ctx));
+    scope.database = staged.empty();
+  }
   TRY(data.restore_previous(ctx, scope));
   TRY(data.discard_staging(ctx));
   TRY(data.discard_previous(ctx));
