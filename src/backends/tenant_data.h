@@ -61,7 +61,9 @@ class TenantData {
 
   // Staged -> live and live -> previous, the database in one atomic step.
   virtual Status swap_in_staging(const TenantContext& ctx, const SwapScope& scope) = 0;
-  // Previous -> live again (after a swap that did not verify).
+  // Previous -> live again (after a swap that did not verify). Files a crash left
+  // half-swapped are told apart and put back too; the database moves in one step, so
+  // leave it out of `scope` while its staged tables are still staged.
   virtual Status restore_previous(const TenantContext& ctx, const SwapScope& scope) = 0;
   virtual Status discard_previous(const TenantContext& ctx) = 0;
   virtual Status discard_staging(const TenantContext& ctx) = 0;

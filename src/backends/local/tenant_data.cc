@@ -44,6 +44,17 @@ std::string live_db(const TenantContext& ctx) { return database_name(ctx.env.nam
 constexpr char kLiveFiles[] = "wp-content";
 constexpr char kStagingFiles[] = "wp-content.staging";
 constexpr char kPreviousFiles[] = "wp-content.previous";
+// While the files are swapped: which directory was live before. The exchange is
+// symmetric, so after a crash only this tells whether it happened.
+constexpr char kSwapNote[] = "wp-content.swapping";
+
+// Device and inode of the entry itself (never a link's target): the same name holds
+// another directory after an exchange.
+std::string directory_identity(const fs::path& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return "";
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+}
 
 // Credentials for the MariaDB command-line tools, handed over in a sealed memfd that the
 // child reads as /dev/fd/N: never on the command line or in the environment (which
@@ -339,11 +350,14 @@ Status LocalTenantData::swap_in_staging(const TenantContext& ctx, const SwapScop
     const fs::path live = site_dir(ctx) / kLiveFiles;
     const fs::path staging = site_dir(ctx) / kStagingFiles;
     const fs::path previous = site_dir(ctx) / kPreviousFiles;
-    TRY(exchange(staging, live));
+    const fs::path note = site_dir(ctx) / kSwapNote;
     TRY(remove_tree(previous));
+    TRY(write_file_atomic(note, directory_identity(live), 0600));
+    TRY(exchange(staging, live));
     std::error_code ec;
     fs::rename(staging, previous, ec);
     if (ec) return make_error("cannot keep the previous files: " + ec.message());
+    fs::remove(note, ec);
   }
   return {};
 }
@@ -371,6 +385,16 @@ Status LocalTenantData::restore_previous(const TenantContext& ctx, const SwapSco
   if (scope.files) {
     const fs::path live = site_dir(ctx) / kLiveFiles;
     const fs::path previous = site_dir(ctx) / kPreviousFiles;
+    const fs::path note = site_dir(ctx) / kSwapNote;
+    // A swap that stopped after its exchange left the replaced files in staging.
+    auto before = read_file(note);
+    if (before && directory_identity(live) != *before && fs::exists(site_dir(ctx) / kStagingFiles)) {
+      std::error_code ec;
+      fs::rename(site_dir(ctx) / kStagingFiles, previous, ec);
+      if (ec) return make_error("cannot recover the previous files: " + ec.message());
+    }
+    std::error_code ignored;
+    fs::remove(note, ignored);
     if (fs::exists(previous)) {
       TRY(exchange(previous, live));
       TRY(remove_tree(previous));
