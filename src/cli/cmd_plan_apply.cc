@@ -97,7 +97,7 @@ Result<std::vector<std::string>> unfinished_lines(Workbench& bench, const PlanAp
   for (const auto& u : work) {
     if (!listed(o.envs, u.env) || !listed(o.tenants, u.tenant)) continue;
     lines.push_back(holder ? u.what + " is in progress (" + *holder + ")"
-                           : u.what + " was interrupted: `wpfleet apply` finishes or undoes it");
+                           : u.what + " did not finish: `wpfleet apply` finishes or undoes it");
   }
   return lines;
 }

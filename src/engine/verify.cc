@@ -233,7 +233,7 @@ std::vector<CheckOutcome> unfinished_checks(const std::vector<Unfinished>& work,
       checks.push_back(failed("unfinished", u.what + " is not finished; " + *holder + " holds the lock",
                               "wait for that command to finish, then run `wpfleet verify` again"));
     } else {
-      checks.push_back(failed("unfinished", u.what + " was interrupted (a crash or kill)",
+      checks.push_back(failed("unfinished", u.what + " did not finish (a crash, a kill or a failure stopped it)",
                               "run `wpfleet apply` to finish or undo it"));
     }
   }
