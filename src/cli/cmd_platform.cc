@@ -49,8 +49,10 @@ int status(Context& ctx) {
   if (ctx.options().json()) {
     nlohmann::json services = nlohmann::json::array();
     for (const auto& s : status->services) {
-      services.push_back({{"name", service_name(s.service)}, {"running", s.running},
-                          {"pid", s.pid}, {"restarts", s.restarts},
+      services.push_back({{"name", service_name(s.service)},
+                          {"running", s.running},
+                          {"pid", s.pid},
+                          {"restarts", s.restarts},
                           {"last_failure", s.last_failure}});
     }
     ctx.print_json({{"running", status->supervisor_running},

@@ -230,10 +230,12 @@ std::vector<CheckOutcome> unfinished_checks(const std::vector<Unfinished>& work,
   for (const auto& u : work) {
     if (u.env != placement.environment->name || u.tenant != placement.tenant->id) continue;
     if (holder) {
-      checks.push_back(failed("unfinished", u.what + " is not finished; " + *holder + " holds the lock",
+      checks.push_back(failed("unfinished",
+                              u.what + " is not finished; " + *holder + " holds the lock",
                               "wait for that command to finish, then run `wpfleet verify` again"));
     } else {
-      checks.push_back(failed("unfinished", u.what + " did not finish (a crash, a kill or a failure stopped it)",
+      checks.push_back(failed("unfinished",
+                              u.what + " did not finish (a crash, a kill or a failure stopped it)",
                               "run `wpfleet apply` to finish or undo it"));
     }
   }
@@ -357,7 +359,8 @@ Result<std::vector<TenantVerification>> verify_tenants(const Fleet& fleet, Sessi
     const Placement& p = wanted[i];
     const bool is_applied = applied.count({p.environment->name, p.tenant->id}) > 0;
     out[i] = verify_tenant(p, is_applied, engine, session, options.error_lines);
-    for (auto& check : unfinished_checks(unfinished, p, holder)) out[i].checks.push_back(std::move(check));
+    for (auto& check : unfinished_checks(unfinished, p, holder))
+      out[i].checks.push_back(std::move(check));
   });
   return out;
 }

@@ -336,12 +336,11 @@ class Supervisor {
   }
 
   static bool states_equal(const std::vector<ServiceState>& a, const std::vector<ServiceState>& b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                      [](const ServiceState& x, const ServiceState& y) {
-                        return x.service == y.service && x.pid == y.pid &&
-                               x.restarts == y.restarts && x.running == y.running &&
-                               x.last_failure == y.last_failure;
-                      });
+    return std::equal(
+        a.begin(), a.end(), b.begin(), b.end(), [](const ServiceState& x, const ServiceState& y) {
+          return x.service == y.service && x.pid == y.pid && x.restarts == y.restarts &&
+                 x.running == y.running && x.last_failure == y.last_failure;
+        });
   }
 
   const StateLayout layout_;

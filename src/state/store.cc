@@ -317,9 +317,9 @@ Result<bool> StateStore::has_resource(const std::string& env, const std::string&
                                       const std::string& kind) {
   std::lock_guard lock(mutex_);
   TRY_ASSIGN(Statement query,
-             Statement::prepare(db_,
-                                "SELECT 1 FROM resources WHERE env = ?1 AND tenant = ?2 AND kind = ?3",
-                                "look up resource"));
+             Statement::prepare(
+                 db_, "SELECT 1 FROM resources WHERE env = ?1 AND tenant = ?2 AND kind = ?3",
+                 "look up resource"));
   query.bind(1, env).bind(2, tenant).bind(3, kind);
   return query.step();
 }
@@ -521,8 +521,8 @@ constexpr std::string_view kOperationColumns =
     "result_fingerprint, started_at, COALESCE(finished_at, 0), swap";
 
 OperationRecord operation_from(const Statement& row) {
-  return {row.text(0), row.text(1), row.text(2),  row.text(3),     row.text(4),
-          row.text(5), row.text(6), row.text(7),  row.text(8),     row.text(9),
+  return {row.text(0),     row.text(1),     row.text(2), row.text(3), row.text(4),
+          row.text(5),     row.text(6),     row.text(7), row.text(8), row.text(9),
           row.integer(10), row.integer(11), row.text(12)};
 }
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <iterator>
 #include <ctime>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "util/crypto.h"
@@ -99,9 +99,9 @@ std::string describe(const SnapshotDisposal& disposal, const std::string& env,
            size_text(disposal.kept->bytes) + "), at " + disposal.kept->path +
            ": production content is kept until you delete it (rm that file); ";
   }
-  return text + "deleted " + std::to_string(disposal.deleted) +
-         (disposal.kept ? " older" : "") + " snapshot" + (disposal.deleted == 1 ? "" : "s") +
-         " of " + env + "/" + tenant + " (" + size_text(disposal.deleted_bytes) + ")";
+  return text + "deleted " + std::to_string(disposal.deleted) + (disposal.kept ? " older" : "") +
+         " snapshot" + (disposal.deleted == 1 ? "" : "s") + " of " + env + "/" + tenant + " (" +
+         size_text(disposal.deleted_bytes) + ")";
 }
 
 Operations::Operations(const Fleet& fleet, Session& session, Engine& engine, ProgressFn progress)
@@ -247,10 +247,11 @@ void Operations::advance(OperationRecord& op, const std::string& step) {
 Result<OperationRecord> Operations::fail_operation(OperationRecord& op, const TenantContext& ctx,
                                                    const Error& error, bool touched) {
   record_failure(op, error.message);
-  return make_error(op.kind + " of " + ctx.env.name + "/" + ctx.tenant.id + " failed at step '" +
-                    op.step + "': " + error.message + "; " +
-                    (touched ? "its previous content was put back" : "its content was not touched") +
-                    " (operation " + op.id + ")");
+  return make_error(
+      op.kind + " of " + ctx.env.name + "/" + ctx.tenant.id + " failed at step '" + op.step +
+      "': " + error.message + "; " +
+      (touched ? "its previous content was put back" : "its content was not touched") +
+      " (operation " + op.id + ")");
 }
 
 Result<OperationRecord> Operations::replace_content(OperationRecord op, const TenantContext& ctx,

@@ -148,7 +148,13 @@ std::vector<char*> c_string_array(std::vector<std::string>& strings) {
 
 // What a child that failed before exec reports to its parent through a close-on-exec
 // pipe, so that the caller gets a clear Error instead of an exit code of 127.
-enum class ChildStage : int { redirect, drop_privileges, parent_death_signal, change_directory, exec };
+enum class ChildStage : int {
+  redirect,
+  drop_privileges,
+  parent_death_signal,
+  change_directory,
+  exec
+};
 struct ChildFailure {
   ChildStage stage;
   int error;

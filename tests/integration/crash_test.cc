@@ -71,7 +71,8 @@ class Crash : public ::testing::Test {
     endpoint.socket = (state() / "mariadb" / "mysqld.sock").string();
     endpoint.user = "root";
     endpoint.password = first_line(run_wpfleet({"--state-dir", state().string(), "secret", "get",
-                                                "-e", "platform", "mariadb-root-password"}).out);
+                                                "-e", "platform", "mariadb-root-password"})
+                                       .out);
     auto client = MysqlClient::connect(endpoint);
     EXPECT_TRUE(client.ok()) << (client ? "" : client.error().message);
     return client ? std::move(*client) : nullptr;
@@ -95,7 +96,8 @@ class Crash : public ::testing::Test {
       if (name.find_first_not_of("0123456789") != std::string::npos) continue;
       std::error_code ignored;
       if (fs::read_symlink(entry.path() / "cwd", ignored) != site) continue;
-      if (!argv_part.empty() && read_text(entry.path() / "cmdline").find(argv_part) == std::string::npos) {
+      if (!argv_part.empty() &&
+          read_text(entry.path() / "cmdline").find(argv_part) == std::string::npos) {
         continue;
       }
       found.push_back(std::stoi(name));
@@ -171,8 +173,9 @@ TEST_F(Crash, KilledApplyTakesItsInstallerWithItAndTheNextApplyFinishesTheSite) 
   ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
   const fs::path log = dir_.path() / "apply.log";
   const pid_t apply = start({"apply", "--yes"}, log);
-  ASSERT_TRUE(eventually(120, [&] { return !tenant_processes("dev", "alpha", "wp_install").empty(); }))
-      << read_text(log);
+  ASSERT_TRUE(eventually(120, [&] {
+    return !tenant_processes("dev", "alpha", "wp_install").empty();
+  })) << read_text(log);
   kill(apply, SIGKILL);
   EXPECT_EQ(wait_exit(apply), -SIGKILL);
   // The installer dies with apply: nothing goes on writing the tenant's database.
@@ -211,7 +214,8 @@ TEST_F(Crash, HalfInstalledSiteIsNotHealthyAndApplyRepairsIt) {
     const std::string said = failures(broken);
     EXPECT_NE(said.find("site: "), std::string::npos) << said;
     EXPECT_NE(said.find(damage.starts_with("DROP") ? "wp_users" : "completion marker"),
-              std::string::npos) << said;
+              std::string::npos)
+        << said;
     EXPECT_NE(said.find("wpfleet apply"), std::string::npos) << said;
 
     CliResult plan = wpfleet({"plan"});
@@ -234,9 +238,11 @@ TEST_F(Crash, PromoteKilledAtTheSwapIsUndoneByTheNextCommand) {
   auto db = root();
   ASSERT_TRUE(db);
   ASSERT_TRUE(db->execute("UPDATE dev_alpha_db.wp_options SET option_value = 'made in dev' "
-                          "WHERE option_name = 'blogdescription'").ok());
+                          "WHERE option_name = 'blogdescription'")
+                  .ok());
   const std::string sit_tagline = query_one(
-      *db, "SELECT option_value FROM sit_alpha_db.wp_options WHERE option_name = 'blogdescription'");
+      *db,
+      "SELECT option_value FROM sit_alpha_db.wp_options WHERE option_name = 'blogdescription'");
   ASSERT_NE(sit_tagline, "made in dev");
 
   // A reader of sit's live tables holds the swap's RENAME TABLE until it commits: the
@@ -248,8 +254,9 @@ TEST_F(Crash, PromoteKilledAtTheSwapIsUndoneByTheNextCommand) {
   const fs::path log = dir_.path() / "promote.log";
   const pid_t promote = start({"promote", "alpha", "--from", "dev", "--to", "sit"}, log);
   const auto renaming = [&] {
-    return query_one(*db, "SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE "
-                          "'RENAME TABLE%'") != "0";
+    return query_one(*db,
+                     "SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE "
+                     "'RENAME TABLE%'") != "0";
   };
   ASSERT_TRUE(eventually(120, renaming)) << read_text(log);
   const json running = json::parse(wpfleet({"history", "--output", "json"}).out);
@@ -272,8 +279,9 @@ TEST_F(Crash, PromoteKilledAtTheSwapIsUndoneByTheNextCommand) {
   CliResult apply = wpfleet({"apply", "--yes"});
   ASSERT_EQ(apply.exit_code, 0) << apply.err;
   EXPECT_NE(apply.err.find(op), std::string::npos) << apply.err;
-  EXPECT_EQ(query_one(*db, "SELECT option_value FROM sit_alpha_db.wp_options WHERE option_name = "
-                           "'blogdescription'"),
+  EXPECT_EQ(query_one(*db,
+                      "SELECT option_value FROM sit_alpha_db.wp_options WHERE option_name = "
+                      "'blogdescription'"),
             sit_tagline);
   EXPECT_TRUE(admin_login_works("alpha.wpsit.localhost", admin_password("sit", "alpha")));
   EXPECT_FALSE(admin_login_works("alpha.wpsit.localhost", admin_password("dev", "alpha")));
@@ -313,8 +321,8 @@ TEST_F(Crash, FilesSwapInterruptedAfterTheExchangeIsUndone) {
   {
     auto store = StateStore::open(state() / "state.db");
     ASSERT_TRUE(store.ok());
-    OperationRecord op{"op-interrupted", "promote", "alpha", "dev", "sit", "", "running",
-                       "swapping", "", "", 0, 0};
+    OperationRecord op{"op-interrupted", "promote",  "alpha", "dev", "sit", "",
+                       "running",        "swapping", "",      "",    0,     0};
     op.swap = R"({"database": false, "replace_all_tables": false, "files": true})";
     ASSERT_TRUE((*store)->record_operation(op).ok());
   }
@@ -326,7 +334,8 @@ TEST_F(Crash, FilesSwapInterruptedAfterTheExchangeIsUndone) {
   struct stat after {};
   ASSERT_EQ(stat(live.c_str(), &after), 0);
   EXPECT_EQ(after.st_ino, before.st_ino) << "the directory that was live is live again";
-  for (const char* leftover : {"wp-content.staging", "wp-content.previous", "wp-content.swapping"}) {
+  for (const char* leftover :
+       {"wp-content.staging", "wp-content.previous", "wp-content.swapping"}) {
     EXPECT_FALSE(fs::exists(site / leftover)) << leftover;
   }
   const json history = json::parse(wpfleet({"history", "--output", "json"}).out);
@@ -341,14 +350,17 @@ TEST_F(Crash, KilledNginxMasterIsRestartedAndStatusSaysWhy) {
   const auto nginx_pid = [&] {
     const json status = json::parse(wpfleet({"status", "--output", "json"}).out);
     for (const auto& service : status["services"]) {
-      if (service["name"] == "nginx" && service["running"].get<bool>()) return service["pid"].get<int>();
+      if (service["name"] == "nginx" && service["running"].get<bool>())
+        return service["pid"].get<int>();
     }
     return 0;
   };
   const int first = nginx_pid();
   ASSERT_GT(first, 1);
   ASSERT_EQ(kill(first, SIGKILL), 0);
-  EXPECT_TRUE(eventually(10, [&] { return nginx_pid() > 1 && nginx_pid() != first && answers("alpha.wpdev.localhost"); }));
+  EXPECT_TRUE(eventually(10, [&] {
+    return nginx_pid() > 1 && nginx_pid() != first && answers("alpha.wpdev.localhost");
+  }));
   CliResult status = wpfleet({"status"});
   EXPECT_NE(status.out.find("killed by signal 9"), std::string::npos) << status.out;
   const json report = json::parse(wpfleet({"status", "--output", "json"}).out);
@@ -367,8 +379,10 @@ TEST_F(Crash, KilledNginxMasterIsRestartedAndStatusSaysWhy) {
 // dev (from test_fleet) and a production environment, with `tenants` in both.
 std::string fleet_with_production(std::uint16_t port, const std::vector<std::string>& tenants) {
   std::string text = test_fleet(port, {});
-  text += "\n[environments.prod]\nbackend = \"local\"\ndomain = \"{tenant}.wp.localhost\"\n"
-          "listen = \"127.0.0.1:" + std::to_string(port) + "\"\nproduction = true\n";
+  text +=
+      "\n[environments.prod]\nbackend = \"local\"\ndomain = \"{tenant}.wp.localhost\"\n"
+      "listen = \"127.0.0.1:" +
+      std::to_string(port) + "\"\nproduction = true\n";
   for (const auto& id : tenants) {
     text += "\n[[tenants]]\nid = \"" + id + "\"\ntitle = \"Site of " + id +
             "\"\nadmin_email = \"admin@" + id + ".example\"\nenvironments = [\"dev\", \"prod\"]\n";
@@ -396,7 +410,8 @@ TEST_F(Crash, DeletedTenantsTakeTheirSnapshotsWithThemButProductionKeepsTheNewes
 
   CliResult deleted = wpfleet({"tenant", "delete", "beta", "-e", "dev", "--yes"});
   ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
-  EXPECT_NE(deleted.err.find("deleted 2 snapshots of dev/beta ("), std::string::npos) << deleted.err;
+  EXPECT_NE(deleted.err.find("deleted 2 snapshots of dev/beta ("), std::string::npos)
+      << deleted.err;
   EXPECT_EQ(tars("dev", "beta"), 0u);
   EXPECT_NE(wpfleet({"snapshot", "list", "beta", "-e", "dev"}).out.find("no snapshots"),
             std::string::npos);
@@ -405,7 +420,8 @@ TEST_F(Crash, DeletedTenantsTakeTheirSnapshotsWithThemButProductionKeepsTheNewes
   ASSERT_EQ(production.exit_code, 0) << production.err;
   EXPECT_NE(production.err.find("kept the newest snapshot of prod/beta"), std::string::npos)
       << production.err;
-  EXPECT_NE(production.err.find((state() / "snapshots" / "prod" / "beta").string()), std::string::npos)
+  EXPECT_NE(production.err.find((state() / "snapshots" / "prod" / "beta").string()),
+            std::string::npos)
       << production.err;
   EXPECT_NE(production.err.find("deleted 1 older snapshot of prod/beta"), std::string::npos)
       << production.err;
@@ -430,10 +446,10 @@ TEST_F(Crash, WaitingCommandNamesTheLockHolder) {
   EXPECT_EQ(wait_exit(first), 0) << read_text(log1);
   EXPECT_EQ(wait_exit(second), 0) << read_text(log2);
   const std::string waited = read_text(log2);
-  EXPECT_NE(waited.find("waiting for another wpfleet command to finish: " WPFLEET_BINARY " -f " +
-                        fleet().string() + " apply --yes (pid " + std::to_string(first) +
-                        ", since "),
-            std::string::npos)
+  EXPECT_NE(
+      waited.find("waiting for another wpfleet command to finish: " WPFLEET_BINARY " -f " +
+                  fleet().string() + " apply --yes (pid " + std::to_string(first) + ", since "),
+      std::string::npos)
       << waited;
 }
 

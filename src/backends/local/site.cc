@@ -61,8 +61,9 @@ constexpr const char* kInstalledMarker = "wpfleet_installed";
 
 // What WordPress core creates (wp-admin/includes/schema.php, single site).
 constexpr std::array<const char*, 12> kCoreTables = {
-    "options",  "users",         "usermeta",           "posts",    "postmeta", "comments",
-    "commentmeta", "terms",      "term_taxonomy", "term_relationships", "termmeta", "links"};
+    "options",  "users",       "usermeta", "posts",         "postmeta",
+    "comments", "commentmeta", "terms",    "term_taxonomy", "term_relationships",
+    "termmeta", "links"};
 
 // How much of a WordPress install a tenant's database holds.
 struct InstallState {
@@ -81,7 +82,8 @@ struct InstallState {
       parts.push_back("the tables " + tables);
     }
     if (!admin_user) parts.push_back(std::string("the admin user '") + kAdminUser + "'");
-    if (!marker) parts.push_back(std::string("the completion marker (option ") + kInstalledMarker + ")");
+    if (!marker)
+      parts.push_back(std::string("the completion marker (option ") + kInstalledMarker + ")");
     std::string text;
     for (std::size_t i = 0; i < parts.size(); ++i) {
       text += (i == 0 ? "" : i + 1 == parts.size() ? " and " : ", ") + parts[i];
@@ -100,7 +102,8 @@ Result<std::map<std::string, std::set<std::string>>> core_tables_by_database(
   std::string in;
   for (const auto& db : databases) in += (in.empty() ? "" : ", ") + root.quote(db);
   TRY_ASSIGN(auto rows, root.query("SELECT table_schema, table_name FROM information_schema.tables "
-                                   "WHERE table_schema IN (" + in + ")"));
+                                   "WHERE table_schema IN (" +
+                                   in + ")"));
   for (const auto& row : rows) {
     if (row[0] && row[1]) found[*row[0]].insert(*row[1]);
   }
@@ -114,7 +117,9 @@ Result<InstallState> install_state(MysqlClient& root, const std::string& db,
   for (const char* name : kCoreTables) {
     if (!tables.count(core_table(name))) state.missing_tables.push_back(core_table(name));
   }
-  const auto table = [&](const char* name) { return quote_identifier(db) + "." + quote_identifier(core_table(name)); };
+  const auto table = [&](const char* name) {
+    return quote_identifier(db) + "." + quote_identifier(core_table(name));
+  };
   if (tables.count(core_table("users"))) {
     TRY_ASSIGN(auto rows, root.query("SELECT COUNT(*) FROM " + table("users") +
                                      " WHERE user_login = " + root.quote(kAdminUser)));
@@ -199,14 +204,15 @@ Result<std::string> SiteProvider::ensure(const TenantContext& ctx) {
       state = InstallState{};
     }
   }
-  const nlohmann::json input = {{"host", ctx.hosts.front()},
-                                {"marker", kInstalledMarker},
-                                {"create_missing_tables", state.any_table && !state.missing_tables.empty()},
-                                {"title", ctx.tenant.title},
-                                {"admin_user", kAdminUser},
-                                {"admin_email", ctx.tenant.admin_email},
-                                {"admin_password", admin_password},
-                                {"public", ctx.env.production}};
+  const nlohmann::json input = {
+      {"host", ctx.hosts.front()},
+      {"marker", kInstalledMarker},
+      {"create_missing_tables", state.any_table && !state.missing_tables.empty()},
+      {"title", ctx.tenant.title},
+      {"admin_user", kAdminUser},
+      {"admin_email", ctx.tenant.admin_email},
+      {"admin_password", admin_password},
+      {"public", ctx.env.production}};
   TRY_ASSIGN(CommandOutput output, run_wordpress_php(ctx_, ctx.env.name, ctx.tenant.id,
                                                      kInstallScript, input.dump()));
   TRY(wait_until_home_page_answers(ctx_, ctx));
