@@ -299,6 +299,36 @@ TEST_F(Crash, PromoteKilledAtTheSwapIsUndoneByTheNextCommand) {
   EXPECT_TRUE(verify_report("alpha").value("ok", false));
 }
 
+// Content from elsewhere replaces the whole database: the site must still be complete
+// afterwards (admin user with the environment's password, completion marker).
+TEST_F(Crash, ImportedSiteWithoutAdminOrMarkerIsCompletedBySettle) {
+  write_fleet({"alpha"}, {"alpha"});
+  ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
+  ASSERT_EQ(wpfleet({"apply", "--yes"}).exit_code, 0);
+  auto db = root();
+  ASSERT_TRUE(db);
+  // A site not made by wpfleet: another admin login, no marker.
+  ASSERT_TRUE(db->execute("UPDATE dev_alpha_db.wp_users SET user_login = 'owner' WHERE "
+                          "user_login = 'admin'").ok());
+  ASSERT_TRUE(db->execute("DELETE FROM dev_alpha_db.wp_options WHERE option_name = "
+                          "'wpfleet_installed'").ok());
+  const fs::path archive = dir_.path() / "foreign.tar";
+  CliResult exported = wpfleet({"export", "alpha", "-e", "dev", "-o", archive.string()});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+
+  CliResult imported = wpfleet({"import", archive.string(), "-e", "sit"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_EQ(query_one(*db, "SELECT COUNT(*) FROM sit_alpha_db.wp_users WHERE user_login = 'owner'"),
+            "1");
+  EXPECT_TRUE(admin_login_works("alpha.wpsit.localhost", admin_password("sit", "alpha")));
+  const json report = verify_report("alpha");
+  ASSERT_TRUE(report.is_object());
+  for (const auto& placement : report["tenants"]) {
+    // dev is left as it was made: a site wpfleet did not finish.
+    EXPECT_EQ(placement["ok"].get<bool>(), placement["env"] == "sit") << placement.dump(2);
+  }
+}
+
 // The files half of a swap is an exchange of two directories and then a rename: a
 // crash between the two leaves the replaced files under the staging name, which looks
 // just like a swap that has not begun. That state, made by hand as local's swap leaves

@@ -43,7 +43,9 @@ if (!is_blog_installed()) {
     make_db_current_silent();
 }
 if (!username_exists($in['admin_user'])) {
-    $id = wp_create_user($in['admin_user'], $in['admin_password'], $in['admin_email']);
+    // Content from elsewhere may give the e-mail address to another user already.
+    $email = email_exists($in['admin_email']) ? '' : $in['admin_email'];
+    $id = wp_create_user($in['admin_user'], $in['admin_password'], $email);
     if (is_wp_error($id)) { fwrite(STDERR, $id->get_error_message() . "\n"); exit(1); }
     (new WP_User($id))->set_role('administrator');
 }
