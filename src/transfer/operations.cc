@@ -369,7 +369,16 @@ Status Operations::finish_interrupted(OperationRecord& op) {
     op.status = "failed";
     op.error = interrupted + "; its content was not touched";
   } else {
-    TRY(put_previous_back(ctx, *data, op));
+    if (Status undone = put_previous_back(ctx, *data, op); !undone) {
+      // Recorded as failed, so that it does not block the restore it asks for.
+      record_failure(op, interrupted + " and its previous content could not be put back (" +
+                             undone.error().message +
+                             "): restore the snapshot taken before it "
+                             "with `wpfleet snapshot restore " +
+                             op.tenant + " -e " + op.target_env + " --id " + op.snapshot_id + "`");
+      return make_error("operation " + op.id + " of " + op.target_env + "/" + op.tenant + " was " +
+                        op.error);
+    }
     op.status = "rolled back after interruption";
     op.error = interrupted + "; the previous content was put back";
   }

@@ -309,9 +309,11 @@ TEST_F(Crash, ImportedSiteWithoutAdminOrMarkerIsCompletedBySettle) {
   ASSERT_TRUE(db);
   // A site not made by wpfleet: another admin login, no marker.
   ASSERT_TRUE(db->execute("UPDATE dev_alpha_db.wp_users SET user_login = 'owner' WHERE "
-                          "user_login = 'admin'").ok());
+                          "user_login = 'admin'")
+                  .ok());
   ASSERT_TRUE(db->execute("DELETE FROM dev_alpha_db.wp_options WHERE option_name = "
-                          "'wpfleet_installed'").ok());
+                          "'wpfleet_installed'")
+                  .ok());
   const fs::path archive = dir_.path() / "foreign.tar";
   CliResult exported = wpfleet({"export", "alpha", "-e", "dev", "-o", archive.string()});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
