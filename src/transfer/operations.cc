@@ -317,8 +317,8 @@ Result<OperationRecord> Operations::finish(OperationRecord op, const TenantConte
 
 // Undoes as much of the swap as happened, whichever point it reached: the database
 // moves in one step, and the backend's restore_previous tells from what each side holds
-// how far the files went. An operation recorded before
-// swaps were noted gets the scope that cannot take away a table it did not bring.
+// how far the files went. An operation recorded before swaps were noted gets the scope
+// that cannot take away a table it did not bring.
 Status Operations::put_previous_back(const TenantContext& ctx, TenantData& data,
                                      const OperationRecord& op) {
   auto note = nlohmann::json::parse(op.swap, nullptr, false);
