@@ -17,6 +17,7 @@ namespace wpfleet::aws {
 struct Environment {
   std::map<std::string, std::string> vars;
   static Environment current();
+  // An empty value counts as unset, as the SDKs treat it.
   std::optional<std::string> get(const std::string& name) const;
 };
 

@@ -67,8 +67,7 @@ std::string advice(const CallContext& context, const ApiError& error) {
   }
   if (is_one_of(error.code, {"ExpiredToken", "ExpiredTokenException", "RequestExpired"})) {
     return "the credentials of " + who +
-           " have expired (or the clock is off): renew the session (e.g. aws sso login) "
-           "and retry";
+           " have expired (or this machine's clock is off): renew them and retry";
   }
   if (is_one_of(error.code, {"UnrecognizedClient", "UnrecognizedClientException",
                              "InvalidClientTokenId"})) {

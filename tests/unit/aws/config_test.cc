@@ -156,6 +156,17 @@ TEST_F(AwsConfig, ErrorsSayWhatToDoAndNeverShowSecrets) {
   }
 }
 
+TEST(AwsEnvironment, CurrentReadsTheProcessEnvironment) {
+  setenv("WPFLEET_AWS_TEST_VARIABLE", "a=b", 1);
+  setenv("WPFLEET_AWS_TEST_EMPTY", "", 1);
+  const Environment env = Environment::current();
+  EXPECT_EQ(env.get("WPFLEET_AWS_TEST_VARIABLE"), "a=b");
+  EXPECT_FALSE(env.get("WPFLEET_AWS_TEST_EMPTY"));
+  EXPECT_FALSE(env.get("WPFLEET_AWS_TEST_UNSET"));
+  unsetenv("WPFLEET_AWS_TEST_VARIABLE");
+  unsetenv("WPFLEET_AWS_TEST_EMPTY");
+}
+
 TEST_F(AwsConfig, EndpointsFollowTheSdkNaming) {
   env_.vars["AWS_ACCESS_KEY_ID"] = "AK";
   env_.vars["AWS_SECRET_ACCESS_KEY"] = "SK";

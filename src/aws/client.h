@@ -1,0 +1,71 @@
+// Calls to AWS APIs: signs with SigV4, sends over libcurl (util/http_client), retries
+// throttling and server errors with exponential backoff and full jitter, and turns the
+// answer into JSON or XML or a typed ApiError. Knows the three protocols wpfleet's
+// services use: JSON 1.1 (ECS, Secrets Manager, Logs), query with XML answers (STS, IAM,
+// ELBv2, RDS) and REST-JSON (EFS).
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <pugixml.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "aws/config.h"
+#include "aws/error.h"
+#include "aws/service.h"
+
+namespace wpfleet::aws {
+
+struct RetryPolicy {
+  int max_attempts = 5;
+  // Attempt n (from 0) waits a uniformly random time in [0, min(cap, base * 2^n)].
+  std::chrono::milliseconds base{200};
+  std::chrono::milliseconds cap{10'000};
+};
+
+// Query protocol parameters in order, e.g. {"Names.member.1", "sit-alb"}.
+using QueryParams = std::vector<std::pair<std::string, std::string>>;
+
+class Client {
+ public:
+  explicit Client(ClientConfig config, RetryPolicy retry = {});
+
+  const ClientConfig& config() const { return config_; }
+
+  // JSON 1.1: POST / with X-Amz-Target "<target>.<action>"; the answer's JSON.
+  ApiResult<nlohmann::json> json(const Service& service, const std::string& action,
+                                 const nlohmann::json& input);
+  // Query: POST / with Action, Version and `params` form-encoded; the answer's XML.
+  ApiResult<pugi::xml_document> query(const Service& service, const std::string& action,
+                                      const QueryParams& params);
+  // REST-JSON: METHOD <path>?<query> with `body` as JSON unless null; the answer's JSON.
+  // `path` is as sent (the caller percent-encodes a segment holding '/' or ':', such as
+  // an ARN); `action` only names the call in errors.
+  ApiResult<nlohmann::json> rest_json(const Service& service, const std::string& action,
+                                      const std::string& method, const std::string& path,
+                                      const QueryParams& query = {},
+                                      const nlohmann::json& body = nullptr);
+
+ private:
+  struct Call {
+    const Service& service;
+    std::string action;
+    std::string method;
+    std::string path;
+    std::string query;
+    std::vector<Header> headers;
+    std::string body;
+  };
+  // Signs and sends, again while the failure is retryable; a 2xx reply or the error.
+  ApiResult<HttpReply> send(const Call& call);
+
+  ClientConfig config_;
+  RetryPolicy retry_;
+};
+
+// "a=1&b=c%20d": the encoding SigV4 signs, so what is sent is what is signed.
+std::string form_encode(const QueryParams& params);
+
+}  // namespace wpfleet::aws
