@@ -43,9 +43,10 @@ ApiError unreadable_reply(const Service& service, const std::string& action,
   error.service = service.id;
   error.action = action;
   error.http_status = reply.status;
-  error.message = std::string(service.id) + " " + action + " answered with a body that is not " +
-                  (reply.body.empty() ? "there" : "valid") +
-                  ": check that the endpoint URL is an AWS API";
+  error.message = std::string(service.id) + " " + action +
+                  " succeeded but its answer could not be read (" +
+                  std::to_string(reply.body.size()) +
+                  " bytes): check that the endpoint URL is an AWS API";
   return error;
 }
 
