@@ -1,6 +1,9 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,6 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "backends/local/names.h"
 #include "util/fs.h"
 #include "util/http_client.h"
 #include "util/process.h"
@@ -120,6 +124,32 @@ std::filesystem::path FleetSuite::state() { return dir_->path() / ".wpfleet"; }
 CliResult FleetSuite::wpfleet(std::vector<std::string> args) {
   args.insert(args.begin(), {"-f", fleet().string()});
   return run_wpfleet(args);
+}
+
+TenantUser tenant_user(const std::filesystem::path& state, const std::string& env,
+                       const std::string& tenant) {
+  const std::string name = local::unix_user(StateLayout{state}, env, tenant);
+  const passwd* entry = ::getpwnam(name.c_str());
+  if (!entry) throw std::runtime_error("no Unix user " + name + " for " + env + "/" + tenant);
+  return {entry->pw_uid, entry->pw_gid};
+}
+
+pid_t start_as(const TenantUser& user, const std::function<int()>& body) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::setgroups(1, &user.gid) != 0 || ::setgid(user.gid) != 0 || ::setuid(user.uid) != 0) {
+      ::_exit(99);
+    }
+    ::_exit(body());
+  }
+  return pid;
+}
+
+int run_as(const TenantUser& user, const std::function<int()>& body) {
+  const pid_t pid = start_as(user, body);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 Result<std::unique_ptr<MysqlClient>> mariadb_root(const std::filesystem::path& state) {

@@ -85,6 +85,20 @@ class FleetSuite : public ::testing::Test {
 // MariaDB's root, with the password from the state directory's secret store.
 Result<std::unique_ptr<MysqlClient>> mariadb_root(const std::filesystem::path& state);
 
+// A tenant's Unix user (the tests run as root, with a user per tenant and environment).
+struct TenantUser {
+  uid_t uid;
+  gid_t gid;
+};
+TenantUser tenant_user(const std::filesystem::path& state, const std::string& env,
+                       const std::string& tenant);
+
+// Forks a process that runs `body` as `user` (what code that escaped PHP would be) and
+// returns its pid at once.
+pid_t start_as(const TenantUser& user, const std::function<int()>& body);
+// The same, waiting for it: what `body` returned (-1 if it did not exit).
+int run_as(const TenantUser& user, const std::function<int()>& body);
+
 // Poll `condition` every 100 ms until it is true or `seconds` pass.
 bool eventually(double seconds, const std::function<bool()>& condition);
 

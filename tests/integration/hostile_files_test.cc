@@ -34,10 +34,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TenantUser {
-  uid_t uid;
-  gid_t gid;
-};
 
 // dev and sit; alpha is in both (the attacker), beta in dev (the neighbour).
 class HostileFiles : public FleetSuite {
@@ -61,31 +57,8 @@ class HostileFiles : public FleetSuite {
     return site(env, tenant) / "wp-content" / "uploads";
   }
 
-  // The tenant's Unix user: whoever owns its wp-content.
   static TenantUser tenant_user(const std::string& env, const std::string& tenant) {
-    struct stat st {};
-    EXPECT_EQ(::stat((site(env, tenant) / "wp-content").c_str(), &st), 0);
-    EXPECT_NE(st.st_uid, 0u) << "the tests run as root, with a Unix user per tenant";
-    return {st.st_uid, st.st_gid};
-  }
-
-  // Forks a process running `body` as the tenant's Unix user (what code that escaped
-  // PHP would be). `wait` false: returns at once with its pid.
-  static pid_t start_as(const TenantUser& user, const std::function<int()>& body) {
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      if (::setgroups(1, &user.gid) != 0 || ::setgid(user.gid) != 0 || ::setuid(user.uid) != 0) {
-        ::_exit(99);
-      }
-      ::_exit(body());
-    }
-    return pid;
-  }
-  static int run_as(const TenantUser& user, const std::function<int()>& body) {
-    const pid_t pid = start_as(user, body);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return testing::tenant_user(state(), env, tenant);
   }
   // The errno the tenant's user gets from `attempt` (0 when it succeeded).
   static int error_as(const TenantUser& user, const std::function<bool()>& attempt) {

@@ -71,10 +71,6 @@ std::string evil_library_source(const fs::path& marker) {
          "  if (fd >= 0) close(fd);\n}\n";
 }
 
-struct TenantUser {
-  uid_t uid;
-  gid_t gid;
-};
 
 class HostileTenant : public FleetSuite {
  protected:
@@ -93,30 +89,12 @@ class HostileTenant : public FleetSuite {
   }
 
   static TenantUser tenant_user(const std::string& env, const std::string& tenant) {
-    const std::string name = local::unix_user(StateLayout{state()}, env, tenant);
-    const passwd* entry = ::getpwnam(name.c_str());
-    if (!entry) throw std::runtime_error("no Unix user " + name);
-    return {entry->pw_uid, entry->pw_gid};
-  }
-
-  // Runs `body` in a child process as the tenant's Unix user (what code that escaped
-  // PHP would be); returns its exit code.
-  static int as_tenant(const TenantUser& user, const std::function<int()>& body) {
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      if (::setgroups(1, &user.gid) != 0 || ::setgid(user.gid) != 0 || ::setuid(user.uid) != 0) {
-        ::_exit(99);
-      }
-      ::_exit(body());
-    }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return testing::tenant_user(state(), env, tenant);
   }
 
   // Whether the tenant's Unix user can open `path` for reading.
   static bool tenant_can_read(const TenantUser& user, const fs::path& path) {
-    return as_tenant(user, [&] {
+    return run_as(user, [&] {
              const int fd = ::open(path.c_str(), O_RDONLY);
              return fd >= 0 ? 0 : 1;
            }) == 0;
@@ -129,7 +107,7 @@ class HostileTenant : public FleetSuite {
   // The attacker installs its plugin, as itself.
   static void install_evil_plugin() {
     const fs::path dir = content("dev", "alpha") / "mu-plugins";
-    ASSERT_EQ(as_tenant(tenant_user("dev", "alpha"), [&] {
+    ASSERT_EQ(run_as(tenant_user("dev", "alpha"), [&] {
                 std::error_code ec;
                 fs::create_directories(dir, ec);
                 return write_file_atomic(dir / "evil.php", kEvilPlugin) ? 0 : 1;
@@ -260,7 +238,7 @@ TEST_F(HostileTenant, PlantedSymlinksAndOtherTenantsLogsLeakNothing) {
 
   const TenantUser alpha = tenant_user("dev", "alpha");
   const fs::path link = content("dev", "alpha") / "uploads" / "leak.html";
-  ASSERT_EQ(as_tenant(alpha, [&] { return ::symlink(cache_file.c_str(), link.c_str()) == 0 ? 0 : 1; }), 0);
+  ASSERT_EQ(run_as(alpha, [&] { return ::symlink(cache_file.c_str(), link.c_str()) == 0 ? 0 : 1; }), 0);
   HttpReply leaked = get("alpha.wpdev.localhost", "/wp-content/uploads/leak.html");
   EXPECT_NE(leaked.status, 200);
   EXPECT_EQ(leaked.body.find("Beta Secret Site"), std::string::npos);
@@ -273,7 +251,7 @@ TEST_F(HostileTenant, PlantedSymlinksAndOtherTenantsLogsLeakNothing) {
   EXPECT_FALSE(tenant_can_read(alpha, content("dev", "beta") / "index.php"));
   EXPECT_FALSE(tenant_can_read(alpha, state() / "sites" / "dev" / "beta" / "wp-config.php"));
   // Its own files still serve (nginx reads them through the tenant's group).
-  ASSERT_EQ(as_tenant(alpha, [&] {
+  ASSERT_EQ(run_as(alpha, [&] {
               return write_file_atomic(content("dev", "alpha") / "uploads" / "own.txt", "mine") ? 0 : 1;
             }),
             0);

@@ -268,6 +268,7 @@ Status LocalTenantData::dump_database(const TenantContext& ctx,
                endpoint.database};
   spec.argv.insert(spec.argv.end(), tables.begin(), tables.end());
   options.pass_to(spec);
+  spec.die_with_parent = true;  // it streams to us alone
   TRY_ASSIGN(StreamingChild dump, StreamingChild::start(spec, false, true));
   std::string buffer(kChunk, '\0');
   while (true) {
@@ -292,6 +293,9 @@ Result<std::unique_ptr<SqlLoad>> LocalTenantData::load_staging_database(const Te
   CommandSpec spec;
   spec.argv = {"mariadb", "--binary-mode", "--default-character-set=utf8mb4", staging_db(ctx)};
   options.pass_to(spec);
+  // A load that outlived a killed wpfleet would go on filling staging under a user the
+  // next command drops.
+  spec.die_with_parent = true;
   TRY_ASSIGN(StreamingChild load, StreamingChild::start(spec, true, false));
   return std::unique_ptr<SqlLoad>(
       new MariadbLoad(std::move(user), std::move(options), std::move(load)));
