@@ -23,57 +23,12 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class Crash : public ::testing::Test {
+class Crash : public OwnFleetTest {
  protected:
-  void SetUp() override { port_ = free_port(); }
-  void TearDown() override {
-    if (fs::exists(state())) destroy_fleet(fleet());
-  }
-
-  fs::path fleet() const { return dir_.path() / "fleet.toml"; }
-  fs::path state() const { return dir_.path() / ".wpfleet"; }
-
-  void write_fleet(const std::vector<std::string>& tenants,
-                   const std::vector<std::string>& sit_tenants = {}) {
-    ASSERT_TRUE(write_file_atomic(fleet(), test_fleet(port_, tenants, sit_tenants)).ok());
-  }
-
-  CliResult wpfleet(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"-f", fleet().string()});
-    return run_wpfleet(args);
-  }
-
-  // Starts `wpfleet ARGS` in the background with its output in `log`.
-  pid_t start(std::vector<std::string> args, const fs::path& log) const {
-    CommandSpec spec;
-    spec.argv = {WPFLEET_BINARY, "-f", fleet().string()};
-    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-    auto pid = spawn_child(spec, log.string());
-    EXPECT_TRUE(pid.ok());
-    return pid ? *pid : -1;
-  }
-
-  static int wait_exit(pid_t pid) {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-  }
-
-  static std::string read_text(const fs::path& path) {
-    auto text = read_file(path);
-    return text ? *text : "";
-  }
-
   static std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
   std::unique_ptr<MysqlClient> root() const {
-    MysqlEndpoint endpoint;
-    endpoint.socket = (state() / "mariadb" / "mysqld.sock").string();
-    endpoint.user = "root";
-    endpoint.password = first_line(run_wpfleet({"--state-dir", state().string(), "secret", "get",
-                                                "-e", "platform", "mariadb-root-password"})
-                                       .out);
-    auto client = MysqlClient::connect(endpoint);
+    auto client = mariadb_root(state());
     EXPECT_TRUE(client.ok()) << (client ? "" : client.error().message);
     return client ? std::move(*client) : nullptr;
   }
@@ -142,7 +97,6 @@ class Crash : public ::testing::Test {
     return out;
   }
 
-  bool answers(const std::string& host) const { return http_get(host, port_).status == 200; }
 
   json verify_report(const std::string& tenant) const {
     CliResult result = wpfleet({"verify", tenant, "--output", "json"});
@@ -163,9 +117,6 @@ class Crash : public ::testing::Test {
     }
     return out;
   }
-
-  TempDir dir_;
-  std::uint16_t port_ = 0;
 };
 
 TEST_F(Crash, KilledApplyTakesItsInstallerWithItAndTheNextApplyFinishesTheSite) {

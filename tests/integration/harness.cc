@@ -126,6 +126,42 @@ CliResult FleetSuite::wpfleet(std::vector<std::string> args) {
   return run_wpfleet(args);
 }
 
+std::string FleetSuite::secret(const std::vector<std::string>& args) {
+  std::vector<std::string> full = {"secret", "get"};
+  full.insert(full.end(), args.begin(), args.end());
+  CliResult got = wpfleet(full);
+  EXPECT_EQ(got.exit_code, 0) << got.err;
+  return got.out.substr(0, got.out.find('\n'));
+}
+
+std::string content_checksum(const std::filesystem::path& state, const std::string& env,
+                             const std::string& tenant) {
+  auto root = mariadb_root(state);
+  if (!root) return "no server: " + root.error().message;
+  const std::string db = env + "_" + tenant + "_db";
+  std::string out;
+  auto tables = (*root)->query("SELECT table_name FROM information_schema.tables WHERE "
+                               "table_schema = '" + db + "' ORDER BY table_name");
+  if (!tables) return "no tables: " + tables.error().message;
+  for (const auto& row : *tables) {
+    const std::string table = *row[0];
+    const std::string sql =
+        table == "wp_options"
+            ? "SELECT GROUP_CONCAT(MD5(CONCAT(option_name, option_value)) ORDER BY option_name) "
+              "FROM `" + db + "`.wp_options WHERE option_name NOT LIKE '%transient%' AND "
+              "option_name NOT IN ('cron', 'doing_cron')"
+            : "CHECKSUM TABLE `" + db + "`.`" + table + "`";
+    auto sum = (*root)->query(sql);
+    out += table + ":" + (sum && !sum->empty() ? sum->at(0).back().value_or("") : "?") + "\n";
+  }
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(state / "sites" / env / tenant / "wp-content")) {
+    if (entry.is_symlink() || !entry.is_regular_file()) continue;
+    out += entry.path().string() + ":" + std::to_string(entry.file_size()) + "\n";
+  }
+  return out;
+}
+
 TenantUser tenant_user(const std::filesystem::path& state, const std::string& env,
                        const std::string& tenant) {
   const std::string name = local::unix_user(StateLayout{state}, env, tenant);
@@ -161,6 +197,46 @@ Result<std::unique_ptr<MysqlClient>> mariadb_root(const std::filesystem::path& s
                       .out;
   root.password = root.password.substr(0, root.password.find('\n'));
   return MysqlClient::connect(root);
+}
+
+void OwnFleetTest::SetUp() { port_ = free_port(); }
+
+void OwnFleetTest::TearDown() {
+  if (std::filesystem::exists(state())) destroy_fleet(fleet());
+}
+
+void OwnFleetTest::write_fleet(const std::vector<std::string>& tenants,
+                               const std::vector<std::string>& sit_tenants) {
+  ASSERT_TRUE(write_file_atomic(fleet(), test_fleet(port_, tenants, sit_tenants)).ok());
+}
+
+CliResult OwnFleetTest::wpfleet(std::vector<std::string> args) const {
+  args.insert(args.begin(), {"-f", fleet().string()});
+  return run_wpfleet(args);
+}
+
+pid_t OwnFleetTest::start(std::vector<std::string> args, const std::filesystem::path& log) const {
+  CommandSpec spec;
+  spec.argv = {WPFLEET_BINARY, "-f", fleet().string()};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  auto pid = spawn_child(spec, log.string());
+  EXPECT_TRUE(pid.ok());
+  return pid ? *pid : -1;
+}
+
+int OwnFleetTest::wait_exit(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+std::string OwnFleetTest::read_text(const std::filesystem::path& path) {
+  auto text = read_file(path);
+  return text ? *text : "";
+}
+
+bool OwnFleetTest::answers(const std::string& host) const {
+  return http_get(host, port_).status == 200;
 }
 
 bool eventually(double seconds, const std::function<bool()>& condition) {

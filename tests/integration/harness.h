@@ -77,6 +77,8 @@ class FleetSuite : public ::testing::Test {
   static std::filesystem::path state();
   // wpfleet with `-f` the suite's fleet file.
   static CliResult wpfleet(std::vector<std::string> args);
+  // The secret `wpfleet secret get ARGS` prints (its first line).
+  static std::string secret(const std::vector<std::string>& args);
 
  private:
   static TempDir* dir_;
@@ -84,6 +86,11 @@ class FleetSuite : public ::testing::Test {
 
 // MariaDB's root, with the password from the state directory's secret store.
 Result<std::unique_ptr<MysqlClient>> mariadb_root(const std::filesystem::path& state);
+
+// Everything a visitor could see of a tenant: every table's checksum (options without
+// WordPress's own cron and caches) and every regular file with its size.
+std::string content_checksum(const std::filesystem::path& state, const std::string& env,
+                             const std::string& tenant);
 
 // A tenant's Unix user (the tests run as root, with a user per tenant and environment).
 struct TenantUser {
@@ -98,6 +105,31 @@ TenantUser tenant_user(const std::filesystem::path& state, const std::string& en
 pid_t start_as(const TenantUser& user, const std::function<int()>& body);
 // The same, waiting for it: what `body` returned (-1 if it did not exit).
 int run_as(const TenantUser& user, const std::function<int()>& body);
+
+// A test with a fleet of its own (a temporary state, a port), deleted after the test;
+// for tests that start, kill and restart things rather than share a running fleet.
+class OwnFleetTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  std::filesystem::path fleet() const { return dir_.path() / "fleet.toml"; }
+  std::filesystem::path state() const { return dir_.path() / ".wpfleet"; }
+  // The test fleet (see test_fleet) on this test's port.
+  void write_fleet(const std::vector<std::string>& tenants,
+                   const std::vector<std::string>& sit_tenants = {});
+  // wpfleet with `-f` this test's fleet file.
+  CliResult wpfleet(std::vector<std::string> args) const;
+  // Starts `wpfleet ARGS` in the background with its output in `log`.
+  pid_t start(std::vector<std::string> args, const std::filesystem::path& log) const;
+  // The exit code of `pid`, or minus the signal that ended it.
+  static int wait_exit(pid_t pid);
+  // The file's text, or "" when it cannot be read.
+  static std::string read_text(const std::filesystem::path& path);
+  bool answers(const std::string& host) const;
+
+  TempDir dir_;
+  std::uint16_t port_ = 0;
+};
 
 // Poll `condition` every 100 ms until it is true or `seconds` pass.
 bool eventually(double seconds, const std::function<bool()>& condition);

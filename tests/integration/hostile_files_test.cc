@@ -81,33 +81,6 @@ class HostileFiles : public FleetSuite {
     ASSERT_TRUE(done.ok()) << sql << ": " << done.error().message;
   }
 
-  // Every table's checksum and every file of a tenant: what its visitors see.
-  static std::string content_of(const std::string& env, const std::string& tenant) {
-    const std::string db = env + "_" + tenant + "_db";
-    auto root = mariadb_root(state());
-    if (!root) return "no server";
-    std::string out;
-    auto tables = (*root)->query("SELECT table_name FROM information_schema.tables WHERE "
-                                 "table_schema = '" + db + "' ORDER BY table_name");
-    for (const auto& row : *tables) {
-      const std::string table = *row[0];
-      // WordPress's own bookkeeping (cron, transients) changes by itself.
-      const std::string sql =
-          table == "wp_options"
-              ? "SELECT GROUP_CONCAT(MD5(CONCAT(option_name, option_value)) ORDER BY option_name) "
-                "FROM `" + db + "`.wp_options WHERE option_name NOT LIKE '%transient%' AND "
-                "option_name NOT IN ('cron', 'doing_cron')"
-              : "CHECKSUM TABLE `" + db + "`.`" + table + "`";
-      auto sum = (*root)->query(sql);
-      out += table + ":" + sum->at(0).back().value_or("") + "\n";
-    }
-    for (const auto& entry : fs::recursive_directory_iterator(site(env, tenant) / "wp-content")) {
-      if (entry.is_symlink() || !entry.is_regular_file()) continue;
-      out += entry.path().string() + ":" + std::to_string(entry.file_size()) + "\n";
-    }
-    return out;
-  }
-
   // Every regular file below `dir` (links not followed) that holds `needle`, but the
   // tenants' wp-config.php, where PHP finds its database password.
   static std::vector<std::string> files_holding(const fs::path& dir, const std::string& needle) {
@@ -121,14 +94,6 @@ class HostileFiles : public FleetSuite {
       if (content && content->find(needle) != std::string::npos) found.push_back(it->path().string());
     }
     return found;
-  }
-
-  static std::string secret(const std::vector<std::string>& args) {
-    std::vector<std::string> full = {"secret", "get"};
-    full.insert(full.end(), args.begin(), args.end());
-    CliResult got = wpfleet(full);
-    EXPECT_EQ(got.exit_code, 0) << got.err;
-    return got.out.substr(0, got.out.find('\n'));
   }
 
   static std::uint16_t port_;
@@ -369,7 +334,7 @@ TEST_F(HostileFiles, ACraftedDumpReachesNothingBeyondItsStagingDatabase) {
                 tar->add_file(transfer::kDatabaseEntry, dump_file).ok() && tar->close().ok());
     return archive;
   };
-  const std::string before = content_of("dev", "alpha");
+  const std::string before = content_checksum(state(), "dev", "alpha");
   auto no_trace = [&](const std::string& what) {
     EXPECT_EQ(query_one("SELECT COUNT(*) FROM mysql.user WHERE User = 'x'"), "0") << what;
     EXPECT_EQ(query_one("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
@@ -378,7 +343,7 @@ TEST_F(HostileFiles, ACraftedDumpReachesNothingBeyondItsStagingDatabase) {
         << what;
     EXPECT_EQ(query_one("SELECT COUNT(*) FROM mysql.user WHERE User LIKE 'wpf\\_load\\_%'"), "0")
         << what << ": the temporary load user is gone";
-    EXPECT_EQ(content_of("dev", "alpha"), before) << what;
+    EXPECT_EQ(content_checksum(state(), "dev", "alpha"), before) << what;
   };
 
   // A correct checksum: the archive is what it says, but its statements must fail.

@@ -126,14 +126,6 @@ class HostileTenant : public FleetSuite {
     return reply ? *reply : HttpReply{};
   }
 
-  static std::string secret(const std::vector<std::string>& args) {
-    std::vector<std::string> full = {"secret", "get"};
-    full.insert(full.end(), args.begin(), args.end());
-    CliResult got = wpfleet(full);
-    EXPECT_EQ(got.exit_code, 0) << got.err;
-    return got.out.substr(0, got.out.find('\n'));
-  }
-
   static CliResult audit() { return wpfleet({"audit", "--output", "json"}); }
 
   // The audit's failing checks, as "env/tenant check" (or "platform check").

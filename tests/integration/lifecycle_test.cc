@@ -15,53 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class Lifecycle : public ::testing::Test {
- protected:
-  void SetUp() override { port_ = free_port(); }
-  void TearDown() override {
-    if (fs::exists(state())) destroy_fleet(fleet());
-  }
-
-  fs::path fleet() const { return dir_.path() / "fleet.toml"; }
-  fs::path state() const { return dir_.path() / ".wpfleet"; }
-
-  void write_fleet(const std::vector<std::string>& tenants) {
-    ASSERT_TRUE(write_file_atomic(fleet(), test_fleet(port_, tenants)).ok());
-  }
-
-  CliResult wpfleet(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"-f", fleet().string()});
-    return run_wpfleet(args);
-  }
-
-  // Starts `wpfleet ARGS` in the background with its output in `log`.
-  pid_t start(std::vector<std::string> args, const fs::path& log) const {
-    CommandSpec spec;
-    spec.argv = {WPFLEET_BINARY, "-f", fleet().string()};
-    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-    auto pid = spawn_child(spec, log.string());
-    EXPECT_TRUE(pid.ok());
-    return pid ? *pid : -1;
-  }
-
-  static std::string read_text(const fs::path& path) {
-    auto text = read_file(path);
-    return text ? *text : "";
-  }
-
-  static int wait_exit(pid_t pid) {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-  }
-
-  bool answers(const std::string& host) const {
-    return http_get(host, port_).status == 200;
-  }
-
-  TempDir dir_;
-  std::uint16_t port_ = 0;
-};
+class Lifecycle : public OwnFleetTest {};
 
 TEST_F(Lifecycle, InvalidFleetFileCreatesNothing) {
   ASSERT_TRUE(write_file_atomic(fleet(), test_fleet(port_, {"alpha"}) +

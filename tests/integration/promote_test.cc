@@ -59,40 +59,8 @@ class Promote : public FleetSuite {
     return out->out;
   }
 
-  static std::unique_ptr<MysqlClient> root() {
-    MysqlEndpoint endpoint;
-    endpoint.socket = (state() / "mariadb" / "mysqld.sock").string();
-    endpoint.user = "root";
-    endpoint.password = first_line(run_wpfleet({"--state-dir", state().string(), "secret", "get",
-                                                "-e", "platform", "mariadb-root-password"}).out);
-    auto client = MysqlClient::connect(endpoint);
-    EXPECT_TRUE(client.ok());
-    return client ? std::move(*client) : nullptr;
-  }
-
-  // Everything a visitor could see of a tenant: every table's checksum (options without
-  // WordPress's own cron and caches) and every file with its size.
   static std::string content_checksum(const std::string& env, const std::string& tenant) {
-    auto client = root();
-    const std::string db = env + "_" + tenant + "_db";
-    std::string out;
-    auto tables = client->query("SELECT table_name FROM information_schema.tables WHERE "
-                                "table_schema = '" + db + "' ORDER BY table_name");
-    for (const auto& row : *tables) {
-      const std::string table = *row[0];
-      const std::string sql =
-          table == "wp_options"
-              ? "SELECT GROUP_CONCAT(MD5(CONCAT(option_name, option_value)) ORDER BY option_name) "
-                "FROM `" + db + "`.wp_options WHERE option_name NOT LIKE '%transient%' AND "
-                "option_name NOT IN ('cron', 'doing_cron')"
-              : "CHECKSUM TABLE `" + db + "`.`" + table + "`";
-      auto result = client->query(sql);
-      out += table + ":" + result->at(0).back().value_or("") + "\n";
-    }
-    for (auto& entry : fs::recursive_directory_iterator(state() / "sites" / env / tenant / "wp-content")) {
-      if (entry.is_regular_file()) out += entry.path().string() + ":" + std::to_string(entry.file_size()) + "\n";
-    }
-    return out;
+    return testing::content_checksum(state(), env, tenant);
   }
 
   static std::string sit_login() {
