@@ -19,6 +19,8 @@
 #include <thread>
 #include <utility>
 
+#include "util/unique_fd.h"
+
 extern char** environ;
 
 namespace wpfleet {
@@ -31,47 +33,21 @@ constexpr char kSbinDirs[] = "/usr/sbin:/sbin:/usr/local/sbin";
 
 std::string errno_text(int error) { return std::strerror(error); }
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
-
 struct Pipe {
-  Fd read;
-  Fd write;
+  UniqueFd read;
+  UniqueFd write;
 };
 
 Result<Pipe> make_pipe() {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return make_error("cannot create a pipe: " + errno_text(errno));
-  return Pipe{Fd(fds[0]), Fd(fds[1])};
+  return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
-Result<Fd> open_fd(const std::string& path, int flags, mode_t mode, const std::string& what) {
+Result<UniqueFd> open_fd(const std::string& path, int flags, mode_t mode, const std::string& what) {
   int fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
   if (fd < 0) return make_error("cannot open " + what + " " + path + ": " + errno_text(errno));
-  return Fd(fd);
+  return UniqueFd(fd);
 }
 
 bool is_executable_file(const std::string& path) {
@@ -333,21 +309,21 @@ class SigpipeBlock {
 using Clock = std::chrono::steady_clock;
 
 struct ChildPipes {
-  Fd in;
-  Fd out;
-  Fd err;
+  UniqueFd in;
+  UniqueFd out;
+  UniqueFd err;
 };
 
 // Sends what the pipe will take; closes it once everything is sent or the child has
 // stopped reading (EPIPE).
-void write_available(Fd& fd, std::string_view& input) {
+void write_available(UniqueFd& fd, std::string_view& input) {
   ssize_t n = ::write(fd.get(), input.data(), input.size());
   if (n > 0) input.remove_prefix(static_cast<size_t>(n));
   if (input.empty() || (n < 0 && errno != EAGAIN && errno != EINTR)) fd.reset();
 }
 
 // Appends what is available; closes the pipe at end-of-file.
-void read_available(Fd& fd, std::string& sink) {
+void read_available(UniqueFd& fd, std::string& sink) {
   char buffer[65536];
   ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
   if (n > 0) {
@@ -431,8 +407,8 @@ Result<CommandOutput> run_command(const CommandSpec& spec) {
 
 Result<pid_t> spawn_child(const CommandSpec& spec, const std::string& log_path) {
   TRY_ASSIGN(ExecPlan plan, make_exec_plan(spec));
-  TRY_ASSIGN(Fd log, open_fd(log_path, O_WRONLY | O_APPEND | O_CREAT, 0640, "log file"));
-  TRY_ASSIGN(Fd no_input, open_fd("/dev/null", O_RDONLY, 0, "input"));
+  TRY_ASSIGN(UniqueFd log, open_fd(log_path, O_WRONLY | O_APPEND | O_CREAT, 0640, "log file"));
+  TRY_ASSIGN(UniqueFd no_input, open_fd("/dev/null", O_RDONLY, 0, "input"));
   return launch(plan, {no_input.get(), log.get(), log.get()}, Grouping::own_session);
 }
 
@@ -463,8 +439,8 @@ bool process_alive(pid_t pid) {
 struct StreamingChild::State {
   std::string name;
   pid_t pid = -1;
-  Fd in;
-  Fd out;
+  UniqueFd in;
+  UniqueFd out;
   std::string errors;
   std::thread error_reader;
   bool finished = false;
@@ -476,8 +452,8 @@ Result<StreamingChild> StreamingChild::start(const CommandSpec& spec, bool pipe_
   TRY_ASSIGN(Pipe in, make_pipe());
   TRY_ASSIGN(Pipe out, make_pipe());
   TRY_ASSIGN(Pipe err, make_pipe());
-  TRY_ASSIGN(Fd null_in, open_fd("/dev/null", O_RDONLY, 0, "input"));
-  TRY_ASSIGN(Fd null_out, open_fd("/dev/null", O_WRONLY, 0, "output"));
+  TRY_ASSIGN(UniqueFd null_in, open_fd("/dev/null", O_RDONLY, 0, "input"));
+  TRY_ASSIGN(UniqueFd null_out, open_fd("/dev/null", O_WRONLY, 0, "output"));
   ChildStdio stdio{pipe_stdin ? in.read.get() : null_in.get(),
                    pipe_stdout ? out.write.get() : null_out.get(), err.write.get()};
   TRY_ASSIGN(pid_t pid, launch(plan, stdio, Grouping::own_process_group));

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "util/result.h"
+#include "util/unique_fd.h"
 
 namespace wpfleet {
 
@@ -27,24 +28,6 @@ Result<T> in_dir(const std::filesystem::path& dir, Result<T> result) {
   if (result) return result;
   return make_error(result.error().message + " (in " + dir.string() + ")");
 }
-
-// Owns one file descriptor and closes it.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept;
-  UniqueFd& operator=(UniqueFd&& other) noexcept;
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd();
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void reset();
-
- private:
-  int fd_ = -1;
-};
 
 struct Owner {
   uid_t uid;
