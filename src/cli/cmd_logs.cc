@@ -48,13 +48,6 @@ Result<UniqueFd> open_log(const std::string& path) {
   return fd;
 }
 
-// The last lines of a log, or why it was not read (a missing log has no lines yet).
-Result<std::vector<std::string>> tail_of(const LogSource& source, std::size_t count) {
-  struct stat st {};
-  if (::lstat(source.path.c_str(), &st) != 0 && errno == ENOENT) return std::vector<std::string>{};
-  TRY(open_log(source.path));
-  return last_log_lines(source.path, count);
-}
 
 void print_line(const LogSource& source, const std::string& line) {
   std::cout << "[" << source.name << "] " << line << "\n";
@@ -126,7 +119,7 @@ int follow(const std::vector<LogSource>& sources) {
 
 void print_tails(const std::vector<LogSource>& sources, std::size_t count) {
   for (const auto& source : sources) {
-    auto lines = tail_of(source, count);
+    auto lines = last_log_lines(source.path, count);
     if (!lines) {
       print_line(source, "(" + lines.error().message + ")");
     } else if (lines->empty()) {
@@ -142,7 +135,7 @@ nlohmann::json tails_json(const std::vector<LogSource>& sources, std::size_t cou
   nlohmann::json out = nlohmann::json::array();
   for (const auto& source : sources) {
     nlohmann::json entry = {{"name", source.name}, {"path", source.path}};
-    auto lines = tail_of(source, count);
+    auto lines = last_log_lines(source.path, count);
     entry["lines"] = lines ? *lines : std::vector<std::string>{};
     if (!lines) entry["error"] = lines.error().message;
     out.push_back(entry);

@@ -395,14 +395,18 @@ Result<std::vector<LogSource>> tenant_log_sources(Engine& engine, const TenantCo
 }
 
 Result<std::vector<std::string>> last_log_lines(const fs::path& path, std::size_t count) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Regular files only, never through a link: a tenant's log once lived where the tenant
+  // could plant one (to /etc/shadow, say), and wpfleet reads it as root.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT) return std::vector<std::string>{};
+  if (fd < 0 && errno == ELOOP) {
+    return make_error(path.string() + " is a symlink: refusing to read it (`wpfleet apply` removes it)");
+  }
   if (fd < 0) return make_error("cannot read " + path.string() + ": " + std::strerror(errno));
   struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const int saved = errno;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    return make_error("cannot read " + path.string() + ": " + std::strerror(saved));
+    return make_error(path.string() + " is not a regular file: refusing to read it (`wpfleet apply` removes it)");
   }
   // Read backwards in chunks until the text holds the line break before the first
   // wanted line, or the whole file.
