@@ -13,7 +13,9 @@
 #include <array>
 #include <cerrno>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string_view>
 #include <thread>
@@ -434,6 +436,46 @@ bool process_alive(pid_t pid) {
   if (pid <= 0) return false;
   bool exists = ::kill(pid, 0) == 0 || errno == EPERM;
   return exists && !is_zombie(pid);
+}
+
+namespace {
+// Processes whose real or effective uid is `uid`, from /proc/<pid>/status.
+std::vector<pid_t> processes_of(uid_t uid) {
+  std::vector<pid_t> found;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream status(entry.path() / "status");
+    for (std::string line; std::getline(status, line);) {
+      if (!line.starts_with("Uid:")) continue;
+      unsigned long real = 0, effective = 0;
+      if (std::sscanf(line.c_str(), "Uid: %lu %lu", &real, &effective) == 2 &&
+          (real == uid || effective == uid)) {
+        const pid_t pid = static_cast<pid_t>(std::stol(name));
+        if (!is_zombie(pid)) found.push_back(pid);
+      }
+      break;
+    }
+  }
+  return found;
+}
+}  // namespace
+
+Status kill_user_processes(uid_t uid, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    const std::vector<pid_t> left = processes_of(uid);
+    if (left.empty()) return {};
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::string pids;
+      for (pid_t pid : left) pids += (pids.empty() ? "" : ", ") + std::to_string(pid);
+      return make_error("processes of uid " + std::to_string(uid) + " are still running (" + pids +
+                        ") after SIGKILL: see `ps -o pid,stat,cmd -p " + pids + "`");
+    }
+    for (pid_t pid : left) ::kill(pid, SIGKILL);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 struct StreamingChild::State {

@@ -81,4 +81,9 @@ std::optional<std::string> find_executable(const std::string& name);
 
 bool process_alive(pid_t pid);
 
+// SIGKILLs every process running as `uid` (real or effective) and waits until none is
+// left, or says which are still there after `timeout`. For removing a user whose
+// processes (a PHP worker finishing a request, a cron run) would make userdel refuse.
+Status kill_user_processes(uid_t uid, std::chrono::milliseconds timeout);
+
 }  // namespace wpfleet

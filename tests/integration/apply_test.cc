@@ -189,8 +189,16 @@ TEST_F(ExampleFleet, KilledPhpFpmAndMariadbAreRecoveredBySupervisor) {
 TEST_F(ExampleFleet, DeleteLeavesNoTrace) {
   const std::string unix_user = local::unix_user(StateLayout{state()}, "dev", "lenslight");
   ASSERT_NE(getgrnam(unix_user.c_str()), nullptr);
+  // A process of the tenant's (a cron run, a worker finishing a request) made userdel refuse.
+  const pid_t busy = start_as(tenant_user(state(), "dev", "lenslight"), [] {
+    ::sleep(300);
+    return 0;
+  });
   CliResult del = wpfleet({"tenant", "delete", "lenslight", "-e", "dev", "--yes"});
   ASSERT_EQ(del.exit_code, 0) << del.err;
+  int status = 0;
+  EXPECT_EQ(::waitpid(busy, &status, 0), busy);
+  EXPECT_TRUE(WIFSIGNALED(status)) << "the tenant's process outlived its user";
   EXPECT_EQ(getpwnam(unix_user.c_str()), nullptr);
   // nginx's user is a member of the tenant's group, which must not keep it alive.
   EXPECT_EQ(getgrnam(unix_user.c_str()), nullptr);

@@ -130,7 +130,11 @@ Result<std::string> IdentityProvider::ensure(const TenantContext& ctx) {
 Status IdentityProvider::remove(const Environment& env, const std::string& tenant_id) {
   const std::string name = unix_user(ctx_.layout, env.name, tenant_id);
   std::lock_guard lock(passwd_mutex_);
-  if (!lookup_user(name)) return {};
+  auto user = lookup_user(name);
+  if (!user) return {};
+  // userdel refuses a user with processes (a PHP worker finishing its last request, a
+  // cron run): the tenant is being deleted, so they go first.
+  TRY(kill_user_processes(user->uid, std::chrono::seconds(10)));
   // userdel keeps a user's own group while it has members, and useradd --user-group
   // would then refuse the name forever.
   if (web_user_in_group(name)) TRY(run_admin_tool({"gpasswd", "--delete", kWebUser, name}));
