@@ -260,7 +260,7 @@ void DumpRewriter::end_literal(std::string_view body, std::string& out) {
 }
 
 void DumpRewriter::record(const ValueCounts& counts) {
-  if (counts.replacements == 0 && counts.malformed == 0) return;
+  if (counts.replacements == 0 && counts.malformed == 0 && counts.left_alone == 0) return;
   const bool in_row = literal_column_ >= 0;
   auto [it, added] = counts_.try_emplace({in_row ? table_ : std::string(), literal_column_});
   ColumnCounts& entry = it->second;
@@ -272,6 +272,7 @@ void DumpRewriter::record(const ValueCounts& counts) {
   }
   entry.replacements += counts.replacements;
   entry.malformed += counts.malformed;
+  entry.left_alone += counts.left_alone;
 }
 
 }  // namespace wpfleet::content

@@ -25,6 +25,7 @@ struct ColumnCounts {
   std::string column;  // from the INSERT's column list, else the 1-based position
   std::uint64_t replacements = 0;
   std::uint64_t malformed = 0;  // serialized values left alone because they do not parse
+  std::uint64_t left_alone = 0;  // occurrences that did not stand as a whole host (url mode)
 };
 
 class DumpRewriter {
@@ -40,7 +41,7 @@ class DumpRewriter {
   // short), whose remains are then copied unchanged to `out`.
   Status finish(std::string& out);
 
-  // Per table and column, those where something was replaced or found malformed.
+  // Per table and column, those where something was replaced, left alone or found malformed.
   std::vector<ColumnCounts> counts() const;
 
  private:

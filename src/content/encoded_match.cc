@@ -40,10 +40,64 @@ struct DecodedEscape {
   ByteForm form;
 };
 
-std::optional<DecodedEscape> json_escape_at(std::string_view text, std::size_t pos) {
+// JSON's two-character escapes: the byte each letter stands for.
+std::optional<unsigned char> short_escaped_byte(char letter) {
+  switch (letter) {
+    case '"':
+    case '\\':
+    case '/':
+      return static_cast<unsigned char>(letter);
+    case 'b':
+      return '\b';
+    case 'f':
+      return '\f';
+    case 'n':
+      return '\n';
+    case 'r':
+      return '\r';
+    case 't':
+      return '\t';
+    default:
+      return std::nullopt;
+  }
+}
+
+// The letter of a byte's two-character JSON escape, or 0 when it has none.
+char short_escape_letter(unsigned char byte) {
+  switch (byte) {
+    case '"':
+    case '\\':
+    case '/':
+      return static_cast<char>(byte);
+    case '\b':
+      return 'b';
+    case '\f':
+      return 'f';
+    case '\n':
+      return 'n';
+    case '\r':
+      return 'r';
+    case '\t':
+      return 't';
+    default:
+      return 0;
+  }
+}
+
+bool json_requires_escape(unsigned char byte) { return byte == '"' || byte == '\\' || byte < 0x20; }
+
+// A JSON escape at text[pos]: all of them for pattern bytes; for neighbours only `\/` and
+// `\u` (see decoded_at).
+std::optional<DecodedEscape> json_escape_at(std::string_view text, std::size_t pos,
+                                            bool every_short_escape) {
   if (pos + 1 >= text.size() || text[pos] != '\\') return std::nullopt;
-  if (text[pos + 1] == '/') return DecodedEscape{'/', 2, {Escape::JsonSlash, false}};
-  if (text[pos + 1] != 'u') return std::nullopt;
+  const char letter = text[pos + 1];
+  if (letter == '/' || (every_short_escape && letter != 'u')) {
+    const auto byte = short_escaped_byte(letter);
+    if (!byte) return std::nullopt;
+    return DecodedEscape{*byte, 2, {Escape::JsonShort, false}};
+  }
+  if (letter != 'u') return std::nullopt;
   int value = hex_at(text, pos + 2, 4);
   if (value < 0 || value > 0x7f) return std::nullopt;
   return DecodedEscape{static_cast<unsigned char>(value),
@@ -68,45 +122,76 @@ void append_hex(unsigned value, int digits, bool upper, std::string& out) {
     out += alphabet[(value >> shift) & 0xf];
 }
 
-}  // namespace
-
-std::optional<std::size_t> match_encoded(std::string_view text, std::size_t pos,
-                                         std::string_view pattern, std::span<ByteForm> forms) {
+// One way of matching: `escapes_first` reads a `\` or `%` of the text that starts an
+// escape as that escape even where the pattern has that very byte.
+std::optional<std::size_t> match_encoded_as(std::string_view text, std::size_t pos,
+                                            std::string_view pattern, std::span<ByteForm> forms,
+                                            bool escapes_first) {
   Family family = Family::Undecided;
   std::size_t at = pos;
   for (std::size_t i = 0; i < pattern.size(); ++i) {
     if (at >= text.size()) return std::nullopt;
     const char wanted = pattern[i];
-    if (text[at] == wanted) {
+    std::optional<DecodedEscape> escape;
+    const bool escapable = !is_unescaped_byte(static_cast<unsigned char>(wanted));
+    if (escapable && (escapes_first || text[at] != wanted)) {
+      if (family != Family::Url && (escape = json_escape_at(text, at, true))) {
+        family = Family::Json;
+      } else if (family != Family::Json && (escape = percent_escape_at(text, at))) {
+        family = Family::Url;
+      }
+    }
+    if (escape) {
+      if (escape->byte != static_cast<unsigned char>(wanted)) return std::nullopt;
+      forms[i] = escape->form;
+      at += escape->length;
+    } else {
+      if (text[at] != wanted) return std::nullopt;
       forms[i] = ByteForm{};
       ++at;
-      continue;
     }
-    if (is_unescaped_byte(static_cast<unsigned char>(wanted))) return std::nullopt;
-    std::optional<DecodedEscape> escape;
-    if (family != Family::Url && (escape = json_escape_at(text, at))) {
-      family = Family::Json;
-    } else if (family != Family::Json && (escape = percent_escape_at(text, at))) {
-      family = Family::Url;
-    }
-    if (!escape || escape->byte != static_cast<unsigned char>(wanted)) return std::nullopt;
-    forms[i] = escape->form;
-    at += escape->length;
   }
   return at - pos;
+}
+
+// In an occurrence written with escapes, the escape of a byte TO brings that FROM did
+// not have: what JSON requires, or URL-encoding of what is not plain ASCII (hosts and
+// paths, whatever else they are made of, stay as they are).
+ByteForm unseen_byte_form(unsigned char byte, std::span<const ByteForm> forms) {
+  for (ByteForm form : forms) {
+    const bool json = form.escape == Escape::JsonShort || form.escape == Escape::JsonUnicode;
+    if (json && json_requires_escape(byte)) {
+      return {short_escape_letter(byte) ? Escape::JsonShort : Escape::JsonUnicode, false};
+    }
+    const bool url_special = byte >= 0x80 || byte <= 0x20 || byte == '"' || byte == '%';
+    if (form.escape == Escape::Percent && url_special) return {Escape::Percent, form.upper_hex};
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<std::size_t> match_encoded(std::string_view text, std::size_t pos,
+                                         std::string_view pattern, std::span<ByteForm> forms) {
+  auto length = match_encoded_as(text, pos, pattern, forms, false);
+  if (!length && pattern.find_first_of("\\%") != std::string_view::npos) {
+    length = match_encoded_as(text, pos, pattern, forms, true);
+  }
+  return length;
 }
 
 void write_encoded(std::string_view replacement, std::span<const int> source,
                    std::span<const ByteForm> forms, std::string& out) {
   for (std::size_t i = 0; i < replacement.size(); ++i) {
     const auto byte = static_cast<unsigned char>(replacement[i]);
-    const ByteForm form = source[i] < 0 ? ByteForm{} : forms[source[i]];
+    const ByteForm form = source[i] < 0 ? unseen_byte_form(byte, forms) : forms[source[i]];
     switch (form.escape) {
       case Escape::None:
         out += static_cast<char>(byte);
         break;
-      case Escape::JsonSlash:
-        out += "\\/";
+      case Escape::JsonShort:
+        out += '\\';
+        out += short_escape_letter(byte);
         break;
       case Escape::JsonUnicode:
         out += "\\u";
@@ -131,7 +216,7 @@ std::vector<int> first_occurrences(std::string_view replacement, std::string_vie
 
 std::optional<DecodedByte> decoded_at(std::string_view text, std::size_t pos) {
   if (pos >= text.size()) return std::nullopt;
-  if (auto escape = json_escape_at(text, pos)) return DecodedByte{escape->byte, escape->length};
+  if (auto escape = json_escape_at(text, pos, false)) return DecodedByte{escape->byte, escape->length};
   if (auto escape = percent_escape_at(text, pos)) return DecodedByte{escape->byte, escape->length};
   return DecodedByte{static_cast<unsigned char>(text[pos]), 1};
 }
@@ -140,7 +225,7 @@ std::optional<unsigned char> decoded_before(std::string_view text, std::size_t p
   if (pos == 0) return std::nullopt;
   for (std::size_t length : {kJsonUnicodeLength, kPercentLength, std::size_t{2}}) {
     if (pos < length) continue;
-    std::optional<DecodedEscape> escape = json_escape_at(text, pos - length);
+    std::optional<DecodedEscape> escape = json_escape_at(text, pos - length, false);
     if (!escape) escape = percent_escape_at(text, pos - length);
     if (escape && escape->length == length) return escape->byte;
   }

@@ -250,6 +250,7 @@ class EscapeStyle {
       const auto c = static_cast<unsigned char>(raw[i]);
       if (c != '\\' || i + 1 >= raw.size()) {
         if (c < 0x80) learn(c, Form::Raw);
+        if (c >= 0x80) non_ascii_raw_ = true;
         continue;
       }
       const char letter = raw[++i];
@@ -272,7 +273,7 @@ class EscapeStyle {
       const auto c = static_cast<unsigned char>(value[i]);
       if (c < 0x80) {
         append_ascii(value[i], out);
-      } else if (auto cp = non_ascii_escaped_ ? utf8_at(value, i) : std::nullopt) {
+      } else if (auto cp = escape_non_ascii() ? utf8_at(value, i) : std::nullopt) {
         append_unicode_escaped(cp->value, out);
         i += cp->length - 1;
       } else {
@@ -324,7 +325,12 @@ class EscapeStyle {
   }
 
   std::array<Form, 128> forms_{};
+  // Without a non-ASCII character in the original to learn from, do as json_encode()
+  // does by default (and WordPress with it): escape them.
+  bool escape_non_ascii() const { return non_ascii_escaped_ || !non_ascii_raw_; }
+
   bool non_ascii_escaped_ = false;
+  bool non_ascii_raw_ = false;
   bool upper_hex_ = false;
 };
 

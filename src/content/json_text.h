@@ -28,7 +28,8 @@ std::optional<std::string> json_unescape(std::string_view raw);
 
 // Appends `value` as the contents of a JSON string, each character escaped as it was in
 // `original_raw` (JSON encoders are consistent per character: `\/` or `/`, `\u00e9` or
-// UTF-8, `\u003c` or `<`), and characters it did not contain as JSON requires.
+// UTF-8, `\u003c` or `<`), and characters it did not contain as JSON requires; non-ASCII
+// characters \u-escaped, as json_encode() does, unless the original had them as UTF-8.
 void json_escape_like(std::string_view value, std::string_view original_raw, std::string& out);
 
 }  // namespace wpfleet::content

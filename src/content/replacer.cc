@@ -39,16 +39,17 @@ std::string longest_unescaped_run(std::string_view s) {
   return std::string(best);
 }
 
-Status check_bytes(std::string_view what, std::string_view s) {
-  for (char c : s) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f || c == '"' || c == '\\') {
-      return make_error(std::string(what) + " '" + std::string(s) +
-                        "' contains a quote, backslash or control character; pass a URL, "
-                        "host name or path");
-    }
+// Two labels or more of letters, digits and '-', the last one with a letter (so that a
+// version such as 1.2 is not a host).
+bool looks_like_host(std::string_view s) {
+  const std::size_t last_dot = s.rfind('.');
+  if (last_dot == kNone || s.front() == '.' || s.back() == '.' || s.find("..") != kNone) {
+    return false;
   }
-  return {};
+  const auto host_byte = [](char c) { return is_alnum_byte(c) || c == '-' || c == '.'; };
+  const auto letter = [](char c) { return is_alnum_byte(c) && !(c >= '0' && c <= '9'); };
+  return std::all_of(s.begin(), s.end(), host_byte) &&
+         std::any_of(s.begin() + last_dot, s.end(), letter);
 }
 
 Status check_pair(const Replacement& pair) {
@@ -58,15 +59,16 @@ Status check_pair(const Replacement& pair) {
   if (pair.from == pair.to) {
     return make_error("'" + pair.from + "' would be replaced by itself; pass a different TO");
   }
-  TRY(check_bytes("FROM", pair.from));
-  TRY(check_bytes("TO", pair.to));
-  if (longest_unescaped_run(without_scheme(pair.from)).empty()) {
-    return make_error("FROM '" + pair.from + "' has no letters or digits to search for");
-  }
   return {};
 }
 
 }  // namespace
+
+MatchMode default_match(std::string_view from) {
+  if (is_url(from) || from.starts_with("//")) return MatchMode::Url;
+  return looks_like_host(from.substr(0, from.find_first_of(":/"))) ? MatchMode::Url
+                                                                   : MatchMode::Text;
+}
 
 Result<Replacer> Replacer::create(const std::vector<Replacement>& pairs) {
   if (pairs.empty()) return make_error("nothing to replace: pass FROM and TO");
@@ -90,31 +92,49 @@ Result<Replacer> Replacer::create(const std::vector<Replacement>& pairs) {
 }
 
 void Replacer::add_pair(const Replacement& pair) {
-  const std::string_view rest = without_scheme(pair.from);
-  const std::size_t anchor = anchors_.size();
-  anchors_.push_back({longest_unescaped_run(rest), 0});
-  if (is_url(pair.from)) {
-    add_needle("http:" + std::string(rest), pair.to, anchor);
-    add_needle("https:" + std::string(rest), pair.to, anchor);
-    add_needle(std::string(rest), std::string(without_scheme(pair.to)), anchor);
+  const bool whole_host = pair.match == MatchMode::Url;
+  const bool url = whole_host && is_url(pair.from);
+  const std::string_view rest = url ? without_scheme(pair.from) : std::string_view(pair.from);
+  const std::size_t first_anchor = anchors_.size();
+  add_anchors(rest);
+  if (url) {
+    add_needle("http:" + std::string(rest), pair.to, first_anchor, true);
+    add_needle("https:" + std::string(rest), pair.to, first_anchor, true);
+    add_needle(std::string(rest), std::string(without_scheme(pair.to)), first_anchor, true);
   } else {
-    add_needle(pair.from, pair.to, anchor);
+    add_needle(pair.from, pair.to, first_anchor, whole_host);
   }
 }
 
-void Replacer::add_needle(std::string pattern, std::string replacement, std::size_t anchor) {
-  Anchor& a = anchors_[anchor];
-  a.max_prefix_bytes = std::max(a.max_prefix_bytes, pattern.find(a.text) * kLongestEscape);
+void Replacer::add_anchors(std::string_view from) {
+  std::string run = longest_unescaped_run(from);
+  if (!run.empty()) {
+    anchors_.push_back({std::move(run), 0});  // max_prefix_bytes: see add_needle
+    return;
+  }
+  for (std::string start : {std::string(1, from.front()), std::string("\\"), std::string("%")}) {
+    anchors_.push_back({std::move(start), 0});
+  }
+}
+
+void Replacer::add_needle(std::string pattern, std::string replacement,
+                          std::size_t first_anchor, bool whole_host) {
+  const std::size_t anchor_count = anchors_.size() - first_anchor;
+  if (anchor_count == 1) {  // a run inside the pattern, which escapes before it may lengthen
+    Anchor& a = anchors_[first_anchor];
+    a.max_prefix_bytes = std::max(a.max_prefix_bytes, pattern.find(a.text) * kLongestEscape);
+  }
   longest_pattern_ = std::max(longest_pattern_, pattern.size());
   Needle needle{.pattern = std::move(pattern),
                 .replacement = std::move(replacement),
                 .replacement_source = {},
-                .anchor = anchor,
+                .first_anchor = first_anchor,
+                .anchor_count = anchor_count,
                 .check_left = false,
                 .check_right = false};
   needle.replacement_source = first_occurrences(needle.replacement, needle.pattern);
-  needle.check_left = is_alnum_byte(static_cast<unsigned char>(needle.pattern.front()));
-  needle.check_right = is_alnum_byte(static_cast<unsigned char>(needle.pattern.back()));
+  needle.check_left = whole_host && is_alnum_byte(static_cast<unsigned char>(needle.pattern.front()));
+  needle.check_right = whole_host && is_alnum_byte(static_cast<unsigned char>(needle.pattern.back()));
   const auto first = static_cast<unsigned char>(needle.pattern.front());
   may_start_[first] = true;
   if (!is_unescaped_byte(first)) may_start_['\\'] = may_start_['%'] = true;
@@ -145,27 +165,43 @@ bool Replacer::boundaries_hold(const Needle& needle, std::string_view text, std:
   return true;
 }
 
+bool Replacer::near_anchor(const Needle& needle, std::size_t pos,
+                           std::span<const std::size_t> next_anchor) const {
+  for (std::size_t a = needle.first_anchor; a < needle.first_anchor + needle.anchor_count; ++a) {
+    if (next_anchor[a] != kNone && next_anchor[a] <= pos + anchors_[a].max_prefix_bytes) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The longest needle that matches at `pos` where a whole host stands, or else the longest
+// that matches at all, to be counted as left alone.
 std::optional<Replacer::Match> Replacer::match_at(std::string_view text, std::size_t pos,
                                                   std::span<const std::size_t> next_anchor,
                                                   std::span<ByteForm> forms) const {
   if (!may_start_[static_cast<unsigned char>(text[pos])]) return std::nullopt;
+  std::optional<Match> left_alone;
   for (const Needle& needle : needles_) {
-    const std::size_t anchor_at = next_anchor[needle.anchor];
-    if (anchor_at == kNone || anchor_at > pos + anchors_[needle.anchor].max_prefix_bytes) {
-      continue;
-    }
+    if (!near_anchor(needle, pos, next_anchor)) continue;
     auto length = match_encoded(text, pos, needle.pattern, forms);
-    if (length && boundaries_hold(needle, text, pos, *length)) return Match{&needle, *length};
+    if (!length) continue;
+    if (boundaries_hold(needle, text, pos, *length)) return Match{&needle, *length, false};
+    if (!left_alone) left_alone = Match{&needle, *length, true};
   }
-  return std::nullopt;
+  return left_alone;
 }
 
-std::size_t Replacer::replace(std::string_view text, std::string& out) const {
+ReplaceCounts Replacer::replace(std::string_view text, std::string& out) const {
   std::vector<ByteForm> forms(longest_pattern_);
   // Per anchor: its first occurrence at or after `pos`, kNone when there is none left.
   std::vector<std::size_t> next_anchor;
   for (const Anchor& anchor : anchors_) next_anchor.push_back(find_bytes(text, anchor.text, 0));
-  std::size_t count = 0, copied = 0, pos = 0;
+  ReplaceCounts counts;
+  // One occurrence left alone may be found by several needles (`http://old.example.com`
+  // and its `//old.example.com`), or replaced after all by a shorter one: it counts once.
+  std::size_t left_alone_end = 0;
+  std::size_t copied = 0, pos = 0;
   while (true) {
     // An occurrence starting at `pos` contains its anchor at most max_prefix_bytes
     // later, so positions further than that before the next anchor cannot match.
@@ -186,14 +222,25 @@ std::size_t Replacer::replace(std::string_view text, std::string& out) const {
       ++pos;
       continue;
     }
+    if (match->left_alone) {
+      if (pos >= left_alone_end) ++counts.left_alone;
+      left_alone_end = std::max(left_alone_end, pos + match->length);
+      ++pos;
+      continue;
+    }
+    if (pos < left_alone_end) {
+      --counts.left_alone;
+      left_alone_end = 0;
+    }
     out.append(text.substr(copied, pos - copied));
-    write_encoded(match->needle->replacement, match->needle->replacement_source, forms, out);
+    write_encoded(match->needle->replacement, match->needle->replacement_source,
+                  std::span<const ByteForm>(forms).first(match->needle->pattern.size()), out);
     pos += match->length;
     copied = pos;
-    ++count;
+    ++counts.replaced;
   }
   out.append(text.substr(copied));
-  return count;
+  return counts;
 }
 
 }  // namespace wpfleet::content

@@ -1,25 +1,31 @@
 // Replacing FROM by TO in a string value, in whichever form FROM was written there.
 //
-// What is replaced, precisely (FROM=http://old.example TO=https://new.example):
+// FROM and TO are any bytes (quotes, backslashes, control bytes, UTF-8 alone). What is
+// replaced, precisely (FROM=http://old.example TO=https://new.example):
 //
 // - FROM as is, and FROM with any of its bytes outside [A-Za-z0-9._~] escaped the way
-//   JSON writes them (`http:\/\/old.example`, `http:\u002F\u002Fold.example`) or URL-encoded
-//   (`http%3A%2F%2Fold.example`), hex digits of either case. JSON and URL escapes are not
-//   mixed in one occurrence. Bytes in [A-Za-z0-9._~] must appear as is: encoders never
-//   escape them (JSON \u escapes of non-ASCII bytes are not matched).
-// - When FROM starts with http:// or https://, both schemes are replaced by TO, and the
-//   protocol-relative form `//old.example` by TO without its scheme (`//new.example`).
-//   The bare host `old.example` (e.g. in an e-mail address) is not: pass it as its own
-//   pair if it should be.
+//   JSON writes them (`http:\/\/old.example`, `http:\u002F\u002Fold.example`, `\"`, `\\`,
+//   `\n`) or URL-encoded (`http%3A%2F%2Fold.example`), hex digits of either case. JSON and
+//   URL escapes are not mixed in one occurrence. Bytes in [A-Za-z0-9._~] must appear as
+//   is: encoders never escape them (JSON \u escapes of non-ASCII bytes are not matched
+//   here; ValueRewriter decodes JSON strings before they get here).
 // - TO is written in the occurrence's form: a byte of TO that also occurs in FROM is
-//   escaped as that byte's first occurrence in FROM was (`https:\/\/new.example`).
-// - Host boundary: when FROM ends with a letter or digit, an occurrence followed by a
-//   letter or digit, or by '.' or '-' and then a letter or digit, is not replaced, so
-//   `http://old.example` leaves `http://old.example.com`, `http://old.examples.net` and
-//   `http://old.example-cdn.net` alone, but replaces it before `/`, `:8080`, a quote, or
-//   a sentence's final '.'. When FROM starts with a letter or digit, an occurrence right
-//   after a letter, digit or '-' is not replaced either (`old.example` leaves
-//   `bold.example` alone but replaces `www.old.example`). Escaped neighbours are decoded.
+//   escaped as that byte's first occurrence in FROM was (`https:\/\/new.example`); in a
+//   JSON-escaped occurrence, TO's other quotes, backslashes and control bytes are escaped
+//   as JSON requires.
+// - How an occurrence must stand (MatchMode):
+//   - Text: every occurrence, wherever it is (as WP-CLI does).
+//   - Url: as a whole host. When FROM starts with http:// or https://, both schemes are
+//     replaced by TO, and the protocol-relative form `//old.example` by TO without its
+//     scheme (`//new.example`); the bare host `old.example` is not (pass it as its own
+//     pair). When FROM ends with a letter or digit, an occurrence followed by a letter or
+//     digit, or by '.' or '-' and then a letter or digit, is left alone, so
+//     `http://old.example` leaves `http://old.example.com`, `http://old.examples.net` and
+//     `http://old.example-cdn.net` alone, but replaces it before `/`, `:8080`, a quote, or
+//     a sentence's final '.'. When FROM starts with a letter or digit, an occurrence right
+//     after a letter, digit or '-' is left alone too (`old.example` leaves `bold.example`
+//     alone but replaces `www.old.example`). Escaped neighbours are decoded. Occurrences
+//     left alone are counted (ReplaceCounts::left_alone), never skipped silently.
 // - Case-sensitive; leftmost occurrence first; where several FROMs match at one place
 //   the longest wins; replacements do not chain (TO is never searched again).
 #pragma once
@@ -37,23 +43,34 @@
 
 namespace wpfleet::content {
 
+enum class MatchMode { Url, Text };
+
+// The mode a FROM gets when none is asked for: Url for an http(s) or protocol-relative
+// URL or a host name (`old.example`, `old.example:8080/blog`), Text for anything else.
+MatchMode default_match(std::string_view from);
+
 struct Replacement {
   std::string from;
   std::string to;
+  MatchMode match = MatchMode::Url;  // what promote's URL rewriting needs
+};
+
+struct ReplaceCounts {
+  std::size_t replaced = 0;
+  std::size_t left_alone = 0;  // Url mode: occurrences inside longer host names or words
 };
 
 class Replacer {
  public:
-  // Rejects an empty FROM, FROM == TO, a FROM given twice, quotes, backslashes or control
-  // characters (which URLs and paths never contain), and a FROM without any byte of
-  // [A-Za-z0-9._~] (there must be something to search for quickly).
+  // Rejects an empty FROM, FROM == TO and a FROM given twice; any other bytes are fine.
   static Result<Replacer> create(const std::vector<Replacement>& pairs);
 
   // A quick filter: false guarantees that replace() would change nothing in `text`.
   bool may_occur_in(std::string_view text) const;
 
-  // Appends `text` with every occurrence replaced to `out`; returns how many.
-  std::size_t replace(std::string_view text, std::string& out) const;
+  // Appends `text` with every occurrence replaced to `out`; returns how many were replaced
+  // and how many left alone.
+  ReplaceCounts replace(std::string_view text, std::string& out) const;
 
  private:
   // One literal string to search for; a URL pair has three (http:, https:, //).
@@ -61,12 +78,14 @@ class Replacer {
     std::string pattern;
     std::string replacement;
     std::vector<int> replacement_source;  // see first_occurrences()
-    std::size_t anchor;                   // index of the pair's anchor
+    std::size_t first_anchor, anchor_count;  // the pair's anchors in anchors_
     bool check_left;
     bool check_right;
   };
   // A run of FROM's unescapable bytes that every form of an occurrence contains verbatim:
-  // searching for it (memmem) finds the few places worth trying to match.
+  // searching for it (memmem) finds the few places worth trying to match. A FROM without
+  // such a run (`☀`, `"`) has three instead, one of which starts every occurrence: its
+  // first byte as is, `\` and `%`.
   struct Anchor {
     std::string text;
     std::size_t max_prefix_bytes;  // how far before the anchor an occurrence may start
@@ -74,12 +93,17 @@ class Replacer {
 
   Replacer() = default;
   void add_pair(const Replacement& pair);
-  void add_needle(std::string pattern, std::string replacement, std::size_t anchor);
+  void add_anchors(std::string_view from);
+  void add_needle(std::string pattern, std::string replacement, std::size_t first_anchor,
+                  bool whole_host);
+  bool near_anchor(const Needle& needle, std::size_t pos,
+                   std::span<const std::size_t> next_anchor) const;
   bool boundaries_hold(const Needle& needle, std::string_view text, std::size_t start,
                        std::size_t length) const;
   struct Match {
     const Needle* needle;
     std::size_t length;
+    bool left_alone;  // found, but not where a whole host stands
   };
   std::optional<Match> match_at(std::string_view text, std::size_t pos,
                                 std::span<const std::size_t> next_anchor,

@@ -47,7 +47,9 @@ void ValueRewriter::rewrite_by_kind(std::string_view value, int depth, std::stri
   if (looks_serialized(core)) {
     rewrite_serialized_core(value, core, depth, out);
   } else if (!rewrite_json_core(value, core, depth, out)) {
-    counts_.replacements += replacer_.replace(value, out);
+    const ReplaceCounts counts = replacer_.replace(value, out);
+    counts_.replacements += counts.replaced;
+    counts_.left_alone += counts.left_alone;
   }
 }
 

@@ -13,6 +13,7 @@ namespace wpfleet::content {
 struct ValueCounts {
   std::uint64_t replacements = 0;
   std::uint64_t malformed = 0;  // serialized values left as they were because they do not parse
+  std::uint64_t left_alone = 0;  // see ReplaceCounts
 };
 
 // A value is treated, after trimming whitespace as WordPress does:

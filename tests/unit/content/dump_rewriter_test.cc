@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "content/rewrite_dump.h"
+#include "content/sql_escape.h"
 
 namespace wpfleet::content {
 namespace {
@@ -98,12 +99,12 @@ Rewritten rewrite_in_chunks(const Replacer& replacer, std::string_view dump, std
   return result;
 }
 
-// "table/column replacements/malformed" per entry, for readable comparisons.
+// "table/column replacements/malformed/left alone" per entry, for readable comparisons.
 std::vector<std::string> summary(const std::vector<ColumnCounts>& counts) {
   std::vector<std::string> lines;
   for (const auto& c : counts) {
     lines.push_back(c.table + "/" + c.column + " " + std::to_string(c.replacements) + "/" +
-                    std::to_string(c.malformed));
+                    std::to_string(c.malformed) + "/" + std::to_string(c.left_alone));
   }
   return lines;
 }
@@ -113,11 +114,11 @@ TEST(DumpRewriter, RewritesLiteralsOnlyAndCountsPerColumn) {
   ASSERT_TRUE(result.finished.ok()) << result.finished.error().message;
   EXPECT_EQ(result.sql, kRewritten);
   EXPECT_EQ(summary(result.counts), (std::vector<std::string>{
-                                        "/ 1/0",
-                                        "we`ird/2 1/0",
-                                        "wp_options/2 1/0",
-                                        "wp_options/3 4/1",
-                                        "wp_postmeta/meta_value 2/0",
+                                        "/ 1/0/0",
+                                        "we`ird/2 1/0/0",
+                                        "wp_options/2 1/0/0",
+                                        "wp_options/3 4/1/1",
+                                        "wp_postmeta/meta_value 2/0/0",
                                     }));
 }
 
@@ -144,7 +145,7 @@ TEST(DumpRewriter, RewritesValuesLongerThanAChunk) {
   for (std::size_t chunk : {std::size_t{7}, std::size_t{1} << 20}) {
     const Rewritten result = rewrite_in_chunks(replacer, dump, chunk);
     EXPECT_TRUE(result.sql == want) << "chunk " << chunk;
-    EXPECT_EQ(summary(result.counts), (std::vector<std::string>{"wp_posts/2 3/0"}));
+    EXPECT_EQ(summary(result.counts), (std::vector<std::string>{"wp_posts/2 3/0/0"}));
   }
 }
 
@@ -156,7 +157,7 @@ TEST(DumpRewriter, CountsEveryRowOfAnExtendedInsert) {
   }
   dump += ";\n";
   const Rewritten result = rewrite_in_chunks(old_to_new(), dump, 4096);
-  EXPECT_EQ(summary(result.counts), (std::vector<std::string>{"wp_postmeta/3 1000/0"}));
+  EXPECT_EQ(summary(result.counts), (std::vector<std::string>{"wp_postmeta/3 1000/0/0"}));
   EXPECT_NE(result.sql.find("(1000,'_menu_item_url','https://new.example/1000')"),
             std::string::npos);
 }
@@ -171,7 +172,7 @@ TEST(DumpRewriter, TellsEscapedQuotesFromClosingOnes) {
   for (std::size_t chunk = 1; chunk <= dump.size(); ++chunk) {
     const Rewritten result = rewrite_in_chunks(old_to_new(), dump, chunk);
     ASSERT_EQ(result.sql, want) << "chunk " << chunk;
-    EXPECT_EQ(summary(result.counts), (std::vector<std::string>{"t/2 1/0", "t/3 1/0"}));
+    EXPECT_EQ(summary(result.counts), (std::vector<std::string>{"t/2 1/0/0", "t/3 1/0/0"}));
   }
 }
 
@@ -200,6 +201,48 @@ TEST(DumpRewriter, ALiteralMayEndTheDump) {
   const Rewritten result = rewrite_in_chunks(old_to_new(), "SELECT 'http://old.example'", 3);
   EXPECT_TRUE(result.finished.ok());
   EXPECT_EQ(result.sql, "SELECT 'https://new.example'");
+}
+
+// FROM and TO made of what SQL escapes (quotes, backslashes, NUL, ^Z, newlines) and of
+// UTF-8 alone, in plain, JSON and serialized values: found through the SQL escaping and
+// written back escaped as mariadb-dump does.
+TEST(DumpRewriter, RewritesAnyBytesThroughTheSqlEscaping) {
+  const std::string from = std::string("it's \"q\" C:\\x\0\x1a\n☀", 19);
+  const std::string to = std::string("☆ \\ 'z'\0", 10);
+  auto replacer = Replacer::create({{from, to, MatchMode::Text}});
+  ASSERT_TRUE(replacer.ok()) << replacer.error().message;
+  const auto insert = [](std::initializer_list<std::string> values) {
+    std::string sql = "INSERT INTO `t` (`id`, `v`) VALUES ";
+    for (const std::string& v : values) {
+      sql += (sql.back() == ')' ? ",(1,'" : "(1,'");
+      sql_escape(v, sql);
+      sql += "')";
+    }
+    return sql + ";\n";
+  };
+  const auto serialized = [](const std::string& v) {
+    return "a:1:{s:1:\"k\";s:" + std::to_string(v.size()) + ":\"" + v + "\";}";
+  };
+  // JSON as PHP writes it: \" \\ \u0000 \u001a \n, UTF-8 as \u2600.
+  const std::string json_from = R"(["it's \"q\" C:\\x\u0000\u001a\n\u2600"])";
+  const std::string json_to = R"(["\u2606 \\ 'z'\u0000"])";
+  const std::string dump = insert({"a " + from + " b", serialized(from), json_from, "none"});
+  const std::string expected = insert({"a " + to + " b", serialized(to), json_to, "none"});
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{5}, dump.size()}) {
+    const Rewritten result = rewrite_in_chunks(*replacer, dump, chunk);
+    ASSERT_TRUE(result.finished.ok());
+    EXPECT_EQ(result.sql, expected) << "chunk " << chunk;
+    EXPECT_EQ(summary(result.counts), (std::vector<std::string>{"t/v 3/0/0"}));
+  }
+}
+
+TEST(DumpRewriter, CountsOccurrencesLeftAloneInUrlMode) {
+  auto replacer = Replacer::create({{"hello", "goodbye", MatchMode::Url}});
+  ASSERT_TRUE(replacer.ok());
+  const Rewritten result = rewrite_in_chunks(
+      *replacer, "INSERT INTO `t` VALUES (1,'hello-world'),(2,'hello'),(3,'hellos');\n", 64);
+  EXPECT_EQ(result.sql, "INSERT INTO `t` VALUES (1,'hello-world'),(2,'goodbye'),(3,'hellos');\n");
+  EXPECT_EQ(summary(result.counts), (std::vector<std::string>{"t/2 1/0/2"}));
 }
 
 class RewriteDumpTest : public testing::Test {

@@ -1,5 +1,6 @@
 // Property: for random nested PHP values v, rewriting serialize(v) in a dump gives exactly
-// PHP's own serialize(replace_recursive(v)). PHP (php-cli, one process for every value)
+// PHP's own serialize(replace_recursive(v)), for the URL pair in url mode and for random
+// pairs of quotes, backslashes, multibyte, NUL and control bytes in text mode. PHP (php-cli, one process for every value)
 // builds each value, serializes it, and computes the expected result with the
 // unserialize / replace / serialize round trip that a PHP implementation would do.
 #include <gtest/gtest.h>
@@ -14,8 +15,11 @@
 namespace wpfleet::content {
 namespace {
 
-// The reference in PHP. replace_text() knows the forms the generator writes (plain,
-// https, protocol-relative, JSON-escaped, \u-escaped, URL-encoded) and the host boundary.
+// The reference in PHP. Each input line is FROM and TO in hex (`-`: the URL pair) and an
+// expression. For the URL pair, replace_text() knows the forms the generator writes
+// (plain, https, protocol-relative, JSON-escaped, \u-escaped, URL-encoded) and the host
+// boundary; in text mode it is str_replace(), the generator writing no backslash or '%'
+// of its own that could make an escaped form of FROM.
 constexpr const char* kPhpReference = R"PHP(
 enum Suit { case Hearts; case Spades; }
 class WpfProbe {
@@ -29,6 +33,8 @@ function twice($o) { return [$o, $o]; }
 function with_ref(array $a) { $a[] = &$a[array_key_first($a)]; return $a; }
 
 function replace_text($s) {
+  global $FROM, $TO;
+  if ($FROM !== null) return str_replace($FROM, $TO, $s);
   $re = '~((?<![A-Za-z0-9-])https?(?::|%3[aA]))?(//|\\\\/\\\\/|\\\\u002[fF]\\\\u002[fF]|%2[fF]%2[fF])'
       . 'old\.example(?![A-Za-z0-9]|[.-][A-Za-z0-9])~';
   return preg_replace_callback($re, function ($m) {
@@ -63,7 +69,10 @@ function rr($v) {
   return $v;
 }
 while (($line = fgets(STDIN)) !== false) {
-  $v = eval('return ' . $line . ';');
+  [$from, $to, $expression] = explode(' ', $line, 3);
+  $FROM = $from === '-' ? null : hex2bin($from);
+  $TO = $to === '-' ? null : hex2bin($to);
+  $v = eval('return ' . $expression . ';');
   echo bin2hex(serialize($v)), ' ';
   echo bin2hex(serialize(rr($v))), "\n";
 }
@@ -72,11 +81,37 @@ while (($line = fgets(STDIN)) !== false) {
 // Writes random PHP expressions; a fixed seed makes every run the same.
 class ValueGenerator {
  public:
-  explicit ValueGenerator(std::uint64_t seed) : rng_(seed) {}
+  // With `text_from`, texts hold it instead of the URL forms (see text_with()).
+  explicit ValueGenerator(std::uint64_t seed, std::string text_from = "")
+      : rng_(seed), text_from_(std::move(text_from)) {}
+
+  // A random FROM or TO for text mode: quotes, backslashes, multibyte, NUL and controls.
+  std::string tricky_bytes(std::size_t min_tokens) {
+    static const std::string_view kTokens[] = {
+        "\"", "\\", "'", "☀", "☆", "é", std::string_view("\0", 1), "\x01", "\n", "\t",
+        "\x1a", "-", "a"};
+    std::string out;
+    for (std::size_t n = min_tokens + pick(3); n > 0; --n) out += one_of(kTokens);
+    return out;
+  }
+
+  static std::string hex(std::string_view bytes) {
+    static const char* kHex = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : bytes) {
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    }
+    return out;
+  }
 
   std::string value(int depth, bool in_json) {
     const int kinds = depth >= 4 ? 4 : 12;
-    switch (pick(kinds)) {
+    std::size_t kind = pick(kinds);
+    // One object or reference in two places is rewritten once, but the reference would
+    // replace twice, which only the URL pair survives unchanged (TO holds no FROM).
+    if (!text_from_.empty() && (kind == 9 || kind == 10)) kind = 4;
+    switch (kind) {
       case 0:
       case 1:
         return php_string(text());
@@ -137,6 +172,7 @@ class ValueGenerator {
   // occurrence has a leading character chosen so that the neighbours cannot form
   // another escaped form by accident.
   std::string text() {
+    if (!text_from_.empty()) return text_with(text_from_);
     static const std::string_view kNeutral[] = {"a",
                                                 "b",
                                                 "c",
@@ -192,17 +228,27 @@ class ValueGenerator {
     return out;
   }
 
-  static std::string php_string(std::string_view bytes) {
-    static const char* kHex = "0123456789abcdef";
-    std::string hex;
-    for (unsigned char c : bytes) {
-      hex += kHex[c >> 4];
-      hex += kHex[c & 0xf];
+  // Text mode: FROM as is among bytes SQL and serialize() care about, without the
+  // backslashes and '%' that could start an escaped form of FROM.
+  std::string text_with(std::string_view from) {
+    static const std::string_view kNeutral[] = {
+        "a", "b", " ", "é", "日本", "😀", "\"", "'", ";", ":", "{", "}", ",", "\n", "\t",
+        std::string_view("\0", 1), "\x1a", "s:", "a:{", "-", "☆"};
+    std::string out;
+    for (std::size_t parts = pick(7); parts > 0; --parts) {
+      if (pick(3) == 0) {
+        out += from;
+      } else {
+        out += one_of(kNeutral);
+      }
     }
-    return "hex2bin('" + hex + "')";
+    return out;
   }
 
+  static std::string php_string(std::string_view bytes) { return "hex2bin('" + hex(bytes) + "')"; }
+
   std::mt19937_64 rng_;
+  std::string text_from_;
 };
 
 std::string from_hex(std::string_view hex) {
@@ -219,31 +265,40 @@ std::string as_insert(std::string_view value) {
   return sql + "');\n";
 }
 
-TEST(PhpProperty, RewriteMatchesPhpRoundTrip) {
-  if (!find_executable("php")) GTEST_SKIP() << "php-cli is not installed (apt install php-cli)";
-  constexpr int kValues = 400;
-  ValueGenerator generator(20240601);
-  std::string expressions;
-  for (int i = 0; i < kValues; ++i) expressions += generator.value(0, false) + "\n";
+struct PropertyCase {
+  Replacement pair;
+  std::string expression;
+};
 
+// Runs every case through PHP and the dump rewriter; returns how many values changed.
+int expect_php_round_trip(const std::vector<PropertyCase>& cases) {
+  std::string lines_in;
+  for (const PropertyCase& c : cases) {
+    const bool url = c.pair.match == MatchMode::Url;
+    lines_in += (url ? "-" : ValueGenerator::hex(c.pair.from)) + " " +
+                (url ? "-" : ValueGenerator::hex(c.pair.to)) + " " + c.expression + "\n";
+  }
   CommandSpec php{.argv = {"php", "-d", "error_reporting=E_ALL", "-r", kPhpReference},
                   .env = {},
                   .clear_env = false,
                   .cwd = std::nullopt,
                   .run_as = std::nullopt,
-                  .stdin_data = expressions,
+                  .stdin_data = lines_in,
                   .timeout = std::chrono::minutes(2)};
   auto ran = run_command(php);
-  ASSERT_TRUE(ran.ok()) << ran.error().message;
-  ASSERT_EQ(ran->exit_code, 0) << ran->err << ran->out.substr(0, 2000);
-  ASSERT_TRUE(ran->err.empty()) << ran->err;
-
-  auto replacer = Replacer::create({{"http://old.example", "https://new.example"}});
-  ASSERT_TRUE(replacer.ok());
+  EXPECT_TRUE(ran.ok()) << ran.error().message;
+  if (!ran.ok()) return 0;
+  EXPECT_EQ(ran->exit_code, 0) << ran->err << ran->out.substr(0, 2000);
+  EXPECT_TRUE(ran->err.empty()) << ran->err;
   std::istringstream lines(ran->out);
   std::string line;
-  int compared = 0, changed = 0;
-  while (std::getline(lines, line)) {
+  std::size_t compared = 0;
+  int changed = 0;
+  while (std::getline(lines, line) && compared < cases.size()) {
+    const PropertyCase& c = cases[compared];
+    auto replacer = Replacer::create({c.pair});
+    EXPECT_TRUE(replacer.ok()) << replacer.error().message;
+    if (!replacer.ok()) return changed;
     const std::size_t space = line.find(' ');
     const std::string input = from_hex(line.substr(0, space));
     const std::string expected = from_hex(line.substr(space + 1));
@@ -254,15 +309,44 @@ TEST(PhpProperty, RewriteMatchesPhpRoundTrip) {
     for (std::size_t pos = 0; pos < dump.size(); pos += chunk) {
       rewriter.feed(std::string_view(dump).substr(pos, chunk), out);
     }
-    ASSERT_TRUE(rewriter.finish(out).ok());
-    EXPECT_EQ(out, as_insert(expected)) << "value " << compared << ": " << input;
-    if (HasFailure()) break;
-    for (const ColumnCounts& c : rewriter.counts()) EXPECT_EQ(c.malformed, 0u) << input;
+    EXPECT_TRUE(rewriter.finish(out).ok());
+    EXPECT_EQ(out, as_insert(expected))
+        << "value " << compared << ": " << input << "\nFROM " << ValueGenerator::hex(c.pair.from)
+        << " TO " << ValueGenerator::hex(c.pair.to);
+    if (testing::Test::HasFailure()) return changed;
+    for (const ColumnCounts& col : rewriter.counts()) EXPECT_EQ(col.malformed, 0u) << input;
     changed += input != expected;
     ++compared;
   }
-  EXPECT_EQ(compared, kValues);
-  EXPECT_GT(changed, kValues / 4) << "the generator should put FROM in many values";
+  EXPECT_EQ(compared, cases.size());
+  return changed;
+}
+
+TEST(PhpProperty, RewriteMatchesPhpRoundTrip) {
+  if (!find_executable("php")) GTEST_SKIP() << "php-cli is not installed (apt install php-cli)";
+  constexpr int kValues = 400;
+  ValueGenerator generator(20240601);
+  std::vector<PropertyCase> cases;
+  for (int i = 0; i < kValues; ++i) {
+    cases.push_back({{"http://old.example", "https://new.example"}, generator.value(0, false)});
+  }
+  EXPECT_GT(expect_php_round_trip(cases), kValues / 4)
+      << "the generator should put FROM in many values";
+}
+
+TEST(PhpProperty, TextModeWithAnyBytesMatchesPhpRoundTrip) {
+  if (!find_executable("php")) GTEST_SKIP() << "php-cli is not installed (apt install php-cli)";
+  constexpr int kValues = 400;
+  ValueGenerator pairs(20261130);
+  std::vector<PropertyCase> cases;
+  for (int i = 0; i < kValues; ++i) {
+    std::string from = pairs.tricky_bytes(1), to = pairs.tricky_bytes(0);
+    if (to == from) to += "a";
+    ValueGenerator generator(20261130 + i, from);
+    cases.push_back({{from, to, MatchMode::Text}, generator.value(0, false)});
+  }
+  EXPECT_GT(expect_php_round_trip(cases), kValues / 4)
+      << "the generator should put FROM in many values";
 }
 
 }  // namespace

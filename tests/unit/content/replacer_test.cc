@@ -11,6 +11,10 @@ Replacer make(std::vector<Replacement> pairs) {
   return std::move(replacer).value();
 }
 
+Replacer text(std::string from, std::string to) {
+  return make({{std::move(from), std::move(to), MatchMode::Text}});
+}
+
 Replacer old_to_new() { return make({{"http://old.example", "https://new.example"}}); }
 
 std::string replaced(const Replacer& replacer, std::string_view text) {
@@ -107,10 +111,10 @@ TEST(Replacer, UrlPairLeavesTheBareHostAlone) {
 TEST(Replacer, CountsOccurrencesAndKeepsTheRest) {
   const Replacer replacer = old_to_new();
   std::string out;
-  EXPECT_EQ(replacer.replace("a http://old.example b https://old.example/ c", out), 2u);
+  EXPECT_EQ(replacer.replace("a http://old.example b https://old.example/ c", out).replaced, 2u);
   EXPECT_EQ(out, "a https://new.example b https://new.example/ c");
   out.clear();
-  EXPECT_EQ(replacer.replace("nothing here", out), 0u);
+  EXPECT_EQ(replacer.replace("nothing here", out).replaced, 0u);
   EXPECT_EQ(out, "nothing here");
 }
 
@@ -153,10 +157,6 @@ TEST(Replacer, RejectsUnusablePairs) {
       {{}, "nothing to replace"},
       {{{"", "https://new.example"}}, "empty"},
       {{{"http://old.example", "http://old.example"}}, "by itself"},
-      {{{"http://old.example", "https://new\"example"}}, "quote"},
-      {{{"http://old\\example", "https://new.example"}}, "backslash"},
-      {{{"http://old.example\n", "https://new.example"}}, "control"},
-      {{{"http://", "https://new.example"}}, "no letters"},
       {{{"http://old.example", "a"}, {"https://old.example", "b"}}, "two pairs"},
   };
   for (const Bad& b : bad) {
@@ -165,6 +165,117 @@ TEST(Replacer, RejectsUnusablePairs) {
     EXPECT_NE(replacer.error().message.find(b.message_part), std::string::npos)
         << replacer.error().message;
   }
+}
+
+TEST(Replacer, AcceptsAnyBytes) {
+  const std::vector<Replacement> pairs[] = {
+      {{"http://old.example", "https://new\"example"}},
+      {{"http://old\\example", "https://new.example"}},
+      {{"http://old.example\n", "https://new.example"}},
+      {{"http://", "https://"}},
+      {{"☀ ☆ ☂", "x", MatchMode::Text}},
+      {{std::string("\0\x01", 2), "\x1a", MatchMode::Text}},
+      {{"-", "--", MatchMode::Text}},
+  };
+  for (const auto& p : pairs) EXPECT_TRUE(Replacer::create(p).ok()) << p.front().from;
+}
+
+TEST(Replacer, ReplacesQuotesInTheirJsonEscapedFormsToo) {
+  expect_all(text(R"(say "hi")", R"(say "bye")"),
+             {
+                 {R"(<p>say "hi"</p>)", R"(<p>say "bye"</p>)"},
+                 {R"(<!-- wp:x {"t":"say \"hi\""} -->)", R"(<!-- wp:x {"t":"say \"bye\""} -->)"},
+                 {R"({"t":"say \u0022hi\u0022"})", R"({"t":"say \u0022bye\u0022"})"},
+             });
+}
+
+TEST(Replacer, ReplacesBackslashesInTheirJsonEscapedFormsToo) {
+  expect_all(text(R"(C:\old)", R"(D:\new)"),
+             {
+                 {R"(path C:\old\x)", R"(path D:\new\x)"},
+                 {R"({"p":"C:\\old"})", R"({"p":"D:\\new"})"},
+             });
+}
+
+TEST(Replacer, EscapesQuotesOfToInsideAJsonEscapedOccurrence) {
+  // `\/` says the occurrence is JSON-escaped: TO's quote and backslash must not end it.
+  expect_all(text("a/b", "\"a\\b\""), {{R"({"v":"a\/b"})", R"({"v":"\"a\\b\""})"}});
+}
+
+TEST(Replacer, ReplacesMultibyteOnlyTextInPlainAndUrlEncodedForms) {
+  expect_all(text("☀", "☆"),
+             {
+                 {"☀ sun ☀☀", "☆ sun ☆☆"},
+                 {"?q=%E2%98%80&r=%e2%98%80", "?q=%E2%98%86&r=%e2%98%86"},
+                 {"☂ only", "☂ only"},
+             });
+  expect_all(text("☀ ☆ ☂", "☂"), {{"a ☀ ☆ ☂ b", "a ☂ b"}});
+}
+
+TEST(Replacer, ReplacesNulAndControlBytes) {
+  const std::string nul_from("a\0b", 3);
+  expect_all(text(nul_from, "c\nd"), {{std::string("x\0a\0b", 5).c_str(), "x"}});
+  EXPECT_EQ(replaced(text(nul_from, "c\nd"), std::string("x a\0b y", 7)), "x c\nd y");
+  // In a JSON-escaped occurrence, TO's newline is escaped the way JSON writes it.
+  EXPECT_EQ(replaced(text(nul_from, "c\nd"), R"({"v":"a\u0000b"})"), R"({"v":"c\nd"})");
+  expect_all(text("\t-\t", "|"), {{"a\t-\tb", "a|b"}, {R"(a\t-\tb)", "a|b"}});
+}
+
+TEST(Replacer, ReplacesTextStartingWithADashOrMadeOfDashes) {
+  expect_all(text("--draft", "--final"), {{"v1--draft and v2--draft", "v1--final and v2--final"}});
+  expect_all(text("---", "—"), {{"a --- b ----", "a — b —-"}});
+}
+
+ReplaceCounts counted(const Replacer& replacer, std::string_view in, std::string& out) {
+  out.clear();
+  return replacer.replace(in, out);
+}
+
+TEST(Replacer, TextModeReplacesEveryOccurrence) {
+  std::string out;
+  const ReplaceCounts counts =
+      counted(text("hello", "goodbye"), "hello-world, hellos, ohello.example, hello", out);
+  EXPECT_EQ(out, "goodbye-world, goodbyes, ogoodbye.example, goodbye");
+  EXPECT_EQ(counts.replaced, 4u);
+  EXPECT_EQ(counts.left_alone, 0u);
+  // A URL in text mode is just text: no other scheme, no protocol-relative form.
+  expect_all(text("http://old.example", "https://new.example"),
+             {{"http://old.example.com https://old.example //old.example",
+               "https://new.example.com https://old.example //old.example"}});
+}
+
+TEST(Replacer, UrlModeCountsWhatItLeavesAlone) {
+  std::string out;
+  const Replacer hello = make({{"hello", "goodbye", MatchMode::Url}});
+  ReplaceCounts counts = counted(hello, "hello-world, hellos, ohello, hello", out);
+  EXPECT_EQ(out, "hello-world, hellos, ohello, goodbye");
+  EXPECT_EQ(counts.replaced, 1u);
+  EXPECT_EQ(counts.left_alone, 3u);
+  // Found by both the http: and the // needle, or replaced after all by the shorter one:
+  // each occurrence counts once.
+  counts = counted(old_to_new(), "http://old.example.com x//old.examples", out);
+  EXPECT_EQ(counts.left_alone, 2u);
+  counts = counted(old_to_new(), "xhttp://old.example/", out);
+  EXPECT_EQ(out, "xhttp://new.example/");
+  EXPECT_EQ(counts.replaced, 1u);
+  EXPECT_EQ(counts.left_alone, 0u);
+}
+
+TEST(Replacer, UrlsAndHostNamesDefaultToUrlMode) {
+  for (const char* url : {"http://old.example", "https://old.example/blog", "//old.example",
+                          "old.example", "www.old-site.example:8080/blog", "a.b.co"}) {
+    EXPECT_EQ(default_match(url), MatchMode::Url) << url;
+  }
+  for (const char* other : {"hello", "1.2.3", "localhost", "say \"hi\"", "☀", "-x", ".example",
+                            "old..example", "old.example.", "wp-content/uploads", ""}) {
+    EXPECT_EQ(default_match(other), MatchMode::Text) << other;
+  }
+}
+
+TEST(Replacer, MayOccurInFindsFromsWithoutLettersInEveryForm) {
+  const Replacer sun = text("☀", "☆");
+  for (const char* in : {"☀", R"(\u2600)", "%E2%98%80"}) EXPECT_TRUE(sun.may_occur_in(in)) << in;
+  EXPECT_FALSE(sun.may_occur_in("plain text"));
 }
 
 }  // namespace

@@ -147,5 +147,45 @@ TEST(ValueRewriter, DoesNotParseNestedValuesWithoutFrom) {
   EXPECT_EQ(counts.malformed, 0u);
 }
 
+// Pairs a URL-minded rewriter refused: quotes, backslashes, UTF-8 alone, NUL.
+TEST(ValueRewriter, RewritesAnyBytesInSerializedAndJsonValues) {
+  const std::string nul_x("\0x", 2);
+  auto replacer = Replacer::create({{R"(say "hi")", R"(C:\new)", MatchMode::Text},
+                                    {"☀", "☆☆", MatchMode::Text},
+                                    {nul_x, "y", MatchMode::Text}});
+  ASSERT_TRUE(replacer.ok()) << replacer.error().message;
+  ValueRewriter rewriter(*replacer);
+  const Case cases[] = {
+      {"serialized, lengths in bytes", S(R"(say "hi" ☀)"), S(R"(C:\new ☆☆)"), 2},
+      {"serialized NUL", "a:1:{i:0;" + S("a" + nul_x) + "}", "a:1:{i:0;" + S("ay") + "}", 1},
+      {"JSON, escaped as it was", R"({"t":"say \"hi\"","s":"\u2600"})",
+       R"({"t":"C:\\new","s":"\u2606\u2606"})", 2},
+      {"JSON with UTF-8 as is", R"(["☀ say \"hi\""])", R"(["☆☆ C:\\new"])", 2},
+      {"serialized inside JSON", "{\"d\":\"" + json_escaped(S("☀")) + "\"}",
+       "{\"d\":\"" + json_escaped(S("☆☆")) + "\"}", 1},
+      {"JSON inside serialized", S(R"({"t":"say \"hi\""})"), S(R"({"t":"C:\\new"})"), 1},
+  };
+  for (const Case& c : cases) {
+    std::string out;
+    const ValueCounts counts = rewriter.rewrite(c.in, out);
+    EXPECT_EQ(out, c.out) << c.name;
+    EXPECT_EQ(counts.replacements, c.replacements) << c.name;
+    EXPECT_EQ(counts.malformed, 0u) << c.name;
+    EXPECT_TRUE(looks_serialized(out) == looks_serialized(c.in)) << c.name;
+  }
+}
+
+TEST(ValueRewriter, CountsOccurrencesLeftAloneInNestedValues) {
+  auto replacer = Replacer::create({{"old.example", "new.example"}});
+  ASSERT_TRUE(replacer.ok());
+  ValueRewriter rewriter(*replacer);
+  std::string out;
+  const ValueCounts counts = rewriter.rewrite(
+      "a:2:{i:0;" + S("old.example.org") + "i:1;" + S(R"({"h":"old.example-cdn.net old.example"})") + "}",
+      out);
+  EXPECT_EQ(counts.replacements, 1u);
+  EXPECT_EQ(counts.left_alone, 2u);
+}
+
 }  // namespace
 }  // namespace wpfleet::content
