@@ -1,4 +1,5 @@
-// search-replace: rewrite URLs in a SQL dump without breaking PHP-serialized data.
+// search-replace: rewrite URLs or any text in a SQL dump or a live tenant without breaking
+// PHP-serialized data.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -18,9 +19,16 @@ namespace wpfleet::cli {
 namespace {
 
 struct SearchReplaceOptions {
-  std::vector<std::string> args;  // FROM TO [FILE]; with --replace, FROM TO may be left out
+  // FROM TO [FILE] (with --replace, FROM TO may be left out), or with -e: TENANT FROM TO.
+  // Two positionals rather than one list: CLI11 hands the words after `--` back to the
+  // parent command, as unexpected, once every positional has its minimum count, so a
+  // single list would refuse `-e dev TENANT -- -FROM TO`.
+  std::string first_arg;
+  std::vector<std::string> more_args;
+  std::vector<std::string> args;  // both, joined by the callback
   std::vector<std::string> replace;
-  std::string env;  // set: rewrite a live tenant of this environment
+  std::string env;    // set: rewrite a live tenant of this environment
+  std::string match;  // "url", "text", or empty: each FROM's default_match()
   bool dry_run = false;
 };
 
@@ -29,21 +37,29 @@ struct Request {
   std::string file;  // empty: stdin
 };
 
+content::Replacement make_pair(std::string from, std::string to, const std::string& match) {
+  const content::MatchMode mode = match.empty()  ? content::default_match(from)
+                                  : match == "url" ? content::MatchMode::Url
+                                                   : content::MatchMode::Text;
+  return {std::move(from), std::move(to), mode};
+}
+
 Result<Request> parse_request(const SearchReplaceOptions& o) {
   Request request;
   for (const std::string& spec : o.replace) {
     const std::size_t equals = spec.find('=');
     if (equals == std::string::npos) {
-      return make_error("--replace '" + spec + "' needs the form FROM=TO");
+      return make_error("--replace '" + spec +
+                        "' needs the form FROM=TO (a FROM holding '=' goes as FROM TO after --)");
     }
-    request.pairs.push_back({spec.substr(0, equals), spec.substr(equals + 1)});
+    request.pairs.push_back(make_pair(spec.substr(0, equals), spec.substr(equals + 1), o.match));
   }
   std::size_t file_index = 0;
   if (o.args.size() >= 2 || o.replace.empty()) {
     if (o.args.size() < 2) {
       return make_error("usage: wpfleet search-replace FROM TO [FILE] (or --replace FROM=TO)");
     }
-    request.pairs.push_back({o.args[0], o.args[1]});
+    request.pairs.push_back(make_pair(o.args[0], o.args[1], o.match));
     file_index = 2;
   }
   if (o.args.size() > file_index + 1) {
@@ -146,23 +162,34 @@ void register_search_replace(CLI::App& app, Context& ctx, CommandBody& selected)
   auto o = std::make_shared<SearchReplaceOptions>();
   auto* cmd = app.add_subcommand(
       "search-replace",
-      "Replace URLs in a SQL dump (FILE or stdin, to stdout), keeping PHP-serialized data "
-      "valid, e.g. `wpfleet search-replace http://old.example https://new.example dump.sql "
-      "> new.sql`");
-  cmd->add_option("args", o->args, "FROM TO [FILE], or with -e: TENANT FROM TO");
+      "Replace URLs or text in a SQL dump (FILE or stdin, to stdout), keeping PHP-serialized "
+      "data valid, e.g. `wpfleet search-replace http://old.example https://new.example "
+      "dump.sql > new.sql`");
+  cmd->add_option("args", o->first_arg, "FROM TO [FILE], or with -e: TENANT FROM TO");
+  cmd->add_option("more_args", o->more_args, "(the rest of args)");
   cmd->add_option("-e,--env", o->env,
                   "Rewrite a live tenant of this environment (snapshot first; undo with rollback)");
   cmd->add_option("--replace", o->replace, "Another FROM=TO pair, all in one pass (repeatable)")
       ->allow_extra_args(false);
+  cmd->add_option("--match", o->match,
+                  "url: whole host names only (the default for a URL or host name FROM); "
+                  "text: every occurrence (the default for any other FROM)")
+      ->check(CLI::IsMember({"url", "text"}));
   cmd->add_flag("--dry-run", o->dry_run, "Only count what would be replaced; write no SQL");
   cmd->footer(
-      "For an http(s) URL, both http:// and https:// and the protocol-relative //host are "
-      "replaced, in plain, JSON-escaped (http:\\/\\/) and URL-encoded (http%3A%2F%2F) "
-      "forms, and never as part of a longer host (old.example.com). Serialized lengths are "
-      "recomputed; malformed serialized values are left as they are and counted. Counts go "
-      "to stderr (stdout with --dry-run).");
-  cmd->callback(
-      [&ctx, &selected, o] { selected = [&ctx, o] { return search_replace_command(ctx, *o); }; });
+      "FROM and TO may hold any bytes; put them after -- if FROM starts with '-'. They are "
+      "found as they are and in their JSON-escaped (http:\\/\\/, \\\") and URL-encoded "
+      "(http%3A%2F%2F) forms. --match url: for an http(s) URL, both http:// and https:// and "
+      "the protocol-relative //host are replaced, and never as part of a longer host "
+      "(old.example.com); --match text: every occurrence. Occurrences left alone are "
+      "counted. --replace pairs are applied in one pass and do not chain. Serialized lengths "
+      "are recomputed; malformed serialized values are left as they are and counted. Counts "
+      "go to stderr (stdout with --dry-run).");
+  cmd->callback([&ctx, &selected, o, cmd] {
+    if (cmd->count("args") > 0) o->args.push_back(o->first_arg);
+    o->args.insert(o->args.end(), o->more_args.begin(), o->more_args.end());
+    selected = [&ctx, o] { return search_replace_command(ctx, *o); };
+  });
 }
 
 }  // namespace wpfleet::cli

@@ -30,29 +30,40 @@ std::unique_ptr<Workbench> open_workbench(Context& ctx, const std::string& comma
 
 nlohmann::json replacement_counts_json(const std::vector<content::ColumnCounts>& counts) {
   nlohmann::json columns = nlohmann::json::array();
-  std::uint64_t replacements = 0, malformed = 0;
+  std::uint64_t replacements = 0, malformed = 0, left_alone = 0;
   for (const auto& c : counts) {
     columns.push_back({{"table", c.table},
                        {"column", c.column},
                        {"replacements", c.replacements},
-                       {"malformed", c.malformed}});
+                       {"malformed", c.malformed},
+                       {"left_alone", c.left_alone}});
     replacements += c.replacements;
     malformed += c.malformed;
+    left_alone += c.left_alone;
   }
-  return {{"replacements", replacements}, {"malformed", malformed}, {"columns", columns}};
+  return {{"replacements", replacements},
+          {"malformed", malformed},
+          {"left_alone", left_alone},
+          {"columns", columns}};
 }
 
 void print_replacement_counts(std::ostream& out, const nlohmann::json& summary) {
+  const auto count = [](const nlohmann::json& j, const char* key) {
+    return std::to_string(j[key].get<std::uint64_t>());
+  };
   std::vector<std::vector<std::string>> rows;
   for (const auto& c : summary["columns"]) {
     const std::string table = c["table"];
     rows.push_back({table.empty() ? "(outside INSERT rows)" : table, c["column"],
-                    std::to_string(c["replacements"].get<std::uint64_t>()),
-                    std::to_string(c["malformed"].get<std::uint64_t>())});
+                    count(c, "replacements"), count(c, "left_alone"), count(c, "malformed")});
   }
-  rows.push_back({"total", "", std::to_string(summary["replacements"].get<std::uint64_t>()),
-                  std::to_string(summary["malformed"].get<std::uint64_t>())});
-  print_table(out, {"TABLE", "COLUMN", "REPLACED", "MALFORMED"}, rows);
+  rows.push_back({"total", "", count(summary, "replacements"), count(summary, "left_alone"),
+                  count(summary, "malformed")});
+  print_table(out, {"TABLE", "COLUMN", "REPLACED", "LEFT ALONE", "MALFORMED"}, rows);
+  if (const auto left = summary["left_alone"].get<std::uint64_t>(); left > 0) {
+    out << "Left " << left << " occurrence" << (left == 1 ? "" : "s")
+        << " inside longer host names or words (--match url); --match text replaces them.\n";
+  }
   if (summary["malformed"].get<std::uint64_t>() > 0) {
     out << "Malformed serialized values (wrong lengths or counts) were left exactly as they "
            "were: repair them in WordPress, then run again.\n";
