@@ -38,7 +38,7 @@ struct Request {
 };
 
 content::Replacement make_pair(std::string from, std::string to, const std::string& match) {
-  const content::MatchMode mode = match.empty()  ? content::default_match(from)
+  const content::MatchMode mode = match.empty()    ? content::default_match(from)
                                   : match == "url" ? content::MatchMode::Url
                                                    : content::MatchMode::Text;
   return {std::move(from), std::move(to), mode};
@@ -102,21 +102,24 @@ void report_counts(const Context& ctx, const std::vector<content::ColumnCounts>&
 
 // `-e ENV TENANT FROM TO`: on a live tenant, as a journalled operation.
 int live_search_replace(Context& ctx, const SearchReplaceOptions& o) {
-  if (o.args.empty()) return fail("usage: wpfleet search-replace -e ENV TENANT FROM TO", kExitInvalidInput);
+  if (o.args.empty())
+    return fail("usage: wpfleet search-replace -e ENV TENANT FROM TO", kExitInvalidInput);
   SearchReplaceOptions pairs_only = o;
   pairs_only.args.erase(pairs_only.args.begin());
   auto request = parse_request(pairs_only);
   if (!request) return fail(request.error(), kExitInvalidInput);
   if (!request->file.empty()) {
-    return fail("with -e, name a tenant, not a dump file: wpfleet search-replace -e ENV TENANT "
-                "FROM TO", kExitInvalidInput);
+    return fail(
+        "with -e, name a tenant, not a dump file: wpfleet search-replace -e ENV TENANT "
+        "FROM TO",
+        kExitInvalidInput);
   }
   if (auto valid = content::Replacer::create(request->pairs); !valid) {
     return fail(valid.error(), kExitInvalidInput);
   }
   int exit_code = kExitFailure;
-  auto bench = open_workbench(ctx, "search-replace", o.dry_run ? LockMode::None : LockMode::Exclusive,
-                              exit_code);
+  auto bench = open_workbench(ctx, "search-replace",
+                              o.dry_run ? LockMode::None : LockMode::Exclusive, exit_code);
   if (!bench) return exit_code;
   const std::string& tenant = o.args.front();
   if (o.dry_run) {

@@ -1,5 +1,7 @@
 #include "content/encoded_match.h"
 
+#include "content/json_text.h"
+
 namespace wpfleet::content {
 namespace {
 
@@ -40,50 +42,6 @@ struct DecodedEscape {
   ByteForm form;
 };
 
-// JSON's two-character escapes: the byte each letter stands for.
-std::optional<unsigned char> short_escaped_byte(char letter) {
-  switch (letter) {
-    case '"':
-    case '\\':
-    case '/':
-      return static_cast<unsigned char>(letter);
-    case 'b':
-      return '\b';
-    case 'f':
-      return '\f';
-    case 'n':
-      return '\n';
-    case 'r':
-      return '\r';
-    case 't':
-      return '\t';
-    default:
-      return std::nullopt;
-  }
-}
-
-// The letter of a byte's two-character JSON escape, or 0 when it has none.
-char short_escape_letter(unsigned char byte) {
-  switch (byte) {
-    case '"':
-    case '\\':
-    case '/':
-      return static_cast<char>(byte);
-    case '\b':
-      return 'b';
-    case '\f':
-      return 'f';
-    case '\n':
-      return 'n';
-    case '\r':
-      return 'r';
-    case '\t':
-      return 't';
-    default:
-      return 0;
-  }
-}
-
 bool json_requires_escape(unsigned char byte) { return byte == '"' || byte == '\\' || byte < 0x20; }
 
 // A JSON escape at text[pos]: all of them for pattern bytes; for neighbours only `\/` and
@@ -93,9 +51,9 @@ std::optional<DecodedEscape> json_escape_at(std::string_view text, std::size_t p
   if (pos + 1 >= text.size() || text[pos] != '\\') return std::nullopt;
   const char letter = text[pos + 1];
   if (letter == '/' || (every_short_escape && letter != 'u')) {
-    const auto byte = short_escaped_byte(letter);
+    const auto byte = json_short_escaped_char(letter);
     if (!byte) return std::nullopt;
-    return DecodedEscape{*byte, 2, {Escape::JsonShort, false}};
+    return DecodedEscape{static_cast<unsigned char>(*byte), 2, {Escape::JsonShort, false}};
   }
   if (letter != 'u') return std::nullopt;
   int value = hex_at(text, pos + 2, 4);
@@ -161,7 +119,9 @@ ByteForm unseen_byte_form(unsigned char byte, std::span<const ByteForm> forms) {
   for (ByteForm form : forms) {
     const bool json = form.escape == Escape::JsonShort || form.escape == Escape::JsonUnicode;
     if (json && json_requires_escape(byte)) {
-      return {short_escape_letter(byte) ? Escape::JsonShort : Escape::JsonUnicode, false};
+      return {json_short_escape_letter(static_cast<char>(byte)) ? Escape::JsonShort
+                                                                : Escape::JsonUnicode,
+              false};
     }
     const bool url_special = byte >= 0x80 || byte <= 0x20 || byte == '"' || byte == '%';
     if (form.escape == Escape::Percent && url_special) return {Escape::Percent, form.upper_hex};
@@ -191,7 +151,7 @@ void write_encoded(std::string_view replacement, std::span<const int> source,
         break;
       case Escape::JsonShort:
         out += '\\';
-        out += short_escape_letter(byte);
+        out += json_short_escape_letter(static_cast<char>(byte));
         break;
       case Escape::JsonUnicode:
         out += "\\u";
@@ -216,7 +176,8 @@ std::vector<int> first_occurrences(std::string_view replacement, std::string_vie
 
 std::optional<DecodedByte> decoded_at(std::string_view text, std::size_t pos) {
   if (pos >= text.size()) return std::nullopt;
-  if (auto escape = json_escape_at(text, pos, false)) return DecodedByte{escape->byte, escape->length};
+  if (auto escape = json_escape_at(text, pos, false))
+    return DecodedByte{escape->byte, escape->length};
   if (auto escape = percent_escape_at(text, pos)) return DecodedByte{escape->byte, escape->length};
   return DecodedByte{static_cast<unsigned char>(text[pos]), 1};
 }

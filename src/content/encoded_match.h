@@ -1,6 +1,6 @@
 // Matching a pattern in text where the pattern may be written escaped, as JSON encoders
-// (`\/`, `\"`, `\\`, `\n`, `\u002F`) or URL encoders (`%2F`) write it, and writing a replacement in the
-// same escaped form. Knows nothing of FROM/TO pairs; see replacer.h for those rules.
+// (`\/`, `\"`, `\\`, `\n`, `\u002F`) or URL encoders (`%2F`) write it, and writing a replacement in
+// the same escaped form. Knows nothing of FROM/TO pairs; see replacer.h for those rules.
 #pragma once
 
 #include <cstddef>
@@ -32,8 +32,9 @@ struct ByteForm {
 
 // Matches `pattern` at text[pos]. Each pattern byte outside is_unescaped_byte may be
 // escaped; JSON and URL escapes are not mixed in one match. A `\` or `%` of the pattern
-// matches the same byte of the text if the rest then matches, else the escape it starts. Returns the matched length
-// and records in forms[i] how pattern[i] was written (forms.size() >= pattern.size()).
+// matches the same byte of the text if the rest then matches, else the escape it starts. Returns
+// the matched length and records in forms[i] how pattern[i] was written (forms.size() >=
+// pattern.size()).
 std::optional<std::size_t> match_encoded(std::string_view text, std::size_t pos,
                                          std::string_view pattern, std::span<ByteForm> forms);
 

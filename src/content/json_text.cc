@@ -199,47 +199,6 @@ std::optional<CodePoint> utf8_at(std::string_view s, std::size_t pos) {
   return CodePoint{value, length};
 }
 
-// The short escape letter of a character (\n -> 'n'), or 0.
-char short_escape_letter(char c) {
-  switch (c) {
-    case '"':
-      return '"';
-    case '\\':
-      return '\\';
-    case '/':
-      return '/';
-    case '\b':
-      return 'b';
-    case '\f':
-      return 'f';
-    case '\n':
-      return 'n';
-    case '\r':
-      return 'r';
-    case '\t':
-      return 't';
-    default:
-      return 0;
-  }
-}
-
-char unescaped_letter(char letter) {
-  switch (letter) {
-    case 'b':
-      return '\b';
-    case 'f':
-      return '\f';
-    case 'n':
-      return '\n';
-    case 'r':
-      return '\r';
-    case 't':
-      return '\t';
-    default:
-      return letter;  // " \ /
-  }
-}
-
 // How the original string wrote each ASCII character, and non-ASCII ones.
 class EscapeStyle {
  public:
@@ -255,7 +214,8 @@ class EscapeStyle {
       }
       const char letter = raw[++i];
       if (letter != 'u') {
-        learn(static_cast<unsigned char>(unescaped_letter(letter)), Form::Short);
+        learn(static_cast<unsigned char>(json_short_escaped_char(letter).value_or(letter)),
+              Form::Short);
         continue;
       }
       const long unit = hex4_at(raw, i + 1);
@@ -292,12 +252,12 @@ class EscapeStyle {
     Form form = forms_[byte];
     if (form == Form::Unseen) {
       const bool must_escape = c == '"' || c == '\\' || byte < 0x20;
-      form = !must_escape ? Form::Raw : short_escape_letter(c) ? Form::Short : Form::Unicode;
+      form = !must_escape ? Form::Raw : json_short_escape_letter(c) ? Form::Short : Form::Unicode;
     }
     switch (form) {
       case Form::Short:
         out += '\\';
-        out += short_escape_letter(c);
+        out += json_short_escape_letter(c);
         break;
       case Form::Unicode:
         append_unit(byte, out);
@@ -336,6 +296,48 @@ class EscapeStyle {
 
 }  // namespace
 
+char json_short_escape_letter(char c) {
+  switch (c) {
+    case '"':
+    case '\\':
+    case '/':
+      return c;
+    case '\b':
+      return 'b';
+    case '\f':
+      return 'f';
+    case '\n':
+      return 'n';
+    case '\r':
+      return 'r';
+    case '\t':
+      return 't';
+    default:
+      return 0;
+  }
+}
+
+std::optional<char> json_short_escaped_char(char letter) {
+  switch (letter) {
+    case '"':
+    case '\\':
+    case '/':
+      return letter;
+    case 'b':
+      return '\b';
+    case 'f':
+      return '\f';
+    case 'n':
+      return '\n';
+    case 'r':
+      return '\r';
+    case 't':
+      return '\t';
+    default:
+      return std::nullopt;
+  }
+}
+
 bool looks_like_json(std::string_view text) {
   return text.size() >= 2 && ((text.front() == '{' && text.back() == '}') ||
                               (text.front() == '[' && text.back() == ']'));
@@ -356,10 +358,9 @@ std::optional<std::string> json_unescape(std::string_view raw) {
     }
     if (++i >= raw.size()) return std::nullopt;
     if (raw[i] != 'u') {
-      if (std::string_view("\"\\/bfnrt").find(raw[i]) == std::string_view::npos) {
-        return std::nullopt;
-      }
-      value += unescaped_letter(raw[i]);
+      const auto unescaped = json_short_escaped_char(raw[i]);
+      if (!unescaped) return std::nullopt;
+      value += *unescaped;
       continue;
     }
     long unit = hex4_at(raw, i + 1);

@@ -9,6 +9,11 @@
 
 namespace wpfleet::content {
 
+// JSON's two-character escapes (\" \\ \/ \b \f \n \r \t): the letter of a character's
+// escape, or 0 when it has none; and the character a letter stands for, or nothing.
+char json_short_escape_letter(char c);
+std::optional<char> json_short_escaped_char(char letter);
+
 // Cheap first test: starts with '{' or '[' and ends with '}' or ']'.
 bool looks_like_json(std::string_view text);
 

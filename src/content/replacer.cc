@@ -117,8 +117,8 @@ void Replacer::add_anchors(std::string_view from) {
   }
 }
 
-void Replacer::add_needle(std::string pattern, std::string replacement,
-                          std::size_t first_anchor, bool whole_host) {
+void Replacer::add_needle(std::string pattern, std::string replacement, std::size_t first_anchor,
+                          bool whole_host) {
   const std::size_t anchor_count = anchors_.size() - first_anchor;
   if (anchor_count == 1) {  // a run inside the pattern, which escapes before it may lengthen
     Anchor& a = anchors_[first_anchor];
@@ -133,8 +133,10 @@ void Replacer::add_needle(std::string pattern, std::string replacement,
                 .check_left = false,
                 .check_right = false};
   needle.replacement_source = first_occurrences(needle.replacement, needle.pattern);
-  needle.check_left = whole_host && is_alnum_byte(static_cast<unsigned char>(needle.pattern.front()));
-  needle.check_right = whole_host && is_alnum_byte(static_cast<unsigned char>(needle.pattern.back()));
+  needle.check_left =
+      whole_host && is_alnum_byte(static_cast<unsigned char>(needle.pattern.front()));
+  needle.check_right =
+      whole_host && is_alnum_byte(static_cast<unsigned char>(needle.pattern.back()));
   const auto first = static_cast<unsigned char>(needle.pattern.front());
   may_start_[first] = true;
   if (!is_unescaped_byte(first)) may_start_['\\'] = may_start_['%'] = true;

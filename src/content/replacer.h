@@ -77,7 +77,7 @@ class Replacer {
   struct Needle {
     std::string pattern;
     std::string replacement;
-    std::vector<int> replacement_source;  // see first_occurrences()
+    std::vector<int> replacement_source;     // see first_occurrences()
     std::size_t first_anchor, anchor_count;  // the pair's anchors in anchors_
     bool check_left;
     bool check_right;

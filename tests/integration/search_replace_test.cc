@@ -23,9 +23,7 @@ std::string serialized(const std::string& value) {
 }
 
 // ["..."] as json_encode(..., JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES) writes it.
-std::string json_array(const std::string& value) {
-  return nlohmann::json::array({value}).dump();
-}
+std::string json_array(const std::string& value) { return nlohmann::json::array({value}).dump(); }
 
 // The option values a test stores, by option name.
 using Values = std::map<std::string, std::string>;
@@ -75,15 +73,16 @@ class SearchReplace : public FleetSuite {
       }
       hex_lines += '\n';
     }
-    CommandSpec php{.argv = {"php", "-r",
-                             "$i = 0; while (($l = fgets(STDIN)) !== false) { "
-                             "if (@unserialize(hex2bin(trim($l))) === false) echo $i, ' '; ++$i; }"},
-                    .env = {},
-                    .clear_env = false,
-                    .cwd = std::nullopt,
-                    .run_as = std::nullopt,
-                    .stdin_data = hex_lines,
-                    .timeout = std::chrono::minutes(1)};
+    CommandSpec php{
+        .argv = {"php", "-r",
+                 "$i = 0; while (($l = fgets(STDIN)) !== false) { "
+                 "if (@unserialize(hex2bin(trim($l))) === false) echo $i, ' '; ++$i; }"},
+        .env = {},
+        .clear_env = false,
+        .cwd = std::nullopt,
+        .run_as = std::nullopt,
+        .stdin_data = hex_lines,
+        .timeout = std::chrono::minutes(1)};
     auto ran = run_command(php);
     EXPECT_TRUE(ran.ok() && ran->exit_code == 0);
     return ran.ok() ? ran->out : "php did not run";
@@ -133,16 +132,16 @@ TEST_F(SearchReplace, UrlMatchingReportsWhatItLeavesAloneAndTextMatchingReplaces
   const auto counts = nlohmann::json::parse(dry.out);
   EXPECT_EQ(counts["replacements"], 3);
   EXPECT_EQ(counts["left_alone"], 3);
-  CliResult table = wpfleet({"search-replace", "-e", "dev", "gamma", "old.example", "new.example",
-                             "--dry-run"});
+  CliResult table =
+      wpfleet({"search-replace", "-e", "dev", "gamma", "old.example", "new.example", "--dry-run"});
   EXPECT_NE(table.out.find("LEFT ALONE"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("Left 3 occurrences inside longer host names or words (--match "
                            "url); --match text replaces them."),
             std::string::npos)
       << table.out;
 
-  ASSERT_EQ(wpfleet({"search-replace", "-e", "dev", "gamma", "old.example", "new.example"}).exit_code,
-            0);
+  ASSERT_EQ(
+      wpfleet({"search-replace", "-e", "dev", "gamma", "old.example", "new.example"}).exit_code, 0);
   Values expected = hosts("new.example", "old.example.org");
   EXPECT_EQ(load(expected), expected);
 

@@ -1,8 +1,8 @@
 // Property: for random nested PHP values v, rewriting serialize(v) in a dump gives exactly
 // PHP's own serialize(replace_recursive(v)), for the URL pair in url mode and for random
-// pairs of quotes, backslashes, multibyte, NUL and control bytes in text mode. PHP (php-cli, one process for every value)
-// builds each value, serializes it, and computes the expected result with the
-// unserialize / replace / serialize round trip that a PHP implementation would do.
+// pairs of quotes, backslashes, multibyte, NUL and control bytes in text mode. PHP (php-cli, one
+// process for every value) builds each value, serializes it, and computes the expected result with
+// the unserialize / replace / serialize round trip that a PHP implementation would do.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -88,8 +88,8 @@ class ValueGenerator {
   // A random FROM or TO for text mode: quotes, backslashes, multibyte, NUL and controls.
   std::string tricky_bytes(std::size_t min_tokens) {
     static const std::string_view kTokens[] = {
-        "\"", "\\", "'", "☀", "☆", "é", std::string_view("\0", 1), "\x01", "\n", "\t",
-        "\x1a", "-", "a"};
+        "\"",   "\\", "'",  "☀",    "☆", "é", std::string_view("\0", 1),
+        "\x01", "\n", "\t", "\x1a", "-", "a"};
     std::string out;
     for (std::size_t n = min_tokens + pick(3); n > 0; --n) out += one_of(kTokens);
     return out;
@@ -232,8 +232,9 @@ class ValueGenerator {
   // backslashes and '%' that could start an escaped form of FROM.
   std::string text_with(std::string_view from) {
     static const std::string_view kNeutral[] = {
-        "a", "b", " ", "é", "日本", "😀", "\"", "'", ";", ":", "{", "}", ",", "\n", "\t",
-        std::string_view("\0", 1), "\x1a", "s:", "a:{", "-", "☆"};
+        "a",    "b",  " ",   "é", "日本", "😀",  "\"", "'",
+        ";",    ":",  "{",   "}", ",",    "\n", "\t", std::string_view("\0", 1),
+        "\x1a", "s:", "a:{", "-", "☆"};
     std::string out;
     for (std::size_t parts = pick(7); parts > 0; --parts) {
       if (pick(3) == 0) {

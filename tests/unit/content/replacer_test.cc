@@ -190,11 +190,10 @@ TEST(Replacer, ReplacesQuotesInTheirJsonEscapedFormsToo) {
 }
 
 TEST(Replacer, ReplacesBackslashesInTheirJsonEscapedFormsToo) {
-  expect_all(text(R"(C:\old)", R"(D:\new)"),
-             {
-                 {R"(path C:\old\x)", R"(path D:\new\x)"},
-                 {R"({"p":"C:\\old"})", R"({"p":"D:\\new"})"},
-             });
+  expect_all(text(R"(C:\old)", R"(D:\new)"), {
+                                                 {R"(path C:\old\x)", R"(path D:\new\x)"},
+                                                 {R"({"p":"C:\\old"})", R"({"p":"D:\\new"})"},
+                                             });
 }
 
 TEST(Replacer, EscapesQuotesOfToInsideAJsonEscapedOccurrence) {
@@ -203,12 +202,11 @@ TEST(Replacer, EscapesQuotesOfToInsideAJsonEscapedOccurrence) {
 }
 
 TEST(Replacer, ReplacesMultibyteOnlyTextInPlainAndUrlEncodedForms) {
-  expect_all(text("☀", "☆"),
-             {
-                 {"☀ sun ☀☀", "☆ sun ☆☆"},
-                 {"?q=%E2%98%80&r=%e2%98%80", "?q=%E2%98%86&r=%e2%98%86"},
-                 {"☂ only", "☂ only"},
-             });
+  expect_all(text("☀", "☆"), {
+                                 {"☀ sun ☀☀", "☆ sun ☆☆"},
+                                 {"?q=%E2%98%80&r=%e2%98%80", "?q=%E2%98%86&r=%e2%98%86"},
+                                 {"☂ only", "☂ only"},
+                             });
   expect_all(text("☀ ☆ ☂", "☂"), {{"a ☀ ☆ ☂ b", "a ☂ b"}});
 }
 

@@ -180,9 +180,10 @@ TEST(ValueRewriter, CountsOccurrencesLeftAloneInNestedValues) {
   ASSERT_TRUE(replacer.ok());
   ValueRewriter rewriter(*replacer);
   std::string out;
-  const ValueCounts counts = rewriter.rewrite(
-      "a:2:{i:0;" + S("old.example.org") + "i:1;" + S(R"({"h":"old.example-cdn.net old.example"})") + "}",
-      out);
+  const ValueCounts counts =
+      rewriter.rewrite("a:2:{i:0;" + S("old.example.org") + "i:1;" +
+                           S(R"({"h":"old.example-cdn.net old.example"})") + "}",
+                       out);
   EXPECT_EQ(counts.replacements, 1u);
   EXPECT_EQ(counts.left_alone, 2u);
 }
