@@ -81,10 +81,12 @@ void append_hex(unsigned value, int digits, bool upper, std::string& out) {
 }
 
 // One way of matching: `escapes_first` reads a `\` or `%` of the text that starts an
-// escape as that escape even where the pattern has that very byte.
+// escape as that escape even where the pattern has that very byte. Sets `other_way`
+// when the other way could read the text differently (the pattern's `\` or `%` was
+// matched as is), which is rare: most failed attempts need no second one.
 std::optional<std::size_t> match_encoded_as(std::string_view text, std::size_t pos,
                                             std::string_view pattern, std::span<ByteForm> forms,
-                                            bool escapes_first) {
+                                            bool escapes_first, bool& other_way) {
   Family family = Family::Undecided;
   std::size_t at = pos;
   for (std::size_t i = 0; i < pattern.size(); ++i) {
@@ -105,6 +107,7 @@ std::optional<std::size_t> match_encoded_as(std::string_view text, std::size_t p
       at += escape->length;
     } else {
       if (text[at] != wanted) return std::nullopt;
+      other_way = other_way || wanted == '\\' || wanted == '%';
       forms[i] = ByteForm{};
       ++at;
     }
@@ -112,39 +115,44 @@ std::optional<std::size_t> match_encoded_as(std::string_view text, std::size_t p
   return at - pos;
 }
 
+// The first escape an occurrence used (its family and hex case), or None.
+ByteForm first_escape(std::span<const ByteForm> forms) {
+  for (ByteForm form : forms) {
+    if (form.escape != Escape::None) return form;
+  }
+  return {};
+}
+
 // In an occurrence written with escapes, the escape of a byte TO brings that FROM did
 // not have: what JSON requires, or URL-encoding of what is not plain ASCII (hosts and
 // paths, whatever else they are made of, stay as they are).
-ByteForm unseen_byte_form(unsigned char byte, std::span<const ByteForm> forms) {
-  for (ByteForm form : forms) {
-    const bool json = form.escape == Escape::JsonShort || form.escape == Escape::JsonUnicode;
-    if (json && json_requires_escape(byte)) {
-      return {json_short_escape_letter(static_cast<char>(byte)) ? Escape::JsonShort
-                                                                : Escape::JsonUnicode,
-              false};
-    }
+ByteForm unseen_byte_form(unsigned char byte, ByteForm escaped) {
+  if (escaped.escape == Escape::Percent) {
     const bool url_special = byte >= 0x80 || byte <= 0x20 || byte == '"' || byte == '%';
-    if (form.escape == Escape::Percent && url_special) return {Escape::Percent, form.upper_hex};
+    return url_special ? escaped : ByteForm{};
   }
-  return {};
+  if (escaped.escape == Escape::None || !json_requires_escape(byte)) return {};
+  return {
+      json_short_escape_letter(static_cast<char>(byte)) ? Escape::JsonShort : Escape::JsonUnicode,
+      false};
 }
 
 }  // namespace
 
 std::optional<std::size_t> match_encoded(std::string_view text, std::size_t pos,
                                          std::string_view pattern, std::span<ByteForm> forms) {
-  auto length = match_encoded_as(text, pos, pattern, forms, false);
-  if (!length && pattern.find_first_of("\\%") != std::string_view::npos) {
-    length = match_encoded_as(text, pos, pattern, forms, true);
-  }
+  bool other_way = false;
+  auto length = match_encoded_as(text, pos, pattern, forms, false, other_way);
+  if (!length && other_way) length = match_encoded_as(text, pos, pattern, forms, true, other_way);
   return length;
 }
 
 void write_encoded(std::string_view replacement, std::span<const int> source,
                    std::span<const ByteForm> forms, std::string& out) {
+  const ByteForm escaped = first_escape(forms);
   for (std::size_t i = 0; i < replacement.size(); ++i) {
     const auto byte = static_cast<unsigned char>(replacement[i]);
-    const ByteForm form = source[i] < 0 ? unseen_byte_form(byte, forms) : forms[source[i]];
+    const ByteForm form = source[i] < 0 ? unseen_byte_form(byte, escaped) : forms[source[i]];
     switch (form.escape) {
       case Escape::None:
         out += static_cast<char>(byte);
