@@ -86,13 +86,10 @@ Result<int> open_input(const std::string& file) {
 // "1234 MB", for progress lines.
 std::string megabytes(std::uint64_t bytes) { return std::to_string(bytes / 1000000) + " MB"; }
 
-// The counts go to stdout on a dry run (it writes no SQL) and to stderr otherwise, so
-// that stdout carries only the rewritten dump.
 void report_counts(const Context& ctx, const std::vector<content::ColumnCounts>& counts,
-                   bool dry_run) {
+                   bool dry_run, std::ostream& out) {
   nlohmann::json summary = replacement_counts_json(counts);
   summary["dry_run"] = dry_run;
-  std::ostream& out = dry_run ? std::cout : std::cerr;
   if (ctx.options().json()) {
     out << summary.dump(2) << "\n";
   } else {
@@ -125,13 +122,15 @@ int live_search_replace(Context& ctx, const SearchReplaceOptions& o) {
   if (o.dry_run) {
     auto survey = bench->operations->search_replace_dry_run(o.env, tenant, request->pairs);
     if (!survey) return fail(survey.error(), kExitFailure);
-    report_counts(ctx, survey->replacements, true);
+    report_counts(ctx, survey->replacements, true, std::cout);
     return kExitOk;
   }
-  auto op = bench->operations->search_replace(o.env, tenant, request->pairs);
-  if (!op) return fail(op.error(), kExitFailure);
-  std::cerr << "search-replace of " << o.env << "/" << tenant << " succeeded: " << op->id
-            << " (undo with `wpfleet rollback " << op->id << "`)\n";
+  auto done = bench->operations->search_replace(o.env, tenant, request->pairs);
+  if (!done) return fail(done.error(), kExitFailure);
+  report_counts(ctx, done->replacements, false, std::cout);
+  const std::string& id = done->operation.id;
+  std::cerr << "search-replace of " << o.env << "/" << tenant << " succeeded: " << id
+            << " (undo with `wpfleet rollback " << id << "`)\n";
   return kExitOk;
 }
 
@@ -155,7 +154,8 @@ int search_replace_command(Context& ctx, const SearchReplaceOptions& o) {
   auto counts = content::rewrite_dump(*in_fd, out_fd, *replacer, progress);
   if (*in_fd != STDIN_FILENO) ::close(*in_fd);
   if (!counts) return fail(counts.error(), kExitFailure);
-  report_counts(ctx, *counts, o.dry_run);
+  // stdout carries the rewritten dump unless this is a dry run.
+  report_counts(ctx, *counts, o.dry_run, o.dry_run ? std::cout : std::cerr);
   return kExitOk;
 }
 

@@ -18,6 +18,8 @@ struct Operations::Replacement {
   std::vector<content::Replacement> rewrite;
   SwapScope scope;
   bool run_hooks = false;
+  // Where the rewrite's counts go, for a caller that reports them.
+  std::vector<content::ColumnCounts>* counts = nullptr;
 };
 
 namespace {
@@ -267,6 +269,7 @@ Result<OperationRecord> Operations::replace_content(OperationRecord op, const Te
     (void)data->discard_staging(ctx);
     return fail_operation(op, ctx, staged.error(), false);
   }
+  if (replacement.counts) *replacement.counts = staged->replacements;
   op.swap = swap_note(replacement.scope);
   advance(op, "swapping");
   Status swapped = data->swap_in_staging(ctx, replacement.scope);
@@ -453,8 +456,9 @@ Result<OperationRecord> Operations::promote(const std::string& tenant, const std
   return replace_content(op, target, stage, replacement);
 }
 
-Result<OperationRecord> Operations::search_replace(const std::string& env, const std::string& tenant,
-                                                   const std::vector<content::Replacement>& pairs) {
+Result<SearchReplaceOutcome> Operations::search_replace(
+    const std::string& env, const std::string& tenant,
+    const std::vector<content::Replacement>& pairs) {
   TRY_ASSIGN(TenantContext ctx, engine_.context(env, tenant));
   TRY(content::Replacer::create(pairs));  // refuse bad pairs before anything happens
   TRY(finish_interrupted(Scope{{env}, {tenant}, false}));
@@ -464,8 +468,10 @@ Result<OperationRecord> Operations::search_replace(const std::string& env, const
   TRY_ASSIGN(op.snapshot_id, snapshot_before(ctx, op.id));
   TRY_ASSIGN(auto snapshot, session_.store->snapshot(op.snapshot_id));
   // The snapshot is also the source: its database goes through the rewriter.
-  Replacement replacement{pairs, SwapScope{true, true, false}, false};
-  return replace_from_archive(op, ctx, snapshot->path, replacement);
+  SearchReplaceOutcome outcome;
+  Replacement replacement{pairs, SwapScope{true, true, false}, false, &outcome.replacements};
+  TRY_ASSIGN(outcome.operation, replace_from_archive(op, ctx, snapshot->path, replacement));
+  return outcome;
 }
 
 Result<Survey> Operations::search_replace_dry_run(const std::string& env, const std::string& tenant,

@@ -48,6 +48,13 @@ struct SnapshotDisposal {
 std::string describe(const SnapshotDisposal& disposal, const std::string& env,
                      const std::string& tenant);
 
+// A live search-replace: the operation (for rollback) and what the rewrite replaced and
+// left alone, per column.
+struct SearchReplaceOutcome {
+  OperationRecord operation;
+  std::vector<content::ColumnCounts> replacements;
+};
+
 class Operations {
  public:
   Operations(const Fleet& fleet, Session& session, Engine& engine, ProgressFn progress);
@@ -62,8 +69,8 @@ class Operations {
                                  const std::string& to, const PromoteOptions& options);
   // Rewrites a live tenant's database: its snapshot is taken, loaded through the
   // rewriter into staging, verified and swapped in. A dry run only counts.
-  Result<OperationRecord> search_replace(const std::string& env, const std::string& tenant,
-                                         const std::vector<content::Replacement>& pairs);
+  Result<SearchReplaceOutcome> search_replace(const std::string& env, const std::string& tenant,
+                                              const std::vector<content::Replacement>& pairs);
   Result<Survey> search_replace_dry_run(
       const std::string& env, const std::string& tenant,
       const std::vector<content::Replacement>& pairs);

@@ -140,8 +140,14 @@ TEST_F(SearchReplace, UrlMatchingReportsWhatItLeavesAloneAndTextMatchingReplaces
             std::string::npos)
       << table.out;
 
-  ASSERT_EQ(
-      wpfleet({"search-replace", "-e", "dev", "gamma", "old.example", "new.example"}).exit_code, 0);
+  // The live run says what it left alone too.
+  CliResult live = wpfleet(
+      {"search-replace", "-e", "dev", "gamma", "old.example", "new.example", "--output", "json"});
+  ASSERT_EQ(live.exit_code, 0) << live.err;
+  const auto live_counts = nlohmann::json::parse(live.out, nullptr, false);
+  ASSERT_TRUE(live_counts.is_object()) << live.out;
+  EXPECT_EQ(live_counts["replacements"], 3);
+  EXPECT_EQ(live_counts["left_alone"], 3);
   Values expected = hosts("new.example", "old.example.org");
   EXPECT_EQ(load(expected), expected);
 
