@@ -121,6 +121,29 @@ TEST_F(ExampleFleet, TenantCredentialsCannotReadAnotherTenantsDatabase) {
   EXPECT_FALSE((*client)->query("SELECT User FROM mysql.user").ok());
 }
 
+// WordPress's own Site Health test of the PHP modules it recommends (curl, dom, exif,
+// imagick, intl, mbstring, zip, ...), run inside a tenant's pool: every one is there.
+TEST_F(ExampleFleet, SiteHealthFindsEveryRecommendedPhpModule) {
+  const fs::path mu = state() / "sites" / "dev" / "tenant2" / "wp-content" / "mu-plugins";
+  const TenantUser owner = tenant_user(state(), "dev", "tenant2");
+  ASSERT_EQ(run_as(owner, [&] {
+              std::error_code ec;
+              fs::create_directories(mu, ec);
+              return write_file_atomic(mu / "health.php", R"php(<?php
+add_action('init', function () {
+    if (!isset($_GET['php-modules'])) return;
+    require_once ABSPATH . 'wp-admin/includes/class-wp-site-health.php';
+    $test = WP_Site_Health::get_instance()->get_test_php_extensions();
+    exit($test['status'] . ': ' . wp_strip_all_tags($test['description']));
+});
+)php") ? 0 : 1;
+            }),
+            0);
+  HttpResponse health = http_get("tenant2.wpdev.localhost", port_, "/?php-modules=1");
+  EXPECT_EQ(health.body.rfind("good: ", 0), 0u) << health.body.substr(0, 600);
+  fs::remove(mu / "health.php");
+}
+
 TEST_F(ExampleFleet, TenantPhpCannotReadAnotherTenantsConfig) {
   // A must-use plugin in goldencrust's own wp-content tries to read sunsetbistro's files.
   const fs::path victim = state() / "sites" / "dev" / "sunsetbistro";
