@@ -19,6 +19,7 @@ struct PlanApplyOptions {
   std::vector<std::string> tenants;
   bool prune = false;
   bool yes = false;
+  bool approve = false;
   int parallel = 0;
 };
 
@@ -121,6 +122,24 @@ int plan_command(Context& ctx, const PlanApplyOptions& o) {
   return plan->empty() && unfinished->empty() ? kExitOk : kExitChangesPending;
 }
 
+// "env/tenant" of every tenant the plan deletes in a production environment.
+std::vector<std::string> production_deletions(const Fleet& fleet, const Plan& plan) {
+  std::set<std::string> placements;
+  for (const auto& action : plan.actions) {
+    const Environment* env = fleet.find_environment(action.key.env);
+    if (action.type == ActionType::Delete && env && env->production) {
+      placements.insert(action.key.env + "/" + action.key.tenant);
+    }
+  }
+  return {placements.begin(), placements.end()};
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
 // The snapshots of the tenants the apply deleted (a snapshot outlives nothing it was
 // taken of, except in production).
 Status dispose_deleted_snapshots(Workbench& bench, const Plan& plan, const ApplyReport& report) {
@@ -154,9 +173,21 @@ int apply_command(Context& ctx, const PlanApplyOptions& o) {
 
   const bool deletes = std::any_of(plan->actions.begin(), plan->actions.end(),
                                    [](const Action& a) { return a.type == ActionType::Delete; });
+  const auto production = production_deletions(prepared->fleet, *plan);
+  if (!production.empty() && !o.approve) {
+    return fail("not applied: the plan deletes production tenants (" + joined(production) +
+                    "); that needs --approve (a snapshot of each is taken first and kept)",
+                kExitInvalidInput);
+  }
   if (deletes && !o.yes && deleting->empty() && !confirm("Delete these tenants' data for good?")) {
     return fail("not applied: the plan deletes tenants; confirm on a terminal or pass --yes",
                 kExitFailure);
+  }
+  for (const auto& placement : production) {
+    const auto slash = placement.find('/');
+    auto kept = prepared->operations->snapshot_before_delete(placement.substr(0, slash),
+                                                             placement.substr(slash + 1));
+    if (!kept) return fail("not applied: " + kept.error().message, kExitFailure);
   }
   const int parallel = o.parallel > 0 ? o.parallel
                                       : static_cast<int>(std::max(4u, 2 * std::thread::hardware_concurrency()));
@@ -217,6 +248,9 @@ void register_plan_apply(CLI::App& app, Context& ctx, CommandBody& selected) {
       "apply", "Create, adopt and update tenants until the fleet matches the fleet file");
   add_scope_options(apply, *apply_options);
   apply->add_flag("-y,--yes", apply_options->yes, "Do not ask before deleting (with --prune)");
+  apply->add_flag("--approve", apply_options->approve,
+                  "Needed to delete tenants of a production environment (with --prune); a "
+                  "snapshot of each is taken first and kept");
   apply->add_option("--parallel", apply_options->parallel,
                     "Tenants worked on at once (default: 2 per CPU, at least 4)")
       ->check(CLI::Range(1, 256));

@@ -16,6 +16,7 @@ struct TenantOptions {
   std::string env;
   std::string tenant;
   bool yes = false;
+  bool approve = false;
 };
 
 int list_command(Context& ctx, const TenantOptions& o) {
@@ -133,16 +134,27 @@ int delete_command(Context& ctx, const TenantOptions& o) {
     return fail("wpfleet manages no tenant '" + o.tenant + "' in '" + o.env +
                 "': nothing to delete (see `wpfleet tenant list`)", kExitInvalidInput);
   }
+  const Environment* env = fleet->find_environment(o.env);
+  const bool production = env && env->production;
+  if (production && !o.approve) {
+    return fail(o.env + " is a production environment: deleting " + o.tenant +
+                    " there needs --approve (a snapshot is taken first and kept)",
+                kExitInvalidInput);
+  }
   if (!o.yes && !confirm("Delete " + o.env + "/" + o.tenant +
                          " (database, secrets, files, pool, route) for good?")) {
     return fail("not deleted: confirm on a terminal or pass --yes", kExitFailure);
   }
   Engine engine(*fleet, *session);
+  transfer::Operations operations(*fleet, *session, engine, &Context::progress);
+  if (production) {
+    auto kept = operations.snapshot_before_delete(o.env, o.tenant);
+    if (!kept) return fail("not deleted: " + kept.error().message, kExitFailure);
+  }
   ApplyReport report = engine.delete_tenant(o.env, o.tenant, &Context::progress);
   for (const auto& t : report.tenants) {
     if (!t.error.empty()) return fail(t.env + "/" + t.tenant + ": " + t.error, kExitFailure);
   }
-  transfer::Operations operations(*fleet, *session, engine, &Context::progress);
   auto snapshots = operations.dispose_snapshots(o.env, o.tenant);
   if (!snapshots) return fail(snapshots.error(), kExitFailure);
   std::cerr << "deleted " << o.env << "/" << o.tenant << "; "
@@ -174,6 +186,8 @@ void register_tenant(CLI::App& app, Context& ctx, CommandBody& selected) {
   del->add_option("tenant", o->tenant, "Tenant id")->required();
   del->add_option("-e,--env", o->env, "Environment")->required();
   del->add_flag("-y,--yes", o->yes, "Do not ask for confirmation");
+  del->add_flag("--approve", o->approve,
+                "Needed in a production environment; a snapshot is taken first and kept");
   del->callback([&ctx, &selected, o] { selected = [&ctx, o] { return delete_command(ctx, *o); }; });
 }
 

@@ -132,6 +132,22 @@ Result<Manifest> Operations::export_tenant(const std::string& env, const std::st
 Result<SnapshotRecord> Operations::create_snapshot(const std::string& env, const std::string& tenant,
                                                    const std::string& reason) {
   TRY_ASSIGN(TenantContext ctx, engine_.context(env, tenant));
+  return take_snapshot(ctx, reason);
+}
+
+Result<SnapshotRecord> Operations::snapshot_before_delete(const std::string& env,
+                                                          const std::string& tenant) {
+  if (auto ctx = engine_.context(env, tenant)) return take_snapshot(*ctx, "before delete");
+  // Pruned: the tenant has left the fleet file, but its environment says where it lived.
+  const Environment* environment = fleet_.find_environment(env);
+  if (!environment) return make_error("environment '" + env + "' is not in the fleet file");
+  const Tenant leaving{tenant, tenant, "", {env}, {}};
+  return take_snapshot(make_tenant_context(leaving, *environment), "before delete");
+}
+
+Result<SnapshotRecord> Operations::take_snapshot(const TenantContext& ctx, const std::string& reason) {
+  const std::string& env = ctx.env.name;
+  const std::string& tenant = ctx.tenant.id;
   TRY_ASSIGN(TenantData * data, engine_.tenant_data(env));
   SnapshotRecord snapshot;
   snapshot.id = new_operation_id("snap");

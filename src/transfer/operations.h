@@ -76,6 +76,9 @@ class Operations {
       const std::vector<content::Replacement>& pairs);
   Result<SnapshotRecord> create_snapshot(const std::string& env, const std::string& tenant,
                                          const std::string& reason);
+  // The snapshot kept when a production tenant is deleted, also when it has already
+  // left the fleet file (apply --prune).
+  Result<SnapshotRecord> snapshot_before_delete(const std::string& env, const std::string& tenant);
   Result<OperationRecord> restore_snapshot(const std::string& env, const std::string& tenant,
                                            const std::string& snapshot_id);
   Result<OperationRecord> rollback(const std::string& operation_id);
@@ -118,6 +121,7 @@ class Operations {
   Status check_production_unchanged(const TenantContext& ctx, TenantData& data);
   Result<std::string> snapshot_before(const TenantContext& ctx, const std::string& op_id);
   Status prune_snapshots(const TenantContext& ctx);
+  Result<SnapshotRecord> take_snapshot(const TenantContext& ctx, const std::string& reason);
   Result<SnapshotDisposal> delete_snapshots(const std::string& env, const std::string& tenant,
                                             std::size_t keep);
   std::string wordpress_version(const std::string& env, const std::string& tenant) const;

@@ -399,21 +399,36 @@ TEST_F(Crash, DeletedTenantsTakeTheirSnapshotsWithThemButProductionKeepsTheNewes
   EXPECT_NE(wpfleet({"snapshot", "list", "beta", "-e", "dev"}).out.find("no snapshots"),
             std::string::npos);
 
-  CliResult production = wpfleet({"tenant", "delete", "beta", "-e", "prod", "--yes"});
+  // Production: nothing is deleted without --approve; with it, a snapshot of the content
+  // as it was is taken first, and that one is kept.
+  CliResult unapproved = wpfleet({"tenant", "delete", "beta", "-e", "prod", "--yes"});
+  EXPECT_EQ(unapproved.exit_code, 3);
+  EXPECT_NE(unapproved.err.find("needs --approve"), std::string::npos) << unapproved.err;
+  EXPECT_EQ(tars("prod", "beta"), 2u);
+  CliResult production =
+      wpfleet({"tenant", "delete", "beta", "-e", "prod", "--yes", "--approve"});
   ASSERT_EQ(production.exit_code, 0) << production.err;
   EXPECT_NE(production.err.find("kept the newest snapshot of prod/beta"), std::string::npos)
       << production.err;
   EXPECT_NE(production.err.find((state() / "snapshots" / "prod" / "beta").string()),
             std::string::npos)
       << production.err;
-  EXPECT_NE(production.err.find("deleted 1 older snapshot of prod/beta"), std::string::npos)
+  EXPECT_NE(production.err.find("deleted 2 older snapshots of prod/beta"), std::string::npos)
       << production.err;
   EXPECT_EQ(tars("prod", "beta"), 1u);
+  const std::string kept = wpfleet({"snapshot", "list", "beta", "-e", "prod"}).out;
+  EXPECT_NE(kept.find("before delete"), std::string::npos) << kept;
 
-  // alpha leaves the fleet file (beta is gone already).
+  // alpha leaves the fleet file (beta is gone already): pruning production needs --approve.
   ASSERT_TRUE(write_file_atomic(fleet(), fleet_with_production(port_, {})).ok());
-  CliResult pruned = wpfleet({"apply", "--prune", "--yes"});
+  CliResult refused = wpfleet({"apply", "--prune", "--yes"});
+  EXPECT_EQ(refused.exit_code, 3);
+  EXPECT_NE(refused.err.find("prod/alpha"), std::string::npos) << refused.err;
+  EXPECT_EQ(tars("dev", "alpha"), 1u) << "nothing was deleted";
+  CliResult pruned = wpfleet({"apply", "--prune", "--yes", "--approve"});
   ASSERT_EQ(pruned.exit_code, 0) << pruned.err;
+  EXPECT_NE(pruned.err.find("deleted 1 older snapshot of prod/alpha"), std::string::npos)
+      << pruned.err;
   EXPECT_NE(pruned.err.find("deleted 1 snapshot of dev/alpha ("), std::string::npos) << pruned.err;
   EXPECT_EQ(tars("dev", "alpha"), 0u);
   EXPECT_EQ(tars("prod", "alpha"), 1u);

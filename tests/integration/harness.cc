@@ -97,7 +97,7 @@ void destroy_fleet(const std::filesystem::path& fleet_file, std::optional<uid_t>
   if (tenants != std::string::npos) {
     if (!write_file_atomic(fleet_file, text->substr(0, tenants)).ok()) return;
   }
-  run_wpfleet({"-f", fleet_file.string(), "apply", "--prune", "--yes"}, "", as_uid);
+  run_wpfleet({"-f", fleet_file.string(), "apply", "--prune", "--yes", "--approve"}, "", as_uid);
   run_wpfleet({"-f", fleet_file.string(), "down"}, "", as_uid);
 }
 
