@@ -112,35 +112,48 @@ Result<std::map<std::string, std::set<std::string>>> core_tables_by_database(
   return found;
 }
 
-Result<InstallState> install_state(MysqlClient& root, const std::string& db,
-                                   const std::set<std::string>& tables) {
-  InstallState state;
-  state.any_table = !tables.empty();
-  for (const char* name : kCoreTables) {
-    if (!tables.count(core_table(name))) state.missing_tables.push_back(core_table(name));
+// Each database's install state, in two queries for any number of sites (plan asks it
+// of every one): which core tables exist, then, in one UNION, whether the admin user and
+// the completion marker are there, asked only of tables that exist.
+Result<std::map<std::string, InstallState>> install_states(MysqlClient& root,
+                                                           const std::set<std::string>& databases) {
+  TRY_ASSIGN(auto tables, core_tables_by_database(root, databases));
+  std::map<std::string, InstallState> states;
+  std::string rows_sql;
+  for (const auto& db : databases) {
+    const std::set<std::string>& present = tables[db];
+    InstallState& state = states[db];
+    state.any_table = !present.empty();
+    for (const char* name : kCoreTables) {
+      if (!present.count(core_table(name))) state.missing_tables.push_back(core_table(name));
+    }
+    if (!state.any_table) continue;
+    const auto exists_in = [&](const char* table, const std::string& where) {
+      if (!present.count(core_table(table))) return std::string("0");
+      return "EXISTS(SELECT 1 FROM " + quote_identifier(db) + "." +
+             quote_identifier(core_table(table)) + " WHERE " + where + ")";
+    };
+    rows_sql += std::string(rows_sql.empty() ? "" : " UNION ALL ") + "SELECT " + root.quote(db) +
+                ", " + exists_in("users", "user_login = " + root.quote(kAdminUser)) + ", " +
+                exists_in("options", "option_name = " + root.quote(kInstalledMarker));
   }
-  const auto table = [&](const char* name) {
-    return quote_identifier(db) + "." + quote_identifier(core_table(name));
-  };
-  if (tables.count(core_table("users"))) {
-    TRY_ASSIGN(auto rows, root.query("SELECT COUNT(*) FROM " + table("users") +
-                                     " WHERE user_login = " + root.quote(kAdminUser)));
-    state.admin_user = rows.at(0).at(0).value_or("0") != "0";
+  if (rows_sql.empty()) return states;
+  TRY_ASSIGN(auto rows, root.query(rows_sql));
+  for (const auto& row : rows) {
+    if (!row[0]) continue;
+    InstallState& state = states[*row[0]];
+    state.admin_user = row[1].value_or("0") == "1";
+    state.marker = row[2].value_or("0") == "1";
   }
-  if (tables.count(core_table("options"))) {
-    TRY_ASSIGN(auto rows, root.query("SELECT COUNT(*) FROM " + table("options") +
-                                     " WHERE option_name = " + root.quote(kInstalledMarker)));
-    state.marker = rows.at(0).at(0).value_or("0") != "0";
-  }
-  return state;
+  return states;
 }
 
 Result<InstallState> install_state(const BackendContext& backend, const std::string& env,
                                    const std::string& tenant) {
   TRY_ASSIGN(auto root, connect_as_root(backend));
   const std::string db = database_name(env, tenant);
-  TRY_ASSIGN(auto tables, core_tables_by_database(*root, {db}));
-  return install_state(*root, db, tables[db]);
+  TRY_ASSIGN(auto states, install_states(*root, {db}));
+  return states[db];
 }
 
 // wpfleet's own requests address the site directly, past the edge (basic auth, TLS,
@@ -184,10 +197,9 @@ Result<std::set<std::string>> SiteProvider::existing(const Environment& env,
     tenant_of[database_name(env.name, tenant)] = tenant;
     databases.insert(database_name(env.name, tenant));
   }
-  TRY_ASSIGN(auto tables, core_tables_by_database(*client, databases));
+  TRY_ASSIGN(auto states, install_states(*client, databases));
   std::set<std::string> found;
-  for (const auto& [db, present] : tables) {
-    TRY_ASSIGN(InstallState state, install_state(*client, db, present));
+  for (const auto& [db, state] : states) {
     if (state.complete()) found.insert(tenant_of[db]);
   }
   return found;
