@@ -186,8 +186,13 @@ std::vector<AuditCheck> php_probe(const BackendContext& ctx, const TenantContext
   }
   std::vector<AuditCheck> checks;
   for (const auto& check : answer["checks"]) {
-    checks.push_back({"php:" + check.value("name", "?"), check.value("ok", false),
-                      check.value("detail", "")});
+    const bool ok = check.value("ok", false);
+    // What the probe got past comes from the pool's settings, the modes and the grants
+    // that apply writes: the same repair as every other check here.
+    checks.push_back({"php:" + check.value("name", "?"), ok,
+                      check.value("detail", "") + (ok ? "" : "; `wpfleet apply` restores the "
+                                                                "pool, modes and grants, then "
+                                                                "`wpfleet audit` again")});
   }
   if (isolated_users()) {
     auto identity = tenant_identity(ctx.layout, who.env.name, who.tenant.id);
