@@ -134,8 +134,16 @@ Result<ResourceProvider*> Engine::provider_for(const std::string& env, ResourceK
 
 Result<std::set<PlacementKey>> Engine::recover(const ProgressFn& progress) {
   std::set<PlacementKey> deleting;
+  // A kill may have come between a kind's ensure() and its commit() (the reload that
+  // makes a written config live): those commits are made again.
+  std::set<std::pair<std::string, ResourceKind>> uncommitted;
   TRY_ASSIGN(auto entries, session_.store->unfinished_operations());
   for (const auto& entry : entries) {
+    const auto kind_end = entry.step.find(':');
+    const auto step_kind = kind_end == std::string::npos
+                               ? std::nullopt
+                               : kind_from_name(entry.step.substr(0, kind_end));
+    if (step_kind && fleet_.find_environment(entry.env)) uncommitted.insert({entry.env, *step_kind});
     progress("resuming: the " + entry.operation + " of " + entry.env + "/" + entry.tenant +
              " did not finish (it stopped at step '" + entry.step + "')");
     if (entry.operation == "delete") {
@@ -153,6 +161,10 @@ Result<std::set<PlacementKey>> Engine::recover(const ProgressFn& progress) {
       }
     }
     TRY(session_.store->journal_finish(entry.id));
+  }
+  for (const auto& [env, kind] : uncommitted) {
+    TRY_ASSIGN(ResourceProvider * provider, provider_for(env, kind));
+    TRY(provider->commit());
   }
   return deleting;
 }
