@@ -187,6 +187,9 @@ CommandSpec config_test_command(Service service, const PlatformBinaries& binarie
   CommandSpec spec;
   spec.cwd = layout.root.string();
   spec.timeout = std::chrono::seconds(30);
+  // A config test outlives nothing it serves: one left running by a killed reload would
+  // still be opening the listeners (nginx -t does) beside the live master.
+  spec.die_with_parent = true;
   if (service == Service::Nginx) {
     spec.argv = nginx_base_argv(binaries, layout);
     spec.argv.push_back("-t");
