@@ -23,6 +23,7 @@ inline constexpr Service kEcs{"ECS", "ecs", "ecs", "", "AmazonEC2ContainerServic
 inline constexpr Service kSecretsManager{"Secrets Manager", "secretsmanager", "secretsmanager",
                                          "", "secretsmanager"};
 inline constexpr Service kLogs{"CloudWatch Logs", "logs", "logs", "", "Logs_20140328"};
+inline constexpr Service kEc2{"EC2", "ec2", "ec2", "2016-11-15", ""};
 inline constexpr Service kEfs{"EFS", "elasticfilesystem", "elasticfilesystem", "", ""};
 
 // The suffix of AWS_ENDPOINT_URL_<SERVICE>, as the SDKs derive it: the serviceId

@@ -38,16 +38,49 @@ struct Hook {
   std::string code;
 };
 
+// Where and how an environment on the `aws` backend lives: the account, region and
+// network it uses, and the names of the platform resources the user's Terraform made.
+// Name patterns are stored with "{env}" already replaced by the environment's name.
+struct AwsSettings {
+  enum class DbAccess {
+    Task,    // a one-off Fargate task runs the SQL (RDS in private subnets)
+    Direct,  // wpfleet connects itself (inside the VPC or through a tunnel)
+  };
+
+  std::string region;
+  std::string account_id;               // the credentials must belong to this account
+  std::optional<std::string> profile;   // of ~/.aws/config|credentials
+  std::optional<std::string> role_arn;  // assumed with STS for this environment
+  std::vector<std::string> subnets;
+  std::vector<std::string> security_groups;
+  std::string cluster;
+  std::string alb;
+  int listener_port = 80;
+  std::string rds_instance;
+  std::string master_secret;
+  std::string efs;
+  std::string execution_role;
+  std::string log_group;
+  std::string image = "wordpress:latest";
+  int cpu = 256;     // Fargate CPU units
+  int memory = 512;  // MiB
+  DbAccess db_access = DbAccess::Task;
+  std::optional<std::string> db_host;  // direct: overrides the RDS endpoint
+  std::optional<int> db_port;
+  std::string db_init_task_definition;
+};
+
 struct Environment {
   std::string name;              // "dev", "sit", "prod"
   std::string backend = "local";
   std::string domain;            // pattern with "{tenant}", e.g. "{tenant}.wpdev.localhost"
-  ListenAddress listen;
+  ListenAddress listen;          // local only
   PhpLimits php;
   bool production = false;
   EdgePolicy edge;
   std::vector<Hook> after_promote;
   int snapshot_retention = 10;  // snapshots kept per tenant; older ones are deleted
+  std::optional<AwsSettings> aws;  // set exactly when backend is "aws"
 
   // The tenant's primary host name in this environment.
   std::string host_for(const std::string& tenant_id) const;

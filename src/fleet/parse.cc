@@ -10,6 +10,7 @@
 #include <memory>
 #include <set>
 
+#include "fleet/aws_settings.h"
 #include "fleet/host_conflicts.h"
 #include "fleet/toml_reader.h"
 #include "fleet/validate.h"
@@ -26,6 +27,7 @@ constexpr KeySpec kTopLevelKeys[] = {
 constexpr KeySpec kEnvironmentKeys[] = {
     {"after_promote", R"(after_promote = ["sql: DELETE FROM wp_comments"])"},
     {"allow", R"(allow = ["127.0.0.1/32"])"},
+    {"aws", "[environments.sit.aws]"},
     {"backend", R"(backend = "local")"},
     {"basic_auth", R"(basic_auth = { user = "bbws-sit" })"},
     {"domain", R"(domain = "{tenant}.wpdev.localhost")"},
@@ -114,7 +116,7 @@ class FleetReader {
   void check_tls_per_listen_address() {
     std::map<std::string, const Environment*> first_on_address;
     for (const auto& [name, env] : fleet_.environments) {
-      if (environments_without_hosts_.count(name)) continue;
+      if (environments_without_hosts_.count(name) || env.backend == "aws") continue;
       auto [it, inserted] = first_on_address.emplace(env.listen.to_string(), &env);
       if (inserted || it->second->edge.tls == env.edge.tls) continue;
       problems_.add(environment_positions_.at(name),
@@ -150,8 +152,13 @@ class FleetReader {
     read_checked(reader, "backend", Need::kOptional, validate::backend, env.backend);
     bool domain_valid =
         read_checked(reader, "domain", Need::kRequired, validate::domain_pattern, env.domain);
-    bool listen_valid = read_parsed<std::string>(reader, "listen", Need::kRequired,
-                                                 validate::listen_address, env.listen);
+    // An aws environment is reached through its load balancer; `listen` is local's.
+    const bool on_aws = env.backend == "aws";
+    bool listen_valid = read_parsed<std::string>(reader, "listen",
+                                                 on_aws ? Need::kOptional : Need::kRequired,
+                                                 validate::listen_address, env.listen) ||
+                        on_aws;
+    read_aws(reader, env);
     if (const auto* production = reader.get<bool>("production")) env.production = production->get();
     if (const auto* php = reader.get<toml::table>("php")) {
       read_php(*php, fmt::format("in [environments.{}.php]", env.name), env.php);
@@ -159,6 +166,29 @@ class FleetReader {
     read_edge(reader, env);
     read_content_settings(reader, env);
     return domain_valid && listen_valid;
+  }
+
+  // [environments.<name>.aws] belongs to, and is needed by, exactly the aws backend.
+  void read_aws(TableReader& reader, Environment& env) {
+    const auto* table = reader.get<toml::table>("aws");
+    if (env.backend != "aws") {
+      if (table) {
+        problems_.add(table->source().begin,
+                      fmt::format("[environments.{}.aws] is only read when backend = \"aws\"; set "
+                                  "backend = \"aws\" in [environments.{}] or remove the table",
+                                  env.name, env.name));
+      }
+      return;
+    }
+    if (table == nullptr) {
+      problems_.add(environment_positions_.at(env.name),
+                    fmt::format("environment '{}' has backend = \"aws\" but no [environments.{}.aws] "
+                                "table; add one with region, account_id, subnets and "
+                                "security_groups",
+                                env.name, env.name));
+      return;
+    }
+    env.aws = read_aws_settings(*table, env.name, problems_);
   }
 
   void read_content_settings(TableReader& reader, Environment& env) {

@@ -15,7 +15,7 @@
 namespace wpfleet::validate {
 
 // The backends an environment may name. Add one here when its implementation lands.
-inline constexpr auto kAvailableBackends = std::to_array<std::string_view>({"local"});
+inline constexpr auto kAvailableBackends = std::to_array<std::string_view>({"local", "aws"});
 
 // Ids that would collide with names wpfleet or the servers use for themselves.
 inline constexpr auto kReservedTenantIds =

@@ -84,7 +84,7 @@ TEST(FleetValidationTest, UnknownTopLevelKey) {
 TEST(FleetValidationTest, UnknownEnvironmentKey) {
   EXPECT_TRUE(has_only_problem(kDev + "colour = \"blue\"\n",
                                "4:1: unknown key 'colour' in [environments.dev]",
-                               "known keys are: after_promote, allow, backend, basic_auth, domain, listen, "
+                               "known keys are: after_promote, allow, aws, backend, basic_auth, domain, listen, "
                               "page_cache, php, production, snapshot_retention, tls"));
 }
 
@@ -111,7 +111,7 @@ listen = "127.0.0.1:8080"
                          "add it, e.g. domain = \"{tenant}.wpdev.localhost\""));
   EXPECT_EQ(problems[1],
             "fleet.toml:2:1: unknown key 'domian' in [environments.dev]; known keys are: "
-            "after_promote, allow, backend, basic_auth, domain, listen, page_cache, php, production, "
+            "after_promote, allow, aws, backend, basic_auth, domain, listen, page_cache, php, production, "
       "snapshot_retention, tls");
 }
 
@@ -177,8 +177,8 @@ TEST(FleetValidationTest, DomainAndListenAreRequired) {
 }
 
 TEST(FleetValidationTest, BackendMustBeAvailable) {
-  EXPECT_TRUE(has_only_problem(kDev + "backend = \"aws\"\n",
-                               "4:11: backend 'aws' is not available yet", "use \"local\""));
+  EXPECT_TRUE(has_only_problem(kDev + "backend = \"gcp\"\n",
+                               "4:11: backend 'gcp' is not available yet", "use \"local\" or \"aws\""));
 }
 
 TEST(FleetValidationTest, DomainContainsTenantExactlyOnce) {
@@ -510,7 +510,7 @@ listen = "127.0.0.1:8081"
 
 TEST(FleetValidationTest, AllProblemsAreReportedTogetherInFileOrder) {
   std::string text = R"([environments.dev]
-backend = "aws"
+backend = "gcp"
 domain = "{tenant}.wpdev.localhost"
 listen = "127.0.0.1"
 [environments.dev.php]
@@ -526,7 +526,7 @@ colour = "red"
   ASSERT_FALSE(fleet.ok());
   std::vector<std::string> problems = problems_in(text);
   ASSERT_EQ(problems.size(), 8u) << fleet.error().message;
-  EXPECT_TRUE(problems[0].starts_with("fleet.toml:2:11: backend 'aws'"));
+  EXPECT_TRUE(problems[0].starts_with("fleet.toml:2:11: backend 'gcp'"));
   EXPECT_TRUE(problems[1].starts_with("fleet.toml:4:10: listen '127.0.0.1' has no port"));
   EXPECT_TRUE(problems[2].starts_with("fleet.toml:6:16: memory_limit 1M"));
   EXPECT_TRUE(problems[3].starts_with("fleet.toml:8:6: tenant id 'www' is reserved"));

@@ -1,0 +1,131 @@
+// The [environments.<name>.aws] table: defaults from the user's naming convention, its
+// checks, and that it belongs to the aws backend alone.
+#include <gtest/gtest.h>
+
+#include "fleet/parse.h"
+
+namespace wpfleet {
+namespace {
+
+const std::string kSit = R"([environments.sit]
+backend = "aws"
+domain = "{tenant}.wpsit.kimmyai.io"
+[environments.sit.aws]
+region = "eu-west-1"
+account_id = "815856636111"
+subnets = ["subnet-09d1d2de85ae02264", "subnet-00e96b70ba19dffc5"]
+security_groups = ["sg-01bca1fb9806ad397"]
+)";
+
+std::string error_of(const std::string& text) {
+  Result<Fleet> fleet = parse_fleet(text, "fleet.toml");
+  return fleet.ok() ? "" : fleet.error().message;
+}
+
+TEST(AwsSettingsTest, UnsetNamesFollowTheUsersConvention) {
+  Result<Fleet> fleet = parse_fleet(kSit, "fleet.toml");
+  ASSERT_TRUE(fleet.ok()) << fleet.error().message;
+  const Environment& sit = fleet->environments.at("sit");
+  ASSERT_TRUE(sit.aws.has_value());
+  const AwsSettings& aws = *sit.aws;
+  EXPECT_EQ(aws.region, "eu-west-1");
+  EXPECT_EQ(aws.account_id, "815856636111");
+  EXPECT_EQ(aws.subnets.size(), 2u);
+  EXPECT_EQ(aws.cluster, "sit-cluster");
+  EXPECT_EQ(aws.alb, "sit-alb");
+  EXPECT_EQ(aws.rds_instance, "sit-mysql");
+  EXPECT_EQ(aws.master_secret, "sit-rds-master-credentials");
+  EXPECT_EQ(aws.efs, "sit-efs");
+  EXPECT_EQ(aws.execution_role, "sit-ecs-task-execution-role");
+  EXPECT_EQ(aws.log_group, "/ecs/sit");
+  EXPECT_EQ(aws.db_init_task_definition, "sit-generic-db-init");
+  EXPECT_EQ(aws.image, "wordpress:latest");
+  EXPECT_EQ(aws.cpu, 256);
+  EXPECT_EQ(aws.memory, 512);
+  EXPECT_EQ(aws.listener_port, 80);
+  EXPECT_EQ(aws.db_access, AwsSettings::DbAccess::Task);
+  EXPECT_FALSE(aws.profile.has_value());
+}
+
+TEST(AwsSettingsTest, PatternsAndOptionsAreRead) {
+  Result<Fleet> fleet = parse_fleet(kSit + R"(profile = "Tebogo-sit"
+role_arn = "arn:aws:iam::815856636111:role/wpfleet"
+cluster = "{env}-wordpress"
+cpu = 512
+memory = 2048
+db_access = "direct"
+db_host = "127.0.0.1"
+db_port = 13306
+)",
+                                    "fleet.toml");
+  ASSERT_TRUE(fleet.ok()) << fleet.error().message;
+  const AwsSettings& aws = *fleet->environments.at("sit").aws;
+  EXPECT_EQ(aws.profile, "Tebogo-sit");
+  EXPECT_EQ(aws.role_arn, "arn:aws:iam::815856636111:role/wpfleet");
+  EXPECT_EQ(aws.cluster, "sit-wordpress");
+  EXPECT_EQ(aws.db_access, AwsSettings::DbAccess::Direct);
+  EXPECT_EQ(aws.db_host, "127.0.0.1");
+  EXPECT_EQ(aws.db_port, 13306);
+}
+
+TEST(AwsSettingsTest, ListenIsNotNeededOnAws) {
+  EXPECT_EQ(error_of(kSit), "");
+}
+
+TEST(AwsSettingsTest, BadValuesNameTheKeyAndTheFix) {
+  const std::string text = R"([environments.sit]
+backend = "aws"
+domain = "{tenant}.wpsit.kimmyai.io"
+[environments.sit.aws]
+region = "Ireland"
+account_id = "8158"
+subnets = ["subnet-zz"]
+security_groups = []
+cpu = 256
+memory = 4096
+db_access = "tunnel"
+db_host = "127.0.0.1"
+)";
+  const std::string error = error_of(text);
+  EXPECT_NE(error.find("fleet.toml:5:10: 'region' = \"Ireland\" is not a region"), std::string::npos)
+      << error;
+  EXPECT_NE(error.find("fleet.toml:6:14: 'account_id' = \"8158\" is not the 12 digits"),
+            std::string::npos);
+  EXPECT_NE(error.find("fleet.toml:7:12: 'subnet-zz' is not an id of subnets"), std::string::npos);
+  EXPECT_NE(error.find("'security_groups' is empty"), std::string::npos);
+  EXPECT_NE(error.find("Fargate does not run cpu = 256 with memory = 4096"), std::string::npos);
+  EXPECT_NE(error.find("db_access 'tunnel' is not known"), std::string::npos);
+  EXPECT_NE(error.find("'db_host' is only used with db_access = \"direct\""), std::string::npos);
+}
+
+TEST(AwsSettingsTest, MissingRequiredKeysAreNamed) {
+  const std::string error = error_of(R"([environments.sit]
+backend = "aws"
+domain = "{tenant}.wpsit.kimmyai.io"
+[environments.sit.aws]
+region = "eu-west-1"
+)");
+  EXPECT_NE(error.find("missing required key 'account_id'"), std::string::npos) << error;
+  EXPECT_NE(error.find("missing required key 'subnets'"), std::string::npos);
+  EXPECT_NE(error.find("missing required key 'security_groups'"), std::string::npos);
+}
+
+TEST(AwsSettingsTest, TheTableBelongsToTheAwsBackend) {
+  EXPECT_NE(error_of(R"([environments.sit]
+backend = "aws"
+domain = "{tenant}.wpsit.kimmyai.io"
+)")
+                .find("has backend = \"aws\" but no [environments.sit.aws] table"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"([environments.dev]
+domain = "{tenant}.wpdev.localhost"
+listen = "127.0.0.1:8080"
+[environments.dev.aws]
+region = "eu-west-1"
+)")
+                .find("[environments.dev.aws] is only read when backend = \"aws\""),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace wpfleet
