@@ -6,6 +6,7 @@
 // crash is always safe.
 #pragma once
 
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -26,10 +27,21 @@ struct TenantContext {
 
 TenantContext make_tenant_context(const Tenant& tenant, const Environment& env);
 
-// A log a provider keeps for a tenant (on `local`, a file).
+// Reads a log that is not a file (on `aws`, CloudWatch Logs).
+class LogReader {
+ public:
+  virtual ~LogReader() = default;
+  // The last `count` lines, oldest first.
+  virtual Result<std::vector<std::string>> last_lines(std::size_t count) = 0;
+  // Lines written since the previous call (the first call: since now), for --follow.
+  virtual Result<std::vector<std::string>> new_lines() = 0;
+};
+
+// A log a provider keeps for a tenant: on `local`, a file; elsewhere, a reader.
 struct LogSource {
   std::string name;  // e.g. "php-error", "nginx-access"
-  std::string path;
+  std::string path;  // the file, or where the reader reads (e.g. "/ecs/sit goldencrust/...")
+  std::shared_ptr<LogReader> reader;  // null: the file at `path`
 };
 
 class ResourceProvider {

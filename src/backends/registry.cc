@@ -1,5 +1,6 @@
 #include "backends/registry.h"
 
+#include "backends/aws/aws_backend.h"
 #include "backends/local/local_backend.h"
 
 namespace wpfleet {
@@ -13,6 +14,7 @@ struct BackendEntry {
 
 constexpr BackendEntry kBackends[] = {
     {"local", &local::make_local_providers, &local::make_local_tenant_data},
+    {"aws", &aws_backend::make_aws_providers, &aws_backend::make_aws_tenant_data},
 };
 
 Result<const BackendEntry*> find_backend(const std::string& backend) {

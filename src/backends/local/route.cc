@@ -215,8 +215,8 @@ Status RouteProvider::check(const TenantContext& ctx) {
 
 std::vector<LogSource> RouteProvider::logs(const TenantContext& ctx) const {
   const fs::path base = ctx_.layout.nginx_log_dir() / pool_name(ctx.env.name, ctx.tenant.id);
-  return {{"nginx-access", base.string() + ".access.log"},
-          {"nginx-error", base.string() + ".error.log"}};
+  return {{"nginx-access", base.string() + ".access.log", nullptr},
+          {"nginx-error", base.string() + ".error.log", nullptr}};
 }
 
 // A graceful reload: requests in flight finish on the old workers, new ones see the new

@@ -202,9 +202,9 @@ Status RuntimeProvider::check(const TenantContext& ctx) {
 
 std::vector<LogSource> RuntimeProvider::logs(const TenantContext& ctx) const {
   const fs::path log = ctx_.layout.site_dir(ctx.env.name, ctx.tenant.id) / "log";
-  return {{"php-error", (log / "php-error.log").string()},
-          {"php-access", (log / "php-access.log").string()},
-          {"mail", (log / "mail.log").string()}};
+  return {{"php-error", (log / "php-error.log").string(), nullptr},
+          {"php-access", (log / "php-access.log").string(), nullptr},
+          {"mail", (log / "mail.log").string(), nullptr}};
 }
 
 }  // namespace wpfleet::local

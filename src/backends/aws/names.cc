@@ -1,0 +1,61 @@
+#include "backends/aws/names.h"
+
+#include <algorithm>
+
+namespace wpfleet::aws_backend {
+
+namespace {
+
+// MySQL names cannot hold '-' unquoted, and the user's scripts never quote them.
+std::string sql_name(std::string tenant) {
+  std::replace(tenant.begin(), tenant.end(), '-', '_');
+  return tenant;
+}
+
+}  // namespace
+
+TenantNames tenant_names(const std::string& env, const std::string& tenant) {
+  TenantNames names;
+  names.secret = env + "-" + tenant + "-db-credentials";
+  names.database = sql_name(tenant) + "_db";
+  names.db_user = sql_name(tenant) + "_user";
+  names.policy = env + "-ecs-secrets-access-" + tenant;
+  names.access_point_path = "/" + tenant;
+  names.family = env + "-" + tenant;
+  names.container = "wordpress";
+  names.service = env + "-" + tenant + "-service";
+  names.target_group = env + "-" + tenant + "-tg";
+  names.log_prefix = tenant;
+  return names;
+}
+
+Status check_name_limits(const TenantNames& names, const std::string& tenant) {
+  struct Limit {
+    const std::string& name;
+    std::size_t max;
+    const char* what;
+  };
+  const Limit limits[] = {{names.target_group, 32, "target group name"},
+                          {names.db_user, 32, "MySQL user name"},
+                          {names.policy, 128, "IAM policy name"}};
+  for (const Limit& limit : limits) {
+    if (limit.name.size() <= limit.max) continue;
+    return make_error("tenant id '" + tenant + "' is too long for AWS: its " + limit.what + " '" +
+                      limit.name + "' has " + std::to_string(limit.name.size()) +
+                      " characters and AWS allows " + std::to_string(limit.max) +
+                      "; give the tenant a shorter id");
+  }
+  return {};
+}
+
+Tags tenant_tags(const std::string& env, const std::string& tenant) {
+  return {{"wpfleet:env", env}, {"wpfleet:tenant", tenant}, {kManagedByKey, kManagedByValue}};
+}
+
+bool has_tags(const Tags& tags, const Tags& wanted) {
+  return std::all_of(wanted.begin(), wanted.end(), [&](const auto& tag) {
+    return std::find(tags.begin(), tags.end(), tag) != tags.end();
+  });
+}
+
+}  // namespace wpfleet::aws_backend

@@ -1,0 +1,43 @@
+// The names of a tenant's AWS resources, exactly as the user's Terraform and scripts
+// name them, and the tags wpfleet puts on what it makes or adopts.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "util/result.h"
+
+namespace wpfleet::aws_backend {
+
+struct TenantNames {
+  std::string secret;             // {env}-{tenant}-db-credentials
+  std::string database;           // {tenant}_db ('-' in the id becomes '_')
+  std::string db_user;            // {tenant}_user
+  std::string policy;             // {env}-ecs-secrets-access-{tenant}, inline on the role
+  std::string access_point_path;  // /{tenant} on the environment's EFS
+  std::string family;             // {env}-{tenant}, the task definition family
+  std::string container;          // wordpress
+  std::string service;            // {env}-{tenant}-service
+  std::string target_group;       // {env}-{tenant}-tg
+  std::string log_prefix;         // {tenant}, the awslogs stream prefix
+};
+
+TenantNames tenant_names(const std::string& env, const std::string& tenant);
+
+// AWS's length limits on the names above (a target group name has at most 32
+// characters, a MySQL user name 32): an error naming the one too long and the fix.
+Status check_name_limits(const TenantNames& names, const std::string& tenant);
+
+using Tags = std::vector<std::pair<std::string, std::string>>;
+
+// wpfleet:env, wpfleet:tenant and managed-by = wpfleet.
+Tags tenant_tags(const std::string& env, const std::string& tenant);
+
+// Whether `tags` already hold every one of `wanted` with its value.
+bool has_tags(const Tags& tags, const Tags& wanted);
+
+inline constexpr const char* kManagedByKey = "managed-by";
+inline constexpr const char* kManagedByValue = "wpfleet";
+
+}  // namespace wpfleet::aws_backend

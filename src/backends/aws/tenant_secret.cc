@@ -1,0 +1,37 @@
+#include "backends/aws/tenant_secret.h"
+
+namespace wpfleet::aws_backend {
+
+Result<std::optional<TenantSecret>> read_tenant_secret(aws::Client& client,
+                                                       const std::string& name) {
+  auto described = client.json(aws::kSecretsManager, "DescribeSecret", {{"SecretId", name}});
+  if (!described && described.error().code == "ResourceNotFoundException") {
+    return std::optional<TenantSecret>();
+  }
+  TRY(described);
+  TenantSecret secret;
+  secret.arn = described->value("ARN", "");
+  secret.scheduled_for_deletion = described->contains("DeletedDate");
+  for (const auto& tag : described->value("Tags", nlohmann::json::array())) {
+    secret.tags.emplace_back(tag.value("Key", ""), tag.value("Value", ""));
+  }
+  // A secret scheduled for deletion cannot be read until it is restored.
+  if (secret.scheduled_for_deletion) return std::optional<TenantSecret>(std::move(secret));
+  TRY_ASSIGN(nlohmann::json value,
+             client.json(aws::kSecretsManager, "GetSecretValue", {{"SecretId", secret.arn}}));
+  secret.value = nlohmann::json::parse(value.value("SecretString", ""), nullptr, false);
+  if (!secret.value.is_object()) {
+    return make_error("secret '" + name +
+                      "' does not hold a JSON object (username, password, ...); correct it in "
+                      "Secrets Manager or delete it so that wpfleet makes it anew");
+  }
+  return std::optional<TenantSecret>(std::move(secret));
+}
+
+Status set_mark(aws::Client& client, const std::string& secret_arn, const char* mark) {
+  TRY(client.json(aws::kSecretsManager, "TagResource",
+                  {{"SecretId", secret_arn}, {"Tags", {{{"Key", mark}, {"Value", "yes"}}}}}));
+  return {};
+}
+
+}  // namespace wpfleet::aws_backend

@@ -1,0 +1,40 @@
+// The tenant's secret in Secrets Manager, `{env}-{tenant}-db-credentials`: the JSON the
+// user's scripts write (username, password, database, host, port) plus what wpfleet adds
+// to it (WordPress's salts and admin password), read by the tenant's task definitions
+// through `secrets`. Its tags also carry wpfleet's marks for what AWS cannot list
+// cheaply: that the tenant's database was made and its site installed.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "aws/client.h"
+#include "backends/aws/names.h"
+
+namespace wpfleet::aws_backend {
+
+struct TenantSecret {
+  std::string arn;
+  nlohmann::json value;  // the parsed SecretString (an object)
+  Tags tags;
+  bool scheduled_for_deletion = false;  // DeletedDate is set; RestoreSecret brings it back
+};
+
+// Nullopt when no secret has the name.
+Result<std::optional<TenantSecret>> read_tenant_secret(aws::Client& client,
+                                                       const std::string& name);
+
+// The marks, as tag keys with the value "yes".
+inline constexpr const char* kDatabaseReadyMark = "wpfleet:database-ready";
+inline constexpr const char* kSiteInstalledMark = "wpfleet:site-installed";
+
+Status set_mark(aws::Client& client, const std::string& secret_arn, const char* mark);
+
+// The keys of the secret's JSON that task definitions read (valueFrom "<arn>:<key>::").
+inline constexpr const char* kWordPressKeys[] = {
+    "auth_key",  "secure_auth_key",  "logged_in_key",  "nonce_key",
+    "auth_salt", "secure_auth_salt", "logged_in_salt", "nonce_salt"};
+inline constexpr const char* kAdminPasswordKey = "admin_password";
+
+}  // namespace wpfleet::aws_backend
