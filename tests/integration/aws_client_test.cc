@@ -1,18 +1,9 @@
 // The AWS client against moto's server with signature checking on: each protocol, the
 // pagination styles, credential errors, AssumeRole, and retries through a throttling
 // proxy.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <memory>
-#include <thread>
-
 #include "aws/pagination.h"
 #include "aws/sts.h"
+#include "aws_fake.h"
 #include "harness.h"
 #include "moto_server.h"
 
@@ -20,110 +11,6 @@ namespace wpfleet::testing {
 namespace {
 
 using aws::Client;
-
-// A loopback HTTP server in front of moto that answers the first `throttled` requests
-// with throttling errors (429 and 400 ThrottlingException in turn) and forwards the rest.
-// One connection at a time, requests up to 1 MiB: enough for the client's calls.
-class ThrottlingProxy {
- public:
-  ThrottlingProxy(std::string target, int throttled)
-      : target_(std::move(target)), throttled_(throttled) {
-    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-        listen(listen_fd_, 16) != 0 ||
-        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      throw std::runtime_error("the throttling proxy cannot listen on loopback");
-    }
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~ThrottlingProxy() {
-    stop_ = true;
-    thread_.join();
-    close(listen_fd_);
-  }
-  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  int requests() const { return requests_; }
-
- private:
-  void serve() {
-    while (!stop_) {
-      pollfd waiting{listen_fd_, POLLIN, 0};
-      if (poll(&waiting, 1, 50) <= 0) continue;
-      const int fd = accept(listen_fd_, nullptr, nullptr);
-      if (fd < 0) continue;
-      handle(fd);
-      close(fd);
-    }
-  }
-
-  static std::string response(long status, const std::string& content_type,
-                              const std::string& body) {
-    return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: " + content_type +
-           "\r\nContent-Length: " + std::to_string(body.size()) +
-           "\r\nConnection: close\r\n\r\n" + body;
-  }
-
-  void handle(int fd) {
-    std::string data;
-    char buffer[8192];
-    std::size_t header_end;
-    while ((header_end = data.find("\r\n\r\n")) == std::string::npos) {
-      const ssize_t got = read(fd, buffer, sizeof buffer);
-      if (got <= 0 || data.size() > (1 << 20)) return;
-      data.append(buffer, got);
-    }
-    HttpRequest forward;
-    std::istringstream head(data.substr(0, header_end));
-    std::string line, target;
-    std::getline(head, line);
-    std::istringstream(line) >> forward.method >> target;
-    forward.url = target_ + target;
-    std::size_t length = 0;
-    while (std::getline(head, line)) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      const std::string name = line.substr(0, line.find(':'));
-      if (strcasecmp(name.c_str(), "Content-Length") == 0) {
-        length = std::stoul(line.substr(line.find(':') + 1));
-      } else if (strcasecmp(name.c_str(), "Expect") != 0) {
-        forward.headers.push_back(line);  // Host and the signature unchanged
-      }
-    }
-    forward.body = data.substr(header_end + 4);
-    while (forward.body.size() < length && forward.body.size() < (1 << 20)) {
-      const ssize_t got = read(fd, buffer, sizeof buffer);
-      if (got <= 0) return;
-      forward.body.append(buffer, got);
-    }
-    const int number = ++requests_;
-    std::string answer;
-    if (number <= throttled_ && number % 2 == 1) {
-      answer = response(429, "text/plain", "Too Many Requests");
-    } else if (number <= throttled_) {
-      answer = response(400, "application/x-amz-json-1.1",
-                        R"({"__type":"ThrottlingException","message":"Rate exceeded"})");
-    } else if (auto reply = http_request(forward)) {
-      const auto type = reply->headers.find("content-type");
-      answer = response(reply->status, type == reply->headers.end() ? "text/xml" : type->second,
-                        reply->body);
-    } else {
-      answer = response(502, "text/plain", reply.error().message);
-    }
-    (void)!write(fd, answer.data(), answer.size());
-  }
-
-  std::string target_;
-  int throttled_;
-  int listen_fd_ = -1;
-  std::uint16_t port_ = 0;
-  std::atomic<int> requests_{0};
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
 
 // Fast retries: the tests wait for attempts, not for AWS's real backoff.
 constexpr aws::RetryPolicy kQuickRetry{4, std::chrono::milliseconds(1),
@@ -292,7 +179,8 @@ TEST_F(AwsClient, AssumedRoleCredentialsWork) {
 }
 
 TEST_F(AwsClient, ThrottlingIsRetriedUntilItStops) {
-  ThrottlingProxy proxy(moto_->endpoint(), 2);
+  AwsProxy proxy(moto_->endpoint(), credentials_);
+  proxy.throttle(2);
   aws::ClientConfig config = moto_->client_config(credentials_);
   config.endpoint_url = proxy.endpoint();
   Client sts(config, kQuickRetry);
@@ -303,7 +191,8 @@ TEST_F(AwsClient, ThrottlingIsRetriedUntilItStops) {
 }
 
 TEST_F(AwsClient, ThrottlingThatNeverStopsIsAClearError) {
-  ThrottlingProxy proxy(moto_->endpoint(), 1000);
+  AwsProxy proxy(moto_->endpoint(), credentials_);
+  proxy.throttle(1000);
   aws::ClientConfig config = moto_->client_config(credentials_);
   config.service_endpoints["SECRETS_MANAGER"] = proxy.endpoint();
   Client secrets(config, kQuickRetry);

@@ -21,8 +21,9 @@ void check(const aws::ApiResult<pugi::xml_document>& result) {
 
 }  // namespace
 
-MotoServer::MotoServer() : port_(free_port()) {
+MotoServer::MotoServer(const std::map<std::string, std::string>& env) : port_(free_port()) {
   CommandSpec spec;
+  spec.env = env;
   spec.argv = {"python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", std::to_string(port_)};
   const std::string log = (dir_.path() / "moto.log").string();
   auto pid = spawn_child(spec, log);

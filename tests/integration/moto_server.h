@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "aws/client.h"
@@ -14,7 +15,9 @@ namespace wpfleet::testing {
 
 class MotoServer {
  public:
-  MotoServer();  // throws when moto cannot start (run scripts/install-deps)
+  // Throws when moto cannot start (run scripts/install-deps). `env` is added to moto's
+  // environment, for its switches such as MOTO_ECS_SERVICE_RUNNING.
+  explicit MotoServer(const std::map<std::string, std::string>& env = {});
   ~MotoServer();
   MotoServer(const MotoServer&) = delete;
   MotoServer& operator=(const MotoServer&) = delete;

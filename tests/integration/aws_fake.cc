@@ -1,0 +1,439 @@
+#include "aws_fake.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string_view>
+
+#include "util/http_client.h"
+
+namespace wpfleet::testing {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxHead = 1 << 20;
+constexpr std::size_t kMaxBody = 64 << 20;
+
+const std::string kRunTask = std::string(aws::kEcs.json_target) + ".RunTask";
+const std::string kDescribeTasks = std::string(aws::kEcs.json_target) + ".DescribeTasks";
+
+bool write_all(int fd, const std::string& data) {
+  std::size_t sent = 0;
+  while (sent < data.size()) {
+    const ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+bool read_more(int fd, std::string& data) {
+  char buffer[16384];
+  const ssize_t got = read(fd, buffer, sizeof buffer);
+  if (got <= 0) return false;
+  data.append(buffer, static_cast<std::size_t>(got));
+  return true;
+}
+
+std::string header_value(const std::string& line) {
+  std::string value = line.substr(line.find(':') + 1);
+  value.erase(0, value.find_first_not_of(" \t"));
+  return value;
+}
+
+bool header_is(const std::string& line, std::string_view name) {
+  return line.size() > name.size() && line[name.size()] == ':' &&
+         strncasecmp(line.c_str(), name.data(), name.size()) == 0;
+}
+
+// The value of `key` in a form-encoded body ("" when absent); action names need no
+// decoding.
+std::string form_value(const std::string& body, const std::string& key) {
+  std::istringstream pairs(body);
+  std::string pair;
+  while (std::getline(pairs, pair, '&')) {
+    if (pair.rfind(key + "=", 0) == 0) return pair.substr(key.size() + 1);
+  }
+  return "";
+}
+
+std::string task_id(const std::string& task_arn) {
+  return task_arn.substr(task_arn.rfind('/') + 1);
+}
+
+// "arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-SUFFIX" out of a secrets[].valueFrom,
+// which may add ":<json-key>:<version-stage>:<version-id>"; "" when it names no secret.
+std::string secret_arn(const std::string& value_from) {
+  std::vector<std::string> fields;
+  std::istringstream parts(value_from);
+  for (std::string field; std::getline(parts, field, ':');) fields.push_back(field);
+  if (fields.size() < 7 || fields[0] != "arn" || fields[2] != "secretsmanager") return "";
+  std::string arn = fields[0];
+  for (std::size_t i = 1; i < 7; ++i) arn += ":" + fields[i];
+  return arn;
+}
+
+std::string names_of(const json& variables) {
+  std::string names;
+  for (const auto& variable : variables) {
+    names += (names.empty() ? "" : ", ") + variable.value("name", "?");
+  }
+  return names;
+}
+
+}  // namespace
+
+AwsProxy::AwsProxy(std::string moto_endpoint, aws::Credentials moto_credentials)
+    : moto_endpoint_(std::move(moto_endpoint)), moto_([&] {
+        aws::ClientConfig config;
+        config.credentials = std::move(moto_credentials);
+        config.credentials_source = "the AwsProxy's moto user";
+        config.region = "us-east-1";
+        config.endpoint_url = moto_endpoint_;
+        return config;
+      }()) {
+  listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (listen_fd_ < 0 || bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      listen(listen_fd_, 64) != 0 ||
+      getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (listen_fd_ >= 0) close(listen_fd_);
+    throw std::runtime_error("the AWS proxy cannot listen on loopback");
+  }
+  port_ = ntohs(addr.sin_port);
+  acceptor_ = std::thread([this] { accept_loop(); });
+}
+
+AwsProxy::~AwsProxy() {
+  stop_ = true;
+  acceptor_.join();
+  close(listen_fd_);
+  std::unique_lock lock(mutex_);
+  connections_done_.wait(lock, [this] { return open_connections_ == 0; });
+}
+
+std::string AwsProxy::endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+void AwsProxy::throttle(int n) {
+  std::lock_guard lock(mutex_);
+  throttle_left_ = n;
+}
+
+int AwsProxy::requests() const {
+  std::lock_guard lock(mutex_);
+  return requests_;
+}
+
+std::map<std::string, int> AwsProxy::requests_by_action() const {
+  std::lock_guard lock(mutex_);
+  return by_action_;
+}
+
+void AwsProxy::set_task_exit_code(int code) {
+  std::lock_guard lock(mutex_);
+  exit_code_ = code;
+}
+
+void AwsProxy::set_task_log_lines(std::vector<std::string> lines) {
+  std::lock_guard lock(mutex_);
+  log_lines_ = std::move(lines);
+}
+
+std::vector<json> AwsProxy::run_task_requests() const {
+  std::lock_guard lock(mutex_);
+  return run_task_requests_;
+}
+
+std::vector<std::string> AwsProxy::violations() const {
+  std::lock_guard lock(mutex_);
+  return violations_;
+}
+
+std::vector<std::string> AwsProxy::errors() const {
+  std::lock_guard lock(mutex_);
+  return errors_;
+}
+
+void AwsProxy::record(std::vector<std::string>& list, std::string entry) {
+  std::lock_guard lock(mutex_);
+  list.push_back(std::move(entry));
+}
+
+// One thread per connection, so that a slow call (moto creating an RDS instance) does
+// not hold up the others, as AWS would not.
+void AwsProxy::accept_loop() {
+  while (!stop_) {
+    pollfd waiting{listen_fd_, POLLIN, 0};
+    if (poll(&waiting, 1, 50) <= 0) continue;
+    const int fd = accept(listen_fd_, nullptr, nullptr);
+    if (fd < 0) continue;
+    // A client that connects and never sends must not keep the destructor waiting.
+    const timeval timeout{30, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    {
+      std::lock_guard lock(mutex_);
+      ++open_connections_;
+    }
+    std::thread([this, fd] {
+      serve_connection(fd);
+      close(fd);
+      std::lock_guard lock(mutex_);
+      --open_connections_;
+      connections_done_.notify_all();  // under the lock: the destructor may run right after
+    }).detach();
+  }
+}
+
+// The request on `fd`, with its body; nothing when the client left or sent too much.
+std::optional<AwsProxy::Request> AwsProxy::read_request(int fd) {
+  std::string data;
+  std::size_t head_end;
+  while ((head_end = data.find("\r\n\r\n")) == std::string::npos) {
+    if (data.size() > kMaxHead || !read_more(fd, data)) return std::nullopt;
+  }
+  Request request;
+  std::istringstream head(data.substr(0, head_end));
+  std::string line;
+  std::getline(head, line);
+  std::istringstream(line) >> request.method >> request.target;
+  std::size_t length = 0;
+  bool expects_continue = false;
+  while (std::getline(head, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (header_is(line, "Content-Length")) {
+      length = std::stoul(header_value(line));
+    } else if (header_is(line, "Expect")) {
+      expects_continue = true;
+    } else {
+      if (header_is(line, "X-Amz-Target")) request.amz_target = header_value(line);
+      request.headers.push_back(line);  // Host and the signature unchanged
+    }
+  }
+  if (length > kMaxBody) return std::nullopt;
+  if (expects_continue && !write_all(fd, "HTTP/1.1 100 Continue\r\n\r\n")) return std::nullopt;
+  request.body = data.substr(head_end + 4);
+  while (request.body.size() < length) {
+    if (!read_more(fd, request.body)) return std::nullopt;
+  }
+  return request;
+}
+
+// One request per connection, answered with Connection: close, which libcurl handles.
+void AwsProxy::serve_connection(int fd) {
+  const auto request = read_request(fd);
+  if (!request) return;
+  Answer answer;
+  try {
+    answer = handle(*request);
+  } catch (const std::exception& e) {  // e.g. a body that is not the JSON its protocol says
+    record(errors_, "cannot handle " + request->method + " " + request->target + ": " + e.what());
+    answer = {500, {{"content-type", "text/plain"}}, e.what()};
+  }
+  std::string out = "HTTP/1.1 " + std::to_string(answer.status) + " X\r\n";
+  for (const auto& [name, value] : answer.headers) out += name + ": " + value + "\r\n";
+  out += "Content-Length: " + std::to_string(answer.body.size()) + "\r\nConnection: close\r\n\r\n" +
+         answer.body;
+  write_all(fd, out);
+}
+
+std::string AwsProxy::action_of(const Request& request) {
+  if (!request.amz_target.empty()) {
+    return request.amz_target.substr(request.amz_target.rfind('.') + 1);
+  }
+  if (std::string action = form_value(request.body, "Action"); !action.empty()) return action;
+  return request.method + " " + request.target.substr(0, request.target.find('?'));
+}
+
+AwsProxy::Answer AwsProxy::handle(const Request& request) {
+  std::optional<int> throttled_before;
+  {
+    std::lock_guard lock(mutex_);
+    ++requests_;
+    ++by_action_[action_of(request)];
+    if (throttle_left_ > 0) {
+      --throttle_left_;
+      throttled_before = throttled_++;
+    }
+  }
+  if (throttled_before) return throttled(request, *throttled_before);
+  if (request.amz_target == kRunTask) return run_task(request);
+  Answer answer = forward(request);
+  if (request.amz_target == kDescribeTasks && answer.status == 200) {
+    json described = json::parse(answer.body, nullptr, false);
+    finish_described_tasks(described);
+    answer.body = described.dump();
+  }
+  return answer;
+}
+
+// AWS throttles with 429 (no error body needed: the status says it all) and with 400
+// and the protocol's throttling error; alternating tests that the client knows both.
+AwsProxy::Answer AwsProxy::throttled(const Request& request, int throttled_before) const {
+  if (throttled_before % 2 == 0) {
+    return {429, {{"content-type", "text/plain"}}, "Too Many Requests"};
+  }
+  if (!form_value(request.body, "Action").empty()) {
+    return {400,
+            {{"content-type", "text/xml"}},
+            "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+            "<Message>Rate exceeded</Message></Error><RequestId>x</RequestId></ErrorResponse>"};
+  }
+  return {400,
+          {{"content-type", "application/x-amz-json-1.1"}},
+          R"({"__type":"ThrottlingException","message":"Rate exceeded"})"};
+}
+
+AwsProxy::Answer AwsProxy::forward(const Request& request) const {
+  HttpRequest out;
+  out.method = request.method;
+  out.url = moto_endpoint_ + request.target;
+  out.headers = request.headers;
+  out.body = request.body;
+  out.timeout = std::chrono::seconds(60);
+  auto reply = http_request(out);
+  if (!reply) return {502, {{"content-type", "text/plain"}}, reply.error().message};
+  Answer answer{reply->status, {}, std::move(reply->body)};
+  for (auto& [name, value] : reply->headers) {
+    if (name != "content-length" && name != "connection" && name != "transfer-encoding") {
+      answer.headers[name] = value;
+    }
+  }
+  return answer;
+}
+
+// Records the request and checks what AWS would; then, once moto has started the
+// tasks, gives each its fate and writes its log lines as its container would.
+AwsProxy::Answer AwsProxy::run_task(const Request& request) {
+  const json run_task = json::parse(request.body, nullptr, false);
+  {
+    std::lock_guard lock(mutex_);
+    run_task_requests_.push_back(run_task);
+  }
+  check_overrides(run_task);
+  Answer answer = forward(request);
+  if (answer.status != 200) return answer;
+  const json started = json::parse(answer.body, nullptr, false);
+  auto definition = moto_.json(aws::kEcs, "DescribeTaskDefinition",
+                               {{"taskDefinition", run_task.value("taskDefinition", "")}});
+  if (!definition) {
+    record(errors_, "cannot read the task definition of a RunTask: " + definition.error().message);
+    return answer;
+  }
+  const json& task_definition = (*definition)["taskDefinition"];
+  check_secrets(task_definition);
+  std::vector<std::string> lines;
+  {
+    std::lock_guard lock(mutex_);
+    lines = log_lines_;
+    for (const auto& task : started.value("tasks", json::array())) {
+      exit_codes_[task.value("taskArn", "")] = exit_code_;
+    }
+  }
+  for (const auto& task : started.value("tasks", json::array())) {
+    write_task_logs(task_definition["containerDefinitions"][0], task_id(task.value("taskArn", "")),
+                    lines);
+  }
+  return answer;
+}
+
+// Environment overrides would show secrets in the task's description: wpfleet must
+// pass them only through the task definition's `secrets`.
+void AwsProxy::check_overrides(const json& run_task) {
+  const json overrides =
+      run_task.value(json::json_pointer("/overrides/containerOverrides"), json::array());
+  for (const auto& container : overrides) {
+    const json environment = container.value("environment", json::array());
+    if (environment.empty()) continue;
+    record(violations_, "RunTask of " + run_task.value("taskDefinition", "?") +
+                            " overrides the environment of container " +
+                            container.value("name", "?") + " (" + names_of(environment) +
+                            "): secrets must come only through the task definition's secrets");
+  }
+}
+
+// ECS refuses to start a task whose secret does not exist; moto starts it anyway.
+void AwsProxy::check_secrets(const json& task_definition) {
+  for (const auto& container : task_definition.value("containerDefinitions", json::array())) {
+    for (const auto& secret : container.value("secrets", json::array())) {
+      const std::string arn = secret_arn(secret.value("valueFrom", ""));
+      if (arn.empty()) continue;
+      auto described = moto_.json(aws::kSecretsManager, "DescribeSecret", {{"SecretId", arn}});
+      if (described) continue;
+      if (described.error().code != "ResourceNotFoundException") {
+        record(errors_, "cannot look up a task's secret: " + described.error().message);
+        continue;
+      }
+      record(violations_, "task definition " + task_definition.value("family", "?") +
+                              " gives container " + container.value("name", "?") + " the secret " +
+                              secret.value("name", "?") + " from " + arn +
+                              ", which Secrets Manager does not have");
+    }
+  }
+}
+
+// The awslogs driver's stream name is <prefix>/<container name>/<task id>.
+void AwsProxy::write_task_logs(const json& container, const std::string& task_id,
+                               const std::vector<std::string>& lines) {
+  const json configuration = container.value("logConfiguration", json::object());
+  if (configuration.value("logDriver", "") != "awslogs") return;
+  const json options = configuration.value("options", json::object());
+  const std::string group = options.value("awslogs-group", "");
+  const std::string stream = options.value("awslogs-stream-prefix", "") + "/" +
+                             container.value("name", "") + "/" + task_id;
+  auto made = moto_.json(aws::kLogs, "CreateLogGroup", {{"logGroupName", group}});
+  if (!made && made.error().code != "ResourceAlreadyExistsException") {
+    record(errors_, "cannot create the task's log group: " + made.error().message);
+    return;
+  }
+  auto opened = moto_.json(aws::kLogs, "CreateLogStream",
+                           {{"logGroupName", group}, {"logStreamName", stream}});
+  if (!opened) {
+    record(errors_, "cannot create the task's log stream: " + opened.error().message);
+    return;
+  }
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  json events = json::array();
+  for (const auto& line : lines) events.push_back({{"timestamp", now}, {"message", line}});
+  auto put =
+      moto_.json(aws::kLogs, "PutLogEvents",
+                 {{"logGroupName", group}, {"logStreamName", stream}, {"logEvents", events}});
+  if (!put) record(errors_, "cannot write the task's log lines: " + put.error().message);
+}
+
+// moto's one-off tasks never finish as a container would: their status only steps
+// towards STOPPED with each describe, desiredStatus stays RUNNING, and containers stay
+// PENDING with exit code 0. Those started through the proxy have ended, their essential
+// container with the exit code the test chose.
+void AwsProxy::finish_described_tasks(json& described) const {
+  std::lock_guard lock(mutex_);
+  for (auto& task : described["tasks"]) {
+    const auto fate = exit_codes_.find(task.value("taskArn", ""));
+    if (fate == exit_codes_.end()) continue;
+    task["lastStatus"] = "STOPPED";
+    task["desiredStatus"] = "STOPPED";
+    task["stopCode"] = "EssentialContainerExited";
+    task["stoppedReason"] = "Essential container in task exited";
+    for (auto& container : task["containers"]) {
+      container["lastStatus"] = "STOPPED";
+      container["exitCode"] = fate->second;
+    }
+  }
+}
+
+}  // namespace wpfleet::testing

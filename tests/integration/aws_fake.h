@@ -1,0 +1,110 @@
+// AwsProxy: a loopback HTTP/1.1 proxy in front of moto's server that forwards every
+// request unchanged (so moto still checks each signature) and adds what moto lacks and
+// AWS has: throttling on demand, a count of calls by action, ECS one-off tasks that
+// finish (with an exit code and log lines the test chooses), and the checks AWS makes
+// on RunTask that moto skips.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "aws/client.h"
+
+namespace wpfleet::testing {
+
+class AwsProxy {
+ public:
+  // `moto_endpoint` is moto's base URL; `moto_credentials` sign the proxy's own calls to
+  // moto (reading task definitions, writing task logs, looking up secrets).
+  AwsProxy(std::string moto_endpoint, aws::Credentials moto_credentials);
+  ~AwsProxy();
+  AwsProxy(const AwsProxy&) = delete;
+  AwsProxy& operator=(const AwsProxy&) = delete;
+
+  std::string endpoint() const;  // http://127.0.0.1:PORT
+
+  // The next `n` requests are answered with throttling errors instead of being
+  // forwarded: HTTP 429, then HTTP 400 with the protocol's throttling error, in turn.
+  void throttle(int n);
+
+  // Every request seen, throttled ones included.
+  int requests() const;
+  // By action: the X-Amz-Target suffix ("RunTask"), the query Action ("CreateRule"), or
+  // "METHOD path" for REST calls ("POST /2015-02-01/access-points").
+  std::map<std::string, int> requests_by_action() const;
+
+  // The exit code of the essential container of tasks started from now on (default 0).
+  void set_task_exit_code(int code);
+  // The lines tasks started from now on write to their log stream (default {"ok"}).
+  void set_task_log_lines(std::vector<std::string> lines);
+  // The body of every RunTask request, in order.
+  std::vector<nlohmann::json> run_task_requests() const;
+
+  // What AWS would have refused or what wpfleet must never do, one sentence each.
+  std::vector<std::string> violations() const;
+  // The proxy's own calls to moto that failed; a sound test expects none.
+  std::vector<std::string> errors() const;
+
+ private:
+  struct Request {
+    std::string method;
+    std::string target;                // path and query, as received
+    std::vector<std::string> headers;  // "Name: value", without Content-Length and Expect
+    std::string body;
+    std::string amz_target;  // the X-Amz-Target header, "" for query and REST calls
+  };
+  struct Answer {
+    long status = 200;
+    std::map<std::string, std::string> headers;  // lower-cased names
+    std::string body;
+  };
+
+  void accept_loop();
+  static std::optional<Request> read_request(int fd);
+  void serve_connection(int fd);
+  static std::string action_of(const Request& request);
+  Answer handle(const Request& request);
+  Answer throttled(const Request& request, int throttled_before) const;
+  Answer forward(const Request& request) const;
+
+  // ECS one-off tasks: what RunTask checks and leaves behind, and how they end.
+  Answer run_task(const Request& request);
+  void check_overrides(const nlohmann::json& run_task);
+  void check_secrets(const nlohmann::json& task_definition);
+  void write_task_logs(const nlohmann::json& container, const std::string& task_id,
+                       const std::vector<std::string>& lines);
+  void finish_described_tasks(nlohmann::json& described) const;
+
+  void record(std::vector<std::string>& list, std::string entry);
+
+  std::string moto_endpoint_;
+  aws::Client moto_;
+  int listen_fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread acceptor_;
+
+  mutable std::mutex mutex_;  // guards everything below
+  std::condition_variable connections_done_;
+  int open_connections_ = 0;
+  int requests_ = 0;
+  int throttle_left_ = 0;
+  int throttled_ = 0;  // answers throttled so far, to alternate their kinds
+  std::map<std::string, int> by_action_;
+  int exit_code_ = 0;
+  std::vector<std::string> log_lines_{"ok"};
+  std::vector<nlohmann::json> run_task_requests_;
+  std::map<std::string, int> exit_codes_;  // of the tasks RunTask started, by task ARN
+  std::vector<std::string> violations_;
+  std::vector<std::string> errors_;
+};
+
+}  // namespace wpfleet::testing

@@ -1,0 +1,255 @@
+// What the aws backend's tests will stand on: the user's SIT platform built in moto
+// (with signature checking on) through the AwsProxy, and what the proxy adds to moto:
+// throttling, one-off tasks that finish with the chosen exit code and log lines, and
+// RunTask's checks.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "aws/pagination.h"
+#include "aws_fake.h"
+#include "aws_sit_fixture.h"
+#include "moto_server.h"
+
+namespace wpfleet::testing {
+namespace {
+
+using nlohmann::json;
+
+// Fast retries: the tests wait for attempts, not for AWS's real backoff.
+constexpr aws::RetryPolicy kQuickRetry{5, std::chrono::milliseconds(1),
+                                       std::chrono::milliseconds(20)};
+
+class AwsFakes : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    try {
+      // Services report their desired task running, as on AWS once deployed.
+      moto_ = new MotoServer(std::map<std::string, std::string>{{"MOTO_ECS_SERVICE_RUNNING", "1"}});
+      credentials_ = moto_->enable_auth();
+      proxy_ = new AwsProxy(moto_->endpoint(), credentials_);
+      aws::Client through_proxy = client();
+      sit_ = new SitFixture(make_user_sit(through_proxy));
+    } catch (const std::exception& e) {
+      setup_error_ = e.what();
+    }
+  }
+  static void TearDownTestSuite() {
+    delete sit_;
+    delete proxy_;
+    delete moto_;
+    sit_ = nullptr;
+    proxy_ = nullptr;
+    moto_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(sit_, nullptr) << setup_error_;
+    errors_before_ = proxy_->errors().size();
+  }
+  // The proxy's own calls to moto must all have worked for its answers to mean anything.
+  void TearDown() override {
+    if (!proxy_) return;
+    const auto errors = proxy_->errors();
+    for (auto i = errors_before_; i < errors.size(); ++i) ADD_FAILURE() << errors[i];
+  }
+
+  // A client of the test's IAM user whose every call goes through the proxy.
+  static aws::Client client() {
+    aws::ClientConfig config = moto_->client_config(credentials_);
+    config.endpoint_url = proxy_->endpoint();
+    return aws::Client(config, kQuickRetry);
+  }
+
+  // Starts one task of `family` on the SIT cluster; its ARN.
+  static std::string run_task(const std::string& family, const json& overrides = nullptr) {
+    json request = {{"cluster", "sit-cluster"},
+                    {"taskDefinition", family},
+                    {"launchType", "FARGATE"},
+                    {"networkConfiguration",
+                     {{"awsvpcConfiguration",
+                       {{"subnets", sit_->subnets}, {"securityGroups", sit_->security_groups}}}}}};
+    if (!overrides.is_null()) request["overrides"] = overrides;
+    auto started = client().json(aws::kEcs, "RunTask", request);
+    if (!started) throw std::runtime_error(started.error().message);
+    return (*started)["tasks"][0]["taskArn"];
+  }
+
+  std::size_t errors_before_ = 0;
+  static MotoServer* moto_;
+  static aws::Credentials credentials_;
+  static AwsProxy* proxy_;
+  static SitFixture* sit_;
+  static std::string setup_error_;
+};
+
+MotoServer* AwsFakes::moto_ = nullptr;
+aws::Credentials AwsFakes::credentials_;
+AwsProxy* AwsFakes::proxy_ = nullptr;
+SitFixture* AwsFakes::sit_ = nullptr;
+std::string AwsFakes::setup_error_;
+
+TEST_F(AwsFakes, ListenerRoutesEachTenantByHostAtItsPriority) {
+  auto rules = client().query(aws::kElbV2, "DescribeRules", {{"ListenerArn", sit_->listener_arn}});
+  ASSERT_TRUE(rules) << rules.error().message;
+  std::map<int, std::string> hosts;  // by priority, the default rule left out
+  for (const auto& rule : rules->select_nodes("//Rules/member")) {
+    if (std::string(rule.node().child_value("IsDefault")) == "true") continue;
+    hosts[std::stoi(rule.node().child_value("Priority"))] =
+        rule.node()
+            .select_node("Conditions/member/HostHeaderConfig/Values/member")
+            .node()
+            .child_value();
+    EXPECT_EQ(std::string(rule.node().select_node("Actions/member/Type").node().child_value()),
+              "forward");
+  }
+  std::map<int, std::string> expected;
+  for (const auto& [tenant, priority] : sit_tenants()) {
+    expected[priority] = tenant + ".wpsit.kimmyai.io";
+  }
+  EXPECT_EQ(hosts, expected);
+  EXPECT_EQ(sit_->tenant_priorities, sit_tenants());
+  EXPECT_EQ(proxy_->requests_by_action()["CreateRule"], 5);
+  EXPECT_EQ(proxy_->requests_by_action()["POST /2015-02-01/access-points"], 5);
+}
+
+TEST_F(AwsFakes, EveryTenantHasARunningServiceBehindItsTargetGroup) {
+  aws::Client ecs = client();
+  auto listed = ecs.json(aws::kEcs, "ListServices", {{"cluster", "sit-cluster"}});
+  ASSERT_TRUE(listed) << listed.error().message;
+  ASSERT_EQ((*listed)["serviceArns"].size(), 5u);
+  auto described = ecs.json(aws::kEcs, "DescribeServices",
+                            {{"cluster", "sit-cluster"}, {"services", (*listed)["serviceArns"]}});
+  ASSERT_TRUE(described) << described.error().message;
+  for (const auto& service : (*described)["services"]) {
+    EXPECT_EQ(service["runningCount"], 1) << service["serviceName"];
+    EXPECT_EQ(service["launchType"], "FARGATE");
+    ASSERT_EQ(service["loadBalancers"].size(), 1u);
+    EXPECT_EQ(service["loadBalancers"][0]["containerPort"], 80);
+  }
+}
+
+TEST_F(AwsFakes, SecretsAreListed) {
+  aws::Client secrets = client();
+  auto pages = aws::all_json_pages(secrets, aws::kSecretsManager, "ListSecrets", json::object());
+  ASSERT_TRUE(pages) << pages.error().message;
+  std::vector<std::string> names;
+  for (const auto& page : *pages) {
+    for (const auto& secret : page["SecretList"]) names.push_back(secret["Name"]);
+  }
+  std::vector<std::string> expected = {"sit-rds-master-credentials"};
+  for (const auto& [tenant, priority] : sit_tenants()) {
+    expected.push_back("sit-" + tenant + "-db-credentials");
+  }
+  std::sort(names.begin(), names.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(names, expected);
+
+  auto value = secrets.json(aws::kSecretsManager, "GetSecretValue",
+                            {{"SecretId", "sit-tenant1-db-credentials"}});
+  ASSERT_TRUE(value) << value.error().message;
+  const json credentials = json::parse((*value)["SecretString"].get<std::string>());
+  EXPECT_EQ(credentials["username"], "tenant1_user");
+  EXPECT_EQ(credentials["database"], "tenant1_db");
+  EXPECT_EQ(credentials["host"], sit_->rds_endpoint);
+  EXPECT_EQ(credentials["port"], 3306);
+}
+
+TEST_F(AwsFakes, ThrottledCallsAreRetriedUntilTheyPass) {
+  const int before = proxy_->requests();
+  proxy_->throttle(3);
+  auto listed = client().json(aws::kEcs, "ListClusters", json::object());
+  ASSERT_TRUE(listed) << listed.error().message;
+  EXPECT_EQ(proxy_->requests(), before + 4);
+}
+
+// Benchmarks call in parallel and count the calls.
+TEST_F(AwsFakes, ConcurrentCallsAreAllForwardedAndCounted) {
+  const int before = proxy_->requests_by_action()["ListClusters"];
+  std::vector<std::thread> callers;
+  std::atomic<int> answered{0};
+  for (int i = 0; i < 16; ++i) {
+    callers.emplace_back([&answered] {
+      if (client().json(aws::kEcs, "ListClusters", json::object())) ++answered;
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  EXPECT_EQ(answered, 16);
+  EXPECT_EQ(proxy_->requests_by_action()["ListClusters"], before + 16);
+}
+
+TEST_F(AwsFakes, OneOffTaskStopsWithTheChosenExitCodeAndWritesItsLogLines) {
+  proxy_->set_task_exit_code(3);
+  proxy_->set_task_log_lines({"creating tenant1_db", "access denied"});
+  const std::string task_arn = run_task("sit-generic-db-init");
+  proxy_->set_task_exit_code(0);
+  proxy_->set_task_log_lines({"ok"});
+  EXPECT_EQ(proxy_->run_task_requests().back()["taskDefinition"], "sit-generic-db-init");
+
+  aws::Client aws = client();
+  auto described =
+      aws.json(aws::kEcs, "DescribeTasks", {{"cluster", "sit-cluster"}, {"tasks", {task_arn}}});
+  ASSERT_TRUE(described) << described.error().message;
+  const json& task = (*described)["tasks"][0];
+  EXPECT_EQ(task["lastStatus"], "STOPPED");
+  EXPECT_EQ(task["desiredStatus"], "STOPPED");
+  EXPECT_EQ(task["stopCode"], "EssentialContainerExited");
+  EXPECT_EQ(task["containers"][0]["lastStatus"], "STOPPED");
+  EXPECT_EQ(task["containers"][0]["exitCode"], 3);
+
+  const std::string task_id = task_arn.substr(task_arn.rfind('/') + 1);
+  auto events = aws.json(aws::kLogs, "GetLogEvents",
+                         {{"logGroupName", "/ecs/sit"},
+                          {"logStreamName", "db-init/mysql-client/" + task_id},
+                          {"startFromHead", true}});
+  ASSERT_TRUE(events) << events.error().message;
+  std::vector<std::string> lines;
+  for (const auto& event : (*events)["events"]) lines.push_back(event["message"]);
+  EXPECT_EQ(lines, (std::vector<std::string>{"creating tenant1_db", "access denied"}));
+}
+
+TEST_F(AwsFakes, EnvironmentOverrideIsAViolation) {
+  const auto before = proxy_->violations().size();
+  run_task("sit-generic-db-init",
+           json::parse(R"({"containerOverrides":[{"name":"mysql-client",)"
+                       R"("environment":[{"name":"MYSQL_PWD","value":"hunter2"}]}]})"));
+  const auto violations = proxy_->violations();
+  ASSERT_EQ(violations.size(), before + 1);
+  EXPECT_NE(violations.back().find("MYSQL_PWD"), std::string::npos) << violations.back();
+  EXPECT_EQ(violations.back().find("hunter2"), std::string::npos) << violations.back();
+}
+
+TEST_F(AwsFakes, SecretThatDoesNotExistIsAViolation) {
+  const auto before = proxy_->violations().size();
+  run_task("sit-goldencrust");  // its secret exists
+  EXPECT_EQ(proxy_->violations().size(), before);
+
+  const std::string missing =
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:sit-nobody-AbCdEf";
+  auto registered = client().json(
+      aws::kEcs, "RegisterTaskDefinition",
+      {{"family", "sit-nobody"},
+       {"requiresCompatibilities", {"FARGATE"}},
+       {"networkMode", "awsvpc"},
+       {"cpu", "256"},
+       {"memory", "512"},
+       {"containerDefinitions",
+        {{{"name", "wordpress"},
+          {"image", "wordpress:latest"},
+          {"memory", 512},  // moto's RunTask needs it
+          {"secrets",
+           {{{"name", "WORDPRESS_DB_PASSWORD"}, {"valueFrom", missing + ":password::"}}}}}}}});
+  ASSERT_TRUE(registered) << registered.error().message;
+  run_task("sit-nobody");
+  const auto violations = proxy_->violations();
+  ASSERT_EQ(violations.size(), before + 1);
+  EXPECT_NE(violations.back().find(missing), std::string::npos) << violations.back();
+}
+
+}  // namespace
+}  // namespace wpfleet::testing

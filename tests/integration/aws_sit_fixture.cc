@@ -1,0 +1,300 @@
+#include "aws_sit_fixture.h"
+
+#include <stdexcept>
+#include <utility>
+
+#include "util/crypto.h"
+
+namespace wpfleet::testing {
+
+namespace {
+
+using nlohmann::json;
+
+template <class T>
+T check(aws::ApiResult<T> result) {
+  if (!result) throw std::runtime_error("SIT fixture: " + result.error().message);
+  return std::move(result).value();
+}
+
+// The text at `xpath`; a call whose answer lacks it failed as surely as an error.
+std::string required(const pugi::xml_document& answer, const char* xpath) {
+  std::string text = answer.select_node(xpath).node().child_value();
+  if (text.empty()) {
+    throw std::runtime_error(std::string("SIT fixture: no ") + xpath + " in answer");
+  }
+  return text;
+}
+
+std::string password() {
+  auto generated = random_password(24);
+  if (!generated) throw std::runtime_error("SIT fixture: " + generated.error().message);
+  return *generated;
+}
+
+// A container's own memory limit, which Fargate does not need but moto's RunTask does
+// (it adds up the containers' limits and fails on a missing one).
+constexpr int kContainerMemory = 512;
+
+json awslogs(const std::string& group, const std::string& region, const std::string& prefix) {
+  return {
+      {"logDriver", "awslogs"},
+      {"options",
+       {{"awslogs-group", group}, {"awslogs-region", region}, {"awslogs-stream-prefix", prefix}}}};
+}
+
+// Builds the platform one piece at a time, each piece reading the ids the earlier
+// ones recorded.
+class SitBuilder {
+ public:
+  SitBuilder(aws::Client& client, std::string env, std::string domain_suffix)
+      : client_(client), env_(std::move(env)), domain_suffix_(std::move(domain_suffix)) {}
+
+  SitFixture build() {
+    network();
+    cluster_role_and_logs();
+    database();
+    file_system();
+    load_balancer();
+    db_init_task_definition();
+    for (const auto& [tenant, priority] : sit_tenants()) add_tenant(tenant, priority);
+    fixture_.tenant_priorities = sit_tenants();
+    return fixture_;
+  }
+
+ private:
+  std::string name(const std::string& suffix) const { return env_ + "-" + suffix; }
+  std::string log_group() const { return "/ecs/" + env_; }
+
+  void network() {
+    fixture_.vpc_id =
+        required(check(client_.query(aws::kEc2, "CreateVpc", {{"CidrBlock", "10.2.0.0/16"}})),
+                 "//vpc/vpcId");
+    // DNS host names on, as a VPC whose tasks mount EFS by name has them; moto's Fargate
+    // RunTask needs them too (it fails naming the task's network interface without).
+    check(client_.query(aws::kEc2, "ModifyVpcAttribute",
+                        {{"VpcId", fixture_.vpc_id}, {"EnableDnsHostnames.Value", "true"}}));
+    for (const auto& [cidr, zone] :
+         {std::pair{"10.2.1.0/24", "us-east-1a"}, std::pair{"10.2.2.0/24", "us-east-1b"}}) {
+      fixture_.subnets.push_back(required(
+          check(client_.query(
+              aws::kEc2, "CreateSubnet",
+              {{"VpcId", fixture_.vpc_id}, {"CidrBlock", cidr}, {"AvailabilityZone", zone}})),
+          "//subnet/subnetId"));
+    }
+    // No spaces in the description: moto checks the signature of a query call over the
+    // form it re-encodes with '+' for a space, where AWS (and our client) sign %20.
+    fixture_.security_groups.push_back(
+        required(check(client_.query(aws::kEc2, "CreateSecurityGroup",
+                                     {{"GroupName", name("ecs-tasks-sg")},
+                                      {"GroupDescription", "ECS-tasks-of-" + env_},
+                                      {"VpcId", fixture_.vpc_id}})),
+                 "//groupId"));
+  }
+
+  void cluster_role_and_logs() {
+    check(client_.json(aws::kEcs, "CreateCluster", {{"clusterName", name("cluster")}}));
+    execution_role_arn_ = required(
+        check(client_.query(
+            aws::kIam, "CreateRole",
+            {{"RoleName", name("ecs-task-execution-role")},
+             {"AssumeRolePolicyDocument",
+              R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow",)"
+              R"("Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]})"}})),
+        "//Role/Arn");
+    check(client_.json(aws::kLogs, "CreateLogGroup", {{"logGroupName", log_group()}}));
+  }
+
+  // The endpoint comes from a describe: AWS gives it only once the instance is up.
+  void database() {
+    const std::string master_password = password();
+    check(client_.query(aws::kRds, "CreateDBInstance",
+                        {{"DBInstanceIdentifier", name("mysql")},
+                         {"DBInstanceClass", "db.t3.micro"},
+                         {"Engine", "mysql"},
+                         {"MasterUsername", "admin"},
+                         {"MasterUserPassword", master_password},
+                         {"AllocatedStorage", "20"}}));
+    fixture_.rds_endpoint =
+        required(check(client_.query(aws::kRds, "DescribeDBInstances",
+                                     {{"DBInstanceIdentifier", name("mysql")}})),
+                 "//DBInstance/Endpoint/Address");
+    create_secret(name("rds-master-credentials"), {{"username", "admin"},
+                                                   {"password", master_password},
+                                                   {"host", fixture_.rds_endpoint},
+                                                   {"port", 3306}});
+  }
+
+  std::string create_secret(const std::string& secret_name, const json& value) {
+    return check(client_.json(aws::kSecretsManager, "CreateSecret",
+                              {{"Name", secret_name}, {"SecretString", value.dump()}}))["ARN"];
+  }
+
+  void file_system() {
+    fixture_.efs_id = check(
+        client_.rest_json(aws::kEfs, "CreateFileSystem", "POST", "/2015-02-01/file-systems", {},
+                          {{"CreationToken", name("efs")},
+                           {"Tags", {{{"Key", "Name"}, {"Value", name("efs")}}}}}))["FileSystemId"];
+  }
+
+  void load_balancer() {
+    const std::string alb_arn =
+        required(check(client_.query(aws::kElbV2, "CreateLoadBalancer",
+                                     {{"Name", name("alb")},
+                                      {"Subnets.member.1", fixture_.subnets[0]},
+                                      {"Subnets.member.2", fixture_.subnets[1]},
+                                      {"SecurityGroups.member.1", fixture_.security_groups[0]},
+                                      {"Scheme", "internet-facing"},
+                                      {"Type", "application"}})),
+                 "//LoadBalancers/member/LoadBalancerArn");
+    fixture_.listener_arn =
+        required(check(client_.query(
+                     aws::kElbV2, "CreateListener",
+                     {{"LoadBalancerArn", alb_arn},
+                      {"Protocol", "HTTP"},
+                      {"Port", "80"},
+                      {"DefaultActions.member.1.Type", "fixed-response"},
+                      {"DefaultActions.member.1.FixedResponseConfig.StatusCode", "404"},
+                      {"DefaultActions.member.1.FixedResponseConfig.ContentType", "text/plain"}})),
+                 "//Listeners/member/ListenerArn");
+  }
+
+  void db_init_task_definition() {
+    check(client_.json(
+        aws::kEcs, "RegisterTaskDefinition",
+        {{"family", name("generic-db-init")},
+         {"requiresCompatibilities", {"FARGATE"}},
+         {"networkMode", "awsvpc"},
+         {"cpu", "256"},
+         {"memory", "512"},
+         {"executionRoleArn", execution_role_arn_},
+         {"containerDefinitions",
+          {{{"name", "mysql-client"},
+            {"image", "mysql:8.0"},
+            {"essential", true},
+            {"memory", kContainerMemory},
+            {"logConfiguration", awslogs(log_group(), client_.config().region, "db-init")}}}}}));
+  }
+
+  void add_tenant(const std::string& tenant, int priority) {
+    const std::string secret_arn =
+        create_secret(name(tenant + "-db-credentials"), {{"username", tenant + "_user"},
+                                                         {"password", password()},
+                                                         {"database", tenant + "_db"},
+                                                         {"host", fixture_.rds_endpoint},
+                                                         {"port", 3306}});
+    allow_secret(tenant, secret_arn);
+    add_access_point(tenant);
+    const std::string target_group_arn = add_target_group(tenant);
+    add_rule(tenant, priority, target_group_arn);
+    register_site_task_definition(tenant, secret_arn);
+    add_service(tenant, target_group_arn);
+  }
+
+  void allow_secret(const std::string& tenant, const std::string& secret_arn) {
+    const json policy = {{"Version", "2012-10-17"},
+                         {"Statement",
+                          {{{"Effect", "Allow"},
+                            {"Action", "secretsmanager:GetSecretValue"},
+                            {"Resource", secret_arn}}}}};
+    check(client_.query(aws::kIam, "PutRolePolicy",
+                        {{"RoleName", name("ecs-task-execution-role")},
+                         {"PolicyName", name("ecs-secrets-access-" + tenant)},
+                         {"PolicyDocument", policy.dump()}}));
+  }
+
+  void add_access_point(const std::string& tenant) {
+    check(client_.rest_json(
+        aws::kEfs, "CreateAccessPoint", "POST", "/2015-02-01/access-points", {},
+        {{"ClientToken", name(tenant)},
+         {"FileSystemId", fixture_.efs_id},
+         {"PosixUser", {{"Uid", 33}, {"Gid", 33}}},
+         {"RootDirectory",
+          {{"Path", "/" + tenant},
+           {"CreationInfo", {{"OwnerUid", 33}, {"OwnerGid", 33}, {"Permissions", "0755"}}}}}}));
+  }
+
+  std::string add_target_group(const std::string& tenant) {
+    return required(check(client_.query(aws::kElbV2, "CreateTargetGroup",
+                                        {{"Name", name(tenant + "-tg")},
+                                         {"Protocol", "HTTP"},
+                                         {"Port", "80"},
+                                         {"VpcId", fixture_.vpc_id},
+                                         {"TargetType", "ip"},
+                                         {"HealthCheckPath", "/"},
+                                         {"Matcher.HttpCode", "200,301,302"}})),
+                    "//TargetGroups/member/TargetGroupArn");
+  }
+
+  void add_rule(const std::string& tenant, int priority, const std::string& target_group_arn) {
+    check(client_.query(
+        aws::kElbV2, "CreateRule",
+        {{"ListenerArn", fixture_.listener_arn},
+         {"Priority", std::to_string(priority)},
+         {"Conditions.member.1.Field", "host-header"},
+         {"Conditions.member.1.HostHeaderConfig.Values.member.1", tenant + "." + domain_suffix_},
+         {"Actions.member.1.Type", "forward"},
+         {"Actions.member.1.TargetGroupArn", target_group_arn}}));
+  }
+
+  void register_site_task_definition(const std::string& tenant, const std::string& secret_arn) {
+    check(client_.json(
+        aws::kEcs, "RegisterTaskDefinition",
+        {{"family", name(tenant)},
+         {"requiresCompatibilities", {"FARGATE"}},
+         {"networkMode", "awsvpc"},
+         {"cpu", "256"},
+         {"memory", "512"},
+         {"executionRoleArn", execution_role_arn_},
+         {"containerDefinitions",
+          {{{"name", "wordpress"},
+            {"image", "wordpress:latest"},
+            {"essential", true},
+            {"memory", kContainerMemory},
+            {"portMappings", {{{"containerPort", 80}, {"protocol", "tcp"}}}},
+            {"secrets",
+             {{{"name", "WORDPRESS_DB_PASSWORD"}, {"valueFrom", secret_arn + ":password::"}}}},
+            {"logConfiguration", awslogs(log_group(), client_.config().region, tenant)}}}}}));
+  }
+
+  void add_service(const std::string& tenant, const std::string& target_group_arn) {
+    check(client_.json(
+        aws::kEcs, "CreateService",
+        {{"cluster", name("cluster")},
+         {"serviceName", name(tenant + "-service")},
+         {"taskDefinition", name(tenant)},
+         {"desiredCount", 1},
+         {"launchType", "FARGATE"},
+         {"loadBalancers",
+          {{{"targetGroupArn", target_group_arn},
+            {"containerName", "wordpress"},
+            {"containerPort", 80}}}},
+         {"networkConfiguration",
+          {{"awsvpcConfiguration",
+            {{"subnets", fixture_.subnets}, {"securityGroups", fixture_.security_groups}}}}}}));
+  }
+
+  aws::Client& client_;
+  const std::string env_;
+  const std::string domain_suffix_;
+  std::string execution_role_arn_;
+  SitFixture fixture_;
+};
+
+}  // namespace
+
+const std::map<std::string, int>& sit_tenants() {
+  static const std::map<std::string, int> tenants = {{"goldencrust", 140},
+                                                     {"tenant1", 150},
+                                                     {"tenant2", 160},
+                                                     {"sunsetbistro", 170},
+                                                     {"sterlinglaw", 180}};
+  return tenants;
+}
+
+SitFixture make_user_sit(aws::Client& client, const std::string& env,
+                         const std::string& domain_suffix) {
+  return SitBuilder(client, env, domain_suffix).build();
+}
+
+}  // namespace wpfleet::testing
