@@ -6,8 +6,9 @@
 
 namespace wpfleet::aws_backend {
 
-// The log source of the tenant's web containers ("container-error": PHP and Apache write
-// their errors there, so verify shows its last lines).
-LogSource container_log_source(const SharedPlatforms& platforms, const TenantContext& ctx);
+// The logs of the tenant's web containers: "container" (everything Apache and PHP
+// write) and "container-error" (the lines that report errors, which verify shows).
+std::vector<LogSource> container_log_sources(const SharedPlatforms& platforms,
+                                             const TenantContext& ctx);
 
 }  // namespace wpfleet::aws_backend
