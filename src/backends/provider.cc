@@ -5,6 +5,11 @@ namespace wpfleet {
 TenantContext make_tenant_context(const Tenant& tenant, const Environment& env) {
   TenantContext ctx{tenant, env, {env.host_for(tenant.id)}, ""};
   for (const auto& alias : tenant.aliases_in(env.name)) ctx.hosts.push_back(alias);
+  // On aws, visitors come through CloudFront, which speaks HTTPS on the default port.
+  if (env.aws) {
+    ctx.home_url = "https://" + ctx.hosts.front();
+    return ctx;
+  }
   const std::uint16_t default_port = env.edge.tls ? 443 : 80;
   const std::string port =
       env.listen.port == default_port ? "" : ":" + std::to_string(env.listen.port);

@@ -26,6 +26,8 @@ struct LogsOptions {
 };
 
 constexpr auto kFollowInterval = std::chrono::milliseconds(250);
+// A log behind an API (CloudWatch) is asked less often: its calls are rate-limited.
+constexpr int kReaderPollEvery = 8;  // intervals, i.e. every 2 s
 
 // Set by SIGINT/SIGTERM while following: a signal handler can only reach a global.
 volatile std::sig_atomic_t stop_following = 0;
@@ -108,9 +110,25 @@ int follow(const std::vector<LogSource>& sources) {
   action.sa_handler = request_stop;
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
-  std::vector<LogFollower> followers(sources.begin(), sources.end());
-  while (!stop_following) {
+  std::vector<LogFollower> followers;
+  std::vector<LogSource> readers;
+  for (const auto& source : sources) {
+    if (source.reader) {
+      readers.push_back(source);
+      (void)source.reader->new_lines();  // from now on
+    } else {
+      followers.emplace_back(source);
+    }
+  }
+  for (int tick = 0; !stop_following; ++tick) {
     for (auto& follower : followers) follower.print_new_lines();
+    if (tick % kReaderPollEvery == 0) {
+      for (const auto& source : readers) {
+        auto lines = source.reader->new_lines();
+        if (!lines) print_line(source, "(" + lines.error().message + ")");
+        for (const auto& line : lines ? *lines : std::vector<std::string>{}) print_line(source, line);
+      }
+    }
     std::cout.flush();
     std::this_thread::sleep_for(kFollowInterval);
   }
@@ -119,7 +137,7 @@ int follow(const std::vector<LogSource>& sources) {
 
 void print_tails(const std::vector<LogSource>& sources, std::size_t count) {
   for (const auto& source : sources) {
-    auto lines = last_log_lines(source.path, count);
+    auto lines = last_log_lines(source, count);
     if (!lines) {
       print_line(source, "(" + lines.error().message + ")");
     } else if (lines->empty()) {
@@ -135,7 +153,7 @@ nlohmann::json tails_json(const std::vector<LogSource>& sources, std::size_t cou
   nlohmann::json out = nlohmann::json::array();
   for (const auto& source : sources) {
     nlohmann::json entry = {{"name", source.name}, {"path", source.path}};
-    auto lines = last_log_lines(source.path, count);
+    auto lines = last_log_lines(source, count);
     entry["lines"] = lines ? *lines : std::vector<std::string>{};
     if (!lines) entry["error"] = lines.error().message;
     out.push_back(entry);
@@ -179,7 +197,7 @@ int logs_command(Context& ctx, const LogsOptions& o) {
 void register_logs(CLI::App& app, Context& ctx, CommandBody& selected) {
   auto o = std::make_shared<LogsOptions>();
   auto* logs = app.add_subcommand(
-      "logs", "Show a tenant's logs (PHP errors and requests, nginx access and errors)");
+      "logs", "Show a tenant's logs (local: PHP errors and requests, nginx access and errors; aws: the containers' CloudWatch logs)");
   logs->add_option("tenant", o->tenant, "Tenant id")->required();
   logs->add_option("-e,--env", o->env, "Environment")->required();
   logs->add_option("-n,--lines", o->lines, "Last lines of each log (default 50)")

@@ -84,6 +84,9 @@ bool skips_password(const EdgePolicy& edge, const std::string& address);
 // Every log the backend keeps for the tenant, in provider (apply) order.
 Result<std::vector<LogSource>> tenant_log_sources(Engine& engine, const TenantContext& ctx);
 
+// The last `count` lines of a log, oldest first: its reader's, or its file's.
+Result<std::vector<std::string>> last_log_lines(const LogSource& source, std::size_t count);
+
 // The last `count` lines of a log file, oldest first, read from its end so that a large
 // log costs no more than a small one. A log that does not exist yet has no lines.
 Result<std::vector<std::string>> last_log_lines(const std::filesystem::path& path,
