@@ -18,5 +18,6 @@ void register_search_replace(CLI::App& app, Context& ctx, CommandBody& selected)
 void register_verify(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_audit(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_logs(CLI::App& app, Context& ctx, CommandBody& selected);
+void register_discover(CLI::App& app, Context& ctx, CommandBody& selected);  // aws
 
 }  // namespace wpfleet::cli
