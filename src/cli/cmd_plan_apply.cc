@@ -68,13 +68,13 @@ void print_plan(const Plan& plan, std::ostream& out) {
 // the running platform's listeners brought up to date with the fleet file first.
 std::unique_ptr<Workbench> prepare(Context& ctx, const PlanApplyOptions& o, LockMode lock,
                                    const char* name, int& exit_code) {
-  auto bench = open_workbench(ctx, name, lock, exit_code);
+  auto bench = open_workbench(ctx, name, lock, exit_code, o.envs);
   if (!bench) return nullptr;
   if (Status valid = bench->engine->validate_scope(Scope{o.envs, o.tenants, o.prune}); !valid) {
     exit_code = fail(valid.error(), kExitInvalidInput);
     return nullptr;
   }
-  if (lock == LockMode::Exclusive) {
+  if (lock == LockMode::Exclusive && uses_local_platform(bench->fleet, o.envs)) {
     // The fleet file may have gained a listen address or TLS (a no-op when not).
     Status updated = platform_up(bench->session.layout, platform_options(bench->fleet),
                                  &Context::progress);

@@ -4,6 +4,7 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "cli/workbench.h"
 #include "engine/engine.h"
 #include "platform/platform.h"
 #include "transfer/operations.h"
@@ -28,7 +29,8 @@ int list_command(Context& ctx, const TenantOptions& o) {
   if (Status valid = engine.validate_scope(Scope{o.envs, {}, false}); !valid) {
     return fail(valid.error(), kExitInvalidInput);
   }
-  const bool platform_up = require_platform_up(session->layout).ok();
+  const bool platform_up =
+      !uses_local_platform(*fleet, o.envs) || require_platform_up(session->layout).ok();
   std::vector<TenantHealth> health;
   if (platform_up) {
     health = engine.health(Scope{o.envs, {}, false}, 8);
@@ -125,7 +127,9 @@ int delete_command(Context& ctx, const TenantOptions& o) {
   if (!fleet) return fail(fleet.error(), kExitInvalidInput);
   auto session = ctx.open(LockMode::Exclusive, "tenant delete");
   if (!session) return fail(session.error(), kExitFailure);
-  if (Status up = require_platform_up(session->layout); !up) return fail(up.error(), kExitFailure);
+  if (uses_local_platform(*fleet, {o.env})) {
+    if (Status up = require_platform_up(session->layout); !up) return fail(up.error(), kExitFailure);
+  }
   auto records = session->store->resources(o.env);
   if (!records) return fail(records.error(), kExitFailure);
   const bool managed = std::any_of(records->begin(), records->end(),

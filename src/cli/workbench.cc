@@ -1,5 +1,6 @@
 #include "cli/workbench.h"
 
+#include <algorithm>
 #include <ostream>
 
 #include "cli/app.h"
@@ -7,15 +8,25 @@
 
 namespace wpfleet::cli {
 
+bool uses_local_platform(const Fleet& fleet, const std::vector<std::string>& envs) {
+  for (const auto& [name, env] : fleet.environments) {
+    const bool in_scope = envs.empty() || std::find(envs.begin(), envs.end(), name) != envs.end();
+    if (in_scope && env.backend == "local") return true;
+  }
+  return false;
+}
+
 std::unique_ptr<Workbench> open_workbench(Context& ctx, const std::string& command, LockMode lock,
-                                          int& exit_code) {
+                                          int& exit_code, const std::vector<std::string>& envs) {
   auto fleet = ctx.load_fleet();
   if (!fleet) {
     exit_code = fail(fleet.error(), kExitInvalidInput);
     return nullptr;
   }
   auto session = ctx.open(lock, command);
-  Status up = session ? require_platform_up(session->layout) : Status(session.error());
+  Status up = !session                              ? Status(session.error())
+              : uses_local_platform(*fleet, envs) ? require_platform_up(session->layout)
+                                                    : Status{};
   if (!up) {
     exit_code = fail(up.error(), kExitFailure);
     return nullptr;

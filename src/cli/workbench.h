@@ -21,10 +21,16 @@ struct Workbench {
   std::unique_ptr<transfer::Operations> operations;
 };
 
-// Opens the workbench with the platform required up. On failure prints the error and
-// sets `exit_code` (3 for an invalid fleet file, 1 otherwise), returning null.
+// Whether any of `envs` (empty = every environment of the fleet) is on the local
+// backend, so that the local platform must be up to act on it.
+bool uses_local_platform(const Fleet& fleet, const std::vector<std::string>& envs);
+
+// Opens the workbench with the local platform required up when `envs` (empty = all)
+// use it. On failure prints the error and sets `exit_code` (3 for an invalid fleet
+// file, 1 otherwise), returning null.
 std::unique_ptr<Workbench> open_workbench(Context& ctx, const std::string& command, LockMode lock,
-                                          int& exit_code);
+                                          int& exit_code,
+                                          const std::vector<std::string>& envs = {});
 
 // Search-replace counts per table and column, as JSON and as a table on `out`.
 nlohmann::json replacement_counts_json(const std::vector<content::ColumnCounts>& counts);
