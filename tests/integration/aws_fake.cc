@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string_view>
@@ -95,7 +96,9 @@ std::string names_of(const json& variables) {
 }  // namespace
 
 AwsProxy::AwsProxy(std::string moto_endpoint, aws::Credentials moto_credentials)
-    : moto_endpoint_(std::move(moto_endpoint)), moto_([&] {
+    : moto_endpoint_(std::move(moto_endpoint)),
+      credentials_(moto_credentials),
+      moto_([&] {
         aws::ClientConfig config;
         config.credentials = std::move(moto_credentials);
         config.credentials_source = "the AwsProxy's moto user";
@@ -297,7 +300,92 @@ AwsProxy::Answer AwsProxy::throttled(const Request& request, int throttled_befor
           R"({"__type":"ThrottlingException","message":"Rate exceeded"})"};
 }
 
+aws::ApiResult<json> AwsProxy::call_moto(const aws::Service& service, const std::string& action,
+                                         const json& input) const {
+  std::shared_lock gate(moto_gate_);
+  return moto_.json(service, action, input);
+}
+
+std::optional<std::string> AwsProxy::signature_problem(const Request& request) const {
+  std::string authorization, date;
+  std::vector<aws::Header> headers;
+  for (const auto& line : request.headers) {
+    const std::string name = line.substr(0, line.find(':'));
+    if (strcasecmp(name.c_str(), "Authorization") == 0) {
+      authorization = header_value(line);
+    } else if (strcasecmp(name.c_str(), "X-Amz-Date") == 0) {
+      date = header_value(line);
+    } else {
+      headers.emplace_back(name, header_value(line));
+    }
+  }
+  auto between = [&](const std::string& from, const std::string& to) {
+    const auto start = authorization.find(from);
+    if (start == std::string::npos) return std::string();
+    const auto begin = start + from.size();
+    return authorization.substr(begin, authorization.find(to, begin) - begin);
+  };
+  const std::string credential = between("Credential=", ",");
+  const std::string signed_headers = between("SignedHeaders=", ",");
+  std::vector<std::string> scope;
+  std::istringstream parts(credential);
+  for (std::string part; std::getline(parts, part, '/');) scope.push_back(part);
+  if (scope.size() != 5 || date.size() != 16) return "no SigV4 Authorization or X-Amz-Date";
+  if (scope[0] != credentials_.access_key_id) return "unknown access key " + scope[0];
+  // Sign only what the client signed (the proxy's transport adds nothing signed).
+  std::set<std::string> signed_names;
+  std::istringstream names(signed_headers);
+  for (std::string name; std::getline(names, name, ';');) signed_names.insert(name);
+  std::vector<aws::Header> signed_ones;
+  for (const auto& header : headers) {
+    std::string lower = header.first;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (signed_names.count(lower)) signed_ones.push_back(header);
+  }
+  std::tm tm{};
+  strptime(date.c_str(), "%Y%m%dT%H%M%SZ", &tm);
+  const auto time = std::chrono::system_clock::from_time_t(timegm(&tm));
+  const auto query_at = request.target.find('?');
+  const aws::SignableRequest signable{
+      request.method, request.target.substr(0, query_at),
+      query_at == std::string::npos ? "" : request.target.substr(query_at + 1), signed_ones,
+      request.body};
+  const aws::Signature expected =
+      aws::sign(signable, credentials_, aws::SigningScope{scope[2], scope[3], time});
+  if (expected.signature != between("Signature=", ",")) {
+    return "the signature does not match the request (canonical request:\n" +
+           expected.canonical_request + ")";
+  }
+  return std::nullopt;
+}
+
+AwsProxy::Answer AwsProxy::forward_signed_get(const Request& request) const {
+  if (auto problem = signature_problem(request)) {
+    return {403,
+            {{"content-type", "application/json"}, {"x-amzn-errortype", "SignatureDoesNotMatch"}},
+            json{{"message", "The request signature we calculated does not match the signature "
+                             "you provided: " + *problem}}
+                .dump()};
+  }
+  std::unique_lock gate(moto_gate_);
+  HttpRequest unchecked_once;
+  unchecked_once.method = "POST";
+  unchecked_once.url = moto_endpoint_ + "/moto-api/reset-auth";
+  unchecked_once.body = "1";
+  unchecked_once.headers = {"Content-Type: text/plain"};
+  if (auto reply = http_request(unchecked_once); !reply || reply->status != 200) {
+    return {502, {{"content-type", "text/plain"}}, "moto refused /moto-api/reset-auth"};
+  }
+  return send_to_moto(request);
+}
+
 AwsProxy::Answer AwsProxy::forward(const Request& request) const {
+  if (request.method == "GET") return forward_signed_get(request);
+  std::shared_lock gate(moto_gate_);
+  return send_to_moto(request);
+}
+
+AwsProxy::Answer AwsProxy::send_to_moto(const Request& request) const {
   HttpRequest out;
   out.method = request.method;
   out.url = moto_endpoint_ + request.target;
@@ -327,7 +415,7 @@ AwsProxy::Answer AwsProxy::run_task(const Request& request) {
   Answer answer = forward(request);
   if (answer.status != 200) return answer;
   const json started = json::parse(answer.body, nullptr, false);
-  auto definition = moto_.json(aws::kEcs, "DescribeTaskDefinition",
+  auto definition = call_moto(aws::kEcs, "DescribeTaskDefinition",
                                {{"taskDefinition", run_task.value("taskDefinition", "")}});
   if (!definition) {
     record(errors_, "cannot read the task definition of a RunTask: " + definition.error().message);
@@ -371,7 +459,7 @@ void AwsProxy::check_secrets(const json& task_definition) {
     for (const auto& secret : container.value("secrets", json::array())) {
       const std::string arn = secret_arn(secret.value("valueFrom", ""));
       if (arn.empty()) continue;
-      auto described = moto_.json(aws::kSecretsManager, "DescribeSecret", {{"SecretId", arn}});
+      auto described = call_moto(aws::kSecretsManager, "DescribeSecret", {{"SecretId", arn}});
       if (described) continue;
       if (described.error().code != "ResourceNotFoundException") {
         record(errors_, "cannot look up a task's secret: " + described.error().message);
@@ -394,12 +482,12 @@ void AwsProxy::write_task_logs(const json& container, const std::string& task_id
   const std::string group = options.value("awslogs-group", "");
   const std::string stream = options.value("awslogs-stream-prefix", "") + "/" +
                              container.value("name", "") + "/" + task_id;
-  auto made = moto_.json(aws::kLogs, "CreateLogGroup", {{"logGroupName", group}});
+  auto made = call_moto(aws::kLogs, "CreateLogGroup", {{"logGroupName", group}});
   if (!made && made.error().code != "ResourceAlreadyExistsException") {
     record(errors_, "cannot create the task's log group: " + made.error().message);
     return;
   }
-  auto opened = moto_.json(aws::kLogs, "CreateLogStream",
+  auto opened = call_moto(aws::kLogs, "CreateLogStream",
                            {{"logGroupName", group}, {"logStreamName", stream}});
   if (!opened) {
     record(errors_, "cannot create the task's log stream: " + opened.error().message);
@@ -411,7 +499,7 @@ void AwsProxy::write_task_logs(const json& container, const std::string& task_id
   json events = json::array();
   for (const auto& line : lines) events.push_back({{"timestamp", now}, {"message", line}});
   auto put =
-      moto_.json(aws::kLogs, "PutLogEvents",
+      call_moto(aws::kLogs, "PutLogEvents",
                  {{"logGroupName", group}, {"logStreamName", stream}, {"logEvents", events}});
   if (!put) record(errors_, "cannot write the task's log lines: " + put.error().message);
 }

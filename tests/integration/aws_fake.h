@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -74,6 +75,13 @@ class AwsProxy {
   Answer handle(const Request& request);
   Answer throttled(const Request& request, int throttled_before) const;
   Answer forward(const Request& request) const;
+  // moto miscomputes the signature of every REST GET (it hashes the query as a body):
+  // the proxy checks it as AWS would, then lets moto take that one request unchecked.
+  Answer forward_signed_get(const Request& request) const;
+  Answer send_to_moto(const Request& request) const;
+  std::optional<std::string> signature_problem(const Request& request) const;
+  aws::ApiResult<nlohmann::json> call_moto(const aws::Service& service, const std::string& action,
+                                           const nlohmann::json& input) const;
 
   // ECS one-off tasks: what RunTask checks and leaves behind, and how they end.
   Answer run_task(const Request& request);
@@ -86,7 +94,10 @@ class AwsProxy {
   void record(std::vector<std::string>& list, std::string entry);
 
   std::string moto_endpoint_;
-  aws::Client moto_;
+  aws::Credentials credentials_;
+  mutable aws::Client moto_;
+  // Shared by every request to moto; held alone while moto lets one request unchecked.
+  mutable std::shared_mutex moto_gate_;
   int listen_fd_ = -1;
   std::uint16_t port_ = 0;
   std::atomic<bool> stop_{false};

@@ -251,5 +251,25 @@ TEST_F(AwsFakes, SecretThatDoesNotExistIsAViolation) {
   EXPECT_NE(violations.back().find(missing), std::string::npos) << violations.back();
 }
 
+// moto cannot check a REST GET's signature, so the proxy does, as AWS would.
+TEST_F(AwsFakes, RestGetsAreSignatureChecked) {
+  const std::string path = "/2015-02-01/access-points";
+  const aws::QueryParams query{{"FileSystemId", sit_->efs_id}};
+  auto good = client().rest_json(aws::kEfs, "DescribeAccessPoints", "GET", path, query);
+  ASSERT_TRUE(good.ok()) << good.error().message;
+  EXPECT_EQ((*good)["AccessPoints"].size(), 5u);
+
+  aws::ClientConfig config = moto_->client_config({credentials_.access_key_id, "wrong", ""});
+  config.endpoint_url = proxy_->endpoint();
+  auto bad = aws::Client(config, kQuickRetry)
+                 .rest_json(aws::kEfs, "DescribeAccessPoints", "GET", path, query);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().http_status, 403);
+  EXPECT_EQ(bad.error().code, "SignatureDoesNotMatch");
+  // The next checked call is checked again: the one unchecked request was used up.
+  auto after = client().json(aws::kSecretsManager, "ListSecrets", json::object());
+  EXPECT_TRUE(after.ok());
+}
+
 }  // namespace
 }  // namespace wpfleet::testing
