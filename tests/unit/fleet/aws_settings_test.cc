@@ -127,5 +127,27 @@ region = "eu-west-1"
             std::string::npos);
 }
 
+// The user's three environments on their own accounts, with the guide's names.
+TEST(AwsSettingsTest, TheAwsExampleDescribesDevSitAndProd) {
+  Result<Fleet> fleet =
+      load_fleet_file(std::string(WPFLEET_SOURCE_DIR) + "/examples/bbws-aws.toml");
+  ASSERT_TRUE(fleet.ok()) << fleet.error().message;
+  const AwsSettings& dev = *fleet->environments.at("dev").aws;
+  const AwsSettings& sit = *fleet->environments.at("sit").aws;
+  const AwsSettings& prod = *fleet->environments.at("prod").aws;
+  EXPECT_EQ(dev.account_id, "536580886816");
+  EXPECT_EQ(sit.account_id, "815856636111");
+  EXPECT_EQ(prod.account_id, "093646564004");
+  EXPECT_EQ(prod.region, "af-south-1");
+  EXPECT_EQ(sit.profile, "Tebogo-sit");
+  EXPECT_EQ(sit.subnets,
+            (std::vector<std::string>{"subnet-09d1d2de85ae02264", "subnet-00e96b70ba19dffc5"}));
+  EXPECT_EQ(sit.cluster, "sit-cluster");
+  EXPECT_EQ(prod.cluster, "prod-cluster");
+  EXPECT_TRUE(fleet->environments.at("prod").production);
+  EXPECT_EQ(placements(*fleet, {"sit"}).size(), 13u);
+  EXPECT_EQ(placements(*fleet, {"prod"}).size(), 1u);
+}
+
 }  // namespace
 }  // namespace wpfleet
