@@ -1,0 +1,46 @@
+// Lookups that more than one of the storage, runtime and site providers make: the
+// access points of the environment's file system, and the services of its cluster.
+// Each is one paginated listing, so that `plan` costs a bounded number of calls.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "aws/client.h"
+#include "backends/aws/names.h"
+#include "util/result.h"
+
+namespace wpfleet::aws_backend {
+
+struct AccessPoint {
+  std::string id;
+  std::string path;             // RootDirectory.Path
+  std::string state;            // LifeCycleState: creating, available, updating, deleting, error
+  std::optional<int> uid, gid;  // PosixUser
+  // RootDirectory.CreationInfo, when it has one.
+  std::optional<int> owner_uid, owner_gid;
+  std::string permissions;
+  Tags tags;
+};
+
+// One access point as EFS describes it (DescribeAccessPoints' items, CreateAccessPoint's
+// answer).
+AccessPoint access_point_from_json(const nlohmann::json& item);
+
+// Every access point of the file system (DescribeAccessPoints, 100 a page).
+Result<std::vector<AccessPoint>> list_access_points(aws::Client& client,
+                                                    const std::string& file_system_id);
+
+// The access point at `path` among `points` that is not being deleted (preferring one
+// wpfleet tagged when the user made several); nullopt when there is none.
+std::optional<AccessPoint> access_point_at(const std::vector<AccessPoint>& points,
+                                           const std::string& path, const Tags& wanted_tags);
+
+// The names of the cluster's services (ListServices, 100 a page). AWS lists ACTIVE ones
+// only; a deleted service stays visible to DescribeServices for a while, not here.
+Result<std::set<std::string>> list_service_names(aws::Client& client,
+                                                 const std::string& cluster_arn);
+
+}  // namespace wpfleet::aws_backend

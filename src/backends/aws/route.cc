@@ -1,0 +1,140 @@
+// route: the listener rule that forwards the tenant's host names (primary and aliases)
+// to its target group, at a priority allocated as the user allocates them by hand.
+// The target group itself is the runtime's (its service needs it first).
+#include <nlohmann/json.hpp>
+
+#include "backends/aws/providers.h"
+#include "backends/aws/target_group.h"
+#include "util/crypto.h"
+
+namespace wpfleet::aws_backend {
+
+namespace {
+
+class RouteProvider : public ResourceProvider {
+ public:
+  explicit RouteProvider(SharedPlatforms platforms) : platforms_(std::move(platforms)) {}
+
+  ResourceKind kind() const override { return ResourceKind::Route; }
+
+  std::string fingerprint(const TenantContext& ctx) const override {
+    const AwsSettings& aws = *ctx.env.aws;
+    std::string text = "aws-route-v1\n" + ctx.env.name + "\n" + ctx.tenant.id + "\n" + aws.alb +
+                       "\n" + std::to_string(aws.listener_port) + "\n" + aws.region + "\n" +
+                       aws.account_id + "\n";
+    for (const auto& host : ctx.hosts) text += "host " + host + "\n";
+    return sha256_hex(text);
+  }
+
+  // One paginated DescribeRules of the listener: tenants with a rule for their primary
+  // host.
+  Result<std::set<std::string>> existing(const Environment& env,
+                                         const std::set<std::string>& candidates) override {
+    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
+    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
+    TRY_ASSIGN(auto rules, list_listener_rules(*client, platform->listener_arn));
+    std::set<std::string> found;
+    for (const auto& tenant : candidates) {
+      if (tenant_rule(rules, env.host_for(tenant), "")) found.insert(tenant);
+    }
+    return found;
+  }
+
+  Result<std::string> ensure(const TenantContext& ctx) override {
+    const Environment& env = ctx.env;
+    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
+    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
+    const TenantNames names = tenant_names(env.name, ctx.tenant.id);
+    TRY_ASSIGN(auto group, find_target_group(*client, names.target_group));
+    if (!group) {
+      return make_error("the target group " + names.target_group + " does not exist in " +
+                        where(env) +
+                        ": run `wpfleet apply` (the runtime step makes it with "
+                        "the service)");
+    }
+    TRY_ASSIGN(ListenerRule rule,
+               ensure_listener_rule(*client, env, *platform, ctx.hosts, group->arn,
+                                    tenant_tags(env.name, ctx.tenant.id)));
+    return nlohmann::json(
+               {{"priority", rule.priority}, {"rule", rule.arn}, {"target_group", group->arn}})
+        .dump();
+  }
+
+  Status remove(const Environment& env, const std::string& tenant_id) override {
+    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
+    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
+    const TenantNames names = tenant_names(env.name, tenant_id);
+    TRY_ASSIGN(auto group, find_target_group(*client, names.target_group));
+    TRY_ASSIGN(auto rules, list_listener_rules(*client, platform->listener_arn));
+    const ListenerRule* rule =
+        tenant_rule(rules, env.host_for(tenant_id), group ? group->arn : std::string());
+    if (!rule) return {};
+    auto deleted = client->query(aws::kElbV2, "DeleteRule", {{"RuleArn", rule->arn}});
+    if (!deleted && deleted.error().code != "RuleNotFound") return std::move(deleted).error();
+    return {};
+  }
+
+  // The rule, then what the load balancer thinks of the tenant's tasks.
+  Status check(const TenantContext& ctx) override {
+    const Environment& env = ctx.env;
+    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
+    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
+    const TenantNames names = tenant_names(env.name, ctx.tenant.id);
+    TRY_ASSIGN(auto group, find_target_group(*client, names.target_group));
+    if (!group) {
+      return make_error("the target group " + names.target_group +
+                        " does not exist: run "
+                        "`wpfleet apply` to make it");
+    }
+    TRY_ASSIGN(auto rules, list_listener_rules(*client, platform->listener_arn));
+    const ListenerRule* rule = tenant_rule(rules, ctx.hosts.front(), group->arn);
+    if (!rule) {
+      return make_error("no rule of the load balancer '" + env.aws->alb + "' forwards " +
+                        ctx.hosts.front() + " to " + names.target_group +
+                        ": run `wpfleet apply` to make it");
+    }
+    TRY_ASSIGN(pugi::xml_document health, client->query(aws::kElbV2, "DescribeTargetHealth",
+                                                        {{"TargetGroupArn", group->arn}}));
+    const auto targets = health.select_nodes("//TargetHealthDescriptions/member");
+    if (targets.empty()) {
+      return make_error("the target group " + names.target_group +
+                        " has no registered "
+                        "target: the service " +
+                        names.service +
+                        " has no task running (see "
+                        "the runtime check and `wpfleet logs " +
+                        ctx.tenant.id + " -e " + env.name + "`), then run `wpfleet apply`");
+    }
+    std::string states;
+    bool settling = false;
+    for (const auto& target : targets) {
+      const pugi::xml_node node = target.node();
+      const pugi::xml_node state = node.child("TargetHealth");
+      const std::string value = state.child_value("State");
+      if (value == "healthy") return {};
+      settling = settling || value == "initial" || value == "draining";
+      std::string reason = state.child_value("Reason");
+      const std::string description = state.child_value("Description");
+      if (!description.empty()) reason += (reason.empty() ? "" : ": ") + description;
+      states += std::string(states.empty() ? "" : "; ") + node.child("Target").child_value("Id") +
+                " " + value + (reason.empty() ? "" : " (" + reason + ")");
+    }
+    return make_error("no target of " + names.target_group + " is healthy: " + states + ": " +
+                      (settling ? "the task is still starting or registering; run `wpfleet "
+                                  "verify` again in a minute"
+                                : "see `wpfleet logs " + ctx.tenant.id + " -e " + env.name +
+                                      "` for why the site does not answer / with 200, 301 "
+                                      "or 302, fix it, then run `wpfleet apply`"));
+  }
+
+ private:
+  SharedPlatforms platforms_;
+};
+
+}  // namespace
+
+std::unique_ptr<ResourceProvider> make_route_provider(SharedPlatforms platforms) {
+  return std::make_unique<RouteProvider>(std::move(platforms));
+}
+
+}  // namespace wpfleet::aws_backend

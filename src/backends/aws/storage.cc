@@ -1,0 +1,188 @@
+// storage: the tenant's EFS access point at /{tenant} on the environment's file system,
+// which the tenant's tasks mount at wp-content. It runs as www-data (uid/gid 33 in the
+// wordpress image) and EFS creates its directory 0755 on first use.
+#include <nlohmann/json.hpp>
+
+#include "backends/aws/lookups.h"
+#include "backends/aws/providers.h"
+#include "util/crypto.h"
+
+namespace wpfleet::aws_backend {
+
+namespace {
+
+constexpr int kWwwData = 33;
+constexpr const char* kPermissions = "0755";
+
+nlohmann::json tags_json(const Tags& tags) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [key, value] : tags) out.push_back({{"Key", key}, {"Value", value}});
+  return out;
+}
+
+// What about the user's access point at the path differs from what the tenant's tasks
+// need, in words; empty when nothing.
+std::string unfit(const AccessPoint& point) {
+  std::string wrong;
+  if (point.uid != kWwwData || point.gid != kWwwData) {
+    wrong += point.uid ? " runs as uid " + std::to_string(*point.uid) + "/gid " +
+                             std::to_string(point.gid.value_or(-1))
+                       : " has no POSIX user";
+    wrong += " (wordpress runs as www-data, 33/33);";
+  }
+  // CreationInfo matters only when EFS makes the directory; an access point without one
+  // uses a directory that was there already.
+  if (point.owner_uid && (point.owner_uid != kWwwData || point.owner_gid != kWwwData ||
+                          point.permissions != kPermissions)) {
+    wrong += " creates its directory as " + std::to_string(*point.owner_uid) + ":" +
+             std::to_string(point.owner_gid.value_or(-1)) + " mode " + point.permissions +
+             " (33:33 mode 0755 wanted);";
+  }
+  if (!wrong.empty()) wrong.pop_back();
+  return wrong;
+}
+
+class StorageProvider : public ResourceProvider {
+ public:
+  explicit StorageProvider(SharedPlatforms platforms) : platforms_(std::move(platforms)) {}
+
+  ResourceKind kind() const override { return ResourceKind::Storage; }
+
+  std::string fingerprint(const TenantContext& ctx) const override {
+    const AwsSettings& aws = *ctx.env.aws;
+    return sha256_hex("aws-storage-v1\n" + ctx.env.name + "\n" + ctx.tenant.id + "\n" + aws.efs +
+                      "\n" + aws.region + "\n" + aws.account_id);
+  }
+
+  // One paginated DescribeAccessPoints of the environment's file system.
+  Result<std::set<std::string>> existing(const Environment& env,
+                                         const std::set<std::string>& candidates) override {
+    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
+    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
+    TRY_ASSIGN(auto points, list_access_points(*client, platform->file_system_id));
+    std::set<std::string> found;
+    for (const auto& tenant : candidates) {
+      const TenantNames names = tenant_names(env.name, tenant);
+      if (access_point_at(points, names.access_point_path, {})) found.insert(tenant);
+    }
+    return found;
+  }
+
+  Result<std::string> ensure(const TenantContext& ctx) override {
+    const Environment& env = ctx.env;
+    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
+    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
+    const TenantNames names = tenant_names(env.name, ctx.tenant.id);
+    const Tags tags = tenant_tags(env.name, ctx.tenant.id);
+    TRY_ASSIGN(auto points, list_access_points(*client, platform->file_system_id));
+    std::optional<AccessPoint> point = access_point_at(points, names.access_point_path, tags);
+    if (!point) {
+      TRY_ASSIGN(point, create(*client, env, *platform, names, tags));
+    }
+    if (const std::string wrong = unfit(*point); !wrong.empty()) {
+      return make_error("the EFS access point " + point->id + " at " + names.access_point_path +
+                        " on " + platform->file_system_id + " in " + where(env) + wrong +
+                        ", and AWS cannot change an access point: after checking that no "
+                        "service uses it, delete it (`aws efs delete-access-point "
+                        "--access-point-id " +
+                        point->id +
+                        "`; the files stay on the file system) and run `wpfleet apply` to make "
+                        "it anew");
+    }
+    if (!has_tags(point->tags, tags)) {
+      TRY(client->rest_json(aws::kEfs, "TagResource", "POST",
+                            "/2015-02-01/resource-tags/" + point->id, {},
+                            {{"Tags", tags_json(tags)}}));
+    }
+    return nlohmann::json({{"access_point", point->id}, {"path", names.access_point_path}}).dump();
+  }
+
+  // The access point only: the tenant's files stay on the file system (EFS has no API
+  // for files), as `aws efs delete-access-point` leaves them.
+  Status remove(const Environment& env, const std::string& tenant_id) override {
+    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
+    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
+    const TenantNames names = tenant_names(env.name, tenant_id);
+    TRY_ASSIGN(auto points, list_access_points(*client, platform->file_system_id));
+    for (const auto& point : points) {
+      if (point.path != names.access_point_path) continue;
+      auto deleted = client->rest_json(aws::kEfs, "DeleteAccessPoint", "DELETE",
+                                       "/2015-02-01/access-points/" + point.id);
+      if (!deleted && deleted.error().code != "AccessPointNotFound") {
+        return std::move(deleted).error();
+      }
+    }
+    return {};
+  }
+
+  Status check(const TenantContext& ctx) override {
+    const Environment& env = ctx.env;
+    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
+    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
+    const TenantNames names = tenant_names(env.name, ctx.tenant.id);
+    TRY_ASSIGN(auto points, list_access_points(*client, platform->file_system_id));
+    const auto point = access_point_at(points, names.access_point_path, {});
+    if (!point) {
+      return make_error("the EFS access point at " + names.access_point_path + " on " +
+                        platform->file_system_id +
+                        " does not exist: run `wpfleet apply` to "
+                        "make it");
+    }
+    if (point->state != "available") {
+      return make_error("the EFS access point " + point->id + " at " + names.access_point_path +
+                        " is " + point->state +
+                        ", not available: run `wpfleet verify` again "
+                        "in a minute, or `wpfleet apply` if it stays so");
+    }
+    if (const std::string wrong = unfit(*point); !wrong.empty()) {
+      return make_error("the EFS access point " + point->id + " at " + names.access_point_path +
+                        wrong + ": delete it and run `wpfleet apply` to make it anew");
+    }
+    return {};
+  }
+
+ private:
+  // A retried create with the same client token is one access point (EFS answers
+  // AccessPointAlreadyExists for a token in use), and a concurrent one is found again.
+  Result<std::optional<AccessPoint>> create(aws::Client& client, const Environment& env,
+                                            const PlatformResources& platform,
+                                            const TenantNames& names, const Tags& tags) {
+    const std::string token = "wpfleet-" + sha256_hex(env.name + "/" + names.access_point_path +
+                                                      "/" + platform.file_system_id)
+                                               .substr(0, 32);
+    const nlohmann::json request = {
+        {"ClientToken", token},
+        {"FileSystemId", platform.file_system_id},
+        {"PosixUser", {{"Uid", kWwwData}, {"Gid", kWwwData}}},
+        {"RootDirectory",
+         {{"Path", names.access_point_path},
+          {"CreationInfo",
+           {{"OwnerUid", kWwwData}, {"OwnerGid", kWwwData}, {"Permissions", kPermissions}}}}},
+        {"Tags", tags_json(tags)}};
+    auto made = client.rest_json(aws::kEfs, "CreateAccessPoint", "POST",
+                                 "/2015-02-01/access-points", {}, request);
+    if (!made && made.error().code == "AccessPointAlreadyExists") {
+      TRY_ASSIGN(auto points, list_access_points(client, platform.file_system_id));
+      auto again = access_point_at(points, names.access_point_path, tags);
+      if (again) return again;
+    }
+    if (!made && made.error().code == "AccessPointLimitExceeded") {
+      return make_error("the EFS file system " + platform.file_system_id + " in " + where(env) +
+                        " has as many access points as AWS allows (" + made.error().aws_message +
+                        "): remove unused ones, or ask for more with Service Quotas "
+                        "(Amazon Elastic File System, \"Access points per file system\")");
+    }
+    TRY(made);
+    return std::optional<AccessPoint>(access_point_from_json(*made));
+  }
+
+  SharedPlatforms platforms_;
+};
+
+}  // namespace
+
+std::unique_ptr<ResourceProvider> make_storage_provider(SharedPlatforms platforms) {
+  return std::make_unique<StorageProvider>(std::move(platforms));
+}
+
+}  // namespace wpfleet::aws_backend
