@@ -359,7 +359,7 @@ std::optional<std::string> AwsProxy::signature_problem(const Request& request) c
   return std::nullopt;
 }
 
-AwsProxy::Answer AwsProxy::forward_signed_get(const Request& request) const {
+AwsProxy::Answer AwsProxy::forward_checked_here(const Request& request) const {
   if (auto problem = signature_problem(request)) {
     return {403,
             {{"content-type", "application/json"}, {"x-amzn-errortype", "SignatureDoesNotMatch"}},
@@ -380,7 +380,7 @@ AwsProxy::Answer AwsProxy::forward_signed_get(const Request& request) const {
 }
 
 AwsProxy::Answer AwsProxy::forward(const Request& request) const {
-  if (request.method == "GET") return forward_signed_get(request);
+  if (request.method == "GET" || request.method == "DELETE") return forward_checked_here(request);
   std::shared_lock gate(moto_gate_);
   return send_to_moto(request);
 }

@@ -75,9 +75,10 @@ class AwsProxy {
   Answer handle(const Request& request);
   Answer throttled(const Request& request, int throttled_before) const;
   Answer forward(const Request& request) const;
-  // moto miscomputes the signature of every REST GET (it hashes the query as a body):
-  // the proxy checks it as AWS would, then lets moto take that one request unchecked.
-  Answer forward_signed_get(const Request& request) const;
+  // moto miscomputes the signature of every REST GET and DELETE (it hashes their query
+  // as a body): the proxy checks it as AWS would, then lets moto take that one request
+  // unchecked.
+  Answer forward_checked_here(const Request& request) const;
   Answer send_to_moto(const Request& request) const;
   std::optional<std::string> signature_problem(const Request& request) const;
   aws::ApiResult<nlohmann::json> call_moto(const aws::Service& service, const std::string& action,

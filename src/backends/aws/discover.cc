@@ -48,7 +48,7 @@ Status find_secrets(aws::Client& client, const Environment& env,
                                   {"MaxResults", 100}}));
   for (const auto& page : pages) {
     for (const auto& secret : page.value("SecretList", nlohmann::json::array())) {
-      if (secret.contains("DeletedDate")) continue;
+      if (!secret.value("DeletedDate", nlohmann::json()).is_null()) continue;
       const std::string id = between(secret.value("Name", ""), env.name + "-", "-db-credentials");
       if (!id.empty()) found[id].secret = true;
     }

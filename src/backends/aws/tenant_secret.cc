@@ -11,7 +11,8 @@ Result<std::optional<TenantSecret>> read_tenant_secret(aws::Client& client,
   TRY(described);
   TenantSecret secret;
   secret.arn = described->value("ARN", "");
-  secret.scheduled_for_deletion = described->contains("DeletedDate");
+  // moto answers "DeletedDate": null for a live secret; AWS leaves the key out.
+  secret.scheduled_for_deletion = !described->value("DeletedDate", nlohmann::json()).is_null();
   for (const auto& tag : described->value("Tags", nlohmann::json::array())) {
     secret.tags.emplace_back(tag.value("Key", ""), tag.value("Value", ""));
   }
