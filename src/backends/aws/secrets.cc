@@ -1,0 +1,236 @@
+// secrets on aws: the secret {env}-{tenant}-db-credentials, a JSON object with the
+// keys the user's scripts write (username, password, database, host, port) and those
+// wpfleet adds (WordPress's eight salts, the admin password). A secret the user made is
+// adopted: the missing keys are filled in, and its username, password and database are
+// never changed (the database user already has that password); host and port follow the
+// RDS endpoint. A secret scheduled for deletion is restored, never made again (AWS
+// refuses the name until the recovery window ends: the seed's pitfall "secret already
+// exists"). Values never leave this file but to Secrets Manager.
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "aws/pagination.h"
+#include "backends/aws/names.h"
+#include "backends/aws/providers.h"
+#include "backends/aws/tenant_secret.h"
+#include "util/crypto.h"
+
+namespace wpfleet::aws_backend {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kPasswordLength = 32;
+constexpr std::size_t kSaltLength = 64;
+
+// "8-4-4-4-12" hex, the form of a version id.
+std::string uuid_form(const std::string& hex) {
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20, 12);
+}
+
+// The same for every try at creating this tenant's secret: a create that AWS did but
+// whose answer was lost is answered as done when tried again with the same value.
+std::string create_token(const Environment& env, const std::string& tenant) {
+  return uuid_form(sha256_hex("wpfleet secret\n" + env.aws->account_id + "\n" + env.aws->region +
+                              "\n" + env.name + "\n" + tenant));
+}
+
+// A fresh version id for PutSecretValue (the SDKs make one; a raw call must).
+Result<std::string> version_token() {
+  TRY_ASSIGN(Bytes bytes, random_bytes(16));
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (auto byte : bytes) {
+    hex += kHex[byte >> 4];
+    hex += kHex[byte & 0xf];
+  }
+  return uuid_form(hex);
+}
+
+bool has_text(const json& value, const char* key) {
+  return value.contains(key) && value[key].is_string() && !value[key].get<std::string>().empty();
+}
+
+// `value` with every missing key filled in (random where it is a password or salt) and
+// host and port set to the RDS endpoint's. Existing credentials are kept as they are.
+Result<json> converged_value(json value, const TenantNames& names,
+                             const PlatformResources& platform) {
+  if (!has_text(value, "username")) value["username"] = names.db_user;
+  if (!has_text(value, "database")) value["database"] = names.database;
+  if (!has_text(value, "password")) {
+    TRY_ASSIGN(value["password"], random_password(kPasswordLength));
+  }
+  if (!platform.rds_address.empty()) {
+    value["host"] = platform.rds_address;
+    value["port"] = platform.rds_port;
+  }
+  for (const char* key : kWordPressKeys) {
+    if (!has_text(value, key)) {
+      TRY_ASSIGN(value[key], random_password(kSaltLength));
+    }
+  }
+  if (!has_text(value, kAdminPasswordKey)) {
+    TRY_ASSIGN(value[kAdminPasswordKey], random_password(kPasswordLength));
+  }
+  return value;
+}
+
+json tags_json(const Tags& tags) {
+  json out = json::array();
+  for (const auto& [key, value] : tags) out.push_back({{"Key", key}, {"Value", value}});
+  return out;
+}
+
+bool is_managed(const Tags& tags) {
+  return has_tags(tags, {{kManagedByKey, kManagedByValue}});
+}
+
+class SecretsProvider : public ResourceProvider {
+ public:
+  explicit SecretsProvider(SharedPlatforms platforms) : platforms_(std::move(platforms)) {}
+
+  ResourceKind kind() const override { return ResourceKind::Secrets; }
+
+  std::string fingerprint(const TenantContext& ctx) const override {
+    if (!ctx.env.aws) return "secrets-v1";
+    const AwsSettings& aws = *ctx.env.aws;
+    const TenantNames names = tenant_names(ctx.env.name, ctx.tenant.id);
+    return sha256_hex("secrets-v1\n" + aws.region + "\n" + aws.account_id + "\n" + names.secret +
+                      "\n" + names.db_user + "\n" + names.database + "\n" + aws.rds_instance);
+  }
+
+  // One ListSecrets (paginated) of the environment's secrets; those scheduled for
+  // deletion are not listed and do not count.
+  Result<std::set<std::string>> existing(const Environment& env,
+                                         const std::set<std::string>& candidates) override {
+    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
+    TRY_ASSIGN(auto pages, aws::all_json_pages(
+                               *client, aws::kSecretsManager, "ListSecrets",
+                               {{"Filters", {{{"Key", "name"}, {"Values", {env.name + "-"}}}}},
+                                {"MaxResults", 100}}));
+    std::set<std::string> names;
+    for (const auto& page : pages) {
+      for (const auto& secret : page.value("SecretList", json::array())) {
+        const auto deleted = secret.find("DeletedDate");
+        if (deleted != secret.end() && !deleted->is_null()) continue;
+        names.insert(secret.value("Name", ""));
+      }
+    }
+    std::set<std::string> found;
+    for (const auto& tenant : candidates) {
+      if (names.count(tenant_names(env.name, tenant).secret)) found.insert(tenant);
+    }
+    return found;
+  }
+
+  Result<std::string> ensure(const TenantContext& ctx) override {
+    const TenantNames names = tenant_names(ctx.env.name, ctx.tenant.id);
+    TRY(check_name_limits(names, ctx.tenant.id));
+    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(ctx.env));
+    TRY_ASSIGN(aws::Client * client, platforms_->client(ctx.env));
+    const Tags tags = tenant_tags(ctx.env.name, ctx.tenant.id);
+
+    TRY_ASSIGN(std::optional<TenantSecret> secret, read_tenant_secret(*client, names.secret));
+    if (!secret) {
+      TRY_ASSIGN(json value, converged_value(json::object(), names, *platform));
+      auto created = client->json(aws::kSecretsManager, "CreateSecret",
+                                  {{"Name", names.secret},
+                                   {"Description", "Database credentials for " + ctx.tenant.id +
+                                                       " (wpfleet)"},
+                                   {"SecretString", value.dump()},
+                                   {"Tags", tags_json(tags)},
+                                   {"ClientRequestToken", create_token(ctx.env, ctx.tenant.id)}});
+      if (created) return detail(names, created->value("ARN", ""), false);
+      // Made meanwhile by someone else (another wpfleet, the user): take that one.
+      if (created.error().code != "ResourceExistsException") return std::move(created).error();
+      TRY_ASSIGN(secret, read_tenant_secret(*client, names.secret));
+      if (!secret) return std::move(created).error();
+    }
+    if (secret->scheduled_for_deletion) {
+      TRY(client->json(aws::kSecretsManager, "RestoreSecret", {{"SecretId", secret->arn}}));
+      TRY_ASSIGN(secret, read_tenant_secret(*client, names.secret));
+      if (!secret || secret->scheduled_for_deletion) {
+        return make_error("secret " + names.secret + " in " + where(ctx.env) +
+                          " is still scheduled for deletion after RestoreSecret: restore it "
+                          "with `aws secretsmanager restore-secret`, then run `wpfleet apply`");
+      }
+    }
+    const bool adopted = !is_managed(secret->tags);
+    TRY_ASSIGN(json value, converged_value(secret->value, names, *platform));
+    if (value != secret->value) {
+      TRY_ASSIGN(std::string token, version_token());
+      TRY(client->json(aws::kSecretsManager, "PutSecretValue",
+                       {{"SecretId", secret->arn},
+                        {"SecretString", value.dump()},
+                        {"ClientRequestToken", token}}));
+    }
+    Tags missing;
+    for (const auto& tag : tags) {
+      if (!has_tags(secret->tags, {tag})) missing.push_back(tag);
+    }
+    if (!missing.empty()) {
+      TRY(client->json(aws::kSecretsManager, "TagResource",
+                       {{"SecretId", secret->arn}, {"Tags", tags_json(missing)}}));
+    }
+    return detail(names, secret->arn, adopted);
+  }
+
+  // Scheduled for deletion with AWS's recovery window (30 days), never force-deleted:
+  // until then `aws secretsmanager restore-secret` (or the next apply) brings it back.
+  Status remove(const Environment& env, const std::string& tenant_id) override {
+    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
+    const std::string name = tenant_names(env.name, tenant_id).secret;
+    auto described = client->json(aws::kSecretsManager, "DescribeSecret", {{"SecretId", name}});
+    if (!described && described.error().code == "ResourceNotFoundException") return {};
+    TRY(described);
+    if (described->contains("DeletedDate") && !(*described)["DeletedDate"].is_null()) return {};
+    auto deleted = client->json(aws::kSecretsManager, "DeleteSecret",
+                                {{"SecretId", described->value("ARN", name)}});
+    if (!deleted && (deleted.error().code == "ResourceNotFoundException" ||
+                     deleted.error().code == "InvalidRequestException")) {
+      // Gone, or scheduled meanwhile: what was asked.
+      return {};
+    }
+    TRY(deleted);
+    return {};
+  }
+
+  Status check(const TenantContext& ctx) override {
+    const TenantNames names = tenant_names(ctx.env.name, ctx.tenant.id);
+    TRY_ASSIGN(aws::Client * client, platforms_->client(ctx.env));
+    TRY_ASSIGN(std::optional<TenantSecret> secret, read_tenant_secret(*client, names.secret));
+    if (!secret) {
+      return make_error("secret " + names.secret + " does not exist: run `wpfleet apply` to make it");
+    }
+    if (secret->scheduled_for_deletion) {
+      return make_error("secret " + names.secret +
+                        " is scheduled for deletion: run `wpfleet apply` to restore it");
+    }
+    std::string missing;
+    for (const char* key : {"username", "password", "database", "host"}) {
+      if (!has_text(secret->value, key)) missing += std::string(missing.empty() ? "" : ", ") + key;
+    }
+    if (!missing.empty()) {
+      return make_error("secret " + names.secret + " lacks " + missing +
+                        ": run `wpfleet apply` to fill it in");
+    }
+    return {};
+  }
+
+ private:
+  static std::string detail(const TenantNames& names, const std::string& arn, bool adopted) {
+    return json{{"secret", names.secret}, {"arn", arn}, {"adopted", adopted}}.dump();
+  }
+
+  SharedPlatforms platforms_;
+};
+
+}  // namespace
+
+std::unique_ptr<ResourceProvider> make_secrets_provider(SharedPlatforms platforms) {
+  return std::make_unique<SecretsProvider>(std::move(platforms));
+}
+
+}  // namespace wpfleet::aws_backend
