@@ -1,0 +1,410 @@
+// The aws backend end to end: the real wpfleet binary against moto's server (signature
+// checking on) behind the AwsProxy, with the user's SIT as their Terraform and scripts
+// left it (five untagged tenants at priorities 140..180). plan adopts it all, apply
+// converges without duplicating anything, a new tenant gets the next priority, delete
+// removes one tenant's resources, discover finds the tenants, and bad input stops
+// before anything is made.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "aws/pagination.h"
+#include "aws_fake.h"
+#include "aws_sit_fixture.h"
+#include "harness.h"
+#include "moto_server.h"
+
+namespace wpfleet::testing {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kAccount = "123456789012";  // moto's
+
+// The variables through which the wpfleet processes find moto: what a user sets to
+// point wpfleet at an emulator (see the README).
+class AwsVariables {
+ public:
+  AwsVariables(const std::string& endpoint, const aws::Credentials& credentials,
+               const std::filesystem::path& dir) {
+    set("AWS_ENDPOINT_URL", endpoint);
+    set("AWS_ACCESS_KEY_ID", credentials.access_key_id);
+    set("AWS_SECRET_ACCESS_KEY", credentials.secret_access_key);
+    // No profile of this machine's user may leak in.
+    set("AWS_SHARED_CREDENTIALS_FILE", (dir / "no-credentials").string());
+    set("AWS_CONFIG_FILE", (dir / "no-config").string());
+    unset("AWS_PROFILE");
+    unset("AWS_SESSION_TOKEN");
+  }
+  ~AwsVariables() {
+    for (const auto& [name, value] : saved_) {
+      if (value) {
+        ::setenv(name.c_str(), value->c_str(), 1);
+      } else {
+        ::unsetenv(name.c_str());
+      }
+    }
+  }
+  AwsVariables(const AwsVariables&) = delete;
+  AwsVariables& operator=(const AwsVariables&) = delete;
+
+  void set(const std::string& name, const std::string& value) {
+    save(name);
+    ::setenv(name.c_str(), value.c_str(), 1);
+  }
+
+ private:
+  void unset(const std::string& name) {
+    save(name);
+    ::unsetenv(name.c_str());
+  }
+  void save(const std::string& name) {
+    if (saved_.count(name)) return;
+    const char* value = ::getenv(name.c_str());
+    saved_[name] = value ? std::optional<std::string>(value) : std::nullopt;
+  }
+  std::map<std::string, std::optional<std::string>> saved_;
+};
+
+class AwsBackend : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    moto_ = std::make_unique<MotoServer>(
+        std::map<std::string, std::string>{{"MOTO_ECS_SERVICE_RUNNING", "1"}});
+    credentials_ = moto_->enable_auth();
+    proxy_ = std::make_unique<AwsProxy>(moto_->endpoint(), credentials_);
+    aws::Client setup = client();
+    sit_ = make_user_sit(setup);
+    variables_ = std::make_unique<AwsVariables>(proxy_->endpoint(), credentials_, dir_.path());
+  }
+
+  void TearDown() override {
+    if (!proxy_) return;
+    for (const auto& violation : proxy_->violations()) ADD_FAILURE() << violation;
+    for (const auto& error : proxy_->errors()) ADD_FAILURE() << error;
+  }
+
+  aws::Client client() const {
+    aws::ClientConfig config = moto_->client_config(credentials_);
+    config.endpoint_url = proxy_->endpoint();
+    return aws::Client(config);
+  }
+
+  std::filesystem::path fleet() const { return dir_.path() / "fleet.toml"; }
+
+  // The user's SIT as a fleet file: `tenants` in environment sit; `aws_extra` lines are
+  // added to [environments.sit.aws].
+  void write_fleet(const std::vector<std::string>& tenants, const std::string& aws_extra = "",
+                   const std::string& account = kAccount) {
+    std::string subnets, groups;
+    for (const auto& s : sit_.subnets) subnets += (subnets.empty() ? "\"" : ", \"") + s + "\"";
+    for (const auto& g : sit_.security_groups) groups += (groups.empty() ? "\"" : ", \"") + g + "\"";
+    std::string text = "[environments.sit]\nbackend = \"aws\"\ndomain = \"{tenant}.wpsit.kimmyai.io\"\n"
+                       "\n[environments.sit.aws]\nregion = \"us-east-1\"\naccount_id = \"" +
+                       account + "\"\nsubnets = [" + subnets + "]\nsecurity_groups = [" + groups +
+                       "]\n" + aws_extra + "\n";
+    for (const auto& tenant : tenants) {
+      text += "[[tenants]]\nid = \"" + tenant + "\"\ntitle = \"" + tenant +
+              "\"\nadmin_email = \"owner@" + tenant + ".example\"\nenvironments = [\"sit\"]\n\n";
+    }
+    std::ofstream(fleet()) << text;
+  }
+
+  static std::vector<std::string> sit_ids() {
+    std::vector<std::string> ids;
+    for (const auto& [tenant, priority] : sit_tenants()) ids.push_back(tenant);
+    return ids;
+  }
+
+  CliResult wpfleet(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"-f", fleet().string()});
+    return run_wpfleet(args);
+  }
+
+  json plan_changes() const {
+    CliResult planned = wpfleet({"plan", "--output", "json"});
+    EXPECT_TRUE(planned.exit_code == 0 || planned.exit_code == 2) << planned.err;  // 2: changes
+    json out = json::parse(planned.out, nullptr, false);
+    return out.is_object() ? out["changes"] : json::array();
+  }
+
+  // priority -> the first host of each non-default rule of the listener.
+  std::map<int, std::string> rules() const {
+    aws::Client c = client();
+    auto answer = c.query(aws::kElbV2, "DescribeRules", {{"ListenerArn", sit_.listener_arn}});
+    EXPECT_TRUE(answer.ok()) << answer.error().message;
+    std::map<int, std::string> out;
+    if (!answer) return out;
+    for (const auto& rule : answer->select_nodes("//Rules/member")) {
+      const std::string priority = rule.node().child_value("Priority");
+      if (priority == "default") continue;
+      out[std::stoi(priority)] =
+          rule.node().select_node(".//Values/member").node().child_value();
+    }
+    return out;
+  }
+
+  std::set<std::string> service_names() const {
+    aws::Client c = client();
+    auto answer = c.json(aws::kEcs, "ListServices", {{"cluster", "sit-cluster"}, {"maxResults", 100}});
+    EXPECT_TRUE(answer.ok()) << answer.error().message;
+    std::set<std::string> out;
+    if (!answer || (*answer)["serviceArns"].empty()) return out;
+    // moto still lists deleted services (AWS does not): only ACTIVE ones count.
+    auto described = c.json(aws::kEcs, "DescribeServices",
+                            {{"cluster", "sit-cluster"}, {"services", (*answer)["serviceArns"]}});
+    EXPECT_TRUE(described.ok()) << described.error().message;
+    if (!described) return out;
+    for (const auto& service : (*described)["services"]) {
+      if (service["status"] == "ACTIVE") out.insert(service["serviceName"].get<std::string>());
+    }
+    return out;
+  }
+
+  // Secret name -> scheduled for deletion.
+  std::map<std::string, bool> secrets() const {
+    aws::Client c = client();
+    auto pages = aws::all_json_pages(c, aws::kSecretsManager, "ListSecrets",
+                                     {{"IncludePlannedDeletion", true}});
+    EXPECT_TRUE(pages.ok()) << pages.error().message;
+    std::map<std::string, bool> out;
+    if (!pages) return out;
+    for (const auto& page : *pages) {
+      for (const auto& s : page["SecretList"]) out[s["Name"]] = !s.value("DeletedDate", json()).is_null();
+    }
+    return out;
+  }
+
+  std::set<std::string> target_groups() const {
+    aws::Client c = client();
+    auto answer = c.query(aws::kElbV2, "DescribeTargetGroups", {});
+    EXPECT_TRUE(answer.ok()) << answer.error().message;
+    std::set<std::string> out;
+    if (!answer) return out;
+    for (const auto& tg : answer->select_nodes("//TargetGroups/member/TargetGroupName")) {
+      out.insert(tg.node().child_value());
+    }
+    return out;
+  }
+
+  std::set<std::string> access_point_paths() {
+    moto_->check_signatures(false);  // moto cannot check a REST GET's signature
+    aws::Client c = client();
+    auto answer = c.rest_json(aws::kEfs, "DescribeAccessPoints", "GET", "/2015-02-01/access-points",
+                              {{"FileSystemId", sit_.efs_id}});
+    moto_->check_signatures(true);
+    EXPECT_TRUE(answer.ok()) << answer.error().message;
+    std::set<std::string> out;
+    if (!answer) return out;
+    for (const auto& ap : (*answer)["AccessPoints"]) out.insert(ap["RootDirectory"]["Path"]);
+    return out;
+  }
+
+  std::set<std::string> role_policies() const {
+    aws::Client c = client();
+    auto answer = c.query(aws::kIam, "ListRolePolicies", {{"RoleName", "sit-ecs-task-execution-role"}});
+    EXPECT_TRUE(answer.ok()) << answer.error().message;
+    std::set<std::string> out;
+    if (!answer) return out;
+    for (const auto& name : answer->select_nodes("//PolicyNames/member")) {
+      out.insert(name.node().child_value());
+    }
+    return out;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<MotoServer> moto_;
+  aws::Credentials credentials_;
+  std::unique_ptr<AwsProxy> proxy_;
+  SitFixture sit_;
+  std::unique_ptr<AwsVariables> variables_;
+};
+
+std::map<std::string, int> count_actions(const json& changes) {
+  std::map<std::string, int> counts;
+  for (const auto& change : changes) ++counts[change["action"].get<std::string>()];
+  return counts;
+}
+
+TEST_F(AwsBackend, PlanAdoptsTheUsersSitAndCreatesNothing) {
+  write_fleet(sit_ids());
+  const json changes = plan_changes();
+  const auto counts = count_actions(changes);
+  EXPECT_EQ(counts.count("create"), 0u) << changes.dump(1);
+  EXPECT_EQ(counts.count("delete"), 0u);
+  EXPECT_EQ(counts.at("adopt"), 35) << changes.dump(1);  // 5 tenants x 7 kinds
+}
+
+TEST_F(AwsBackend, ApplyAdoptsThenChangesNothingAndDuplicatesNothing) {
+  write_fleet(sit_ids());
+  CliResult applied = wpfleet({"apply"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+  EXPECT_TRUE(plan_changes().empty());
+  CliResult again = wpfleet({"apply", "--output", "json"});
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+
+  // Exactly the user's resources, at their priorities: nothing was made twice.
+  std::map<int, std::string> expected_rules;
+  for (const auto& [tenant, priority] : sit_tenants()) {
+    expected_rules[priority] = tenant + ".wpsit.kimmyai.io";
+  }
+  EXPECT_EQ(rules(), expected_rules);
+  EXPECT_EQ(service_names().size(), 5u);
+  EXPECT_EQ(target_groups().size(), 5u);
+  EXPECT_EQ(access_point_paths().size(), 5u);
+  const auto all_secrets = secrets();
+  for (const auto& tenant : sit_ids()) {
+    EXPECT_TRUE(all_secrets.count("sit-" + tenant + "-db-credentials")) << tenant;
+  }
+}
+
+TEST_F(AwsBackend, ANewTenantTakesTheNextPriorityAndEveryResource) {
+  write_fleet({"goldencrust", "tenant1", "tenant2", "sunsetbistro", "sterlinglaw", "ironpeak"});
+  CliResult applied = wpfleet({"apply"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+  EXPECT_EQ(rules()[190], "ironpeak.wpsit.kimmyai.io");
+  EXPECT_EQ(rules()[140], "goldencrust.wpsit.kimmyai.io");
+  EXPECT_TRUE(service_names().count("sit-ironpeak-service"));
+  EXPECT_TRUE(target_groups().count("sit-ironpeak-tg"));
+  EXPECT_TRUE(access_point_paths().count("/ironpeak"));
+  EXPECT_TRUE(role_policies().count("sit-ecs-secrets-access-ironpeak"));
+  EXPECT_FALSE(secrets().at("sit-ironpeak-db-credentials"));
+  // Its database and its site were made by one-off tasks, told no secret in overrides
+  // (the proxy records any environment override as a violation).
+  EXPECT_GE(proxy_->run_task_requests().size(), 2u);
+  EXPECT_TRUE(plan_changes().empty());
+}
+
+TEST_F(AwsBackend, DeleteRemovesExactlyOneTenant) {
+  write_fleet({"goldencrust", "tenant1", "tenant2", "sunsetbistro", "sterlinglaw", "ironpeak"});
+  ASSERT_EQ(wpfleet({"apply"}).exit_code, 0);
+  CliResult deleted = wpfleet({"tenant", "delete", "ironpeak", "-e", "sit", "--yes"});
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.out << deleted.err;
+
+  EXPECT_EQ(rules().size(), 5u);
+  EXPECT_FALSE(rules().count(190));
+  EXPECT_EQ(service_names().size(), 5u);
+  EXPECT_FALSE(target_groups().count("sit-ironpeak-tg"));
+  EXPECT_FALSE(access_point_paths().count("/ironpeak"));
+  EXPECT_FALSE(role_policies().count("sit-ecs-secrets-access-ironpeak"));
+  // Scheduled for deletion with AWS's recovery window, not deleted outright.
+  const auto all_secrets = secrets();
+  ASSERT_TRUE(all_secrets.count("sit-ironpeak-db-credentials"));
+  EXPECT_TRUE(all_secrets.at("sit-ironpeak-db-credentials"));
+  EXPECT_FALSE(all_secrets.at("sit-goldencrust-db-credentials"));
+  EXPECT_EQ(access_point_paths().size(), 5u);
+}
+
+TEST_F(AwsBackend, DiscoverListsTheTenantsTheFleetFileLacks) {
+  write_fleet({"goldencrust"});
+  CliResult found = wpfleet({"discover", "-e", "sit", "--output", "json"});
+  ASSERT_EQ(found.exit_code, 0) << found.err;
+  const json out = json::parse(found.out);
+  std::map<std::string, int> priorities;
+  for (const auto& tenant : out["tenants"]) priorities[tenant["id"]] = tenant["priority"];
+  EXPECT_EQ(priorities, sit_tenants());
+  const std::string entries = out["toml"];
+  EXPECT_EQ(entries.find("id = \"goldencrust\""), std::string::npos);
+  EXPECT_NE(entries.find("id = \"sterlinglaw\""), std::string::npos);
+
+  // Pasting the entries in makes the plan adopt them and create nothing.
+  std::ofstream(fleet(), std::ios::app) << "\n" << entries;
+  const auto counts = count_actions(plan_changes());
+  EXPECT_EQ(counts.count("create"), 0u);
+  EXPECT_EQ(counts.at("adopt"), 35);
+}
+
+TEST_F(AwsBackend, CredentialsOfAnotherAccountAreRefusedBeforeAnything) {
+  write_fleet({"goldencrust", "ironpeak"}, "", "815856636111");
+  const int before = proxy_->requests();
+  CliResult applied = wpfleet({"apply"});
+  EXPECT_NE(applied.exit_code, 0);
+  EXPECT_NE(applied.err.find("belong to account 123456789012"), std::string::npos) << applied.err;
+  EXPECT_NE(applied.err.find("account_id = \"815856636111\""), std::string::npos);
+  EXPECT_LE(proxy_->requests() - before, 3);  // the identity check, nothing more
+  EXPECT_FALSE(service_names().count("sit-ironpeak-service"));
+}
+
+TEST_F(AwsBackend, MissingPlatformPiecesAreNamedWithTheSettingToFix) {
+  write_fleet({"ironpeak"}, "cluster = \"sit-wordpress\"\n");
+  CliResult planned = wpfleet({"plan"});
+  EXPECT_NE(planned.exit_code, 0);
+  EXPECT_NE(planned.err.find("the ECS cluster 'sit-wordpress' does not exist"), std::string::npos)
+      << planned.err;
+  EXPECT_NE(planned.err.find("cluster = \"...\" in [environments.sit.aws]"), std::string::npos);
+
+  write_fleet({"ironpeak"}, "alb = \"sit-balancer\"\n");
+  planned = wpfleet({"plan"});
+  EXPECT_NE(planned.err.find("the load balancer 'sit-balancer' does not exist"), std::string::npos)
+      << planned.err;
+
+  write_fleet({"ironpeak"}, "execution_role = \"sit-task-role\"\n");
+  planned = wpfleet({"plan"});
+  EXPECT_NE(planned.err.find("the ECS task execution role 'sit-task-role' does not exist"),
+            std::string::npos)
+      << planned.err;
+}
+
+TEST_F(AwsBackend, AnUnknownSubnetIsNamed) {
+  std::vector<std::string> subnets = sit_.subnets;
+  sit_.subnets = {"subnet-0123456789abcdef0"};
+  write_fleet({"ironpeak"});
+  sit_.subnets = subnets;
+  CliResult planned = wpfleet({"plan"});
+  EXPECT_NE(planned.exit_code, 0);
+  EXPECT_NE(planned.err.find("subnet-0123456789abcdef0"), std::string::npos) << planned.err;
+  EXPECT_NE(planned.err.find("correct subnets in [environments.sit.aws]"), std::string::npos);
+}
+
+TEST_F(AwsBackend, BadCredentialsSayWhereTheyCameFrom) {
+  variables_->set("AWS_SECRET_ACCESS_KEY", "not-the-secret");
+  write_fleet({"ironpeak"});
+  CliResult planned = wpfleet({"plan"});
+  EXPECT_NE(planned.exit_code, 0);
+  EXPECT_NE(planned.err.find("AWS_ACCESS_KEY_ID"), std::string::npos) << planned.err;
+  EXPECT_EQ(planned.err.find("not-the-secret"), std::string::npos);
+}
+
+TEST_F(AwsBackend, ThrottlingIsRetried) {
+  write_fleet(sit_ids());
+  proxy_->throttle(4);
+  const auto counts = count_actions(plan_changes());
+  EXPECT_EQ(counts.at("adopt"), 35);
+}
+
+TEST_F(AwsBackend, AFailingDatabaseTaskNamesItsLogAndTheNextApplyFinishes) {
+  write_fleet({"goldencrust", "ironpeak"});
+  proxy_->set_task_exit_code(1);
+  proxy_->set_task_log_lines({"ERROR 1045 (28000): Access denied for user 'admin'@'10.2.1.7'"});
+  CliResult failed = wpfleet({"apply"});
+  EXPECT_NE(failed.exit_code, 0);
+  const std::string said = failed.out + failed.err;
+  EXPECT_NE(said.find("exited with code 1"), std::string::npos) << said;
+  EXPECT_NE(said.find("db-init/mysql-client/"), std::string::npos) << said;
+  EXPECT_NE(said.find("Access denied for user"), std::string::npos) << said;
+
+  CliResult verified = wpfleet({"verify", "ironpeak", "-e", "sit"});
+  EXPECT_NE(verified.exit_code, 0);
+
+  proxy_->set_task_exit_code(0);
+  CliResult finished = wpfleet({"apply"});
+  EXPECT_EQ(finished.exit_code, 0) << finished.out << finished.err;
+  EXPECT_TRUE(plan_changes().empty());
+}
+
+TEST_F(AwsBackend, PlanCostsABoundedNumberOfCalls) {
+  write_fleet(sit_ids());
+  ASSERT_EQ(wpfleet({"apply"}).exit_code, 0);
+  const int before = proxy_->requests();
+  EXPECT_TRUE(plan_changes().empty());
+  EXPECT_LE(proxy_->requests() - before, 30);
+}
+
+}  // namespace
+}  // namespace wpfleet::testing
