@@ -47,8 +47,12 @@ json awslogs(const std::string& group, const std::string& region, const std::str
 // ones recorded.
 class SitBuilder {
  public:
-  SitBuilder(aws::Client& client, std::string env, std::string domain_suffix)
-      : client_(client), env_(std::move(env)), domain_suffix_(std::move(domain_suffix)) {}
+  SitBuilder(aws::Client& client, std::string env, std::string domain_suffix,
+             std::map<std::string, int> tenants)
+      : client_(client),
+        env_(std::move(env)),
+        domain_suffix_(std::move(domain_suffix)),
+        tenants_(std::move(tenants)) {}
 
   SitFixture build() {
     network();
@@ -57,8 +61,8 @@ class SitBuilder {
     file_system();
     load_balancer();
     db_init_task_definition();
-    for (const auto& [tenant, priority] : sit_tenants()) add_tenant(tenant, priority);
-    fixture_.tenant_priorities = sit_tenants();
+    for (const auto& [tenant, priority] : tenants_) add_tenant(tenant, priority);
+    fixture_.tenant_priorities = tenants_;
     return fixture_;
   }
 
@@ -277,6 +281,7 @@ class SitBuilder {
   aws::Client& client_;
   const std::string env_;
   const std::string domain_suffix_;
+  const std::map<std::string, int> tenants_;
   std::string execution_role_arn_;
   SitFixture fixture_;
 };
@@ -293,8 +298,9 @@ const std::map<std::string, int>& sit_tenants() {
 }
 
 SitFixture make_user_sit(aws::Client& client, const std::string& env,
-                         const std::string& domain_suffix) {
-  return SitBuilder(client, env, domain_suffix).build();
+                         const std::string& domain_suffix,
+                         const std::map<std::string, int>& tenants) {
+  return SitBuilder(client, env, domain_suffix, tenants).build();
 }
 
 }  // namespace wpfleet::testing

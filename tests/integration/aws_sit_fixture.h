@@ -30,9 +30,12 @@ struct SitFixture {
 const std::map<std::string, int>& sit_tenants();
 
 // Builds the platform through `client` (whose endpoint is moto or a proxy in front of
-// it): names start with `env` ("sit-cluster"), tenant hosts end with `domain_suffix`.
-// Throws std::runtime_error with the failed call's message.
+// it): names start with `env` ("sit-cluster"), tenant hosts end with `domain_suffix`;
+// `tenants` (tenant -> listener rule priority) are the tenants made on it (empty: the
+// shared platform alone, a new environment). Throws std::runtime_error with the failed
+// call's message.
 SitFixture make_user_sit(aws::Client& client, const std::string& env = "sit",
-                         const std::string& domain_suffix = "wpsit.kimmyai.io");
+                         const std::string& domain_suffix = "wpsit.kimmyai.io",
+                         const std::map<std::string, int>& tenants = sit_tenants());
 
 }  // namespace wpfleet::testing
