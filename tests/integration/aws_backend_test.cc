@@ -5,7 +5,9 @@
 // removes one tenant's resources, discover finds the tenants, and bad input stops
 // before anything is made.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <fstream>
@@ -19,6 +21,7 @@
 #include "aws_sit_fixture.h"
 #include "harness.h"
 #include "moto_server.h"
+#include "util/process.h"
 
 namespace wpfleet::testing {
 namespace {
@@ -155,14 +158,10 @@ class AwsBackend : public ::testing::Test {
     auto answer = c.json(aws::kEcs, "ListServices", {{"cluster", "sit-cluster"}, {"maxResults", 100}});
     EXPECT_TRUE(answer.ok()) << answer.error().message;
     std::set<std::string> out;
-    if (!answer || (*answer)["serviceArns"].empty()) return out;
-    // moto still lists deleted services (AWS does not): only ACTIVE ones count.
-    auto described = c.json(aws::kEcs, "DescribeServices",
-                            {{"cluster", "sit-cluster"}, {"services", (*answer)["serviceArns"]}});
-    EXPECT_TRUE(described.ok()) << described.error().message;
-    if (!described) return out;
-    for (const auto& service : (*described)["services"]) {
-      if (service["status"] == "ACTIVE") out.insert(service["serviceName"].get<std::string>());
+    if (!answer) return out;
+    for (const auto& arn : (*answer)["serviceArns"]) {
+      const std::string text = arn.get<std::string>();
+      out.insert(text.substr(text.rfind('/') + 1));
     }
     return out;
   }
@@ -404,6 +403,118 @@ TEST_F(AwsBackend, PlanCostsABoundedNumberOfCalls) {
   const int before = proxy_->requests();
   EXPECT_TRUE(plan_changes().empty());
   EXPECT_LE(proxy_->requests() - before, 30);
+}
+
+// What the tenant's containers wrote, as the awslogs driver would: in the environment's
+// log group, stream "<tenant>/wordpress/<task id>".
+void write_container_log(aws::Client& client, const std::string& tenant,
+                         const std::vector<std::string>& lines) {
+  const std::string stream = tenant + "/wordpress/0123456789abcdef";
+  ASSERT_TRUE(client.json(aws::kLogs, "CreateLogStream",
+                          {{"logGroupName", "/ecs/sit"}, {"logStreamName", stream}}));
+  json events = json::array();
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    events.push_back({{"timestamp", now - 1000 + static_cast<long>(i)}, {"message", lines[i]}});
+  }
+  auto put = client.json(aws::kLogs, "PutLogEvents",
+                         {{"logGroupName", "/ecs/sit"}, {"logStreamName", stream}, {"logEvents", events}});
+  ASSERT_TRUE(put.ok()) << put.error().message;
+}
+
+json checks_by_name(const json& report) {
+  json out = json::object();
+  for (const auto& check : report["tenants"][0]["checks"]) out[check["name"].get<std::string>()] = check;
+  return out;
+}
+
+TEST_F(AwsBackend, VerifyNamesEachCheckAndShowsTheContainersErrors) {
+  write_fleet(sit_ids());
+  ASSERT_EQ(wpfleet({"apply"}).exit_code, 0);
+  aws::Client c = client();
+  write_container_log(c, "goldencrust",
+                      {"10.2.1.9 - - \"GET / HTTP/1.1\" 200 5120",
+                       "PHP Fatal error:  Uncaught Error: Call to undefined function gc_menu()"});
+
+  CliResult verified = wpfleet({"verify", "goldencrust", "-e", "sit", "--output", "json"});
+  EXPECT_EQ(verified.exit_code, 1) << verified.err;
+  const json report = json::parse(verified.out, nullptr, false);
+  ASSERT_TRUE(report.is_object()) << verified.out << verified.err;
+  const json checks = checks_by_name(report);
+  for (const char* passing : {"runtime", "database", "storage", "secrets", "site"}) {
+    EXPECT_TRUE(checks[passing]["ok"].get<bool>()) << passing << ": " << checks[passing].dump();
+  }
+  // moto registers no task in any target group: the check says so, not "healthy".
+  EXPECT_FALSE(checks["target"]["ok"].get<bool>());
+  EXPECT_NE(checks["target"]["detail"].get<std::string>().find("no registered"), std::string::npos)
+      << checks["target"].dump();
+  // The public name goes through DNS and CloudFront, which this machine cannot reach.
+  EXPECT_FALSE(checks["edge"]["ok"].get<bool>());
+  EXPECT_NE(checks["edge"]["detail"].get<std::string>().find("https://goldencrust.wpsit.kimmyai.io/"),
+            std::string::npos);
+  EXPECT_NE(checks["edge"]["fix"].get<std::string>().find("CloudFront"), std::string::npos);
+  const std::string errors = report["tenants"][0]["recent_errors"].dump();
+  EXPECT_NE(errors.find("Call to undefined function gc_menu()"), std::string::npos) << errors;
+
+  CliResult logs = wpfleet({"logs", "goldencrust", "-e", "sit", "--output", "json"});
+  ASSERT_EQ(logs.exit_code, 0) << logs.err;
+  EXPECT_NE(logs.out.find("GET / HTTP/1.1"), std::string::npos) << logs.out;
+}
+
+// A service deleted behind wpfleet's back (by hand, or by someone's Terraform): verify
+// names it, and apply makes it again, with everything after it.
+TEST_F(AwsBackend, AServiceDeletedByHandIsNamedAndMadeAgain) {
+  write_fleet(sit_ids());
+  ASSERT_EQ(wpfleet({"apply"}).exit_code, 0);
+  aws::Client c = client();
+  ASSERT_TRUE(c.json(aws::kEcs, "DeleteService",
+                     {{"cluster", "sit-cluster"}, {"service", "sit-tenant1-service"}, {"force", true}}));
+  CliResult verified = wpfleet({"verify", "tenant1", "-e", "sit", "--output", "json"});
+  EXPECT_EQ(verified.exit_code, 1);
+  const json checks = checks_by_name(json::parse(verified.out, nullptr, false));
+  EXPECT_FALSE(checks["runtime"]["ok"].get<bool>());
+  EXPECT_NE(checks["runtime"]["detail"].get<std::string>().find("sit-tenant1-service"),
+            std::string::npos)
+      << checks["runtime"].dump();
+  EXPECT_NE(checks["runtime"]["fix"].get<std::string>().find("wpfleet apply"), std::string::npos);
+
+  CliResult applied = wpfleet({"apply"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+  EXPECT_TRUE(service_names().count("sit-tenant1-service"));
+  EXPECT_EQ(rules()[150], "tenant1.wpsit.kimmyai.io");
+  EXPECT_TRUE(plan_changes().empty());
+}
+
+TEST_F(AwsBackend, AKilledApplyIsUnfinishedUntilTheNextApplyFinishesIt) {
+  write_fleet({"goldencrust", "ironpeak"});
+  CommandSpec spec;
+  spec.argv = {WPFLEET_BINARY, "-f", fleet().string(), "apply"};
+  const auto log = dir_.path() / "apply.log";
+  auto apply = spawn_child(spec, log.string());
+  ASSERT_TRUE(apply.ok());
+  // Killed while ironpeak's first one-off task (its database) runs.
+  ASSERT_TRUE(eventually(60, [&] { return !proxy_->run_task_requests().empty(); }));
+  ::kill(*apply, SIGKILL);
+  int status = 0;
+  ::waitpid(*apply, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  CliResult verified = wpfleet({"verify", "ironpeak", "-e", "sit", "--output", "json"});
+  EXPECT_NE(verified.exit_code, 0);
+  const json checks = checks_by_name(json::parse(verified.out, nullptr, false));
+  ASSERT_TRUE(checks.contains("unfinished")) << verified.out;
+  EXPECT_NE(checks["unfinished"]["detail"].get<std::string>().find("database:create"),
+            std::string::npos)
+      << checks["unfinished"].dump();
+
+  CliResult again = wpfleet({"apply"});
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_NE(again.err.find("resuming"), std::string::npos) << again.err;
+  EXPECT_TRUE(plan_changes().empty());
+  EXPECT_EQ(rules()[190], "ironpeak.wpsit.kimmyai.io");
+  EXPECT_EQ(service_names().count("sit-ironpeak-service"), 1u);
 }
 
 }  // namespace

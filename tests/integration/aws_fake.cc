@@ -28,6 +28,9 @@ constexpr std::size_t kMaxBody = 64 << 20;
 
 const std::string kRunTask = std::string(aws::kEcs.json_target) + ".RunTask";
 const std::string kDescribeTasks = std::string(aws::kEcs.json_target) + ".DescribeTasks";
+const std::string kCreateService = std::string(aws::kEcs.json_target) + ".CreateService";
+const std::string kDeleteService = std::string(aws::kEcs.json_target) + ".DeleteService";
+const std::string kListServices = std::string(aws::kEcs.json_target) + ".ListServices";
 
 bool write_all(int fd, const std::string& data) {
   std::size_t sent = 0;
@@ -275,12 +278,39 @@ AwsProxy::Answer AwsProxy::handle(const Request& request) {
   if (throttled_before) return throttled(request, *throttled_before);
   if (request.amz_target == kRunTask) return run_task(request);
   Answer answer = forward(request);
+  if (answer.status == 200) track_deleted_services(request, answer);
   if (request.amz_target == kDescribeTasks && answer.status == 200) {
     json described = json::parse(answer.body, nullptr, false);
     finish_described_tasks(described);
     answer.body = described.dump();
   }
   return answer;
+}
+
+// moto's ListServices goes on listing a deleted service; AWS lists ACTIVE and DRAINING
+// services only. The proxy remembers what DeleteService removed until CreateService
+// makes it again, and leaves it out of ListServices.
+void AwsProxy::track_deleted_services(const Request& request, Answer& answer) {
+  if (request.amz_target == kDeleteService || request.amz_target == kCreateService) {
+    const json made = json::parse(answer.body, nullptr, false);
+    const std::string arn = made.is_object() ? made["service"].value("serviceArn", "") : "";
+    std::lock_guard lock(mutex_);
+    if (request.amz_target == kDeleteService) {
+      deleted_services_.insert(arn);
+    } else {
+      deleted_services_.erase(arn);
+    }
+  } else if (request.amz_target == kListServices) {
+    json listed = json::parse(answer.body, nullptr, false);
+    if (!listed.is_object() || !listed.contains("serviceArns")) return;
+    json kept = json::array();
+    std::lock_guard lock(mutex_);
+    for (const auto& arn : listed["serviceArns"]) {
+      if (!deleted_services_.count(arn.get<std::string>())) kept.push_back(arn);
+    }
+    listed["serviceArns"] = kept;
+    answer.body = listed.dump();
+  }
 }
 
 // AWS throttles with 429 (no error body needed: the status says it all) and with 400

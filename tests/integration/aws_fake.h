@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -91,6 +92,7 @@ class AwsProxy {
   void write_task_logs(const nlohmann::json& container, const std::string& task_id,
                        const std::vector<std::string>& lines);
   void finish_described_tasks(nlohmann::json& described) const;
+  void track_deleted_services(const Request& request, Answer& answer);
 
   void record(std::vector<std::string>& list, std::string entry);
 
@@ -114,6 +116,7 @@ class AwsProxy {
   int exit_code_ = 0;
   std::vector<std::string> log_lines_{"ok"};
   std::vector<nlohmann::json> run_task_requests_;
+  std::set<std::string> deleted_services_;  // ARNs, until made again
   std::map<std::string, int> exit_codes_;  // of the tasks RunTask started, by task ARN
   std::vector<std::string> violations_;
   std::vector<std::string> errors_;

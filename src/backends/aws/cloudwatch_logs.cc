@@ -71,9 +71,10 @@ class ContainerLogReader : public LogReader {
         lines.push_back(std::move(message));
         if (newest) *newest = std::max(*newest, event.value("timestamp", std::int64_t{0}));
       }
-      const std::string next = answer->value("nextToken", "");
-      if (next.empty()) break;
-      input["nextToken"] = next;
+      // moto answers "nextToken": null on the last page; AWS leaves it out.
+      const auto next = answer->find("nextToken");
+      if (next == answer->end() || !next->is_string() || next->get<std::string>().empty()) break;
+      input["nextToken"] = *next;
     }
     return lines;
   }
