@@ -408,8 +408,9 @@ TEST_F(AwsBackend, PlanCostsABoundedNumberOfCalls) {
 // What the tenant's containers wrote, as the awslogs driver would: in the environment's
 // log group, stream "<tenant>/wordpress/<task id>".
 void write_container_log(aws::Client& client, const std::string& tenant,
-                         const std::vector<std::string>& lines) {
-  const std::string stream = tenant + "/wordpress/0123456789abcdef";
+                         const std::vector<std::string>& lines,
+                         const std::string& task_id = "0123456789abcdef") {
+  const std::string stream = tenant + "/wordpress/" + task_id;
   ASSERT_TRUE(client.json(aws::kLogs, "CreateLogStream",
                           {{"logGroupName", "/ecs/sit"}, {"logStreamName", stream}}));
   json events = json::array();
@@ -417,7 +418,7 @@ void write_container_log(aws::Client& client, const std::string& tenant,
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    events.push_back({{"timestamp", now - 1000 + static_cast<long>(i)}, {"message", lines[i]}});
+    events.push_back({{"timestamp", now + static_cast<long>(i)}, {"message", lines[i]}});
   }
   auto put = client.json(aws::kLogs, "PutLogEvents",
                          {{"logGroupName", "/ecs/sit"}, {"logStreamName", stream}, {"logEvents", events}});
@@ -461,6 +462,32 @@ TEST_F(AwsBackend, VerifyNamesEachCheckAndShowsTheContainersErrors) {
   CliResult logs = wpfleet({"logs", "goldencrust", "-e", "sit", "--output", "json"});
   ASSERT_EQ(logs.exit_code, 0) << logs.err;
   EXPECT_NE(logs.out.find("GET / HTTP/1.1"), std::string::npos) << logs.out;
+}
+
+TEST_F(AwsBackend, LogsFollowPrintsWhatTheContainersWriteNext) {
+  write_fleet(sit_ids());
+  ASSERT_EQ(wpfleet({"apply"}).exit_code, 0);
+  CommandSpec spec;
+  spec.argv = {WPFLEET_BINARY, "-f", fleet().string(), "logs", "sunsetbistro", "-e", "sit", "--follow"};
+  const auto log = dir_.path() / "follow.log";
+  auto follow = spawn_child(spec, log.string());
+  ASSERT_TRUE(follow.ok());
+  auto output = [&] {
+    std::ifstream in(log);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  // Its first lines say the log is empty so far: it is following from now on.
+  ASSERT_TRUE(eventually(20, [&] { return output().find("[container]") != std::string::npos; }))
+      << output();
+  aws::Client c = client();
+  write_container_log(c, "sunsetbistro", {"PHP Warning:  a new task's first line"}, "feedface");
+  EXPECT_TRUE(eventually(20, [&] {
+    return output().find("a new task's first line") != std::string::npos;
+  })) << output();
+  ::kill(*follow, SIGTERM);
+  int status = 0;
+  ::waitpid(*follow, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
 // A service deleted behind wpfleet's back (by hand, or by someone's Terraform): verify
