@@ -13,12 +13,11 @@
 #include <optional>
 
 #include "aws/pagination.h"
+#include "backends/aws/aws_provider.h"
 #include "backends/aws/database_sql.h"
 #include "backends/aws/db_init_task.h"
 #include "backends/aws/names.h"
-#include "backends/aws/providers.h"
 #include "backends/aws/tenant_secret.h"
-#include "util/crypto.h"
 #include "util/mysql_client.h"
 
 namespace wpfleet::aws_backend {
@@ -104,9 +103,9 @@ Result<TenantSecret> tenant_secret(aws::Client& client, const Environment& env,
   return std::move(*secret);
 }
 
-class DatabaseProvider : public ResourceProvider {
+class DatabaseProvider : public AwsProvider {
  public:
-  explicit DatabaseProvider(SharedPlatforms platforms) : platforms_(std::move(platforms)) {}
+  using AwsProvider::AwsProvider;
 
   ResourceKind kind() const override { return ResourceKind::Database; }
 
@@ -115,19 +114,17 @@ class DatabaseProvider : public ResourceProvider {
     if (!ctx.env.aws) return "database-v1";
     const AwsSettings& aws = *ctx.env.aws;
     const TenantNames names = tenant_names(ctx.env.name, ctx.tenant.id);
-    return sha256_hex("database-v1\n" + aws.region + "\n" + aws.account_id + "\n" +
-                      aws.rds_instance + "\n" + aws.master_secret + "\n" + names.database +
-                      "\n" + names.db_user + "\n" + names.secret);
+    return fingerprint_of({"database-v1", aws.region, aws.account_id, aws.rds_instance,
+                           aws.master_secret, names.database, names.db_user, names.secret});
   }
 
   // direct: one query of the server's databases. task: one ListSecrets (paginated).
   Result<std::set<std::string>> existing(const Environment& env,
                                          const std::set<std::string>& candidates) override {
-    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
-    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
+    TRY_ASSIGN(Connected cloud, platforms_->connect(env));
     std::set<std::string> found;
     if (is_direct(env)) {
-      TRY_ASSIGN(auto master, connect_as_master(*client, env, *platform));
+      TRY_ASSIGN(auto master, connect_as_master(cloud.client, env, cloud.platform));
       TRY_ASSIGN(auto rows, master->query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA"));
       std::set<std::string> databases;
       for (const auto& row : rows) {
@@ -139,7 +136,7 @@ class DatabaseProvider : public ResourceProvider {
       return found;
     }
     TRY_ASSIGN(auto pages, aws::all_json_pages(
-                               *client, aws::kSecretsManager, "ListSecrets",
+                               cloud.client, aws::kSecretsManager, "ListSecrets",
                                {{"Filters", {{{"Key", "name"}, {"Values", {env.name + "-"}}}}},
                                 {"MaxResults", 100}}));
     std::set<std::string> ready;
@@ -163,11 +160,10 @@ class DatabaseProvider : public ResourceProvider {
   Result<std::string> ensure(const TenantContext& ctx) override {
     const TenantNames names = tenant_names(ctx.env.name, ctx.tenant.id);
     TRY(check_name_limits(names, ctx.tenant.id));
-    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(ctx.env));
-    TRY_ASSIGN(aws::Client * client, platforms_->client(ctx.env));
-    TRY_ASSIGN(TenantSecret secret, tenant_secret(*client, ctx.env, names));
+    TRY_ASSIGN(Connected cloud, platforms_->connect(ctx.env));
+    TRY_ASSIGN(TenantSecret secret, tenant_secret(cloud.client, ctx.env, names));
     if (is_direct(ctx.env)) {
-      TRY_ASSIGN(auto master, connect_as_master(*client, ctx.env, *platform));
+      TRY_ASSIGN(auto master, connect_as_master(cloud.client, ctx.env, cloud.platform));
       const std::string password = master->quote(text_of(secret.value, "password"));
       for (const auto& statement : create_database_sql(names.database, names.db_user, password)) {
         TRY(master->execute(statement));
@@ -179,9 +175,9 @@ class DatabaseProvider : public ResourceProvider {
       job.tenant_secret_arn = secret.arn;
       job.done_message = "wpfleet: database " + names.database + " and user " + names.db_user +
                          " are ready";
-      TRY(tasks_.run(*client, ctx.env, *platform, job));
+      TRY(tasks_.run(cloud.client, ctx.env, cloud.platform, job));
     }
-    TRY(set_mark(*client, secret.arn, kDatabaseReadyMark));
+    TRY(set_mark(cloud.client, secret.arn, kDatabaseReadyMark));
     return json{{"database", names.database},
                 {"user", names.db_user},
                 {"server", ctx.env.aws->rds_instance},
@@ -191,11 +187,10 @@ class DatabaseProvider : public ResourceProvider {
 
   Status remove(const Environment& env, const std::string& tenant_id) override {
     const TenantNames names = tenant_names(env.name, tenant_id);
-    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
-    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
+    TRY_ASSIGN(Connected cloud, platforms_->connect(env));
     const auto statements = drop_database_sql(names.database, names.db_user);
     if (is_direct(env)) {
-      TRY_ASSIGN(auto master, connect_as_master(*client, env, *platform));
+      TRY_ASSIGN(auto master, connect_as_master(cloud.client, env, cloud.platform));
       for (const auto& statement : statements) TRY(master->execute(statement));
     } else {
       DbInitJob job;
@@ -203,23 +198,20 @@ class DatabaseProvider : public ResourceProvider {
       job.statements = statements;
       job.done_message = "wpfleet: database " + names.database + " and user " + names.db_user +
                          " are dropped";
-      TRY(tasks_.run(*client, env, *platform, job));
+      TRY(tasks_.run(cloud.client, env, cloud.platform, job));
     }
-    // The mark would say the database exists should the secret be restored.
-    auto unmarked = client->json(aws::kSecretsManager, "UntagResource",
-                                 {{"SecretId", names.secret}, {"TagKeys", {kDatabaseReadyMark}}});
-    if (!unmarked && unmarked.error().code != "ResourceNotFoundException" &&
-        unmarked.error().code != "InvalidRequestException") {
-      return std::move(unmarked).error();
-    }
-    return {};
+    // The mark would say the database exists should the secret be restored. A secret
+    // gone or scheduled for deletion (InvalidRequestException) has nothing to unmark.
+    return ok_if_gone(
+        cloud.client.json(aws::kSecretsManager, "UntagResource",
+                          {{"SecretId", names.secret}, {"TagKeys", {kDatabaseReadyMark}}}),
+        {"ResourceNotFoundException", "InvalidRequestException"});
   }
 
   Status check(const TenantContext& ctx) override {
     const TenantNames names = tenant_names(ctx.env.name, ctx.tenant.id);
-    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(ctx.env));
-    TRY_ASSIGN(aws::Client * client, platforms_->client(ctx.env));
-    TRY_ASSIGN(TenantSecret secret, tenant_secret(*client, ctx.env, names));
+    TRY_ASSIGN(Connected cloud, platforms_->connect(ctx.env));
+    TRY_ASSIGN(TenantSecret secret, tenant_secret(cloud.client, ctx.env, names));
     if (!is_direct(ctx.env)) {
       // Only a task inside the VPC reaches the server; what can be seen from here is
       // whether the database was made.
@@ -228,7 +220,7 @@ class DatabaseProvider : public ResourceProvider {
                         " was never made (secret " + names.secret + " has no " +
                         kDatabaseReadyMark + " mark): run `wpfleet apply` to make it");
     }
-    MysqlEndpoint endpoint = direct_endpoint(ctx.env, *platform);
+    MysqlEndpoint endpoint = direct_endpoint(ctx.env, cloud.platform);
     endpoint.user = text_of(secret.value, "username");
     if (endpoint.user.empty()) endpoint.user = names.db_user;
     endpoint.password = text_of(secret.value, "password");
@@ -254,7 +246,6 @@ class DatabaseProvider : public ResourceProvider {
     return !managed;
   }
 
-  SharedPlatforms platforms_;
   DbInitTasks tasks_;
 };
 

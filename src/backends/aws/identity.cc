@@ -9,10 +9,9 @@
 #include <optional>
 
 #include "aws/pagination.h"
+#include "backends/aws/aws_provider.h"
 #include "backends/aws/names.h"
-#include "backends/aws/providers.h"
 #include "backends/aws/secret_policy.h"
-#include "util/crypto.h"
 
 namespace wpfleet::aws_backend {
 
@@ -39,9 +38,9 @@ Result<std::optional<std::string>> role_policy(aws::Client& client, const std::s
       decode_policy_document(answer->select_node("//PolicyDocument").node().child_value()));
 }
 
-class IdentityProvider : public ResourceProvider {
+class IdentityProvider : public AwsProvider {
  public:
-  explicit IdentityProvider(SharedPlatforms platforms) : platforms_(std::move(platforms)) {}
+  using AwsProvider::AwsProvider;
 
   ResourceKind kind() const override { return ResourceKind::Identity; }
 
@@ -49,18 +48,17 @@ class IdentityProvider : public ResourceProvider {
     if (!ctx.env.aws) return "identity-v1";
     const AwsSettings& aws = *ctx.env.aws;
     const TenantNames names = tenant_names(ctx.env.name, ctx.tenant.id);
-    return sha256_hex("identity-v1\n" + aws.region + "\n" + aws.account_id + "\n" +
-                      aws.execution_role + "\n" + names.policy + "\n" + names.secret);
+    return fingerprint_of({"identity-v1", aws.region, aws.account_id, aws.execution_role,
+                           names.policy, names.secret});
   }
 
   // One paginated ListRolePolicies for every tenant.
   Result<std::set<std::string>> existing(const Environment& env,
                                          const std::set<std::string>& candidates) override {
-    TRY(platforms_->platform(env));  // names a missing role with its setting
-    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
-    TRY_ASSIGN(auto pages, aws::all_query_pages(*client, aws::kIam, "ListRolePolicies",
-                                                {{"RoleName", env.aws->execution_role}},
-                                                "Marker"));
+    // The platform lookup names a missing role with its setting.
+    TRY_ASSIGN(Connected cloud, platforms_->connect(env));
+    TRY_ASSIGN(auto pages, aws::all_query_pages(cloud.client, aws::kIam, "ListRolePolicies",
+                                                {{"RoleName", env.aws->execution_role}}, "Marker"));
     std::set<std::string> policies;
     for (const auto& page : pages) {
       for (const auto& name : page.select_nodes("//PolicyNames/member")) {
@@ -79,22 +77,21 @@ class IdentityProvider : public ResourceProvider {
     // The first kind applied: a tenant id too long for any of its AWS names stops here,
     // before anything of it is made.
     TRY(check_name_limits(names, ctx.tenant.id));
-    TRY(platforms_->platform(ctx.env));
-    TRY_ASSIGN(aws::Client * client, platforms_->client(ctx.env));
+    TRY_ASSIGN(Connected cloud, platforms_->connect(ctx.env));
     const AwsSettings& aws = *ctx.env.aws;
     const std::string pattern = secret_arn_pattern(aws.region, aws.account_id, names.secret);
     const std::string wanted = secret_read_policy({pattern});
-    TRY_ASSIGN(std::optional<std::string> arn, secret_arn(*client, names.secret));
+    TRY_ASSIGN(std::optional<std::string> arn, secret_arn(cloud.client, names.secret));
     TRY_ASSIGN(std::optional<std::string> current,
-               role_policy(*client, aws.execution_role, names.policy));
+               role_policy(cloud.client, aws.execution_role, names.policy));
     bool adopted = false;
     if (current && policy_allows_secret_read(*current, arn.value_or(pattern))) {
       adopted = nlohmann::json::parse(*current, nullptr, false) != nlohmann::json::parse(wanted);
     } else {
-      TRY(client->query(aws::kIam, "PutRolePolicy",
-                        {{"RoleName", aws.execution_role},
-                         {"PolicyName", names.policy},
-                         {"PolicyDocument", wanted}}));
+      TRY(cloud.client.query(aws::kIam, "PutRolePolicy",
+                             {{"RoleName", aws.execution_role},
+                              {"PolicyName", names.policy},
+                              {"PolicyDocument", wanted}}));
     }
     return nlohmann::json{{"role", aws.execution_role}, {"policy", names.policy},
                           {"adopted", adopted}}
@@ -103,12 +100,10 @@ class IdentityProvider : public ResourceProvider {
 
   Status remove(const Environment& env, const std::string& tenant_id) override {
     TRY_ASSIGN(aws::Client * client, platforms_->client(env));
-    auto deleted = client->query(aws::kIam, "DeleteRolePolicy",
-                                 {{"RoleName", env.aws->execution_role},
-                                  {"PolicyName", tenant_names(env.name, tenant_id).policy}});
-    if (!deleted && deleted.error().code == "NoSuchEntity") return {};
-    TRY(deleted);
-    return {};
+    return ok_if_gone(client->query(aws::kIam, "DeleteRolePolicy",
+                                    {{"RoleName", env.aws->execution_role},
+                                     {"PolicyName", tenant_names(env.name, tenant_id).policy}}),
+                      {"NoSuchEntity"});
   }
 
   Status check(const TenantContext& ctx) override {
@@ -133,9 +128,6 @@ class IdentityProvider : public ResourceProvider {
     }
     return {};
   }
-
- private:
-  SharedPlatforms platforms_;
 };
 
 }  // namespace

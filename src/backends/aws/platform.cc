@@ -243,4 +243,10 @@ Result<const PlatformResources*> AwsPlatforms::platform(const Environment& env) 
   return connection->platform.get();
 }
 
+Result<Connected> AwsPlatforms::connect(const Environment& env) {
+  TRY_ASSIGN(aws::Client * client, this->client(env));
+  TRY_ASSIGN(const PlatformResources* platform, this->platform(env));
+  return Connected{*client, *platform};
+}
+
 }  // namespace wpfleet::aws_backend

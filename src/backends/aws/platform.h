@@ -30,6 +30,13 @@ struct PlatformResources {
   std::string master_secret_arn;
 };
 
+// An environment's client and its platform resources, which most provider calls need
+// together.
+struct Connected {
+  aws::Client& client;
+  const PlatformResources& platform;
+};
+
 class AwsPlatforms {
  public:
   // `process_env` is where credentials and endpoint overrides come from (the process's
@@ -42,6 +49,9 @@ class AwsPlatforms {
 
   // The environment's platform resources, looked up on first use.
   Result<const PlatformResources*> platform(const Environment& env);
+
+  // Both of the above.
+  Result<Connected> connect(const Environment& env);
 
  private:
   struct Connection {

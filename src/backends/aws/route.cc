@@ -3,36 +3,35 @@
 // The target group itself is the runtime's (its service needs it first).
 #include <nlohmann/json.hpp>
 
-#include "backends/aws/providers.h"
+#include "backends/aws/aws_provider.h"
 #include "backends/aws/target_group.h"
-#include "util/crypto.h"
 
 namespace wpfleet::aws_backend {
 
 namespace {
 
-class RouteProvider : public ResourceProvider {
+class RouteProvider : public AwsProvider {
  public:
-  explicit RouteProvider(SharedPlatforms platforms) : platforms_(std::move(platforms)) {}
+  using AwsProvider::AwsProvider;
 
   ResourceKind kind() const override { return ResourceKind::Route; }
 
   std::string fingerprint(const TenantContext& ctx) const override {
     const AwsSettings& aws = *ctx.env.aws;
-    std::string text = "aws-route-v1\n" + ctx.env.name + "\n" + ctx.tenant.id + "\n" + aws.alb +
-                       "\n" + std::to_string(aws.listener_port) + "\n" + aws.region + "\n" +
-                       aws.account_id + "\n";
-    for (const auto& host : ctx.hosts) text += "host " + host + "\n";
-    return sha256_hex(text);
+    std::vector<std::string> fields = {
+        "aws-route-v1", ctx.env.name,  ctx.tenant.id, aws.alb, std::to_string(aws.listener_port),
+        aws.region,     aws.account_id};
+    for (const auto& host : ctx.hosts) fields.push_back("host " + host);
+    fields.emplace_back();  // every line ends with a newline
+    return fingerprint_of(fields);
   }
 
   // One paginated DescribeRules of the listener: tenants with a rule for their primary
   // host.
   Result<std::set<std::string>> existing(const Environment& env,
                                          const std::set<std::string>& candidates) override {
-    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
-    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
-    TRY_ASSIGN(auto rules, list_listener_rules(*client, platform->listener_arn));
+    TRY_ASSIGN(Connected cloud, platforms_->connect(env));
+    TRY_ASSIGN(auto rules, list_listener_rules(cloud.client, cloud.platform.listener_arn));
     std::set<std::string> found;
     for (const auto& tenant : candidates) {
       if (tenant_rule(rules, env.host_for(tenant), "")) found.insert(tenant);
@@ -42,10 +41,9 @@ class RouteProvider : public ResourceProvider {
 
   Result<std::string> ensure(const TenantContext& ctx) override {
     const Environment& env = ctx.env;
-    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
-    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
+    TRY_ASSIGN(Connected cloud, platforms_->connect(env));
     const TenantNames names = tenant_names(env.name, ctx.tenant.id);
-    TRY_ASSIGN(auto group, find_target_group(*client, names.target_group));
+    TRY_ASSIGN(auto group, find_target_group(cloud.client, names.target_group));
     if (!group) {
       return make_error("the target group " + names.target_group + " does not exist in " +
                         where(env) +
@@ -53,7 +51,7 @@ class RouteProvider : public ResourceProvider {
                         "the service)");
     }
     TRY_ASSIGN(ListenerRule rule,
-               ensure_listener_rule(*client, env, *platform, ctx.hosts, group->arn,
+               ensure_listener_rule(cloud.client, env, cloud.platform, ctx.hosts, group->arn,
                                     tenant_tags(env.name, ctx.tenant.id)));
     return nlohmann::json(
                {{"priority", rule.priority}, {"rule", rule.arn}, {"target_group", group->arn}})
@@ -61,40 +59,37 @@ class RouteProvider : public ResourceProvider {
   }
 
   Status remove(const Environment& env, const std::string& tenant_id) override {
-    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
-    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
+    TRY_ASSIGN(Connected cloud, platforms_->connect(env));
     const TenantNames names = tenant_names(env.name, tenant_id);
-    TRY_ASSIGN(auto group, find_target_group(*client, names.target_group));
-    TRY_ASSIGN(auto rules, list_listener_rules(*client, platform->listener_arn));
+    TRY_ASSIGN(auto group, find_target_group(cloud.client, names.target_group));
+    TRY_ASSIGN(auto rules, list_listener_rules(cloud.client, cloud.platform.listener_arn));
     const ListenerRule* rule =
         tenant_rule(rules, env.host_for(tenant_id), group ? group->arn : std::string());
     if (!rule) return {};
-    auto deleted = client->query(aws::kElbV2, "DeleteRule", {{"RuleArn", rule->arn}});
-    if (!deleted && deleted.error().code != "RuleNotFound") return std::move(deleted).error();
-    return {};
+    return ok_if_gone(cloud.client.query(aws::kElbV2, "DeleteRule", {{"RuleArn", rule->arn}}),
+                      {"RuleNotFound"});
   }
 
   // The rule, then what the load balancer thinks of the tenant's tasks.
   Status check(const TenantContext& ctx) override {
     const Environment& env = ctx.env;
-    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
-    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
+    TRY_ASSIGN(Connected cloud, platforms_->connect(env));
     const TenantNames names = tenant_names(env.name, ctx.tenant.id);
-    TRY_ASSIGN(auto group, find_target_group(*client, names.target_group));
+    TRY_ASSIGN(auto group, find_target_group(cloud.client, names.target_group));
     if (!group) {
       return make_error("the target group " + names.target_group +
                         " does not exist: run "
                         "`wpfleet apply` to make it");
     }
-    TRY_ASSIGN(auto rules, list_listener_rules(*client, platform->listener_arn));
+    TRY_ASSIGN(auto rules, list_listener_rules(cloud.client, cloud.platform.listener_arn));
     const ListenerRule* rule = tenant_rule(rules, ctx.hosts.front(), group->arn);
     if (!rule) {
       return make_error("no rule of the load balancer '" + env.aws->alb + "' forwards " +
                         ctx.hosts.front() + " to " + names.target_group +
                         ": run `wpfleet apply` to make it");
     }
-    TRY_ASSIGN(pugi::xml_document health, client->query(aws::kElbV2, "DescribeTargetHealth",
-                                                        {{"TargetGroupArn", group->arn}}));
+    TRY_ASSIGN(pugi::xml_document health, cloud.client.query(aws::kElbV2, "DescribeTargetHealth",
+                                                             {{"TargetGroupArn", group->arn}}));
     const auto targets = health.select_nodes("//TargetHealthDescriptions/member");
     if (targets.empty()) {
       return make_error("the target group " + names.target_group +
@@ -126,9 +121,6 @@ class RouteProvider : public ResourceProvider {
                                       "` for why the site does not answer / with 200, 301 "
                                       "or 302, fix it, then run `wpfleet apply`"));
   }
-
- private:
-  SharedPlatforms platforms_;
 };
 
 }  // namespace

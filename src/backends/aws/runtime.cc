@@ -1,12 +1,13 @@
 // runtime: the tenant's task definition family `{env}-{tenant}` and its service
 // `{env}-{tenant}-service` on the environment's cluster, with the target group (and,
 // when the service is created, the listener rule) ECS needs for its load balancer.
+#include <array>
 #include <nlohmann/json.hpp>
 
 #include "aws/pagination.h"
+#include "backends/aws/aws_provider.h"
 #include "backends/aws/cloudwatch_logs.h"
 #include "backends/aws/lookups.h"
-#include "backends/aws/providers.h"
 #include "backends/aws/target_group.h"
 #include "backends/aws/task_definition.h"
 #include "util/crypto.h"
@@ -81,31 +82,41 @@ bool taggable(const std::string& service_arn) {
   return slash != std::string::npos && service_arn.find('/', slash + 1) != std::string::npos;
 }
 
-class RuntimeProvider : public ResourceProvider {
+class RuntimeProvider : public AwsProvider {
  public:
-  explicit RuntimeProvider(SharedPlatforms platforms) : platforms_(std::move(platforms)) {}
+  using AwsProvider::AwsProvider;
 
   ResourceKind kind() const override { return ResourceKind::Runtime; }
 
   std::string fingerprint(const TenantContext& ctx) const override {
     const AwsSettings& aws = *ctx.env.aws;
-    std::string text = "aws-runtime-v1\n" + ctx.env.name + "\n" + ctx.tenant.id + "\n" + aws.image +
-                       "\n" + std::to_string(aws.cpu) + "\n" + std::to_string(aws.memory) + "\n" +
-                       aws.cluster + "\n" + aws.alb + "\n" + std::to_string(aws.listener_port) +
-                       "\n" + aws.efs + "\n" + aws.execution_role + "\n" + aws.log_group + "\n" +
-                       aws.region + "\n" + aws.account_id + "\n" + ctx.home_url + "\n";
-    for (const auto& subnet : aws.subnets) text += "subnet " + subnet + "\n";
-    for (const auto& group : aws.security_groups) text += "sg " + group + "\n";
-    for (const auto& host : ctx.hosts) text += "host " + host + "\n";
-    return sha256_hex(text);
+    std::vector<std::string> fields = {"aws-runtime-v1",
+                                       ctx.env.name,
+                                       ctx.tenant.id,
+                                       aws.image,
+                                       std::to_string(aws.cpu),
+                                       std::to_string(aws.memory),
+                                       aws.cluster,
+                                       aws.alb,
+                                       std::to_string(aws.listener_port),
+                                       aws.efs,
+                                       aws.execution_role,
+                                       aws.log_group,
+                                       aws.region,
+                                       aws.account_id,
+                                       ctx.home_url};
+    for (const auto& subnet : aws.subnets) fields.push_back("subnet " + subnet);
+    for (const auto& group : aws.security_groups) fields.push_back("sg " + group);
+    for (const auto& host : ctx.hosts) fields.push_back("host " + host);
+    fields.emplace_back();  // every line ends with a newline
+    return fingerprint_of(fields);
   }
 
   // One paginated ListServices of the cluster.
   Result<std::set<std::string>> existing(const Environment& env,
                                          const std::set<std::string>& candidates) override {
-    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
-    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
-    TRY_ASSIGN(auto services, list_service_names(*client, platform->cluster_arn));
+    TRY_ASSIGN(Connected cloud, platforms_->connect(env));
+    TRY_ASSIGN(auto services, list_service_names(cloud.client, cloud.platform.cluster_arn));
     std::set<std::string> found;
     for (const auto& tenant : candidates) {
       if (services.count(tenant_names(env.name, tenant).service)) found.insert(tenant);
@@ -116,18 +127,18 @@ class RuntimeProvider : public ResourceProvider {
   Result<std::string> ensure(const TenantContext& ctx) override {
     const Environment& env = ctx.env;
     TRY_ASSIGN(const AwsSettings* aws, aws_settings(env));
-    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
-    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
+    TRY_ASSIGN(Connected cloud, platforms_->connect(env));
     const TenantNames names = tenant_names(env.name, ctx.tenant.id);
     TRY(check_name_limits(names, ctx.tenant.id));
     const Tags tags = tenant_tags(env.name, ctx.tenant.id);
 
     TRY_ASSIGN(std::string task_definition_arn,
-               ensure_task_definition(*client, ctx, *aws, *platform, names, tags));
+               ensure_task_definition(cloud.client, ctx, *aws, cloud.platform, names, tags));
     TRY_ASSIGN(std::string target_group_arn,
-               ensure_target_group(*client, env, *platform, names.target_group, tags));
-    TRY_ASSIGN(std::string service_arn, ensure_service(*client, ctx, *platform, names, tags,
-                                                       task_definition_arn, target_group_arn));
+               ensure_target_group(cloud.client, env, cloud.platform, names.target_group, tags));
+    TRY_ASSIGN(std::string service_arn,
+               ensure_service(cloud.client, ctx, cloud.platform, names, tags, task_definition_arn,
+                              target_group_arn));
     return json({{"task_definition", task_definition_arn},
                  {"service", service_arn},
                  {"target_group", target_group_arn}})
@@ -137,39 +148,35 @@ class RuntimeProvider : public ResourceProvider {
   // The service (scaled to 0, then deleted), its target group (the route's rule that
   // forwarded to it went first), then every revision of the family.
   Status remove(const Environment& env, const std::string& tenant_id) override {
-    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
-    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
+    TRY_ASSIGN(Connected cloud, platforms_->connect(env));
+    aws::Client& client = cloud.client;
     const TenantNames names = tenant_names(env.name, tenant_id);
-    TRY_ASSIGN(json service, describe_service(*client, platform->cluster_arn, names.service));
+    TRY_ASSIGN(json service, describe_service(client, cloud.platform.cluster_arn, names.service));
     if (service.is_object() && service.value("status", "") == "ACTIVE") {
-      const json target = {{"cluster", platform->cluster_arn}, {"service", names.service}};
+      const json target = {{"cluster", cloud.platform.cluster_arn}, {"service", names.service}};
       json scale = target;
       scale["desiredCount"] = 0;
-      auto scaled = client->json(aws::kEcs, "UpdateService", scale);
-      if (!scaled && !gone(scaled.error())) return std::move(scaled).error();
+      TRY(ok_if_gone(client.json(aws::kEcs, "UpdateService", scale), kServiceGone));
       json force = target;
       force["force"] = true;
-      auto deleted = client->json(aws::kEcs, "DeleteService", force);
-      if (!deleted && !gone(deleted.error())) return std::move(deleted).error();
+      TRY(ok_if_gone(client.json(aws::kEcs, "DeleteService", force), kServiceGone));
     }
-    TRY(delete_target_group(*client, env, names.target_group));
-    TRY_ASSIGN(auto revisions, active_revisions(*client, names.family));
+    TRY(delete_target_group(client, env, names.target_group));
+    TRY_ASSIGN(auto revisions, active_revisions(client, names.family));
     for (const auto& arn : revisions) {
-      auto deregistered =
-          client->json(aws::kEcs, "DeregisterTaskDefinition", {{"taskDefinition", arn}});
-      if (!deregistered && deregistered.error().code != "ClientException") {
-        return std::move(deregistered).error();
-      }
+      // ClientException is how ECS answers for a revision already gone.
+      TRY(ok_if_gone(client.json(aws::kEcs, "DeregisterTaskDefinition", {{"taskDefinition", arn}}),
+                     {"ClientException"}));
     }
     return {};
   }
 
   Status check(const TenantContext& ctx) override {
     const Environment& env = ctx.env;
-    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
-    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
+    TRY_ASSIGN(Connected cloud, platforms_->connect(env));
     const TenantNames names = tenant_names(env.name, ctx.tenant.id);
-    TRY_ASSIGN(json service, describe_service(*client, platform->cluster_arn, names.service));
+    TRY_ASSIGN(json service,
+               describe_service(cloud.client, cloud.platform.cluster_arn, names.service));
     const std::string status = service.is_object() ? service.value("status", "") : "";
     if (status != "ACTIVE") {
       return make_error("the ECS service " + names.service + " on " + env.aws->cluster +
@@ -198,9 +205,9 @@ class RuntimeProvider : public ResourceProvider {
   }
 
  private:
-  static bool gone(const aws::ApiError& error) {
-    return error.code == "ServiceNotFoundException" || error.code == "ServiceNotActiveException";
-  }
+  // What ECS answers about a service already deleted (or being deleted).
+  static constexpr std::array<std::string_view, 2> kServiceGone = {"ServiceNotFoundException",
+                                                                   "ServiceNotActiveException"};
 
   // The family's latest revision when it already is what wpfleet wants (tagged if it
   // was not), else a new revision: the user's own lack the salts, the mount and the
@@ -329,8 +336,6 @@ class RuntimeProvider : public ResourceProvider {
     if (update.size() > 2) TRY(client.json(aws::kEcs, "UpdateService", update));
     return arn;
   }
-
-  SharedPlatforms platforms_;
 };
 
 }  // namespace

@@ -10,8 +10,8 @@
 #include <optional>
 
 #include "aws/pagination.h"
+#include "backends/aws/aws_provider.h"
 #include "backends/aws/names.h"
-#include "backends/aws/providers.h"
 #include "backends/aws/tenant_secret.h"
 #include "util/crypto.h"
 
@@ -87,9 +87,9 @@ bool is_managed(const Tags& tags) {
   return has_tags(tags, {{kManagedByKey, kManagedByValue}});
 }
 
-class SecretsProvider : public ResourceProvider {
+class SecretsProvider : public AwsProvider {
  public:
-  explicit SecretsProvider(SharedPlatforms platforms) : platforms_(std::move(platforms)) {}
+  using AwsProvider::AwsProvider;
 
   ResourceKind kind() const override { return ResourceKind::Secrets; }
 
@@ -97,8 +97,8 @@ class SecretsProvider : public ResourceProvider {
     if (!ctx.env.aws) return "secrets-v1";
     const AwsSettings& aws = *ctx.env.aws;
     const TenantNames names = tenant_names(ctx.env.name, ctx.tenant.id);
-    return sha256_hex("secrets-v1\n" + aws.region + "\n" + aws.account_id + "\n" + names.secret +
-                      "\n" + names.db_user + "\n" + names.database + "\n" + aws.rds_instance);
+    return fingerprint_of({"secrets-v1", aws.region, aws.account_id, names.secret, names.db_user,
+                           names.database, aws.rds_instance});
   }
 
   // One ListSecrets (paginated) of the environment's secrets; those scheduled for
@@ -128,29 +128,28 @@ class SecretsProvider : public ResourceProvider {
   Result<std::string> ensure(const TenantContext& ctx) override {
     const TenantNames names = tenant_names(ctx.env.name, ctx.tenant.id);
     TRY(check_name_limits(names, ctx.tenant.id));
-    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(ctx.env));
-    TRY_ASSIGN(aws::Client * client, platforms_->client(ctx.env));
+    TRY_ASSIGN(Connected cloud, platforms_->connect(ctx.env));
     const Tags tags = tenant_tags(ctx.env.name, ctx.tenant.id);
 
-    TRY_ASSIGN(std::optional<TenantSecret> secret, read_tenant_secret(*client, names.secret));
+    TRY_ASSIGN(std::optional<TenantSecret> secret, read_tenant_secret(cloud.client, names.secret));
     if (!secret) {
-      TRY_ASSIGN(json value, converged_value(json::object(), names, *platform));
-      auto created = client->json(aws::kSecretsManager, "CreateSecret",
-                                  {{"Name", names.secret},
-                                   {"Description", "Database credentials for " + ctx.tenant.id +
-                                                       " (wpfleet)"},
-                                   {"SecretString", value.dump()},
-                                   {"Tags", tags_json(tags)},
-                                   {"ClientRequestToken", create_token(ctx.env, ctx.tenant.id)}});
+      TRY_ASSIGN(json value, converged_value(json::object(), names, cloud.platform));
+      auto created = cloud.client.json(
+          aws::kSecretsManager, "CreateSecret",
+          {{"Name", names.secret},
+           {"Description", "Database credentials for " + ctx.tenant.id + " (wpfleet)"},
+           {"SecretString", value.dump()},
+           {"Tags", tags_json(tags)},
+           {"ClientRequestToken", create_token(ctx.env, ctx.tenant.id)}});
       if (created) return detail(names, created->value("ARN", ""), false);
       // Made meanwhile by someone else (another wpfleet, the user): take that one.
       if (created.error().code != "ResourceExistsException") return std::move(created).error();
-      TRY_ASSIGN(secret, read_tenant_secret(*client, names.secret));
+      TRY_ASSIGN(secret, read_tenant_secret(cloud.client, names.secret));
       if (!secret) return std::move(created).error();
     }
     if (secret->scheduled_for_deletion) {
-      TRY(client->json(aws::kSecretsManager, "RestoreSecret", {{"SecretId", secret->arn}}));
-      TRY_ASSIGN(secret, read_tenant_secret(*client, names.secret));
+      TRY(cloud.client.json(aws::kSecretsManager, "RestoreSecret", {{"SecretId", secret->arn}}));
+      TRY_ASSIGN(secret, read_tenant_secret(cloud.client, names.secret));
       if (!secret || secret->scheduled_for_deletion) {
         return make_error("secret " + names.secret + " in " + where(ctx.env) +
                           " is still scheduled for deletion after RestoreSecret: restore it "
@@ -158,21 +157,21 @@ class SecretsProvider : public ResourceProvider {
       }
     }
     const bool adopted = !is_managed(secret->tags);
-    TRY_ASSIGN(json value, converged_value(secret->value, names, *platform));
+    TRY_ASSIGN(json value, converged_value(secret->value, names, cloud.platform));
     if (value != secret->value) {
       TRY_ASSIGN(std::string token, version_token());
-      TRY(client->json(aws::kSecretsManager, "PutSecretValue",
-                       {{"SecretId", secret->arn},
-                        {"SecretString", value.dump()},
-                        {"ClientRequestToken", token}}));
+      TRY(cloud.client.json(aws::kSecretsManager, "PutSecretValue",
+                            {{"SecretId", secret->arn},
+                             {"SecretString", value.dump()},
+                             {"ClientRequestToken", token}}));
     }
     Tags missing;
     for (const auto& tag : tags) {
       if (!has_tags(secret->tags, {tag})) missing.push_back(tag);
     }
     if (!missing.empty()) {
-      TRY(client->json(aws::kSecretsManager, "TagResource",
-                       {{"SecretId", secret->arn}, {"Tags", tags_json(missing)}}));
+      TRY(cloud.client.json(aws::kSecretsManager, "TagResource",
+                            {{"SecretId", secret->arn}, {"Tags", tags_json(missing)}}));
     }
     return detail(names, secret->arn, adopted);
   }
@@ -186,15 +185,10 @@ class SecretsProvider : public ResourceProvider {
     if (!described && described.error().code == "ResourceNotFoundException") return {};
     TRY(described);
     if (described->contains("DeletedDate") && !(*described)["DeletedDate"].is_null()) return {};
-    auto deleted = client->json(aws::kSecretsManager, "DeleteSecret",
-                                {{"SecretId", described->value("ARN", name)}});
-    if (!deleted && (deleted.error().code == "ResourceNotFoundException" ||
-                     deleted.error().code == "InvalidRequestException")) {
-      // Gone, or scheduled meanwhile: what was asked.
-      return {};
-    }
-    TRY(deleted);
-    return {};
+    // Gone, or scheduled meanwhile (InvalidRequestException): what was asked.
+    return ok_if_gone(client->json(aws::kSecretsManager, "DeleteSecret",
+                                   {{"SecretId", described->value("ARN", name)}}),
+                      {"ResourceNotFoundException", "InvalidRequestException"});
   }
 
   Status check(const TenantContext& ctx) override {
@@ -223,8 +217,6 @@ class SecretsProvider : public ResourceProvider {
   static std::string detail(const TenantNames& names, const std::string& arn, bool adopted) {
     return json{{"secret", names.secret}, {"arn", arn}, {"adopted", adopted}}.dump();
   }
-
-  SharedPlatforms platforms_;
 };
 
 }  // namespace

@@ -4,12 +4,11 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/pagination.h"
+#include "backends/aws/aws_provider.h"
 #include "backends/aws/lookups.h"
 #include "backends/aws/one_off_task.h"
-#include "backends/aws/providers.h"
 #include "backends/aws/site_install.h"
 #include "backends/aws/tenant_secret.h"
-#include "util/crypto.h"
 
 namespace wpfleet::aws_backend {
 
@@ -47,16 +46,16 @@ Result<std::optional<SecretTags>> describe_secret(aws::Client& client, const std
       SecretTags{described->value("ARN", ""), tags_of(described->value("Tags", json::array()))});
 }
 
-class SiteProvider : public ResourceProvider {
+class SiteProvider : public AwsProvider {
  public:
-  explicit SiteProvider(SharedPlatforms platforms) : platforms_(std::move(platforms)) {}
+  using AwsProvider::AwsProvider;
 
   ResourceKind kind() const override { return ResourceKind::Site; }
 
   std::string fingerprint(const TenantContext& ctx) const override {
-    return sha256_hex("aws-site-v1\n" + ctx.tenant.title + "\n" + ctx.tenant.admin_email + "\n" +
-                      (ctx.env.production ? "public" : "hidden") + "\n" + ctx.home_url + "\n" +
-                      ctx.hosts.front());
+    return fingerprint_of({"aws-site-v1", ctx.tenant.title, ctx.tenant.admin_email,
+                           ctx.env.production ? "public" : "hidden", ctx.home_url,
+                           ctx.hosts.front()});
   }
 
   // The tenant secrets of the environment (ListSecrets by name prefix, which gives their
@@ -101,10 +100,9 @@ class SiteProvider : public ResourceProvider {
   Result<std::string> ensure(const TenantContext& ctx) override {
     const Environment& env = ctx.env;
     TRY_ASSIGN(const AwsSettings* aws, aws_settings(env));
-    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
-    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
+    TRY_ASSIGN(Connected cloud, platforms_->connect(env));
     const TenantNames names = tenant_names(env.name, ctx.tenant.id);
-    TRY_ASSIGN(auto secret, describe_secret(*client, names.secret));
+    TRY_ASSIGN(auto secret, describe_secret(cloud.client, names.secret));
     if (!secret) {
       return make_error("the secret " + names.secret + " does not exist in " + where(env) +
                         ": run `wpfleet apply` (the secrets step makes it)");
@@ -119,12 +117,12 @@ class SiteProvider : public ResourceProvider {
     task.log_group = aws->log_group;
     task.log_stream_prefix = names.log_prefix;
     task.started_by = "wpfleet-site";
-    auto ran = run_one_off_task(*client, env, *platform, task);
+    auto ran = run_one_off_task(cloud.client, env, cloud.platform, task);
     if (!ran) {
       return make_error("installing WordPress for " + env.name + "/" + ctx.tenant.id +
                         " failed: " + ran.error().message);
     }
-    TRY(set_mark(*client, secret->arn, kSiteInstalledMark));
+    TRY(set_mark(cloud.client, secret->arn, kSiteInstalledMark));
     return json({{"url", ctx.home_url + "/"},
                  {"admin_user", "admin"},
                  {"task_definition", names.family}})
@@ -147,16 +145,14 @@ class SiteProvider : public ResourceProvider {
                         " does not exist, so WordPress cannot "
                         "reach its database: run `wpfleet apply`");
     }
-    if (has_key(secret->tags, kSiteInstalledMark) || !has_key(secret->tags, kManagedByKey)) {
+    if (has_key(secret->tags, kSiteInstalledMark) ||
+        !has_key(secret->tags, kManagedByKey)) {
       return {};
     }
     return make_error("WordPress has not been installed for " + env.name + "/" + ctx.tenant.id +
                       " (the secret " + names.secret + " has no " + kSiteInstalledMark +
                       " mark): run `wpfleet apply` to install it");
   }
-
- private:
-  SharedPlatforms platforms_;
 };
 
 }  // namespace

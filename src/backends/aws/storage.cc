@@ -3,8 +3,8 @@
 // wordpress image) and EFS creates its directory 0755 on first use.
 #include <nlohmann/json.hpp>
 
+#include "backends/aws/aws_provider.h"
 #include "backends/aws/lookups.h"
-#include "backends/aws/providers.h"
 #include "util/crypto.h"
 
 namespace wpfleet::aws_backend {
@@ -42,24 +42,23 @@ std::string unfit(const AccessPoint& point) {
   return wrong;
 }
 
-class StorageProvider : public ResourceProvider {
+class StorageProvider : public AwsProvider {
  public:
-  explicit StorageProvider(SharedPlatforms platforms) : platforms_(std::move(platforms)) {}
+  using AwsProvider::AwsProvider;
 
   ResourceKind kind() const override { return ResourceKind::Storage; }
 
   std::string fingerprint(const TenantContext& ctx) const override {
     const AwsSettings& aws = *ctx.env.aws;
-    return sha256_hex("aws-storage-v1\n" + ctx.env.name + "\n" + ctx.tenant.id + "\n" + aws.efs +
-                      "\n" + aws.region + "\n" + aws.account_id);
+    return fingerprint_of(
+        {"aws-storage-v1", ctx.env.name, ctx.tenant.id, aws.efs, aws.region, aws.account_id});
   }
 
   // One paginated DescribeAccessPoints of the environment's file system.
   Result<std::set<std::string>> existing(const Environment& env,
                                          const std::set<std::string>& candidates) override {
-    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
-    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
-    TRY_ASSIGN(auto points, list_access_points(*client, platform->file_system_id));
+    TRY_ASSIGN(Connected cloud, platforms_->connect(env));
+    TRY_ASSIGN(auto points, list_access_points(cloud.client, cloud.platform.file_system_id));
     std::set<std::string> found;
     for (const auto& tenant : candidates) {
       const TenantNames names = tenant_names(env.name, tenant);
@@ -70,18 +69,17 @@ class StorageProvider : public ResourceProvider {
 
   Result<std::string> ensure(const TenantContext& ctx) override {
     const Environment& env = ctx.env;
-    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
-    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
+    TRY_ASSIGN(Connected cloud, platforms_->connect(env));
     const TenantNames names = tenant_names(env.name, ctx.tenant.id);
     const Tags tags = tenant_tags(env.name, ctx.tenant.id);
-    TRY_ASSIGN(auto points, list_access_points(*client, platform->file_system_id));
+    TRY_ASSIGN(auto points, list_access_points(cloud.client, cloud.platform.file_system_id));
     std::optional<AccessPoint> point = access_point_at(points, names.access_point_path, tags);
     if (!point) {
-      TRY_ASSIGN(point, create(*client, env, *platform, names, tags));
+      TRY_ASSIGN(point, create(cloud.client, env, cloud.platform, names, tags));
     }
     if (const std::string wrong = unfit(*point); !wrong.empty()) {
       return make_error("the EFS access point " + point->id + " at " + names.access_point_path +
-                        " on " + platform->file_system_id + " in " + where(env) + wrong +
+                        " on " + cloud.platform.file_system_id + " in " + where(env) + wrong +
                         ", and AWS cannot change an access point: after checking that no "
                         "service uses it, delete it (`aws efs delete-access-point "
                         "--access-point-id " +
@@ -90,9 +88,9 @@ class StorageProvider : public ResourceProvider {
                         "it anew");
     }
     if (!has_tags(point->tags, tags)) {
-      TRY(client->rest_json(aws::kEfs, "TagResource", "POST",
-                            "/2015-02-01/resource-tags/" + point->id, {},
-                            {{"Tags", tags_json(tags)}}));
+      TRY(cloud.client.rest_json(aws::kEfs, "TagResource", "POST",
+                                 "/2015-02-01/resource-tags/" + point->id, {},
+                                 {{"Tags", tags_json(tags)}}));
     }
     return nlohmann::json({{"access_point", point->id}, {"path", names.access_point_path}}).dump();
   }
@@ -100,31 +98,26 @@ class StorageProvider : public ResourceProvider {
   // The access point only: the tenant's files stay on the file system (EFS has no API
   // for files), as `aws efs delete-access-point` leaves them.
   Status remove(const Environment& env, const std::string& tenant_id) override {
-    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
-    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
+    TRY_ASSIGN(Connected cloud, platforms_->connect(env));
     const TenantNames names = tenant_names(env.name, tenant_id);
-    TRY_ASSIGN(auto points, list_access_points(*client, platform->file_system_id));
+    TRY_ASSIGN(auto points, list_access_points(cloud.client, cloud.platform.file_system_id));
     for (const auto& point : points) {
       if (point.path != names.access_point_path) continue;
-      auto deleted = client->rest_json(aws::kEfs, "DeleteAccessPoint", "DELETE",
-                                       "/2015-02-01/access-points/" + point.id);
-      if (!deleted && deleted.error().code != "AccessPointNotFound") {
-        return std::move(deleted).error();
-      }
+      TRY(ok_if_gone(cloud.client.rest_json(aws::kEfs, "DeleteAccessPoint", "DELETE",
+                                            "/2015-02-01/access-points/" + point.id),
+                     {"AccessPointNotFound"}));
     }
     return {};
   }
 
   Status check(const TenantContext& ctx) override {
-    const Environment& env = ctx.env;
-    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
-    TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
-    const TenantNames names = tenant_names(env.name, ctx.tenant.id);
-    TRY_ASSIGN(auto points, list_access_points(*client, platform->file_system_id));
+    TRY_ASSIGN(Connected cloud, platforms_->connect(ctx.env));
+    const TenantNames names = tenant_names(ctx.env.name, ctx.tenant.id);
+    TRY_ASSIGN(auto points, list_access_points(cloud.client, cloud.platform.file_system_id));
     const auto point = access_point_at(points, names.access_point_path, {});
     if (!point) {
       return make_error("the EFS access point at " + names.access_point_path + " on " +
-                        platform->file_system_id +
+                        cloud.platform.file_system_id +
                         " does not exist: run `wpfleet apply` to "
                         "make it");
     }
@@ -175,8 +168,6 @@ class StorageProvider : public ResourceProvider {
     TRY(made);
     return std::optional<AccessPoint>(access_point_from_json(*made));
   }
-
-  SharedPlatforms platforms_;
 };
 
 }  // namespace
