@@ -12,10 +12,10 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "aws/pagination.h"
 #include "backends/aws/aws_provider.h"
 #include "backends/aws/database_sql.h"
 #include "backends/aws/db_init_task.h"
+#include "backends/aws/lookups.h"
 #include "backends/aws/names.h"
 #include "backends/aws/tenant_secret.h"
 #include "util/mysql_client.h"
@@ -135,24 +135,10 @@ class DatabaseProvider : public AwsProvider {
       }
       return found;
     }
-    TRY_ASSIGN(auto pages, aws::all_json_pages(
-                               cloud.client, aws::kSecretsManager, "ListSecrets",
-                               {{"Filters", {{{"Key", "name"}, {"Values", {env.name + "-"}}}}},
-                                {"MaxResults", 100}}));
-    std::set<std::string> ready;
-    for (const auto& page : pages) {
-      for (const auto& secret : page.value("SecretList", json::array())) {
-        const auto deleted = secret.find("DeletedDate");
-        if (deleted != secret.end() && !deleted->is_null()) continue;
-        Tags tags;
-        for (const auto& tag : secret.value("Tags", json::array())) {
-          tags.emplace_back(tag.value("Key", ""), tag.value("Value", ""));
-        }
-        if (is_ready(tags)) ready.insert(secret.value("Name", ""));
-      }
-    }
+    TRY_ASSIGN(auto secrets, list_environment_secrets(cloud.client, env.name));
     for (const auto& tenant : candidates) {
-      if (ready.count(tenant_names(env.name, tenant).secret)) found.insert(tenant);
+      const auto secret = secrets.find(tenant_names(env.name, tenant).secret);
+      if (secret != secrets.end() && is_ready(secret->second)) found.insert(tenant);
     }
     return found;
   }
@@ -238,12 +224,7 @@ class DatabaseProvider : public AwsProvider {
   // The user's own secret (no managed-by tag) came with its database; wpfleet's carries
   // the mark once the database is made.
   static bool is_ready(const Tags& tags) {
-    bool managed = false;
-    for (const auto& [key, value] : tags) {
-      if (key == kDatabaseReadyMark) return true;
-      if (key == kManagedByKey) managed = true;
-    }
-    return !managed;
+    return has_tag_key(tags, kDatabaseReadyMark) || !has_tag_key(tags, kManagedByKey);
   }
 
   DbInitTasks tasks_;

@@ -65,9 +65,7 @@ Result<std::optional<Revision>> latest_active(aws::Client& client, const std::st
                          {{"taskDefinition", latest}, {"include", {"TAGS"}}}));
   Revision revision;
   revision.definition = described.value("taskDefinition", json::object());
-  for (const auto& tag : described.value("tags", json::array())) {
-    revision.tags.emplace_back(tag.value("key", ""), tag.value("value", ""));
-  }
+  revision.tags = tags_from_json(described.value("tags", json::array()), kEcsTagMembers);
   return std::optional<Revision>(std::move(revision));
 }
 
@@ -109,8 +107,6 @@ json db_init_task_definition(const DbInitDefinition& d) {
          {{"awslogs-group", d.log_group},
           {"awslogs-region", d.region},
           {"awslogs-stream-prefix", kDbInitStreamPrefix}}}}}};
-  json tags = json::array();
-  for (const auto& [key, value] : d.tags) tags.push_back({{"key", key}, {"value", value}});
   json input = {{"family", d.family},
                 {"networkMode", "awsvpc"},
                 {"requiresCompatibilities", {"FARGATE"}},
@@ -118,7 +114,7 @@ json db_init_task_definition(const DbInitDefinition& d) {
                 {"memory", "512"},
                 {"executionRoleArn", d.execution_role_arn},
                 {"containerDefinitions", {container}}};
-  if (!tags.empty()) input["tags"] = tags;
+  if (!d.tags.empty()) input["tags"] = tags_json(d.tags, kEcsTagMembers);
   return input;
 }
 

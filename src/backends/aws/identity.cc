@@ -12,6 +12,7 @@
 #include "backends/aws/aws_provider.h"
 #include "backends/aws/names.h"
 #include "backends/aws/secret_policy.h"
+#include "backends/aws/tenant_secret.h"
 
 namespace wpfleet::aws_backend {
 
@@ -19,12 +20,9 @@ namespace {
 
 // The secret's real ARN, or nullopt while it does not exist.
 Result<std::optional<std::string>> secret_arn(aws::Client& client, const std::string& name) {
-  auto described = client.json(aws::kSecretsManager, "DescribeSecret", {{"SecretId", name}});
-  if (!described && described.error().code == "ResourceNotFoundException") {
-    return std::optional<std::string>();
-  }
-  TRY(described);
-  return std::optional<std::string>(described->value("ARN", ""));
+  TRY_ASSIGN(std::optional<TenantSecret> secret, describe_tenant_secret(client, name));
+  if (!secret) return std::optional<std::string>();
+  return std::optional<std::string>(secret->arn);
 }
 
 // The role's inline policy document, or nullopt when it has none of that name.

@@ -28,9 +28,7 @@ AccessPoint access_point_from_json(const nlohmann::json& item) {
     point.owner_gid = int_of(*info, "OwnerGid");
     point.permissions = info->value("Permissions", "");
   }
-  for (const auto& tag : item.value("Tags", nlohmann::json::array())) {
-    point.tags.emplace_back(tag.value("Key", ""), tag.value("Value", ""));
-  }
+  point.tags = tags_from_json(item.value("Tags", nlohmann::json::array()));
   return point;
 }
 
@@ -82,6 +80,23 @@ Result<std::set<std::string>> list_service_names(aws::Client& client,
     }
   }
   return names;
+}
+
+Result<std::map<std::string, Tags>> list_environment_secrets(aws::Client& client,
+                                                             const std::string& env) {
+  TRY_ASSIGN(auto pages,
+             aws::all_json_pages(
+                 client, aws::kSecretsManager, "ListSecrets",
+                 {{"Filters", {{{"Key", "name"}, {"Values", {env + "-"}}}}}, {"MaxResults", 100}}));
+  std::map<std::string, Tags> secrets;
+  for (const auto& page : pages) {
+    for (const auto& secret : page.value("SecretList", nlohmann::json::array())) {
+      if (!secret.value("DeletedDate", nlohmann::json()).is_null()) continue;
+      secrets[secret.value("Name", "")] =
+          tags_from_json(secret.value("Tags", nlohmann::json::array()));
+    }
+  }
+  return secrets;
 }
 
 }  // namespace wpfleet::aws_backend

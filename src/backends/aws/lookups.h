@@ -1,8 +1,9 @@
-// Lookups that more than one of the storage, runtime and site providers make: the
-// access points of the environment's file system, and the services of its cluster.
-// Each is one paginated listing, so that `plan` costs a bounded number of calls.
+// Lookups that more than one provider makes: the access points of the environment's
+// file system, the services of its cluster, and its tenants' secrets. Each is one
+// paginated listing, so that `plan` costs a bounded number of calls.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -42,5 +43,11 @@ std::optional<AccessPoint> access_point_at(const std::vector<AccessPoint>& point
 // only; a deleted service stays visible to DescribeServices for a while, not here.
 Result<std::set<std::string>> list_service_names(aws::Client& client,
                                                  const std::string& cluster_arn);
+
+// The tags of the secrets whose names start with "{env}-" (the tenants' secrets), by
+// name (ListSecrets, 100 a page). AWS does not list those scheduled for deletion; one an
+// endpoint lists all the same is left out too.
+Result<std::map<std::string, Tags>> list_environment_secrets(aws::Client& client,
+                                                             const std::string& env);
 
 }  // namespace wpfleet::aws_backend

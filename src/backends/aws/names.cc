@@ -58,4 +58,22 @@ bool has_tags(const Tags& tags, const Tags& wanted) {
   });
 }
 
+bool has_tag_key(const Tags& tags, const std::string& key) {
+  return std::any_of(tags.begin(), tags.end(), [&](const auto& tag) { return tag.first == key; });
+}
+
+nlohmann::json tags_json(const Tags& tags, TagMembers members) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [key, value] : tags) out.push_back({{members.key, key}, {members.value, value}});
+  return out;
+}
+
+Tags tags_from_json(const nlohmann::json& list, TagMembers members) {
+  Tags tags;
+  for (const auto& tag : list) {
+    tags.emplace_back(tag.value(members.key, ""), tag.value(members.value, ""));
+  }
+  return tags;
+}
+
 }  // namespace wpfleet::aws_backend

@@ -2,6 +2,7 @@
 // name them, and the tags wpfleet puts on what it makes or adopts.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,6 +37,22 @@ Tags tenant_tags(const std::string& env, const std::string& tenant);
 
 // Whether `tags` already hold every one of `wanted` with its value.
 bool has_tags(const Tags& tags, const Tags& wanted);
+
+// Whether `tags` hold `key`, whatever its value.
+bool has_tag_key(const Tags& tags, const std::string& key);
+
+// The JSON APIs write a tag as {"Key": ..., "Value": ...} (Secrets Manager, EFS), ECS as
+// {"key": ..., "value": ...}.
+struct TagMembers {
+  const char* key;
+  const char* value;
+};
+inline constexpr TagMembers kTagMembers{"Key", "Value"};
+inline constexpr TagMembers kEcsTagMembers{"key", "value"};
+
+// Tags as such a JSON array, and back.
+nlohmann::json tags_json(const Tags& tags, TagMembers members = kTagMembers);
+Tags tags_from_json(const nlohmann::json& list, TagMembers members = kTagMembers);
 
 inline constexpr const char* kManagedByKey = "managed-by";
 inline constexpr const char* kManagedByValue = "wpfleet";

@@ -10,6 +10,7 @@
 #include "backends/aws/lookups.h"
 #include "backends/aws/target_group.h"
 #include "backends/aws/task_definition.h"
+#include "backends/aws/tenant_secret.h"
 #include "util/crypto.h"
 
 namespace wpfleet::aws_backend {
@@ -19,18 +20,6 @@ namespace {
 using nlohmann::json;
 
 constexpr int kHealthCheckGraceSeconds = 60;
-
-json ecs_tags(const Tags& tags) {
-  json out = json::array();
-  for (const auto& [key, value] : tags) out.push_back({{"key", key}, {"value", value}});
-  return out;
-}
-
-Tags tags_of(const json& list) {
-  Tags tags;
-  for (const auto& tag : list) tags.emplace_back(tag.value("key", ""), tag.value("value", ""));
-  return tags;
-}
 
 // The service as DescribeServices has it; null when ECS does not know it at all.
 Result<json> describe_service(aws::Client& client, const std::string& cluster_arn,
@@ -217,15 +206,13 @@ class RuntimeProvider : public AwsProvider {
                                              const PlatformResources& platform,
                                              const TenantNames& names, const Tags& tags) {
     const Environment& env = ctx.env;
-    auto secret = client.json(aws::kSecretsManager, "DescribeSecret", {{"SecretId", names.secret}});
-    if (!secret && secret.error().code == "ResourceNotFoundException") {
+    TRY_ASSIGN(std::optional<TenantSecret> secret, describe_tenant_secret(client, names.secret));
+    if (!secret) {
       return make_error("the secret " + names.secret + " does not exist in " + where(env) +
                         ", and the task definition reads the database settings from it: run "
                         "`wpfleet apply` (the secrets step makes it)");
     }
-    TRY(secret);
-    // Set when it is scheduled for deletion (null or absent otherwise).
-    if (!secret->value("DeletedDate", json()).is_null()) {
+    if (secret->scheduled_for_deletion) {
       return make_error("the secret " + names.secret + " in " + where(env) +
                         " is scheduled for deletion: run `wpfleet apply` (the secrets step "
                         "restores it)");
@@ -244,7 +231,7 @@ class RuntimeProvider : public AwsProvider {
     inputs.cpu = aws.cpu;
     inputs.memory = aws.memory;
     inputs.execution_role_arn = platform.execution_role_arn;
-    inputs.secret_arn = secret->value("ARN", "");
+    inputs.secret_arn = secret->arn;
     inputs.file_system_id = platform.file_system_id;
     inputs.access_point_id = point->id;
     inputs.log_group = aws.log_group;
@@ -257,9 +244,9 @@ class RuntimeProvider : public AwsProvider {
     TRY_ASSIGN(json current, describe_task_definition(client, names.family));
     if (current.is_object() && task_definition_differences(desired, current).empty()) {
       const std::string arn = current.value("taskDefinitionArn", "");
-      if (!has_tags(tags_of(current["tags"]), tags)) {
+      if (!has_tags(tags_from_json(current["tags"], kEcsTagMembers), tags)) {
         TRY(client.json(aws::kEcs, "TagResource",
-                        {{"resourceArn", arn}, {"tags", ecs_tags(tags)}}));
+                        {{"resourceArn", arn}, {"tags", tags_json(tags, kEcsTagMembers)}}));
       }
       return arn;
     }
@@ -309,7 +296,7 @@ class RuntimeProvider : public AwsProvider {
                             {"loadBalancers", load_balancers},
                             {"healthCheckGracePeriodSeconds", kHealthCheckGraceSeconds},
                             {"clientToken", token},
-                            {"tags", ecs_tags(tags)},
+                            {"tags", tags_json(tags, kEcsTagMembers)},
                             {"propagateTags", "SERVICE"}};
       TRY_ASSIGN(json made, client.json(aws::kEcs, "CreateService", request));
       return made.value(json::json_pointer("/service/serviceArn"), std::string());
@@ -317,8 +304,10 @@ class RuntimeProvider : public AwsProvider {
 
     // Adopt: tags, then only what differs.
     const std::string arn = service.value("serviceArn", "");
-    if (taggable(arn) && !has_tags(tags_of(service.value("tags", json::array())), tags)) {
-      TRY(client.json(aws::kEcs, "TagResource", {{"resourceArn", arn}, {"tags", ecs_tags(tags)}}));
+    if (taggable(arn) &&
+        !has_tags(tags_from_json(service.value("tags", json::array()), kEcsTagMembers), tags)) {
+      TRY(client.json(aws::kEcs, "TagResource",
+                      {{"resourceArn", arn}, {"tags", tags_json(tags, kEcsTagMembers)}}));
     }
     json update = {{"cluster", platform.cluster_arn}, {"service", names.service}};
     if (service.value("taskDefinition", "") != task_definition_arn) {

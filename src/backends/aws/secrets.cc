@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "aws/pagination.h"
 #include "backends/aws/aws_provider.h"
+#include "backends/aws/lookups.h"
 #include "backends/aws/names.h"
 #include "backends/aws/tenant_secret.h"
 #include "util/crypto.h"
@@ -77,12 +77,6 @@ Result<json> converged_value(json value, const TenantNames& names,
   return value;
 }
 
-json tags_json(const Tags& tags) {
-  json out = json::array();
-  for (const auto& [key, value] : tags) out.push_back({{"Key", key}, {"Value", value}});
-  return out;
-}
-
 bool is_managed(const Tags& tags) {
   return has_tags(tags, {{kManagedByKey, kManagedByValue}});
 }
@@ -106,21 +100,10 @@ class SecretsProvider : public AwsProvider {
   Result<std::set<std::string>> existing(const Environment& env,
                                          const std::set<std::string>& candidates) override {
     TRY_ASSIGN(aws::Client * client, platforms_->client(env));
-    TRY_ASSIGN(auto pages, aws::all_json_pages(
-                               *client, aws::kSecretsManager, "ListSecrets",
-                               {{"Filters", {{{"Key", "name"}, {"Values", {env.name + "-"}}}}},
-                                {"MaxResults", 100}}));
-    std::set<std::string> names;
-    for (const auto& page : pages) {
-      for (const auto& secret : page.value("SecretList", json::array())) {
-        const auto deleted = secret.find("DeletedDate");
-        if (deleted != secret.end() && !deleted->is_null()) continue;
-        names.insert(secret.value("Name", ""));
-      }
-    }
+    TRY_ASSIGN(auto secrets, list_environment_secrets(*client, env.name));
     std::set<std::string> found;
     for (const auto& tenant : candidates) {
-      if (names.count(tenant_names(env.name, tenant).secret)) found.insert(tenant);
+      if (secrets.count(tenant_names(env.name, tenant).secret)) found.insert(tenant);
     }
     return found;
   }
@@ -180,15 +163,13 @@ class SecretsProvider : public AwsProvider {
   // until then `aws secretsmanager restore-secret` (or the next apply) brings it back.
   Status remove(const Environment& env, const std::string& tenant_id) override {
     TRY_ASSIGN(aws::Client * client, platforms_->client(env));
-    const std::string name = tenant_names(env.name, tenant_id).secret;
-    auto described = client->json(aws::kSecretsManager, "DescribeSecret", {{"SecretId", name}});
-    if (!described && described.error().code == "ResourceNotFoundException") return {};
-    TRY(described);
-    if (described->contains("DeletedDate") && !(*described)["DeletedDate"].is_null()) return {};
+    TRY_ASSIGN(std::optional<TenantSecret> secret,
+               describe_tenant_secret(*client, tenant_names(env.name, tenant_id).secret));
+    if (!secret || secret->scheduled_for_deletion) return {};
     // Gone, or scheduled meanwhile (InvalidRequestException): what was asked.
-    return ok_if_gone(client->json(aws::kSecretsManager, "DeleteSecret",
-                                   {{"SecretId", described->value("ARN", name)}}),
-                      {"ResourceNotFoundException", "InvalidRequestException"});
+    return ok_if_gone(
+        client->json(aws::kSecretsManager, "DeleteSecret", {{"SecretId", secret->arn}}),
+        {"ResourceNotFoundException", "InvalidRequestException"});
   }
 
   Status check(const TenantContext& ctx) override {

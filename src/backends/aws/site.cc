@@ -3,7 +3,6 @@
 // tenant's secret so that `plan` knows it without a database connection.
 #include <nlohmann/json.hpp>
 
-#include "aws/pagination.h"
 #include "backends/aws/aws_provider.h"
 #include "backends/aws/lookups.h"
 #include "backends/aws/one_off_task.h"
@@ -16,34 +15,12 @@ namespace {
 
 using nlohmann::json;
 
-bool has_key(const Tags& tags, const std::string& key) {
-  for (const auto& tag : tags) {
-    if (tag.first == key) return true;
-  }
-  return false;
-}
-
-Tags tags_of(const json& list) {
-  Tags tags;
-  for (const auto& tag : list) tags.emplace_back(tag.value("Key", ""), tag.value("Value", ""));
-  return tags;
-}
-
-// The secret's ARN and tags; nullopt when there is none (or it is scheduled for deletion).
-struct SecretTags {
-  std::string arn;
-  Tags tags;
-};
-Result<std::optional<SecretTags>> describe_secret(aws::Client& client, const std::string& name) {
-  auto described = client.json(aws::kSecretsManager, "DescribeSecret", {{"SecretId", name}});
-  if (!described && described.error().code == "ResourceNotFoundException") {
-    return std::optional<SecretTags>();
-  }
-  TRY(described);
-  // Set when it is scheduled for deletion (null or absent otherwise).
-  if (!described->value("DeletedDate", json()).is_null()) return std::optional<SecretTags>();
-  return std::optional<SecretTags>(
-      SecretTags{described->value("ARN", ""), tags_of(described->value("Tags", json::array()))});
+// The tenant's secret, which the site's mark is on; nullopt when it does not exist or is
+// scheduled for deletion.
+Result<std::optional<TenantSecret>> live_secret(aws::Client& client, const std::string& name) {
+  TRY_ASSIGN(std::optional<TenantSecret> secret, describe_tenant_secret(client, name));
+  if (secret && secret->scheduled_for_deletion) return std::optional<TenantSecret>();
+  return secret;
 }
 
 class SiteProvider : public AwsProvider {
@@ -66,23 +43,14 @@ class SiteProvider : public AwsProvider {
   Result<std::set<std::string>> existing(const Environment& env,
                                          const std::set<std::string>& candidates) override {
     TRY_ASSIGN(aws::Client * client, platforms_->client(env));
-    TRY_ASSIGN(auto pages,
-               aws::all_json_pages(*client, aws::kSecretsManager, "ListSecrets",
-                                   {{"Filters", {{{"Key", "name"}, {"Values", {env.name + "-"}}}}},
-                                    {"MaxResults", 100}}));
-    std::map<std::string, Tags> secrets;
-    for (const auto& page : pages) {
-      for (const auto& secret : page.value("SecretList", json::array())) {
-        secrets[secret.value("Name", "")] = tags_of(secret.value("Tags", json::array()));
-      }
-    }
+    TRY_ASSIGN(auto secrets, list_environment_secrets(*client, env.name));
     std::set<std::string> found, users;
     for (const auto& tenant : candidates) {
       const auto secret = secrets.find(tenant_names(env.name, tenant).secret);
       if (secret == secrets.end()) continue;
-      if (has_key(secret->second, kSiteInstalledMark)) {
+      if (has_tag_key(secret->second, kSiteInstalledMark)) {
         found.insert(tenant);
-      } else if (!has_key(secret->second, kManagedByKey)) {
+      } else if (!has_tag_key(secret->second, kManagedByKey)) {
         users.insert(tenant);
       }
     }
@@ -102,7 +70,7 @@ class SiteProvider : public AwsProvider {
     TRY_ASSIGN(const AwsSettings* aws, aws_settings(env));
     TRY_ASSIGN(Connected cloud, platforms_->connect(env));
     const TenantNames names = tenant_names(env.name, ctx.tenant.id);
-    TRY_ASSIGN(auto secret, describe_secret(cloud.client, names.secret));
+    TRY_ASSIGN(auto secret, live_secret(cloud.client, names.secret));
     if (!secret) {
       return make_error("the secret " + names.secret + " does not exist in " + where(env) +
                         ": run `wpfleet apply` (the secrets step makes it)");
@@ -139,14 +107,14 @@ class SiteProvider : public AwsProvider {
     const Environment& env = ctx.env;
     TRY_ASSIGN(aws::Client * client, platforms_->client(env));
     const TenantNames names = tenant_names(env.name, ctx.tenant.id);
-    TRY_ASSIGN(auto secret, describe_secret(*client, names.secret));
+    TRY_ASSIGN(auto secret, live_secret(*client, names.secret));
     if (!secret) {
       return make_error("the secret " + names.secret +
                         " does not exist, so WordPress cannot "
                         "reach its database: run `wpfleet apply`");
     }
-    if (has_key(secret->tags, kSiteInstalledMark) ||
-        !has_key(secret->tags, kManagedByKey)) {
+    if (has_tag_key(secret->tags, kSiteInstalledMark) ||
+        !has_tag_key(secret->tags, kManagedByKey)) {
       return {};
     }
     return make_error("WordPress has not been installed for " + env.name + "/" + ctx.tenant.id +

@@ -14,12 +14,6 @@ namespace {
 constexpr int kWwwData = 33;
 constexpr const char* kPermissions = "0755";
 
-nlohmann::json tags_json(const Tags& tags) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& [key, value] : tags) out.push_back({{"Key", key}, {"Value", value}});
-  return out;
-}
-
 // What about the user's access point at the path differs from what the tenant's tasks
 // need, in words; empty when nothing.
 std::string unfit(const AccessPoint& point) {

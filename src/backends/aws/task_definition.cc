@@ -132,9 +132,6 @@ json desired_task_definition(const TaskDefinitionInputs& in) {
         {"value", "define('WP_HOME', " + url + ");\ndefine('WP_SITEURL', " + url + ");"}},
        {{"name", "WORDPRESS_TABLE_PREFIX"}, {"value", "wp_"}}});
 
-  json tags = json::array();
-  for (const auto& [key, value] : in.tags) tags.push_back({{"key", key}, {"value", value}});
-
   const json container = {
       {"name", in.container},
       {"image", in.image},
@@ -168,7 +165,7 @@ json desired_task_definition(const TaskDefinitionInputs& in) {
                           {{"fileSystemId", in.file_system_id},
                            {"transitEncryption", "ENABLED"},
                            {"authorizationConfig", {{"accessPointId", in.access_point_id}}}}}}})},
-          {"tags", tags}};
+          {"tags", tags_json(in.tags, kEcsTagMembers)}};
 }
 
 std::vector<std::string> task_definition_differences(const json& desired, const json& current) {

@@ -2,8 +2,8 @@
 
 namespace wpfleet::aws_backend {
 
-Result<std::optional<TenantSecret>> read_tenant_secret(aws::Client& client,
-                                                       const std::string& name) {
+Result<std::optional<TenantSecret>> describe_tenant_secret(aws::Client& client,
+                                                           const std::string& name) {
   auto described = client.json(aws::kSecretsManager, "DescribeSecret", {{"SecretId", name}});
   if (!described && described.error().code == "ResourceNotFoundException") {
     return std::optional<TenantSecret>();
@@ -13,20 +13,23 @@ Result<std::optional<TenantSecret>> read_tenant_secret(aws::Client& client,
   secret.arn = described->value("ARN", "");
   // moto answers "DeletedDate": null for a live secret; AWS leaves the key out.
   secret.scheduled_for_deletion = !described->value("DeletedDate", nlohmann::json()).is_null();
-  for (const auto& tag : described->value("Tags", nlohmann::json::array())) {
-    secret.tags.emplace_back(tag.value("Key", ""), tag.value("Value", ""));
-  }
-  // A secret scheduled for deletion cannot be read until it is restored.
-  if (secret.scheduled_for_deletion) return std::optional<TenantSecret>(std::move(secret));
+  secret.tags = tags_from_json(described->value("Tags", nlohmann::json::array()));
+  return std::optional<TenantSecret>(std::move(secret));
+}
+
+Result<std::optional<TenantSecret>> read_tenant_secret(aws::Client& client,
+                                                       const std::string& name) {
+  TRY_ASSIGN(std::optional<TenantSecret> secret, describe_tenant_secret(client, name));
+  if (!secret || secret->scheduled_for_deletion) return secret;
   TRY_ASSIGN(nlohmann::json value,
-             client.json(aws::kSecretsManager, "GetSecretValue", {{"SecretId", secret.arn}}));
-  secret.value = nlohmann::json::parse(value.value("SecretString", ""), nullptr, false);
-  if (!secret.value.is_object()) {
+             client.json(aws::kSecretsManager, "GetSecretValue", {{"SecretId", secret->arn}}));
+  secret->value = nlohmann::json::parse(value.value("SecretString", ""), nullptr, false);
+  if (!secret->value.is_object()) {
     return make_error("secret '" + name +
                       "' does not hold a JSON object (username, password, ...); correct it in "
                       "Secrets Manager or delete it so that wpfleet makes it anew");
   }
-  return std::optional<TenantSecret>(std::move(secret));
+  return secret;
 }
 
 Status set_mark(aws::Client& client, const std::string& secret_arn, const char* mark) {

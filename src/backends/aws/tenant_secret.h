@@ -16,12 +16,18 @@ namespace wpfleet::aws_backend {
 
 struct TenantSecret {
   std::string arn;
-  nlohmann::json value;  // the parsed SecretString (an object)
+  nlohmann::json value;  // the parsed SecretString (an object); null when only described
   Tags tags;
   bool scheduled_for_deletion = false;  // DeletedDate is set; RestoreSecret brings it back
 };
 
-// Nullopt when no secret has the name.
+// The secret without its value (one DescribeSecret): for what needs its ARN, tags or
+// state only. Nullopt when no secret has the name.
+Result<std::optional<TenantSecret>> describe_tenant_secret(aws::Client& client,
+                                                           const std::string& name);
+
+// The secret with its value (but for one scheduled for deletion, which cannot be read
+// until it is restored). Nullopt when no secret has the name.
 Result<std::optional<TenantSecret>> read_tenant_secret(aws::Client& client,
                                                        const std::string& name);
 
