@@ -8,17 +8,16 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "aws/pagination.h"
-#include "aws_fake.h"
-#include "aws_sit_fixture.h"
+#include "aws_test_env.h"
 #include "backends/aws/providers.h"
 #include "backends/aws/tenant_secret.h"
-#include "moto_server.h"
 #include "util/crypto.h"
 
 namespace wpfleet::testing {
@@ -27,65 +26,33 @@ namespace {
 using aws_backend::SharedPlatforms;
 using nlohmann::json;
 
-constexpr const char* kAccount = "123456789012";  // moto's
-constexpr aws::RetryPolicy kQuickRetry{5, std::chrono::milliseconds(1),
-                                       std::chrono::milliseconds(20)};
-
 class AwsComputeProviders : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     try {
-      moto_ = new MotoServer(std::map<std::string, std::string>{{"MOTO_ECS_SERVICE_RUNNING", "1"}});
-      credentials_ = moto_->enable_auth();
-      proxy_ = new AwsProxy(moto_->endpoint(), credentials_);
+      aws_ = new AwsTestEnv();
     } catch (const std::exception& e) {
       setup_error_ = e.what();
     }
   }
   static void TearDownTestSuite() {
-    delete proxy_;
-    delete moto_;
-    proxy_ = nullptr;
-    moto_ = nullptr;
+    delete aws_;
+    aws_ = nullptr;
   }
 
   void SetUp() override {
-    ASSERT_NE(proxy_, nullptr) << setup_error_;
-    violations_before_ = proxy_->violations().size();
-    errors_before_ = proxy_->errors().size();
+    ASSERT_NE(aws_, nullptr) << setup_error_;
+    complaints_.emplace(aws_->proxy());
+    client_ = std::make_unique<aws::Client>(aws_->client());
     // A SIT of its own per test: "sita", "sitb", ...
     env_name_ = "sit" + std::string(1, static_cast<char>('a' + tests_run_++));
-    aws::Client setup = client();
     try {
-      sit_ = make_user_sit(setup, env_name_, env_name_ + ".kimmyai.io");
+      sit_ = make_user_sit(*client_, env_name_, env_name_ + ".kimmyai.io");
     } catch (const std::exception& e) {
       FAIL() << e.what();
     }
-    env_.name = env_name_;
-    env_.backend = "aws";
-    env_.domain = "{tenant}." + env_name_ + ".kimmyai.io";
-    AwsSettings aws;
-    aws.region = "us-east-1";
-    aws.account_id = kAccount;
-    aws.subnets = sit_.subnets;
-    aws.security_groups = sit_.security_groups;
-    aws.cluster = env_name_ + "-cluster";
-    aws.alb = env_name_ + "-alb";
-    aws.rds_instance = env_name_ + "-mysql";
-    aws.master_secret = env_name_ + "-rds-master-credentials";
-    aws.efs = env_name_ + "-efs";
-    aws.execution_role = env_name_ + "-ecs-task-execution-role";
-    aws.log_group = "/ecs/" + env_name_;
-    aws.db_init_task_definition = env_name_ + "-generic-db-init";
-    env_.aws = aws;
-
-    aws::Environment process;
-    process.vars = {{"AWS_ENDPOINT_URL", proxy_->endpoint()},
-                    {"AWS_ACCESS_KEY_ID", credentials_.access_key_id},
-                    {"AWS_SECRET_ACCESS_KEY", credentials_.secret_access_key},
-                    {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"},
-                    {"AWS_CONFIG_FILE", "/nonexistent/config"}};
-    platforms_ = std::make_shared<aws_backend::AwsPlatforms>(process);
+    env_ = sit_environment(env_name_, env_name_ + ".kimmyai.io", sit_);
+    platforms_ = std::make_shared<aws_backend::AwsPlatforms>(aws_->process_env());
     storage_ = aws_backend::make_storage_provider(platforms_);
     runtime_ = aws_backend::make_runtime_provider(platforms_);
     route_ = aws_backend::make_route_provider(platforms_);
@@ -93,17 +60,7 @@ class AwsComputeProviders : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (!proxy_) return;
-    const auto violations = proxy_->violations();
-    for (auto i = violations_before_; i < violations.size(); ++i) ADD_FAILURE() << violations[i];
-    const auto errors = proxy_->errors();
-    for (auto i = errors_before_; i < errors.size(); ++i) ADD_FAILURE() << errors[i];
-  }
-
-  static aws::Client client() {
-    aws::ClientConfig config = moto_->client_config(credentials_);
-    config.endpoint_url = proxy_->endpoint();
-    return aws::Client(config, kQuickRetry);
+    if (complaints_) complaints_->fail_on_new();
   }
 
   const Tenant& tenant(const std::string& id) {
@@ -134,7 +91,7 @@ class AwsComputeProviders : public ::testing::Test {
     for (const auto& [key, val] : aws_backend::tenant_tags(env_name_, id)) {
       tags.push_back({{"Key", key}, {"Value", val}});
     }
-    auto made = client().json(aws::kSecretsManager, "CreateSecret",
+    auto made = client_->json(aws::kSecretsManager, "CreateSecret",
                               {{"Name", env_name_ + "-" + id + "-db-credentials"},
                                {"SecretString", value.dump()},
                                {"Tags", tags}});
@@ -175,7 +132,7 @@ class AwsComputeProviders : public ::testing::Test {
 
   std::string host(const std::string& id) const { return id + "." + env_name_ + ".kimmyai.io"; }
 
-  std::map<std::string, int> calls() const { return proxy_->requests_by_action(); }
+  std::map<std::string, int> calls() const { return aws_->proxy().requests_by_action(); }
   static int delta(const std::map<std::string, int>& before,
                    const std::map<std::string, int>& after, const std::string& action) {
     const auto a = after.find(action);
@@ -216,27 +173,19 @@ class AwsComputeProviders : public ::testing::Test {
     return found.ok();
   }
 
-  std::size_t violations_before_ = 0, errors_before_ = 0;
+  std::optional<ProxyComplaints> complaints_;
   std::string env_name_;
   SitFixture sit_;
   Environment env_;
   std::vector<std::unique_ptr<Tenant>> tenants_;
   SharedPlatforms platforms_;
   std::unique_ptr<ResourceProvider> storage_, runtime_, route_, site_;
-  std::unique_ptr<aws::Client> client_ = std::make_unique<aws::Client>(client());
+  std::unique_ptr<aws::Client> client_;
 
-  static MotoServer* moto_;
-  static aws::Credentials credentials_;
-  static AwsProxy* proxy_;
-  static std::string setup_error_;
-  static int tests_run_;
+  static inline AwsTestEnv* aws_ = nullptr;
+  static inline std::string setup_error_;
+  static inline int tests_run_ = 0;
 };
-
-MotoServer* AwsComputeProviders::moto_ = nullptr;
-aws::Credentials AwsComputeProviders::credentials_;
-AwsProxy* AwsComputeProviders::proxy_ = nullptr;
-std::string AwsComputeProviders::setup_error_;
-int AwsComputeProviders::tests_run_ = 0;
 
 const std::set<std::string> kSit = {"goldencrust", "tenant1", "tenant2", "sunsetbistro",
                                     "sterlinglaw"};
@@ -302,10 +251,10 @@ TEST_F(AwsComputeProviders, ANewTenantGets190AndItsSiteIsInstalledByATaskWithout
   EXPECT_EQ(service("ironpeak")["desiredCount"], 1);
   EXPECT_TRUE(access_point_paths().count("/ironpeak"));
 
-  const std::size_t runs_before = proxy_->run_task_requests().size();
+  const std::size_t runs_before = aws_->proxy().run_task_requests().size();
   auto installed = site_->ensure(context("ironpeak"));
   ASSERT_TRUE(installed) << installed.error().message;
-  const auto runs = proxy_->run_task_requests();
+  const auto runs = aws_->proxy().run_task_requests();
   ASSERT_EQ(runs.size(), runs_before + 1);
   const json& run = runs.back();
   EXPECT_EQ(run["taskDefinition"], env_name_ + "-ironpeak");
@@ -327,11 +276,11 @@ TEST_F(AwsComputeProviders, ANewTenantGets190AndItsSiteIsInstalledByATaskWithout
 TEST_F(AwsComputeProviders, AFailedInstallerTaskIsAnErrorAndLeavesNoMark) {
   make_tenant_secret("ironpeak");
   apply_compute("ironpeak");
-  proxy_->set_task_exit_code(1);
-  proxy_->set_task_log_lines({"wpfleet: WordPress stopped before the install finished"});
+  aws_->proxy().set_task_exit_code(1);
+  aws_->proxy().set_task_log_lines({"wpfleet: WordPress stopped before the install finished"});
   auto installed = site_->ensure(context("ironpeak"));
-  proxy_->set_task_exit_code(0);
-  proxy_->set_task_log_lines({"ok"});
+  aws_->proxy().set_task_exit_code(0);
+  aws_->proxy().set_task_log_lines({"ok"});
   ASSERT_FALSE(installed);
   EXPECT_NE(installed.error().message.find("stopped before the install finished"),
             std::string::npos)

@@ -12,17 +12,16 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
 
-#include "aws_fake.h"
-#include "aws_sit_fixture.h"
+#include "aws_test_env.h"
 #include "backends/aws/providers.h"
 #include "backends/aws/secret_policy.h"
 #include "backends/aws/tenant_secret.h"
 #include "harness.h"
-#include "moto_server.h"
 #include "util/mysql_client.h"
 #include "util/process.h"
 
@@ -32,8 +31,6 @@ namespace {
 using nlohmann::json;
 using aws_backend::AwsPlatforms;
 using aws_backend::SharedPlatforms;
-
-constexpr const char* kAccount = "123456789012";  // moto's
 
 // A MariaDB on 127.0.0.1 in a temporary directory, with an 'admin'@'%' that has every
 // privilege, as RDS's master user has.
@@ -119,23 +116,21 @@ class AwsDataProviders : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     try {
-      moto_ = new MotoServer(std::map<std::string, std::string>{{"MOTO_ECS_SERVICE_RUNNING", "1"}});
-      credentials_ = moto_->enable_auth();
-      proxy_ = new AwsProxy(moto_->endpoint(), credentials_);
+      aws_ = new AwsTestEnv();
       aws::Client setup = client();
       sit_ = new SitFixture(make_user_sit(setup));
       // The user's db-init image, which wpfleet's db-init revisions must keep.
       registered_user_db_init(setup);
       const json master = secret_value("sit-rds-master-credentials");
       mariadb_ = new LoopbackMariaDb(master["username"], master["password"]);
-      env_ = new Environment(sit_environment(AwsSettings::DbAccess::Task));
-      direct_env_ = new Environment(sit_environment(AwsSettings::DbAccess::Direct));
-      platforms_ = new SharedPlatforms(std::make_shared<AwsPlatforms>(process_env()));
+      env_ = new Environment(sit_environment_with(AwsSettings::DbAccess::Task));
+      direct_env_ = new Environment(sit_environment_with(AwsSettings::DbAccess::Direct));
+      platforms_ = new SharedPlatforms(std::make_shared<AwsPlatforms>(aws_->process_env()));
       // moto cannot check the signature of a REST GET (the EFS lookup): the platform is
       // looked up once with the checks off, then every call is checked.
-      moto_->check_signatures(false);
+      aws_->moto().check_signatures(false);
       auto platform = (*platforms_)->platform(*env_);
-      moto_->check_signatures(true);
+      aws_->moto().check_signatures(true);
       if (!platform) throw std::runtime_error(platform.error().message);
     } catch (const std::exception& e) {
       setup_error_ = e.what();
@@ -147,71 +142,34 @@ class AwsDataProviders : public ::testing::Test {
     delete env_;
     delete mariadb_;
     delete sit_;
-    delete proxy_;
-    delete moto_;
+    delete aws_;
     platforms_ = nullptr;
     direct_env_ = env_ = nullptr;
     mariadb_ = nullptr;
     sit_ = nullptr;
-    proxy_ = nullptr;
-    moto_ = nullptr;
+    aws_ = nullptr;
   }
   void SetUp() override {
     ASSERT_NE(platforms_, nullptr) << setup_error_;
-    violations_before_ = proxy_->violations().size();
-    errors_before_ = proxy_->errors().size();
+    complaints_.emplace(aws_->proxy());
   }
   void TearDown() override {
-    if (!proxy_) return;
-    const auto violations = proxy_->violations();
-    for (auto i = violations_before_; i < violations.size(); ++i) ADD_FAILURE() << violations[i];
-    const auto errors = proxy_->errors();
-    for (auto i = errors_before_; i < errors.size(); ++i) ADD_FAILURE() << errors[i];
-    proxy_->set_task_exit_code(0);
-    proxy_->set_task_log_lines({"ok"});
+    if (!complaints_) return;
+    complaints_->fail_on_new();
+    aws_->proxy().set_task_exit_code(0);
+    aws_->proxy().set_task_log_lines({"ok"});
   }
 
-  static aws::Client client() {
-    aws::ClientConfig config = moto_->client_config(credentials_);
-    config.endpoint_url = proxy_->endpoint();
-    return aws::Client(config);
-  }
+  static aws::Client client() { return aws_->client(); }
 
-  // What wpfleet's process would find in its environment to reach the emulator.
-  static aws::Environment process_env() {
-    aws::Environment env;
-    env.vars = {{"AWS_ENDPOINT_URL", proxy_->endpoint()},
-                {"AWS_ACCESS_KEY_ID", credentials_.access_key_id},
-                {"AWS_SECRET_ACCESS_KEY", credentials_.secret_access_key},
-                {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"},
-                {"AWS_CONFIG_FILE", "/nonexistent/config"}};
-    return env;
-  }
-
-  static Environment sit_environment(AwsSettings::DbAccess access) {
-    Environment env;
-    env.name = "sit";
-    env.backend = "aws";
-    env.domain = "{tenant}.wpsit.kimmyai.io";
-    AwsSettings aws;
-    aws.region = "us-east-1";
-    aws.account_id = kAccount;
-    aws.subnets = sit_->subnets;
-    aws.security_groups = sit_->security_groups;
-    aws.cluster = "sit-cluster";
-    aws.alb = "sit-alb";
-    aws.rds_instance = "sit-mysql";
-    aws.master_secret = "sit-rds-master-credentials";
-    aws.efs = "sit-efs";
-    aws.execution_role = "sit-ecs-task-execution-role";
-    aws.log_group = "/ecs/sit";
-    aws.db_init_task_definition = "sit-generic-db-init";
-    aws.db_access = access;
+  // The SIT's environment, its database reached by `access`.
+  static Environment sit_environment_with(AwsSettings::DbAccess access) {
+    Environment env = sit_environment("sit", "wpsit.kimmyai.io", *sit_);
+    env.aws->db_access = access;
     if (access == AwsSettings::DbAccess::Direct) {
-      aws.db_host = "127.0.0.1";
-      aws.db_port = static_cast<int>(mariadb_->port());
+      env.aws->db_host = "127.0.0.1";
+      env.aws->db_port = static_cast<int>(mariadb_->port());
     }
-    env.aws = aws;
     return env;
   }
 
@@ -284,11 +242,11 @@ class AwsDataProviders : public ::testing::Test {
 
   // Calls of `action` made while `body` ran.
   static int calls(const std::string& action, const std::function<void()>& body) {
-    const int before = proxy_->requests_by_action()[action];
-    const int all_before = proxy_->requests();
+    const int before = aws_->proxy().requests_by_action()[action];
+    const int all_before = aws_->proxy().requests();
     body();
-    last_total_calls_ = proxy_->requests() - all_before;
-    return proxy_->requests_by_action()[action] - before;
+    last_total_calls_ = aws_->proxy().requests() - all_before;
+    return aws_->proxy().requests_by_action()[action] - before;
   }
 
   // Runs the command of a db-init RunTask here, as ECS would run the task: its task
@@ -334,13 +292,10 @@ class AwsDataProviders : public ::testing::Test {
 
   static constexpr const char* kUserImage = "mysql:8.0.36";
   std::deque<Tenant> tenants_;
-  std::size_t violations_before_ = 0;
-  std::size_t errors_before_ = 0;
+  std::optional<ProxyComplaints> complaints_;
   static inline int last_total_calls_ = 0;
   static inline int versions_ = 0;
-  static inline MotoServer* moto_ = nullptr;
-  static inline aws::Credentials credentials_;
-  static inline AwsProxy* proxy_ = nullptr;
+  static inline AwsTestEnv* aws_ = nullptr;
   static inline SitFixture* sit_ = nullptr;
   static inline LoopbackMariaDb* mariadb_ = nullptr;
   static inline Environment* env_ = nullptr;
@@ -576,12 +531,12 @@ TEST_F(AwsDataProviders, TaskDatabaseRunsTheSqlInAOneOffTaskWithPasswordsFromSec
   EXPECT_EQ(*found, std::set<std::string>{"sterlinglaw"});
 
   const auto user_revisions = active_db_init_revisions();
-  const std::size_t runs_before = proxy_->run_task_requests().size();
+  const std::size_t runs_before = aws_->proxy().run_task_requests().size();
   Result<std::string> detail = provider->ensure(context("tasknew", *env_));
   ASSERT_TRUE(detail) << detail.error().message;
   EXPECT_EQ(json::parse(*detail),
             json::parse(R"({"database":"tasknew_db","user":"tasknew_user","server":"sit-mysql","access":"task"})"));
-  const auto runs = proxy_->run_task_requests();
+  const auto runs = aws_->proxy().run_task_requests();
   ASSERT_EQ(runs.size(), runs_before + 1);
   const json run = runs.back();
 
@@ -646,13 +601,13 @@ TEST_F(AwsDataProviders, TaskDatabaseRunsTheSqlInAOneOffTaskWithPasswordsFromSec
   odd["password"] = "a'b\\c$d\"e`f ;--";
   put_secret_value("sit-tasknew-db-credentials", odd);
   ASSERT_TRUE(provider->ensure(context("tasknew", *env_)));
-  const CommandOutput again = run_like_ecs(proxy_->run_task_requests().back());
+  const CommandOutput again = run_like_ecs(aws_->proxy().run_task_requests().back());
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_TRUE(mariadb_->login("tasknew_user", odd["password"], "tasknew_db"));
 
   // Removal: the drop script in a task of its own (no tenant secret needed), and the mark goes.
   ASSERT_TRUE(provider->remove(*env_, "tasknew"));
-  const json drop = proxy_->run_task_requests().back();
+  const json drop = aws_->proxy().run_task_requests().back();
   const CommandOutput dropped = run_like_ecs(drop);
   EXPECT_EQ(dropped.exit_code, 0) << dropped.err;
   EXPECT_EQ(mariadb_->databases().count("tasknew_db"), 0u);
@@ -664,8 +619,8 @@ TEST_F(AwsDataProviders, TaskDatabaseRunsTheSqlInAOneOffTaskWithPasswordsFromSec
 TEST_F(AwsDataProviders, TaskThatFailsIsAnErrorNamingItsLogStream) {
   auto provider = database();
   ASSERT_TRUE(secrets()->ensure(context("taskfail", *env_)));
-  proxy_->set_task_exit_code(1);
-  proxy_->set_task_log_lines({"ERROR 2005 (HY000): Unknown MySQL server host 'sit-mysql'"});
+  aws_->proxy().set_task_exit_code(1);
+  aws_->proxy().set_task_log_lines({"ERROR 2005 (HY000): Unknown MySQL server host 'sit-mysql'"});
   Result<std::string> detail = provider->ensure(context("taskfail", *env_));
   ASSERT_FALSE(detail);
   const std::string& message = detail.error().message;
@@ -682,7 +637,7 @@ TEST_F(AwsDataProviders, TaskThatFailsIsAnErrorNamingItsLogStream) {
   EXPECT_NE(check.error().message.find("run `wpfleet apply`"), std::string::npos);
 
   // The next apply succeeds.
-  proxy_->set_task_exit_code(0);
+  aws_->proxy().set_task_exit_code(0);
   EXPECT_TRUE(provider->ensure(context("taskfail", *env_)));
   EXPECT_TRUE(provider->check(context("taskfail", *env_)));
   ASSERT_TRUE(provider->remove(*env_, "taskfail"));

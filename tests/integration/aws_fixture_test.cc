@@ -8,32 +8,24 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "aws/pagination.h"
-#include "aws_fake.h"
-#include "aws_sit_fixture.h"
-#include "moto_server.h"
+#include "aws_test_env.h"
 
 namespace wpfleet::testing {
 namespace {
 
 using nlohmann::json;
 
-// Fast retries: the tests wait for attempts, not for AWS's real backoff.
-constexpr aws::RetryPolicy kQuickRetry{5, std::chrono::milliseconds(1),
-                                       std::chrono::milliseconds(20)};
-
 class AwsFakes : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     try {
-      // Services report their desired task running, as on AWS once deployed.
-      moto_ = new MotoServer(std::map<std::string, std::string>{{"MOTO_ECS_SERVICE_RUNNING", "1"}});
-      credentials_ = moto_->enable_auth();
-      proxy_ = new AwsProxy(moto_->endpoint(), credentials_);
+      aws_ = new AwsTestEnv();
       aws::Client through_proxy = client();
       sit_ = new SitFixture(make_user_sit(through_proxy));
     } catch (const std::exception& e) {
@@ -42,29 +34,22 @@ class AwsFakes : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     delete sit_;
-    delete proxy_;
-    delete moto_;
+    delete aws_;
     sit_ = nullptr;
-    proxy_ = nullptr;
-    moto_ = nullptr;
+    aws_ = nullptr;
   }
   void SetUp() override {
     ASSERT_NE(sit_, nullptr) << setup_error_;
-    errors_before_ = proxy_->errors().size();
+    complaints_.emplace(aws_->proxy());
   }
-  // The proxy's own calls to moto must all have worked for its answers to mean anything.
+  // The proxy's own calls to moto must all have worked for its answers to mean anything;
+  // violations are what some of these tests provoke.
   void TearDown() override {
-    if (!proxy_) return;
-    const auto errors = proxy_->errors();
-    for (auto i = errors_before_; i < errors.size(); ++i) ADD_FAILURE() << errors[i];
+    if (complaints_) complaints_->fail_on_new(/*violations=*/false);
   }
 
   // A client of the test's IAM user whose every call goes through the proxy.
-  static aws::Client client() {
-    aws::ClientConfig config = moto_->client_config(credentials_);
-    config.endpoint_url = proxy_->endpoint();
-    return aws::Client(config, kQuickRetry);
-  }
+  static aws::Client client() { return aws_->client(); }
 
   // Starts one task of `family` on the SIT cluster; its ARN.
   static std::string run_task(const std::string& family, const json& overrides = nullptr) {
@@ -80,19 +65,11 @@ class AwsFakes : public ::testing::Test {
     return (*started)["tasks"][0]["taskArn"];
   }
 
-  std::size_t errors_before_ = 0;
-  static MotoServer* moto_;
-  static aws::Credentials credentials_;
-  static AwsProxy* proxy_;
-  static SitFixture* sit_;
-  static std::string setup_error_;
+  std::optional<ProxyComplaints> complaints_;
+  static inline AwsTestEnv* aws_ = nullptr;
+  static inline SitFixture* sit_ = nullptr;
+  static inline std::string setup_error_;
 };
-
-MotoServer* AwsFakes::moto_ = nullptr;
-aws::Credentials AwsFakes::credentials_;
-AwsProxy* AwsFakes::proxy_ = nullptr;
-SitFixture* AwsFakes::sit_ = nullptr;
-std::string AwsFakes::setup_error_;
 
 TEST_F(AwsFakes, ListenerRoutesEachTenantByHostAtItsPriority) {
   auto rules = client().query(aws::kElbV2, "DescribeRules", {{"ListenerArn", sit_->listener_arn}});
@@ -114,8 +91,8 @@ TEST_F(AwsFakes, ListenerRoutesEachTenantByHostAtItsPriority) {
   }
   EXPECT_EQ(hosts, expected);
   EXPECT_EQ(sit_->tenant_priorities, sit_tenants());
-  EXPECT_EQ(proxy_->requests_by_action()["CreateRule"], 5);
-  EXPECT_EQ(proxy_->requests_by_action()["POST /2015-02-01/access-points"], 5);
+  EXPECT_EQ(aws_->proxy().requests_by_action()["CreateRule"], 5);
+  EXPECT_EQ(aws_->proxy().requests_by_action()["POST /2015-02-01/access-points"], 5);
 }
 
 TEST_F(AwsFakes, EveryTenantHasARunningServiceBehindItsTargetGroup) {
@@ -161,16 +138,16 @@ TEST_F(AwsFakes, SecretsAreListed) {
 }
 
 TEST_F(AwsFakes, ThrottledCallsAreRetriedUntilTheyPass) {
-  const int before = proxy_->requests();
-  proxy_->throttle(3);
+  const int before = aws_->proxy().requests();
+  aws_->proxy().throttle(3);
   auto listed = client().json(aws::kEcs, "ListClusters", json::object());
   ASSERT_TRUE(listed) << listed.error().message;
-  EXPECT_EQ(proxy_->requests(), before + 4);
+  EXPECT_EQ(aws_->proxy().requests(), before + 4);
 }
 
 // Benchmarks call in parallel and count the calls.
 TEST_F(AwsFakes, ConcurrentCallsAreAllForwardedAndCounted) {
-  const int before = proxy_->requests_by_action()["ListClusters"];
+  const int before = aws_->proxy().requests_by_action()["ListClusters"];
   std::vector<std::thread> callers;
   std::atomic<int> answered{0};
   for (int i = 0; i < 16; ++i) {
@@ -180,16 +157,16 @@ TEST_F(AwsFakes, ConcurrentCallsAreAllForwardedAndCounted) {
   }
   for (auto& caller : callers) caller.join();
   EXPECT_EQ(answered, 16);
-  EXPECT_EQ(proxy_->requests_by_action()["ListClusters"], before + 16);
+  EXPECT_EQ(aws_->proxy().requests_by_action()["ListClusters"], before + 16);
 }
 
 TEST_F(AwsFakes, OneOffTaskStopsWithTheChosenExitCodeAndWritesItsLogLines) {
-  proxy_->set_task_exit_code(3);
-  proxy_->set_task_log_lines({"creating tenant1_db", "access denied"});
+  aws_->proxy().set_task_exit_code(3);
+  aws_->proxy().set_task_log_lines({"creating tenant1_db", "access denied"});
   const std::string task_arn = run_task("sit-generic-db-init");
-  proxy_->set_task_exit_code(0);
-  proxy_->set_task_log_lines({"ok"});
-  EXPECT_EQ(proxy_->run_task_requests().back()["taskDefinition"], "sit-generic-db-init");
+  aws_->proxy().set_task_exit_code(0);
+  aws_->proxy().set_task_log_lines({"ok"});
+  EXPECT_EQ(aws_->proxy().run_task_requests().back()["taskDefinition"], "sit-generic-db-init");
 
   aws::Client aws = client();
   auto described =
@@ -214,20 +191,20 @@ TEST_F(AwsFakes, OneOffTaskStopsWithTheChosenExitCodeAndWritesItsLogLines) {
 }
 
 TEST_F(AwsFakes, EnvironmentOverrideIsAViolation) {
-  const auto before = proxy_->violations().size();
+  const auto before = aws_->proxy().violations().size();
   run_task("sit-generic-db-init",
            json::parse(R"({"containerOverrides":[{"name":"mysql-client",)"
                        R"("environment":[{"name":"MYSQL_PWD","value":"hunter2"}]}]})"));
-  const auto violations = proxy_->violations();
+  const auto violations = aws_->proxy().violations();
   ASSERT_EQ(violations.size(), before + 1);
   EXPECT_NE(violations.back().find("MYSQL_PWD"), std::string::npos) << violations.back();
   EXPECT_EQ(violations.back().find("hunter2"), std::string::npos) << violations.back();
 }
 
 TEST_F(AwsFakes, SecretThatDoesNotExistIsAViolation) {
-  const auto before = proxy_->violations().size();
+  const auto before = aws_->proxy().violations().size();
   run_task("sit-goldencrust");  // its secret exists
-  EXPECT_EQ(proxy_->violations().size(), before);
+  EXPECT_EQ(aws_->proxy().violations().size(), before);
 
   const std::string missing =
       "arn:aws:secretsmanager:us-east-1:123456789012:secret:sit-nobody-AbCdEf";
@@ -246,7 +223,7 @@ TEST_F(AwsFakes, SecretThatDoesNotExistIsAViolation) {
            {{{"name", "WORDPRESS_DB_PASSWORD"}, {"valueFrom", missing + ":password::"}}}}}}}});
   ASSERT_TRUE(registered) << registered.error().message;
   run_task("sit-nobody");
-  const auto violations = proxy_->violations();
+  const auto violations = aws_->proxy().violations();
   ASSERT_EQ(violations.size(), before + 1);
   EXPECT_NE(violations.back().find(missing), std::string::npos) << violations.back();
 }
@@ -259,8 +236,8 @@ TEST_F(AwsFakes, RestGetsAreSignatureChecked) {
   ASSERT_TRUE(good.ok()) << good.error().message;
   EXPECT_EQ((*good)["AccessPoints"].size(), 5u);
 
-  aws::ClientConfig config = moto_->client_config({credentials_.access_key_id, "wrong", ""});
-  config.endpoint_url = proxy_->endpoint();
+  aws::ClientConfig config = aws_->client_config();
+  config.credentials.secret_access_key = "wrong";
   auto bad = aws::Client(config, kQuickRetry)
                  .rest_json(aws::kEfs, "DescribeAccessPoints", "GET", path, query);
   ASSERT_FALSE(bad.ok());
