@@ -39,10 +39,13 @@ Result<std::vector<AccessPoint>> list_access_points(aws::Client& client,
 std::optional<AccessPoint> access_point_at(const std::vector<AccessPoint>& points,
                                            const std::string& path, const Tags& wanted_tags);
 
-// The names of the cluster's services (ListServices, 100 a page). AWS lists ACTIVE ones
-// only; a deleted service stays visible to DescribeServices for a while, not here.
-Result<std::set<std::string>> list_service_names(aws::Client& client,
-                                                 const std::string& cluster_arn);
+// Which of `tenants` of the environment `env` have their service on the cluster (one
+// ListServices, 100 a page). AWS lists ACTIVE services only; a deleted service stays
+// visible to DescribeServices for a while, not here.
+Result<std::set<std::string>> tenants_with_service(aws::Client& client,
+                                                   const std::string& cluster_arn,
+                                                   const std::string& env,
+                                                   const std::set<std::string>& tenants);
 
 // The tags of the secrets whose names start with "{env}-" (the tenants' secrets), by
 // name (ListSecrets, 100 a page). AWS does not list those scheduled for deletion; one an

@@ -105,12 +105,7 @@ class RuntimeProvider : public AwsProvider {
   Result<std::set<std::string>> existing(const Environment& env,
                                          const std::set<std::string>& candidates) override {
     TRY_ASSIGN(Connected cloud, platforms_->connect(env));
-    TRY_ASSIGN(auto services, list_service_names(cloud.client, cloud.platform.cluster_arn));
-    std::set<std::string> found;
-    for (const auto& tenant : candidates) {
-      if (services.count(tenant_names(env.name, tenant).service)) found.insert(tenant);
-    }
-    return found;
+    return tenants_with_service(cloud.client, cloud.platform.cluster_arn, env.name, candidates);
   }
 
   Result<std::string> ensure(const TenantContext& ctx) override {

@@ -56,10 +56,8 @@ class SiteProvider : public AwsProvider {
     }
     if (users.empty()) return found;
     TRY_ASSIGN(const PlatformResources* platform, platforms_->platform(env));
-    TRY_ASSIGN(auto services, list_service_names(*client, platform->cluster_arn));
-    for (const auto& tenant : users) {
-      if (services.count(tenant_names(env.name, tenant).service)) found.insert(tenant);
-    }
+    TRY_ASSIGN(auto served, tenants_with_service(*client, platform->cluster_arn, env.name, users));
+    found.insert(served.begin(), served.end());
     return found;
   }
 
