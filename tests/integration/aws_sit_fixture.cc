@@ -163,21 +163,26 @@ class SitBuilder {
                  "//Listeners/member/ListenerArn");
   }
 
+  // The user's task definitions: Fargate, 256 CPU units and 512 MiB, run by the execution
+  // role, one essential container logging to the log group under `stream_prefix`.
+  void register_task_definition(const std::string& family, json container,
+                                const std::string& stream_prefix) {
+    container["essential"] = true;
+    container["memory"] = kContainerMemory;
+    container["logConfiguration"] = awslogs(log_group(), client_.config().region, stream_prefix);
+    check(client_.json(aws::kEcs, "RegisterTaskDefinition",
+                       {{"family", family},
+                        {"requiresCompatibilities", {"FARGATE"}},
+                        {"networkMode", "awsvpc"},
+                        {"cpu", "256"},
+                        {"memory", "512"},
+                        {"executionRoleArn", execution_role_arn_},
+                        {"containerDefinitions", json::array({container})}}));
+  }
+
   void db_init_task_definition() {
-    check(client_.json(
-        aws::kEcs, "RegisterTaskDefinition",
-        {{"family", name("generic-db-init")},
-         {"requiresCompatibilities", {"FARGATE"}},
-         {"networkMode", "awsvpc"},
-         {"cpu", "256"},
-         {"memory", "512"},
-         {"executionRoleArn", execution_role_arn_},
-         {"containerDefinitions",
-          {{{"name", "mysql-client"},
-            {"image", "mysql:8.0"},
-            {"essential", true},
-            {"memory", kContainerMemory},
-            {"logConfiguration", awslogs(log_group(), client_.config().region, "db-init")}}}}}));
+    register_task_definition(name("generic-db-init"),
+                             {{"name", "mysql-client"}, {"image", "mysql:8.0"}}, "db-init");
   }
 
   void add_tenant(const std::string& tenant, int priority) {
@@ -242,23 +247,14 @@ class SitBuilder {
   }
 
   void register_site_task_definition(const std::string& tenant, const std::string& secret_arn) {
-    check(client_.json(
-        aws::kEcs, "RegisterTaskDefinition",
-        {{"family", name(tenant)},
-         {"requiresCompatibilities", {"FARGATE"}},
-         {"networkMode", "awsvpc"},
-         {"cpu", "256"},
-         {"memory", "512"},
-         {"executionRoleArn", execution_role_arn_},
-         {"containerDefinitions",
-          {{{"name", "wordpress"},
-            {"image", "wordpress:latest"},
-            {"essential", true},
-            {"memory", kContainerMemory},
-            {"portMappings", {{{"containerPort", 80}, {"protocol", "tcp"}}}},
-            {"secrets",
-             {{{"name", "WORDPRESS_DB_PASSWORD"}, {"valueFrom", secret_arn + ":password::"}}}},
-            {"logConfiguration", awslogs(log_group(), client_.config().region, tenant)}}}}}));
+    register_task_definition(
+        name(tenant),
+        {{"name", "wordpress"},
+         {"image", "wordpress:latest"},
+         {"portMappings", {{{"containerPort", 80}, {"protocol", "tcp"}}}},
+         {"secrets",
+          {{{"name", "WORDPRESS_DB_PASSWORD"}, {"valueFrom", secret_arn + ":password::"}}}}},
+        tenant);
   }
 
   void add_service(const std::string& tenant, const std::string& target_group_arn) {
