@@ -1,4 +1,5 @@
-// plan and apply.
+// plan and apply, and saved plans (plan --out FILE, apply FILE).
+#include <ctime>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -8,8 +9,11 @@
 #include "cli/commands.h"
 #include "cli/workbench.h"
 #include "engine/engine.h"
+#include "engine/saved_plan.h"
 #include "engine/verify.h"
 #include "platform/platform.h"
+#include "util/crypto.h"
+#include "util/fs.h"
 
 namespace wpfleet::cli {
 
@@ -21,6 +25,7 @@ struct PlanApplyOptions {
   bool yes = false;
   bool approve = false;
   int parallel = 0;
+  std::string out;  // plan --out: where to save the plan
 };
 
 char action_symbol(ActionType type) {
@@ -31,18 +36,6 @@ char action_symbol(ActionType type) {
     case ActionType::Delete: return '-';
   }
   return '?';
-}
-
-nlohmann::json plan_json(const Plan& plan) {
-  nlohmann::json changes = nlohmann::json::array();
-  for (const auto& a : plan.actions) {
-    changes.push_back({{"action", action_name(a.type)}, {"env", a.key.env},
-                       {"tenant", a.key.tenant}, {"resource", kind_name(a.key.kind)},
-                       {"reason", a.reason}});
-  }
-  nlohmann::json orphans = nlohmann::json::array();
-  for (const auto& [env, tenant] : plan.orphans) orphans.push_back({{"env", env}, {"tenant", tenant}});
-  return {{"changes", changes}, {"orphans", orphans}};
 }
 
 void print_plan(const Plan& plan, std::ostream& out) {
@@ -103,21 +96,69 @@ Result<std::vector<std::string>> unfinished_lines(Workbench& bench, const PlanAp
   return lines;
 }
 
+Result<std::string> fleet_file_sha256(const Context& ctx) {
+  TRY_ASSIGN(std::string text, read_file(ctx.options().fleet_file));
+  return sha256_hex(text);
+}
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// plan --out: the plan with what it was made from, for `apply FILE` (saved_plan.h).
+Result<SavedPlan> save_plan(const Context& ctx, const PlanApplyOptions& o, const Plan& plan,
+                            const ObservedState& observed,
+                            const std::vector<std::string>& unfinished) {
+  if (!unfinished.empty()) {
+    // apply finishes or undoes such work before it plans, so the plan shown here is not
+    // what it would do.
+    return make_error("plan not saved: " + unfinished.front() +
+                      "; a saved plan must be all that apply does, so run `wpfleet apply` "
+                      "(without a plan file) first, then make the plan again");
+  }
+  SavedPlan saved{"", o.envs, o.tenants, o.prune, observed, plan, utc_now()};
+  // The file is hashed after the plan was made from it: an edit in between makes apply
+  // plan differently from the saved plan, and it refuses.
+  TRY_ASSIGN(saved.fleet_sha256, fleet_file_sha256(ctx));
+  TRY(write_file_atomic(o.out, saved_plan_json(saved), 0644));
+  return saved;
+}
+
 int plan_command(Context& ctx, const PlanApplyOptions& o) {
   int exit_code = kExitFailure;
   auto prepared = prepare(ctx, o, LockMode::None, "plan", exit_code);
   if (!prepared) return exit_code;
-  auto plan = prepared->engine->plan(Scope{o.envs, o.tenants, o.prune});
+  ObservedState observed;
+  auto plan = prepared->engine->plan(Scope{o.envs, o.tenants, o.prune}, {}, &observed);
   if (!plan) return fail(plan.error(), kExitFailure);
   auto unfinished = unfinished_lines(*prepared, o);
   if (!unfinished) return fail(unfinished.error(), kExitFailure);
+  std::optional<SavedPlan> saved;
+  if (!o.out.empty()) {
+    auto written = save_plan(ctx, o, *plan, observed, *unfinished);
+    if (!written) return fail(written.error(), kExitFailure);
+    saved = std::move(*written);
+  }
   if (ctx.options().json()) {
     nlohmann::json out = plan_json(*plan);
     out["unfinished"] = *unfinished;
+    if (saved) {
+      out["saved"] = {{"file", o.out}, {"fleet_sha256", saved->fleet_sha256},
+                      {"observed_sha256", observed_sha256(saved->observed)}};
+    }
     ctx.print_json(out);
   } else {
     for (const auto& line : *unfinished) std::cout << "  ! " << line << "\n";
     print_plan(*plan, std::cout);
+  }
+  if (saved) {
+    Context::progress("plan saved to " + o.out + ": `wpfleet apply " + o.out +
+                      "` applies exactly this, unless the fleet file or the state changes first");
   }
   return plan->empty() && unfinished->empty() ? kExitOk : kExitChangesPending;
 }
@@ -155,55 +196,47 @@ Status dispose_deleted_snapshots(Workbench& bench, const Plan& plan, const Apply
   return {};
 }
 
-int apply_command(Context& ctx, const PlanApplyOptions& o) {
-  int exit_code = kExitFailure;
-  auto prepared = prepare(ctx, o, LockMode::Exclusive, "apply", exit_code);
-  if (!prepared) return exit_code;
-  Engine& engine = *prepared->engine;
-  auto deleting = engine.recover(&Context::progress);
-  if (!deleting) return fail(deleting.error(), kExitFailure);
-  const Scope scope{o.envs, o.tenants, o.prune};
-  if (Status finished = prepared->operations->finish_interrupted(scope); !finished) {
-    return fail(finished.error(), kExitFailure);
-  }
-  auto plan = engine.plan(scope, *deleting);
-  if (!plan) return fail(plan.error(), kExitFailure);
-  print_plan(*plan, std::cerr);
-  if (plan->empty()) return kExitOk;
+// Applies a plan made under the lock (or a saved one checked under it): deletions are
+// confirmed (and approved in production) first. `finishing` is true when the deletes
+// finish ones a crash interrupted, which were confirmed when they started.
+int apply_planned(Context& ctx, Workbench& bench, const Plan& plan, const PlanApplyOptions& o,
+                  bool finishing) {
+  print_plan(plan, std::cerr);
+  if (plan.empty()) return kExitOk;
 
-  const bool deletes = std::any_of(plan->actions.begin(), plan->actions.end(),
+  const bool deletes = std::any_of(plan.actions.begin(), plan.actions.end(),
                                    [](const Action& a) { return a.type == ActionType::Delete; });
-  const auto production = production_deletions(prepared->fleet, *plan);
+  const auto production = production_deletions(bench.fleet, plan);
   if (!production.empty() && !o.approve) {
     return fail("not applied: the plan deletes production tenants (" + joined(production) +
                     "); that needs --approve (a snapshot of each is taken first and kept)",
                 kExitInvalidInput);
   }
-  if (deletes && !o.yes && deleting->empty() && !confirm("Delete these tenants' data for good?")) {
+  if (deletes && !o.yes && !finishing && !confirm("Delete these tenants' data for good?")) {
     return fail("not applied: the plan deletes tenants; confirm on a terminal or pass --yes",
                 kExitFailure);
   }
   for (const auto& placement : production) {
     const auto slash = placement.find('/');
-    auto kept = prepared->operations->snapshot_before_delete(placement.substr(0, slash),
-                                                             placement.substr(slash + 1));
+    auto kept = bench.operations->snapshot_before_delete(placement.substr(0, slash),
+                                                         placement.substr(slash + 1));
     if (!kept) return fail("not applied: " + kept.error().message, kExitFailure);
   }
   const int parallel = o.parallel > 0 ? o.parallel
                                       : static_cast<int>(std::max(4u, 2 * std::thread::hardware_concurrency()));
   const auto started = std::chrono::steady_clock::now();
-  ApplyReport report = engine.apply(*plan, parallel, &Context::progress);
+  ApplyReport report = bench.engine->apply(plan, parallel, &Context::progress);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  if (Status disposed = dispose_deleted_snapshots(*prepared, *plan, report); !disposed) {
+  if (Status disposed = dispose_deleted_snapshots(bench, plan, report); !disposed) {
     return fail(disposed.error(), kExitFailure);
   }
 
   nlohmann::json tenants = nlohmann::json::array();
   for (const auto& t : report.tenants) {
-    const Tenant* tenant = prepared->fleet.find_tenant(t.tenant);
-    const Environment* env = prepared->fleet.find_environment(t.env);
+    const Tenant* tenant = bench.fleet.find_tenant(t.tenant);
+    const Environment* env = bench.fleet.find_environment(t.env);
     std::string url;
     if (tenant && env && t.error.empty()) url = make_tenant_context(*tenant, *env).home_url + "/";
     tenants.push_back({{"env", t.env}, {"tenant", t.tenant}, {"changes", t.changes},
@@ -226,6 +259,115 @@ int apply_command(Context& ctx, const PlanApplyOptions& o) {
   return report.ok() ? kExitOk : kExitFailure;
 }
 
+int apply_command(Context& ctx, const PlanApplyOptions& o) {
+  int exit_code = kExitFailure;
+  auto prepared = prepare(ctx, o, LockMode::Exclusive, "apply", exit_code);
+  if (!prepared) return exit_code;
+  Engine& engine = *prepared->engine;
+  auto deleting = engine.recover(&Context::progress);
+  if (!deleting) return fail(deleting.error(), kExitFailure);
+  const Scope scope{o.envs, o.tenants, o.prune};
+  if (Status finished = prepared->operations->finish_interrupted(scope); !finished) {
+    return fail(finished.error(), kExitFailure);
+  }
+  auto plan = engine.plan(scope, *deleting);
+  if (!plan) return fail(plan.error(), kExitFailure);
+  return apply_planned(ctx, *prepared, *plan, o, !deleting->empty());
+}
+
+// Why a saved plan is not applied: printed (and in JSON, with each resource that
+// changed), exit 1. Nothing was changed.
+int refuse_saved_plan(const Context& ctx, const std::string& file, const std::string& why,
+                      bool fleet_changed, const std::vector<ObservedChange>& changes) {
+  std::string message = "not applied: " + why;
+  for (const auto& change : changes) message += "\n  " + change.describe();
+  message += "\nnothing was changed; make the plan again with `wpfleet plan --out " + file +
+             "`, review it and apply that";
+  if (ctx.options().json()) {
+    nlohmann::json listed = nlohmann::json::array();
+    for (const auto& change : changes) {
+      listed.push_back({{"env", change.key.env}, {"tenant", change.key.tenant},
+                        {"resource", kind_name(change.key.kind)}, {"changes", change.what}});
+    }
+    ctx.print_json({{"ok", false}, {"applied", false}, {"plan", file}, {"error", why},
+                    {"fleet_file_changed", fleet_changed}, {"state_changes", listed}});
+  }
+  return fail(message, kExitFailure);
+}
+
+// Empty when the fleet file is what the plan was made from, else why not.
+Result<std::string> fleet_file_change(const Context& ctx, const SavedPlan& saved) {
+  TRY_ASSIGN(std::string now, fleet_file_sha256(ctx));
+  if (now == saved.fleet_sha256) return std::string();
+  return "the fleet file " + ctx.options().fleet_file + " changed since the plan was made" +
+         (saved.created_at.empty() ? "" : " (" + saved.created_at + ")");
+}
+
+// apply FILE: exactly the saved plan, or nothing (saved_plan.h).
+int apply_saved_command(Context& ctx, const PlanApplyOptions& o, const std::string& file) {
+  if (!o.envs.empty() || o.tenants.size() > 1 || o.prune) {
+    return fail("a saved plan is applied as it was made: give -e, tenant ids and --prune to "
+                "`wpfleet plan --out " + file + "`, not to apply",
+                kExitInvalidInput);
+  }
+  auto text = read_file(file);
+  if (!text) {
+    return fail(text.error().message + ": give the plan file `wpfleet plan --out` wrote",
+                kExitInvalidInput);
+  }
+  auto saved = parse_saved_plan(*text);
+  if (!saved) return fail(file + " cannot be applied: " + saved.error().message, kExitInvalidInput);
+
+  // Checked before anything is locked or changed (apply first brings the running
+  // platform up to date with the fleet file), and again once the fleet is loaded.
+  auto changed = fleet_file_change(ctx, *saved);
+  if (!changed) return fail(changed.error(), kExitInvalidInput);
+  if (!changed->empty()) return refuse_saved_plan(ctx, file, *changed, true, {});
+  PlanApplyOptions scoped = o;
+  scoped.envs = saved->envs;
+  scoped.tenants = saved->tenants;
+  scoped.prune = saved->prune;
+  int exit_code = kExitFailure;
+  auto prepared = prepare(ctx, scoped, LockMode::Exclusive, "apply", exit_code);
+  if (!prepared) return exit_code;
+  changed = fleet_file_change(ctx, *saved);
+  if (!changed) return fail(changed.error(), kExitFailure);
+  if (!changed->empty()) return refuse_saved_plan(ctx, file, *changed, true, {});
+
+  // A plain apply would first finish or undo interrupted work, which the saved plan
+  // does not include.
+  auto unfinished = unfinished_lines(*prepared, scoped);
+  if (!unfinished) return fail(unfinished.error(), kExitFailure);
+  if (!unfinished->empty()) {
+    return refuse_saved_plan(ctx, file,
+                             unfinished->front() + "; run `wpfleet apply` (without a plan file) first",
+                             false, {});
+  }
+  ObservedState observed;
+  auto plan = prepared->engine->plan(Scope{scoped.envs, scoped.tenants, scoped.prune}, {}, &observed);
+  if (!plan) return fail(plan.error(), kExitFailure);
+  if (observed_sha256(observed) != observed_sha256(saved->observed)) {
+    return refuse_saved_plan(ctx, file, "the state changed since the plan was made:", false,
+                             observed_changes(saved->observed, observed));
+  }
+  if (!same_plan(*plan, saved->plan)) {
+    return refuse_saved_plan(ctx, file,
+                             "its changes are not what this fleet file and state give (the file "
+                             "was edited, or made by another version of wpfleet)",
+                             false, {});
+  }
+  return apply_planned(ctx, *prepared, *plan, o, false);
+}
+
+// apply's positional arguments are tenant ids, which are DNS labels: one with a '.' or
+// a '/' can only be a file, the saved plan to apply.
+std::optional<std::string> saved_plan_argument(const PlanApplyOptions& o) {
+  for (const auto& argument : o.tenants) {
+    if (argument.find_first_of("./") != std::string::npos) return argument;
+  }
+  return std::nullopt;
+}
+
 void add_scope_options(CLI::App* cmd, PlanApplyOptions& o) {
   cmd->add_option("-e,--env", o.envs, "Only this environment (repeatable)");
   cmd->add_option("tenants", o.tenants, "Only these tenant ids");
@@ -239,6 +381,9 @@ void register_plan_apply(CLI::App& app, Context& ctx, CommandBody& selected) {
   auto* plan = app.add_subcommand(
       "plan", "Show what apply would change, per tenant and resource (exit 0: nothing, 2: changes)");
   add_scope_options(plan, *plan_options);
+  plan->add_option("--out", plan_options->out,
+                   "Also save the plan, with hashes of the fleet file and of the state it was "
+                   "made from, for `wpfleet apply FILE` (which refuses it if either changed)");
   plan->callback([&ctx, &selected, plan_options] {
     selected = [&ctx, plan_options] { return plan_command(ctx, *plan_options); };
   });
@@ -247,6 +392,9 @@ void register_plan_apply(CLI::App& app, Context& ctx, CommandBody& selected) {
   auto* apply = app.add_subcommand(
       "apply", "Create, adopt and update tenants until the fleet matches the fleet file");
   add_scope_options(apply, *apply_options);
+  apply->get_option("tenants")->description(
+      "Only these tenant ids; or a plan file `wpfleet plan --out` saved (a path with a '.' "
+      "or '/'), applied exactly as it is");
   apply->add_flag("-y,--yes", apply_options->yes, "Do not ask before deleting (with --prune)");
   apply->add_flag("--approve", apply_options->approve,
                   "Needed to delete tenants of a production environment (with --prune); a "
@@ -255,7 +403,11 @@ void register_plan_apply(CLI::App& app, Context& ctx, CommandBody& selected) {
                     "Tenants worked on at once (default: 2 per CPU, at least 4)")
       ->check(CLI::Range(1, 256));
   apply->callback([&ctx, &selected, apply_options] {
-    selected = [&ctx, apply_options] { return apply_command(ctx, *apply_options); };
+    selected = [&ctx, apply_options] {
+      const auto saved = saved_plan_argument(*apply_options);
+      return saved ? apply_saved_command(ctx, *apply_options, *saved)
+                   : apply_command(ctx, *apply_options);
+    };
   });
 }
 

@@ -194,7 +194,8 @@ Result<ObservedState> Engine::observe(const std::vector<Placement>& placements,
   return observed;
 }
 
-Result<Plan> Engine::plan(const Scope& scope, const std::set<PlacementKey>& deleting) {
+Result<Plan> Engine::plan(const Scope& scope, const std::set<PlacementKey>& deleting,
+                          ObservedState* observed_out) {
   const auto wanted = placements(fleet_, scope.envs, scope.tenants);
   std::vector<DesiredResource> desired;
   for (const auto& p : wanted) {
@@ -206,7 +207,9 @@ Result<Plan> Engine::plan(const Scope& scope, const std::set<PlacementKey>& dele
     }
   }
   TRY_ASSIGN(ObservedState observed, observe(wanted, scope));
-  return make_plan(desired, observed, PlanOptions{scope.prune, deleting});
+  Plan plan = make_plan(desired, observed, PlanOptions{scope.prune, deleting});
+  if (observed_out) *observed_out = std::move(observed);
+  return plan;
 }
 
 ApplyReport Engine::apply(const Plan& plan, int parallelism, const ProgressFn& progress) {

@@ -60,8 +60,11 @@ class Engine {
   // returns the placements whose deletion must be completed.
   Result<std::set<std::pair<std::string, std::string>>> recover(const ProgressFn& progress);
 
+  // `observed`, when given, receives the observed state the plan was made from (what a
+  // saved plan carries, see saved_plan.h).
   Result<Plan> plan(const Scope& scope,
-                    const std::set<std::pair<std::string, std::string>>& deleting = {});
+                    const std::set<std::pair<std::string, std::string>>& deleting = {},
+                    ObservedState* observed = nullptr);
   ApplyReport apply(const Plan& plan, int parallelism, const ProgressFn& progress);
 
   // Deletes everything of one tenant in one environment (what `apply --prune` does for
