@@ -11,7 +11,7 @@ constexpr CommandRegistrar kCommandGroups[] = {
     &register_init, &register_platform, &register_plan_apply,
     &register_tenant, &register_secret, &register_cron, &register_edge,
     &register_verify, &register_audit, &register_logs, &register_content,
-    &register_search_replace, &register_discover,
+    &register_search_replace, &register_discover, &register_service,
 };
 
 constexpr const char* kFooter = R"(Exit codes:

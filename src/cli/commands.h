@@ -19,5 +19,6 @@ void register_verify(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_audit(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_logs(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_discover(CLI::App& app, Context& ctx, CommandBody& selected);  // aws
+void register_service(CLI::App& app, Context& ctx, CommandBody& selected);  // systemd unit
 
 }  // namespace wpfleet::cli
