@@ -1,6 +1,7 @@
-// The edge in front of each environment, against the real nginx and php-fpm: basic auth
-// and its rotation, the allowlist, noindex, static caching and revalidation, the page
-// micro-cache, TLS with wpfleet's CA, www redirects and route priorities.
+// The edge in front of each environment, against the real nginx and php-fpm: basic auth,
+// its refusal page (in headless Chromium too) and its rotation, the allowlist, noindex,
+// static caching and revalidation, the page micro-cache, TLS with wpfleet's CA, www
+// redirects and route priorities.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -20,8 +21,8 @@ namespace fs = std::filesystem;
 
 class Edge : public FleetSuite {
  protected:
-  // dev: open. sit: basic auth. prod: production, basic auth with 127.0.0.1 allowed,
-  // page cache. sec: TLS. Each tenant is in all of them.
+  // dev: open. sit: basic auth, page cache. prod: production, basic auth with 127.0.0.1
+  // allowed, page cache. sec: TLS. Each tenant is in all of them.
   static void SetUpTestSuite() {
     port_ = free_port();
     prod_port_ = free_port();
@@ -30,7 +31,7 @@ class Edge : public FleetSuite {
     const std::string text =
         "[environments.dev]\ndomain = \"{tenant}.wpdev.localhost\"\nlisten = \"" + listen + "\"\n"
         "[environments.sit]\ndomain = \"{tenant}.wpsit.localhost\"\nlisten = \"" + listen + "\"\n"
-        "basic_auth = { user = \"bbws-sit\" }\n"
+        "basic_auth = { user = \"bbws-sit\" }\npage_cache = \"10s\"\n"
         "[environments.prod]\ndomain = \"{tenant}.wp.localhost\"\n"
         "listen = \"127.0.0.1:" + std::to_string(prod_port_) + "\"\nproduction = true\n"
         "basic_auth = { user = \"bbws-prod\" }\nallow = [\"127.0.0.1/32\"]\npage_cache = \"10s\"\n"
@@ -109,6 +110,53 @@ TEST_F(Edge, SitNeedsThePasswordAndRotationReplacesIt) {
   EXPECT_EQ(get(url("alpha.wpsit.localhost", port_), {}, "bbws-sit:" + new_password).status, 200);
   // apply sees nothing to do after a rotation.
   EXPECT_EQ(wpfleet({"plan"}).exit_code, 0);
+}
+
+TEST_F(Edge, RefusedVisitorsGetAPageSayingTheSiteIsProtected) {
+  const std::string page_url = url("alpha.wpsit.localhost", port_, "/sample-page/");
+  const std::string password = "bbws-sit:" + secret("sit", "basic-auth-password");
+  // The page is in the micro-cache for visitors with the password...
+  get(page_url, {}, password);
+  ASSERT_EQ(get(page_url, {}, password).headers["x-cache"], "HIT");
+  // ...and one without it, or with a wrong one, gets the refusal page instead, from no cache.
+  for (const auto& auth : std::vector<std::optional<std::string>>{std::nullopt, "bbws-sit:wrong"}) {
+    HttpReply refused = get(page_url, {}, auth);
+    EXPECT_EQ(refused.status, 401);
+    EXPECT_EQ(refused.headers["content-type"], "text/html; charset=utf-8");
+    EXPECT_EQ(refused.headers["www-authenticate"], "Basic realm=\"sit\"");
+    EXPECT_EQ(refused.headers["cache-control"], "no-store");
+    EXPECT_EQ(refused.headers.count("x-cache"), 0u);
+    EXPECT_NE(refused.body.find("<title>This site is protected</title>"), std::string::npos);
+    EXPECT_NE(refused.body.find("ask the people who run this site for access"), std::string::npos);
+    // It gives nothing of the tenant away.
+    EXPECT_EQ(refused.body.find("Alpha"), std::string::npos) << refused.body;
+    EXPECT_EQ(refused.body.find("alpha"), std::string::npos) << refused.body;
+  }
+  // No URL serves the page itself: it exists only as the answer to a refusal.
+  HttpReply named = get(url("alpha.wpsit.localhost", port_, "/@wpf_unauthorized"), {}, password);
+  EXPECT_NE(named.status, 401);
+  EXPECT_EQ(named.body.find("This site is protected"), std::string::npos);
+}
+
+TEST_F(Edge, BrowsersShowTheRefusalPageAndWithThePasswordTheSite) {
+  if (!chromium_installed()) {
+    GTEST_SKIP() << "chromium is not installed (scripts/install-deps installs it); the browser "
+                    "checks of the basic auth refusal page need it";
+  }
+  // A visitor without the password cancels the prompt: the browser shows the page (with
+  // application/octet-stream, Chromium showed net::ERR_INVALID_RESPONSE instead).
+  const std::string home = url("alpha.wpsit.localhost", port_);
+  auto refused = chromium_page(home);
+  ASSERT_TRUE(refused.ok()) << refused.error().message;
+  EXPECT_NE(refused->find("<h1>This site is protected</h1>"), std::string::npos) << *refused;
+  auto wrong = chromium_page(home, "bbws-sit:wrong");
+  ASSERT_TRUE(wrong.ok()) << wrong.error().message;
+  EXPECT_NE(wrong->find("<h1>This site is protected</h1>"), std::string::npos) << *wrong;
+  // One with the password sees the site.
+  auto site = chromium_page(home, "bbws-sit:" + secret("sit", "basic-auth-password"));
+  ASSERT_TRUE(site.ok()) << site.error().message;
+  EXPECT_NE(site->find("Alpha Site"), std::string::npos) << site->substr(0, 2000);
+  EXPECT_EQ(site->find("This site is protected"), std::string::npos);
 }
 
 TEST_F(Edge, RotationDropsNoRequest) {

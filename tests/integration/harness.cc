@@ -3,15 +3,22 @@
 #include <arpa/inet.h>
 #include <grp.h>
 #include <pwd.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
+#include <set>
 #include <stdexcept>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "backends/local/names.h"
 #include "util/fs.h"
@@ -237,6 +244,192 @@ std::string OwnFleetTest::read_text(const std::filesystem::path& path) {
 
 bool OwnFleetTest::answers(const std::string& host) const {
   return http_get(host, port_).status == 200;
+}
+
+bool chromium_installed() { return find_executable("chromium").has_value(); }
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+// A browser tab over Chromium's --remote-debugging-pipe: Chromium reads DevTools
+// commands on descriptor 3 and writes answers and events on 4, each JSON ended by NUL.
+// It answers the tab's password prompts as a visitor would, lets every other request
+// through, and notes which navigations have loaded.
+class DevToolsTab {
+ public:
+  DevToolsTab(int to_browser, int from_browser, Clock::time_point deadline,
+              std::optional<std::string> login)
+      : to_(to_browser), from_(from_browser), deadline_(deadline), login_(std::move(login)) {}
+
+  Result<std::string> load(const std::string& url) {
+    TRY_ASSIGN(auto target, call("Target.createTarget", {{"url", "about:blank"}}));
+    TRY_ASSIGN(auto attached, call("Target.attachToTarget",
+                                   {{"targetId", target["targetId"]}, {"flatten", true}}));
+    session_ = attached["sessionId"];
+    TRY(call("Fetch.enable", {{"handleAuthRequests", true}}));
+    TRY(call("Page.enable", nlohmann::json::object()));
+    TRY(call("Page.setLifecycleEventsEnabled", {{"enabled", true}}));
+    TRY_ASSIGN(auto navigated, call("Page.navigate", {{"url", url}}));
+    if (navigated.contains("errorText")) {
+      return make_error("chromium could not show " + url + ": " +
+                        navigated["errorText"].get<std::string>());
+    }
+    const std::string loader = navigated.value("loaderId", "");
+    while (!loaded_.count(loader)) {
+      TRY_ASSIGN(nlohmann::json event, receive());
+      TRY(handle(event));
+    }
+    TRY_ASSIGN(auto html, call("Runtime.evaluate",
+                               {{"expression", "document.documentElement.outerHTML"},
+                                {"returnByValue", true}}));
+    return html["result"].value("value", "");
+  }
+
+ private:
+  // Sends a command to the tab (the browser's own before there is one) without waiting.
+  Status post(const std::string& method, const nlohmann::json& params) {
+    nlohmann::json message = {{"id", next_id_++}, {"method", method}, {"params", params}};
+    if (!session_.empty()) message["sessionId"] = session_;
+    const std::string text = message.dump() + '\0';
+    for (std::size_t sent = 0; sent < text.size();) {
+      const ssize_t n = ::send(to_, text.data() + sent, text.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return make_error("chromium stopped reading its DevTools pipe");
+      sent += static_cast<std::size_t>(n);
+    }
+    return {};
+  }
+
+  // Sends a command and returns its result, handling the events that come first.
+  Result<nlohmann::json> call(const std::string& method, const nlohmann::json& params) {
+    const int id = next_id_;
+    TRY(post(method, params));
+    while (true) {
+      TRY_ASSIGN(nlohmann::json message, receive());
+      if (message.value("id", 0) == id) {
+        if (message.contains("error")) return make_error(method + ": " + message["error"].dump());
+        return message["result"];
+      }
+      TRY(handle(message));
+    }
+  }
+
+  Status handle(const nlohmann::json& event) {
+    if (event.contains("id") || event.value("sessionId", "") != session_) return {};
+    const std::string method = event.value("method", "");
+    const nlohmann::json& params = event["params"];
+    if (method == "Fetch.requestPaused") {
+      return post("Fetch.continueRequest", {{"requestId", params["requestId"]}});
+    }
+    if (method == "Fetch.authRequired") {
+      // The login once; asked again (it was wrong), or without one, the visitor cancels.
+      nlohmann::json answer = {{"response", "CancelAuth"}};
+      if (login_ && !login_given_) {
+        login_given_ = true;
+        const auto colon = login_->find(':');
+        answer = {{"response", "ProvideCredentials"},
+                  {"username", login_->substr(0, colon)},
+                  {"password", login_->substr(colon + 1)}};
+      }
+      return post("Fetch.continueWithAuth",
+                  {{"requestId", params["requestId"]}, {"authChallengeResponse", answer}});
+    }
+    if (method == "Page.lifecycleEvent" && params.value("name", "") == "load") {
+      loaded_.insert(params.value("loaderId", ""));
+    }
+    return {};
+  }
+
+  Result<nlohmann::json> receive() {
+    while (true) {
+      if (const auto end = buffer_.find('\0'); end != std::string::npos) {
+        auto message = nlohmann::json::parse(buffer_.substr(0, end), nullptr, false);
+        buffer_.erase(0, end + 1);
+        if (message.is_object()) return message;
+        continue;
+      }
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
+      pollfd readable{from_, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&readable, 1, static_cast<int>(left.count())) <= 0) {
+        return make_error("chromium did not load the page in time");
+      }
+      char chunk[65536];
+      const ssize_t n = ::read(from_, chunk, sizeof chunk);
+      if (n <= 0) return make_error("chromium closed its DevTools pipe (did it crash?)");
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+
+  int to_, from_;
+  Clock::time_point deadline_;
+  std::optional<std::string> login_;
+  bool login_given_ = false;
+  std::string session_;
+  int next_id_ = 1;
+  std::string buffer_;
+  std::set<std::string> loaded_;  // loaderIds of navigations whose load event fired
+};
+
+// Kills every process that uses `profile`: Chromium's group, and any helper that left it.
+void kill_chromium(pid_t pid, const std::filesystem::path& profile) {
+  ::kill(-pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  std::error_code ignored;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ignored)) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    auto cmdline = read_file(entry.path() / "cmdline");
+    if (cmdline && cmdline->find(profile.string()) != std::string::npos) {
+      ::kill(std::stoi(name), SIGKILL);
+    }
+  }
+}
+}  // namespace
+
+Result<std::string> chromium_page(const std::string& url, const std::optional<std::string>& login,
+                                  std::chrono::seconds timeout) {
+  const TempDir profile;
+  std::vector<std::string> args = {"chromium", "--headless", "--disable-gpu", "--no-first-run",
+                                   "--user-data-dir=" + profile.path().string(),
+                                   "--remote-debugging-pipe", "about:blank"};
+  // As root, Chromium refuses to start with its sandbox on.
+  if (::geteuid() == 0) args.insert(args.begin() + 1, "--no-sandbox");
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  int to_browser[2], from_browser[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, to_browser) != 0) {
+    return make_error("cannot make the DevTools pipes");
+  }
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, from_browser) != 0) {
+    ::close(to_browser[0]);
+    ::close(to_browser[1]);
+    return make_error("cannot make the DevTools pipes");
+  }
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // dup2 leaves close-on-exec off on 3 and 4 alone.
+    const int null = ::open("/dev/null", O_RDWR);
+    if (::dup2(to_browser[1], 3) < 0 || ::dup2(from_browser[1], 4) < 0 || null < 0 ||
+        ::dup2(null, 0) < 0 || ::dup2(null, 1) < 0 || ::dup2(null, 2) < 0) {
+      ::_exit(127);
+    }
+    ::execvp(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(to_browser[1]);
+  ::close(from_browser[1]);
+  Result<std::string> page = make_error("cannot start chromium");
+  if (pid > 0) {
+    DevToolsTab tab(to_browser[0], from_browser[0], Clock::now() + timeout, login);
+    page = tab.load(url);
+    kill_chromium(pid, profile.path());
+  }
+  ::close(to_browser[0]);
+  ::close(from_browser[0]);
+  return page;
 }
 
 bool eventually(double seconds, const std::function<bool()>& condition) {

@@ -2,6 +2,7 @@
 // running the real wpfleet binary, and HTTP requests to the nginx it started.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <gtest/gtest.h>
@@ -130,6 +131,18 @@ class OwnFleetTest : public ::testing::Test {
   TempDir dir_;
   std::uint16_t port_ = 0;
 };
+
+// Headless Chromium (Debian's `chromium`) as a visitor's browser, driven over the
+// DevTools protocol: loads `url` and returns the page's HTML once it has loaded. A
+// password prompt (basic auth) is answered with `login` ("user:password"), or without
+// one is cancelled, as a visitor who has no password does; headless Chromium would
+// otherwise fail the page at once. An Error carries Chromium's reason when the page did
+// not load (net::ERR_INVALID_RESPONSE, ...) or says it timed out. Each run has a fresh
+// profile; Chromium and everything it started are killed afterwards.
+Result<std::string> chromium_page(const std::string& url,
+                                  const std::optional<std::string>& login = std::nullopt,
+                                  std::chrono::seconds timeout = std::chrono::seconds(60));
+bool chromium_installed();
 
 // Poll `condition` every 100 ms until it is true or `seconds` pass.
 bool eventually(double seconds, const std::function<bool()>& condition);

@@ -201,6 +201,19 @@ namespace {
 constexpr const char* kStaticExtensions =
     "css|js|mjs|map|png|jpe?g|gif|webp|avif|svg|ico|woff2?|ttf|otf|eot|mp4|webm|mp3|pdf";
 
+// What a visitor without the password sees (a browser shows it when the prompt is
+// cancelled): the same for every tenant, so it gives nothing of the site away. One line
+// in single quotes, since it goes into nginx's configuration as it is.
+constexpr const char* kUnauthorizedPage =
+    "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    "<meta name=\"robots\" content=\"noindex, nofollow\"><title>This site is protected</title>"
+    "</head><body style=\"font-family: sans-serif; max-width: 36em; margin: 4em auto; "
+    "padding: 0 1em; line-height: 1.5\"><h1>This site is protected</h1>"
+    "<p>It asks for a user name and password before it shows anything. Reload this page "
+    "to enter them.</p><p>If you do not have them, ask the people who run this site for "
+    "access.</p></body></html>\\n";
+
 std::string port_suffix(const ListenAddress& listen) {
   return listen.port == 80 || listen.port == 443 ? "" : ":" + std::to_string(listen.port);
 }
@@ -307,9 +320,16 @@ std::string edge_lines(const NginxSiteInput& in) {
     // 418 never comes from WordPress, so only the gate's refusals get the challenge.
     out += "  if ($wpf_gate = \"0\") { return 418; }\n";
     out += "  error_page 418 = @wpf_unauthorized;\n";
+    // A named location: no URL reaches the page but the refusal. HTML, because with
+    // nginx's default type (application/octet-stream) a browser whose visitor cancels the
+    // password prompt reports the site unreachable; no-store, so that no cache shows the
+    // refusal again once the visitor has logged in.
     out += "  location @wpf_unauthorized {\n";
+    out += "    default_type text/html;\n";
+    out += "    charset utf-8;\n";
     out += "    add_header WWW-Authenticate 'Basic realm=\"" + in.env_name + "\"' always;\n";
-    out += "    return 401 \"authentication required\\n\";\n";
+    out += "    add_header Cache-Control \"no-store\" always;\n";
+    out += "    return 401 '" + std::string(kUnauthorizedPage) + "';\n";
     out += "  }\n";
   }
   if (!in.production) out += "  add_header X-Robots-Tag \"noindex, nofollow\" always;\n";
