@@ -59,6 +59,8 @@ TEST(StarterFileTest, ParsesCleanly) {
   EXPECT_EQ(fleet->tenants[0].id, "demo-bakery");
   EXPECT_EQ(fleet->tenants[1].id, "demo-florist");
   EXPECT_EQ(placements(*fleet).size(), 3u);
+  EXPECT_EQ(fleet->environments.at("sit").edge.basic_auth_user, "demo-sit");
+  EXPECT_FALSE(fleet->environments.at("dev").edge.basic_auth_user.has_value());
 }
 
 TEST(StarterFileTest, ShowsBothFormsOfAliases) {
@@ -69,6 +71,48 @@ TEST(StarterFileTest, ShowsBothFormsOfAliases) {
   EXPECT_TRUE(bakery.aliases_in("sit").empty());
   EXPECT_EQ(fleet->tenants[1].aliases_in("dev"),
             std::vector<std::string>{"shop.demo-florist.wpdev.localhost"});
+}
+
+// What a key looks like in the starter, set or commented out: "key = " at a line's start.
+bool shows_key(const std::string& text, const std::string& key) {
+  return text.find("\n" + key + " = ") != std::string::npos ||
+         text.find("\n# " + key + " = ") != std::string::npos;
+}
+
+TEST(StarterFileTest, ShowsEveryKey) {
+  const std::string text = starter_fleet_file();
+  for (const std::string key :
+       {"backend", "domain", "listen", "production", "basic_auth", "allow", "page_cache", "tls",
+        "after_promote", "snapshot_retention", "max_children", "memory_limit", "upload_max",
+        "idle_timeout", "region", "account_id", "subnets", "security_groups", "id", "title",
+        "admin_email", "environments", "aliases"}) {
+    EXPECT_TRUE(shows_key(text, key)) << key;
+  }
+  EXPECT_NE(text.find("\n# [environments.prod.aws]\n"), std::string::npos);
+  EXPECT_NE(text.find("examples/bbws-aws.toml"), std::string::npos);
+}
+
+TEST(StarterFileTest, ItsCommentedExamplesAreValidToo) {
+  // Every commented-out setting, uncommented, except tls (which dev would have to share).
+  std::string text = starter_fleet_file();
+  for (auto at = text.find("\n# "); at != std::string::npos; at = text.find("\n# ", at + 1)) {
+    const std::string rest = text.substr(at + 3, text.find('\n', at + 1) - at - 3);
+    const bool setting = rest.starts_with("[environments.") || rest.starts_with("  \"") ||
+                         rest == "]" ||
+                         (rest.find(" = ") != std::string::npos &&
+                          rest.find_first_of(" ") == rest.find(" = ") && !rest.starts_with("tls"));
+    if (setting) text.erase(at + 1, 2);
+  }
+  Result<Fleet> fleet = parse_fleet(text, "fleet.toml");
+  ASSERT_TRUE(fleet.ok()) << fleet.error().message << "\n" << text;
+  const Environment& sit = fleet->environments.at("sit");
+  EXPECT_EQ(sit.edge.allow, std::vector<std::string>{"203.0.113.0/24"});
+  ASSERT_EQ(sit.after_promote.size(), 2u);
+  EXPECT_EQ(sit.after_promote[0].language, Hook::Language::Sql);
+  EXPECT_EQ(sit.after_promote[1].language, Hook::Language::Php);
+  EXPECT_EQ(fleet->environments.at("dev").edge.page_cache_s, 10);
+  ASSERT_TRUE(fleet->environments.at("prod").aws.has_value());
+  EXPECT_EQ(fleet->environments.at("prod").aws->region, "eu-west-1");
 }
 
 TEST(ParseFleetTest, AppliesDefaultsForOptionalKeys) {
