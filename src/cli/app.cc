@@ -1,6 +1,7 @@
 #include "cli/app.h"
 
 #include <iostream>
+#include <string>
 
 #include "cli/commands.h"
 
@@ -21,6 +22,26 @@ constexpr const char* kFooter = R"(Exit codes:
   3  invalid input: bad flags, invalid fleet file, unknown tenant or environment
 
 Start with `wpfleet init`, then `wpfleet up` and `wpfleet apply`.)";
+
+constexpr const char* kGlobalOptions = "Global options (before or after the command)";
+
+std::string global_options_help(const CLI::App& app) {
+  const auto options = app.get_options(
+      [](const CLI::Option* option) { return option->get_group() == kGlobalOptions; });
+  std::string help = CLI::Formatter().make_group(kGlobalOptions, false, options);
+  return help.substr(help.find_first_not_of('\n'));
+}
+
+// CLI11 lists only a command's own options in its --help: every command's footer adds
+// the global options, and the exit codes after a footer of its own. (A command takes
+// its parent's footer, kFooter, when it is made.)
+void add_global_options_help(CLI::App& parent, const std::string& globals) {
+  for (CLI::App* command : parent.get_subcommands([](CLI::App*) { return true; })) {
+    const std::string own = command->get_footer();
+    command->footer((own == kFooter ? "" : own + "\n\n") + globals + "\n" + kFooter);
+    add_global_options_help(*command, globals);
+  }
+}
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -31,15 +52,21 @@ int run(int argc, char** argv) {
   app.fallthrough();  // global options may follow the subcommand
 
   GlobalOptions options;
-  app.add_option("-f,--file", options.fleet_file, "Fleet file (default ./fleet.toml)");
+  app.add_option("-f,--file", options.fleet_file, "Fleet file (default ./fleet.toml)")
+      ->envname("WPFLEET_FILE")
+      ->group(kGlobalOptions);
   app.add_option("--state-dir", options.state_dir,
-                 "State directory (default .wpfleet next to the fleet file)");
+                 "State directory (default .wpfleet next to the fleet file)")
+      ->envname("WPFLEET_STATE_DIR")
+      ->group(kGlobalOptions);
   app.add_option("-o,--output", options.output, "Output format of read commands")
-      ->check(CLI::IsMember({"table", "json"}));
+      ->check(CLI::IsMember({"table", "json"}))
+      ->group(kGlobalOptions);
 
   Context ctx(options);
   CommandBody selected;
   for (CommandRegistrar registrar : kCommandGroups) registrar(app, ctx, selected);
+  add_global_options_help(app, global_options_help(app));
 
   try {
     app.parse(argc, argv);

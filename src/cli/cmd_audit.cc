@@ -59,7 +59,7 @@ int audit_command(Context& ctx, const AuditOptions& o) {
     }
   }
   BackendContext backend{session->layout, *session->store, *session->secrets};
-  if (audited.size() > 1) Context::progress("auditing " + std::to_string(audited.size()) + " tenants…");
+  if (audited.size() > 1) Context::progress("auditing " + counted(audited.size(), "tenant") + "…");
   const auto platform = local::audit_platform(backend);
   const auto tenants = local::audit_tenants(backend, audited, everyone);
 
@@ -79,11 +79,17 @@ int audit_command(Context& ctx, const AuditOptions& o) {
   print_table({"TENANT", "ENV", "CHECK", "RESULT", "DETAIL"}, rows);
   std::size_t failing = 0;
   for (const auto& t : tenants) failing += t.ok() ? 0 : 1;
-  std::cout << "\n"
-            << (ok ? "all " + std::to_string(tenants.size()) + " tenants are confined"
-                   : std::to_string(failing) + " of " + std::to_string(tenants.size()) +
-                         " tenants are not confined (see FAILED above)")
-            << "\n";
+  const std::size_t total = tenants.size();
+  std::cout << "\n";
+  if (ok) {
+    std::cout << (total == 1 ? "the tenant is" : "all " + counted(total, "tenant") + " are")
+              << " confined\n";
+  } else if (failing == 0) {
+    std::cout << "the platform fails its own checks (see FAILED above)\n";
+  } else {
+    std::cout << failing << " of " << counted(total, "tenant") << (failing == 1 ? " is" : " are")
+              << " not confined (see FAILED above)\n";
+  }
   return ok ? kExitOk : kExitFailure;
 }
 }  // namespace

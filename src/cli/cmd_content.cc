@@ -43,7 +43,7 @@ int report_operation(Context& ctx, const Result<OperationRecord>& op) {
     ctx.print_json(operation_json(*op));
   } else {
     std::cout << op->kind << " of " << op->target_env << "/" << op->tenant << " succeeded: "
-              << op->id << " (undo with `wpfleet rollback " << op->id << "`)\n";
+              << ready_to_paste(op->id + " (undo with `wpfleet rollback " + op->id + "`)") << "\n";
   }
   return kExitOk;
 }
@@ -59,9 +59,29 @@ int export_command(Context& ctx, const ContentOptions& o) {
     ctx.print_json(nlohmann::json::parse(transfer::manifest_json(*manifest)));
   } else {
     std::cout << "exported " << o.env << "/" << o.tenant << " to " << o.file << " ("
-              << manifest->table_rows.size() << " tables, " << manifest->file_count << " files)\n";
+              << counted(manifest->table_rows.size(), "table") << ", "
+              << counted(manifest->file_count, "file") << ")\n";
   }
   return kExitOk;
+}
+
+// An archive goes to a tenant the fleet file runs in the environment (its own, or the
+// one --as names): apply makes the tenant first, so it must know it.
+Status import_target_placed(Workbench& bench, const ContentOptions& o) {
+  TRY(bench.engine->validate_scope(Scope{{o.env}, {}, false}));
+  std::string tenant = o.as;
+  if (tenant.empty()) {
+    TRY_ASSIGN(transfer::Manifest manifest, transfer::read_manifest(o.file));
+    tenant = manifest.tenant;
+  }
+  if (!bench.fleet.find_tenant(tenant)) {
+    return make_error("tenant '" + tenant + "' is not in the fleet file " +
+                      bench.fleet.source_path + ": add a [[tenants]] entry with id = \"" +
+                      tenant + "\" and \"" + o.env + "\" in its environments, then import again" +
+                      (o.as.empty() ? " (or pass --as with a tenant the file has)" : ""));
+  }
+  TRY(bench.engine->context(o.env, tenant));
+  return {};
 }
 
 int import_command(Context& ctx, const ContentOptions& o) {
@@ -69,6 +89,9 @@ int import_command(Context& ctx, const ContentOptions& o) {
   auto opened = open_workbench(ctx, "import", LockMode::Exclusive, exit_code);
   if (!opened) return exit_code;
   Workbench& bench = *opened;
+  if (Status placed = import_target_placed(bench, o); !placed) {
+    return fail(placed.error(), kExitInvalidInput);
+  }
   return report_operation(ctx, bench.operations->import_archive(o.file, o.env, o.as));
 }
 
@@ -82,8 +105,8 @@ int print_dry_run(Context& ctx, const transfer::Survey& dry, const ContentOption
     return kExitOk;
   }
   std::cout << "would promote " << tenant << " from " << o.from << " to " << o.to << ": "
-            << dry.table_rows.size() << " tables, " << dry.files
-            << " files; a snapshot of the target first\n";
+            << counted(dry.table_rows.size(), "table") << ", " << counted(dry.files, "file")
+            << "; a snapshot of the target first\n";
   print_replacement_counts(std::cout, counts);
   return kExitOk;
 }
@@ -136,8 +159,9 @@ int promote_command(Context& ctx, const ContentOptions& o) {
       if (!ctx.options().json()) std::cout << tenants[i] << ": promoted (" << results[i]->id << ")\n";
     } else {
       ok = false;
-      all.push_back({{"tenant", tenants[i]}, {"error", results[i].error().message}});
-      if (!ctx.options().json()) std::cout << tenants[i] << ": FAILED: " << results[i].error().message << "\n";
+      const std::string error = ready_to_paste(results[i].error().message);
+      all.push_back({{"tenant", tenants[i]}, {"error", error}});
+      if (!ctx.options().json()) std::cout << tenants[i] << ": FAILED: " << error << "\n";
     }
   }
   if (ctx.options().json()) ctx.print_json(all);
@@ -189,11 +213,36 @@ int snapshot_restore_command(Context& ctx, const ContentOptions& o) {
   return report_operation(ctx, bench.operations->restore_snapshot(o.env, o.tenant, o.id));
 }
 
+// An operation rolled back already has its content gone: rolling it back again would
+// put its snapshot over whatever changed since, with nothing gained.
+Status not_rolled_back(StateStore& store, const std::string& id) {
+  TRY_ASSIGN(auto found, store.operations(id));
+  if (found.empty()) return {};  // rollback says there is no such operation
+  const OperationRecord& op = found.front();
+  constexpr std::string_view kRolledBackBy = "rolled back by ";
+  if (op.status.starts_with(kRolledBackBy)) {
+    const std::string by = op.status.substr(kRolledBackBy.size());
+    TRY_ASSIGN(auto rollbacks, store.operations(by));
+    const std::string at = rollbacks.empty() ? "" : " on " + utc_time(rollbacks.front().started_at);
+    return make_error("operation " + id + " was already rolled back" + at + " by " + by +
+                      "; to undo that rollback instead, run `wpfleet rollback " + by + "`");
+  }
+  if (op.status == "rolled back after interruption") {
+    return make_error("operation " + id + " was interrupted and rolled back" +
+                      (op.finished_at ? " on " + utc_time(op.finished_at) : std::string()) +
+                      ", so its content never stayed: there is nothing to roll back");
+  }
+  return {};
+}
+
 int rollback_command(Context& ctx, const ContentOptions& o) {
   int exit_code = kExitFailure;
   auto opened = open_workbench(ctx, "rollback", LockMode::Exclusive, exit_code);
   if (!opened) return exit_code;
   Workbench& bench = *opened;
+  if (Status open = not_rolled_back(*bench.session.store, o.id); !open) {
+    return fail(open.error(), kExitInvalidInput);
+  }
   return report_operation(ctx, bench.operations->rollback(o.id));
 }
 

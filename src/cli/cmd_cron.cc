@@ -1,5 +1,7 @@
 // cron run: WordPress's scheduled events for every installed site. wp-cron over HTTP is
 // off (PHP cannot resolve *.localhost); the supervisor runs this once a minute.
+#include <unistd.h>
+
 #include <ctime>
 #include <iostream>
 #include <mutex>
@@ -25,8 +27,10 @@ int cron_command(Context& ctx) {
 
   std::vector<std::pair<std::string, std::string>> due;
   const std::time_t now = std::time(nullptr);
+  std::size_t sites = 0;
   for (const auto& r : *records) {
     if (r.kind != kind_name(ResourceKind::Site)) continue;
+    ++sites;
     auto is_due = local::cron_due(**root, r.env, r.tenant, now);
     if (!is_due) {
       std::cerr << "cron " << r.env << "/" << r.tenant << ": " << is_due.error().message << "\n";
@@ -38,12 +42,21 @@ int cron_command(Context& ctx) {
   int failures = 0;
   run_parallel(due.size(), 2, [&](std::size_t i) {
     const auto& [env, tenant] = due[i];
-    if (Status ran = local::run_due_cron(backend, env, tenant); !ran) {
-      std::lock_guard lock(output);
+    Status ran = local::run_due_cron(backend, env, tenant);
+    std::lock_guard lock(output);
+    if (ran) {
+      std::cout << "ran the due cron events of " << env << "/" << tenant << "\n";
+    } else {
       ++failures;
       std::cerr << "cron " << env << "/" << tenant << ": " << ran.error().message << "\n";
     }
   });
+  // The supervisor runs this every minute into its cron log, which should list work
+  // done rather than every idle minute; a person at a terminal is told nothing was due.
+  if (due.empty() && isatty(STDOUT_FILENO)) {
+    std::cout << "nothing was due: no cron event of the " << counted(sites, "installed site")
+              << " is due yet\n";
+  }
   return failures == 0 ? kExitOk : kExitFailure;
 }
 }  // namespace

@@ -91,8 +91,8 @@ int discover_command(Context& ctx, const DiscoverOptions& o) {
   }
   print_table({"TENANT", "FOUND", "FLEET FILE"}, rows);
   if (!entries.empty()) {
-    std::cout << "\nAdd these to " << fleet->source_path << ", then `wpfleet plan -e " << o.env
-              << "` shows them adopted:\n\n"
+    std::cout << "\nAdd these to " << fleet->source_path << ", then "
+              << ready_to_paste("`wpfleet plan -e " + o.env + "`") << " shows them adopted:\n\n"
               << entries;
   }
   return kExitOk;

@@ -36,7 +36,8 @@ int routes_command(Context& ctx, const std::string& env) {
   if (ctx.options().json()) {
     ctx.print_json(routes);
   } else if (rows.empty()) {
-    std::cout << "no routes in " << env << " yet: run `wpfleet apply`\n";
+    std::cout << "no routes in " << env << " yet: run " << ready_to_paste("`wpfleet apply`")
+              << "\n";
   } else {
     print_table({"HOST", "TENANT", "PRIORITY"}, rows);
   }

@@ -23,7 +23,8 @@ void register_init(CLI::App& app, Context& ctx, CommandBody& selected) {
       if (Status written = write_file_atomic(path, starter_fleet_file(), 0644); !written) {
         return fail(written.error(), kExitFailure);
       }
-      std::cout << "wrote " << path << ": edit it, then run `wpfleet up` and `wpfleet apply`\n";
+      std::cout << "wrote " << path << ": edit it, then run "
+                << ready_to_paste("`wpfleet up` and `wpfleet apply`") << "\n";
       return kExitOk;
     };
   });

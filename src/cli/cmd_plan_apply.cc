@@ -47,7 +47,8 @@ void print_plan(const Plan& plan, std::ostream& out) {
   }
   for (const auto& [env, tenant] : plan.orphans) {
     out << "  ! " << env << "/" << tenant
-        << " is managed by wpfleet but not in the fleet file: `wpfleet apply --prune` deletes it\n";
+        << ready_to_paste(" is managed by wpfleet but not in the fleet file: "
+                          "`wpfleet apply --prune` deletes it\n");
   }
   if (plan.empty()) {
     out << "No changes: the fleet matches the fleet file.\n";
@@ -91,7 +92,8 @@ Result<std::vector<std::string>> unfinished_lines(Workbench& bench, const PlanAp
   for (const auto& u : work) {
     if (!listed(o.envs, u.env) || !listed(o.tenants, u.tenant)) continue;
     lines.push_back(holder ? u.what + " is in progress (" + *holder + ")"
-                           : u.what + " did not finish: `wpfleet apply` finishes or undoes it");
+                           : ready_to_paste(u.what + " did not finish: `wpfleet apply` "
+                                                     "finishes or undoes it"));
   }
   return lines;
 }
@@ -240,7 +242,8 @@ int apply_planned(Context& ctx, Workbench& bench, const Plan& plan, const PlanAp
     std::string url;
     if (tenant && env && t.error.empty()) url = make_tenant_context(*tenant, *env).home_url + "/";
     tenants.push_back({{"env", t.env}, {"tenant", t.tenant}, {"changes", t.changes},
-                       {"ok", t.error.empty()}, {"error", t.error}, {"url", url}});
+                       {"ok", t.error.empty()}, {"error", ready_to_paste(t.error)},
+                       {"url", url}});
   }
   if (ctx.options().json()) {
     ctx.print_json({{"ok", report.ok()}, {"seconds", seconds}, {"tenants", tenants}});

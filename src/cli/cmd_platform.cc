@@ -23,7 +23,7 @@ int up(Context& ctx) {
     listening += " " + address.to_string();
   }
   std::cerr << "platform is up (MariaDB, php-fpm, nginx on" << listening
-            << "); next: `wpfleet apply`\n";
+            << "); next: " << ready_to_paste("`wpfleet apply`") << "\n";
   return kExitOk;
 }
 
@@ -64,7 +64,7 @@ int status(Context& ctx) {
     std::cout << "state: " << session->layout.root.string() << "\n"
               << "supervisor: "
               << (status->supervisor_running ? "running (pid " + std::to_string(status->supervisor_pid) + ")"
-                                             : std::string("stopped: run `wpfleet up`"))
+                                             : "stopped: run " + ready_to_paste("`wpfleet up`"))
               << "\n";
     std::vector<std::vector<std::string>> rows;
     for (const auto& s : status->services) {

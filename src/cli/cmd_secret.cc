@@ -1,4 +1,5 @@
 // secret get: the one way to read a secret, by name.
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -27,9 +28,25 @@ int rotate_command(Context& ctx, const SecretOptions& o) {
   if (Status rotated = engine.rotate_environment_secret(o.env, o.args[0]); !rotated) {
     return fail(rotated.error(), kExitInvalidInput);
   }
-  std::cerr << "rotated " << o.args[0] << " of " << o.env << "; read it with `wpfleet secret get -e "
-            << o.env << " " << o.args[0] << "`\n";
+  std::cerr << "rotated " << o.args[0] << " of " << o.env << "; read it with "
+            << ready_to_paste("`wpfleet secret get -e " + o.env + " " + o.args[0] + "`") << "\n";
   return kExitOk;
+}
+
+// Why `name` could not be read from `scope`, naming the secrets that are there: a
+// mistyped name, a mistyped tenant (nothing there), or one that apply has yet to make.
+std::string unknown_secret(const SecretStore& secrets, const std::string& scope,
+                           const std::string& name, const Error& error) {
+  auto names = secrets.names(scope);
+  if (!names) return error.message;
+  if (names->empty()) {
+    return "no secrets are stored for " + scope + ": check the tenant and environment (`wpfleet " +
+           "tenant list`), or run `wpfleet apply` to create them";
+  }
+  if (std::find(names->begin(), names->end(), name) != names->end()) return error.message;
+  std::string known;
+  for (const auto& n : *names) known += (known.empty() ? "" : ", ") + n;
+  return "no secret '" + name + "' in " + scope + ": the secrets there are " + known;
 }
 
 int get_command(Context& ctx, const SecretOptions& o) {
@@ -42,14 +59,7 @@ int get_command(Context& ctx, const SecretOptions& o) {
   if (!session) return fail(session.error(), kExitFailure);
   auto value = session->secrets->get(scope, name);
   if (!value) {
-    auto names = session->secrets->names(scope);
-    std::string known;
-    if (names) {
-      for (const auto& n : *names) known += (known.empty() ? "" : ", ") + n;
-    }
-    return fail(value.error().message +
-                    (known.empty() ? "" : " (secrets there: " + known + ")"),
-                kExitInvalidInput);
+    return fail(unknown_secret(*session->secrets, scope, name, value.error()), kExitInvalidInput);
   }
   std::cout << *value << "\n";
   return kExitOk;

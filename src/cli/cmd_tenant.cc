@@ -45,14 +45,14 @@ int list_command(Context& ctx, const TenantOptions& o) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& h : health) {
       rows.push_back({{"tenant", h.tenant}, {"env", h.env}, {"url", h.url},
-                      {"healthy", h.problem.empty()}, {"problem", h.problem}});
+                      {"healthy", h.problem.empty()}, {"problem", ready_to_paste(h.problem)}});
     }
     ctx.print_json(rows);
   } else {
     std::vector<std::vector<std::string>> rows;
     for (const auto& h : health) {
       rows.push_back({h.tenant, h.env, h.url,
-                      h.problem.empty() ? "healthy" : "failing: " + h.problem});
+                      h.problem.empty() ? "healthy" : "failing: " + ready_to_paste(h.problem)});
     }
     print_table({"TENANT", "ENV", "URL", "STATUS"}, rows);
   }
@@ -104,15 +104,17 @@ int show_command(Context& ctx, const TenantOptions& o) {
     std::cout << "title:      " << shown["title"].get<std::string>() << "\n"
               << "url:        " << shown["url"].get<std::string>() << "\n"
               << "admin:      " << shown["admin_url"].get<std::string>() << " (user "
-              << shown["admin_user"].get<std::string>() << "; password: `wpfleet secret get "
-              << o.tenant << " -e " << o.env << " admin-password`)\n";
+              << shown["admin_user"].get<std::string>() << "; password: "
+              << ready_to_paste("`wpfleet secret get " + o.tenant + " -e " + o.env +
+                                " admin-password`")
+              << ")\n";
   }
   if (!shown["database"].get<std::string>().empty()) {
     std::cout << "database:   " << shown["database"].get<std::string>() << " (user "
               << shown["database_user"].get<std::string>() << ")\n";
   }
   if (resources.empty()) {
-    std::cout << "resources:  none yet: run `wpfleet apply`\n";
+    std::cout << "resources:  none yet: run " << ready_to_paste("`wpfleet apply`") << "\n";
     return kExitOk;
   }
   std::cout << "resources:\n";
@@ -165,7 +167,8 @@ int delete_command(Context& ctx, const TenantOptions& o) {
             << transfer::describe(*snapshots, o.env, o.tenant) << "\n";
   if (fleet->find_tenant(o.tenant)) {
     std::cerr << "note: '" << o.tenant << "' is still in the fleet file, so the next "
-              << "`wpfleet apply` creates it again: remove it from the file to keep it gone\n";
+              << ready_to_paste("`wpfleet apply`")
+              << " creates it again: remove it from the file to keep it gone\n";
   }
   return kExitOk;
 }

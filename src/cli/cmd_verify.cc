@@ -43,7 +43,8 @@ Status every_tenant_placed(const Fleet& fleet, const Scope& scope) {
 nlohmann::json verification_json(const TenantVerification& v) {
   nlohmann::json checks = nlohmann::json::array();
   for (const auto& c : v.checks) {
-    checks.push_back({{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}, {"fix", c.fix}});
+    checks.push_back({{"name", c.name}, {"ok", c.ok}, {"detail", ready_to_paste(c.detail)},
+                      {"fix", ready_to_paste(c.fix)}});
   }
   nlohmann::json errors = nlohmann::json::object();
   for (const auto& excerpt : v.recent_errors) errors[excerpt.source] = excerpt.lines;
@@ -62,8 +63,8 @@ std::vector<std::vector<std::string>> table_rows(const std::vector<TenantVerific
     }
     for (const auto& c : v.checks) {
       if (c.ok) continue;
-      rows.push_back({v.tenant, v.env, c.name, "FAILED", c.detail});
-      rows.push_back({"", "", "", "", "next: " + c.fix});
+      rows.push_back({v.tenant, v.env, c.name, "FAILED", ready_to_paste(c.detail)});
+      rows.push_back({"", "", "", "", "next: " + ready_to_paste(c.fix)});
     }
   }
   return rows;
@@ -88,11 +89,15 @@ void print_report(const std::vector<TenantVerification>& results) {
     ++failing;
     print_recent_errors(v);
   }
-  std::cout << "\n"
-            << (failing == 0 ? "all " + std::to_string(results.size()) + " tenants pass every check"
-                             : std::to_string(failing) + " of " + std::to_string(results.size()) +
-                                   " tenants fail")
-            << "\n";
+  const std::size_t total = results.size();
+  std::cout << "\n";
+  if (failing == 0) {
+    std::cout << (total == 1 ? "the tenant passes" : "all " + counted(total, "tenant") + " pass")
+              << " every check\n";
+  } else {
+    std::cout << failing << " of " << counted(total, "tenant")
+              << (failing == 1 ? " fails" : " fail") << "\n";
+  }
 }
 
 int verify_command(Context& ctx, const VerifyCommandOptions& o) {

@@ -3,13 +3,31 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 #include <iostream>
 
+#include "cli/pasteable.h"
 #include "fleet/parse.h"
 
 namespace wpfleet::cli {
 
 namespace fs = std::filesystem;
+
+namespace {
+// ready_to_paste() is free, like fail() and progress() (which every command and the
+// engine, as its progress callback, call): it learns the run's options from its Context.
+const GlobalOptions* run_options = nullptr;
+}  // namespace
+
+std::string ready_to_paste(std::string_view text) {
+  return run_options ? pasteable(*run_options, text) : std::string(text);
+}
+
+Context::Context(GlobalOptions& options) : options_(options) { run_options = &options_; }
+
+Context::~Context() {
+  if (run_options == &options_) run_options = nullptr;
+}
 
 fs::path Context::state_dir() const {
   if (!options_.state_dir.empty()) return fs::absolute(options_.state_dir);
@@ -22,12 +40,12 @@ Result<Session> Context::open(LockMode mode, const std::string& command) const {
   return open_session(state_dir(), mode, command, &Context::progress);
 }
 
-void Context::progress(const std::string& line) { std::cerr << line << std::endl; }
+void Context::progress(const std::string& line) { std::cerr << ready_to_paste(line) << std::endl; }
 
 void Context::print_json(const nlohmann::json& value) const { std::cout << value.dump(2) << "\n"; }
 
 int fail(const std::string& message, int exit_code) {
-  std::cerr << "wpfleet: " << message << "\n";
+  std::cerr << "wpfleet: " << ready_to_paste(message) << "\n";
   return exit_code;
 }
 
@@ -57,6 +75,19 @@ void print_table(std::ostream& out, const std::vector<std::string>& headers,
   };
   print_row(headers);
   for (const auto& row : rows) print_row(row);
+}
+
+std::string counted(std::uint64_t count, std::string_view noun) {
+  return std::to_string(count) + " " + std::string(noun) + (count == 1 ? "" : "s");
+}
+
+std::string utc_time(std::int64_t unix_seconds) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm utc{};
+  ::gmtime_r(&t, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &utc);
+  return text;
 }
 
 bool confirm(const std::string& question) {

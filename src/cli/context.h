@@ -3,9 +3,11 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/session.h"
@@ -15,8 +17,11 @@
 
 namespace wpfleet::cli {
 
+inline constexpr const char* kDefaultFleetFile = "fleet.toml";
+
+// Set by -f/--file and --state-dir, or else by WPFLEET_FILE and WPFLEET_STATE_DIR.
 struct GlobalOptions {
-  std::string fleet_file = "fleet.toml";
+  std::string fleet_file = kDefaultFleetFile;
   std::string state_dir;  // default: .wpfleet next to the fleet file
   std::string output = "table";
   bool json() const { return output == "json"; }
@@ -28,9 +33,14 @@ struct CommandError {
   int exit_code;
 };
 
+// The run's global options. While it exists, ready_to_paste() (and so fail() and
+// progress()) gives the wpfleet commands that messages advise these options.
 class Context {
  public:
-  explicit Context(GlobalOptions& options) : options_(options) {}
+  explicit Context(GlobalOptions& options);
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
   const GlobalOptions& options() const { return options_; }
 
   std::filesystem::path state_dir() const;
@@ -52,7 +62,12 @@ using CommandBody = std::function<int()>;
 // body to run in `selected`.
 using CommandRegistrar = void (*)(CLI::App& app, Context& ctx, CommandBody& selected);
 
-// Prints "wpfleet: <message>" to stderr and returns the code.
+// `text` with each "`wpfleet ...`" it advises given the run's global options, so that it
+// works when pasted (see pasteable.h). For every hint a command prints: fail() and
+// progress() apply it; what a command prints itself (stdout, tables, JSON) must too.
+std::string ready_to_paste(std::string_view text);
+
+// Prints "wpfleet: <message>" to stderr (ready to paste) and returns the code.
 int fail(const std::string& message, int exit_code);
 int fail(const Error& error, int exit_code);
 
@@ -61,6 +76,12 @@ void print_table(std::ostream& out, const std::vector<std::string>& headers,
                  const std::vector<std::vector<std::string>>& rows);
 void print_table(const std::vector<std::string>& headers,
                  const std::vector<std::vector<std::string>>& rows);
+
+// "1 tenant", "3 tenants": a count and its noun, in the singular for one.
+std::string counted(std::uint64_t count, std::string_view noun);
+
+// "2026-11-30 03:05:12 UTC".
+std::string utc_time(std::int64_t unix_seconds);
 
 // Asks on the terminal; false without a terminal (then the caller needs --yes).
 bool confirm(const std::string& question);

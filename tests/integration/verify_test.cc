@@ -207,7 +207,9 @@ TEST_F(Verify, StoppedPoolFailsRuntimeUntilApply) {
   CliResult table = wpfleet({"verify", "alpha", "-e", "dev"});
   EXPECT_EQ(table.exit_code, 1);
   EXPECT_NE(table.out.find("runtime"), std::string::npos) << table.out;
-  EXPECT_NE(table.out.find("next: check `wpfleet status`"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("next: check `wpfleet status -f " + fleet().string() + "`"),
+            std::string::npos)
+      << table.out;
   EXPECT_NE(table.out.find("recent errors of dev/alpha"), std::string::npos) << table.out;
 
   expect_repaired_by_apply("dev", "alpha");
