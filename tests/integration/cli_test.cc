@@ -27,17 +27,24 @@ class Cli : public FleetSuite {
   // The fleet file as a user names it from / : a relative path that is not ./fleet.toml.
   static std::string relative_fleet() { return fleet().relative_path().string(); }
 
-  // wpfleet run from / with `env` set, given `args` as they are (no -f added).
-  static CliResult wpfleet_from_root(const std::vector<std::string>& args,
-                                     const std::map<std::string, std::string>& env = {}) {
+  // `argv` run in / with `env` set.
+  static CliResult run_in_root(std::vector<std::string> argv,
+                               const std::map<std::string, std::string>& env = {}) {
     CommandSpec spec;
-    spec.argv = {WPFLEET_BINARY};
-    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    spec.argv = std::move(argv);
     spec.cwd = "/";
     spec.env = env;
     auto out = run_command(spec);
     EXPECT_TRUE(out.ok());
     return out ? CliResult{out->exit_code, out->out, out->err} : CliResult{};
+  }
+
+  // wpfleet run from / with `env` set, given `args` as they are (no -f added).
+  static CliResult wpfleet_from_root(const std::vector<std::string>& args,
+                                     const std::map<std::string, std::string>& env = {}) {
+    std::vector<std::string> argv = {WPFLEET_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_in_root(argv, env);
   }
 
   // The first "`wpfleet ...`" command in `text`, as it would be pasted.
@@ -49,13 +56,8 @@ class Cli : public FleetSuite {
 
   // Pastes `command` into a shell in / (with this build's binary as wpfleet).
   static CliResult paste(const std::string& command) {
-    CommandSpec spec;
-    spec.argv = {"sh", "-c",
-                 std::string(WPFLEET_BINARY) + command.substr(std::string("wpfleet").size())};
-    spec.cwd = "/";
-    auto out = run_command(spec);
-    EXPECT_TRUE(out.ok());
-    return out ? CliResult{out->exit_code, out->out, out->err} : CliResult{};
+    const std::string program = WPFLEET_BINARY;
+    return run_in_root({"sh", "-c", program + command.substr(std::string("wpfleet").size())});
   }
 
   static std::uint16_t port_;
