@@ -11,7 +11,6 @@ namespace wpfleet::content {
 namespace {
 
 constexpr std::size_t kNone = std::string_view::npos;
-constexpr std::size_t kLongestEscape = 6;  // \uXXXX
 
 // memmem: far faster than string_view::find when the needle's first byte is common.
 std::size_t find_bytes(std::string_view text, std::string_view needle, std::size_t from) {
@@ -37,6 +36,15 @@ std::string longest_unescaped_run(std::string_view s) {
     start = i + 1;
   }
   return std::string(best);
+}
+
+// The most text `s` can take in any escaped form: encoders leave its unescaped bytes as
+// they are. Kept tight, since every position this far before an anchor is tried.
+std::size_t longest_written(std::string_view s) {
+  std::size_t length = 0;
+  for (char c : s)
+    length += is_unescaped_byte(static_cast<unsigned char>(c)) ? 1 : kLongestEscapePerByte;
+  return length;
 }
 
 // Two labels or more of letters, digits and '-', the last one with a letter (so that a
@@ -112,7 +120,8 @@ void Replacer::add_anchors(std::string_view from) {
     anchors_.push_back({std::move(run), 0});  // max_prefix_bytes: see add_needle
     return;
   }
-  for (std::string start : {std::string(1, from.front()), std::string("\\"), std::string("%")}) {
+  for (std::string start :
+       {std::string(1, from.front()), std::string("\\"), std::string("%"), std::string("&")}) {
     anchors_.push_back({std::move(start), 0});
   }
 }
@@ -122,7 +131,9 @@ void Replacer::add_needle(std::string pattern, std::string replacement, std::siz
   const std::size_t anchor_count = anchors_.size() - first_anchor;
   if (anchor_count == 1) {  // a run inside the pattern, which escapes before it may lengthen
     Anchor& a = anchors_[first_anchor];
-    a.max_prefix_bytes = std::max(a.max_prefix_bytes, pattern.find(a.text) * kLongestEscape);
+    a.max_prefix_bytes =
+        std::max(a.max_prefix_bytes,
+                 longest_written(std::string_view(pattern).substr(0, pattern.find(a.text))));
   }
   longest_pattern_ = std::max(longest_pattern_, pattern.size());
   Needle needle{.pattern = std::move(pattern),
@@ -139,7 +150,7 @@ void Replacer::add_needle(std::string pattern, std::string replacement, std::siz
       whole_host && is_alnum_byte(static_cast<unsigned char>(needle.pattern.back()));
   const auto first = static_cast<unsigned char>(needle.pattern.front());
   may_start_[first] = true;
-  if (!is_unescaped_byte(first)) may_start_['\\'] = may_start_['%'] = true;
+  if (!is_unescaped_byte(first)) may_start_['\\'] = may_start_['%'] = may_start_['&'] = true;
   needles_.push_back(std::move(needle));
 }
 

@@ -5,14 +5,19 @@
 //
 // - FROM as is, and FROM with any of its bytes outside [A-Za-z0-9._~] escaped the way
 //   JSON writes them (`http:\/\/old.example`, `http:\u002F\u002Fold.example`, `\"`, `\\`,
-//   `\n`) or URL-encoded (`http%3A%2F%2Fold.example`), hex digits of either case. JSON and
-//   URL escapes are not mixed in one occurrence. Bytes in [A-Za-z0-9._~] must appear as
-//   is: encoders never escape them (JSON \u escapes of non-ASCII bytes are not matched
-//   here; ValueRewriter decodes JSON strings before they get here).
+//   `\n`, a non-ASCII character as `\u2600` or a surrogate pair), URL-encoded
+//   (`http%3A%2F%2Fold.example`), or as HTML attributes write them
+//   (`http:&#x2F;&#x2F;old.example`, `&#47;`, `&#x3A;`, `&amp;`, `&#038;`, a non-ASCII
+//   character as `&#9728;`), hex digits of either case. Escapes of two of these families
+//   are not mixed in one occurrence. Bytes in [A-Za-z0-9._~] must appear as is: encoders
+//   never escape them.
 // - TO is written in the occurrence's form: a byte of TO that also occurs in FROM is
-//   escaped as that byte's first occurrence in FROM was (`https:\/\/new.example`); in a
-//   JSON-escaped occurrence, TO's other quotes, backslashes and control bytes are escaped
-//   as JSON requires.
+//   escaped as that byte's first occurrence in FROM was (`https:\/\/new.example`), a
+//   non-ASCII character as FROM's first one was (`\u2606` where FROM's was `\u2600`); in
+//   an escaped occurrence, TO's other bytes that could end the string they are written
+//   into are escaped as its family requires (JSON: quotes, backslashes and control bytes;
+//   HTML: `&amp;`, `&quot;`, `&#039;`, `&lt;`, `&gt;`; URL: `%XX` for what is not printable
+//   ASCII).
 // - How an occurrence must stand (MatchMode):
 //   - Text: every occurrence, wherever it is (as WP-CLI does).
 //   - Url: as a whole host. When FROM starts with http:// or https://, both schemes are
@@ -84,8 +89,8 @@ class Replacer {
   };
   // A run of FROM's unescapable bytes that every form of an occurrence contains verbatim:
   // searching for it (memmem) finds the few places worth trying to match. A FROM without
-  // such a run (`☀`, `"`) has three instead, one of which starts every occurrence: its
-  // first byte as is, `\` and `%`.
+  // such a run (`☀`, `"`) has four instead, one of which starts every occurrence: its
+  // first byte as is, `\`, `%` and `&`.
   struct Anchor {
     std::string text;
     std::size_t max_prefix_bytes;  // how far before the anchor an occurrence may start

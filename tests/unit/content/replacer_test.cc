@@ -68,6 +68,85 @@ TEST(Replacer, DoesNotMixJsonAndUrlEscapesInOneOccurrence) {
   expect_all(old_to_new(), {{R"(http%3A\/\/old.example)", R"(http%3A\/\/new.example)"}});
 }
 
+// As WordPress's esc_attr()/esc_url() and other encoders write attributes: hex, decimal
+// (with leading zeros) and named references, each kept in its own spelling.
+TEST(Replacer, ReplacesHtmlCharacterReferencesInTheirOwnStyle) {
+  expect_all(old_to_new(),
+             {
+                 {R"(<a href="http:&#x2F;&#x2F;old.example&#x2F;?a=1&amp;b=2">)",
+                  R"(<a href="https:&#x2F;&#x2F;new.example&#x2F;?a=1&amp;b=2">)"},
+                 {"http:&#x2f;&#x2f;old.example", "https:&#x2f;&#x2f;new.example"},
+                 {"http:&#47;&#47;old.example&#47;", "https:&#47;&#47;new.example&#47;"},
+                 {"http:&#047;&#047;old.example", "https:&#047;&#047;new.example"},
+                 {"http&#x3A;&#x2F;&#x2F;old.example", "https&#x3A;&#x2F;&#x2F;new.example"},
+                 {"https&#58;&#47;&#47;old.example", "https&#58;&#47;&#47;new.example"},
+                 {"http&colon;&sol;&sol;old.example", "https&colon;&sol;&sol;new.example"},
+                 {"src=&quot;&#x2F;&#x2F;old.example&#x2F;a.jpg&quot;",
+                  "src=&quot;&#x2F;&#x2F;new.example&#x2F;a.jpg&quot;"},
+             });
+}
+
+TEST(Replacer, HtmlReferencesDecodeTheNeighboursOfAHost) {
+  expect_all(old_to_new(),
+             {
+                 {"http:&#x2F;&#x2F;old.example&#46;com", "http:&#x2F;&#x2F;old.example&#46;com"},
+                 {"http://old.example&#x2E;org", "http://old.example&#x2E;org"},
+                 {"http://old.example&#46;", "https://new.example&#46;"},
+             });
+  expect_all(
+      make({{"old.example", "new.example"}}),
+      {{"a&#64;old.example", "a&#64;new.example"}, {"x&#x62;old.example", "x&#x62;old.example"}});
+}
+
+// `http%3A` and `&#x2F;&#x2F;` are not one occurrence: only the protocol-relative form
+// after it is.
+TEST(Replacer, DoesNotMixHtmlWithOtherEscapesInOneOccurrence) {
+  expect_all(old_to_new(), {{"http%3A&#x2F;&#x2F;old.example", "http%3A&#x2F;&#x2F;new.example"}});
+}
+
+// A FROM with '&' finds `&amp;` and `&#038;` (esc_url()), and TO's '&' is written alike.
+TEST(Replacer, ReplacesAmpersandsOfQueryStringsInTheirHtmlForms) {
+  const Replacer replacer = make({{"http://old.example/?a=1&b=2", "https://new.example/?b=3&c=4"}});
+  expect_all(replacer,
+             {
+                 {"http://old.example/?a=1&b=2", "https://new.example/?b=3&c=4"},
+                 {"http://old.example/?a=1&amp;b=2", "https://new.example/?b=3&amp;c=4"},
+                 {"http://old.example/?a=1&#038;b=2", "https://new.example/?b=3&#038;c=4"},
+                 {"http://old.example/?a=1&amp;c=2", "http://old.example/?a=1&amp;c=2"},
+             });
+}
+
+// An attribute's HTML-escaped occurrence must not be ended by TO's quote or broken by its
+// '&': they are escaped as esc_attr() would.
+TEST(Replacer, EscapesToForTheHtmlAttributeItIsWrittenInto) {
+  expect_all(text("a/b", "\"x' & <y>"),
+             {{R"(title="a&#x2F;b")", R"(title="&quot;x&#039; &amp; &lt;y&gt;")"},
+              {R"(title="a/b")", R"(title=""x' & <y>")"}});
+}
+
+// Non-ASCII characters as JSON's \u escapes (surrogate pairs too) and HTML's numeric
+// references; TO's are written as FROM's were.
+TEST(Replacer, ReplacesNonAsciiCharactersWrittenAsCodePoints) {
+  const Replacer sun = text("☀ café", "☆ thé");
+  expect_all(sun, {
+                      {R"(<!-- wp:x {"t":"\u2600 caf\u00e9"} -->)",
+                       R"(<!-- wp:x {"t":"\u2606 th\u00e9"} -->)"},
+                      {R"(\u2600 caf\u00E9)", R"(\u2606 th\u00E9)"},
+                      {"&#9728; caf&#233;", "&#9734; th&#233;"},
+                      {"&#x2600; caf&#xe9;", "&#x2606; th&#xe9;"},
+                      {"☀ café", "☆ thé"},
+                      {R"(\u2600 café)", R"(\u2606 thé)"},
+                  });
+  expect_all(text("😀", "🙂!"), {
+                                     {R"("\ud83d\ude00")", R"("\ud83d\ude42!")"},
+                                     {R"("\uD83D\uDE00")", R"("\uD83D\uDE42!")"},
+                                     {"&#128512;", "&#128578;!"},
+                                     {R"("\ud83d")", R"("\ud83d")"},
+                                 });
+  // FROM without a non-ASCII character shows no escape of them: TO's stay UTF-8.
+  expect_all(text("a/b", "é/b"), {{R"(a\/b)", R"(é\/b)"}, {"a&#x2F;b", "é&#x2F;b"}});
+}
+
 TEST(Replacer, LeavesLongerHostsAlone) {
   expect_all(old_to_new(),
              {
@@ -272,7 +351,9 @@ TEST(Replacer, UrlsAndHostNamesDefaultToUrlMode) {
 
 TEST(Replacer, MayOccurInFindsFromsWithoutLettersInEveryForm) {
   const Replacer sun = text("☀", "☆");
-  for (const char* in : {"☀", R"(\u2600)", "%E2%98%80"}) EXPECT_TRUE(sun.may_occur_in(in)) << in;
+  for (const char* in : {"☀", R"(\u2600)", "%E2%98%80", "&#9728;", "&#x2600;"}) {
+    EXPECT_TRUE(sun.may_occur_in(in)) << in;
+  }
   EXPECT_FALSE(sun.may_occur_in("plain text"));
 }
 
