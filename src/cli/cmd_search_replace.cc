@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -29,11 +30,14 @@ struct SearchReplaceOptions {
   std::vector<std::string> replace;
   std::string env;    // set: rewrite a live tenant of this environment
   std::string match;  // "url", "text", or empty: each FROM's default_match()
+  std::vector<std::string> tables, include_columns, skip_columns;
+  bool report_changed_only = false;
   bool dry_run = false;
 };
 
 struct Request {
   std::vector<content::Replacement> pairs;
+  content::DumpOptions scope;
   std::string file;  // empty: stdin
 };
 
@@ -44,8 +48,30 @@ content::Replacement make_pair(std::string from, std::string to, const std::stri
   return {std::move(from), std::move(to), mode};
 }
 
+// --tables, --include-columns and --skip-columns as DumpOptions: comma-separated names,
+// none of them empty.
+Result<content::DumpOptions> parse_scope(const SearchReplaceOptions& o) {
+  const std::pair<const char*, const std::vector<std::string>*> lists[] = {
+      {"--tables", &o.tables},
+      {"--include-columns", &o.include_columns},
+      {"--skip-columns", &o.skip_columns}};
+  for (const auto& [option, names] : lists) {
+    if (std::find(names->begin(), names->end(), "") != names->end()) {
+      return make_error(
+          std::string(option) + " has an empty name: pass names separated by commas, e.g. " +
+          option +
+          (option == std::string("--tables") ? " 'wp_*options,wp_posts'" : " guid,post_excerpt"));
+    }
+  }
+  return content::DumpOptions{.tables = o.tables,
+                              .include_columns = o.include_columns,
+                              .skip_columns = o.skip_columns,
+                              .every_column = !o.report_changed_only};
+}
+
 Result<Request> parse_request(const SearchReplaceOptions& o) {
   Request request;
+  TRY_ASSIGN(request.scope, parse_scope(o));
   for (const std::string& spec : o.replace) {
     const std::size_t equals = spec.find('=');
     if (equals == std::string::npos) {
@@ -120,12 +146,13 @@ int live_search_replace(Context& ctx, const SearchReplaceOptions& o) {
   if (!bench) return exit_code;
   const std::string& tenant = o.args.front();
   if (o.dry_run) {
-    auto survey = bench->operations->search_replace_dry_run(o.env, tenant, request->pairs);
+    auto survey =
+        bench->operations->search_replace_dry_run(o.env, tenant, request->pairs, request->scope);
     if (!survey) return fail(survey.error(), kExitFailure);
     report_counts(ctx, survey->replacements, true, std::cout);
     return kExitOk;
   }
-  auto done = bench->operations->search_replace(o.env, tenant, request->pairs);
+  auto done = bench->operations->search_replace(o.env, tenant, request->pairs, request->scope);
   if (!done) return fail(done.error(), kExitFailure);
   report_counts(ctx, done->replacements, false, std::cout);
   const std::string& id = done->operation.id;
@@ -151,7 +178,7 @@ int search_replace_command(Context& ctx, const SearchReplaceOptions& o) {
     Context::progress("search-replace: " + megabytes(bytes_read) + " read");
   };
   const std::optional<int> out_fd = o.dry_run ? std::nullopt : std::optional<int>(STDOUT_FILENO);
-  auto counts = content::rewrite_dump(*in_fd, out_fd, *replacer, progress);
+  auto counts = content::rewrite_dump(*in_fd, out_fd, *replacer, request->scope, progress);
   if (*in_fd != STDIN_FILENO) ::close(*in_fd);
   if (!counts) return fail(counts.error(), kExitFailure);
   // stdout carries the rewritten dump unless this is a dry run.
@@ -172,22 +199,45 @@ void register_search_replace(CLI::App& app, Context& ctx, CommandBody& selected)
   cmd->add_option("more_args", o->more_args, "(the rest of args)");
   cmd->add_option("-e,--env", o->env,
                   "Rewrite a live tenant of this environment (snapshot first; undo with rollback)");
-  cmd->add_option("--replace", o->replace, "Another FROM=TO pair, all in one pass (repeatable)")
+  cmd->add_option("--replace", o->replace,
+                  "Another FROM=TO pair, all in one pass (repeatable); pairs do not chain")
       ->allow_extra_args(false);
   cmd->add_option("--match", o->match,
                   "url: whole host names only (the default for a URL or host name FROM); "
                   "text: every occurrence (the default for any other FROM)")
       ->check(CLI::IsMember({"url", "text"}));
+  cmd->add_option("--tables", o->tables,
+                  "Only these tables, comma-separated; '*' matches any run of characters and "
+                  "'?' one ('wp_*options')")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  cmd->add_option("--include-columns", o->include_columns,
+                  "Only these columns, comma-separated (any case)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  cmd->add_option("--skip-columns", o->skip_columns,
+                  "Not these columns, comma-separated (any case), e.g. guid")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  cmd->add_flag("--report-changed-only", o->report_changed_only,
+                "List only the columns where something was replaced, left alone or kept "
+                "(default: every column examined)");
   cmd->add_flag("--dry-run", o->dry_run, "Only count what would be replaced; write no SQL");
   cmd->footer(
       "FROM and TO may hold any bytes; put them after -- if FROM starts with '-'. They are "
-      "found as they are and in their JSON-escaped (http:\\/\\/, \\\") and URL-encoded "
-      "(http%3A%2F%2F) forms. --match url: for an http(s) URL, both http:// and https:// and "
-      "the protocol-relative //host are replaced, and never as part of a longer host "
-      "(old.example.com); --match text: every occurrence. Occurrences left alone are "
-      "counted. --replace pairs are applied in one pass and do not chain. Serialized lengths "
-      "are recomputed; malformed serialized values are left as they are and counted. Counts "
-      "go to stderr (stdout with --dry-run).");
+      "found as they are and in their JSON-escaped (http:\\/\\/, \\u002F, \\\", \\u00e9), "
+      "URL-encoded (http%3A%2F%2F) and HTML-escaped (http:&#x2F;&#x2F;, &#47;, &amp;) forms, "
+      "and TO is written in the form found. --match url: for an http(s) URL, both http:// "
+      "and https:// and the protocol-relative //host are replaced (the bare host only when "
+      "given as a pair of its own), and never as part of a longer host (old.example.com); "
+      "--match text: every occurrence. Occurrences left alone are counted. Several pairs "
+      "(--replace) are applied in one pass: each value is rewritten once, where several "
+      "FROMs match at one place the longest wins, and pairs do not chain (A=B C=D never "
+      "turns A into D, nor B into D). Serialized lengths are recomputed and array keys "
+      "rewritten too, except a key whose new name the array already has (kept and "
+      "counted); malformed serialized values are left as they are and counted. Columns are "
+      "named by the dump's INSERT column lists or CREATE TABLE statements. Counts go to "
+      "stderr (stdout with --dry-run or -e), as JSON with --output json.");
   cmd->callback([&ctx, &selected, o, cmd] {
     if (cmd->count("args") > 0) o->args.push_back(o->first_arg);
     o->args.insert(o->args.end(), o->more_args.begin(), o->more_args.end());

@@ -41,20 +41,23 @@ std::unique_ptr<Workbench> open_workbench(Context& ctx, const std::string& comma
 
 nlohmann::json replacement_counts_json(const std::vector<content::ColumnCounts>& counts) {
   nlohmann::json columns = nlohmann::json::array();
-  std::uint64_t replacements = 0, malformed = 0, left_alone = 0;
+  std::uint64_t replacements = 0, malformed = 0, left_alone = 0, keys_kept = 0;
   for (const auto& c : counts) {
     columns.push_back({{"table", c.table},
                        {"column", c.column},
                        {"replacements", c.replacements},
                        {"malformed", c.malformed},
-                       {"left_alone", c.left_alone}});
+                       {"left_alone", c.left_alone},
+                       {"keys_kept", c.keys_kept}});
     replacements += c.replacements;
     malformed += c.malformed;
     left_alone += c.left_alone;
+    keys_kept += c.keys_kept;
   }
   return {{"replacements", replacements},
           {"malformed", malformed},
           {"left_alone", left_alone},
+          {"keys_kept", keys_kept},
           {"columns", columns}};
 }
 
@@ -74,6 +77,11 @@ void print_replacement_counts(std::ostream& out, const nlohmann::json& summary) 
   if (const auto left = summary["left_alone"].get<std::uint64_t>(); left > 0) {
     out << "Left " << left << " occurrence" << (left == 1 ? "" : "s")
         << " inside longer host names or words (--match url); --match text replaces them.\n";
+  }
+  if (const auto kept = summary["keys_kept"].get<std::uint64_t>(); kept > 0) {
+    out << "Kept " << kept << " serialized array key" << (kept == 1 ? "" : "s")
+        << " as they were: the array already has a key of the new name (PHP would keep only "
+           "one of the two values); rename them in WordPress, then run again.\n";
   }
   if (summary["malformed"].get<std::uint64_t>() > 0) {
     out << "Malformed serialized values (wrong lengths or counts) were left exactly as they "

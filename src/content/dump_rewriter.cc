@@ -1,8 +1,11 @@
 #include "content/dump_rewriter.h"
 
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 
-#include "content/insert_statement.h"
 #include "content/sql_escape.h"
 
 namespace wpfleet::content {
@@ -12,7 +15,23 @@ namespace {
 // is a few KiB); capping it keeps memory bounded whatever the input.
 constexpr std::size_t kMaxHead = 64 * 1024;
 
+bool same_name(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+bool names_contain(const std::vector<std::string>& names, std::string_view name) {
+  return std::any_of(names.begin(), names.end(),
+                     [name](const std::string& n) { return same_name(n, name); });
+}
+
 }  // namespace
+
+bool matches_table_pattern(const std::string& pattern, const std::string& table) {
+  return ::fnmatch(pattern.c_str(), table.c_str(), 0) == 0;
+}
 
 void DumpRewriter::feed(std::string_view chunk, std::string& out) {
   span_start_ = literal_start_ = 0;
@@ -29,14 +48,34 @@ void DumpRewriter::feed(std::string_view chunk, std::string& out) {
 
 Status DumpRewriter::finish(std::string& out) {
   if (state_ == State::LiteralQuote) end_literal(literal_body({}, 0), out);
-  if (!in_literal()) return {};
-  out += raw_;
-  raw_.clear();
-  state_ = State::Code;
-  return make_error(
-      "the dump ends inside a quoted string, so it looks cut short (its last value was "
-      "copied unchanged); check that the dump completed: mariadb-dump ends it with "
-      "'-- Dump completed'");
+  if (in_literal()) {
+    out += raw_;
+    raw_.clear();
+    state_ = State::Code;
+    return make_error(
+        "the dump ends inside a quoted string, so it looks cut short (its last value was "
+        "copied unchanged); check that the dump completed: mariadb-dump ends it with "
+        "'-- Dump completed'");
+  }
+  std::string unmatched;
+  for (std::size_t p = 0; p < options_.tables.size(); ++p) {
+    if (!pattern_matched_[p]) unmatched += (unmatched.empty() ? "" : ", ") + options_.tables[p];
+  }
+  if (!unmatched.empty()) {
+    std::string seen;
+    for (const std::string& table : tables_seen_) seen += (seen.empty() ? "" : ", ") + table;
+    return make_error("--tables " + unmatched + " matched no table with rows in the dump (" +
+                      (seen.empty() ? std::string("it has none") : "it has " + seen) +
+                      "); check the names ('*' matches any run of characters, '?' one)");
+  }
+  if (!unnamed_table_.empty()) {
+    return make_error("the dump does not name the columns of table " + unnamed_table_ +
+                      " (its INSERTs list none and no CREATE TABLE of it comes first), so "
+                      "--include-columns and --skip-columns cannot choose among them and its "
+                      "values were left as they were; dump it with its CREATE TABLE "
+                      "statements or with --complete-insert");
+  }
+  return {};
 }
 
 std::vector<ColumnCounts> DumpRewriter::counts() const {
@@ -222,16 +261,42 @@ void DumpRewriter::open_paren() {
   if (in_rows_) {
     column_ = 0;
   } else if (ends_with_values_keyword(head_)) {
-    if (auto target = parse_insert_head(head_)) {
-      in_rows_ = true;
-      table_ = std::move(target->table);
-      columns_ = std::move(target->columns);
-      column_ = 0;
-    }
+    if (auto target = parse_insert_head(head_)) start_rows(std::move(*target));
   }
 }
 
+// The statement's rows go into target.table: where their values are in scope.
+void DumpRewriter::start_rows(TableColumns target) {
+  in_rows_ = true;
+  table_ = std::move(target.table);
+  columns_ = std::move(target.columns);
+  if (columns_.empty()) {
+    if (auto created = table_columns_.find(table_); created != table_columns_.end()) {
+      columns_ = created->second;
+    }
+  }
+  column_ = 0;
+  table_in_scope_ = options_.tables.empty();
+  for (std::size_t p = 0; p < options_.tables.size(); ++p) {
+    if (matches_table_pattern(options_.tables[p], table_))
+      table_in_scope_ = pattern_matched_[p] = true;
+  }
+  tables_seen_.insert(table_);
+  column_in_scope_.clear();
+  for (const std::string& column : columns_) {
+    column_in_scope_.push_back(
+        (options_.include_columns.empty() || names_contain(options_.include_columns, column)) &&
+        !names_contain(options_.skip_columns, column));
+  }
+  row_entries_.clear();
+}
+
 void DumpRewriter::end_statement() {
+  if (!in_rows_) {
+    if (auto created = parse_create_table(head_)) {
+      table_columns_[created->table] = std::move(created->columns);
+    }
+  }
   head_.clear();
   in_rows_ = false;
   table_.clear();
@@ -239,10 +304,23 @@ void DumpRewriter::end_statement() {
   depth_ = 0;
 }
 
+bool DumpRewriter::literal_in_scope() {
+  if (literal_column_ < 0) return !options_.names_tables_or_columns();
+  if (!table_in_scope_) return false;
+  if (options_.include_columns.empty() && options_.skip_columns.empty()) return true;
+  if (static_cast<std::size_t>(literal_column_) < column_in_scope_.size()) {
+    return column_in_scope_[literal_column_];
+  }
+  if (unnamed_table_.empty()) unnamed_table_ = table_;
+  return false;
+}
+
 void DumpRewriter::end_literal(std::string_view body, std::string& out) {
   state_ = State::Code;
-  if (!replacer_.may_occur_in(body)) {
+  const bool in_scope = literal_in_scope();
+  if (!in_scope || !replacer_.may_occur_in(body)) {
     out.append(body);
+    if (in_scope) record({});
   } else {
     value_.clear();
     sql_unescape(body, value_);
@@ -260,19 +338,34 @@ void DumpRewriter::end_literal(std::string_view body, std::string& out) {
 }
 
 void DumpRewriter::record(const ValueCounts& counts) {
-  if (counts.replacements == 0 && counts.malformed == 0 && counts.left_alone == 0) return;
+  const bool listed = options_.every_column && literal_column_ >= 0;
+  if (!listed && counts.replacements == 0 && counts.malformed == 0 && counts.left_alone == 0 &&
+      counts.keys_kept == 0) {
+    return;
+  }
+  ColumnCounts& entry = entry_for_literal();
+  entry.replacements += counts.replacements;
+  entry.malformed += counts.malformed;
+  entry.left_alone += counts.left_alone;
+  entry.keys_kept += counts.keys_kept;
+}
+
+// The counts of the literal's column; row_entries_ spares a map lookup per value.
+ColumnCounts& DumpRewriter::entry_for_literal() {
   const bool in_row = literal_column_ >= 0;
+  const auto column = static_cast<std::size_t>(literal_column_);
+  if (in_row && column < row_entries_.size() && row_entries_[column]) return *row_entries_[column];
   auto [it, added] = counts_.try_emplace({in_row ? table_ : std::string(), literal_column_});
   ColumnCounts& entry = it->second;
   if (added && in_row) {
     entry.table = table_;
-    entry.column = static_cast<std::size_t>(literal_column_) < columns_.size()
-                       ? columns_[literal_column_]
-                       : std::to_string(literal_column_ + 1);
+    entry.column = column < columns_.size() ? columns_[column] : std::to_string(column + 1);
   }
-  entry.replacements += counts.replacements;
-  entry.malformed += counts.malformed;
-  entry.left_alone += counts.left_alone;
+  if (in_row) {
+    if (column >= row_entries_.size()) row_entries_.resize(column + 1, nullptr);
+    row_entries_[column] = &entry;
+  }
+  return entry;
 }
 
 }  // namespace wpfleet::content

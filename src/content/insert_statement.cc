@@ -70,6 +70,33 @@ bool is_name(const Token& t) {
 bool is_punctuation(const Token& t, char c) {
   return t.kind == Token::Kind::Punctuation && t.text[0] == c;
 }
+bool is_word(const Token& t, std::string_view word) {
+  return t.kind == Token::Kind::Word && same_word(t.text, word);
+}
+
+// `table` or `database`.`table`, starting at `t`, its first name; leaves in `t` the
+// token after it.
+std::string table_name(Tokens& tokens, Token& t) {
+  std::string name = t.text;
+  t = tokens.next();
+  if (is_punctuation(t, '.')) {
+    if (t = tokens.next(); !is_name(t)) return {};
+    name = t.text;
+    t = tokens.next();
+  }
+  return name;
+}
+
+// Whether a definition in CREATE TABLE's list that starts with the word `t` is an index
+// or a constraint rather than a column.
+bool starts_index_or_constraint(const Token& t) {
+  if (t.kind != Token::Kind::Word) return false;
+  for (std::string_view w : {"PRIMARY", "KEY", "INDEX", "UNIQUE", "FULLTEXT", "SPATIAL",
+                             "CONSTRAINT", "FOREIGN", "CHECK", "PERIOD"}) {
+    if (same_word(t.text, w)) return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -84,7 +111,7 @@ bool ends_with_values_keyword(std::string_view head) {
   return head.size() == kValues.size() || !is_word_byte(head[head.size() - kValues.size() - 1]);
 }
 
-std::optional<InsertTarget> parse_insert_head(std::string_view head) {
+std::optional<TableColumns> parse_insert_head(std::string_view head) {
   Tokens tokens(head);
   Token t = tokens.next();
   if (t.kind != Token::Kind::Word ||
@@ -96,15 +123,9 @@ std::optional<InsertTarget> parse_insert_head(std::string_view head) {
   } while (t.kind == Token::Kind::Word && !same_word(t.text, "INTO"));
   if (t.kind != Token::Kind::Word) return std::nullopt;
 
-  InsertTarget target;
+  TableColumns target;
   if (t = tokens.next(); !is_name(t)) return std::nullopt;
-  target.table = t.text;
-  t = tokens.next();
-  if (is_punctuation(t, '.')) {  // `database`.`table`
-    if (t = tokens.next(); !is_name(t)) return std::nullopt;
-    target.table = t.text;
-    t = tokens.next();
-  }
+  target.table = table_name(tokens, t);
   if (is_punctuation(t, '(')) {
     do {
       if (t = tokens.next(); !is_name(t)) return std::nullopt;
@@ -116,7 +137,44 @@ std::optional<InsertTarget> parse_insert_head(std::string_view head) {
   }
   if (t.kind != Token::Kind::Word || !same_word(t.text, "VALUES")) return std::nullopt;
   if (tokens.next().kind != Token::Kind::End) return std::nullopt;
+  if (target.table.empty()) return std::nullopt;
   return target;
+}
+
+std::optional<TableColumns> parse_create_table(std::string_view statement) {
+  Tokens tokens(statement);
+  Token t = tokens.next();
+  if (!is_word(t, "CREATE")) return std::nullopt;
+  t = tokens.next();
+  if (is_word(t, "OR")) {
+    if (!is_word(tokens.next(), "REPLACE")) return std::nullopt;
+    t = tokens.next();
+  }
+  if (is_word(t, "TEMPORARY")) t = tokens.next();
+  if (!is_word(t, "TABLE")) return std::nullopt;
+  t = tokens.next();
+  if (is_word(t, "IF")) {
+    if (!is_word(tokens.next(), "NOT") || !is_word(tokens.next(), "EXISTS")) return std::nullopt;
+    t = tokens.next();
+  }
+  if (!is_name(t)) return std::nullopt;
+  TableColumns target;
+  target.table = table_name(tokens, t);
+  if (target.table.empty() || !is_punctuation(t, '(')) return std::nullopt;
+  // Each definition: a column's name first, or an index or constraint; then anything up
+  // to the ',' or ')' at this depth.
+  while (true) {
+    t = tokens.next();
+    if (!is_name(t)) return std::nullopt;
+    if (!starts_index_or_constraint(t)) target.columns.push_back(t.text);
+    for (int depth = 0;;) {
+      t = tokens.next();
+      if (t.kind == Token::Kind::End) return std::nullopt;
+      if (is_punctuation(t, '(')) ++depth;
+      if (is_punctuation(t, ')') && depth-- == 0) return target;
+      if (is_punctuation(t, ',') && depth == 0) break;
+    }
+  }
 }
 
 }  // namespace wpfleet::content

@@ -37,9 +37,9 @@ Result<std::size_t> read_some(int fd, std::string& buffer) {
 }  // namespace
 
 Result<std::vector<ColumnCounts>> rewrite_dump(
-    int in_fd, std::optional<int> out_fd, const Replacer& replacer,
+    int in_fd, std::optional<int> out_fd, const Replacer& replacer, const DumpOptions& options,
     const std::function<void(std::uint64_t bytes_read)>& progress) {
-  DumpRewriter rewriter(replacer);
+  DumpRewriter rewriter(replacer, options);
   std::string chunk(kChunkSize, '\0');
   std::string out;
   std::uint64_t bytes_read = 0;

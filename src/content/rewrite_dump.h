@@ -16,7 +16,7 @@ namespace wpfleet::content {
 // nowhere without one (a dry run, for the counts). `progress` gets the bytes read so far
 // after each chunk.
 Result<std::vector<ColumnCounts>> rewrite_dump(
-    int in_fd, std::optional<int> out_fd, const Replacer& replacer,
+    int in_fd, std::optional<int> out_fd, const Replacer& replacer, const DumpOptions& options,
     const std::function<void(std::uint64_t bytes_read)>& progress);
 
 }  // namespace wpfleet::content

@@ -57,11 +57,25 @@ void ValueRewriter::rewrite_serialized_core(std::string_view value, std::string_
                                             int depth, std::string& out) {
   const ValueCounts before = counts_;
   std::string rewritten;
-  const StringRewrite rewrite_string = [this](std::string_view payload, int payload_depth,
-                                              std::string& payload_out) {
-    rewrite_at(payload, payload_depth, payload_out);
-  };
-  if (!rewrite_serialized(core, depth, rewrite_string, rewritten)) {
+  const SerializedRewrite how{
+      .string = [this](
+                    std::string_view payload, int payload_depth,
+                    std::string& payload_out) { rewrite_at(payload, payload_depth, payload_out); },
+      .rename_key =
+          [this](std::string_view key, std::string& new_key) {
+            if (!replacer_.may_occur_in(key)) return false;
+            const ReplaceCounts counts = replacer_.replace(key, new_key);
+            counts_.replacements += counts.replaced;
+            counts_.left_alone += counts.left_alone;
+            return counts.replaced > 0;
+          },
+      .key_kept =
+          [this](std::string_view key) {
+            std::string unused;
+            counts_.replacements -= replacer_.replace(key, unused).replaced;
+            ++counts_.keys_kept;
+          }};
+  if (!rewrite_serialized(core, depth, how, rewritten)) {
     counts_ = before;
     ++counts_.malformed;
     out.append(value);

@@ -12,19 +12,24 @@ namespace wpfleet::content {
 
 struct ValueCounts {
   std::uint64_t replacements = 0;
-  std::uint64_t malformed = 0;  // serialized values left as they were because they do not parse
+  std::uint64_t malformed = 0;   // serialized values left as they were because they do not parse
   std::uint64_t left_alone = 0;  // see ReplaceCounts
+  // Serialized array keys not renamed because another key of the array has the new name.
+  std::uint64_t keys_kept = 0;
 };
 
 // A value is treated, after trimming whitespace as WordPress does:
 // - as serialized data if WordPress would unserialize it (looks_serialized): each string
 //   in it is rewritten as a value of its own (so serialized data or JSON inside is
-//   rewritten too) and its length recomputed. If it does not parse, it is left exactly as
-//   it was, with no replacement at all (a plain replacement would make it worse), and
-//   counted as malformed;
+//   rewritten too) and its length recomputed; each string key of an array is rewritten as
+//   text (Replacer::replace), unless another key of that array has its new name: then it
+//   is kept and counted (keys_kept), since PHP would keep only one of the two values. If
+//   the value does not parse, it is left exactly as it was, with no replacement at all (a
+//   plain replacement would make it worse), and counted as malformed;
 // - as JSON if it is a valid JSON object or array: each string value is decoded,
 //   rewritten as a value of its own and, if that changed it, encoded again the way the
-//   original was. Object keys are not rewritten (nor are array keys in serialized data);
+//   original was. Object keys are not rewritten (nor are property names in serialized
+//   objects);
 // - otherwise as text: the plain replacement (Replacer::replace), which finds the
 //   JSON-escaped forms of FROM too, as in Gutenberg block attributes.
 // Nested values without any trace of FROM (Replacer::may_occur_in) are not parsed, so they

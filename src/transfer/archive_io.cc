@@ -160,14 +160,15 @@ struct StagedDatabase {
 // that every table holds as many rows as the stream carried.
 Result<StagedDatabase> stage_database(TenantData& data, const TenantContext& ctx,
                                       const std::function<Status(const ByteSink&)>& produce,
-                                      const std::vector<content::Replacement>& rewrite) {
+                                      const std::vector<content::Replacement>& rewrite,
+                                      const content::DumpOptions& rewrite_options) {
   std::optional<content::Replacer> replacer;
   if (!rewrite.empty()) {
     TRY_ASSIGN(content::Replacer made, content::Replacer::create(rewrite));
     replacer.emplace(std::move(made));
   }
   std::optional<content::DumpRewriter> rewriter;
-  if (replacer) rewriter.emplace(*replacer);
+  if (replacer) rewriter.emplace(*replacer, rewrite_options);
   TRY_ASSIGN(std::unique_ptr<SqlLoad> load, data.load_staging_database(ctx));
 
   Sha256 hash;
@@ -282,7 +283,8 @@ Result<StageReport> stage_archive(TenantData& data, const TenantContext& ctx, co
       return write_entry_file(files_root.get(), relative, entry.mode, read_data);
     });
   };
-  TRY_ASSIGN(StagedDatabase staged, stage_database(data, ctx, stream_archive, options.rewrite));
+  TRY_ASSIGN(StagedDatabase staged, stage_database(data, ctx, stream_archive, options.rewrite,
+                                                   options.rewrite_options));
   // Checked before loading; again here in case the archive changed in between.
   if (staged.sha256 != manifest.database_sha256 || staged.rows != manifest.table_rows) {
     return make_error("the database dump in " + archive.string() +
@@ -302,7 +304,8 @@ Result<StageReport> stage_from_tenant(TenantData& source_data, const TenantConte
   progress("copying " + source.env.name + "/" + source.tenant.id + " into the staging area of " +
            target.env.name + "/" + target.tenant.id + "…");
   auto dump = [&](const ByteSink& sink) { return source_data.dump_database(source, tables, sink); };
-  TRY_ASSIGN(StagedDatabase staged, stage_database(target_data, target, dump, options.rewrite));
+  TRY_ASSIGN(StagedDatabase staged, stage_database(target_data, target, dump, options.rewrite,
+                                                   options.rewrite_options));
   StageReport report;
   report.replacements = std::move(staged.replacements);
   if (options.files) {
@@ -322,9 +325,10 @@ Result<StageReport> stage_from_tenant(TenantData& source_data, const TenantConte
 
 Result<Survey> survey_tenant(TenantData& data, const TenantContext& ctx,
                              const std::vector<std::string>& tables, bool files,
-                             const std::vector<content::Replacement>& rewrite) {
+                             const std::vector<content::Replacement>& rewrite,
+                             const content::DumpOptions& rewrite_options) {
   TRY_ASSIGN(content::Replacer replacer, content::Replacer::create(rewrite));
-  content::DumpRewriter rewriter(replacer);
+  content::DumpRewriter rewriter(replacer, rewrite_options);
   RowCounter rows;
   std::string discarded;
   TRY(data.dump_database(ctx, tables, [&](std::string_view sql) -> Status {

@@ -35,6 +35,7 @@ struct StageOptions {
   bool files = true;
   // URL pairs to rewrite in the database; empty = load it as it is.
   std::vector<content::Replacement> rewrite;
+  content::DumpOptions rewrite_options = {};  // the tables and columns to rewrite
 };
 
 struct StageReport {
@@ -68,7 +69,8 @@ struct Survey {
 };
 Result<Survey> survey_tenant(TenantData& data, const TenantContext& ctx,
                              const std::vector<std::string>& tables, bool files,
-                             const std::vector<content::Replacement>& rewrite);
+                             const std::vector<content::Replacement>& rewrite,
+                             const content::DumpOptions& rewrite_options = {});
 
 // The URL pairs that move a site from `from_url` to `to_url`: the URL in all its
 // encodings, and the bare host (as in e-mail addresses and host:port strings).

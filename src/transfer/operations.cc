@@ -20,6 +20,7 @@ struct Operations::Replacement {
   bool run_hooks = false;
   // Where the rewrite's counts go, for a caller that reports them.
   std::vector<content::ColumnCounts>* counts = nullptr;
+  content::DumpOptions rewrite_options = {};
 };
 
 namespace {
@@ -279,7 +280,8 @@ Result<OperationRecord> Operations::replace_content(OperationRecord op, const Te
   advance(op, "staging");
   // A "previous" left over would be taken for this swap's when undoing it.
   Status ready = data->discard_previous(ctx);
-  auto staged = ready ? stage(StageOptions{replacement.scope.files, replacement.rewrite})
+  auto staged = ready ? stage(StageOptions{replacement.scope.files, replacement.rewrite,
+                                           replacement.rewrite_options})
                       : Result<StageReport>(ready.error());
   if (!staged) {
     (void)data->discard_staging(ctx);
@@ -474,7 +476,7 @@ Result<OperationRecord> Operations::promote(const std::string& tenant, const std
 
 Result<SearchReplaceOutcome> Operations::search_replace(
     const std::string& env, const std::string& tenant,
-    const std::vector<content::Replacement>& pairs) {
+    const std::vector<content::Replacement>& pairs, const content::DumpOptions& options) {
   TRY_ASSIGN(TenantContext ctx, engine_.context(env, tenant));
   TRY(content::Replacer::create(pairs));  // refuse bad pairs before anything happens
   TRY(finish_interrupted(Scope{{env}, {tenant}, false}));
@@ -485,16 +487,18 @@ Result<SearchReplaceOutcome> Operations::search_replace(
   TRY_ASSIGN(auto snapshot, session_.store->snapshot(op.snapshot_id));
   // The snapshot is also the source: its database goes through the rewriter.
   SearchReplaceOutcome outcome;
-  Replacement replacement{pairs, SwapScope{true, true, false}, false, &outcome.replacements};
+  Replacement replacement{pairs, SwapScope{true, true, false}, false, &outcome.replacements,
+                          options};
   TRY_ASSIGN(outcome.operation, replace_from_archive(op, ctx, snapshot->path, replacement));
   return outcome;
 }
 
 Result<Survey> Operations::search_replace_dry_run(const std::string& env, const std::string& tenant,
-                                                  const std::vector<content::Replacement>& pairs) {
+                                                  const std::vector<content::Replacement>& pairs,
+                                                  const content::DumpOptions& options) {
   TRY_ASSIGN(TenantContext ctx, engine_.context(env, tenant));
   TRY_ASSIGN(TenantData * data, engine_.tenant_data(env));
-  return survey_tenant(*data, ctx, {}, false, pairs);
+  return survey_tenant(*data, ctx, {}, false, pairs, options);
 }
 
 Result<OperationRecord> Operations::restore_snapshot(const std::string& env, const std::string& tenant,

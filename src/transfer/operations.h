@@ -67,13 +67,15 @@ class Operations {
                                   const std::string& to, const PromoteOptions& options);
   Result<Survey> promote_dry_run(const std::string& tenant, const std::string& from,
                                  const std::string& to, const PromoteOptions& options);
-  // Rewrites a live tenant's database: its snapshot is taken, loaded through the
-  // rewriter into staging, verified and swapped in. A dry run only counts.
+  // Rewrites a live tenant's database (the tables and columns `options` chooses): its
+  // snapshot is taken, loaded through the rewriter into staging, verified and swapped
+  // in. A dry run only counts.
   Result<SearchReplaceOutcome> search_replace(const std::string& env, const std::string& tenant,
-                                              const std::vector<content::Replacement>& pairs);
-  Result<Survey> search_replace_dry_run(
-      const std::string& env, const std::string& tenant,
-      const std::vector<content::Replacement>& pairs);
+                                              const std::vector<content::Replacement>& pairs,
+                                              const content::DumpOptions& options);
+  Result<Survey> search_replace_dry_run(const std::string& env, const std::string& tenant,
+                                        const std::vector<content::Replacement>& pairs,
+                                        const content::DumpOptions& options);
   Result<SnapshotRecord> create_snapshot(const std::string& env, const std::string& tenant,
                                          const std::string& reason);
   // The snapshot kept when a production tenant is deleted, also when it has already

@@ -23,6 +23,7 @@ constexpr std::string_view kDump = R"SQL(/*M!999999\- enable the sandbox mode */
 # nor this one: it's http://old.example
 DROP TABLE IF EXISTS `wp_options`;
 CREATE TABLE `wp_options` (
+  `option_id` bigint(20) unsigned NOT NULL AUTO_INCREMENT,
   `option_name` varchar(191) NOT NULL DEFAULT '',
   `option_value` longtext NOT NULL,
   `autoload` varchar(20) NOT NULL DEFAULT 'yes'
@@ -55,6 +56,7 @@ constexpr std::string_view kRewritten = R"SQL(/*M!999999\- enable the sandbox mo
 # nor this one: it's http://old.example
 DROP TABLE IF EXISTS `wp_options`;
 CREATE TABLE `wp_options` (
+  `option_id` bigint(20) unsigned NOT NULL AUTO_INCREMENT,
   `option_name` varchar(191) NOT NULL DEFAULT '',
   `option_value` longtext NOT NULL,
   `autoload` varchar(20) NOT NULL DEFAULT 'yes'
@@ -88,8 +90,9 @@ struct Rewritten {
   Status finished;
 };
 
-Rewritten rewrite_in_chunks(const Replacer& replacer, std::string_view dump, std::size_t chunk) {
-  DumpRewriter rewriter(replacer);
+Rewritten rewrite_in_chunks(const Replacer& replacer, std::string_view dump, std::size_t chunk,
+                            const DumpOptions& options = {}) {
+  DumpRewriter rewriter(replacer, options);
   Rewritten result;
   for (std::size_t pos = 0; pos < dump.size(); pos += chunk) {
     rewriter.feed(dump.substr(pos, chunk), result.sql);
@@ -109,6 +112,8 @@ std::vector<std::string> summary(const std::vector<ColumnCounts>& counts) {
   return lines;
 }
 
+// Columns are named by the INSERT's list, else by the dump's CREATE TABLE, else by
+// their position.
 TEST(DumpRewriter, RewritesLiteralsOnlyAndCountsPerColumn) {
   const Rewritten result = rewrite_in_chunks(old_to_new(), kDump, kDump.size());
   ASSERT_TRUE(result.finished.ok()) << result.finished.error().message;
@@ -116,8 +121,8 @@ TEST(DumpRewriter, RewritesLiteralsOnlyAndCountsPerColumn) {
   EXPECT_EQ(summary(result.counts), (std::vector<std::string>{
                                         "/ 1/0/0",
                                         "we`ird/2 1/0/0",
-                                        "wp_options/2 1/0/0",
-                                        "wp_options/3 4/1/1",
+                                        "wp_options/option_name 1/0/0",
+                                        "wp_options/option_value 4/1/1",
                                         "wp_postmeta/meta_value 2/0/0",
                                     }));
 }
@@ -245,6 +250,159 @@ TEST(DumpRewriter, CountsOccurrencesLeftAloneInUrlMode) {
   EXPECT_EQ(summary(result.counts), (std::vector<std::string>{"t/2 1/0/2"}));
 }
 
+// Three tables as mariadb-dump writes them by default: the INSERTs list no columns, the
+// CREATE TABLEs name them.
+constexpr std::string_view kTables = R"SQL(CREATE TABLE `wp_options` (
+  `option_id` bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+  `option_name` varchar(191) NOT NULL DEFAULT '',
+  `option_value` longtext NOT NULL,
+  `autoload` varchar(20) NOT NULL DEFAULT 'yes',
+  PRIMARY KEY (`option_id`),
+  UNIQUE KEY `option_name` (`option_name`),
+  KEY `autoload` (`autoload`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='http://old.example';
+INSERT INTO `wp_options` VALUES (1,'home','http://old.example','yes'),(2,'siteurl','http://old.example/','yes');
+CREATE TABLE IF NOT EXISTS `wp_2_options` (
+  `option_id` bigint(20) unsigned NOT NULL,
+  `option_name` varchar(191) NOT NULL,
+  `option_value` longtext NOT NULL,
+  `autoload` varchar(20) NOT NULL
+);
+INSERT INTO `wp_2_options` VALUES (1,'home','http://old.example/two','yes');
+CREATE TABLE `wp_posts` (
+  `ID` bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+  `post_content` longtext NOT NULL,
+  `post_title` text NOT NULL,
+  `post_status` enum('publish','draft') NOT NULL DEFAULT 'publish',
+  `guid` varchar(255) NOT NULL DEFAULT '',
+  PRIMARY KEY (`ID`),
+  KEY `type_status_date` (`post_status`,`ID`),
+  CONSTRAINT `c` CHECK (`ID` > 0)
+) ENGINE=InnoDB;
+INSERT INTO `wp_posts` VALUES (1,'<a href=\"http://old.example/a\">a</a>','Title','publish','http://old.example/?p=1');
+)SQL";
+
+Rewritten rewrite_tables(const DumpOptions& options) {
+  return rewrite_in_chunks(old_to_new(), kTables, 5, options);
+}
+
+DumpOptions tables(std::vector<std::string> patterns) {
+  DumpOptions options;
+  options.tables = std::move(patterns);
+  return options;
+}
+
+// Whether each value holding the URL was rewritten: 'home' rows, the post, its guid, the
+// table comment.
+std::string rewritten_parts(const std::string& sql) {
+  std::string parts;
+  for (const char* part : {"'home','https://new.example'", "'siteurl','https://new.example/'",
+                           "'home','https://new.example/two'", "href=\\\"https://new.example/a",
+                           "'https://new.example/?p=1'", "COMMENT='https://new.example'"}) {
+    parts += sql.find(part) != std::string::npos ? '+' : '-';
+  }
+  return parts;
+}
+
+TEST(DumpRewriter, NamesColumnsByTheDumpsCreateTable) {
+  const Rewritten result = rewrite_tables({});
+  ASSERT_TRUE(result.finished.ok()) << result.finished.error().message;
+  EXPECT_EQ(rewritten_parts(result.sql), "++++++");
+  EXPECT_EQ(summary(result.counts), (std::vector<std::string>{
+                                        "/ 1/0/0",
+                                        "wp_2_options/option_value 1/0/0",
+                                        "wp_options/option_value 2/0/0",
+                                        "wp_posts/post_content 1/0/0",
+                                        "wp_posts/guid 1/0/0",
+                                    }));
+}
+
+TEST(DumpRewriter, SkipsColumnsByNameInAnyCase) {
+  DumpOptions options;
+  options.skip_columns = {"GUID", "post_title"};
+  const Rewritten result = rewrite_tables(options);
+  ASSERT_TRUE(result.finished.ok());
+  EXPECT_EQ(rewritten_parts(result.sql), "++++-+");
+  EXPECT_EQ(summary(result.counts).size(), 4u);
+}
+
+// Only the columns named; a literal outside rows (the table comment) belongs to none.
+TEST(DumpRewriter, IncludesOnlyTheColumnsNamed) {
+  DumpOptions options;
+  options.include_columns = {"option_value", "guid"};
+  options.skip_columns = {"guid"};
+  const Rewritten result = rewrite_tables(options);
+  ASSERT_TRUE(result.finished.ok());
+  EXPECT_EQ(rewritten_parts(result.sql), "+++---");
+}
+
+TEST(DumpRewriter, ChoosesTablesByNameOrPattern) {
+  EXPECT_EQ(rewritten_parts(rewrite_tables(tables({"wp_*options"})).sql), "+++---");
+  EXPECT_EQ(rewritten_parts(rewrite_tables(tables({"wp_posts", "wp_options"})).sql), "++-++-");
+  // A pattern that matches nothing is a mistake to say, not a silent no-op.
+  const Rewritten typo = rewrite_tables(tables({"wp_post", "wp_*options"}));
+  EXPECT_EQ(rewritten_parts(typo.sql), "+++---");
+  ASSERT_FALSE(typo.finished.ok());
+  EXPECT_NE(typo.finished.error().message.find("--tables wp_post matched no table with rows in "
+                                               "the dump (it has wp_2_options, wp_options, "
+                                               "wp_posts)"),
+            std::string::npos)
+      << typo.finished.error().message;
+  for (auto [pattern, table] : {std::pair{"wp_*options", "wp_options"},
+                                {"wp_*options", "wp_2_options"},
+                                {"*", "x"},
+                                {"*_options", "wp_2_options"},
+                                {"a*b*c", "abxbc"},
+                                {"wp_posts", "wp_posts"}}) {
+    EXPECT_TRUE(matches_table_pattern(pattern, table)) << pattern << " " << table;
+  }
+  for (auto [pattern, table] : {std::pair{"wp_*options", "wp_options_x"},
+                                {"wp_post", "wp_posts"},
+                                {"a*b*c", "abxbcd"},
+                                {"", "x"}}) {
+    EXPECT_FALSE(matches_table_pattern(pattern, table)) << pattern << " " << table;
+  }
+}
+
+// As WP-CLI's report: every column in scope holding strings, replaced in or not.
+TEST(DumpRewriter, ListsEveryColumnExaminedWhenAsked) {
+  DumpOptions options = tables({"wp_posts"});
+  options.every_column = true;
+  const Rewritten result = rewrite_tables(options);
+  EXPECT_EQ(summary(result.counts), (std::vector<std::string>{
+                                        "wp_posts/post_content 1/0/0",
+                                        "wp_posts/post_title 0/0/0",
+                                        "wp_posts/post_status 0/0/0",
+                                        "wp_posts/guid 1/0/0",
+                                    }));
+}
+
+// Columns chosen by name in a dump that names none of a table's: nothing of that table
+// is rewritten, and the run fails saying why.
+TEST(DumpRewriter, RefusesToGuessColumnsTheDumpDoesNotName) {
+  const std::string dump = "INSERT INTO `t` VALUES (1,'http://old.example');\n";
+  DumpOptions options;
+  options.skip_columns = {"guid"};
+  const Rewritten result = rewrite_in_chunks(old_to_new(), dump, 64, options);
+  EXPECT_EQ(result.sql, dump);
+  ASSERT_FALSE(result.finished.ok());
+  EXPECT_NE(result.finished.error().message.find("does not name the columns of table t"),
+            std::string::npos)
+      << result.finished.error().message;
+}
+
+TEST(DumpRewriter, CountsSerializedKeysKeptPerColumn) {
+  const std::string dump =
+      "INSERT INTO `t` (`id`, `v`) VALUES (1,'a:2:{s:18:\\\"http://old.example\\\";i:1;"
+      "s:19:\\\"https://new.example\\\";i:2;}');\n";
+  const Rewritten result = rewrite_in_chunks(old_to_new(), dump, 64);
+  EXPECT_EQ(result.sql, dump);
+  ASSERT_EQ(result.counts.size(), 1u);
+  EXPECT_EQ(result.counts[0].column, "v");
+  EXPECT_EQ(result.counts[0].keys_kept, 1u);
+  EXPECT_EQ(result.counts[0].replacements, 0u);
+}
+
 class RewriteDumpTest : public testing::Test {
  protected:
   void SetUp() override {
@@ -275,7 +433,7 @@ class RewriteDumpTest : public testing::Test {
 
 TEST_F(RewriteDumpTest, WritesTheRewrittenDump) {
   std::uint64_t progress = 0;
-  auto counts = rewrite_dump(in_fd_, out_fd_, old_to_new(),
+  auto counts = rewrite_dump(in_fd_, out_fd_, old_to_new(), {},
                              [&progress](std::uint64_t read) { progress = read; });
   ASSERT_TRUE(counts.ok()) << counts.error().message;
   EXPECT_EQ(written(), kRewritten);
@@ -284,7 +442,7 @@ TEST_F(RewriteDumpTest, WritesTheRewrittenDump) {
 }
 
 TEST_F(RewriteDumpTest, DryRunOnlyCounts) {
-  auto counts = rewrite_dump(in_fd_, std::nullopt, old_to_new(), [](std::uint64_t) {});
+  auto counts = rewrite_dump(in_fd_, std::nullopt, old_to_new(), {}, [](std::uint64_t) {});
   ASSERT_TRUE(counts.ok());
   EXPECT_EQ(counts->size(), 5u);
   EXPECT_EQ(written(), "");

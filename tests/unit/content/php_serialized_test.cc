@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
 namespace wpfleet::content {
 namespace {
@@ -22,7 +23,9 @@ const StringRewrite kDouble = [](std::string_view payload, int, std::string& out
 
 std::optional<std::string> rewrite(std::string_view text, const StringRewrite& how = kDouble) {
   std::string out;
-  if (!rewrite_serialized(text, 0, how, out)) return std::nullopt;
+  if (!rewrite_serialized(text, 0, {.string = how, .rename_key = {}, .key_kept = {}}, out)) {
+    return std::nullopt;
+  }
   return out;
 }
 
@@ -58,6 +61,80 @@ TEST(PhpSerialized, LeavesKeysPropertyAndClassNamesAlone) {
             "O:3:\"Foo\":2:{s:6:\"\0*\0pro\";s:1:\"V\";s:3:\"url\";i:7;}"s);
   EXPECT_EQ(rewrite("a:1:{s:3:\"key\";s:3:\"val\";}", kUpperCase),
             "a:1:{s:3:\"key\";s:3:\"VAL\";}");
+}
+
+// Renames keys by a table of new names; records the keys kept.
+struct KeyRenames {
+  std::map<std::string, std::string> names;
+  std::vector<std::string> kept;
+
+  std::optional<std::string> run(std::string_view text) {
+    std::string out;
+    const SerializedRewrite how{
+        .string = [](std::string_view payload, int, std::string& o) { o.append(payload); },
+        .rename_key =
+            [this](std::string_view key, std::string& o) {
+              const auto it = names.find(std::string(key));
+              if (it == names.end()) return false;
+              o += it->second;
+              return true;
+            },
+        .key_kept = [this](std::string_view key) { kept.emplace_back(key); }};
+    if (!rewrite_serialized(text, 0, how, out)) return std::nullopt;
+    return out;
+  }
+};
+
+TEST(PhpSerialized, RenamesArrayKeysWithTheirLengths) {
+  KeyRenames renames{{{"http://old.example/a", "https://new.example/a"}}, {}};
+  EXPECT_EQ(renames.run("a:2:{s:20:\"http://old.example/a\";i:1;i:7;a:1:{s:20:\"http://"
+                        "old.example/a\";b:1;}}"),
+            "a:2:{s:21:\"https://new.example/a\";i:1;i:7;a:1:{s:21:\"https://new.example/"
+            "a\";b:1;}}");
+  EXPECT_TRUE(renames.kept.empty());
+}
+
+TEST(PhpSerialized, KeepsAKeyWhoseNewNameAnotherKeyHas) {
+  KeyRenames renames{{{"old", "new"}}, {}};
+  const std::string taken = "a:2:{s:3:\"old\";i:1;s:3:\"new\";i:2;}";
+  EXPECT_EQ(renames.run(taken), taken);
+  EXPECT_EQ(renames.kept, (std::vector<std::string>{"old"}));
+  // The same name in another array is no collision.
+  renames.kept.clear();
+  EXPECT_EQ(renames.run("a:2:{i:0;a:1:{s:3:\"old\";i:1;}i:1;a:1:{s:3:\"new\";i:2;}}"),
+            "a:2:{i:0;a:1:{s:3:\"new\";i:1;}i:1;a:1:{s:3:\"new\";i:2;}}");
+  EXPECT_TRUE(renames.kept.empty());
+}
+
+TEST(PhpSerialized, KeepsBothKeysRenamedToOneNameAndWhatThatFrees) {
+  // p and q would both become s: both are kept; r would then become p, which stays.
+  KeyRenames renames{{{"p", "s"}, {"q", "s"}, {"r", "p"}}, {}};
+  const std::string keys = "a:3:{s:1:\"p\";i:1;s:1:\"q\";i:2;s:1:\"r\";i:3;}";
+  EXPECT_EQ(renames.run(keys), keys);
+  EXPECT_EQ(renames.kept, (std::vector<std::string>{"p", "q", "r"}));
+  // Renames that swap names take no name another key keeps.
+  KeyRenames swap{{{"p", "q"}, {"q", "p"}}, {}};
+  EXPECT_EQ(swap.run("a:2:{s:1:\"p\";i:1;s:1:\"q\";i:2;}"), "a:2:{s:1:\"q\";i:1;s:1:\"p\";i:2;}");
+}
+
+// PHP reads the key "5" as the integer 5: a rename to it is written i:5; and collides
+// with an integer key 5.
+TEST(PhpSerialized, ComparesAndWritesKeysAsPhpReadsThem) {
+  KeyRenames renames{{{"five", "5"}, {"minus", "-0"}}, {}};
+  EXPECT_EQ(renames.run("a:2:{s:4:\"five\";i:1;s:5:\"minus\";i:2;}"),
+            "a:2:{i:5;i:1;s:2:\"-0\";i:2;}");
+  const std::string taken = "a:2:{i:5;i:1;s:4:\"five\";i:2;}";
+  EXPECT_EQ(renames.run(taken), taken);
+  EXPECT_EQ(renames.kept, (std::vector<std::string>{"five"}));
+}
+
+TEST(PhpSerialized, RenamesNoPropertyNames) {
+  KeyRenames renames{{{"url", "link"}}, {}};
+  const std::string object = "O:8:\"stdClass\":1:{s:3:\"url\";i:1;}";
+  EXPECT_EQ(renames.run(object), object);
+  // An array in a Serializable payload is an array.
+  EXPECT_EQ(renames.run("C:3:\"Foo\":18:{a:1:{s:3:\"url\";N;}}"),
+            "C:3:\"Foo\":19:{a:1:{s:4:\"link\";N;}}");
 }
 
 TEST(PhpSerialized, CopiesScalarsAndReferencesAsTheyAre) {

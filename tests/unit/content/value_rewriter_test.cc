@@ -188,5 +188,49 @@ TEST(ValueRewriter, CountsOccurrencesLeftAloneInNestedValues) {
   EXPECT_EQ(counts.left_alone, 2u);
 }
 
+TEST(ValueRewriter, RenamesSerializedArrayKeysAndCountsThoseKept) {
+  auto replacer = Replacer::create({{kOld, kNew}});
+  ASSERT_TRUE(replacer.ok());
+  ValueRewriter rewriter(*replacer);
+  std::string out;
+  ValueCounts counts = rewriter.rewrite("a:1:{" + S(kOld + "/about") + S(kOld + "/x") + "}", out);
+  EXPECT_EQ(out, "a:1:{" + S(kNew + "/about") + S(kNew + "/x") + "}");
+  EXPECT_EQ(counts.replacements, 2u);
+  EXPECT_EQ(counts.keys_kept, 0u);
+  // Renaming the first key would make two keys https://new.example/a: it stays, counted.
+  const std::string taken = "a:2:{" + S(kOld + "/a") + "i:1;" + S(kNew + "/a") + "i:2;}";
+  out.clear();
+  counts = rewriter.rewrite(taken, out);
+  EXPECT_EQ(out, taken);
+  EXPECT_EQ(counts.replacements, 0u);
+  EXPECT_EQ(counts.keys_kept, 1u);
+}
+
+// What promote passes (the URL and the bare host) leaves no form of the host: a host as a
+// whole value (multisite's wp_blogs.domain), in JSON, serialized, as a token in text.
+TEST(ValueRewriter, BareHostPairReplacesAHostAsAWholeValueOrToken) {
+  const std::string old_host = "goldencrust.wpdev.kimmyai.io";
+  auto replacer = Replacer::create(
+      {{"http://" + old_host, "https://goldencrust.example"}, {old_host, "goldencrust.example"}});
+  ASSERT_TRUE(replacer.ok());
+  ValueRewriter rewriter(*replacer);
+  const Case cases[] = {
+      {"whole value", old_host, "goldencrust.example", 1},
+      {"JSON", R"({"domain":"goldencrust.wpdev.kimmyai.io"})",
+       R"({"domain":"goldencrust.example"})", 1},
+      {"serialized", S(old_host), S("goldencrust.example"), 1},
+      {"tokens", "admin@" + old_host + ", " + old_host + ":8080, ." + old_host,
+       "admin@goldencrust.example, goldencrust.example:8080, .goldencrust.example", 3},
+      {"URL", "http://" + old_host + "/x", "https://goldencrust.example/x", 1},
+      {"longer host", old_host + ".cdn.net", old_host + ".cdn.net", 0},
+  };
+  for (const Case& c : cases) {
+    std::string out;
+    const ValueCounts counts = rewriter.rewrite(c.in, out);
+    EXPECT_EQ(out, c.out) << c.name;
+    EXPECT_EQ(counts.replacements, c.replacements) << c.name;
+  }
+}
+
 }  // namespace
 }  // namespace wpfleet::content
