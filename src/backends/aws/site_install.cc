@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/aws/task_definition.h"
+#include "backends/wordpress_install.h"
 #include "util/crypto.h"
 
 namespace wpfleet::aws_backend {
@@ -22,13 +23,13 @@ constexpr const char* kShellScript =
     "fi\n"
     "exec php -r \"$1\"\n";
 
-// What the local backend's installer does (backends/local/site.cc), in the image: install
-// when WordPress is not, complete core's tables when an interrupted install left some
-// out, make sure of the admin user, converge the options the fleet file owns, and write
-// the completion marker last. WordPress stops with exit status 0 on a fatal error such
-// as a database it cannot reach (wp_die), so a shutdown function turns an early stop
-// into a failure. The installer's e-mail and HTTP self-requests are off.
-constexpr const char* kPhpScript = R"php(
+// The installer (backends/wordpress_install.h) as the image runs it: its input
+// base64-encoded in the command, the admin password from the task definition's secrets.
+// WordPress stops with exit status 0 on a fatal error such as a database it cannot
+// reach (wp_die), so a shutdown function turns an early stop into a failure. Whether
+// core's tables are all there is asked in the task, which reaches the database where
+// wpfleet itself may not.
+constexpr const char* kPrelude = R"php(
 register_shutdown_function(function () {
     if (!defined('WPFLEET_DONE')) { fwrite(STDERR, "wpfleet: WordPress stopped before the install finished\n"); exit(1); }
 });
@@ -38,43 +39,14 @@ if ($password === false || $password === '') {
     fwrite(STDERR, "wpfleet: @PASSWORD_VARIABLE@ is empty: the task definition must give it from the tenant's secret\n");
     define('WPFLEET_DONE', true); exit(2);
 }
-define('WP_INSTALLING', true);
-$_SERVER['HTTP_HOST'] = $in['host'];
-$_SERVER['REQUEST_URI'] = '/';
-function wp_new_blog_notification() {}
-require '/var/www/html/wp-load.php';
-require_once ABSPATH . 'wp-admin/includes/upgrade.php';
-add_filter('pre_http_request', function () { return new WP_Error('wpfleet', 'no HTTP while installing'); });
-$installed_now = false;
-if (!is_blog_installed()) {
-    $pretty = function () { return '/%postname%/'; };
-    add_filter('pre_option_permalink_structure', $pretty);
-    wp_install($in['title'], $in['admin_user'], $in['admin_email'], $in['public'] ? 1 : 0, '', wp_slash($password));
-    remove_filter('pre_option_permalink_structure', $pretty);
-    update_option('permalink_structure', '/%postname%/');
-    flush_rewrite_rules(false);
-    $installed_now = true;
-} else {
+$marker = 'wpfleet_installed';
+$tables_missing = function () {
     global $wpdb;
     foreach ($wpdb->tables('all') as $table) {
-        if ($wpdb->get_var($wpdb->prepare('SHOW TABLES LIKE %s', $wpdb->esc_like($table))) !== $table) {
-            make_db_current_silent();
-            break;
-        }
+        if ($wpdb->get_var($wpdb->prepare('SHOW TABLES LIKE %s', $wpdb->esc_like($table))) !== $table) return true;
     }
-}
-if (!username_exists($in['admin_user'])) {
-    $email = email_exists($in['admin_email']) ? '' : $in['admin_email'];
-    $id = wp_create_user($in['admin_user'], $password, $email);
-    if (is_wp_error($id)) { fwrite(STDERR, $id->get_error_message() . "\n"); define('WPFLEET_DONE', true); exit(1); }
-    (new WP_User($id))->set_role('administrator');
-}
-update_option('blogname', $in['title']);
-update_option('admin_email', $in['admin_email']);
-update_option('blog_public', $in['public'] ? '1' : '0');
-update_option('wpfleet_installed', $GLOBALS['wp_version']);
-define('WPFLEET_DONE', true);
-echo json_encode(['installed_now' => $installed_now, 'version' => $GLOBALS['wp_version']]), "\n";
+    return false;
+};
 )php";
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {
@@ -91,7 +63,7 @@ Result<std::vector<std::string>> site_install_command(const SiteInstallInputs& i
                                 {"admin_user", "admin"},
                                 {"admin_email", inputs.admin_email},
                                 {"public", inputs.is_public}};
-  std::string php = kPhpScript;
+  std::string php = wordpress_install_php(kPrelude, "require '/var/www/html/wp-load.php';");
   // Base64's alphabet (A-Z a-z 0-9 + / =) is safe inside a PHP single-quoted string.
   replace_all(php, "@INPUT@", base64(input.dump()));
   replace_all(php, "@PASSWORD_VARIABLE@", kAdminPasswordVariable);

@@ -9,52 +9,27 @@
 #include "backends/local/names.h"
 #include "backends/local/secrets.h"
 #include "backends/local/wp_runner.h"
+#include "backends/wordpress_install.h"
 #include "util/crypto.h"
 #include "util/http_client.h"
 
 namespace wpfleet::local {
 
 namespace {
-// Installs WordPress if it is not, repairs what a complete site needs (missing core
-// tables, the admin user), converges the options the fleet file owns, and writes the
-// completion marker last: a site without it was not finished. The installer's e-mail
-// and its self-requests (testing pretty permalinks over HTTP, which cannot resolve
-// *.localhost from PHP) are switched off.
-constexpr const char* kInstallScript = R"php(
+// The installer (backends/wordpress_install.h), its input on stdin: the admin password
+// among it, never in argv. Whether tables are missing was read from the database before
+// (install_state), so it comes with the input.
+const std::string& install_script() {
+  static const std::string script = wordpress_install_php(
+      R"php(
 $in = json_decode(stream_get_contents(STDIN), true);
-define('WP_INSTALLING', true);
-$_SERVER['HTTP_HOST'] = $in['host'];
-$_SERVER['REQUEST_URI'] = '/';
-function wp_new_blog_notification() {}
-require getenv('WPFLEET_CORE') . '/wp-load.php';
-require_once ABSPATH . 'wp-admin/includes/upgrade.php';
-add_filter('pre_http_request', function () { return new WP_Error('wpfleet', 'no HTTP while installing'); });
-$installed_now = false;
-if (!is_blog_installed()) {
-    $pretty = function () { return '/%postname%/'; };
-    add_filter('pre_option_permalink_structure', $pretty);
-    wp_install($in['title'], $in['admin_user'], $in['admin_email'], $in['public'], '',
-               wp_slash($in['admin_password']));
-    remove_filter('pre_option_permalink_structure', $pretty);
-    update_option('permalink_structure', '/%postname%/');
-    flush_rewrite_rules(false);
-    $installed_now = true;
-} elseif ($in['create_missing_tables']) {
-    make_db_current_silent();
+$password = $in['admin_password'];
+$marker = $in['marker'];
+$tables_missing = function () use ($in) { return $in['create_missing_tables']; };
+)php",
+      "require getenv('WPFLEET_CORE') . '/wp-load.php';");
+  return script;
 }
-if (!username_exists($in['admin_user'])) {
-    // Content from elsewhere may give the e-mail address to another user already.
-    $email = email_exists($in['admin_email']) ? '' : $in['admin_email'];
-    $id = wp_create_user($in['admin_user'], $in['admin_password'], $email);
-    if (is_wp_error($id)) { fwrite(STDERR, $id->get_error_message() . "\n"); exit(1); }
-    (new WP_User($id))->set_role('administrator');
-}
-update_option('blogname', $in['title']);
-update_option('admin_email', $in['admin_email']);
-update_option('blog_public', $in['public'] ? '1' : '0');
-update_option($in['marker'], $GLOBALS['wp_version']);
-echo json_encode(['installed_now' => $installed_now, 'version' => $GLOBALS['wp_version']]);
-)php";
 
 constexpr auto kHealthTimeout = std::chrono::seconds(30);
 
@@ -227,8 +202,8 @@ Result<std::string> SiteProvider::ensure(const TenantContext& ctx) {
       {"admin_email", ctx.tenant.admin_email},
       {"admin_password", admin_password},
       {"public", ctx.env.production}};
-  TRY_ASSIGN(CommandOutput output, run_wordpress_php(ctx_, ctx.env.name, ctx.tenant.id,
-                                                     kInstallScript, input.dump()));
+  TRY_ASSIGN(CommandOutput output,
+             run_wordpress_php(ctx_, ctx.env.name, ctx.tenant.id, install_script(), input.dump()));
   TRY(wait_until_home_page_answers(ctx_, ctx));
   auto result = nlohmann::json::parse(output.out, nullptr, false);
   const std::string version = result.is_object() ? result.value("version", "") : "";
