@@ -34,7 +34,7 @@ Result<std::optional<TenantSecret>> read_tenant_secret(aws::Client& client,
 
 Status set_mark(aws::Client& client, const std::string& secret_arn, const char* mark) {
   TRY(client.json(aws::kSecretsManager, "TagResource",
-                  {{"SecretId", secret_arn}, {"Tags", {{{"Key", mark}, {"Value", "yes"}}}}}));
+                  {{"SecretId", secret_arn}, {"Tags", tags_json({{mark, "yes"}})}}));
   return {};
 }
 
