@@ -1,7 +1,5 @@
 #include "content/replacer.h"
 
-#include <string.h>  // memmem (GNU)
-
 #include <algorithm>
 #include <set>
 
@@ -11,14 +9,6 @@ namespace wpfleet::content {
 namespace {
 
 constexpr std::size_t kNone = std::string_view::npos;
-
-// memmem: far faster than string_view::find when the needle's first byte is common.
-std::size_t find_bytes(std::string_view text, std::string_view needle, std::size_t from) {
-  if (from > text.size()) return kNone;
-  const void* found =
-      ::memmem(text.data() + from, text.size() - from, needle.data(), needle.size());
-  return found ? static_cast<std::size_t>(static_cast<const char*>(found) - text.data()) : kNone;
-}
 
 bool is_url(std::string_view s) { return s.starts_with("http://") || s.starts_with("https://"); }
 
@@ -117,12 +107,12 @@ void Replacer::add_pair(const Replacement& pair) {
 void Replacer::add_anchors(std::string_view from) {
   std::string run = longest_unescaped_run(from);
   if (!run.empty()) {
-    anchors_.push_back({std::move(run), 0});  // max_prefix_bytes: see add_needle
+    anchors_.push_back({StringFinder(std::move(run)), 0});  // max_prefix_bytes: see add_needle
     return;
   }
   for (std::string start :
        {std::string(1, from.front()), std::string("\\"), std::string("%"), std::string("&")}) {
-    anchors_.push_back({std::move(start), 0});
+    anchors_.push_back({StringFinder(std::move(start)), 0});
   }
 }
 
@@ -131,9 +121,9 @@ void Replacer::add_needle(std::string pattern, std::string replacement, std::siz
   const std::size_t anchor_count = anchors_.size() - first_anchor;
   if (anchor_count == 1) {  // a run inside the pattern, which escapes before it may lengthen
     Anchor& a = anchors_[first_anchor];
-    a.max_prefix_bytes =
-        std::max(a.max_prefix_bytes,
-                 longest_written(std::string_view(pattern).substr(0, pattern.find(a.text))));
+    a.max_prefix_bytes = std::max(
+        a.max_prefix_bytes,
+        longest_written(std::string_view(pattern).substr(0, pattern.find(a.text.needle()))));
   }
   longest_pattern_ = std::max(longest_pattern_, pattern.size());
   Needle needle{.pattern = std::move(pattern),
@@ -156,7 +146,7 @@ void Replacer::add_needle(std::string pattern, std::string replacement, std::siz
 
 bool Replacer::may_occur_in(std::string_view text) const {
   for (const Anchor& anchor : anchors_) {
-    if (find_bytes(text, anchor.text, 0) != kNone) return true;
+    if (anchor.text.find(text, 0) != kNone) return true;
   }
   return false;
 }
@@ -209,7 +199,7 @@ ReplaceCounts Replacer::replace(std::string_view text, std::string& out) const {
   std::vector<ByteForm> forms(longest_pattern_);
   // Per anchor: its first occurrence at or after `pos`, kNone when there is none left.
   std::vector<std::size_t> next_anchor;
-  for (const Anchor& anchor : anchors_) next_anchor.push_back(find_bytes(text, anchor.text, 0));
+  for (const Anchor& anchor : anchors_) next_anchor.push_back(anchor.text.find(text, 0));
   ReplaceCounts counts;
   // One occurrence left alone may be found by several needles (`http://old.example.com`
   // and its `//old.example.com`), or replaced after all by a shorter one: it counts once.
@@ -221,7 +211,7 @@ ReplaceCounts Replacer::replace(std::string_view text, std::string& out) const {
     std::size_t candidate = kNone;
     for (std::size_t a = 0; a < anchors_.size(); ++a) {
       if (next_anchor[a] != kNone && next_anchor[a] < pos) {
-        next_anchor[a] = find_bytes(text, anchors_[a].text, pos);
+        next_anchor[a] = anchors_[a].text.find(text, pos);
       }
       if (next_anchor[a] == kNone) continue;
       const std::size_t reach = anchors_[a].max_prefix_bytes;

@@ -43,6 +43,7 @@
 #include <string_view>
 #include <vector>
 
+#include "content/byte_search.h"
 #include "content/encoded_match.h"
 #include "util/result.h"
 
@@ -88,11 +89,11 @@ class Replacer {
     bool check_right;
   };
   // A run of FROM's unescapable bytes that every form of an occurrence contains verbatim:
-  // searching for it (memmem) finds the few places worth trying to match. A FROM without
+  // searching for it (StringFinder) finds the few places worth trying to match. A FROM without
   // such a run (`☀`, `"`) has four instead, one of which starts every occurrence: its
   // first byte as is, `\`, `%` and `&`.
   struct Anchor {
-    std::string text;
+    StringFinder text;
     std::size_t max_prefix_bytes;  // how far before the anchor an occurrence may start
   };
 

@@ -42,41 +42,43 @@ char escape_letter(char c) {
 
 }  // namespace
 
-// Both directions copy a run of plain bytes at a time: literals are long and escapes
-// comparatively rare.
+// Both directions copy a run of plain bytes at a time, finding the escapes of a whole
+// 16-byte block at once: literals are long, and escapes in prose (quotes, newlines) come
+// every few dozen bytes.
 void sql_unescape(std::string_view body, std::string& out) {
   out.reserve(out.size() + body.size());
-  std::size_t pos = 0;
-  while (true) {
-    const std::size_t special = find_any_of<'\\', '\''>(body, pos);
-    out.append(body.substr(pos, special - pos));
-    if (special + 1 >= body.size()) {  // the end, or a lone byte at the very end
-      out.append(body.substr(special));
-      return;
+  std::size_t copied = 0;
+  for_each_of<'\\', '\''>(body, [&](std::size_t special) {
+    out.append(body.substr(copied, special - copied));
+    if (special + 1 >= body.size()) {  // a lone byte at the very end
+      copied = special;
+      return body.size();
     }
     const char next = body[special + 1];
     if (body[special] == '\'') {  // '' stands for one quote
       out += '\'';
-      pos = special + (next == '\'' ? 2 : 1);
-      continue;
+      copied = special + (next == '\'' ? 2 : 1);
+      return copied;
     }
     if (next == '%' || next == '_') out += '\\';
     out += unescaped(next);
-    pos = special + 2;
-  }
+    copied = special + 2;
+    return copied;
+  });
+  out.append(body.substr(copied));
 }
 
 void sql_escape(std::string_view value, std::string& out) {
   out.reserve(out.size() + value.size() + value.size() / 8);
-  std::size_t pos = 0;
-  while (true) {
-    const std::size_t special = find_any_of<'\0', '\n', '\r', '\\', '\'', '"', '\x1a'>(value, pos);
-    out.append(value.substr(pos, special - pos));
-    if (special == value.size()) return;
-    out += '\\';
-    out += escape_letter(value[special]);
-    pos = special + 1;
-  }
+  std::size_t copied = 0;
+  for_each_of<'\0', '\n', '\r', '\\', '\'', '"', '\x1a'>(value, [&](std::size_t special) {
+    out.append(value.substr(copied, special - copied));
+    const char escape[2] = {'\\', escape_letter(value[special])};
+    out.append(escape, 2);
+    copied = special + 1;
+    return copied;
+  });
+  out.append(value.substr(copied));
 }
 
 }  // namespace wpfleet::content
