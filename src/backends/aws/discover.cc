@@ -2,7 +2,8 @@
 
 #include <map>
 
-#include "aws/pagination.h"
+#include "backends/aws/lookups.h"
+#include "backends/aws/target_group.h"
 
 namespace wpfleet::aws_backend {
 
@@ -24,77 +25,47 @@ std::string tenant_of_host(const std::string& host, const std::string& domain) {
   return between(host, domain.substr(0, at), domain.substr(at + 8));
 }
 
-Status find_services(aws::Client& client, const Environment& env,
-                     const PlatformResources& platform,
-                     std::map<std::string, DiscoveredTenant>& found) {
-  TRY_ASSIGN(auto pages, aws::all_json_pages(client, aws::kEcs, "ListServices",
-                                              {{"cluster", platform.cluster_arn}, {"maxResults", 100}},
-                                              "nextToken"));
-  for (const auto& page : pages) {
-    for (const auto& arn : page.value("serviceArns", nlohmann::json::array())) {
-      const std::string name = arn.get<std::string>().substr(arn.get<std::string>().rfind('/') + 1);
-      const std::string id = between(name, env.name + "-", "-service");
-      if (!id.empty()) found[id].service = true;
-    }
+// Tenants by what names them: their service, their secret (the user's naming
+// convention), then their listener rule's hosts for those already found.
+void add_by_name(const std::set<std::string>& names, const std::string& prefix,
+                 const std::string& suffix, bool DiscoveredTenant::*what,
+                 std::map<std::string, DiscoveredTenant>& found) {
+  for (const auto& name : names) {
+    const std::string id = between(name, prefix, suffix);
+    if (!id.empty()) found[id].*what = true;
   }
-  return {};
 }
 
-Status find_secrets(aws::Client& client, const Environment& env,
-                    std::map<std::string, DiscoveredTenant>& found) {
-  TRY_ASSIGN(auto pages,
-             aws::all_json_pages(client, aws::kSecretsManager, "ListSecrets",
-                                 {{"Filters", {{{"Key", "name"}, {"Values", {env.name + "-"}}}}},
-                                  {"MaxResults", 100}}));
-  for (const auto& page : pages) {
-    for (const auto& secret : page.value("SecretList", nlohmann::json::array())) {
-      if (!secret.value("DeletedDate", nlohmann::json()).is_null()) continue;
-      const std::string id = between(secret.value("Name", ""), env.name + "-", "-db-credentials");
-      if (!id.empty()) found[id].secret = true;
+void add_rules(const std::vector<ListenerRule>& rules, const Environment& env,
+               std::map<std::string, DiscoveredTenant>& found) {
+  for (const auto& rule : rules) {
+    for (const auto& host : rule.hosts) {
+      const std::string id = tenant_of_host(host, env.domain);
+      if (id.empty() || !found.count(id)) continue;
+      DiscoveredTenant& tenant = found[id];
+      tenant.priority = rule.priority;
+      for (const auto& other : rule.hosts) {
+        if (other != host) tenant.aliases.push_back(other);
+      }
+      break;
     }
   }
-  return {};
-}
-
-Status find_rules(aws::Client& client, const Environment& env, const PlatformResources& platform,
-                  std::map<std::string, DiscoveredTenant>& found) {
-  TRY_ASSIGN(auto pages, aws::all_query_pages(client, aws::kElbV2, "DescribeRules",
-                                              {{"ListenerArn", platform.listener_arn}},
-                                              "NextMarker"));
-  for (const auto& page : pages) {
-    for (const auto& rule : page.select_nodes("//Rules/member")) {
-      const std::string priority = rule.node().child_value("Priority");
-      if (priority == "default") continue;
-      std::vector<std::string> hosts;
-      for (const auto& value :
-           rule.node().select_nodes(".//Conditions/member[Field='host-header']//Values/member")) {
-        hosts.push_back(value.node().child_value());
-      }
-      for (const auto& host : hosts) {
-        const std::string id = tenant_of_host(host, env.domain);
-        if (id.empty() || !found.count(id)) continue;
-        DiscoveredTenant& tenant = found[id];
-        tenant.priority = std::stoi(priority);
-        for (const auto& other : hosts) {
-          if (other != host) tenant.aliases.push_back(other);
-        }
-        break;
-      }
-    }
-  }
-  return {};
 }
 
 }  // namespace
 
 Result<std::vector<DiscoveredTenant>> discover_tenants(AwsPlatforms& platforms,
                                                        const Environment& env) {
-  TRY_ASSIGN(aws::Client * client, platforms.client(env));
-  TRY_ASSIGN(const PlatformResources* platform, platforms.platform(env));
+  TRY_ASSIGN(Connected cloud, platforms.connect(env));
+  TRY_ASSIGN(auto services, list_service_names(cloud.client, cloud.platform.cluster_arn));
+  TRY_ASSIGN(auto secrets, list_environment_secrets(cloud.client, env.name));
+  TRY_ASSIGN(auto rules, list_listener_rules(cloud.client, cloud.platform.listener_arn));
+  std::set<std::string> secret_names;
+  for (const auto& [name, tags] : secrets) secret_names.insert(name);
   std::map<std::string, DiscoveredTenant> found;
-  TRY(find_services(*client, env, *platform, found));
-  TRY(find_secrets(*client, env, found));
-  TRY(find_rules(*client, env, *platform, found));
+  add_by_name(services, env.name + "-", "-service", &DiscoveredTenant::service, found);
+  add_by_name(secret_names, env.name + "-", "-db-credentials", &DiscoveredTenant::secret, found);
+  add_rules(rules, env, found);
   std::vector<DiscoveredTenant> tenants;
   for (auto& [id, tenant] : found) {
     tenant.id = id;

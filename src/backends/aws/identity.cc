@@ -55,8 +55,11 @@ class IdentityProvider : public AwsProvider {
                                          const std::set<std::string>& candidates) override {
     // The platform lookup names a missing role with its setting.
     TRY_ASSIGN(Connected cloud, platforms_->connect(env));
+    // IAM pages by 100 unless asked for more; one page holds a thousand tenants.
     TRY_ASSIGN(auto pages, aws::all_query_pages(cloud.client, aws::kIam, "ListRolePolicies",
-                                                {{"RoleName", env.aws->execution_role}}, "Marker"));
+                                                {{"RoleName", env.aws->execution_role},
+                                                 {"MaxItems", "1000"}},
+                                                "Marker"));
     std::set<std::string> policies;
     for (const auto& page : pages) {
       for (const auto& name : page.select_nodes("//PolicyNames/member")) {
@@ -86,10 +89,21 @@ class IdentityProvider : public AwsProvider {
     if (current && policy_allows_secret_read(*current, arn.value_or(pattern))) {
       adopted = nlohmann::json::parse(*current, nullptr, false) != nlohmann::json::parse(wanted);
     } else {
-      TRY(cloud.client.query(aws::kIam, "PutRolePolicy",
-                             {{"RoleName", aws.execution_role},
-                              {"PolicyName", names.policy},
-                              {"PolicyDocument", wanted}}));
+      auto put = cloud.client.query(aws::kIam, "PutRolePolicy",
+                                    {{"RoleName", aws.execution_role},
+                                     {"PolicyName", names.policy},
+                                     {"PolicyDocument", wanted}});
+      // All inline policies of a role share 10,240 characters: about 50 tenants' worth.
+      if (!put && put.error().code == "LimitExceeded") {
+        return make_error(
+            "the execution role " + aws.execution_role + " has no room for the inline policy " +
+            names.policy + ": AWS allows 10,240 characters of inline policies per role (" +
+            put.error().aws_message +
+            "); give the environment's tenants more than one execution role, or move the "
+            "tenants' policies into one managed policy with a wildcard on " + ctx.env.name +
+            "-*-db-credentials, then run `wpfleet apply`");
+      }
+      TRY(put);
     }
     return nlohmann::json{{"role", aws.execution_role}, {"policy", names.policy},
                           {"adopted", adopted}}

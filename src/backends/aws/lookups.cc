@@ -67,10 +67,8 @@ std::optional<AccessPoint> access_point_at(const std::vector<AccessPoint>& point
   return found;
 }
 
-Result<std::set<std::string>> tenants_with_service(aws::Client& client,
-                                                   const std::string& cluster_arn,
-                                                   const std::string& env,
-                                                   const std::set<std::string>& tenants) {
+Result<std::set<std::string>> list_service_names(aws::Client& client,
+                                                 const std::string& cluster_arn) {
   TRY_ASSIGN(auto pages,
              aws::all_json_pages(client, aws::kEcs, "ListServices",
                                  {{"cluster", cluster_arn}, {"maxResults", 100}}, "nextToken"));
@@ -81,6 +79,14 @@ Result<std::set<std::string>> tenants_with_service(aws::Client& client,
       names.insert(text.substr(text.rfind('/') + 1));
     }
   }
+  return names;
+}
+
+Result<std::set<std::string>> tenants_with_service(aws::Client& client,
+                                                   const std::string& cluster_arn,
+                                                   const std::string& env,
+                                                   const std::set<std::string>& tenants) {
+  TRY_ASSIGN(auto names, list_service_names(client, cluster_arn));
   std::set<std::string> found;
   for (const auto& tenant : tenants) {
     if (names.count(tenant_names(env, tenant).service)) found.insert(tenant);

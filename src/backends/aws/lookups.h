@@ -39,6 +39,10 @@ Result<std::vector<AccessPoint>> list_access_points(aws::Client& client,
 std::optional<AccessPoint> access_point_at(const std::vector<AccessPoint>& points,
                                            const std::string& path, const Tags& wanted_tags);
 
+// The names of the cluster's services (ListServices, 100 a page).
+Result<std::set<std::string>> list_service_names(aws::Client& client,
+                                                 const std::string& cluster_arn);
+
 // Which of `tenants` of the environment `env` have their service on the cluster (one
 // ListServices, 100 a page). AWS lists ACTIVE services only; a deleted service stays
 // visible to DescribeServices for a while, not here.
