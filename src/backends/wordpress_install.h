@@ -9,6 +9,17 @@
 
 namespace wpfleet {
 
+// A PHP single-quoted string literal for `value` (quote and backslash escaped): how
+// wpfleet writes any text into the PHP it generates.
+inline std::string php_string(std::string_view value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
 // Installs WordPress when it is not, completes core's tables when an interrupted install
 // left some out, makes sure of the admin user, converges the options the fleet file owns,
 // and writes the completion marker last: a site without it was not finished. The

@@ -7,22 +7,13 @@
 #include <tuple>
 
 #include "backends/aws/tenant_secret.h"
+#include "backends/wordpress_install.h"
 
 namespace wpfleet::aws_backend {
 
 namespace {
 
 using nlohmann::json;
-
-// A PHP single-quoted string literal.
-std::string php_string(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    if (c == '\\' || c == '\'') quoted += '\\';
-    quoted += c;
-  }
-  return quoted + "'";
-}
 
 std::string upper(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),

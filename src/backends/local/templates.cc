@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "backends/local/audit_probe.h"
+#include "backends/wordpress_install.h"
 #include "util/crypto.h"
 
 namespace wpfleet::local {
@@ -23,15 +24,6 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
   return out;
 }
 }  // namespace
-
-std::string php_string(const std::string& value) {
-  std::string out = "'";
-  for (char c : value) {
-    if (c == '\'' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "'";
-}
 
 std::string render_site_config(const SiteConfigInput& in) {
   const std::string& site = in.files.site_dir;

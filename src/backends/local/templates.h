@@ -99,7 +99,4 @@ std::string render_nginx_environment(const std::string& env_name, const EdgePoli
 std::string render_credentials(const std::string& env_name, const std::string& user,
                                const std::string& password);
 
-// A PHP string literal for `value` (single-quoted, escaped).
-std::string php_string(const std::string& value);
-
 }  // namespace wpfleet::local
