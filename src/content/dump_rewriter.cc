@@ -323,11 +323,12 @@ void DumpRewriter::end_literal(std::string_view body, std::string& out) {
     if (in_scope) record({});
   } else {
     value_.clear();
-    sql_unescape(body, value_);
+    marks_.clear();
+    sql_unescape(body, value_, &marks_);
     rewritten_.clear();
-    const ValueCounts counts = value_rewriter_.rewrite(value_, rewritten_);
+    const ValueCounts counts = value_rewriter_.rewrite(value_, rewritten_, &edits_);
     if (counts.replacements > 0) {
-      sql_escape(rewritten_, out);
+      write_edited(body, out);
     } else {
       out.append(body);
     }
@@ -335,6 +336,28 @@ void DumpRewriter::end_literal(std::string_view body, std::string& out) {
   }
   out += '\'';
   raw_.clear();
+}
+
+// The rewritten literal: the body's own bytes where the value did not change (they keep
+// the dump's escaping and need no escaping again: most of a post), each edit's new text
+// escaped.
+void DumpRewriter::write_edited(std::string_view body, std::string& out) const {
+  std::size_t mark = 0;
+  // Where value[v] is in the body: from the last escape ending at or before it, they are
+  // in step (edits come in order, so the marks are walked once).
+  const auto body_at = [&](std::size_t v) {
+    while (mark < marks_.size() && marks_[mark].value <= v) ++mark;
+    return mark == 0 ? v : marks_[mark - 1].body + (v - marks_[mark - 1].value);
+  };
+  std::size_t copied = 0;
+  for (const Edit& edit : edits_) {
+    const std::size_t begin = body_at(edit.from_begin);
+    out.append(body.substr(copied, begin - copied));
+    sql_escape(std::string_view(rewritten_).substr(edit.to_begin, edit.to_end - edit.to_begin),
+               out);
+    copied = body_at(edit.from_end);
+  }
+  out.append(body.substr(copied));
 }
 
 void DumpRewriter::record(const ValueCounts& counts) {

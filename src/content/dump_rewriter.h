@@ -4,8 +4,10 @@
 // Only the bodies of '...' string literals are rewritten (see ValueRewriter for what
 // happens inside one), and of those only the ones DumpOptions leaves in scope. Everything
 // else — SQL, identifiers, comments, "..." strings — and every literal in which nothing is
-// replaced passes through byte for byte. A rewritten literal is escaped as
-// mysql_real_escape_string() does, like the dump tool's own.
+// replaced passes through byte for byte. In a rewritten literal, what was replaced is
+// escaped as mysql_real_escape_string() does, like the dump tool's own, and the rest keeps
+// its bytes (all of a serialized or JSON value is escaped again, since its lengths or
+// escapes may have changed anywhere).
 #pragma once
 
 #include <cstdint>
@@ -18,6 +20,7 @@
 
 #include "content/insert_statement.h"
 #include "content/replacer.h"
+#include "content/sql_escape.h"
 #include "content/value_rewriter.h"
 #include "util/result.h"
 
@@ -108,6 +111,7 @@ class DumpRewriter {
   void start_rows(TableColumns target);
   bool literal_in_scope();
   void end_literal(std::string_view body, std::string& out);
+  void write_edited(std::string_view body, std::string& out) const;
   void record(const ValueCounts& counts);
   ColumnCounts& entry_for_literal();
 
@@ -138,6 +142,8 @@ class DumpRewriter {
   std::string raw_;                // a literal's body from earlier chunks, still escaped
   int literal_column_ = -1;        // its column, -1 outside INSERT rows
   std::string value_, rewritten_;  // scratch, reused across literals
+  std::vector<EscapeMark> marks_;  // where value_ and the literal's body are in step
+  std::vector<Edit> edits_;        // what changed from value_ to rewritten_
 
   // Within one chunk: where the code not yet emitted starts, and where the current
   // literal's body starts.

@@ -195,7 +195,9 @@ std::optional<Replacer::Match> Replacer::match_at(std::string_view text, std::si
   return left_alone;
 }
 
-ReplaceCounts Replacer::replace(std::string_view text, std::string& out) const {
+ReplaceCounts Replacer::replace(std::string_view text, std::string& out,
+                                std::vector<Edit>* edits) const {
+  const std::size_t out_start = out.size();
   std::vector<ByteForm> forms(longest_pattern_);
   // Per anchor: its first occurrence at or after `pos`, kNone when there is none left.
   std::vector<std::size_t> next_anchor;
@@ -236,8 +238,12 @@ ReplaceCounts Replacer::replace(std::string_view text, std::string& out) const {
       left_alone_end = 0;
     }
     out.append(text.substr(copied, pos - copied));
+    const std::size_t written = out.size();
     write_encoded(match->needle->replacement, match->needle->replacement_source,
                   std::span<const ByteForm>(forms).first(match->needle->pattern.size()), out);
+    if (edits) {
+      edits->push_back({pos, pos + match->length, written - out_start, out.size() - out_start});
+    }
     pos += match->length;
     copied = pos;
     ++counts.replaced;

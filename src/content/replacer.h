@@ -61,6 +61,12 @@ struct Replacement {
   MatchMode match = MatchMode::Url;  // what promote's URL rewriting needs
 };
 
+// Where one replacement went: text[from_begin, from_end) became out[to_begin, to_end),
+// out's positions counted from where the call began appending.
+struct Edit {
+  std::size_t from_begin, from_end, to_begin, to_end;
+};
+
 struct ReplaceCounts {
   std::size_t replaced = 0;
   std::size_t left_alone = 0;  // Url mode: occurrences inside longer host names or words
@@ -75,8 +81,9 @@ class Replacer {
   bool may_occur_in(std::string_view text) const;
 
   // Appends `text` with every occurrence replaced to `out`; returns how many were replaced
-  // and how many left alone.
-  ReplaceCounts replace(std::string_view text, std::string& out) const;
+  // and how many left alone. With `edits`, appends where each replacement went to it.
+  ReplaceCounts replace(std::string_view text, std::string& out,
+                        std::vector<Edit>* edits = nullptr) const;
 
  private:
   // One literal string to search for; a URL pair has three (http:, https:, //).

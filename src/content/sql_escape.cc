@@ -45,9 +45,13 @@ char escape_letter(char c) {
 // Both directions copy a run of plain bytes at a time, finding the escapes of a whole
 // 16-byte block at once: literals are long, and escapes in prose (quotes, newlines) come
 // every few dozen bytes.
-void sql_unescape(std::string_view body, std::string& out) {
-  out.reserve(out.size() + body.size());
+void sql_unescape(std::string_view body, std::string& out, std::vector<EscapeMark>* marks) {
+  const std::size_t start = out.size();
+  out.reserve(start + body.size());
   std::size_t copied = 0;
+  const auto mark = [&] {
+    if (marks) marks->push_back({copied, out.size() - start});
+  };
   for_each_of<'\\', '\''>(body, [&](std::size_t special) {
     out.append(body.substr(copied, special - copied));
     if (special + 1 >= body.size()) {  // a lone byte at the very end
@@ -58,11 +62,13 @@ void sql_unescape(std::string_view body, std::string& out) {
     if (body[special] == '\'') {  // '' stands for one quote
       out += '\'';
       copied = special + (next == '\'' ? 2 : 1);
+      mark();
       return copied;
     }
     if (next == '%' || next == '_') out += '\\';
     out += unescaped(next);
     copied = special + 2;
+    mark();
     return copied;
   });
   out.append(body.substr(copied));

@@ -28,9 +28,15 @@ void append_around(std::string_view value, std::string_view core, std::string_vi
 
 }  // namespace
 
-ValueCounts ValueRewriter::rewrite(std::string_view value, std::string& out) {
+ValueCounts ValueRewriter::rewrite(std::string_view value, std::string& out,
+                                   std::vector<Edit>* edits) {
   counts_ = {};
-  rewrite_by_kind(value, 0, out);
+  const std::size_t start = out.size();
+  if (edits) edits->clear();
+  rewrite_by_kind(value, 0, out, edits);
+  if (edits && edits->empty() && counts_.replacements > 0) {
+    edits->push_back({0, value.size(), 0, out.size() - start});
+  }
   return counts_;
 }
 
@@ -42,12 +48,13 @@ void ValueRewriter::rewrite_at(std::string_view value, int depth, std::string& o
   }
 }
 
-void ValueRewriter::rewrite_by_kind(std::string_view value, int depth, std::string& out) {
+void ValueRewriter::rewrite_by_kind(std::string_view value, int depth, std::string& out,
+                                    std::vector<Edit>* text_edits) {
   const std::string_view core = trimmed(value);
   if (looks_serialized(core)) {
     rewrite_serialized_core(value, core, depth, out);
   } else if (!rewrite_json_core(value, core, depth, out)) {
-    const ReplaceCounts counts = replacer_.replace(value, out);
+    const ReplaceCounts counts = replacer_.replace(value, out, text_edits);
     counts_.replacements += counts.replaced;
     counts_.left_alone += counts.left_alone;
   }

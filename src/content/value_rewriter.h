@@ -38,12 +38,15 @@ class ValueRewriter {
  public:
   explicit ValueRewriter(const Replacer& replacer) : replacer_(replacer) {}
 
-  // Appends the rewritten value to `out`; replacements == 0 means it is unchanged.
-  ValueCounts rewrite(std::string_view value, std::string& out);
+  // Appends the rewritten value to `out`; replacements == 0 means it is unchanged. With
+  // `edits`, says what changed there: each replacement when the value was rewritten as
+  // text, else one edit of the whole value (its serialized lengths or JSON changed too).
+  ValueCounts rewrite(std::string_view value, std::string& out, std::vector<Edit>* edits = nullptr);
 
  private:
   void rewrite_at(std::string_view value, int depth, std::string& out);
-  void rewrite_by_kind(std::string_view value, int depth, std::string& out);
+  void rewrite_by_kind(std::string_view value, int depth, std::string& out,
+                       std::vector<Edit>* text_edits = nullptr);
   void rewrite_serialized_core(std::string_view value, std::string_view core, int depth,
                                std::string& out);
   bool rewrite_json_core(std::string_view value, std::string_view core, int depth,

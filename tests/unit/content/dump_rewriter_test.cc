@@ -60,7 +60,7 @@ CREATE TABLE `wp_options` (
   `option_name` varchar(191) NOT NULL DEFAULT '',
   `option_value` longtext NOT NULL,
   `autoload` varchar(20) NOT NULL DEFAULT 'yes'
-) ENGINE=InnoDB COMMENT='it\'s https://new.example';
+) ENGINE=InnoDB COMMENT='it''s https://new.example';
 LOCK TABLES `wp_options` WRITE;
 /*!40000 ALTER TABLE `wp_options` DISABLE KEYS */;
 INSERT INTO `wp_options` VALUES
@@ -173,7 +173,7 @@ TEST(DumpRewriter, TellsEscapedQuotesFromClosingOnes) {
   const std::string dump =
       R"(INSERT INTO t VALUES ('C:\\','it\'s \\\'http://old.example\\','x''y http://old.example');)";
   const std::string want =
-      R"(INSERT INTO t VALUES ('C:\\','it\'s \\\'https://new.example\\','x\'y https://new.example');)";
+      R"(INSERT INTO t VALUES ('C:\\','it\'s \\\'https://new.example\\','x''y https://new.example');)";
   for (std::size_t chunk = 1; chunk <= dump.size(); ++chunk) {
     const Rewritten result = rewrite_in_chunks(old_to_new(), dump, chunk);
     ASSERT_EQ(result.sql, want) << "chunk " << chunk;
@@ -185,6 +185,20 @@ TEST(DumpRewriter, PassesUnchangedLiteralsThroughByteForByte) {
   // Escapes mariadb-dump never writes (\t, '') are kept where nothing is replaced.
   const std::string dump = "INSERT INTO t VALUES ('a\\tb''c http://old.example.com');\n";
   EXPECT_EQ(rewrite_in_chunks(old_to_new(), dump, 5).sql, dump);
+}
+
+// Text keeps its escapes where nothing was replaced, and TO is escaped as mariadb-dump
+// escapes; a serialized value, whose lengths change, is escaped again as a whole.
+TEST(DumpRewriter, KeepsTheDumpsOwnEscapesAroundWhatItReplaces) {
+  auto replacer = Replacer::create({{"http://old.example", "https://new.example/\"q\""}});
+  ASSERT_TRUE(replacer.ok());
+  const std::string dump =
+      R"(INSERT INTO t VALUES ('a\tb''c http://old.example d''e','s:23:"it''s http://old.example";');)";
+  const std::string want =
+      R"(INSERT INTO t VALUES ('a\tb''c https://new.example/\"q\" d''e','s:28:\"it\'s https://new.example/\"q\"\";');)";
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, dump.size()}) {
+    EXPECT_EQ(rewrite_in_chunks(*replacer, dump, chunk).sql, want) << "chunk " << chunk;
+  }
 }
 
 TEST(DumpRewriter, ParsesOnlyValuesWithFrom) {
