@@ -2,8 +2,12 @@
 # Benchmark of `wpfleet search-replace` on generated WordPress dumps:
 #   1. throughput on one core (taskset -c 0), best of ROUNDS, output to /dev/null and to
 #      a file in OUTPUT_DIR (tmpfs by default: a disk's writeback of the previous run's
-#      gigabyte would be measured instead), for each size in SIZES (MB);
+#      gigabyte would be measured instead), for each size in SIZES (MB), against a blind
+#      `sed s#FROM#TO#g` of the same dump in the same run (in this shell's locale and in
+#      LC_ALL=C, sed's fastest), runs interleaved so that both see the same load;
 #   2. peak RSS for each size (it must not grow with the dump);
+#   2b. instructions per byte (valgrind --tool=callgrind) on a fixed 20 MB dump, less what
+#      the program costs on an empty one: a figure the machine's load does not change;
 #   3. the PHP reference (reference.php) on the PHP_MB dump, per value and with a line
 #      pre-filter, and the ratio;
 #   4. correctness: serialized values PHP cannot unserialize, before and after, and after
@@ -24,7 +28,7 @@ mkdir -p "$work"
 from=http://old.example to=https://new.example
 
 g++ -std=c++20 -O2 -I"$src" "$here/gen_dump.cc" "$src/content/sql_escape.cc" -o "$work/gen_dump"
-for mb in $sizes $php_mb; do
+for mb in $sizes $php_mb 20; do
   [ -s "$work/dump-$mb.sql" ] || "$work/gen_dump" "$mb" > "$work/dump-$mb.sql"
 done
 
@@ -42,8 +46,36 @@ best_of() {
   done
   echo "$best $rss"
 }
+# Like best_of, but for two commands in turn, so that both see the same load; prints
+# each one's best wall time.
+best_of_pair() {
+  local a= b= start end secs
+  for _ in $(seq "$rounds"); do
+    for which in a b; do
+      rm -f "$output"
+      start=$(date +%s.%N)
+      if [ "$which" = a ]; then taskset -c 0 sh -c "$1"; else taskset -c 0 sh -c "$2"; fi
+      end=$(date +%s.%N)
+      secs=$(awk "BEGIN{printf \"%.3f\", $end - $start}")
+      if [ "$which" = a ]; then
+        if [ -z "$a" ] || awk "BEGIN{exit !($secs < $a)}"; then a=$secs; fi
+      elif [ -z "$b" ] || awk "BEGIN{exit !($secs < $b)}"; then b=$secs; fi
+    done
+  done
+  echo "$a $b"
+}
+# Instructions the command "$@" FILE executes per byte of FILE, less its cost on an
+# empty file (start-up: the dynamic loader alone is ~20 million for wpfleet).
+instructions_per_byte() {
+  local file=$1; shift
+  : > "$work/empty.sql"
+  local total empty
+  total=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" "$file" 2>&1 >/dev/null | sed -n 's/.*Collected : //p')
+  empty=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" "$work/empty.sql" 2>&1 >/dev/null | sed -n 's/.*Collected : //p')
+  awk "BEGIN{printf \"%.1f\", ($total - $empty) / $(stat -L -c %s "$file")}"
+}
 mb_per_s() { awk "BEGIN{printf \"%.0f\", $1 / $2}"; }
-bytes_mb() { awk "BEGIN{printf \"%.0f\", $(stat -c %s "$1") / 1e6}"; }
+bytes_mb() { awk "BEGIN{printf \"%.0f\", $(stat -L -c %s "$1") / 1e6}"; }
 
 rewrite() { "$wpfleet" search-replace "$from" "$to" "$1" 2>/dev/null; }
 php_reference() { php -d memory_limit=-1 "$here/reference.php" "$@" "$from" "$to"; }
@@ -66,6 +98,34 @@ php_reference() { php -d memory_limit=-1 "$here/reference.php" "$@" "$from" "$to
     echo "| $size MB | ${null_s} s | $(mb_per_s "$size" "$null_s") | ${file_s} s | $(mb_per_s "$size" "$file_s") | $((rss / 1024)) MB |"
   done
   rm -f "$output"
+
+  locale_name=${LC_ALL:-${LANG:-POSIX}}
+  echo
+  echo "Against a blind \`sed 's#$from#$to#g'\` of the same dump (which breaks serialized"
+  echo "values), output to /dev/null, best of $rounds with the runs interleaved; wpfleet's"
+  echo "speed ÷ sed's (≥ 1.0× is the target):"
+  echo
+  echo "| dump | wpfleet | sed ($locale_name) | wpfleet is | sed (LC_ALL=C) | wpfleet is |"
+  echo "|---|---|---|---|---|---|"
+  for mb in $sizes; do
+    dump="$work/dump-$mb.sql" size=$(bytes_mb "$dump")
+    ours="'$wpfleet' search-replace $from $to '$dump' >/dev/null 2>&1"
+    read -r ours_s sed_s < <(best_of_pair "$ours" "sed 's#$from#$to#g' '$dump' >/dev/null")
+    read -r ours_c_s sed_c_s < <(best_of_pair "$ours" "LC_ALL=C sed 's#$from#$to#g' '$dump' >/dev/null")
+    ours_s=$(awk "BEGIN{print ($ours_s < $ours_c_s) ? $ours_s : $ours_c_s}")
+    echo "| $size MB | ${ours_s} s | ${sed_s} s | $(awk "BEGIN{printf \"%.2f\", $sed_s / $ours_s}")× | ${sed_c_s} s | $(awk "BEGIN{printf \"%.2f\", $sed_c_s / $ours_s}")× |"
+  done
+
+  slice="$work/dump-20.sql"
+  echo
+  echo "Instructions per byte (valgrind --tool=callgrind, less the cost on an empty file) on"
+  echo "the fixed $(bytes_mb "$slice") MB dump \`gen_dump 20\`:"
+  echo
+  echo "| | instructions/byte |"
+  echo "|---|---|"
+  echo "| wpfleet search-replace | $(instructions_per_byte "$slice" "$wpfleet" search-replace "$from" "$to") |"
+  echo "| sed ($locale_name) | $(instructions_per_byte "$slice" sed "s#$from#$to#g") |"
+  echo "| sed (LC_ALL=C) | $(LC_ALL=C instructions_per_byte "$slice" sed "s#$from#$to#g") |"
 
   dump="$work/dump-$php_mb.sql" size=$(bytes_mb "$dump")
   read -r ours_s _ < <(best_of sh -c "'$wpfleet' search-replace $from $to '$dump' >/dev/null 2>&1")
