@@ -156,8 +156,9 @@ int live_search_replace(Context& ctx, const SearchReplaceOptions& o) {
   if (!done) return fail(done.error(), kExitFailure);
   report_counts(ctx, done->replacements, false, std::cout);
   const std::string& id = done->operation.id;
-  std::cerr << "search-replace of " << o.env << "/" << tenant << " succeeded: " << id
-            << " (undo with `wpfleet rollback " << id << "`)\n";
+  std::cerr << ready_to_paste("search-replace of " + o.env + "/" + tenant + " succeeded: " + id +
+                              " (undo with `wpfleet rollback " + id + "`)")
+            << "\n";
   return kExitOk;
 }
 
