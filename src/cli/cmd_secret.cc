@@ -3,6 +3,9 @@
 #include <iostream>
 #include <memory>
 
+#include "backends/aws/names.h"
+#include "backends/aws/platform.h"
+#include "backends/aws/tenant_secret.h"
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "engine/engine.h"
@@ -49,11 +52,49 @@ std::string unknown_secret(const SecretStore& secrets, const std::string& scope,
   return "no secret '" + name + "' in " + scope + ": the secrets there are " + known;
 }
 
+// On aws a tenant's secrets live in its Secrets Manager secret, under the JSON keys the
+// user's scripts and wpfleet's task definitions read.
+int get_aws_command(const Environment& env, const std::string& tenant, const std::string& name) {
+  const std::map<std::string, std::string> keys = {{"admin-password", aws_backend::kAdminPasswordKey},
+                                                   {"db-password", "password"}};
+  const auto key = keys.find(name);
+  if (key == keys.end()) {
+    return fail("'" + name + "' is not a secret of an aws tenant; the ones there are "
+                "admin-password and db-password",
+                kExitInvalidInput);
+  }
+  aws_backend::AwsPlatforms platforms(aws::Environment::current());
+  auto client = platforms.client(env);
+  if (!client) return fail(client.error(), kExitFailure);
+  const std::string secret_name = aws_backend::tenant_names(env.name, tenant).secret;
+  auto secret = aws_backend::read_tenant_secret(**client, secret_name);
+  if (!secret) return fail(secret.error(), kExitFailure);
+  std::string value;
+  if (*secret && !(*secret)->scheduled_for_deletion) {
+    const nlohmann::json& fields = (*secret)->value;
+    if (fields.contains(key->second) && fields[key->second].is_string()) {
+      value = fields[key->second].get<std::string>();
+    }
+  }
+  if (value.empty()) {
+    return fail("secret " + secret_name + " in " + aws_backend::where(env) + " holds no " +
+                    key->second + ": run `wpfleet apply -e " + env.name + "`",
+                kExitFailure);
+  }
+  std::cout << value << "\n";
+  return kExitOk;
+}
+
 int get_command(Context& ctx, const SecretOptions& o) {
   if (o.args.empty() || o.args.size() > 2) {
     return fail("usage: wpfleet secret get [TENANT] -e ENV NAME", kExitInvalidInput);
   }
   const std::string name = o.args.back();
+  if (o.args.size() == 2) {
+    auto fleet = ctx.load_fleet();
+    const Environment* env = fleet ? fleet->find_environment(o.env) : nullptr;
+    if (env && env->aws) return get_aws_command(*env, o.args[0], name);
+  }
   const std::string scope = o.args.size() == 2 ? tenant_secret_scope(o.env, o.args[0]) : o.env;
   auto session = ctx.open(LockMode::None, "secret get");
   if (!session) return fail(session.error(), kExitFailure);

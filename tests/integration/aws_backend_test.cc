@@ -280,6 +280,28 @@ TEST_F(AwsBackend, ANewTenantTakesTheNextPriorityAndEveryResource) {
   EXPECT_TRUE(plan_changes().empty());
 }
 
+// tenant show's password hint works on aws: the value comes from the tenant's secret.
+TEST_F(AwsBackend, SecretGetReadsTheTenantsSecretsFromSecretsManager) {
+  write_fleet({"goldencrust", "ironpeak"});
+  ASSERT_EQ(wpfleet({"apply"}).exit_code, 0);
+  CliResult shown = wpfleet({"tenant", "show", "ironpeak", "-e", "sit"});
+  EXPECT_NE(shown.out.find("wpfleet secret get ironpeak -e sit admin-password"), std::string::npos)
+      << shown.out;
+  aws::Client c = client();
+  auto stored = c.json(aws::kSecretsManager, "GetSecretValue",
+                       {{"SecretId", "sit-ironpeak-db-credentials"}});
+  ASSERT_TRUE(stored.ok()) << stored.error().message;
+  const json fields = json::parse((*stored)["SecretString"].get<std::string>());
+  CliResult admin = wpfleet({"secret", "get", "ironpeak", "-e", "sit", "admin-password"});
+  ASSERT_EQ(admin.exit_code, 0) << admin.err;
+  EXPECT_EQ(admin.out, fields["admin_password"].get<std::string>() + "\n");
+  CliResult db = wpfleet({"secret", "get", "ironpeak", "-e", "sit", "db-password"});
+  EXPECT_EQ(db.out, fields["password"].get<std::string>() + "\n");
+  CliResult unknown = wpfleet({"secret", "get", "ironpeak", "-e", "sit", "wp-salts"});
+  EXPECT_EQ(unknown.exit_code, 3);
+  EXPECT_NE(unknown.err.find("admin-password and db-password"), std::string::npos) << unknown.err;
+}
+
 TEST_F(AwsBackend, DeleteRemovesExactlyOneTenant) {
   write_fleet({"goldencrust", "tenant1", "tenant2", "sunsetbistro", "sterlinglaw", "ironpeak"});
   ASSERT_EQ(wpfleet({"apply"}).exit_code, 0);
