@@ -394,9 +394,12 @@ TEST_F(AwsBackend, BadCredentialsSayWhereTheyCameFrom) {
 
 TEST_F(AwsBackend, ThrottlingIsRetried) {
   write_fleet(sit_ids());
+  const int before = proxy_->requests();
   proxy_->throttle(4);
   const auto counts = count_actions(plan_changes());
   EXPECT_EQ(counts.at("adopt"), 35);
+  // The four throttled answers were asked again: a plan of SIT takes 18 calls.
+  EXPECT_GE(proxy_->requests() - before, 18 + 4);
 }
 
 TEST_F(AwsBackend, AFailingDatabaseTaskNamesItsLogAndTheNextApplyFinishes) {
@@ -409,6 +412,7 @@ TEST_F(AwsBackend, AFailingDatabaseTaskNamesItsLogAndTheNextApplyFinishes) {
   EXPECT_NE(said.find("exited with code 1"), std::string::npos) << said;
   EXPECT_NE(said.find("db-init/mysql-client/"), std::string::npos) << said;
   EXPECT_NE(said.find("Access denied for user"), std::string::npos) << said;
+  EXPECT_NE(said.find("then run `wpfleet apply"), std::string::npos) << said;
 
   CliResult verified = wpfleet({"verify", "ironpeak", "-e", "sit"});
   EXPECT_NE(verified.exit_code, 0);

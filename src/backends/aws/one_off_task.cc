@@ -7,6 +7,8 @@ namespace wpfleet::aws_backend {
 
 namespace {
 
+constexpr const char* kFixThenApply = "fix what its log says, then run `wpfleet apply`";
+
 std::string task_id(const std::string& task_arn) {
   return task_arn.substr(task_arn.rfind('/') + 1);
 }
@@ -58,7 +60,9 @@ Status run_one_off_task(aws::Client& client, const Environment& env,
       reason = failure.value("reason", reason);
     }
     return make_error("ECS could not start a task of " + task.task_definition + " in " +
-                      where(env) + ": " + reason);
+                      where(env) + ": " + reason +
+                      "; fix that (capacity, subnets, the task definition), then run "
+                      "`wpfleet apply`");
   }
   const std::string arn = tasks[0].value("taskArn", "");
   const std::string id = task_id(arn);
@@ -71,7 +75,11 @@ Status run_one_off_task(aws::Client& client, const Environment& env,
                client.json(aws::kEcs, "DescribeTasks",
                            {{"cluster", platform.cluster_arn}, {"tasks", {arn}}}));
     const auto& found = described.value("tasks", nlohmann::json::array());
-    if (found.empty()) return make_error("task " + id + " of " + task.task_definition + " vanished");
+    if (found.empty()) {
+      return make_error("task " + id + " of " + task.task_definition +
+                        " is no longer known to ECS, so its outcome is unknown: run "
+                        "`wpfleet apply` to run it again");
+    }
     const nlohmann::json& state = found[0];
     if (state.value("lastStatus", "") != "STOPPED") {
       if (std::chrono::steady_clock::now() > deadline) {
@@ -90,12 +98,13 @@ Status run_one_off_task(aws::Client& client, const Environment& env,
           container.contains("exitCode")
               ? "exited with code " + container["exitCode"].dump()
               : "stopped without an exit code (" + state.value("stoppedReason", "no reason") + ")";
-      return make_error("task " + id + " of " + task.task_definition + " " + how + "; " +
-                        log_tail(client, task, id));
+      return make_error("task " + id + " of " + task.task_definition + " " + how + " (" +
+                        kFixThenApply + "); " + log_tail(client, task, id));
     }
     return make_error("task " + id + " of " + task.task_definition + " stopped (" +
                       state.value("stoppedReason", "no reason") + ") and has no container '" +
-                      task.container + "'; " + log_tail(client, task, id));
+                      task.container + "' (" + kFixThenApply + "); " +
+                      log_tail(client, task, id));
   }
 }
 
