@@ -27,11 +27,14 @@ class ContainerLogReader : public LogReader {
         prefix_(std::move(stream_prefix)),
         filter_(std::move(filter_pattern)) {}
 
-  // FilterLogEvents pages forward in time, so the last lines are the newest of a recent
-  // window: the last day, widened to a week when that holds too few.
+  // FilterLogEvents pages forward in time and a read stops after ten pages, so the last
+  // lines are those of the shortest recent window that holds enough: five minutes first
+  // (on a busy log a day would hold more than ten pages, and they would be its oldest),
+  // widened to an hour, a day, a week.
   Result<std::vector<std::string>> last_lines(std::size_t count) override {
+    constexpr std::int64_t kMinute = 60'000;
     std::vector<std::string> lines;
-    for (std::int64_t window : {std::int64_t{86'400'000}, std::int64_t{7 * 86'400'000LL}}) {
+    for (std::int64_t window : {5 * kMinute, 60 * kMinute, 24 * 60 * kMinute, 7 * 24 * 60 * kMinute}) {
       TRY_ASSIGN(lines, read_since(now_ms() - window, nullptr));
       if (lines.size() >= count) break;
     }
