@@ -578,7 +578,7 @@ Result<std::vector<SnapshotRecord>> StateStore::snapshots(const std::string& env
   TRY_ASSIGN(Statement query,
              Statement::prepare(db_, "SELECT " + std::string(kSnapshotColumns) +
                                          " FROM snapshots WHERE env = ?1 AND tenant = ?2 "
-                                         "ORDER BY created_at DESC, id DESC",
+                                         "ORDER BY created_at DESC, rowid DESC",
                                 "list snapshots"));
   query.bind(1, env).bind(2, tenant);
   std::vector<SnapshotRecord> out;
