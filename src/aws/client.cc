@@ -86,8 +86,11 @@ ApiResult<HttpReply> Client::send(const Call& call) {
   request.body = call.body;
   request.timeout = std::chrono::seconds(30);
   for (int attempt = 1;; ++attempt) {
-    const SigningScope scope{signing_region(config_, call.service), call.service.signing_name,
-                             std::chrono::system_clock::now()};
+    SigningScope scope{signing_region(config_, call.service), call.service.signing_name,
+                       std::chrono::system_clock::now()};
+    scope.normalize_path = !call.service.s3_signing;
+    scope.sign_body = call.service.s3_signing;
+    scope.encode_path_again = !call.service.s3_signing;
     request.headers.clear();
     for (const auto& [name, value] : signable.headers) {
       request.headers.push_back(name + ": " + value);
@@ -148,6 +151,23 @@ ApiResult<nlohmann::json> Client::rest_json(const Service& service, const std::s
   }
   TRY_ASSIGN(const HttpReply reply, send(call));
   return json_answer(service, action, reply);
+}
+
+ApiResult<RestXmlReply> Client::rest_xml(const Service& service, const std::string& action,
+                                         const std::string& method, const std::string& path,
+                                         const QueryParams& query,
+                                         const std::vector<Header>& headers, std::string body) {
+  Call call{service, action, method, path, form_encode(query), headers, std::move(body)};
+  TRY_ASSIGN(HttpReply reply, send(call));
+  RestXmlReply answer;
+  const auto first = reply.body.find_first_not_of(" \t\r\n");
+  const bool is_xml = first != std::string::npos && reply.body[first] == '<';
+  if (is_xml && !answer.xml.load_buffer(reply.body.data(), reply.body.size())) {
+    return unreadable_reply(service, action, reply);
+  }
+  answer.headers = std::move(reply.headers);
+  answer.body = std::move(reply.body);
+  return answer;
 }
 
 }  // namespace wpfleet::aws

@@ -1,11 +1,13 @@
 // Calls to AWS APIs: signs with SigV4, sends over libcurl (util/http_client), retries
 // throttling and server errors with exponential backoff and full jitter, and turns the
 // answer into JSON or XML or a typed ApiError. Knows the three protocols wpfleet's
-// services use: JSON 1.1 (ECS, Secrets Manager, Logs), query with XML answers (STS, IAM,
-// ELBv2, RDS) and REST-JSON (EFS).
+// services use: JSON 1.1 (ECS, Secrets Manager, Logs, ACM, Cost Explorer), query with XML
+// answers (STS, IAM, ELBv2, RDS, EC2, CloudWatch), REST-JSON (EFS) and REST-XML (S3,
+// CloudFront, Route 53).
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 #include <string>
@@ -28,6 +30,14 @@ struct RetryPolicy {
 // Query protocol parameters in order, e.g. {"Names.member.1", "sit-alb"}.
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
+// A REST-XML answer: its XML (empty when the body is) and its headers (names lower-cased),
+// which carry what the body does not, e.g. CloudFront's ETag.
+struct RestXmlReply {
+  pugi::xml_document xml;
+  std::map<std::string, std::string> headers;
+  std::string body;  // as received, for answers that are not XML (an S3 object)
+};
+
 class Client {
  public:
   explicit Client(ClientConfig config, RetryPolicy retry = {});
@@ -47,6 +57,13 @@ class Client {
                                       const std::string& method, const std::string& path,
                                       const QueryParams& query = {},
                                       const nlohmann::json& body = nullptr);
+  // REST-XML: METHOD <path>?<query> with `headers` (e.g. If-Match) and `body` as sent
+  // (XML, or an object's bytes). `path` is as sent, percent-encoded by the caller.
+  ApiResult<RestXmlReply> rest_xml(const Service& service, const std::string& action,
+                                   const std::string& method, const std::string& path,
+                                   const QueryParams& query = {},
+                                   const std::vector<Header>& headers = {},
+                                   std::string body = "");
 
  private:
   struct Call {

@@ -12,6 +12,9 @@ struct Service {
   const char* query_version;    // query protocol: the Version parameter
   const char* json_target;      // JSON 1.1: X-Amz-Target is "<json_target>.<Action>"
   bool global = false;          // one endpoint for all regions, signed for us-east-1
+  // S3's signing: the path signed as sent (no "." or "//" clean-up) and the body's hash
+  // in x-amz-content-sha256, which S3 requires.
+  bool s3_signing = false;
 };
 
 inline constexpr Service kSts{"STS", "sts", "sts", "2011-06-15", ""};
@@ -25,6 +28,14 @@ inline constexpr Service kSecretsManager{"Secrets Manager", "secretsmanager", "s
 inline constexpr Service kLogs{"CloudWatch Logs", "logs", "logs", "", "Logs_20140328"};
 inline constexpr Service kEc2{"EC2", "ec2", "ec2", "2016-11-15", ""};
 inline constexpr Service kEfs{"EFS", "elasticfilesystem", "elasticfilesystem", "", ""};
+inline constexpr Service kS3{"S3", "s3", "s3", "", "", false, true};
+inline constexpr Service kCloudFront{"CloudFront", "cloudfront", "cloudfront", "", "", true};
+inline constexpr Service kRoute53{"Route 53", "route53", "route53", "", "", true};
+inline constexpr Service kAcm{"ACM", "acm", "acm", "", "CertificateManager"};
+inline constexpr Service kCloudWatch{"CloudWatch", "monitoring", "monitoring", "2010-08-01", ""};
+// Cost Explorer answers in us-east-1 only (ce.us-east-1.amazonaws.com).
+inline constexpr Service kCostExplorer{"Cost Explorer", "ce.us-east-1", "ce", "",
+                                       "AWSInsightsIndexService", true};
 
 // The suffix of AWS_ENDPOINT_URL_<SERVICE>, as the SDKs derive it: the serviceId
 // upper-cased with spaces as underscores ("Secrets Manager" -> "SECRETS_MANAGER").

@@ -186,7 +186,8 @@ Signature sign(const SignableRequest& request, const Credentials& credentials,
     signed_headers += headers[i].first;
   }
 
-  const std::string path = scope.normalize_path ? normalize_path(request.path) : request.path;
+  std::string path = scope.normalize_path ? normalize_path(request.path) : request.path;
+  if (!scope.encode_path_again) path = percent_decode(path);
   result.canonical_request = request.method + "\n" + uri_encode(path.empty() ? "/" : path, true) +
                              "\n" + canonical_query(request.query) + "\n" + canonical_headers +
                              "\n" + signed_headers + "\n" + payload_hash;

@@ -34,6 +34,9 @@ struct SigningScope {
   // Remove "." and ".." segments and repeated slashes before encoding (every service
   // but S3).
   bool normalize_path = true;
+  // Sign the path as sent encoded once more, as every service but S3 wants; S3 signs
+  // the path with each character encoded once.
+  bool encode_path_again = true;
   // Add and sign x-amz-content-sha256 (S3 wants it; the others accept it).
   bool sign_body = false;
   // Some services (IoT) want X-Amz-Security-Token added after signing, unsigned.

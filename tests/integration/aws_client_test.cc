@@ -120,6 +120,26 @@ TEST_F(AwsClient, EfsOverRestJson) {
   EXPECT_EQ((*described)["FileSystems"][0]["FileSystemId"], (*created)["FileSystemId"]);
 }
 
+TEST_F(AwsClient, S3OverRestXmlSignsThePayload) {
+  Client s3 = client();
+  auto bucket = s3.rest_xml(aws::kS3, "CreateBucket", "PUT", "/client-test-bucket");
+  ASSERT_TRUE(bucket) << bucket.error().message;
+  const std::string object = std::string("dump \0 bytes\n", 13) + "-- end";
+  auto put = s3.rest_xml(aws::kS3, "PutObject", "PUT", "/client-test-bucket/a%20b/dump.sql", {},
+                         {{"Content-Type", "application/octet-stream"}}, object);
+  ASSERT_TRUE(put) << put.error().message;
+  EXPECT_FALSE(put->headers["etag"].empty());
+  moto_->check_signatures(false);  // moto cannot verify REST GETs (see moto_server.h)
+  auto got = s3.rest_xml(aws::kS3, "GetObject", "GET", "/client-test-bucket/a%20b/dump.sql");
+  auto listed = s3.rest_xml(aws::kS3, "ListObjectsV2", "GET", "/client-test-bucket",
+                            {{"list-type", "2"}, {"prefix", "a b/"}});
+  moto_->check_signatures(true);
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->body, object);  // not XML: the bytes as stored
+  ASSERT_TRUE(listed) << listed.error().message;
+  EXPECT_STREQ(listed->xml.select_node("//Contents/Key").node().text().get(), "a b/dump.sql");
+}
+
 TEST_F(AwsClient, WrongSecretKeyIsAClearError) {
   aws::Credentials wrong = credentials_;
   wrong.secret_access_key = "not-the-secret";
