@@ -277,6 +277,7 @@ AwsProxy::Answer AwsProxy::handle(const Request& request) {
   }
   if (throttled_before) return throttled(request, *throttled_before);
   if (request.amz_target == kRunTask) return run_task(request);
+  if (auto faked = answer_by_fake(request)) return std::move(*faked);
   Answer answer = forward(request);
   if (answer.status == 200) track_deleted_services(request, answer);
   if (request.amz_target == kDescribeTasks && answer.status == 200) {
@@ -389,14 +390,27 @@ std::optional<std::string> AwsProxy::signature_problem(const Request& request) c
   return std::nullopt;
 }
 
-AwsProxy::Answer AwsProxy::forward_checked_here(const Request& request) const {
-  if (auto problem = signature_problem(request)) {
-    return {403,
-            {{"content-type", "application/json"}, {"x-amzn-errortype", "SignatureDoesNotMatch"}},
-            json{{"message", "The request signature we calculated does not match the signature "
-                             "you provided: " + *problem}}
-                .dump()};
+AwsProxy::Answer AwsProxy::signature_refused(const std::string& problem) {
+  return {403,
+          {{"content-type", "application/json"}, {"x-amzn-errortype", "SignatureDoesNotMatch"}},
+          json{{"message", "The request signature we calculated does not match the signature "
+                           "you provided: " + problem}}
+              .dump()};
+}
+
+void AwsProxy::add_fake(Fake fake) { fakes_.push_back(std::move(fake)); }
+
+std::optional<AwsProxy::Answer> AwsProxy::answer_by_fake(const Request& request) {
+  for (const auto& fake : fakes_) {
+    if (!fake.takes(request)) continue;
+    if (auto problem = signature_problem(request)) return signature_refused(*problem);
+    return fake.answer(request);
   }
+  return std::nullopt;
+}
+
+AwsProxy::Answer AwsProxy::forward_checked_here(const Request& request) const {
+  if (auto problem = signature_problem(request)) return signature_refused(*problem);
   std::unique_lock gate(moto_gate_);
   HttpRequest unchecked_once;
   unchecked_once.method = "POST";

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -47,15 +48,6 @@ class AwsProxy {
   void set_task_exit_code(int code);
   // The lines tasks started from now on write to their log stream (default {"ok"}).
   void set_task_log_lines(std::vector<std::string> lines);
-  // The body of every RunTask request, in order.
-  std::vector<nlohmann::json> run_task_requests() const;
-
-  // What AWS would have refused or what wpfleet must never do, one sentence each.
-  std::vector<std::string> violations() const;
-  // The proxy's own calls to moto that failed; a sound test expects none.
-  std::vector<std::string> errors() const;
-
- private:
   struct Request {
     std::string method;
     std::string target;                // path and query, as received
@@ -69,6 +61,26 @@ class AwsProxy {
     std::string body;
   };
 
+  // A fake of what moto does not implement at all: the requests it takes, and its
+  // answer to each. A request it takes reaches `answer` only with a valid SigV4
+  // signature (AWS's answer to a bad one is given here, as AWS would).
+  struct Fake {
+    std::function<bool(const Request&)> takes;
+    std::function<Answer(const Request&)> answer;
+  };
+  // Fakes are asked in turn, before anything is forwarded; add them while no request
+  // is in flight.
+  void add_fake(Fake fake);
+
+  // The body of every RunTask request, in order.
+  std::vector<nlohmann::json> run_task_requests() const;
+
+  // What AWS would have refused or what wpfleet must never do, one sentence each.
+  std::vector<std::string> violations() const;
+  // The proxy's own calls to moto that failed; a sound test expects none.
+  std::vector<std::string> errors() const;
+
+ private:
   void accept_loop();
   static std::optional<Request> read_request(int fd);
   void serve_connection(int fd);
@@ -80,6 +92,8 @@ class AwsProxy {
   // as a body): the proxy checks it as AWS would, then lets moto take that one request
   // unchecked.
   Answer forward_checked_here(const Request& request) const;
+  std::optional<Answer> answer_by_fake(const Request& request);
+  static Answer signature_refused(const std::string& problem);
   Answer send_to_moto(const Request& request) const;
   std::optional<std::string> signature_problem(const Request& request) const;
   aws::ApiResult<nlohmann::json> call_moto(const aws::Service& service, const std::string& action,
@@ -106,6 +120,7 @@ class AwsProxy {
   std::atomic<bool> stop_{false};
   std::thread acceptor_;
 
+  std::vector<Fake> fakes_;   // added before requests come
   mutable std::mutex mutex_;  // guards everything below
   std::condition_variable connections_done_;
   int open_connections_ = 0;

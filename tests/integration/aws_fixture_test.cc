@@ -248,5 +248,25 @@ TEST_F(AwsFakes, RestGetsAreSignatureChecked) {
   EXPECT_TRUE(after.ok());
 }
 
+// What moto lacks entirely is faked in the proxy, behind the same signature check.
+TEST_F(AwsFakes, FakedActionsAnswerOnlySignedRequests) {
+  aws_->proxy().add_fake({[](const AwsProxy::Request& request) {
+                            return request.amz_target == "AWSInsightsIndexService.ListCostAllocationTags";
+                          },
+                          [](const AwsProxy::Request&) {
+                            return AwsProxy::Answer{200, {}, R"({"CostAllocationTags":[]})"};
+                          }});
+  auto good = client().json(aws::kCostExplorer, "ListCostAllocationTags", json::object());
+  ASSERT_TRUE(good.ok()) << good.error().message;
+  EXPECT_TRUE((*good)["CostAllocationTags"].empty());
+
+  aws::ClientConfig config = aws_->client_config();
+  config.credentials.secret_access_key = "wrong";
+  auto bad = aws::Client(config, kQuickRetry)
+                 .json(aws::kCostExplorer, "ListCostAllocationTags", json::object());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "SignatureDoesNotMatch");
+}
+
 }  // namespace
 }  // namespace wpfleet::testing
