@@ -98,10 +98,21 @@ struct Tenant {
   const std::vector<std::string>& aliases_in(const std::string& env) const;
 };
 
+// Where `wpfleet watch` says that a site went down or came back, once per change.
+struct AlertDestination {
+  enum class Kind {
+    Webhook,  // an HTTP(S) URL that takes a JSON POST with "text" (Slack, Teams)
+    Command,  // run with /bin/sh -c, the event as JSON on its stdin
+  };
+  Kind kind = Kind::Webhook;
+  std::string target;
+};
+
 struct Fleet {
   std::string source_path;                        // the fleet file it was read from
   std::map<std::string, Environment> environments; // by name
   std::vector<Tenant> tenants;                    // in file order
+  std::vector<AlertDestination> alerts;
 
   const Environment* find_environment(const std::string& name) const;
   const Tenant* find_tenant(const std::string& id) const;

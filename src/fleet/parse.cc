@@ -21,6 +21,7 @@ namespace {
 
 // Keys of each table, with the example line a fix suggests.
 constexpr KeySpec kTopLevelKeys[] = {
+    {"alerts", R"(alerts = [{ webhook = "https://hooks.slack.com/services/..." }])"},
     {"environments", "[environments.dev]"},
     {"tenants", "[[tenants]]"},
 };
@@ -37,6 +38,10 @@ constexpr KeySpec kEnvironmentKeys[] = {
     {"production", "production = false"},
     {"snapshot_retention", "snapshot_retention = 10"},
     {"tls", "tls = true"},
+};
+constexpr KeySpec kAlertKeys[] = {
+    {"command", R"(command = "/usr/local/bin/page-on-call")"},
+    {"webhook", R"(webhook = "https://hooks.slack.com/services/...")"},
 };
 constexpr KeySpec kBasicAuthKeys[] = {
     {"user", R"(user = "bbws-sit")"},
@@ -74,6 +79,7 @@ class FleetReader {
     read_environments(reader);
     check_tls_per_listen_address();
     if (const toml::node* tenants = reader.node("tenants")) read_tenants(*tenants);
+    if (const toml::node* alerts = reader.node("alerts")) read_alerts(*alerts);
     check_host_conflicts(fleet_, tenant_sources_, environments_without_hosts_, problems_);
     if (!problems_.empty()) return problems_.to_error();
     return std::move(fleet_);
@@ -98,6 +104,38 @@ class FleetReader {
     std::optional<Field> parsed = problems_.take(value->source().begin, parse(value->get()));
     if (parsed) field = std::move(*parsed);
     return parsed.has_value();
+  }
+
+  void read_alerts(const toml::node& value) {
+    const toml::array* list = value.as_array();
+    if (list == nullptr) {
+      problems_.add(value.source().begin,
+                    "'alerts' must be a list of tables; write it as alerts = [{ webhook = \"https://...\" }]");
+      return;
+    }
+    for (const toml::node& item : *list) {
+      const toml::table* table = item.as_table();
+      if (table == nullptr) {
+        problems_.add(item.source().begin,
+                      "each alert must be a table; write { webhook = \"https://...\" } or "
+                      "{ command = \"...\" }");
+        continue;
+      }
+      TableReader reader(*table, "in an alert", kAlertKeys, problems_);
+      AlertDestination alert;
+      const bool webhook = table->contains("webhook");
+      if (webhook == table->contains("command")) {
+        problems_.add(item.source().begin,
+                      "an alert names either a webhook or a command, one of them; write "
+                      "{ webhook = \"https://...\" } or { command = \"...\" }");
+        continue;
+      }
+      alert.kind = webhook ? AlertDestination::Kind::Webhook : AlertDestination::Kind::Command;
+      if (read_checked(reader, webhook ? "webhook" : "command", Need::kRequired,
+                       webhook ? validate::webhook_url : validate::alert_command, alert.target)) {
+        fleet_.alerts.push_back(std::move(alert));
+      }
+    }
   }
 
   void read_environments(TableReader& root) {

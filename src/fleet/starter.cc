@@ -8,6 +8,13 @@ std::string starter_fleet_file() {
 # Applying is safe to repeat: what already exists is kept, not re-created.
 # Every key is here with what it does; the optional ones that are off are commented out.
 
+# Optional: where to say that a site went down or came back (once per change, then once
+# when it recovers). The supervisor checks every site each minute; `wpfleet events`
+# lists the changes. A webhook gets a JSON POST with "text" (Slack's and Teams' incoming
+# webhooks take it); a command runs with the event as JSON on its stdin.
+# alerts = [{ webhook = "https://hooks.slack.com/services/..." },
+#           { command = "/usr/local/bin/page-on-call" }]
+
 # An environment is one place tenants run. Define each as [environments.NAME], where NAME
 # is 1-16 lowercase letters or digits starting with a letter.
 [environments.dev]

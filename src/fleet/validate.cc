@@ -270,6 +270,27 @@ Status basic_auth_user(std::string_view user) {
       user));
 }
 
+Status webhook_url(std::string_view url) {
+  const bool has_scheme = url.starts_with("https://") || url.starts_with("http://");
+  const std::size_t host_start = url.find("://") + 3;
+  const bool valid = has_scheme && url.size() > host_start && url[host_start] != '/' &&
+                     std::none_of(url.begin(), url.end(), [](unsigned char c) {
+                       return c <= ' ' || c == 0x7f;
+                     });
+  if (valid) return {};
+  return make_error(fmt::format(
+      "webhook '{}' is not an http(s) URL; write the URL your chat tool gave for its incoming "
+      "webhook, e.g. \"https://hooks.slack.com/services/...\"",
+      url));
+}
+
+Status alert_command(std::string_view command) {
+  if (command.find_first_not_of(" \t") != std::string_view::npos) return {};
+  return make_error(
+      "the alert command is empty; give a command that reads the event as JSON on its stdin, "
+      "e.g. \"/usr/local/bin/page-on-call\"");
+}
+
 Result<Hook> hook(std::string_view text) {
   for (const auto& [prefix, language] : {std::pair{std::string_view("sql:"), Hook::Language::Sql},
                                          std::pair{std::string_view("php:"), Hook::Language::Php}}) {

@@ -40,6 +40,8 @@ Status basic_auth_user(std::string_view user);
 Status allow_cidr(std::string_view cidr);
 Result<Hook> hook(std::string_view text);
 Result<int> snapshot_retention(std::int64_t count);
+Status webhook_url(std::string_view url);
+Status alert_command(std::string_view command);
 
 // Shape and reserved words only; uniqueness needs the whole fleet.
 Status tenant_id(std::string_view id);

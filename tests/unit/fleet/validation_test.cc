@@ -78,7 +78,43 @@ TEST(FleetValidationTest, ValidTextHasNoProblems) {
 TEST(FleetValidationTest, UnknownTopLevelKey) {
   EXPECT_TRUE(has_only_problem("colour = \"blue\"\n" + kDev,
                                "1:1: unknown key 'colour' at the top level",
-                               "known keys are: environments, tenants"));
+                               "known keys are: alerts, environments, tenants"));
+}
+
+// --- alerts (top-level keys come before the first [table]) ---------------------------------
+
+TEST(FleetValidationTest, AlertsAreWebhooksOrCommands) {
+  auto fleet = parse_fleet(R"(alerts = [{ webhook = "https://hooks.slack.com/services/T/B/x" },
+          { command = "/usr/local/bin/page-on-call --team web" }]
+)" + kDev,
+                           "fleet.toml");
+  ASSERT_TRUE(fleet.ok()) << fleet.error().message;
+  ASSERT_EQ(fleet->alerts.size(), 2u);
+  EXPECT_EQ(fleet->alerts[0].kind, AlertDestination::Kind::Webhook);
+  EXPECT_EQ(fleet->alerts[0].target, "https://hooks.slack.com/services/T/B/x");
+  EXPECT_EQ(fleet->alerts[1].kind, AlertDestination::Kind::Command);
+  EXPECT_EQ(fleet->alerts[1].target, "/usr/local/bin/page-on-call --team web");
+}
+
+TEST(FleetValidationTest, AnAlertNamesOneDestination) {
+  EXPECT_TRUE(has_only_problem("alerts = [{ webhook = \"https://a.example\", command = \"x\" }]\n" +
+                                   kDev,
+                               "1:11: an alert names either a webhook or a command",
+                               "write { webhook"));
+  EXPECT_TRUE(has_only_problem("alerts = [{}]\n" + kDev,
+                               "1:11: an alert names either a webhook or a command",
+                               "write { webhook"));
+}
+
+TEST(FleetValidationTest, WebhookIsAnHttpUrl) {
+  EXPECT_TRUE(has_only_problem("alerts = [{ webhook = \"hooks.slack.com/x\" }]\n" + kDev,
+                               "1:23: webhook 'hooks.slack.com/x' is not an http(s) URL",
+                               "incoming webhook"));
+  EXPECT_TRUE(has_only_problem("alerts = [{ command = \" \" }]\n" + kDev,
+                               "1:23: the alert command is empty", "reads the event as JSON"));
+  EXPECT_TRUE(has_only_problem("alerts = \"https://a.example\"\n" + kDev,
+                               "1:10: 'alerts' must be a list of tables",
+                               "alerts = [{ webhook"));
 }
 
 TEST(FleetValidationTest, UnknownEnvironmentKey) {
