@@ -12,8 +12,10 @@ std::string starter_fleet_file() {
 # when it recovers). The supervisor checks every site each minute; `wpfleet events`
 # lists the changes. A webhook gets a JSON POST with "text" (Slack's and Teams' incoming
 # webhooks take it); a command runs with the event as JSON on its stdin.
-# alerts = [{ webhook = "https://hooks.slack.com/services/..." },
-#           { command = "/usr/local/bin/page-on-call" }]
+# alerts = [
+#   { webhook = "https://hooks.slack.com/services/..." },
+#   { command = "/usr/local/bin/page-on-call" },
+# ]
 
 # An environment is one place tenants run. Define each as [environments.NAME], where NAME
 # is 1-16 lowercase letters or digits starting with a letter.

@@ -98,6 +98,7 @@ TEST(StarterFileTest, ItsCommentedExamplesAreValidToo) {
   for (auto at = text.find("\n# "); at != std::string::npos; at = text.find("\n# ", at + 1)) {
     const std::string rest = text.substr(at + 3, text.find('\n', at + 1) - at - 3);
     const bool setting = rest.starts_with("[environments.") || rest.starts_with("  \"") ||
+                         rest.starts_with("  { ") ||
                          rest == "]" ||
                          (rest.find(" = ") != std::string::npos &&
                           rest.find_first_of(" ") == rest.find(" = ") && !rest.starts_with("tls"));
@@ -113,6 +114,7 @@ TEST(StarterFileTest, ItsCommentedExamplesAreValidToo) {
   EXPECT_EQ(fleet->environments.at("dev").edge.page_cache_s, 10);
   ASSERT_TRUE(fleet->environments.at("prod").aws.has_value());
   EXPECT_EQ(fleet->environments.at("prod").aws->region, "eu-west-1");
+  EXPECT_EQ(fleet->alerts.size(), 2u);
 }
 
 TEST(ParseFleetTest, AppliesDefaultsForOptionalKeys) {
