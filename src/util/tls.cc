@@ -146,4 +146,14 @@ Result<std::vector<std::string>> certificate_dns_names(const std::string& certif
   return names;
 }
 
+Result<std::chrono::system_clock::time_point> certificate_expiry(
+    const std::string& certificate_pem) {
+  TRY_ASSIGN(Cert cert, read_cert(certificate_pem));
+  struct tm expiry {};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert.get()), &expiry) != 1) {
+    return make_error("the certificate's expiry date cannot be read: replace the certificate");
+  }
+  return std::chrono::system_clock::from_time_t(timegm(&expiry));
+}
+
 }  // namespace wpfleet

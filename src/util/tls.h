@@ -2,6 +2,7 @@
 // machine with certificates a client can verify against one CA file.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,8 @@ Result<KeyAndCertificate> make_server_certificate(const KeyAndCertificate& ca,
 
 // The DNS names a PEM certificate is for (its subjectAltName entries).
 Result<std::vector<std::string>> certificate_dns_names(const std::string& certificate_pem);
+
+// When a PEM certificate stops being valid (its notAfter).
+Result<std::chrono::system_clock::time_point> certificate_expiry(const std::string& certificate_pem);
 
 }  // namespace wpfleet

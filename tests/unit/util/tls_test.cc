@@ -58,5 +58,18 @@ TEST(Tls, NoNamesIsAnError) {
   EXPECT_FALSE(certificate_dns_names("not a certificate").ok());
 }
 
+TEST(Tls, ExpiryIsTheCertificatesNotAfter) {
+  auto ca = make_certificate_authority("wpfleet test CA", 30);
+  ASSERT_TRUE(ca.ok()) << ca.error().message;
+  auto server = make_server_certificate(*ca, {"a.wpsit.localhost"}, 7);
+  ASSERT_TRUE(server.ok()) << server.error().message;
+  auto expiry = certificate_expiry(server->certificate_pem);
+  ASSERT_TRUE(expiry.ok()) << expiry.error().message;
+  const auto left = *expiry - std::chrono::system_clock::now();
+  EXPECT_GT(left, std::chrono::hours(24 * 7) - std::chrono::minutes(5));
+  EXPECT_LE(left, std::chrono::hours(24 * 7) + std::chrono::minutes(5));
+  EXPECT_FALSE(certificate_expiry("not a certificate").ok());
+}
+
 }  // namespace
 }  // namespace wpfleet
