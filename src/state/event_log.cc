@@ -37,7 +37,7 @@ Status EventLog::record_delivery(const std::string& event_id, std::size_t destin
 // One write(2) of the whole line on an O_APPEND descriptor: lines of two writers never
 // interleave. A torn line a killed writer left is ended first, so it spoils only itself.
 Status EventLog::append_line(const std::string& line) {
-  UniqueFd fd(::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  UniqueFd fd(::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!fd.valid()) {
     return make_error("cannot open the event log " + path_.string() + ": " + std::strerror(errno) +
                       " (check the state directory's permissions)");
