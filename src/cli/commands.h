@@ -20,5 +20,7 @@ void register_audit(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_logs(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_discover(CLI::App& app, Context& ctx, CommandBody& selected);  // aws
 void register_service(CLI::App& app, Context& ctx, CommandBody& selected);  // systemd unit
+void register_cost(CLI::App& app, Context& ctx, CommandBody& selected);
+void register_watch(CLI::App& app, Context& ctx, CommandBody& selected);  // watch run, events
 
 }  // namespace wpfleet::cli

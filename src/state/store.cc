@@ -15,7 +15,7 @@ namespace {
 
 // Each step moves the schema up one version. Append new steps; never edit a released
 // one, so that every existing state file migrates forward the same way.
-constexpr std::array<std::string_view, 4> kMigrations = {
+constexpr std::array<std::string_view, 5> kMigrations = {
     R"sql(
 CREATE TABLE resources (
   env TEXT NOT NULL,
@@ -87,6 +87,17 @@ CREATE INDEX snapshots_by_tenant ON snapshots (env, tenant, created_at);
     // be undone by the next command.
     R"sql(
 ALTER TABLE operations ADD COLUMN swap TEXT NOT NULL DEFAULT '';
+)sql",
+    // 5: tenants put to sleep (`tenant sleep`), so that apply leaves them asleep; the
+    // state says whether the sleep or a wake is still under way.
+    R"sql(
+CREATE TABLE sleeping (
+  env TEXT NOT NULL,
+  tenant TEXT NOT NULL,
+  state TEXT NOT NULL,
+  since INTEGER NOT NULL,
+  PRIMARY KEY (env, tenant)
+);
 )sql",
 };
 
@@ -379,6 +390,65 @@ Result<std::vector<JournalEntry>> StateStore::unfinished_operations() {
                        query.integer(5)});
   }
   return entries;
+}
+
+Status StateStore::record_sleep(const std::string& env, const std::string& tenant,
+                                SleepState state) {
+  std::lock_guard lock(mutex_);
+  // `since` is when the sleep began: a later step keeps it.
+  TRY_ASSIGN(Statement upsert, Statement::prepare(db_, R"sql(
+      INSERT INTO sleeping (env, tenant, state, since) VALUES (?1, ?2, ?3, ?4)
+      ON CONFLICT (env, tenant) DO UPDATE SET state = excluded.state)sql",
+                                                  "record sleep"));
+  return upsert.bind(1, env)
+      .bind(2, tenant)
+      .bind(3, std::string(sleep_state_name(state)))
+      .bind(4, unix_now())
+      .run();
+}
+
+Status StateStore::forget_sleep(const std::string& env, const std::string& tenant) {
+  std::lock_guard lock(mutex_);
+  TRY_ASSIGN(Statement remove,
+             Statement::prepare(db_, "DELETE FROM sleeping WHERE env = ?1 AND tenant = ?2",
+                                "forget sleep"));
+  return remove.bind(1, env).bind(2, tenant).run();
+}
+
+Result<std::map<std::string, SleepRecord>> StateStore::sleeping(const std::string& env) {
+  std::lock_guard lock(mutex_);
+  TRY_ASSIGN(Statement query,
+             Statement::prepare(db_, "SELECT tenant, state, since FROM sleeping WHERE env = ?1",
+                                "list sleeping tenants"));
+  query.bind(1, env);
+  std::map<std::string, SleepRecord> records;
+  while (true) {
+    TRY_ASSIGN(bool has_row, query.step());
+    if (!has_row) break;
+    const std::string state = query.text(1);
+    records[query.text(0)] = SleepRecord{
+        state == "sleeping" ? SleepState::Sleeping
+                            : state == "waking" ? SleepState::Waking : SleepState::Asleep,
+        query.integer(2)};
+  }
+  return records;
+}
+
+Result<std::optional<SleepRecord>> StateStore::sleep_record(const std::string& env,
+                                                            const std::string& tenant) {
+  TRY_ASSIGN(auto records, sleeping(env));
+  const auto found = records.find(tenant);
+  if (found == records.end()) return std::optional<SleepRecord>();
+  return std::optional<SleepRecord>(found->second);
+}
+
+std::string_view sleep_state_name(SleepState state) {
+  switch (state) {
+    case SleepState::Sleeping: return "sleeping";
+    case SleepState::Asleep: return "asleep";
+    case SleepState::Waking: return "waking";
+  }
+  return "asleep";
 }
 
 Status StateStore::put_secret_row(const std::string& scope, const std::string& name,

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/crypto.h"
@@ -71,6 +72,16 @@ struct SnapshotRecord {
   std::int64_t created_at = 0;  // set by the store when 0
 };
 
+// A tenant put to sleep (`wpfleet tenant sleep`): its runtime takes no requests until
+// it is woken. Sleeping and Waking are a sleep or a wake begun and not yet finished.
+enum class SleepState { Sleeping, Asleep, Waking };
+std::string_view sleep_state_name(SleepState state);
+
+struct SleepRecord {
+  SleepState state = SleepState::Asleep;
+  std::int64_t since = 0;  // unix seconds: when the sleep began
+};
+
 class StateStore {
  public:
   // Opens (creating if needed, mode 0600) and migrates the schema to the latest version.
@@ -116,6 +127,14 @@ class StateStore {
                                                 const std::string& tenant);  // newest first
   Result<std::optional<SnapshotRecord>> snapshot(const std::string& id);
   Status forget_snapshot(const std::string& id);
+
+  // Sleeping tenants. record_sleep inserts or moves the record to `state` (keeping
+  // since); forget_sleep removes it once a wake is done.
+  Status record_sleep(const std::string& env, const std::string& tenant, SleepState state);
+  Status forget_sleep(const std::string& env, const std::string& tenant);
+  Result<std::map<std::string, SleepRecord>> sleeping(const std::string& env);  // by tenant
+  Result<std::optional<SleepRecord>> sleep_record(const std::string& env,
+                                                  const std::string& tenant);
 
   // Sealed secret rows (see state/secret_store.h for the encrypting layer).
   Status put_secret_row(const std::string& scope, const std::string& name, const Bytes& sealed);
