@@ -10,6 +10,7 @@
 #include "cli/workbench.h"
 #include "engine/engine.h"
 #include "engine/saved_plan.h"
+#include "engine/watch.h"
 #include "engine/verify.h"
 #include "platform/platform.h"
 #include "util/crypto.h"
@@ -204,6 +205,12 @@ Status dispose_deleted_snapshots(Workbench& bench, const Plan& plan, const Apply
 int apply_planned(Context& ctx, Workbench& bench, const Plan& plan, const PlanApplyOptions& o,
                   bool finishing) {
   print_plan(plan, std::cerr);
+  // The supervisor's watcher (`wpfleet watch run --applied-fleet`) watches what was
+  // applied last.
+  if (Status noted = remember_applied_fleet(bench.session.layout.root, ctx.options().fleet_file);
+      !noted) {
+    Context::progress("the watcher will not watch this fleet file: " + noted.error().message);
+  }
   if (plan.empty()) return kExitOk;
 
   const bool deletes = std::any_of(plan.actions.begin(), plan.actions.end(),

@@ -16,6 +16,7 @@ namespace wpfleet {
 
 namespace {
 
+constexpr char kAppliedFleetName[] = "applied-fleet";
 constexpr std::int64_t kAlertsGoStaleAfter = 24 * 3600;
 constexpr std::uint64_t kGiB = 1ull << 30;
 
@@ -184,6 +185,21 @@ std::vector<PendingAlert> pending_alerts(const EventHistory& history, std::size_
     }
   }
   return pending;
+}
+
+Status remember_applied_fleet(const std::filesystem::path& state_dir, const std::string& fleet_file) {
+  std::error_code error;
+  const auto absolute = std::filesystem::absolute(fleet_file, error);
+  if (error) return make_error("cannot tell where " + fleet_file + " is: " + error.message());
+  return write_file_atomic(state_dir / kAppliedFleetName, absolute.string() + "\n", 0600);
+}
+
+Result<std::optional<std::string>> applied_fleet_file(const std::filesystem::path& state_dir) {
+  const auto noted = state_dir / kAppliedFleetName;
+  if (!std::filesystem::exists(noted)) return std::optional<std::string>();
+  TRY_ASSIGN(std::string path, read_file(noted));
+  while (!path.empty() && path.back() == '\n') path.pop_back();
+  return std::optional<std::string>(path);
 }
 
 }  // namespace wpfleet

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,5 +63,10 @@ struct PendingAlert {
 };
 std::vector<PendingAlert> pending_alerts(const EventHistory& history, std::size_t destinations,
                                          std::int64_t now);
+
+// The fleet file `wpfleet apply` last applied with a state directory, noted there so
+// that the supervisor's watcher, which knows only the state directory, watches it.
+Status remember_applied_fleet(const std::filesystem::path& state_dir, const std::string& fleet_file);
+Result<std::optional<std::string>> applied_fleet_file(const std::filesystem::path& state_dir);
 
 }  // namespace wpfleet

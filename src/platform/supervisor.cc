@@ -1,5 +1,6 @@
 // The supervisor: a small foreground process (`wpfleet supervise`) that runs MariaDB,
-// php-fpm and nginx as its children, restarts one that dies, and runs WordPress cron.
+// php-fpm and nginx as its children, restarts one that dies, and runs WordPress cron
+// and the watcher every minute.
 // Everything it does is in one single-threaded loop; signal handlers only write to a
 // pipe that the loop polls.
 #include <fcntl.h>
@@ -36,8 +37,8 @@ using namespace std::chrono_literals;
 constexpr Clock::duration kFirstBackoff = 500ms;
 constexpr Clock::duration kMaxBackoff = 10s;
 constexpr Clock::duration kHealthyAfter = 60s;  // running this long resets the backoff
-constexpr Clock::duration kCronInterval = 60s;
-constexpr Clock::duration kCronTimeout = 5min;
+constexpr Clock::duration kJobInterval = 60s;
+constexpr Clock::duration kJobTimeout = 5min;
 constexpr std::chrono::seconds kStopTimeout{30};
 
 // stdout and stderr are log/supervisor.log (see platform_up).
@@ -162,6 +163,20 @@ struct Child {
   std::string last_failure = "";
 };
 
+// A `wpfleet` command the supervisor runs every minute, never two of one at once.
+struct PeriodicJob {
+  std::vector<std::string> args;  // after the program, e.g. {"cron", "run"}
+  std::string log_name;           // its output, in the log directory
+  pid_t pid = 0;
+  Clock::time_point deadline{};
+  Clock::time_point next{};
+  std::string command() const {
+    std::string text = "wpfleet";
+    for (const auto& arg : args) text += " " + arg;
+    return text;
+  }
+};
+
 class Supervisor {
  public:
   Supervisor(StateLayout layout, std::string self_exe, PlatformBinaries binaries,
@@ -169,9 +184,14 @@ class Supervisor {
       : layout_(std::move(layout)),
         self_exe_(std::move(self_exe)),
         binaries_(std::move(binaries)),
-        users_(users),
-        next_cron_(Clock::now() + kCronInterval) {
+        users_(users) {
     for (Service service : kStartOrder) children_.push_back(Child{service});
+    // WordPress cron, run by wpfleet rather than by page views: PHP cannot reach sites
+    // named *.localhost over HTTP, and an idle site would never run its events.
+    jobs_.push_back(PeriodicJob{{"cron", "run"}, "cron.log"});
+    // The watcher: every applied site and the platform, with alerts on each change.
+    jobs_.push_back(PeriodicJob{{"watch", "run", "--applied-fleet"}, "watch.log"});
+    for (PeriodicJob& job : jobs_) job.next = Clock::now() + kJobInterval;
   }
 
   void run(SignalPipe& signals) {
@@ -179,7 +199,7 @@ class Supervisor {
       reap_children();
       start_due_children();
       check_readiness();
-      run_cron_when_due();
+      for (PeriodicJob& job : jobs_) run_when_due(job);
       publish();
     } while (!signals.wait(all_ready() ? 1s : 100ms));
     log_line("asked to stop");
@@ -248,9 +268,8 @@ class Supervisor {
     int status = 0;
     pid_t pid;
     while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
-      if (pid == cron_pid_) {
-        finish_cron(status);
-        continue;
+      for (PeriodicJob& job : jobs_) {
+        if (pid == job.pid) finish(job, status);
       }
       for (Child& child : children_) {
         if (child.pid == pid) on_child_exit(child, status);
@@ -272,42 +291,43 @@ class Supervisor {
     schedule_restart(child);
   }
 
-  // WordPress cron, run by wpfleet rather than by page views: PHP cannot reach sites
-  // named *.localhost over HTTP, and an idle site would never run its events.
-  void run_cron_when_due() {
+  void run_when_due(PeriodicJob& job) {
     const Clock::time_point now = Clock::now();
-    if (cron_pid_ != 0 && now >= cron_deadline_) {
-      log_line("`wpfleet cron run` took longer than 5 minutes and was killed");
-      ::kill(-cron_pid_, SIGKILL);
-      cron_deadline_ = Clock::time_point::max();
+    if (job.pid != 0 && now >= job.deadline) {
+      log_line("`" + job.command() + "` took longer than 5 minutes and was killed");
+      ::kill(-job.pid, SIGKILL);
+      job.deadline = Clock::time_point::max();
     }
-    if (cron_pid_ != 0 || now < next_cron_ || !all_ready()) return;
-    next_cron_ = now + kCronInterval;
+    if (job.pid != 0 || now < job.next || !all_ready()) return;
+    job.next = now + kJobInterval;
     CommandSpec spec;
-    spec.argv = {self_exe_, "cron", "run", "--state-dir", layout_.root.string()};
+    spec.argv = {self_exe_};
+    spec.argv.insert(spec.argv.end(), job.args.begin(), job.args.end());
+    spec.argv.insert(spec.argv.end(), {"--state-dir", layout_.root.string()});
     spec.cwd = layout_.root.string();
-    Result<pid_t> pid = spawn_child(spec, (layout_.log_dir() / "cron.log").string());
+    Result<pid_t> pid = spawn_child(spec, (layout_.log_dir() / job.log_name).string());
     if (!pid) {
-      log_line("cannot run `wpfleet cron run`: " + pid.error().message);
+      log_line("cannot run `" + job.command() + "`: " + pid.error().message);
       return;
     }
-    cron_pid_ = *pid;
-    cron_deadline_ = now + kCronTimeout;
+    job.pid = *pid;
+    job.deadline = now + kJobTimeout;
   }
 
-  void finish_cron(int status) {
+  void finish(PeriodicJob& job, int status) {
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-      log_line("`wpfleet cron run` " + describe_exit(status) + "; see " +
-               (layout_.log_dir() / "cron.log").string());
+      log_line("`" + job.command() + "` " + describe_exit(status) + "; see " +
+               (layout_.log_dir() / job.log_name).string());
     }
-    cron_pid_ = 0;
+    job.pid = 0;
   }
 
   void stop_all() {
-    if (cron_pid_ != 0) {
-      ::kill(-cron_pid_, SIGKILL);
-      ::waitpid(cron_pid_, nullptr, 0);
-      cron_pid_ = 0;
+    for (PeriodicJob& job : jobs_) {
+      if (job.pid == 0) continue;
+      ::kill(-job.pid, SIGKILL);
+      ::waitpid(job.pid, nullptr, 0);
+      job.pid = 0;
     }
     // Reverse start order: stop taking requests before stopping what serves them.
     for (auto child = children_.rbegin(); child != children_.rend(); ++child) {
@@ -349,9 +369,7 @@ class Supervisor {
   const PlatformUsers users_;
   std::vector<Child> children_;  // in start order
   std::vector<ServiceState> published_;
-  pid_t cron_pid_ = 0;
-  Clock::time_point cron_deadline_{};
-  Clock::time_point next_cron_;
+  std::vector<PeriodicJob> jobs_;
 };
 
 }  // namespace
