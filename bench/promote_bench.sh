@@ -3,8 +3,10 @@
 # generated WordPress content (bench/rewriter/gen_dump.cc, tables renamed bench_* beside
 # WordPress's own, its URLs the dev site's) is promoted dev -> sit, and compared with a
 # plain `mariadb-dump | mariadb` copy of the same database measured in the same run.
-# The second promote also snapshots a target that now holds the same SIZE MB.
-# usage: bench/promote_bench.sh [path/to/wpfleet]   (env: SIZE_MB=1000)
+# Promote runs once per number of streams (--streams 1 2 3 4, into an emptied target);
+# the last promote, with the default streams, also snapshots a target that now holds the
+# same SIZE MB.
+# usage: bench/promote_bench.sh [path/to/wpfleet]   (env: SIZE_MB=1000, STREAMS="1 2 3 4")
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../src" && pwd)
@@ -48,11 +50,34 @@ mariadb-dump -uroot --socket="$sock" --single-transaction --quick dev_alpha_db |
 t1=$(now)
 plain=$(secs "$t0" "$t1")
 mysql_root -e "DROP DATABASE plain_copy"
-echo "plain mariadb-dump | mariadb copy: ${plain} s"
+echo "plain mariadb-dump | mariadb copy: ${plain} s, $(python3 -c "print(f'{$size / $plain:.0f}')") MB/s"
 
-t0=$(now); "$wpfleet" -f "$fleet" promote alpha --from dev --to sit >/dev/null 2>&1; t1=$(now)
-first=$(secs "$t0" "$t1")
-echo "wpfleet promote dev -> sit (empty target): ${first} s, $(python3 -c "print(f'{$first / $plain:.2f}')")x the plain copy"
+# The bulk of the copy, for comparing runs: CHECKSUM TABLE of the generated tables
+# (settle rewrites some of WordPress's own rows, such as the admin's password hash).
+bulk_checksum() {
+  local tables
+  tables=$(mysql_root -N -e "SELECT GROUP_CONCAT(CONCAT('\`', table_name, '\`')) FROM information_schema.tables
+                             WHERE table_schema = 'sit_alpha_db' AND table_name LIKE 'bench%'")
+  mysql_root -N sit_alpha_db -e "CHECKSUM TABLE $tables" | md5sum | cut -c1-12
+}
+ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
+mbps() { python3 -c "print(f'{$size / $1:.0f}')"; }
+
+# One promote per number of streams (1 is mariadb-dump | mariadb through the rewriter),
+# each into a target emptied first, so that none snapshots a full one.
+first_sum=""
+for streams in ${STREAMS:-1 2 3 4}; do
+  mysql_root -e "DROP DATABASE IF EXISTS sit_alpha_db; CREATE DATABASE sit_alpha_db"
+  t0=$(now)
+  "$wpfleet" -f "$fleet" promote alpha --from dev --to sit --streams "$streams" >/dev/null 2>"$work/promote.err" ||
+    { cat "$work/promote.err"; exit 1; }
+  t1=$(now)
+  took=$(secs "$t0" "$t1")
+  sum=$(bulk_checksum)
+  [ -z "$first_sum" ] && first_sum=$sum
+  same=$([ "$sum" = "$first_sum" ] && echo "same tables as the first" || echo "TABLES DIFFER from the first")
+  echo "wpfleet promote --streams $streams: ${took} s, $(ratio "$took" "$plain")x the plain copy, $(mbps "$took") MB/s ($same)"
+done
 t0=$(now); "$wpfleet" -f "$fleet" promote alpha --from dev --to sit >/dev/null 2>&1; t1=$(now)
 second=$(secs "$t0" "$t1")
-echo "wpfleet promote again (snapshots the ${size} MB target first): ${second} s, $(python3 -c "print(f'{$second / $plain:.2f}')")x the plain copy"
+echo "wpfleet promote again (default streams; snapshots the ${size} MB target first): ${second} s, $(ratio "$second" "$plain")x the plain copy"

@@ -9,11 +9,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "backends/provider.h"
+#include "util/mysql_client.h"
 #include "util/result.h"
 #include "util/safe_tree.h"
 
@@ -27,6 +29,15 @@ class SqlLoad {
   virtual ~SqlLoad() = default;
   virtual Status write(std::string_view sql) = 0;
   virtual Status finish() = 0;  // the error of the first failing statement, if any
+};
+
+// A fresh, empty staging database that several connections may load at once, as a
+// database user that reaches it alone; that user goes when the load finishes.
+class StagingDatabase {
+ public:
+  virtual ~StagingDatabase() = default;
+  virtual const MysqlEndpoint& endpoint() const = 0;
+  virtual Status finish() = 0;
 };
 
 struct SwapScope {
@@ -50,6 +61,18 @@ class TenantData {
   virtual Result<std::unique_ptr<SqlLoad>> load_staging_database(const TenantContext& ctx) = 0;
   virtual Result<std::map<std::string, std::uint64_t>> staged_row_counts(
       const TenantContext& ctx) = 0;
+
+  // For copies over several connections at once (util/parallel_dump.h,
+  // util/parallel_load.h): where the live database can be read, as the tenant's own
+  // database user, and a staging database to load. A backend that offers neither
+  // (the default) is copied in the one stream of dump_database and
+  // load_staging_database.
+  virtual Result<std::optional<MysqlEndpoint>> database_endpoint(const TenantContext&) {
+    return std::optional<MysqlEndpoint>();
+  }
+  virtual Result<std::unique_ptr<StagingDatabase>> open_staging_database(const TenantContext&) {
+    return std::unique_ptr<StagingDatabase>();
+  }
   // A fresh, empty staging files directory, open. Only wpfleet can write it until
   // adopt_staged_files gives it to the tenant.
   virtual Result<UniqueFd> staging_files(const TenantContext& ctx) = 0;

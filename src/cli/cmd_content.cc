@@ -28,6 +28,7 @@ struct ContentOptions {
   bool approve = false;
   bool force = false;
   bool all = false;
+  unsigned streams = transfer::default_streams();
 };
 
 nlohmann::json operation_json(const OperationRecord& op) {
@@ -119,7 +120,8 @@ int promote_command(Context& ctx, const ContentOptions& o) {
   auto opened = open_workbench(ctx, "promote", o.dry_run ? LockMode::None : LockMode::Exclusive, exit_code);
   if (!opened) return exit_code;
   Workbench& bench = *opened;
-  const transfer::PromoteOptions options{o.dry_run, o.tables, !o.no_files, o.approve, o.force};
+  const transfer::PromoteOptions options{o.dry_run, o.tables, !o.no_files, o.approve, o.force,
+                                         o.streams};
   std::vector<std::string> tenants;
   if (o.all) {
     for (const auto& t : bench.fleet.tenants) {
@@ -305,6 +307,11 @@ void register_content(CLI::App& app, Context& ctx, CommandBody& selected) {
   promote->add_flag("--no-files", o->no_files, "Leave wp-content as it is");
   promote->add_flag("--approve", o->approve, "Required to promote into a production environment");
   promote->add_flag("--force", o->force, "Overwrite production even if it changed since its last snapshot");
+  promote
+      ->add_option("--streams", o->streams,
+                   "Connections that copy the database at once, from one consistent snapshot "
+                   "(default: one per CPU, 2 to 4; 1 is a single mariadb-dump | mariadb)")
+      ->check(CLI::Range(1U, 16U));
   on_run(promote, ctx, selected, o, promote_command);
 
   auto* snapshot = app.add_subcommand("snapshot", "Snapshots of a tenant's content");

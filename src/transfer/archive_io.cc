@@ -4,14 +4,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "transfer/row_counter.h"
 #include "util/archive.h"
 #include "util/crypto.h"
 #include "util/fs.h"
+#include "util/parallel_dump.h"
+#include "util/parallel_load.h"
 #include "util/safe_tree.h"
 
 namespace wpfleet::transfer {
@@ -71,6 +75,10 @@ Status write_entry_file(int root, const fs::path& relative, unsigned mode, const
   });
 }
 }  // namespace
+
+unsigned default_streams() {
+  return std::clamp(std::thread::hardware_concurrency(), 2U, 4U);
+}
 
 std::vector<content::Replacement> url_rewrite(const std::string& from_url, const std::string& to_url) {
   std::vector<content::Replacement> pairs = {{from_url, to_url}};
@@ -156,6 +164,21 @@ struct StagedDatabase {
   std::string sha256;                         // of the stream as it came
 };
 
+// Every table of staging must hold as many rows as the dump carried.
+Status check_staged_rows(TenantData& data, const TenantContext& ctx,
+                         const std::map<std::string, std::uint64_t>& dumped) {
+  TRY_ASSIGN(auto loaded, data.staged_row_counts(ctx));
+  for (const auto& [table, rows] : dumped) {
+    const auto it = loaded.find(table);
+    const std::uint64_t got = it == loaded.end() ? 0 : it->second;
+    if (got != rows) {
+      return make_error("table " + table + " has " + std::to_string(got) + " rows after loading; " +
+                        "the dump had " + std::to_string(rows));
+    }
+  }
+  return {};
+}
+
 // Loads SQL from `produce` into the staging database through the rewriter, then checks
 // that every table holds as many rows as the stream carried.
 Result<StagedDatabase> stage_database(TenantData& data, const TenantContext& ctx,
@@ -192,16 +215,131 @@ Result<StagedDatabase> stage_database(TenantData& data, const TenantContext& ctx
   TRY(load->finish());
   staged.sha256 = hash.hex_digest();
   staged.rows = counter.rows();
-  TRY_ASSIGN(auto loaded, data.staged_row_counts(ctx));
-  for (const auto& [table, rows] : staged.rows) {
-    const auto it = loaded.find(table);
-    const std::uint64_t got = it == loaded.end() ? 0 : it->second;
-    if (got != rows) {
-      return make_error("table " + table + " has " + std::to_string(got) + " rows after loading; " +
-                        "the dump had " + std::to_string(rows));
+  TRY(check_staged_rows(data, ctx, staged.rows));
+  return staged;
+}
+
+// One stream of a parallel copy into staging: the schema's statements through a dump
+// rewriter (their defaults and comments, as in a dump), each row's string values through
+// a value rewriter, as a dump rewriter rewrites the literals of a dump's INSERTs.
+class StreamIntoStaging final : public DumpSink {
+ public:
+  StreamIntoStaging(LoadConnection& load, const content::Replacer* replacer)
+      : load_(load), replacer_(replacer) {
+    if (replacer_) {
+      statements_.emplace(*replacer_);
+      values_.emplace(*replacer_);
     }
   }
-  return staged;
+
+  Status statement(std::string_view sql) override {
+    if (!statements_) return load_.execute(sql);
+    rewritten_.clear();
+    statements_->feed(sql, rewritten_);
+    return load_.execute(rewritten_);
+  }
+
+  Status row(const DumpColumns& columns, const RawRow& row) override {
+    if (&columns.table != table_) {
+      TRY(load_.start_rows(columns.table, columns.columns));
+      table_ = &columns.table;
+    }
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (!row[i]) {
+        load_.add_null();
+      } else if (values_ && columns.kinds[i] == ValueKind::String && replacer_->may_occur_in(*row[i])) {
+        record(columns.table, columns.columns[i], values_->rewrite(*row[i], load_.add()));
+      } else {
+        load_.add().append(*row[i]);
+      }
+    }
+    return load_.end_row();
+  }
+
+  Status end_rows() override {
+    table_ = nullptr;
+    return load_.flush();
+  }
+
+  // What was replaced, per table and column; the statements' literals under no table.
+  Result<std::vector<content::ColumnCounts>> finish() {
+    if (statements_) {
+      rewritten_.clear();
+      TRY(statements_->finish(rewritten_));  // every statement was whole: nothing is left
+      for (const auto& counts : statements_->counts()) add(counts);
+    }
+    std::vector<content::ColumnCounts> out;
+    for (auto& [key, counts] : counts_) out.push_back(counts);
+    return out;
+  }
+
+  // Adds another stream's counts to these.
+  void add(const content::ColumnCounts& counts) {
+    auto [it, added] = counts_.try_emplace({counts.table, counts.column}, counts);
+    if (added) return;
+    it->second.replacements += counts.replacements;
+    it->second.malformed += counts.malformed;
+    it->second.left_alone += counts.left_alone;
+    it->second.keys_kept += counts.keys_kept;
+  }
+
+ private:
+  void record(const std::string& table, const std::string& column, const content::ValueCounts& counts) {
+    if (!counts.replacements && !counts.malformed && !counts.left_alone && !counts.keys_kept) return;
+    add(content::ColumnCounts{table, column, counts.replacements, counts.malformed,
+                              counts.left_alone, counts.keys_kept});
+  }
+
+  LoadConnection& load_;
+  const content::Replacer* replacer_;
+  std::optional<content::DumpRewriter> statements_;
+  std::optional<content::ValueRewriter> values_;
+  std::string rewritten_;
+  const std::string* table_ = nullptr;  // whose rows the load has started
+  std::map<std::pair<std::string, std::string>, content::ColumnCounts> counts_;
+};
+
+// stage_database for a live source read in several streams at once (util/parallel_dump.h)
+// and loaded in as many (util/parallel_load.h); nothing (and nothing done) when a
+// backend offers no endpoints for it or the database holds what only the single stream
+// carries, so that the caller takes that.
+Result<std::optional<StagedDatabase>> stage_database_in_streams(
+    TenantData& source_data, const TenantContext& source, TenantData& target_data,
+    const TenantContext& target, const std::vector<std::string>& tables, const StageOptions& options,
+    const ProgressFn& progress) {
+  TRY_ASSIGN(std::optional<MysqlEndpoint> from, source_data.database_endpoint(source));
+  if (!from) return std::optional<StagedDatabase>();
+  TRY_ASSIGN(auto dump, ParallelDump::open(*from, ParallelDumpOptions{options.streams, tables}));
+  if (!dump->unsupported().empty()) {
+    progress("copying the database in one stream: " + dump->unsupported());
+    return std::optional<StagedDatabase>();
+  }
+  TRY_ASSIGN(std::unique_ptr<StagingDatabase> staging, target_data.open_staging_database(target));
+  if (!staging) return std::optional<StagedDatabase>();
+  TRY_ASSIGN(ParallelLoad load, ParallelLoad::open(staging->endpoint(), options.streams));
+
+  std::optional<content::Replacer> replacer;
+  if (!options.rewrite.empty()) {
+    TRY_ASSIGN(content::Replacer made, content::Replacer::create(options.rewrite));
+    replacer.emplace(std::move(made));
+  }
+  std::vector<std::unique_ptr<StreamIntoStaging>> streams;
+  std::vector<DumpSink*> sinks;
+  for (unsigned i = 0; i < options.streams; ++i) {
+    streams.push_back(std::make_unique<StreamIntoStaging>(load.connection(i),
+                                                          replacer ? &*replacer : nullptr));
+    sinks.push_back(streams.back().get());
+  }
+  StagedDatabase staged;
+  TRY_ASSIGN(staged.rows, dump->run(sinks));
+  for (std::size_t i = 1; i < streams.size(); ++i) {
+    TRY_ASSIGN(auto counts, streams[i]->finish());
+    for (const auto& c : counts) streams[0]->add(c);
+  }
+  TRY_ASSIGN(staged.replacements, streams[0]->finish());
+  TRY(staging->finish());
+  TRY(check_staged_rows(target_data, target, staged.rows));
+  return std::optional<StagedDatabase>(std::move(staged));
 }
 
 Status check_staged_files(TenantData& data, const TenantContext& ctx, int root,
@@ -303,11 +441,19 @@ Result<StageReport> stage_from_tenant(TenantData& source_data, const TenantConte
                                       const StageOptions& options, const ProgressFn& progress) {
   progress("copying " + source.env.name + "/" + source.tenant.id + " into the staging area of " +
            target.env.name + "/" + target.tenant.id + "…");
-  auto dump = [&](const ByteSink& sink) { return source_data.dump_database(source, tables, sink); };
-  TRY_ASSIGN(StagedDatabase staged, stage_database(target_data, target, dump, options.rewrite,
-                                                   options.rewrite_options));
+  std::optional<StagedDatabase> staged;
+  // Column options need the rewriters to agree on which tables matched: one stream.
+  if (options.streams > 1 && !options.rewrite_options.names_tables_or_columns()) {
+    TRY_ASSIGN(staged, stage_database_in_streams(source_data, source, target_data, target, tables,
+                                                 options, progress));
+  }
+  if (!staged) {
+    auto dump = [&](const ByteSink& sink) { return source_data.dump_database(source, tables, sink); };
+    TRY_ASSIGN(staged, stage_database(target_data, target, dump, options.rewrite,
+                                      options.rewrite_options));
+  }
   StageReport report;
-  report.replacements = std::move(staged.replacements);
+  report.replacements = std::move(staged->replacements);
   if (options.files) {
     TRY_ASSIGN(UniqueFd files_root, target_data.staging_files(target));
     // Every file is copied from the descriptor the walk opened and checked: a name the

@@ -31,11 +31,19 @@ Result<Manifest> export_archive(TenantData& data, const TenantContext& ctx,
 
 Result<Manifest> read_manifest(const std::filesystem::path& archive);
 
+// Streams for copying a database: as many as the machine has CPUs, 2 to 4 (a load is
+// the server's work, and more streams than cores only take turns).
+unsigned default_streams();
+
 struct StageOptions {
   bool files = true;
   // URL pairs to rewrite in the database; empty = load it as it is.
   std::vector<content::Replacement> rewrite;
   content::DumpOptions rewrite_options = {};  // the tables and columns to rewrite
+  // Connections that copy a live tenant's database at once (stage_from_tenant): more
+  // than one reads one consistent snapshot in that many streams and loads it in as
+  // many, where both backends offer it; one is mariadb-dump | mariadb.
+  unsigned streams = 1;
 };
 
 struct StageReport {
@@ -53,7 +61,8 @@ Result<StageReport> stage_archive(TenantData& data, const TenantContext& ctx,
 
 // Streams a live tenant's content straight into another's staging area (database
 // through the rewriter, files copied), with the same checks, and without an archive in
-// between: the dump and the load run side by side, as in `mariadb-dump | mariadb`.
+// between: the dump and the load run side by side, as in `mariadb-dump | mariadb`, or
+// in several streams at once (StageOptions::streams), each through its own rewriter.
 Result<StageReport> stage_from_tenant(TenantData& source_data, const TenantContext& source,
                                       TenantData& target_data, const TenantContext& target,
                                       const std::vector<std::string>& tables,

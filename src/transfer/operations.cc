@@ -465,7 +465,8 @@ Result<OperationRecord> Operations::promote(const std::string& tenant, const std
   op.snapshot_id = *snapshot;
   TRY_ASSIGN(TenantData * source_data, engine_.tenant_data(from));
   // Source straight into the target's staging area: no archive in between.
-  auto stage = [&](const StageOptions& stage_options) {
+  auto stage = [&](StageOptions stage_options) {
+    stage_options.streams = options.streams;
     return stage_from_tenant(*source_data, source, *target_data, target, options.tables,
                              stage_options, progress_);
   };

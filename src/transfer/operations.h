@@ -35,6 +35,7 @@ struct PromoteOptions {
   bool files = true;
   bool approve = false;  // required to promote into a production environment
   bool force = false;    // promote into production even if it changed since its last snapshot
+  unsigned streams = default_streams();  // see StageOptions::streams
 };
 
 // What deleting a tenant did with its snapshots.

@@ -1,9 +1,11 @@
 // A thin MariaDB Connector/C client: connect, run statements, read rows as strings.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/result.h"
@@ -23,6 +25,15 @@ struct MysqlEndpoint {
 
 using Row = std::vector<std::optional<std::string>>;  // nullopt = SQL NULL
 
+// What a result column's values are: what a dump writes as an unquoted number, as a
+// quoted string (binary strings too: any bytes), or as hex (BIT and spatial values,
+// raw bytes that are no text).
+enum class ValueKind { Number, String, Bits };
+
+// One row as the server sent it: each value's bytes, or nullopt for NULL. Valid only
+// during the callback.
+using RawRow = std::vector<std::optional<std::string_view>>;
+
 class MysqlClient {
  public:
   static Result<std::unique_ptr<MysqlClient>> connect(const MysqlEndpoint& endpoint,
@@ -31,8 +42,20 @@ class MysqlClient {
   MysqlClient(const MysqlClient&) = delete;
   MysqlClient& operator=(const MysqlClient&) = delete;
 
-  Status execute(const std::string& sql);
+  Status execute(std::string_view sql);
   Result<std::vector<Row>> query(const std::string& sql);
+  // Reads the rows of `sql` one at a time as the server sends them, never the whole
+  // result in memory: `on_columns` once with each column's kind, then `on_row` per row.
+  Status stream(const std::string& sql,
+                const std::function<Status(const std::vector<ValueKind>&)>& on_columns,
+                const std::function<Status(const RawRow&)>& on_row);
+
+  // Runs `insert` (one row of `?` placeholders) for `rows` rows in one round trip
+  // (MariaDB's array binding): `values` holds rows x columns values, row after row, each
+  // its bytes or nullopt for NULL, sent as strings the server converts as it would
+  // literals. No value is parsed as SQL.
+  Status insert_rows(const std::string& insert, std::size_t rows,
+                     const std::vector<std::optional<std::string_view>>& values);
 
   // A quoted string literal, escaped for this connection's character set.
   std::string quote(const std::string& value);

@@ -158,6 +158,17 @@ class LoadUser {
   bool created_ = false;
 };
 
+// The staging database for loads over several connections of its own.
+class LoadUserStaging final : public StagingDatabase {
+ public:
+  explicit LoadUserStaging(LoadUser user) : user_(std::move(user)) {}
+  const MysqlEndpoint& endpoint() const override { return user_.endpoint(); }
+  Status finish() override { return user_.drop(); }
+
+ private:
+  LoadUser user_;
+};
+
 class MariadbLoad final : public SqlLoad {
  public:
   MariadbLoad(LoadUser user, ClientOptions options, StreamingChild child)
@@ -253,6 +264,13 @@ Status exchange(const fs::path& a, const fs::path& b) {
   return {};
 }
 
+// A new, empty staging database, and the user that alone may load it.
+Result<LoadUser> empty_staging(const BackendContext& backend, const TenantContext& ctx) {
+  TRY_ASSIGN(auto client, connect_as_root(backend));
+  TRY(recreate_database(*client, staging_db(ctx)));
+  return LoadUser::create(backend, staging_db(ctx));
+}
+
 }  // namespace
 
 Status LocalTenantData::dump_database(const TenantContext& ctx,
@@ -286,9 +304,7 @@ Result<std::map<std::string, std::uint64_t>> LocalTenantData::row_counts(const T
 }
 
 Result<std::unique_ptr<SqlLoad>> LocalTenantData::load_staging_database(const TenantContext& ctx) {
-  TRY_ASSIGN(auto client, connect_as_root(ctx_));
-  TRY(recreate_database(*client, staging_db(ctx)));
-  TRY_ASSIGN(LoadUser user, LoadUser::create(ctx_, staging_db(ctx)));
+  TRY_ASSIGN(LoadUser user, empty_staging(ctx_, ctx));
   TRY_ASSIGN(ClientOptions options, ClientOptions::create(user.endpoint()));
   CommandSpec spec;
   spec.argv = {"mariadb", "--binary-mode", "--default-character-set=utf8mb4", staging_db(ctx)};
@@ -299,6 +315,17 @@ Result<std::unique_ptr<SqlLoad>> LocalTenantData::load_staging_database(const Te
   TRY_ASSIGN(StreamingChild load, StreamingChild::start(spec, true, false));
   return std::unique_ptr<SqlLoad>(
       new MariadbLoad(std::move(user), std::move(options), std::move(load)));
+}
+
+Result<std::optional<MysqlEndpoint>> LocalTenantData::database_endpoint(const TenantContext& ctx) {
+  TRY_ASSIGN(MysqlEndpoint endpoint, tenant_endpoint(ctx_, ctx.env.name, ctx.tenant.id));
+  return std::optional<MysqlEndpoint>(std::move(endpoint));
+}
+
+Result<std::unique_ptr<StagingDatabase>> LocalTenantData::open_staging_database(
+    const TenantContext& ctx) {
+  TRY_ASSIGN(LoadUser user, empty_staging(ctx_, ctx));
+  return std::unique_ptr<StagingDatabase>(new LoadUserStaging(std::move(user)));
 }
 
 Result<std::map<std::string, std::uint64_t>> LocalTenantData::staged_row_counts(

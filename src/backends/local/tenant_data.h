@@ -20,6 +20,8 @@ class LocalTenantData final : public TenantData {
   Result<std::map<std::string, std::uint64_t>> row_counts(const TenantContext& ctx) override;
   Result<std::unique_ptr<SqlLoad>> load_staging_database(const TenantContext& ctx) override;
   Result<std::map<std::string, std::uint64_t>> staged_row_counts(const TenantContext& ctx) override;
+  Result<std::optional<MysqlEndpoint>> database_endpoint(const TenantContext& ctx) override;
+  Result<std::unique_ptr<StagingDatabase>> open_staging_database(const TenantContext& ctx) override;
   Result<UniqueFd> staging_files(const TenantContext& ctx) override;
   Status read_files(const TenantContext& ctx, const TreeVisitor& visit) override;
   Status adopt_staged_files(const TenantContext& ctx) override;
