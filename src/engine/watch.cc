@@ -47,15 +47,15 @@ nlohmann::json event_json(const Event& event) {
 std::vector<Observation> observe_sites(const std::vector<TenantVerification>& verified) {
   std::vector<Observation> out;
   for (const TenantVerification& v : verified) {
-    const auto failed = std::find_if(v.checks.begin(), v.checks.end(),
-                                     [](const CheckOutcome& c) { return !c.ok; });
-    if (failed != v.checks.end() && failed->name == "applied") continue;
     Observation seen{v.env + "/" + v.tenant, "up", ""};
-    if (failed != v.checks.end()) {
+    bool applied = true;
+    for (const CheckOutcome& check : v.checks) {
+      if (check.ok) continue;
+      applied = applied && check.name != "applied";
       seen.state = "down";
-      seen.reason = failed->name + ": " + failed->detail;
+      seen.reason += (seen.reason.empty() ? "" : "; ") + check.name + ": " + check.detail;
     }
-    out.push_back(std::move(seen));
+    if (applied) out.push_back(std::move(seen));
   }
   return out;
 }

@@ -25,7 +25,8 @@ struct Observation {
   std::string reason;   // what was seen when not up
 };
 
-// A site is down when a check of `verify` fails; sites not applied yet are not watched.
+// A site is down when a check of `verify` fails (the reason lists every failing one);
+// sites not applied yet are not watched.
 std::vector<Observation> observe_sites(const std::vector<TenantVerification>& verified);
 
 // Degraded under 10% or 1 GiB free, whichever is more.

@@ -13,7 +13,7 @@ TenantVerification verified(const std::string& tenant, std::vector<CheckOutcome>
   return {"sit", tenant, "http://" + tenant + ".wpsit.localhost/", std::move(checks), {}};
 }
 
-TEST(Watch, SitesAreDownByTheirFirstFailingCheckAndUnappliedOnesAreNotWatched) {
+TEST(Watch, SitesAreDownByTheirFailingChecksAndUnappliedOnesAreNotWatched) {
   const auto seen = observe_sites({
       verified("a", {{"runtime", true, "pool up", ""}, {"site", true, "200", ""}}),
       verified("b", {{"runtime", true, "", ""}, {"site", false, "HTTP 500", "see logs"},
@@ -25,7 +25,7 @@ TEST(Watch, SitesAreDownByTheirFirstFailingCheckAndUnappliedOnesAreNotWatched) {
   EXPECT_EQ(seen[0].state, "up");
   EXPECT_EQ(seen[1].subject, "sit/b");
   EXPECT_EQ(seen[1].state, "down");
-  EXPECT_EQ(seen[1].reason, "site: HTTP 500");
+  EXPECT_EQ(seen[1].reason, "site: HTTP 500; edge: 401");
 }
 
 TEST(Watch, DiskIsDegradedUnderATenthOrOneGibFree) {
