@@ -29,7 +29,6 @@ struct DumpChunk {
   std::uint64_t bytes = 0;
 };
 
-constexpr std::size_t kMinChunkBytes = 4 << 20;
 constexpr std::uint64_t kMaxChunksPerTable = 64;
 
 // Runs `work(stream)` on one thread per stream and returns the first error any of them
@@ -159,6 +158,7 @@ Result<std::unique_ptr<ParallelDump>> ParallelDump::open(const MysqlEndpoint& so
                                                          const ParallelDumpOptions& options) {
   if (options.streams == 0) return make_error("a parallel dump needs at least one stream");
   std::unique_ptr<ParallelDump> dump(new ParallelDump());
+  dump->min_chunk_bytes_ = std::max<std::uint64_t>(options.min_chunk_bytes, 1);
   // Values as mariadb-dump reads them: utf8mb4 (the connection's), TIMESTAMPs in UTC.
   const std::string session = "SET SESSION time_zone = '+00:00', sql_quote_show_create = 1";
   TRY_ASSIGN(auto control, MysqlClient::connect(source));
@@ -273,7 +273,7 @@ Result<std::map<std::string, std::uint64_t>> ParallelDump::run(const std::vector
 
   std::uint64_t total = 0;
   for (const auto& table : tables_) total += table.bytes;
-  const std::uint64_t target = std::max<std::uint64_t>(total / (streams_.size() * 4), kMinChunkBytes);
+  const std::uint64_t target = std::max<std::uint64_t>(total / (streams_.size() * 4), min_chunk_bytes_);
   std::vector<DumpChunk> chunks;
   for (std::size_t i = 0; i < tables_.size(); ++i) add_chunks(tables_[i], i, target, chunks);
   // Largest first, so the streams end together.

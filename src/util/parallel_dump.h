@@ -46,6 +46,8 @@ struct ParallelDumpOptions {
   // (myloader's --innodb-optimize-keys): InnoDB builds an index from sorted keys far
   // faster than it grows one row by row.
   bool defer_indexes = true;
+  // A table is split into parts of about its streams' share / 4, but none smaller.
+  std::uint64_t min_chunk_bytes = 4 << 20;
 };
 
 struct TableDump;  // what the snapshot says about one table (parallel_dump.cc)
@@ -80,6 +82,7 @@ class ParallelDump {
   std::vector<std::unique_ptr<MysqlClient>> streams_;
   std::vector<TableDump> tables_;
   std::string unsupported_;
+  std::uint64_t min_chunk_bytes_ = 0;
 };
 
 // CREATE TABLE as SHOW CREATE TABLE writes it, split into the statement without its
