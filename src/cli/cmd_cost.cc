@@ -11,9 +11,11 @@
 #include <memory>
 
 #include "backends/aws/usage.h"
+#include "backends/local/usage.h"
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "cost/estimate.h"
+#include "platform/platform.h"
 
 namespace wpfleet::cli {
 
@@ -150,6 +152,90 @@ Result<EnvironmentReport> aws_report(const Environment& env, const std::vector<s
   return report;
 }
 
+// The aws settings a local tenant is priced on: the first aws environment of the fleet
+// file's, else the aws defaults in the user's region, with what is assumed.
+struct PricedAs {
+  AwsSettings settings;
+  std::string assumption;
+};
+
+PricedAs priced_as(const Fleet& fleet) {
+  for (const auto& [name, env] : fleet.environments) {
+    if (!env.aws) continue;
+    return {*env.aws, "priced as on aws environment '" + name + "' (" + env.aws->region + ", " +
+                          std::to_string(env.aws->cpu) + " CPU units, " +
+                          std::to_string(env.aws->memory) + " MiB a task, one task)"};
+  }
+  PricedAs defaults{AwsSettings{}, ""};
+  defaults.settings.region = "eu-west-1";
+  defaults.assumption =
+      "the fleet file has no aws environment: priced on wpfleet's aws defaults (eu-west-1, "
+      "the user's dev and sit region; 256 CPU units, 512 MiB a task, one task)";
+  return defaults;
+}
+
+constexpr const char* kAssumedRdsClass = "db.t3.micro";  // the user's SIT instance
+
+Result<EnvironmentReport> local_report(const Fleet& fleet, const Environment& env,
+                                       const std::vector<std::string>& tenants,
+                                       const cost::Month& month, std::int64_t now,
+                                       const CostOptions& o, Session& session,
+                                       const std::map<std::string, SleepRecord>& sleeping) {
+  TRY(require_platform_up(session.layout));
+  BackendContext backend{session.layout, *session.store, *session.secrets};
+  Context::progress("cost: measuring " + env.name + "'s tenants (logs, database, files)");
+  TRY_ASSIGN(auto measured, local::read_usage(backend, env, tenants, month, now, o.idle_days));
+  const PricedAs as = priced_as(fleet);
+  EnvironmentReport report{env.name, env.backend, as.settings.region, "", {}, {}, {}, {}};
+  report.notes.push_back("what these tenants would cost on aws: " + as.assumption +
+                         ", the RDS instance assumed " + kAssumedRdsClass);
+  report.notes.push_back(
+      "CPU time is not measured on local: the pool's workers start and stop on demand and "
+      "nothing records their CPU per tenant; memory is what the tenant's PHP workers hold "
+      "now, not a peak");
+  std::vector<cost::TenantResources> resources;
+  cost::SharedResources shared{.rds_class = kAssumedRdsClass, .cloudfront = true};
+  for (const auto& u : measured) {
+    const bool asleep = sleeping.count(u.tenant) > 0;
+    TenantReport t{u.tenant, {}, {}, {}, false, "", 0};
+    const std::string span =
+        u.log_first == 0 ? "its access log is empty"
+                         : "its access log covers " + utc_time(u.log_first) + " to " + utc_time(u.log_last);
+    t.usage = {
+        {"requests", u.requests, "requests", cost::Source::Measured,
+         "lines of its public nginx access log in " + month.text() + " (" + span + ")"},
+        {"bytes sent", u.bytes_sent, "bytes", cost::Source::Measured,
+         "response bodies in its access log in " + month.text()},
+        {"database", u.database_bytes, "bytes", cost::Source::Measured,
+         "data and index length of its tables (information_schema), now"},
+        {"files", u.file_bytes, "bytes", cost::Source::Measured, "regular files of its wp-content, now"},
+        {"memory", u.memory_bytes, "bytes", cost::Source::Measured,
+         "resident memory of its PHP workers, now"}};
+    flag_idle(t, u.days_since_request, o.idle_days);
+    report.tenants.push_back(std::move(t));
+    resources.push_back({.tenant = u.tenant,
+                         .vcpu = as.settings.cpu / 1024.0,
+                         .memory_gb = as.settings.memory / 1024.0,
+                         .tasks = asleep ? 0 : 1,
+                         .secrets = 1,
+                         .storage_bytes = u.file_bytes,
+                         .database_bytes = u.database_bytes,
+                         .requests = u.requests});
+    shared.cloudfront_bytes += u.bytes_sent;
+    shared.cloudfront_requests += u.requests;
+  }
+  auto prices = cost::prices_for(as.settings.region);
+  if (!prices) {
+    report.prices = prices.error().message;
+    report.notes.push_back(prices.error().message);
+    return report;
+  }
+  report.prices = as.settings.region + " on-demand prices as of " +
+                  std::string(cost::price_table_source().as_of);
+  merge(report, cost::estimate(**prices, month, resources, shared), std::nullopt);
+  return report;
+}
+
 json environment_json(const EnvironmentReport& r) {
   json tenants = json::array();
   std::vector<cost::Figure> all;
@@ -252,12 +338,12 @@ int cost_command(Context& ctx, const CostOptions& o) {
         return fail(done.error(), kExitFailure);
       }
     }
-    Result<EnvironmentReport> report = make_error("the backend '" + env.backend +
-                                                  "' has no cost report");
-    if (env.aws) report = aws_report(env, tenants, month, now, o, platforms);
-    if (!report) return fail(name + ": " + report.error().message, kExitFailure);
     auto sleeping = session->store->sleeping(name);
     if (!sleeping) return fail(sleeping.error(), kExitFailure);
+    Result<EnvironmentReport> report =
+        env.aws ? aws_report(env, tenants, month, now, o, platforms)
+                : local_report(*fleet, env, tenants, month, now, o, *session, *sleeping);
+    if (!report) return fail(name + ": " + report.error().message, kExitFailure);
     for (auto& t : report->tenants) {
       const auto found = sleeping->find(t.tenant);
       if (found != sleeping->end()) t.sleep = found->second;
