@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
-# Edge throughput (issue "Edge"): wrk on loopback against a tenant in an environment with
-# basic auth on and a 10 s page micro-cache, compared with a bare nginx (no auth, no
-# routing) serving the same bytes as a static file:
+# Edge throughput (issues "Edge" and 13): wrk on loopback against a tenant in an
+# environment with basic auth on and a 10 s page micro-cache, compared with a bare nginx
+# (no auth, no routing) configured like ours and serving the same bytes as static files:
 #   1. a static asset (theme CSS)            -> requests/s and ratio to bare nginx
 #   2. an anonymous page from the micro-cache -> requests/s and ratio to bare nginx
 #   3. an uncached PHP page (query string)    -> requests/s
-# usage: bench/edge_bench.sh [path/to/wpfleet]   (env: SECONDS_PER_RUN, CONNECTIONS)
+# The bare nginx takes wpfleet's own nginx.conf settings (workers, open-file cache,
+# sendfile, keepalive) from the generated file, logs every request the way ours does
+# (combined, 64 KiB buffer), and sends the same headers (Expires, Cache-Control and
+# X-Robots-Tag on the asset; Link, X-Cache and X-Robots-Tag on the page). One difference
+# stays: PHP sends no Content-Length, so nginx sends the cached page chunked (the chunk
+# lines are ~20 bytes and one more write per answer) while the bare one has a length. Runs alternate between ours and the bare
+# one, ROUNDS times; the figures are medians and the ratio is the median of the rounds'
+# ratios, so both see the same load.
+# usage: bench/edge_bench.sh [path/to/wpfleet]   (env: SECONDS_PER_RUN, CONNECTIONS, ROUNDS)
 set -euo pipefail
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1; }
 here=$(cd "$(dirname "$0")" && pwd)
 wpfleet=$(realpath "${1:-$here/../build/wpfleet}")
-duration=${SECONDS_PER_RUN:-10} connections=${CONNECTIONS:-32}
+duration=${SECONDS_PER_RUN:-5} connections=${CONNECTIONS:-32} rounds=${ROUNDS:-5}
 source "$here/lib.sh"
 bench_setup edge-bench
 port=$(free_port) bare_port=$(free_port)
@@ -36,22 +44,33 @@ host=goldencrust.wpsit.localhost
 auth="Authorization: Basic $(printf 'bbws-sit:%s' "$("$wpfleet" -f "$fleet" secret get -e sit basic-auth-password)" | base64 -w0)"
 css=/wp-content/themes/twentytwentythree/style.css
 
-# The bare baseline: one nginx, one server, the same files, nothing in front.
+# The bare baseline: one server, the same files, nothing in front, configured like ours.
 mkdir -p "$work/bare/root/wp-content/themes/twentytwentythree" "$work/bare/tmp"
 cp "$work/.wpfleet/core/wp-content/themes/twentytwentythree/style.css" "$work/bare/root$css"
 curl -fs -H "$auth" --resolve "$host:$port:127.0.0.1" "http://$host:$port/" > "$work/bare/root/page.html"
+ours() { grep -E "^ *($1) " "$work/.wpfleet/nginx/nginx.conf"; }
 cat > "$work/bare/nginx.conf" <<NGINX
-worker_processes 1;
+$(ours worker_processes)
 pid $work/bare/nginx.pid;
 error_log $work/bare/error.log;
 events { worker_connections 1024; }
 http {
   include /etc/nginx/mime.types;
-  access_log off;
+$(ours 'sendfile|tcp_nopush|keepalive_timeout|server_tokens|open_file_cache[a-z_]*')
+  access_log $work/bare/access.log combined buffer=64k flush=1s;
   client_body_temp_path $work/bare/tmp; proxy_temp_path $work/bare/tmp; fastcgi_temp_path $work/bare/tmp;
   uwsgi_temp_path $work/bare/tmp; scgi_temp_path $work/bare/tmp;
-  sendfile on;
-  server { listen 127.0.0.1:$bare_port; root $work/bare/root; }
+  server {
+    listen 127.0.0.1:$bare_port;
+    root $work/bare/root;
+    add_header X-Robots-Tag "noindex, nofollow" always;
+    location /wp-content/ { expires 30d; add_header X-Robots-Tag "noindex, nofollow" always; }
+    location = /page.html {
+      add_header Link '<http://$host:$port/wp-json/>; rel="https://api.w.org/"';
+      add_header X-Cache HIT always;
+      add_header X-Robots-Tag "noindex, nofollow" always;
+    }
+  }
 }
 NGINX
 nginx -c "$work/bare/nginx.conf" -p "$work/bare" -e "$work/bare/error.log"
@@ -62,16 +81,31 @@ rps() {  # url [headers...]
   for h in "$@"; do args+=(-H "$h"); done
   wrk -t2 -c"$connections" -d"${duration}s" "${args[@]}" "$url" | awk '/Requests\/sec/{print $2}'
 }
+bytes() {  # url [curl options...]: the size of the whole answer, headers included
+  local url=$1; shift
+  curl -fs -D - -o /dev/null "$@" "$url" | grep -viE '^(date|last-modified|etag|expires):' | wc -c
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 
-static=$(rps "http://127.0.0.1:$port$css" "Host: $host" "$auth")
-static_bare=$(rps "http://127.0.0.1:$bare_port$css")
 curl -fs -o /dev/null -H "$auth" --resolve "$host:$port:127.0.0.1" "http://$host:$port/"  # fill the cache
-page=$(rps "http://127.0.0.1:$port/" "Host: $host" "$auth")
-page_bare=$(rps "http://127.0.0.1:$bare_port/page.html")
+echo "answer sizes without dated headers (bytes): static $(bytes "http://127.0.0.1:$port$css" -H "Host: $host" -H "$auth")" \
+  "vs bare $(bytes "http://127.0.0.1:$bare_port$css"), page $(bytes "http://127.0.0.1:$port/" -H "Host: $host" -H "$auth")" \
+  "vs bare $(bytes "http://127.0.0.1:$bare_port/page.html")" >&2
+
+static=() static_bare=() static_ratio=() page=() page_bare=() page_ratio=()
+for round in $(seq 1 "$rounds"); do
+  echo "round $round of $rounds…" >&2
+  s=$(rps "http://127.0.0.1:$port$css" "Host: $host" "$auth")
+  sb=$(rps "http://127.0.0.1:$bare_port$css")
+  p=$(rps "http://127.0.0.1:$port/" "Host: $host" "$auth")
+  pb=$(rps "http://127.0.0.1:$bare_port/page.html")
+  static+=("$s") static_bare+=("$sb") static_ratio+=("$(ratio "$s" "$sb")")
+  page+=("$p") page_bare+=("$pb") page_ratio+=("$(ratio "$p" "$pb")")
+done
 php=$(rps "http://127.0.0.1:$port/?uncached=1" "Host: $host" "$auth")
 
-echo "edge benchmarks on $(nproc) CPUs, wrk -t2 -c$connections -d${duration}s, $(date -u +%F)"
-echo "static asset, sit (auth on):   $static req/s; bare nginx $static_bare req/s; ratio $(ratio "$static" "$static_bare")"
-echo "cached page, sit (auth on):    $page req/s; bare nginx $page_bare req/s; ratio $(ratio "$page" "$page_bare")"
+echo "edge benchmarks on $(nproc) CPUs, wrk -t2 -c$connections -d${duration}s, $rounds interleaved rounds, $(date -u +%F)"
+echo "static asset, sit (auth on):   $(median "${static[@]}") req/s; bare nginx $(median "${static_bare[@]}") req/s; ratio $(median "${static_ratio[@]}") (rounds: ${static_ratio[*]})"
+echo "cached page, sit (auth on):    $(median "${page[@]}") req/s; bare nginx $(median "${page_bare[@]}") req/s; ratio $(median "${page_ratio[@]}") (rounds: ${page_ratio[*]})"
 echo "uncached PHP page, sit:        $php req/s"

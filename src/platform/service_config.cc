@@ -46,6 +46,9 @@ std::string nginx_conf(const StateLayout& layout, const PlatformUsers& users) {
       std::string("# ") + kGeneratedNote,
       users.isolated ? std::string("user ") + kWebUser + ";" : "",
       "worker_processes " + std::to_string(nginx_worker_count()) + ";",
+      // Every request runs regexes (PHP and static locations, and with basic auth or a
+      // page cache the Authorization map and the bypass rules): as machine code.
+      "pcre_jit on;",
       "pid " + layout.nginx_pid().string() + ";",
       "error_log " + service_log_file(layout, Service::Nginx).string() + ";",
       "",
@@ -67,6 +70,10 @@ std::string nginx_conf(const StateLayout& layout, const PlatformUsers& users) {
       // file (e.g. after a promotion's swap) is seen.
       "    open_file_cache max=10000 inactive=60s;",
       "    open_file_cache_valid 5s;",
+      // So is a miss: `try_files $uri $uri/ /index.php` tries two names that are not
+      // there on every pretty permalink before PHP or the page cache answers. A file
+      // created where a request just found none is served after those 5 s too.
+      "    open_file_cache_errors on;",
       "    # Under the state directory, not /var/lib/nginx: this nginx is ours alone.",
       "    client_body_temp_path " + temp + "/client_body;",
       "    proxy_temp_path " + temp + "/proxy;",

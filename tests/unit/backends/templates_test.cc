@@ -128,6 +128,23 @@ TEST(NginxSite, RoutesHostsToThePoolAndPassesThePort) {
   EXPECT_EQ(text.find("secure_link"), std::string::npos) << "no basic auth";
 }
 
+TEST(NginxSite, TheHomePageGoesStraightToIndexPhpBehindTheSameCache) {
+  NginxSiteInput in = site(8080, {"alpha.wpdev.localhost"});
+  in.edge.page_cache_s = 10;
+  const std::string text = render_nginx_site(in);
+  const auto home = text.find("  location = / {\n");
+  ASSERT_NE(home, std::string::npos);
+  const std::string block = text.substr(home, text.find("\n  }\n", home) - home);
+  EXPECT_NE(block.find("fastcgi_param SCRIPT_FILENAME $document_root/index.php;"), std::string::npos);
+  EXPECT_NE(block.find("fastcgi_param SCRIPT_NAME /index.php;"), std::string::npos);
+  EXPECT_NE(block.find("fastcgi_param HTTP_HOST $host:8080;"), std::string::npos);
+  EXPECT_NE(block.find("fastcgi_cache_key \"$scheme$host$request_uri\";"), std::string::npos)
+      << "the same key as index.php's, so either location finds the other's copy";
+  EXPECT_NE(block.find("fastcgi_cache_bypass $wpf_no_cache;"), std::string::npos);
+  // Once per block: the public one and the direct one.
+  EXPECT_NE(text.find("  location = / {\n", text.find("listen unix:")), std::string::npos);
+}
+
 TEST(NginxSite, TheDirectBlockHasNoEdge) {
   NginxSiteInput in = site(8080, {"alpha.wpdev.localhost"});
   in.edge.basic_auth_user = "bbws-sit";
