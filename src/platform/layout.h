@@ -7,7 +7,8 @@
 //   <state>/log/                        supervisor.log, mariadb.log, php-fpm.log, nginx.log
 //   <state>/log/nginx/                  access.log, <env>--<tenant>.{access,error,direct}.log
 //   <state>/mariadb/data, mariadb/mysqld.sock, mariadb/mariadbd.pid
-//   <state>/php-fpm/php-fpm.conf, php-fpm/pools/<env>--<tenant>.conf, php-fpm/sockets/
+//   <state>/php-fpm/php-fpm.conf, php-fpm/pools/<env>--<tenant>.conf, php-fpm/sockets/,
+//     php-fpm/opcache/ (core, compiled)
 //   <state>/nginx/nginx.conf, nginx/sites/<env>--<tenant>.conf, nginx/sites/_listen-*.conf,
 //     nginx/sites/_edge-<env>.conf, nginx/direct/<env>.sock, nginx/cache/<env>/
 //   <state>/tls/                        local CA and per-environment certificates
@@ -46,6 +47,10 @@ struct StateLayout {
   std::filesystem::path phpfpm_pools() const { return phpfpm_dir() / "pools"; }
   std::filesystem::path phpfpm_sockets() const { return phpfpm_dir() / "sockets"; }
   std::filesystem::path phpfpm_pid() const { return run_dir() / "php-fpm.pid"; }
+  // WordPress core compiled for PHP's opcache (opcache.file_cache), root's and read-only
+  // to tenants: php-fpm loads core from it after a reload instead of compiling it again.
+  // (php-cli cannot: opcache ignores a file cache its user may not write.)
+  std::filesystem::path opcache_dir() const { return phpfpm_dir() / "opcache"; }
 
   std::filesystem::path nginx_dir() const { return root / "nginx"; }
   std::filesystem::path nginx_conf() const { return nginx_dir() / "nginx.conf"; }

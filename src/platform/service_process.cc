@@ -172,7 +172,17 @@ CommandSpec service_command(Service service, const PlatformBinaries& binaries,
       break;
     case Service::PhpFpm:
       // The full path matters: on SIGUSR2 php-fpm re-executes its own argv[0].
-      spec.argv = {binaries.php_fpm, "-F", "-y", layout.phpfpm_conf().string()};
+      // A reload empties opcache's shared memory; core then comes from the file cache
+      // that apply compiles (compile_wordpress_core), which tenants cannot write. Only
+      // root writes it, so a checksum of each file on every load would guard nothing.
+      spec.argv = {binaries.php_fpm,
+                   "-F",
+                   "-y",
+                   layout.phpfpm_conf().string(),
+                   "-d",
+                   "opcache.file_cache=" + layout.opcache_dir().string(),
+                   "-d",
+                   "opcache.file_cache_consistency_checks=0"};
       break;
     case Service::Nginx:
       spec.argv = nginx_base_argv(binaries, layout);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "util/fs.h"
+#include "util/process.h"
 
 namespace wpfleet {
 
@@ -62,6 +63,69 @@ Status copy_tree(const fs::path& from, const fs::path& to, const fs::path& relat
   return {};
 }
 
+// Compiles the files named on stdin, or every .php file of core when stdin is empty, and
+// prints those that failed, then "done". A file that declares a function another compiled file
+// declared too (wp-admin/includes/noop.php stubs core's) fails in this process only, so
+// the caller runs the failures again in a new one.
+constexpr char kCompileCore[] = R"php(
+$files = array_filter(explode("\n", stream_get_contents(STDIN)));
+if (!$files) {
+    $tree = new RecursiveIteratorIterator(new RecursiveDirectoryIterator(
+        getenv('WPFLEET_CORE'), FilesystemIterator::SKIP_DOTS));
+    foreach ($tree as $file) {
+        if (str_ends_with($file, '.php')) $files[] = (string) $file;
+    }
+}
+foreach ($files as $file) {
+    if (!@opcache_compile_file($file)) echo $file, "\n";
+}
+echo "done\n";
+)php";
+
+Result<std::string> compile_into(const fs::path& cache, const fs::path& core,
+                                 const std::vector<std::string>& php_settings,
+                                 const std::string& files) {
+  CommandSpec spec;
+  // Shared memory on as well: opcache_compile_file() stores into the file cache only
+  // from there.
+  spec.argv = {"php", "-d", "opcache.enable_cli=1", "-d", "opcache.file_cache=" + cache.string(),
+               "-d", "display_errors=0", "-d", "log_errors=0"};
+  for (const std::string& setting : php_settings) spec.argv.insert(spec.argv.end(), {"-d", setting});
+  spec.argv.insert(spec.argv.end(), {"-r", kCompileCore});
+  spec.clear_env = true;
+  spec.env = {{"WPFLEET_CORE", core.string()}};
+  spec.stdin_data = files;
+  spec.die_with_parent = true;
+  TRY_ASSIGN(CommandOutput output, run_command(spec));
+  // A file that failed to compile makes PHP's exit code 255: the last line tells.
+  const std::string done = "done\n";
+  if (!output.out.ends_with(done)) {
+    return make_error("cannot compile WordPress core for opcache (php exited with " +
+                      std::to_string(output.exit_code) + "): " + output.err +
+                      "; check that php-cli and its opcache work (`php -v`), then `wpfleet apply`");
+  }
+  return output.out.substr(0, output.out.size() - done.size());
+}
+
+std::string settings_text(const std::vector<std::string>& php_settings) {
+  std::string text;
+  for (const std::string& setting : php_settings) text += setting + "\n";
+  return text;
+}
+
+// opcache makes its directories 0700 and files 0600: the tenants' PHP must read them.
+Status open_to_readers(const fs::path& cache) {
+  std::error_code error;
+  fs::permissions(cache, fs::perms(0755), error);
+  for (auto entry = fs::recursive_directory_iterator(cache, error);
+       !error && entry != fs::recursive_directory_iterator(); entry.increment(error)) {
+    const bool directory = entry->is_directory(error);
+    if (!error) fs::permissions(entry->path(), fs::perms(directory ? 0755 : 0644), error);
+  }
+  if (error) return make_error("cannot open " + cache.string() + " to PHP: " + error.message());
+  return {};
+}
+
 }  // namespace
 
 Status check_wordpress_source(const StateLayout& layout) {
@@ -83,6 +147,30 @@ Status install_wordpress_core(const StateLayout& layout, const ProgressFn& progr
   fs::rename(staging, layout.core_dir(), error);
   if (error)
     return make_error("cannot move the WordPress core copy into place: " + error.message());
+  return {};
+}
+
+Status compile_wordpress_core(const StateLayout& layout, const std::vector<std::string>& php_settings,
+                              const ProgressFn& progress) {
+  const fs::path settings_file = layout.opcache_dir() / "settings";
+  Result<std::string> compiled_with = read_file(settings_file);
+  if (compiled_with && *compiled_with == settings_text(php_settings)) return {};
+  progress("compiling WordPress core for PHP's opcache…");
+  const fs::path staging = layout.opcache_dir().string() + ".new";
+  TRY(remove_tree(staging));
+  TRY(make_dirs(staging, 0755));
+  // The paths PHP will see: opcache keys its files by the resolved path.
+  std::error_code error;
+  const fs::path core = fs::canonical(layout.core_dir(), error);
+  if (error) return make_error("cannot resolve " + layout.core_dir().string() + ": " + error.message());
+  TRY_ASSIGN(std::string failed, compile_into(staging, core, php_settings, ""));
+  if (!failed.empty()) TRY(compile_into(staging, core, php_settings, failed));
+  TRY(write_file_atomic(staging / "settings", settings_text(php_settings)));
+  TRY(open_to_readers(staging));
+  // Until the rename PHP finds no cache and compiles, as it would without one.
+  TRY(remove_tree(layout.opcache_dir()));
+  fs::rename(staging, layout.opcache_dir(), error);
+  if (error) return make_error("cannot move compiled core into place: " + error.message());
   return {};
 }
 

@@ -3,6 +3,9 @@
 // configuration named by WPFLEET_SITE_CONFIG.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "platform/layout.h"
 #include "platform/platform.h"
 #include "util/result.h"
@@ -18,5 +21,15 @@ Status check_wordpress_source(const StateLayout& layout);
 // Copies core unless it is there. The copy is made beside its final place and renamed,
 // so a crash never leaves a half copy.
 Status install_wordpress_core(const StateLayout& layout, const ProgressFn& progress);
+
+// Compiles core into opcache's file cache (layout.opcache_dir()) unless it was, with the
+// same `php_settings` ("name=value": what the pools set that changes how PHP compiles,
+// e.g. disable_functions, which opcache folds function_exists() against). After php-fpm
+// reloads, which empties opcache's shared memory for every tenant, core is loaded from
+// there rather than compiled again. Made by root beside its final place and renamed;
+// readable by the tenants' PHP and writable by root alone, so no tenant can plant
+// compiled code that another tenant's PHP would run.
+Status compile_wordpress_core(const StateLayout& layout, const std::vector<std::string>& php_settings,
+                              const ProgressFn& progress);
 
 }  // namespace wpfleet

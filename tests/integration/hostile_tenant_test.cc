@@ -251,6 +251,40 @@ TEST_F(HostileTenant, PlantedSymlinksAndOtherTenantsLogsLeakNothing) {
   fs::remove(link);
 }
 
+// php-fpm loads compiled core from opcache's file cache after every reload, into the
+// shared memory every pool runs from: a tenant that could write there would run its code
+// as every other tenant. Root makes it; no tenant can add, replace or remove a file.
+TEST_F(HostileTenant, NoTenantCanPlantCompiledCodeForTheOthers) {
+  const fs::path cache = state() / "php-fpm" / "opcache";
+  ASSERT_TRUE(fs::is_directory(cache)) << "apply compiles core";
+  fs::path compiled, compiled_dir;
+  std::size_t files = 0;
+  for (auto entry = fs::recursive_directory_iterator(cache); entry != fs::recursive_directory_iterator();
+       ++entry) {
+    struct stat st {};
+    ASSERT_EQ(::lstat(entry->path().c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, 0u) << entry->path();
+    EXPECT_EQ(st.st_mode & 022, 0u) << entry->path() << " is writable by others";
+    if (entry->path().extension() == ".bin") {
+      ++files;
+      if (entry->path().filename() == "wp-settings.php.bin") compiled = entry->path();
+    }
+  }
+  EXPECT_GT(files, 500u) << "most of core is compiled";
+  ASSERT_FALSE(compiled.empty()) << "core's wp-settings.php is compiled";
+  compiled_dir = compiled.parent_path();
+
+  const TenantUser alpha = tenant_user("dev", "alpha");
+  EXPECT_NE(run_as(alpha, [&] { return write_file_atomic(compiled, "planted") ? 0 : 1; }), 0);
+  EXPECT_NE(run_as(alpha, [&] { return ::unlink(compiled.c_str()) == 0 ? 0 : 1; }), 0);
+  EXPECT_NE(run_as(alpha, [&] { return ::mkdir((cache / "other-system-id").c_str(), 0777) == 0 ? 0 : 1; }), 0);
+  EXPECT_NE(run_as(alpha, [&] {
+              return ::mkdir((compiled_dir / "wp-content").c_str(), 0777) == 0 ? 0 : 1;
+            }),
+            0);
+  EXPECT_TRUE(tenant_can_read(alpha, compiled)) << "its PHP loads core from there";
+}
+
 // Finding 6: `GRANT ... ON dev_alpha_db.*` let alpha create `devXalphaXdb`.
 TEST_F(HostileTenant, DatabaseGrantsAreNotWildcards) {
   MysqlEndpoint endpoint;

@@ -18,6 +18,7 @@
 #include "backends/local/written_files.h"
 #include "platform/platform.h"
 #include "platform/platform_users.h"
+#include "platform/wordpress_core.h"
 #include "util/crypto.h"
 #include "util/fs.h"
 #include "backends/local/audit_probe.h"
@@ -182,7 +183,10 @@ Status RuntimeProvider::ensure_support_files() {
   for (const auto& file : support_files()) {
     if (!file.intact()) TRY(write_file_atomic(file.path, file.content, file.mode));
   }
-  return {};
+  // Compiled as the pools compile: opcache folds function_exists() of a disabled
+  // function into the code.
+  return compile_wordpress_core(ctx_.layout, {"disable_functions=" + disable_functions_value()},
+                                [](const std::string&) {});
 }
 
 Status RuntimeProvider::remove(const Environment& env, const std::string& tenant_id) {

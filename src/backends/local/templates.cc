@@ -78,12 +78,13 @@ const std::vector<std::string>& disabled_php_functions() {
   return kFunctions;
 }
 
-namespace {
-std::string join_words(const std::vector<std::string>& words) {
+std::string disable_functions_value() {
   std::string out;
-  for (const auto& word : words) out += (out.empty() ? "" : ",") + word;
+  for (const auto& word : disabled_php_functions()) out += (out.empty() ? "" : ",") + word;
   return out;
 }
+
+namespace {
 
 std::string sendmail_command(const PoolInput& in) {
   return "\"" + in.files.support_dir + "/sendmail '" + in.files.site_dir + "/log/mail.log' " +
@@ -100,7 +101,7 @@ std::vector<PhpSetting> confinement(const PoolInput& in) {
   return {{"open_basedir", in.files.core_dir + "/:" + site + "/wp-content/:" + site + "/tmp/:" +
                                site + "/log/:" + site + "/wp-config.php:" + in.files.support_dir +
                                "/"},
-          {"disable_functions", join_words(disabled_php_functions())},
+          {"disable_functions", disable_functions_value()},
           {"ffi.enable", "0"},  // php-cli would otherwise allow FFI::cdef (libc's system())
           {"allow_url_include", "0"},
           {"sendmail_path", sendmail_command(in)},

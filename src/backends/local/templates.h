@@ -49,6 +49,8 @@ std::string render_pool(const PoolInput& in);
 // native code (dl, FFI) or makes links that the web server or root could be led along.
 // Checked against the lists hardened shared hosts disable.
 const std::vector<std::string>& disabled_php_functions();
+// Those functions as php.ini's disable_functions lists them.
+std::string disable_functions_value();
 
 struct PhpSetting {
   std::string name;
