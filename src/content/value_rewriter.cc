@@ -1,5 +1,8 @@
 #include "content/value_rewriter.h"
 
+#include <map>
+#include <optional>
+
 #include "content/json_text.h"
 #include "content/php_serialized.h"
 
@@ -95,8 +98,10 @@ bool ValueRewriter::rewrite_json_core(std::string_view value, std::string_view c
                                       std::string& out) {
   const auto pieces = split_json(core, kMaxNesting - depth);
   if (!pieces) return false;
+  const std::vector<std::optional<std::string>> new_keys = rename_json_keys(*pieces);
   std::string rewritten;
-  for (const JsonPiece& piece : *pieces) {
+  for (std::size_t p = 0; p < pieces->size(); ++p) {
+    const JsonPiece& piece = (*pieces)[p];
     if (piece.kind == JsonPiece::Kind::Between) {
       rewritten.append(piece.text);
       continue;
@@ -104,6 +109,8 @@ bool ValueRewriter::rewrite_json_core(std::string_view value, std::string_view c
     rewritten += '"';
     if (piece.kind == JsonPiece::Kind::String) {
       rewrite_json_string(piece.text, depth + 1, rewritten);
+    } else if (new_keys[p]) {
+      json_escape_like(*new_keys[p], piece.text, rewritten);
     } else {
       rewritten.append(piece.text);
     }
@@ -111,6 +118,67 @@ bool ValueRewriter::rewrite_json_core(std::string_view value, std::string_view c
   }
   append_around(value, core, rewritten, out);
   return true;
+}
+
+// The new name of each object key that FROM occurs in (rewritten as text), by piece;
+// except where another key of the same object has that name, as in serialized arrays:
+// json_decode() would keep only one of the two values, so the key is kept and counted.
+std::vector<std::optional<std::string>> ValueRewriter::rename_json_keys(
+    const std::vector<JsonPiece>& pieces) {
+  std::vector<std::optional<std::string>> new_keys(pieces.size());
+  struct Key {
+    std::size_t piece;
+    std::size_t object;  // which object of the value it belongs to
+    std::string name;    // decoded
+    std::uint64_t replaced = 0;
+  };
+  std::vector<Key> keys;
+  std::vector<std::size_t> open;  // the objects (and arrays: npos) around the next piece
+  std::size_t objects = 0;
+  bool any_renamed = false;
+  for (std::size_t p = 0; p < pieces.size(); ++p) {
+    const JsonPiece& piece = pieces[p];
+    if (piece.kind == JsonPiece::Kind::Between) {
+      for (char c : piece.text) {  // outside strings: structure only
+        if (c == '{') open.push_back(objects++);
+        if (c == '[') open.push_back(std::string::npos);
+        if ((c == '}' || c == ']') && !open.empty()) open.pop_back();
+      }
+      continue;
+    }
+    if (piece.kind != JsonPiece::Kind::Key || open.empty()) continue;
+    Key key{p, open.back(), json_unescape(piece.text).value_or(std::string(piece.text))};
+    if (replacer_.may_occur_in(piece.text)) {
+      std::string renamed;
+      const ReplaceCounts counts = replacer_.replace(key.name, renamed);
+      counts_.left_alone += counts.left_alone;
+      if (counts.replaced > 0) {
+        key.replaced = counts.replaced;
+        new_keys[p] = std::move(renamed);
+        any_renamed = true;
+      }
+    }
+    keys.push_back(std::move(key));
+  }
+  if (!any_renamed) return new_keys;
+  // Undo every rename to a name that two keys of one object have, then look again: an
+  // undone rename brings its old name back, which another rename may have taken.
+  for (bool undone = true; undone;) {
+    undone = false;
+    std::map<std::pair<std::size_t, std::string>, int> names;
+    for (const Key& key : keys) ++names[{key.object, new_keys[key.piece].value_or(key.name)}];
+    for (const Key& key : keys) {
+      if (new_keys[key.piece] && names[{key.object, *new_keys[key.piece]}] > 1) {
+        new_keys[key.piece].reset();
+        ++counts_.keys_kept;
+        undone = true;
+      }
+    }
+  }
+  for (const Key& key : keys) {
+    if (new_keys[key.piece]) counts_.replacements += key.replaced;
+  }
+  return new_keys;
 }
 
 // A JSON string is decoded to be rewritten as a value of its own (it may hold serialized

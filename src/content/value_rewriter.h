@@ -3,9 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "content/json_text.h"
 #include "content/replacer.h"
 
 namespace wpfleet::content {
@@ -28,8 +31,9 @@ struct ValueCounts {
 //   plain replacement would make it worse), and counted as malformed;
 // - as JSON if it is a valid JSON object or array: each string value is decoded,
 //   rewritten as a value of its own and, if that changed it, encoded again the way the
-//   original was. Object keys are not rewritten (nor are property names in serialized
-//   objects);
+//   original was. Each object key is decoded and rewritten as text, unless another key
+//   of that object has its new name (kept and counted as keys_kept, as for serialized
+//   arrays). Property names in serialized objects are not rewritten;
 // - otherwise as text: the plain replacement (Replacer::replace), which finds the
 //   JSON-escaped forms of FROM too, as in Gutenberg block attributes.
 // Nested values without any trace of FROM (Replacer::may_occur_in) are not parsed, so they
@@ -52,6 +56,7 @@ class ValueRewriter {
   bool rewrite_json_core(std::string_view value, std::string_view core, int depth,
                          std::string& out);
   void rewrite_json_string(std::string_view raw, int depth, std::string& out);
+  std::vector<std::optional<std::string>> rename_json_keys(const std::vector<JsonPiece>& pieces);
 
   const Replacer& replacer_;
   ValueCounts counts_;

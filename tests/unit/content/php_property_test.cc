@@ -58,7 +58,7 @@ function rr_string($s) {
   if (is_serialized_like($s)) return serialize(rr(unserialize($s)));
   $t = trim($s);
   if ($t !== '' && ($t[0] === '{' || $t[0] === '[') && ($j = json_decode($t)) !== null) {
-    $r = rr(json_decode($t));
+    $r = rr(json_decode($t), true);
     return serialize($r) === serialize($j) ? $s : json_encode($r);
   }
   return replace_text($s);
@@ -88,13 +88,16 @@ function rename_keys(array $a) {
   foreach ($keys as $i => $k) $out[$final[$i]] = $a[$k];
   return $out;
 }
-function rr($v) {
+// Keys of arrays are renamed, and of JSON objects (decoded as stdClass); property names
+// of serialized objects are not.
+function rr($v, $json = false) {
   if (is_string($v)) return rr_string($v);
   if ($v instanceof WpfProbe) { $v->map('rr'); return $v; }
   if (is_array($v) || $v instanceof stdClass) {
-    foreach ($v as $k => &$x) { $x = rr($x); }
+    foreach ($v as $k => &$x) { $x = rr($x, $json); }
     unset($x);
   }
+  if ($json && $v instanceof stdClass) return (object) rename_keys((array) $v);
   return is_array($v) ? rename_keys($v) : $v;
 }
 while (($line = fgets(STDIN)) !== false) {

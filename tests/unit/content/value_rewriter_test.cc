@@ -62,8 +62,8 @@ std::vector<Case> corpus() {
        "{\"t\":\"caf\\u00e9\",\"d\":\"" + json_escaped(S("café " + kNew)) + "\"}", 1},
       {"JSON double-encoded in a JSON string", R"({"inner":"{\"u\":\"http:\\/\\/old.example\"}"})",
        R"({"inner":"{\"u\":\"https:\\/\\/new.example\"}"})", 1},
-      {"JSON keys stay", R"({"http://old.example":"http://old.example"})",
-       R"({"http://old.example":"https://new.example"})", 1},
+      {"JSON keys are renamed too", R"({"http://old.example":"http://old.example"})",
+       R"({"https://new.example":"https://new.example"})", 2},
       {"object with a reference to itself",
        "O:8:\"stdClass\":2:{s:3:\"url\";" + S(kOld) + "s:4:\"self\";r:1;}",
        "O:8:\"stdClass\":2:{s:3:\"url\";" + S(kNew) + "s:4:\"self\";r:1;}", 1},
@@ -204,6 +204,46 @@ TEST(ValueRewriter, RenamesSerializedArrayKeysAndCountsThoseKept) {
   EXPECT_EQ(out, taken);
   EXPECT_EQ(counts.replacements, 0u);
   EXPECT_EQ(counts.keys_kept, 1u);
+}
+
+// JSON object keys are rewritten as serialized array keys are: decoded (with or without
+// \/), replaced as text, encoded as they were; a key whose new name its object already
+// has is kept and counted (json_decode() would keep one of the two values).
+TEST(ValueRewriter, RenamesJsonObjectKeysAndCountsThoseKept) {
+  auto replacer = Replacer::create({{kOld, kNew}});
+  ASSERT_TRUE(replacer.ok());
+  ValueRewriter rewriter(*replacer);
+  const Case cases[] = {
+      {"plain key", R"({"http://old.example/a":1})", R"({"https://new.example/a":1})", 1},
+      {"escaped slashes", R"({"http:\/\/old.example\/a":{"n":"http:\/\/old.example"}})",
+       R"({"https:\/\/new.example\/a":{"n":"https:\/\/new.example"}})", 2},
+      {"nested object, array of objects", R"([{"x":{"http://old.example":[1]}},{"http://old.example":2}])",
+       R"([{"x":{"https://new.example":[1]}},{"https://new.example":2}])", 2},
+      {"the same name in another object is no collision",
+       R"({"a":{"http://old.example/a":1},"b":{"https://new.example/a":2}})",
+       R"({"a":{"https://new.example/a":1},"b":{"https://new.example/a":2}})", 1},
+      {"a longer host as key", R"({"http://old.example.org":1})", R"({"http://old.example.org":1})", 0},
+  };
+  for (const Case& c : cases) {
+    std::string out;
+    const ValueCounts counts = rewriter.rewrite(c.in, out);
+    EXPECT_EQ(out, c.out) << c.name;
+    EXPECT_EQ(counts.replacements, c.replacements) << c.name;
+    EXPECT_EQ(counts.keys_kept, 0u) << c.name;
+  }
+  // Taken: by a key of the same object, or by another renamed key.
+  const std::string taken = R"({"http://old.example/a":1,"https://new.example/a":2,"k":"http://old.example"})";
+  std::string out;
+  ValueCounts counts = rewriter.rewrite(taken, out);
+  EXPECT_EQ(out, R"({"http://old.example/a":1,"https://new.example/a":2,"k":"https://new.example"})");
+  EXPECT_EQ(counts.replacements, 1u);
+  EXPECT_EQ(counts.keys_kept, 1u);
+  const std::string both = R"({"http://old.example/a":1,"https://old.example/a":2})";
+  out.clear();
+  counts = rewriter.rewrite(both, out);
+  EXPECT_EQ(out, both);
+  EXPECT_EQ(counts.replacements, 0u);
+  EXPECT_EQ(counts.keys_kept, 2u);
 }
 
 // What promote passes (the URL and the bare host) leaves no form of the host: a host as a
