@@ -279,13 +279,21 @@ void on_run(CLI::App* cmd, Context& ctx, CommandBody& selected, std::shared_ptr<
 }  // namespace
 
 void register_content(CLI::App& app, Context& ctx, CommandBody& selected) {
+  // An empty name (--tables '') would reach the dump as one.
+  const CLI::Validator table_name(
+      [](const std::string& name) -> std::string {
+        return name.find_first_not_of(" \t,") == std::string::npos
+                   ? "--tables has an empty name: name tables one per argument, e.g. --tables wp_options wp_posts"
+                   : "";
+      },
+      "TABLE");
   auto o = std::make_shared<ContentOptions>();
 
   auto* exp = app.add_subcommand("export", "Write a tenant's database and files to one archive");
   exp->add_option("tenant", o->tenant, "Tenant id")->required();
   exp->add_option("-e,--env", o->env, "Environment")->required();
   exp->add_option("-o,--out", o->file, "Archive file to write")->required();
-  exp->add_option("--tables", o->tables, "Only these tables");
+  exp->add_option("--tables", o->tables, "Only these tables")->check(table_name);
   exp->add_flag("--no-files", o->no_files, "Leave wp-content out");
   on_run(exp, ctx, selected, o, export_command);
 
@@ -303,14 +311,14 @@ void register_content(CLI::App& app, Context& ctx, CommandBody& selected) {
   promote->add_option("--to", o->to, "Target environment")->required();
   promote->add_flag("--all", o->all, "Every tenant in both environments, in parallel");
   promote->add_flag("--dry-run", o->dry_run, "Show what would move and the URL rewrites; change nothing");
-  promote->add_option("--tables", o->tables, "Only these tables");
+  promote->add_option("--tables", o->tables, "Only these tables")->check(table_name);
   promote->add_flag("--no-files", o->no_files, "Leave wp-content as it is");
   promote->add_flag("--approve", o->approve, "Required to promote into a production environment");
   promote->add_flag("--force", o->force, "Overwrite production even if it changed since its last snapshot");
   promote
       ->add_option("--streams", o->streams,
                    "Connections that copy the database at once, from one consistent snapshot "
-                   "(default: one per CPU, 2 to 4; 1 is a single mariadb-dump | mariadb)")
+                   "(default: two per CPU, 2 to 8; 1 is a single mariadb-dump | mariadb)")
       ->check(CLI::Range(1U, 16U));
   on_run(promote, ctx, selected, o, promote_command);
 

@@ -48,25 +48,38 @@ content::Replacement make_pair(std::string from, std::string to, const std::stri
   return {std::move(from), std::move(to), mode};
 }
 
-// --tables, --include-columns and --skip-columns as DumpOptions: comma-separated names,
-// none of them empty.
-Result<content::DumpOptions> parse_scope(const SearchReplaceOptions& o) {
-  const std::pair<const char*, const std::vector<std::string>*> lists[] = {
-      {"--tables", &o.tables},
-      {"--include-columns", &o.include_columns},
-      {"--skip-columns", &o.skip_columns}};
-  for (const auto& [option, names] : lists) {
-    if (std::find(names->begin(), names->end(), "") != names->end()) {
-      return make_error(
-          std::string(option) + " has an empty name: pass names separated by commas, e.g. " +
-          option +
-          (option == std::string("--tables") ? " 'wp_*options,wp_posts'" : " guid,post_excerpt"));
+// The names of a comma-separated list option, as often as it was given (--tables a,b
+// --tables c), each without the spaces around it; an error if one is empty (',',
+// 'a,,b', ' '), which names the option and shows what it takes.
+Result<std::vector<std::string>> names_of(const std::string& option, const std::vector<std::string>& given) {
+  std::vector<std::string> names;
+  for (const std::string& list : given) {
+    std::size_t start = 0;
+    while (true) {
+      const std::size_t comma = std::min(list.find(',', start), list.size());
+      const std::string name = list.substr(start, comma - start);
+      const auto first = name.find_first_not_of(" \t");
+      if (first == std::string::npos) {
+        return make_error(option + " has an empty name in '" + list +
+                          "': pass names separated by commas, e.g. " + option +
+                          (option == "--tables" ? " 'wp_*options,wp_posts'" : " guid,post_excerpt"));
+      }
+      names.push_back(name.substr(first, name.find_last_not_of(" \t") + 1 - first));
+      if (comma == list.size()) break;
+      start = comma + 1;
     }
   }
-  return content::DumpOptions{.tables = o.tables,
-                              .include_columns = o.include_columns,
-                              .skip_columns = o.skip_columns,
-                              .every_column = !o.report_changed_only};
+  return names;
+}
+
+// --tables, --include-columns and --skip-columns as DumpOptions.
+Result<content::DumpOptions> parse_scope(const SearchReplaceOptions& o) {
+  content::DumpOptions scope;
+  scope.every_column = !o.report_changed_only;
+  TRY_ASSIGN(scope.tables, names_of("--tables", o.tables));
+  TRY_ASSIGN(scope.include_columns, names_of("--include-columns", o.include_columns));
+  TRY_ASSIGN(scope.skip_columns, names_of("--skip-columns", o.skip_columns));
+  return scope;
 }
 
 Result<Request> parse_request(const SearchReplaceOptions& o) {
@@ -210,15 +223,12 @@ void register_search_replace(CLI::App& app, Context& ctx, CommandBody& selected)
   cmd->add_option("--tables", o->tables,
                   "Only these tables, comma-separated; '*' matches any run of characters and "
                   "'?' one ('wp_*options')")
-      ->delimiter(',')
       ->allow_extra_args(false);
   cmd->add_option("--include-columns", o->include_columns,
                   "Only these columns, comma-separated (any case)")
-      ->delimiter(',')
       ->allow_extra_args(false);
   cmd->add_option("--skip-columns", o->skip_columns,
                   "Not these columns, comma-separated (any case), e.g. guid")
-      ->delimiter(',')
       ->allow_extra_args(false);
   cmd->add_flag("--report-changed-only", o->report_changed_only,
                 "List only the columns where something was replaced, left alone or kept "

@@ -77,7 +77,7 @@ Status write_entry_file(int root, const fs::path& relative, unsigned mode, const
 }  // namespace
 
 unsigned default_streams() {
-  return std::clamp(std::thread::hardware_concurrency(), 2U, 4U);
+  return std::clamp(2 * std::thread::hardware_concurrency(), 2U, 8U);
 }
 
 std::vector<content::Replacement> url_rewrite(const std::string& from_url, const std::string& to_url) {

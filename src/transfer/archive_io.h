@@ -31,8 +31,8 @@ Result<Manifest> export_archive(TenantData& data, const TenantContext& ctx,
 
 Result<Manifest> read_manifest(const std::filesystem::path& archive);
 
-// Streams for copying a database: as many as the machine has CPUs, 2 to 4 (a load is
-// the server's work, and more streams than cores only take turns).
+// Streams for copying a database: two per CPU, 2 to 8. Each stream alternates between
+// reading rows and waiting for the server to insert them, so two keep a core busy.
 unsigned default_streams();
 
 struct StageOptions {
