@@ -1,5 +1,7 @@
 #include "aws/client.h"
 
+#include <strings.h>
+
 #include <algorithm>
 #include <random>
 #include <thread>
@@ -157,7 +159,19 @@ ApiResult<RestXmlReply> Client::rest_xml(const Service& service, const std::stri
                                          const std::string& method, const std::string& path,
                                          const QueryParams& query,
                                          const std::vector<Header>& headers, std::string body) {
-  Call call{service, action, method, path, form_encode(query), headers, std::move(body)};
+  // A sub-resource goes as a bare key ("?uploads", "?versioning"), as the SDKs send it:
+  // S3 implementations tell "versioning=" from a plain bucket PUT less reliably.
+  std::string encoded;
+  for (const auto& [key, value] : query) {
+    if (!encoded.empty()) encoded += '&';
+    encoded += uri_encode(key) + (value.empty() ? "" : "=" + uri_encode(value));
+  }
+  Call call{service, action, method, path, encoded, headers, std::move(body)};
+  // Without one, libcurl labels a body form-encoded, and S3 implementations parse it so.
+  const bool typed = std::any_of(headers.begin(), headers.end(), [](const Header& header) {
+    return strcasecmp(header.first.c_str(), "Content-Type") == 0;
+  });
+  if (!typed && !call.body.empty()) call.headers.emplace_back("Content-Type", "application/xml");
   TRY_ASSIGN(HttpReply reply, send(call));
   RestXmlReply answer;
   const auto first = reply.body.find_first_not_of(" \t\r\n");

@@ -277,6 +277,7 @@ AwsProxy::Answer AwsProxy::handle(const Request& request) {
   }
   if (throttled_before) return throttled(request, *throttled_before);
   if (request.amz_target == kRunTask) return run_task(request);
+  if (auto answered = cloudfront(request)) return std::move(*answered);
   if (auto faked = answer_by_fake(request)) return std::move(*faked);
   Answer answer = forward(request);
   if (answer.status == 200) track_deleted_services(request, answer);
@@ -381,8 +382,10 @@ std::optional<std::string> AwsProxy::signature_problem(const Request& request) c
       request.method, request.target.substr(0, query_at),
       query_at == std::string::npos ? "" : request.target.substr(query_at + 1), signed_ones,
       request.body};
-  const aws::Signature expected =
-      aws::sign(signable, credentials_, aws::SigningScope{scope[2], scope[3], time});
+  aws::SigningScope signing{scope[2], scope[3], time};
+  // S3 signs the path as sent; its x-amz-content-sha256 header is among the signed ones.
+  signing.normalize_path = signing.encode_path_again = scope[3] != "s3";
+  const aws::Signature expected = aws::sign(signable, credentials_, signing);
   if (expected.signature != between("Signature=", ",")) {
     return "the signature does not match the request (canonical request:\n" +
            expected.canonical_request + ")";

@@ -1,0 +1,203 @@
+#include "aws/s3.h"
+
+#include <cstdlib>
+
+#include "util/crypto.h"
+
+namespace wpfleet::aws {
+
+namespace {
+
+constexpr char kXmlns[] = "http://s3.amazonaws.com/doc/2006-03-01/";
+const std::vector<Header> kBytes = {{"Content-Type", "application/octet-stream"}};
+
+std::string xml_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// "bytes 0-8388607/20000000" -> 20000000; 0 when absent.
+std::uint64_t total_of_content_range(const std::string& range) {
+  const auto slash = range.rfind('/');
+  if (slash == std::string::npos) return 0;
+  try {
+    return std::stoull(range.substr(slash + 1));
+  } catch (...) {
+    return 0;
+  }
+}
+
+}  // namespace
+
+std::string s3_path(const std::string& bucket, const std::string& key) {
+  return "/" + bucket + (key.empty() ? "" : "/" + uri_encode(key, true));
+}
+
+S3Upload::S3Upload(Client& client, std::string bucket, std::string key)
+    : client_(client), bucket_(std::move(bucket)), key_(std::move(key)) {}
+
+S3Upload::~S3Upload() {
+  if (!done_) (void)abort();
+}
+
+std::string S3Upload::path() const { return s3_path(bucket_, key_); }
+
+Status S3Upload::write(std::string_view bytes) {
+  buffer_.append(bytes);
+  while (buffer_.size() >= kPartSize) TRY(send_part());
+  return {};
+}
+
+Status S3Upload::send_part() {
+  if (upload_id_.empty()) {
+    TRY_ASSIGN(const RestXmlReply started,
+               client_.rest_xml(kS3, "CreateMultipartUpload", "POST", path(), {{"uploads", ""}}));
+    upload_id_ = started.xml.select_node("//UploadId").node().text().get();
+    if (upload_id_.empty()) return make_error("S3 CreateMultipartUpload gave no UploadId for " + key_);
+  }
+  const std::size_t size = std::min(buffer_.size(), kPartSize);
+  const std::string number = std::to_string(part_etags_.size() + 1);
+  TRY_ASSIGN(const RestXmlReply sent,
+             client_.rest_xml(kS3, "UploadPart", "PUT", path(),
+                              {{"partNumber", number}, {"uploadId", upload_id_}}, kBytes,
+                              buffer_.substr(0, size)));
+  const auto etag = sent.headers.find("etag");
+  if (etag == sent.headers.end()) return make_error("S3 UploadPart gave no ETag for part " + number);
+  part_etags_.push_back(etag->second);
+  buffer_.erase(0, size);
+  return {};
+}
+
+Status S3Upload::finish() {
+  if (upload_id_.empty()) {  // it all fitted in one part: one plain PUT
+    TRY(client_.rest_xml(kS3, "PutObject", "PUT", path(), {}, kBytes, std::move(buffer_)));
+    done_ = true;
+    return {};
+  }
+  if (!buffer_.empty()) TRY(send_part());
+  std::string body = std::string("<CompleteMultipartUpload xmlns=\"") + kXmlns + "\">";
+  for (std::size_t i = 0; i < part_etags_.size(); ++i) {
+    body += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" +
+            xml_escape(part_etags_[i]) + "</ETag></Part>";
+  }
+  body += "</CompleteMultipartUpload>";
+  TRY_ASSIGN(const RestXmlReply completed,
+             client_.rest_xml(kS3, "CompleteMultipartUpload", "POST", path(),
+                              {{"uploadId", upload_id_}}, {}, body));
+  // S3 may answer 200 with an <Error> body when completing fails late.
+  if (completed.xml.child("Error")) {
+    return make_error("S3 CompleteMultipartUpload of " + key_ + " failed: " +
+                      completed.xml.child("Error").child_value("Message"));
+  }
+  done_ = true;
+  return {};
+}
+
+Status S3Upload::abort() {
+  done_ = true;
+  buffer_.clear();
+  if (upload_id_.empty()) return {};
+  TRY(client_.rest_xml(kS3, "AbortMultipartUpload", "DELETE", path(), {{"uploadId", upload_id_}}));
+  return {};
+}
+
+ApiResult<bool> S3::bucket_exists(const std::string& bucket) {
+  auto located = client_.rest_xml(kS3, "GetBucketLocation", "GET", s3_path(bucket), {{"location", ""}});
+  if (located) return true;
+  if (located.error().code == "NoSuchBucket") return false;
+  return std::move(located).error();
+}
+
+Status S3::create_bucket(const std::string& bucket) {
+  const std::string region = client_.config().region;
+  std::string body;
+  if (region != "us-east-1") {  // us-east-1 refuses its own name as a constraint
+    body = std::string("<CreateBucketConfiguration xmlns=\"") + kXmlns +
+           "\"><LocationConstraint>" + region + "</LocationConstraint></CreateBucketConfiguration>";
+  }
+  TRY(client_.rest_xml(kS3, "CreateBucket", "PUT", s3_path(bucket), {}, {}, body));
+  return {};
+}
+
+Status S3::enable_versioning(const std::string& bucket) {
+  const std::string body = std::string("<VersioningConfiguration xmlns=\"") + kXmlns +
+                           "\"><Status>Enabled</Status></VersioningConfiguration>";
+  TRY(client_.rest_xml(kS3, "PutBucketVersioning", "PUT", s3_path(bucket), {{"versioning", ""}}, {},
+                       body));
+  return {};
+}
+
+ApiResult<bool> S3::versioning_enabled(const std::string& bucket) {
+  TRY_ASSIGN(const RestXmlReply got,
+             client_.rest_xml(kS3, "GetBucketVersioning", "GET", s3_path(bucket), {{"versioning", ""}}));
+  return std::string(got.xml.select_node("//Status").node().text().get()) == "Enabled";
+}
+
+Status S3::set_lifecycle(const std::string& bucket, const BucketLifecycle& lifecycle) {
+  const std::string days = std::to_string(lifecycle.expire_days);
+  const std::string body =
+      std::string("<LifecycleConfiguration xmlns=\"") + kXmlns + "\"><Rule><ID>wpfleet-transfers</ID>" +
+      "<Filter><Prefix>" + xml_escape(lifecycle.prefix) + "</Prefix></Filter><Status>Enabled</Status>" +
+      "<Expiration><Days>" + days + "</Days></Expiration>" +
+      "<NoncurrentVersionExpiration><NoncurrentDays>" + days + "</NoncurrentDays>" +
+      "</NoncurrentVersionExpiration>" +
+      "<AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation>" +
+      "</AbortIncompleteMultipartUpload></Rule></LifecycleConfiguration>";
+  // S3 wants the body's MD5 on this call (or refuses it).
+  TRY(client_.rest_xml(kS3, "PutBucketLifecycleConfiguration", "PUT", s3_path(bucket),
+                       {{"lifecycle", ""}}, {{"Content-MD5", base64(md5_bytes(body))}}, body));
+  return {};
+}
+
+Status S3::read(const std::string& bucket, const std::string& key,
+                const std::function<Status(std::string_view)>& sink) {
+  std::uint64_t offset = 0;
+  for (;;) {
+    const std::string range =
+        "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + kPartSize - 1);
+    auto got = client_.rest_xml(kS3, "GetObject", "GET", s3_path(bucket, key), {}, {{"Range", range}});
+    if (!got && got.error().code == "InvalidRange" && offset == 0) return {};  // empty object
+    TRY_ASSIGN(const RestXmlReply part, std::move(got));
+    TRY(sink(part.body));
+    offset += part.body.size();
+    const auto content_range = part.headers.find("content-range");
+    const std::uint64_t total =
+        content_range == part.headers.end() ? offset : total_of_content_range(content_range->second);
+    if (part.body.empty() || offset >= total) return {};
+  }
+}
+
+ApiResult<std::vector<S3Object>> S3::list(const std::string& bucket, const std::string& prefix) {
+  std::vector<S3Object> objects;
+  std::string token;
+  do {
+    QueryParams query{{"list-type", "2"}, {"prefix", prefix}};
+    if (!token.empty()) query.emplace_back("continuation-token", token);
+    TRY_ASSIGN(const RestXmlReply page,
+               client_.rest_xml(kS3, "ListObjectsV2", "GET", s3_path(bucket), query));
+    for (const auto& item : page.xml.select_nodes("//Contents")) {
+      const pugi::xml_node node = item.node();
+      objects.push_back({node.child_value("Key"), std::strtoull(node.child_value("Size"), nullptr, 10),
+                         node.child_value("LastModified")});
+    }
+    const bool truncated = std::string(page.xml.select_node("//IsTruncated").node().text().get()) == "true";
+    token = truncated ? page.xml.select_node("//NextContinuationToken").node().text().get() : "";
+  } while (!token.empty());
+  return objects;
+}
+
+Status S3::remove(const std::string& bucket, const std::string& key) {
+  TRY(client_.rest_xml(kS3, "DeleteObject", "DELETE", s3_path(bucket, key)));
+  return {};
+}
+
+}  // namespace wpfleet::aws
