@@ -1,4 +1,4 @@
-// tenant list, tenant show, tenant delete.
+// tenant list, tenant show, tenant delete, tenant sleep, tenant wake.
 #include <iostream>
 #include <memory>
 
@@ -172,10 +172,78 @@ int delete_command(Context& ctx, const TenantOptions& o) {
   }
   return kExitOk;
 }
+// The tenant's runtime and route brought to what its sleep record says: on aws the
+// service scaled to 0 or back to 1, on local the asleep page or the site. Each ensure()
+// reads the record, so running it again after a crash finishes the same work.
+Status take_sleep_state(Engine& engine, const std::string& env, const std::string& tenant) {
+  TRY_ASSIGN(Providers * providers, engine.providers(env));
+  for (ResourceKind kind : {ResourceKind::Runtime, ResourceKind::Route}) {
+    TRY(engine.refresh(env, tenant, kind));
+    for (auto& provider : *providers) {
+      if (provider->kind() == kind) TRY(provider->commit());
+    }
+  }
+  return {};
+}
+
+// sleep and wake: `sleep` true puts the tenant to sleep. The record moves first
+// (sleeping / waking), then the resources, then the record is finished: a command killed
+// half-way leaves a record that verify names and that the same command finishes.
+int sleep_command(Context& ctx, const TenantOptions& o, bool sleep) {
+  auto fleet = ctx.load_fleet();
+  if (!fleet) return fail(fleet.error(), kExitInvalidInput);
+  const Environment* env = fleet->find_environment(o.env);
+  if (!env) return fail("unknown environment '" + o.env + "' (see `wpfleet tenant list`)", kExitInvalidInput);
+  const std::string command = std::string(sleep ? "sleep" : "wake");
+  if (sleep && env->production && !o.approve) {
+    return fail(o.env + " is a production environment: putting " + o.tenant +
+                    " to sleep there takes its site offline and needs --approve",
+                kExitInvalidInput);
+  }
+  auto session = ctx.open(LockMode::Exclusive, "tenant " + command);
+  if (!session) return fail(session.error(), kExitFailure);
+  Engine engine(*fleet, *session);
+  if (auto placed = engine.context(o.env, o.tenant); !placed) return fail(placed.error(), kExitInvalidInput);
+  auto applied = session->store->has_resource(o.env, o.tenant, "site");
+  if (!applied) return fail(applied.error(), kExitFailure);
+  if (!*applied) {
+    return fail(o.env + "/" + o.tenant + " is not applied yet: run `wpfleet apply -e " + o.env +
+                    "` first",
+                kExitInvalidInput);
+  }
+  if (uses_local_platform(*fleet, {o.env})) {
+    if (Status up = require_platform_up(session->layout); !up) return fail(up.error(), kExitFailure);
+  }
+  StateStore& store = *session->store;
+  Status done = store.record_sleep(o.env, o.tenant, sleep ? SleepState::Sleeping : SleepState::Waking);
+  if (done) done = take_sleep_state(engine, o.env, o.tenant);
+  if (done) done = sleep ? store.record_sleep(o.env, o.tenant, SleepState::Asleep)
+                         : store.forget_sleep(o.env, o.tenant);
+  if (!done) {
+    return fail(o.env + "/" + o.tenant + " is not " + (sleep ? "asleep" : "awake") + " yet: " +
+                    done.error().message + "; then run `wpfleet tenant " + command + " " +
+                    o.tenant + " -e " + o.env + "` again",
+                kExitFailure);
+  }
+  const std::string what = env->aws ? (sleep ? "its ECS service runs no task"
+                                             : "its ECS service runs one task again")
+                                    : (sleep ? "every request gets a page saying it is asleep, and no PHP runs"
+                                             : "its site answers again");
+  if (ctx.options().json()) {
+    ctx.print_json({{"tenant", o.tenant}, {"env", o.env}, {"asleep", sleep}, {"detail", what}});
+  } else {
+    std::cout << o.env << "/" << o.tenant << (sleep ? " is asleep: " : " is awake: ") << what
+              << (sleep ? "; wake it with " + ready_to_paste("`wpfleet tenant wake " + o.tenant +
+                                                             " -e " + o.env + "`")
+                        : std::string())
+              << "\n";
+  }
+  return kExitOk;
+}
 }  // namespace
 
 void register_tenant(CLI::App& app, Context& ctx, CommandBody& selected) {
-  auto* tenant = app.add_subcommand("tenant", "List, show and delete tenants");
+  auto* tenant = app.add_subcommand("tenant", "List, show, delete, sleep and wake tenants");
   tenant->require_subcommand(1);
   auto o = std::make_shared<TenantOptions>();
 
@@ -196,6 +264,25 @@ void register_tenant(CLI::App& app, Context& ctx, CommandBody& selected) {
   del->add_flag("--approve", o->approve,
                 "Needed in a production environment; a snapshot is taken first and kept");
   del->callback([&ctx, &selected, o] { selected = [&ctx, o] { return delete_command(ctx, *o); }; });
+
+  auto* sleep = tenant->add_subcommand(
+      "sleep", "Take a tenant offline to save its cost: aws scales its service to 0 tasks, "
+               "local answers every request with a page saying it is asleep");
+  sleep->add_option("tenant", o->tenant, "Tenant id")->required();
+  sleep->add_option("-e,--env", o->env, "Environment")->required();
+  sleep->add_flag("--approve", o->approve, "Needed in a production environment");
+  sleep->footer("`wpfleet apply` leaves an asleep tenant asleep; `wpfleet tenant wake` brings it "
+                "back. `wpfleet cost` lists idle tenants and what sleeping them saves.");
+  sleep->callback([&ctx, &selected, o] {
+    selected = [&ctx, o] { return sleep_command(ctx, *o, true); };
+  });
+
+  auto* wake = tenant->add_subcommand("wake", "Bring an asleep tenant back (aws: one task again)");
+  wake->add_option("tenant", o->tenant, "Tenant id")->required();
+  wake->add_option("-e,--env", o->env, "Environment")->required();
+  wake->callback([&ctx, &selected, o] {
+    selected = [&ctx, o] { return sleep_command(ctx, *o, false); };
+  });
 }
 
 }  // namespace wpfleet::cli

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <ctime>
 #include <optional>
 #include <set>
 
@@ -240,6 +241,35 @@ std::vector<CheckOutcome> run_checks(Providers& providers, const TenantContext& 
   return checks;
 }
 
+// An asleep tenant (`wpfleet tenant sleep`) takes no requests by design, so the edge
+// (and on aws the target, which has no task) is not asked; its runtime's check knows how
+// asleep looks, and what it keeps (database, files, secrets, site) is checked as usual.
+// A sleep or wake that did not finish fails, naming the command that finishes it.
+std::vector<CheckOutcome> asleep_checks(Providers& providers, const TenantContext& ctx,
+                                        const SleepRecord& sleep) {
+  const std::string id = ctx.tenant.id + " -e " + ctx.env.name;
+  std::vector<CheckOutcome> checks;
+  if (sleep.state == SleepState::Asleep) {
+    const std::time_t since = sleep.since;
+    char date[32];
+    std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&since));
+    checks.push_back(passed("asleep", std::string("asleep since ") + date +
+                                          ": wake with `wpfleet tenant wake " + id + "`"));
+  } else {
+    const std::string command = sleep.state == SleepState::Sleeping ? "sleep" : "wake";
+    checks.push_back(failed("asleep",
+                            "`wpfleet tenant " + command +
+                                "` did not finish (a crash, a kill or a failure stopped it)",
+                            "run `wpfleet tenant " + command + " " + id + "` again"));
+  }
+  checks.push_back(run_provider_check(providers, kRuntimeCheck, ctx));
+  if (!ctx.env.aws) checks.push_back(run_provider_check(providers, kTargetCheck, ctx));
+  for (const auto* check : {&kDatabaseCheck, &kStorageCheck, &kSecretsCheck, &kSiteCheck}) {
+    checks.push_back(run_provider_check(providers, *check, ctx));
+  }
+  return checks;
+}
+
 // --- work left unfinished ----------------------------------------------------------------
 
 // `holder`: the command holding the state lock, which may be doing the work right now.
@@ -296,7 +326,12 @@ TenantVerification verify_tenant(const Placement& placement, bool applied, Engin
                                 "check the environment's backend in the fleet file"));
     return out;
   }
-  out.checks = run_checks(**providers, ctx, session);
+  auto sleep = session.store->sleep_record(ctx.env.name, ctx.tenant.id);
+  if (!sleep) {
+    out.checks.push_back(failed("asleep", sleep.error().message, "check the state directory"));
+    return out;
+  }
+  out.checks = *sleep ? asleep_checks(**providers, ctx, **sleep) : run_checks(**providers, ctx, session);
   out.recent_errors = recent_errors(log_sources(**providers, ctx), error_lines);
   return out;
 }

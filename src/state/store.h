@@ -82,6 +82,12 @@ struct SleepRecord {
   std::int64_t since = 0;  // unix seconds: when the sleep began
 };
 
+// Whether a tenant with this record must take no requests: asleep, or being put to
+// sleep (running `tenant sleep` again finishes it); a wake begun counts as awake.
+inline bool sleeps(const std::optional<SleepRecord>& record) {
+  return record && record->state != SleepState::Waking;
+}
+
 class StateStore {
  public:
   // Opens (creating if needed, mode 0600) and migrates the schema to the latest version.

@@ -1,4 +1,5 @@
-// `wpfleet cost` on an aws environment: the real binary against moto's server (signature
+// `wpfleet cost` and `wpfleet tenant sleep|wake` on an aws environment: the real binary
+// against moto's server (signature
 // checking on) behind the AwsProxy, on the user's SIT as their Terraform left it (five
 // tenants, one db.t3.micro). Cost Explorer's GetCostAndUsage answers are preset in moto;
 // CloudWatch's request counts are put with PutMetricData. moto has no
@@ -12,6 +13,7 @@
 #include <fstream>
 
 #include "aws_test_env.h"
+#include "cost_report.h"
 #include "cost/estimate.h"
 #include "harness.h"
 #include "util/http_client.h"
@@ -208,19 +210,9 @@ class AwsCost : public ::testing::Test {
     ASSERT_TRUE(put.ok()) << put.error().message;
   }
 
-  static json tenant(const json& env, const std::string& id) {
-    for (const auto& t : env["tenants"]) {
-      if (t["tenant"] == id) return t;
-    }
-    ADD_FAILURE() << "no tenant " << id << " in " << env.dump();
-    return json::object();
-  }
-
+  static json tenant(const json& env, const std::string& id) { return report_tenant(env, id); }
   static json cost(const json& tenant, const std::string& name) {
-    for (const auto& c : tenant["costs"]) {
-      if (c["name"] == name) return c;
-    }
-    return nullptr;
+    return report_figure(tenant["costs"], name);
   }
 
   static inline AwsTestEnv* aws_ = nullptr;
@@ -315,6 +307,42 @@ TEST_F(AwsCost, BadInputIsRefusedWithExitCode3) {
   }
   CliResult r = wpfleet({"cost", "--month", "2026-13"});
   EXPECT_NE(r.err.find("YYYY-MM"), std::string::npos) << r.err;
+}
+
+// Sleep scales the tenant's service to 0 and is recorded, so apply keeps it there and
+// the runtime's check counts 0 tasks as right; wake scales it back to 1.
+TEST_F(AwsCost, SleepScalesTheServiceToZeroAndApplyKeepsItAsleep) {
+  const auto desired = [] {
+    aws::Client client = aws_->client();
+    auto answer = client.json(aws::kEcs, "DescribeServices",
+                              {{"cluster", "sit-cluster"}, {"services", {"sit-goldencrust-service"}}});
+    EXPECT_TRUE(answer.ok()) << answer.error().message;
+    return answer ? (*answer)["services"][0].value("desiredCount", -1) : -1;
+  };
+  CliResult applied = wpfleet({"apply", "--yes"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+  ASSERT_EQ(desired(), 1);
+  CliResult slept = wpfleet({"tenant", "sleep", "goldencrust", "-e", "sit"});
+  ASSERT_EQ(slept.exit_code, 0) << slept.err;
+  EXPECT_NE(slept.out.find("runs no task"), std::string::npos) << slept.out;
+  EXPECT_EQ(desired(), 0);
+  CliResult planned = wpfleet({"plan", "-e", "sit"});
+  EXPECT_EQ(planned.exit_code, 0) << planned.out;
+  ASSERT_EQ(wpfleet({"apply", "--yes"}).exit_code, 0);
+  EXPECT_EQ(desired(), 0) << "apply must not wake it";
+  // cost sees no task (what its estimate prices), and says it is asleep.
+  const json golden = tenant(cost_json({}), "goldencrust");
+  for (const auto& u : golden["usage"]) {
+    if (u["name"] == "tasks") {
+      EXPECT_EQ(u["value"], 0);
+    }
+  }
+  EXPECT_EQ(golden["sleep"]["state"], "asleep");
+
+  ASSERT_EQ(wpfleet({"tenant", "wake", "goldencrust", "-e", "sit"}).exit_code, 0);
+  EXPECT_EQ(desired(), 1);
+  EXPECT_EQ(wpfleet({"tenant", "wake", "goldencrust", "-e", "sit"}).exit_code, 0);
+  EXPECT_EQ(desired(), 1);
 }
 
 }  // namespace

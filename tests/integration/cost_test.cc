@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cost/estimate.h"
+#include "cost_report.h"
 #include "harness.h"
 
 namespace wpfleet::testing {
@@ -24,20 +25,11 @@ class LocalCost : public FleetSuite {
   }
 
   static json figure(const json& list, const std::string& name) {
-    for (const auto& f : list) {
-      if (f["name"] == name) return f;
-    }
-    ADD_FAILURE() << "no " << name << " in " << list.dump();
-    return json::object();
+    json found = report_figure(list, name);
+    if (found.is_null()) ADD_FAILURE() << "no " << name << " in " << list.dump();
+    return found.is_null() ? json::object() : found;
   }
-
-  static json tenant(const json& env, const std::string& id) {
-    for (const auto& t : env["tenants"]) {
-      if (t["tenant"] == id) return t;
-    }
-    ADD_FAILURE() << "no tenant " << id;
-    return json::object();
-  }
+  static json tenant(const json& env, const std::string& id) { return report_tenant(env, id); }
 
   // A combined-format line dated `days_ago` days back, as nginx writes it.
   static void append_old_request(const std::string& tenant, int days_ago) {

@@ -58,14 +58,14 @@ class UnavailableTenantData : public TenantData {
 
 }  // namespace
 
-Providers make_aws_providers(BackendContext& /*ctx*/) {
+Providers make_aws_providers(BackendContext& ctx) {
   auto platforms = std::make_shared<AwsPlatforms>(aws::Environment::current());
   Providers providers;
   providers.push_back(make_identity_provider(platforms));
   providers.push_back(make_secrets_provider(platforms));
   providers.push_back(make_database_provider(platforms));
   providers.push_back(make_storage_provider(platforms));
-  providers.push_back(make_runtime_provider(platforms));
+  providers.push_back(make_runtime_provider(platforms, &ctx.store));
   providers.push_back(make_route_provider(platforms));
   providers.push_back(make_site_provider(platforms));
   return providers;

@@ -6,6 +6,7 @@
 
 #include "backends/aws/platform.h"
 #include "backends/provider.h"
+#include "state/store.h"
 
 namespace wpfleet::aws_backend {
 
@@ -19,8 +20,10 @@ std::unique_ptr<ResourceProvider> make_secrets_provider(SharedPlatforms platform
 std::unique_ptr<ResourceProvider> make_database_provider(SharedPlatforms platforms);
 // storage: the EFS access point /{tenant}.
 std::unique_ptr<ResourceProvider> make_storage_provider(SharedPlatforms platforms);
-// runtime: the task definition {env}-{tenant} and the service {env}-{tenant}-service.
-std::unique_ptr<ResourceProvider> make_runtime_provider(SharedPlatforms platforms);
+// runtime: the task definition {env}-{tenant} and the service {env}-{tenant}-service,
+// scaled to 0 while `store` says the tenant is asleep (no store: never asleep).
+std::unique_ptr<ResourceProvider> make_runtime_provider(SharedPlatforms platforms,
+                                                        StateStore* store = nullptr);
 // route: the target group {env}-{tenant}-tg and its listener rule.
 std::unique_ptr<ResourceProvider> make_route_provider(SharedPlatforms platforms);
 // site: WordPress installed by a one-off task.

@@ -73,7 +73,8 @@ bool taggable(const std::string& service_arn) {
 
 class RuntimeProvider : public AwsProvider {
  public:
-  using AwsProvider::AwsProvider;
+  RuntimeProvider(SharedPlatforms platforms, StateStore* store)
+      : AwsProvider(std::move(platforms)), store_(store) {}
 
   ResourceKind kind() const override { return ResourceKind::Runtime; }
 
@@ -169,6 +170,13 @@ class RuntimeProvider : public AwsProvider {
     }
     const int running = service.value("runningCount", 0);
     const int desired = service.value("desiredCount", 0);
+    TRY_ASSIGN(bool asleep, sleeps_now(env.name, ctx.tenant.id));
+    if (asleep) {
+      if (desired == 0) return {};
+      return make_error("the tenant is asleep but its ECS service " + names.service + " wants " +
+                        std::to_string(desired) + " tasks: run `wpfleet tenant sleep " +
+                        ctx.tenant.id + " -e " + env.name + "` again");
+    }
     if (desired == 0) {
       return make_error("the ECS service " + names.service +
                         " is scaled to 0 tasks: run "
@@ -189,6 +197,13 @@ class RuntimeProvider : public AwsProvider {
   }
 
  private:
+  // Whether the tenant must run no task (`wpfleet tenant sleep`).
+  Result<bool> sleeps_now(const std::string& env, const std::string& tenant) const {
+    if (!store_) return false;
+    TRY_ASSIGN(auto record, store_->sleep_record(env, tenant));
+    return sleeps(record);
+  }
+
   // What ECS answers about a service already deleted (or being deleted).
   static constexpr std::array<std::string_view, 2> kServiceGone = {"ServiceNotFoundException",
                                                                    "ServiceNotActiveException"};
@@ -260,6 +275,8 @@ class RuntimeProvider : public AwsProvider {
                                      const Tags& tags, const std::string& task_definition_arn,
                                      const std::string& target_group_arn) {
     const Environment& env = ctx.env;
+    TRY_ASSIGN(bool asleep, sleeps_now(env.name, ctx.tenant.id));
+    const int tasks = asleep ? 0 : 1;
     const json load_balancers = json::array({{{"targetGroupArn", target_group_arn},
                                               {"containerName", names.container},
                                               {"containerPort", 80}}});
@@ -281,7 +298,7 @@ class RuntimeProvider : public AwsProvider {
       const json request = {{"cluster", platform.cluster_arn},
                             {"serviceName", names.service},
                             {"taskDefinition", task_definition_arn},
-                            {"desiredCount", 1},
+                            {"desiredCount", tasks},
                             {"launchType", "FARGATE"},
                             {"networkConfiguration",
                              {{"awsvpcConfiguration",
@@ -308,7 +325,9 @@ class RuntimeProvider : public AwsProvider {
     if (service.value("taskDefinition", "") != task_definition_arn) {
       update["taskDefinition"] = task_definition_arn;
     }
-    if (service.value("desiredCount", 0) == 0) update["desiredCount"] = 1;
+    // Asleep: no task. Awake: at least one (a count the user raised is theirs).
+    const int desired = service.value("desiredCount", 0);
+    if (asleep ? desired != 0 : desired == 0) update["desiredCount"] = tasks;
     bool balanced = false;
     for (const auto& balancer : service.value("loadBalancers", json::array())) {
       balanced = balanced || balancer.value("targetGroupArn", "") == target_group_arn;
@@ -320,12 +339,15 @@ class RuntimeProvider : public AwsProvider {
     if (update.size() > 2) TRY(client.json(aws::kEcs, "UpdateService", update));
     return arn;
   }
+
+  StateStore* store_;
 };
 
 }  // namespace
 
-std::unique_ptr<ResourceProvider> make_runtime_provider(SharedPlatforms platforms) {
-  return std::make_unique<RuntimeProvider>(std::move(platforms));
+std::unique_ptr<ResourceProvider> make_runtime_provider(SharedPlatforms platforms,
+                                                        StateStore* store) {
+  return std::make_unique<RuntimeProvider>(std::move(platforms), store);
 }
 
 }  // namespace wpfleet::aws_backend

@@ -77,6 +77,13 @@ Result<KeyAndCertificate> ensure_ca(const StateLayout& layout) {
   TRY(write_file_atomic(cert, ca.certificate_pem, 0644));
   return ca;
 }
+
+// An unreadable state counts as awake: every other step of the command fails on it and
+// says why.
+bool asleep(StateStore& store, const std::string& env, const std::string& tenant) {
+  auto record = store.sleep_record(env, tenant);
+  return record.ok() && sleeps(*record);
+}
 }  // namespace
 
 NginxSiteInput RouteProvider::site_input(const TenantContext& ctx) const {
@@ -96,6 +103,7 @@ NginxSiteInput RouteProvider::site_input(const TenantContext& ctx) const {
   in.credentials_file = credentials_file(ctx_.layout, env).string();
   in.certificate_file = certificate_file(ctx_.layout, env, tenant).string();
   in.certificate_key_file = certificate_key_file(ctx_.layout, env, tenant).string();
+  in.asleep = asleep(ctx_.store, env, tenant);
   return in;
 }
 
@@ -204,6 +212,12 @@ Status RouteProvider::check(const TenantContext& ctx) {
   if (!reply) {
     return make_error("the site does not answer on its direct socket (" + reply.error().message +
                       "): check `wpfleet status`; `wpfleet apply` restores its route");
+  }
+  if (asleep(ctx_.store, ctx.env.name, ctx.tenant.id)) {
+    if (reply->status == 503 && reply->body.find("This site is asleep") != std::string::npos) return {};
+    return make_error("the tenant is asleep but its site answers HTTP " + std::to_string(reply->status) +
+                      " to GET / instead of the asleep page: run `wpfleet tenant sleep " +
+                      ctx.tenant.id + " -e " + ctx.env.name + "` again");
   }
   // The user's ALB health check matcher: 200, 301 or 302.
   if (reply->status != 200 && reply->status != 301 && reply->status != 302) {

@@ -81,6 +81,7 @@ struct NginxSiteInput {
   std::string credentials_file;        // with edge.basic_auth_user: see render_credentials
   std::string certificate_file;        // with edge.tls
   std::string certificate_key_file;
+  bool asleep = false;                 // `tenant sleep`: every request gets the asleep page
 };
 
 // The tenant's server blocks: the public one (with the environment's edge policy), a
