@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -83,6 +84,18 @@ class ResourceProvider {
   // whatever holds a copy or a hash of it up to date, without interrupting service.
   virtual Status secret_changed(const Environment& /*env*/, const std::string& /*name*/) {
     return {};
+  }
+
+  // The environment's edge as the backend's own records show it, for this tenant (on
+  // aws: the CloudFront distribution, its function and the load balancer's rules, through
+  // the API); verify requests the public URL besides. "problem: advice" when it is wrong.
+  virtual Status check_edge(const TenantContext& /*ctx*/) { return {}; }
+
+  // An environment-wide secret that this backend keeps itself (on aws, in Secrets
+  // Manager); nullopt when it keeps none and the local secret store has it.
+  virtual Result<std::optional<std::string>> environment_secret(const Environment& /*env*/,
+                                                                const std::string& /*name*/) {
+    return std::optional<std::string>();
   }
 
   // The logs this resource writes for the tenant; a source named "*-error" holds errors

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "backends/aws/edge.h"
 #include "backends/aws/names.h"
 #include "backends/aws/platform.h"
 #include "backends/aws/tenant_secret.h"
@@ -20,7 +21,8 @@ struct SecretOptions {
 
 int rotate_command(Context& ctx, const SecretOptions& o) {
   if (o.args.size() != 1) {
-    return fail("usage: wpfleet secret rotate -e ENV NAME (e.g. basic-auth-password)",
+    return fail("usage: wpfleet secret rotate -e ENV NAME (basic-auth-password; on aws also "
+                "origin-secret)",
                 kExitInvalidInput);
   }
   auto fleet = ctx.load_fleet();
@@ -85,15 +87,37 @@ int get_aws_command(const Environment& env, const std::string& tenant, const std
   return kExitOk;
 }
 
+// An aws environment's basic auth password is in Secrets Manager alone.
+int get_aws_environment_command(const Environment& env, const std::string& name) {
+  if (name != kBasicAuthPassword) {
+    return fail("'" + name + "' is not a secret of an aws environment wpfleet prints; the one "
+                "there is " + kBasicAuthPassword,
+                kExitInvalidInput);
+  }
+  aws_backend::AwsPlatforms platforms(aws::Environment::current());
+  auto client = platforms.client(env);
+  if (!client) return fail(client.error(), kExitFailure);
+  auto password = aws_backend::read_basic_auth_password(**client, env);
+  if (!password) return fail(password.error(), kExitFailure);
+  if (!*password) {
+    return fail("the basic auth password of " + aws_backend::where(env) +
+                    " is not in Secrets Manager yet: run `wpfleet apply -e " + env.name + "`",
+                kExitFailure);
+  }
+  std::cout << **password << "\n";
+  return kExitOk;
+}
+
 int get_command(Context& ctx, const SecretOptions& o) {
   if (o.args.empty() || o.args.size() > 2) {
     return fail("usage: wpfleet secret get [TENANT] -e ENV NAME", kExitInvalidInput);
   }
   const std::string name = o.args.back();
-  if (o.args.size() == 2) {
-    auto fleet = ctx.load_fleet();
-    const Environment* env = fleet ? fleet->find_environment(o.env) : nullptr;
-    if (env && env->aws) return get_aws_command(*env, o.args[0], name);
+  auto fleet = ctx.load_fleet();
+  const Environment* env = fleet ? fleet->find_environment(o.env) : nullptr;
+  if (env && env->aws) {
+    return o.args.size() == 2 ? get_aws_command(*env, o.args[0], name)
+                              : get_aws_environment_command(*env, name);
   }
   const std::string scope = o.args.size() == 2 ? tenant_secret_scope(o.env, o.args[0]) : o.env;
   auto session = ctx.open(LockMode::None, "secret get");
@@ -120,7 +144,10 @@ void register_secret(CLI::App& app, Context& ctx, CommandBody& selected) {
 
   auto* rotate = secret->add_subcommand(
       "rotate", "Replace an environment secret, e.g. `wpfleet secret rotate -e sit basic-auth-password`");
-  rotate->add_option("args", o->args, "NAME (basic-auth-password)")->required();
+  rotate->add_option("args", o->args,
+                     "NAME (basic-auth-password; on aws also origin-secret, the header CloudFront "
+                     "sends the load balancer)")
+      ->required();
   rotate->add_option("-e,--env", o->env, "Environment")->required();
   rotate->callback(
       [&ctx, &selected, o] { selected = [&ctx, o] { return rotate_command(ctx, *o); }; });

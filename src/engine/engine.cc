@@ -355,13 +355,20 @@ Result<TenantContext> Engine::context(const std::string& env_name, const std::st
 Status Engine::rotate_environment_secret(const std::string& env_name, const std::string& name) {
   const Environment* env = fleet_.find_environment(env_name);
   if (!env) return make_error("unknown environment '" + env_name + "'");
+  if (name == kBasicAuthPassword && !env->edge.basic_auth_user) {
+    return make_error("environment '" + env_name +
+                      "' has no basic auth: add basic_auth = { user = \"...\" } to it first");
+  }
+  if (env->aws) {
+    // Secrets Manager holds an aws environment's secrets: its providers make the new
+    // value there (and refuse a name they do not keep) and bring the edge up to date.
+    TRY_ASSIGN(Providers * providers, providers_for(env_name));
+    for (auto& provider : *providers) TRY(provider->secret_changed(*env, name));
+    return {};
+  }
   if (name != kBasicAuthPassword) {
     return make_error("'" + name + "' cannot be rotated; the environment secret that can is " +
                       std::string(kBasicAuthPassword));
-  }
-  if (!env->edge.basic_auth_user) {
-    return make_error("environment '" + env_name +
-                      "' has no basic auth: add basic_auth = { user = \"...\" } to it first");
   }
   TRY_ASSIGN(std::string value, random_password(32));
   TRY(session_.secrets->put(env_name, name, value));

@@ -123,8 +123,11 @@ bool certificate_problem(const Error& error) {
 
 class EdgeCheck {
  public:
-  EdgeCheck(const TenantContext& ctx, Session& session)
-      : ctx_(ctx), session_(session), address_(edge_address(ctx.env.listen)) {
+  EdgeCheck(const TenantContext& ctx, Session& session, Providers& providers)
+      : ctx_(ctx),
+        session_(session),
+        route_(find_provider(providers, ResourceKind::Route)),
+        address_(edge_address(ctx.env.listen)) {
     request_.url = ctx.home_url + "/";
     request_.timeout = std::chrono::seconds(10);
     if (ctx.env.aws) return;  // the public name, resolved by DNS, with the system's CAs
@@ -135,9 +138,19 @@ class EdgeCheck {
 
   CheckOutcome run() {
     const EdgePolicy& edge = ctx_.env.edge;
-    if (ctx_.env.aws) return run_on_aws();
+    // What the backend keeps of the edge first (on aws: CloudFront and the load
+    // balancer's rules, which no request from here can show), then a visitor's view.
+    if (route_) {
+      if (Status kept = route_->check_edge(ctx_); !kept) {
+        Diagnosis diagnosis = split_advice(kept.error().message);
+        return failed(kName, std::move(diagnosis.problem),
+                      diagnosis.advice.empty() ? "run `wpfleet apply`" : std::move(diagnosis.advice));
+      }
+    }
     if (!edge.basic_auth_user) return judge(http_request(request_), "");
-    if (skips_password(edge, client_address(address_))) {
+    // This machine's address as CloudFront sees it is unknown here, so on aws the password
+    // is always asked for.
+    if (!ctx_.env.aws && skips_password(edge, client_address(address_))) {
       return judge(http_request(request_),
                    " (" + client_address(address_) + " is in `allow`, so no password is asked)");
     }
@@ -156,7 +169,7 @@ class EdgeCheck {
                         "browsers never ask for the password",
                     "run `wpfleet apply` to restore the edge config");
     }
-    auto password = session_.secrets->get(ctx_.env.name, kBasicAuthPassword);
+    auto password = edge_password();
     if (!password) {
       return failed(kName, password.error().message,
                     "run `wpfleet apply` to create the environment's basic auth password");
@@ -169,16 +182,15 @@ class EdgeCheck {
  private:
   static constexpr const char* kName = "edge";
 
-  // CloudFront's basic auth is set up outside wpfleet on aws for now, so its password
-  // is not known here: a 401 that asks for one is as far as this check can see.
-  CheckOutcome run_on_aws() {
-    auto reply = http_request(request_);
-    if (reply && reply->status == 401 && ctx_.env.edge.basic_auth_user &&
-        reply->headers.count("www-authenticate")) {
-      return passed(kName, request_.url + " asks for the basic auth password (wpfleet does not "
-                                          "hold the password of an aws environment yet)");
+  // The password where the backend keeps it (on aws, Secrets Manager), else in the local
+  // secret store.
+  Result<std::string> edge_password() {
+    if (route_) {
+      TRY_ASSIGN(std::optional<std::string> kept,
+                 route_->environment_secret(ctx_.env, kBasicAuthPassword));
+      if (kept) return *kept;
     }
-    return judge(reply, "");
+    return session_.secrets->get(ctx_.env.name, kBasicAuthPassword);
   }
 
   fs::path ca_file() const { return session_.layout.ca_certificate(); }
@@ -222,6 +234,7 @@ class EdgeCheck {
 
   const TenantContext& ctx_;
   Session& session_;
+  ResourceProvider* route_;  // null when the backend has no route provider
   std::string address_;
   HttpRequest request_;
 };
@@ -233,7 +246,7 @@ std::vector<CheckOutcome> run_checks(Providers& providers, const TenantContext& 
   std::vector<CheckOutcome> checks;
   checks.push_back(run_provider_check(providers, kRuntimeCheck, ctx));
   checks.push_back(run_provider_check(providers, kTargetCheck, ctx));
-  checks.push_back(EdgeCheck(ctx, session).run());
+  checks.push_back(EdgeCheck(ctx, session, providers).run());
   checks.push_back(run_provider_check(providers, kDatabaseCheck, ctx));
   checks.push_back(run_provider_check(providers, kStorageCheck, ctx));
   checks.push_back(run_provider_check(providers, kSecretsCheck, ctx));

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "aws_sit_fixture.h"
 #include "harness.h"
 #include "moto_server.h"
+#include "util/crypto.h"
 #include "util/process.h"
 
 namespace wpfleet::testing {
@@ -568,6 +570,240 @@ TEST_F(AwsBackend, AKilledApplyIsUnfinishedUntilTheNextApplyFinishesIt) {
   EXPECT_TRUE(plan_changes().empty());
   EXPECT_EQ(rules()[190], "ironpeak.wpsit.kimmyai.io");
   EXPECT_EQ(service_names().count("sit-ironpeak-service"), 1u);
+}
+
+
+// --- the edge: basic auth at CloudFront and the origin header (issue 8) -------------------
+
+// The fleet file of write_fleet with basic auth (and `allow`) in environment sit.
+void add_basic_auth(const std::filesystem::path& fleet) {
+  std::ifstream in(fleet);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const std::string domain = "domain = \"{tenant}.wpsit.kimmyai.io\"\n";
+  text.replace(text.find(domain), domain.size(),
+               domain + "basic_auth = { user = \"bbws-sit\" }\nallow = [\"203.0.113.0/24\", \"2001:db8::/32\"]\n");
+  std::ofstream(fleet) << text;
+}
+
+class AwsEdge : public AwsBackend {
+ protected:
+  std::string secret(const std::string& name) const {
+    aws::Client c = client();
+    auto got = c.json(aws::kSecretsManager, "GetSecretValue", {{"SecretId", name}});
+    EXPECT_TRUE(got.ok()) << name << ": " << (got ? "" : got.error().message);
+    return got ? (*got)["SecretString"].get<std::string>() : "";
+  }
+  std::string origin_value() const {
+    return json::parse(secret("sit-wpfleet-origin-secret"))["value"].get<std::string>();
+  }
+  std::string live_code() const {
+    aws::Client c = client();
+    auto got = c.rest_xml(aws::kCloudFront, "GetFunction", "GET",
+                          "/2020-05-31/function/sit-wpfleet-basic-auth", {{"Stage", "LIVE"}});
+    EXPECT_TRUE(got.ok()) << (got ? "" : got.error().message);
+    return got ? got->body : "";
+  }
+  aws::RestXmlReply distribution_config() const {
+    aws::Client c = client();
+    auto got = c.rest_xml(aws::kCloudFront, "GetDistributionConfig", "GET",
+                          "/2020-05-31/distribution/" + sit_.distribution_id + "/config");
+    EXPECT_TRUE(got.ok()) << (got ? "" : got.error().message);
+    return got ? std::move(*got) : aws::RestXmlReply{};
+  }
+  std::string sent_origin_header() const {
+    const auto config = distribution_config();
+    for (const auto& h : config.xml.select_nodes("//Origin/CustomHeaders/Items/OriginCustomHeader")) {
+      if (std::string(h.node().child_value("HeaderName")) == "X-Origin-Verify") {
+        return h.node().child_value("HeaderValue");
+      }
+    }
+    return "";
+  }
+  // priority -> the values of each rule's X-Origin-Verify condition.
+  std::map<int, std::vector<std::string>> rule_origin_values() const {
+    aws::Client c = client();
+    auto answer = c.query(aws::kElbV2, "DescribeRules", {{"ListenerArn", sit_.listener_arn}});
+    EXPECT_TRUE(answer.ok());
+    std::map<int, std::vector<std::string>> out;
+    if (!answer) return out;
+    for (const auto& rule : answer->select_nodes("//Rules/member")) {
+      const std::string priority = rule.node().child_value("Priority");
+      if (priority == "default") continue;
+      auto& values = out[std::stoi(priority)];
+      for (const auto& condition : rule.node().select_nodes("Conditions/member")) {
+        if (std::string(condition.node().child_value("Field")) != "http-header") continue;
+        for (const auto& v : condition.node().select_nodes("HttpHeaderConfig/Values/member")) {
+          values.push_back(v.node().child_value());
+        }
+      }
+    }
+    return out;
+  }
+  std::string listener_default_status() const {
+    aws::Client c = client();
+    auto answer = c.query(aws::kElbV2, "DescribeListeners", {{"ListenerArns.member.1", sit_.listener_arn}});
+    EXPECT_TRUE(answer.ok());
+    return answer ? answer->select_node("//DefaultActions/member/FixedResponseConfig/StatusCode")
+                        .node()
+                        .child_value()
+                  : "";
+  }
+};
+
+TEST_F(AwsEdge, ApplyPublishesBasicAuthAndLocksTheOriginAgainstAFakeCloudFrontFunctionsApi) {
+  write_fleet(sit_ids());
+  add_basic_auth(fleet());
+  const int rules_made = proxy_->requests_by_action()["CreateRule"];  // the user's
+  CliResult applied = wpfleet({"apply"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+
+  // The password is in Secrets Manager, and the published function holds its hash only.
+  const std::string password = secret("sit-basic-auth-password");
+  EXPECT_EQ(password.size(), 32u);
+  const std::string code = live_code();
+  EXPECT_NE(code.find(sha256_hex("bbws-sit:" + password)), std::string::npos) << code;
+  EXPECT_EQ(code.find(password), std::string::npos);
+  EXPECT_NE(code.find("[[203,0,113,0],24]"), std::string::npos);
+  // Associated with the distribution's viewer requests; CloudFront sends the origin header.
+  const auto config = distribution_config();
+  EXPECT_EQ(std::string(config.xml.select_node("//DefaultCacheBehavior/FunctionAssociations/Items/"
+                                               "FunctionAssociation/FunctionARN")
+                            .node()
+                            .child_value()),
+            "arn:aws:cloudfront::123456789012:function/sit-wpfleet-basic-auth");
+  const std::string origin = origin_value();
+  EXPECT_EQ(origin.size(), 48u);
+  EXPECT_EQ(sent_origin_header(), origin);
+  // Every user's rule requires it, at its own priority (changed in place, not re-created);
+  // what no rule takes is refused.
+  std::map<int, std::vector<std::string>> expected;
+  for (const auto& [tenant, priority] : sit_tenants()) expected[priority] = {origin};
+  EXPECT_EQ(rule_origin_values(), expected);
+  EXPECT_EQ(rules()[140], "goldencrust.wpsit.kimmyai.io");
+  EXPECT_EQ(listener_default_status(), "403");
+  EXPECT_EQ(proxy_->requests_by_action()["CreateRule"], rules_made);
+
+  // verify's API half passes (the public name needs DNS this machine lacks).
+  CliResult verified = wpfleet({"verify", "goldencrust", "-e", "sit", "--output", "json"});
+  const json checks = checks_by_name(json::parse(verified.out, nullptr, false));
+  EXPECT_NE(checks["edge"]["detail"].get<std::string>().find("no answer from https://"),
+            std::string::npos)
+      << checks["edge"].dump();
+
+  // Nothing changes on a second apply, and a new tenant's rule requires the header too.
+  write_fleet({"goldencrust", "tenant1", "tenant2", "sunsetbistro", "sterlinglaw", "ironpeak"});
+  add_basic_auth(fleet());
+  const auto before = proxy_->requests_by_action();
+  ASSERT_EQ(wpfleet({"apply"}).exit_code, 0);
+  const auto after = proxy_->requests_by_action();
+  for (const char* change : {"PUT /2020-05-31/distribution/" , "POST /2020-05-31/function"}) {
+    int changes = 0;
+    for (const auto& [action, n] : after) {
+      if (action.rfind(change, 0) == 0) changes += n - (before.count(action) ? before.at(action) : 0);
+    }
+    EXPECT_EQ(changes, 0) << change;
+  }
+  EXPECT_EQ(rule_origin_values()[190], std::vector<std::string>{origin});
+}
+
+TEST_F(AwsEdge, SecretRotateRepublishesTheFunctionAndMovesTheOriginHeaderWithoutAGap) {
+  write_fleet(sit_ids());
+  add_basic_auth(fleet());
+  ASSERT_EQ(wpfleet({"apply"}).exit_code, 0);
+  const std::string old_password = secret("sit-basic-auth-password");
+  CliResult rotated = wpfleet({"secret", "rotate", "-e", "sit", "basic-auth-password"});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  const std::string password = secret("sit-basic-auth-password");
+  EXPECT_NE(password, old_password);
+  EXPECT_NE(live_code().find(sha256_hex("bbws-sit:" + password)), std::string::npos);
+  CliResult shown = wpfleet({"secret", "get", "-e", "sit", "basic-auth-password"});
+  EXPECT_EQ(shown.out, password + "\n") << shown.err;
+
+  const std::string old_origin = origin_value();
+  rotated = wpfleet({"secret", "rotate", "-e", "sit", "origin-secret"});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  const std::string origin = origin_value();
+  EXPECT_NE(origin, old_origin);
+  EXPECT_FALSE(json::parse(secret("sit-wpfleet-origin-secret")).contains("previous"));
+  EXPECT_EQ(sent_origin_header(), origin);
+  for (const auto& [priority, values] : rule_origin_values()) {
+    EXPECT_EQ(values, std::vector<std::string>{origin}) << priority;
+  }
+  // The rules accepted both values while CloudFront moved to the new one: two ModifyRule
+  // per rule.
+  EXPECT_GE(proxy_->requests_by_action()["ModifyRule"], 5 + 2 * 5);
+  CliResult unknown = wpfleet({"secret", "rotate", "-e", "sit", "db-password"});
+  EXPECT_EQ(unknown.exit_code, 3);
+  EXPECT_NE(unknown.err.find("basic-auth-password and origin-secret"), std::string::npos) << unknown.err;
+}
+
+TEST_F(AwsEdge, VerifyNamesADistributionThatSendsAnotherOriginHeader) {
+  write_fleet(sit_ids());
+  add_basic_auth(fleet());
+  ASSERT_EQ(wpfleet({"apply"}).exit_code, 0);
+  // Someone changes the header in the console.
+  auto config = distribution_config();
+  config.xml.select_node("//OriginCustomHeader/HeaderValue").node().text() = "typed-by-hand";
+  std::ostringstream body;
+  config.xml.save(body, "", pugi::format_raw | pugi::format_no_declaration);
+  aws::Client c = client();
+  auto stale = c.rest_xml(aws::kCloudFront, "UpdateDistribution", "PUT",
+                          "/2020-05-31/distribution/" + sit_.distribution_id + "/config", {},
+                          {{"Content-Type", "application/xml"}, {"If-Match", "E0stale"}}, body.str());
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code, "PreconditionFailed");
+  auto updated = c.rest_xml(aws::kCloudFront, "UpdateDistribution", "PUT",
+                            "/2020-05-31/distribution/" + sit_.distribution_id + "/config", {},
+                            {{"Content-Type", "application/xml"}, {"If-Match", config.headers.at("etag")}},
+                            body.str());
+  ASSERT_TRUE(updated.ok()) << updated.error().message;
+
+  CliResult verified = wpfleet({"verify", "goldencrust", "-e", "sit", "--output", "json"});
+  EXPECT_EQ(verified.exit_code, 1);
+  const json checks = checks_by_name(json::parse(verified.out, nullptr, false));
+  EXPECT_NE(checks["edge"]["detail"].get<std::string>().find("does not send X-Origin-Verify"),
+            std::string::npos)
+      << checks["edge"].dump();
+  EXPECT_NE(checks["edge"]["fix"].get<std::string>().find("wpfleet secret rotate -e sit origin-secret"),
+            std::string::npos);
+  // The fix it names puts it back.
+  ASSERT_EQ(wpfleet({"secret", "rotate", "-e", "sit", "origin-secret"}).exit_code, 0);
+  EXPECT_EQ(sent_origin_header(), origin_value());
+  verified = wpfleet({"verify", "goldencrust", "-e", "sit", "--output", "json"});
+  const json again = checks_by_name(json::parse(verified.out, nullptr, false));
+  EXPECT_NE(again["edge"]["detail"].get<std::string>().find("no answer from https://"),
+            std::string::npos)
+      << again["edge"].dump();
+}
+
+TEST_F(AwsEdge, TheFakeCloudFrontFunctionsApiChecksIfMatchShapeAndSize) {
+  aws::Client c = client();
+  auto request = [](const char* root, const std::string& name, const std::string& code) {
+    return std::string("<") + root + " xmlns=\"http://cloudfront.amazonaws.com/doc/2020-05-31/\">" +
+           (name.empty() ? "" : "<Name>" + name + "</Name>") +
+           "<FunctionConfig><Comment>t</Comment><Runtime>cloudfront-js-2.0</Runtime></FunctionConfig>"
+           "<FunctionCode>" + base64(code) + "</FunctionCode></" + root + ">";
+  };
+  auto made = c.rest_xml(aws::kCloudFront, "CreateFunction", "POST", "/2020-05-31/function", {}, {},
+                         request("CreateFunctionRequest", "probe", "function handler(e) { return e.request; }"));
+  ASSERT_TRUE(made.ok()) << made.error().message;
+  const std::string etag = made->headers.at("etag");
+  auto stale = c.rest_xml(aws::kCloudFront, "UpdateFunction", "PUT", "/2020-05-31/function/probe", {},
+                          {{"If-Match", "not-" + etag}}, request("UpdateFunctionRequest", "", "x"));
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code, "PreconditionFailed");
+  auto big = c.rest_xml(aws::kCloudFront, "UpdateFunction", "PUT", "/2020-05-31/function/probe", {},
+                        {{"If-Match", etag}}, request("UpdateFunctionRequest", "", std::string(10241, 'x')));
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().code, "FunctionSizeLimitExceeded");
+  auto shapeless = c.rest_xml(aws::kCloudFront, "CreateFunction", "POST", "/2020-05-31/function", {}, {},
+                              "<CreateFunctionRequest><Name>x</Name></CreateFunctionRequest>");
+  ASSERT_FALSE(shapeless);
+  EXPECT_EQ(shapeless.error().code, "MalformedXML");
+  auto unpublished = c.rest_xml(aws::kCloudFront, "GetFunction", "GET", "/2020-05-31/function/probe",
+                                {{"Stage", "LIVE"}});
+  ASSERT_FALSE(unpublished);
+  EXPECT_EQ(unpublished.error().code, "NoSuchFunctionExists");
 }
 
 }  // namespace

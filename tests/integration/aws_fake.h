@@ -72,6 +72,16 @@ class AwsProxy {
   // is in flight.
   void add_fake(Fake fake);
 
+  // A function of the CloudFront fake (see cloudfront() below).
+  struct CloudFrontFunction {
+    std::string comment;
+    std::string runtime;
+    std::string development;  // code
+    std::string live;         // code; "" until published
+    int version = 1;          // of DEVELOPMENT, in its ETag
+    int published = 0;        // of LIVE, in its ETag
+  };
+
   // The body of every RunTask request, in order.
   std::vector<nlohmann::json> run_task_requests() const;
 
@@ -109,6 +119,23 @@ class AwsProxy {
   void track_deleted_services(const Request& request, Answer& answer);
 
   void record(std::vector<std::string>& list, std::string entry);
+
+  // CloudFront (aws_fake_cloudfront.cc): Functions, which moto lacks entirely, answered
+  // here as CloudFront would (SigV4, the XML shapes, If-Match with the current ETag, the
+  // 10 KB code limit); and distributions, forwarded to moto with what moto lacks added:
+  // Aliases in ListDistributions, FunctionAssociations kept across updates (moto drops
+  // them), ETags that change with each update and If-Match checked against them, and
+  // associations only with published functions. Nothing when `request` is not CloudFront's.
+  std::optional<Answer> cloudfront(const Request& request);
+  Answer cloudfront_function(const Request& request, const std::string& path);
+  Answer cloudfront_distribution(const Request& request, const std::string& path);
+  struct DistributionExtras {
+    int version = 1;  // in its ETag
+    std::vector<std::string> aliases;
+    std::map<std::string, std::string> associations;  // behaviour ("" default) -> XML
+  };
+  std::map<std::string, CloudFrontFunction> functions_;        // by name, under mutex_
+  std::map<std::string, DistributionExtras> distributions_;    // by id, under mutex_
 
   std::string moto_endpoint_;
   aws::Credentials credentials_;

@@ -60,6 +60,7 @@ class SitBuilder {
     database();
     file_system();
     load_balancer();
+    distribution();
     db_init_task_definition();
     for (const auto& [tenant, priority] : tenants_) add_tenant(tenant, priority);
     fixture_.tenant_priorities = tenants_;
@@ -142,15 +143,16 @@ class SitBuilder {
   }
 
   void load_balancer() {
-    const std::string alb_arn =
-        required(check(client_.query(aws::kElbV2, "CreateLoadBalancer",
+    const pugi::xml_document balancer =
+        check(client_.query(aws::kElbV2, "CreateLoadBalancer",
                                      {{"Name", name("alb")},
                                       {"Subnets.member.1", fixture_.subnets[0]},
                                       {"Subnets.member.2", fixture_.subnets[1]},
                                       {"SecurityGroups.member.1", fixture_.security_groups[0]},
                                       {"Scheme", "internet-facing"},
-                                      {"Type", "application"}})),
-                 "//LoadBalancers/member/LoadBalancerArn");
+                                      {"Type", "application"}}));
+    const std::string alb_arn = required(balancer, "//LoadBalancers/member/LoadBalancerArn");
+    alb_dns_ = required(balancer, "//LoadBalancers/member/DNSName");
     fixture_.listener_arn =
         required(check(client_.query(
                      aws::kElbV2, "CreateListener",
@@ -161,6 +163,27 @@ class SitBuilder {
                       {"DefaultActions.member.1.FixedResponseConfig.StatusCode", "404"},
                       {"DefaultActions.member.1.FixedResponseConfig.ContentType", "text/plain"}})),
                  "//Listeners/member/ListenerArn");
+  }
+
+  // The distribution in front of the ALB for every tenant's name (HTTP to the origin, as
+  // the ALB's listener is HTTP), without any function yet.
+  void distribution() {
+    const std::string config =
+        "<DistributionConfig xmlns=\"http://cloudfront.amazonaws.com/doc/2020-05-31/\">"
+        "<CallerReference>" + name("wordpress") + "</CallerReference>"
+        "<Aliases><Quantity>1</Quantity><Items><CNAME>*." + domain_suffix_ + "</CNAME></Items></Aliases>"
+        "<Origins><Quantity>1</Quantity><Items><Origin><Id>" + name("alb") + "</Id><DomainName>" +
+        alb_dns_ + "</DomainName><CustomOriginConfig><HTTPPort>80</HTTPPort><HTTPSPort>443</HTTPSPort>"
+        "<OriginProtocolPolicy>http-only</OriginProtocolPolicy></CustomOriginConfig></Origin></Items></Origins>"
+        "<DefaultCacheBehavior><TargetOriginId>" + name("alb") + "</TargetOriginId>"
+        "<ViewerProtocolPolicy>redirect-to-https</ViewerProtocolPolicy></DefaultCacheBehavior>"
+        "<Comment>" + name("wordpress") + "</Comment><Enabled>true</Enabled></DistributionConfig>";
+    const aws::RestXmlReply made =
+        check(client_.rest_xml(aws::kCloudFront, "CreateDistribution", "POST",
+                               "/2020-05-31/distribution", {}, {{"Content-Type", "application/xml"}},
+                               config));
+    fixture_.distribution_id = made.xml.select_node("//Distribution/Id").node().child_value();
+    if (fixture_.distribution_id.empty()) throw std::runtime_error("SIT fixture: no distribution id");
   }
 
   // The user's task definitions: Fargate, 256 CPU units and 512 MiB, run by the execution
@@ -279,6 +302,7 @@ class SitBuilder {
   const std::string domain_suffix_;
   const std::map<std::string, int> tenants_;
   std::string execution_role_arn_;
+  std::string alb_dns_;
   SitFixture fixture_;
 };
 

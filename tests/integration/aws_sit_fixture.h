@@ -21,6 +21,7 @@ struct SitFixture {
   std::vector<std::string> subnets;          // two, in us-east-1a and us-east-1b
   std::vector<std::string> security_groups;  // <env>-ecs-tasks-sg
   std::string listener_arn;                  // the ALB's HTTP listener on port 80
+  std::string distribution_id;               // CloudFront, *.<domain suffix> -> the ALB
   std::string rds_endpoint;                  // the address of <env>-mysql
   std::string efs_id;
   std::map<std::string, int> tenant_priorities;  // tenant -> its listener rule's priority

@@ -52,6 +52,22 @@ Tags tenant_tags(const std::string& env, const std::string& tenant) {
   return {{"wpfleet:env", env}, {"wpfleet:tenant", tenant}, {kManagedByKey, kManagedByValue}};
 }
 
+Tags environment_tags(const std::string& env) {
+  return {{"wpfleet:env", env}, {kManagedByKey, kManagedByValue}};
+}
+
+EdgeNames edge_names(const std::string& env, const std::string& domain) {
+  EdgeNames names;
+  names.basic_auth_secret = env + "-basic-auth-password";
+  names.origin_secret = env + "-wpfleet-origin-secret";
+  names.function = env + "-wpfleet-basic-auth";
+  const std::string tenant = "{tenant}.";
+  if (domain.rfind(tenant, 0) == 0 && domain.find('{', tenant.size()) == std::string::npos) {
+    names.alias = "*." + domain.substr(tenant.size());
+  }
+  return names;
+}
+
 bool has_tags(const Tags& tags, const Tags& wanted) {
   return std::all_of(wanted.begin(), wanted.end(), [&](const auto& tag) {
     return std::find(tags.begin(), tags.end(), tag) != tags.end();

@@ -35,6 +35,19 @@ using Tags = std::vector<std::pair<std::string, std::string>>;
 // wpfleet:env, wpfleet:tenant and managed-by = wpfleet.
 Tags tenant_tags(const std::string& env, const std::string& tenant);
 
+// wpfleet:env and managed-by = wpfleet: the tags of what belongs to a whole environment.
+Tags environment_tags(const std::string& env);
+
+// The names of an environment's edge: what stands between visitors and its tenants.
+struct EdgeNames {
+  std::string basic_auth_secret;  // {env}-basic-auth-password, the password alone
+  std::string origin_secret;      // {env}-wpfleet-origin-secret, the origin header's value
+  std::string function;           // {env}-wpfleet-basic-auth, the CloudFront Function
+  std::string alias;  // *.{suffix} for a domain "{tenant}.{suffix}"; "" for another form
+};
+
+EdgeNames edge_names(const std::string& env, const std::string& domain);
+
 // Whether `tags` already hold every one of `wanted` with its value.
 bool has_tags(const Tags& tags, const Tags& wanted);
 

@@ -4,7 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/aws/aws_provider.h"
+#include "backends/aws/edge.h"
 #include "backends/aws/target_group.h"
+#include "state/secret_store.h"
 
 namespace wpfleet::aws_backend {
 
@@ -19,9 +21,13 @@ class RouteProvider : public AwsProvider {
   std::string fingerprint(const TenantContext& ctx) const override {
     const AwsSettings& aws = *ctx.env.aws;
     std::vector<std::string> fields = {
-        "aws-route-v1", ctx.env.name,  ctx.tenant.id, aws.alb, std::to_string(aws.listener_port),
-        aws.region,     aws.account_id};
+        "aws-route-v2", ctx.env.name,  ctx.tenant.id, aws.alb, std::to_string(aws.listener_port),
+        aws.region,     aws.account_id, ctx.env.domain};
     for (const auto& host : ctx.hosts) fields.push_back("host " + host);
+    // The edge's inputs: a change reaches the environment's function through the tenants'
+    // route updates, the first of which ensures the edge (edge.h).
+    fields.push_back("basic-auth " + ctx.env.edge.basic_auth_user.value_or(""));
+    for (const auto& range : ctx.env.edge.allow) fields.push_back("allow " + range);
     fields.emplace_back();  // every line ends with a newline
     return fingerprint_of(fields);
   }
@@ -68,6 +74,30 @@ class RouteProvider : public AwsProvider {
     if (!rule) return {};
     return ok_if_gone(cloud.client.query(aws::kElbV2, "DeleteRule", {{"RuleArn", rule->arn}}),
                       {"RuleNotFound"});
+  }
+
+  Status check_edge(const TenantContext& ctx) override {
+    TRY_ASSIGN(Connected cloud, platforms_->connect(ctx.env));
+    return aws_backend::check_edge(cloud.client, ctx.env, cloud.platform, ctx);
+  }
+
+  Result<std::optional<std::string>> environment_secret(const Environment& env,
+                                                        const std::string& name) override {
+    if (name != kBasicAuthPassword) return std::optional<std::string>();
+    TRY_ASSIGN(aws::Client * client, platforms_->client(env));
+    TRY_ASSIGN(std::optional<std::string> password, read_basic_auth_password(*client, env));
+    if (!password) {
+      return make_error("the basic auth password of " + where(env) +
+                        " is not in Secrets Manager yet: run `wpfleet apply`");
+    }
+    return password;
+  }
+
+  // The environment's secrets live in Secrets Manager: the new value is made there, and
+  // the edge brought up to date with it.
+  Status secret_changed(const Environment& env, const std::string& name) override {
+    TRY_ASSIGN(Connected cloud, platforms_->connect(env));
+    return rotate_edge_secret(cloud.client, env, cloud.platform, name);
   }
 
   // The rule, then what the load balancer thinks of the tenant's tasks.

@@ -24,29 +24,11 @@ using nlohmann::json;
 constexpr std::size_t kPasswordLength = 32;
 constexpr std::size_t kSaltLength = 64;
 
-// "8-4-4-4-12" hex, the form of a version id.
-std::string uuid_form(const std::string& hex) {
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20, 12);
-}
-
 // The same for every try at creating this tenant's secret: a create that AWS did but
 // whose answer was lost is answered as done when tried again with the same value.
 std::string create_token(const Environment& env, const std::string& tenant) {
-  return uuid_form(sha256_hex("wpfleet secret\n" + env.aws->account_id + "\n" + env.aws->region +
-                              "\n" + env.name + "\n" + tenant));
-}
-
-// A fresh version id for PutSecretValue (the SDKs make one; a raw call must).
-Result<std::string> version_token() {
-  TRY_ASSIGN(Bytes bytes, random_bytes(16));
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (auto byte : bytes) {
-    hex += kHex[byte >> 4];
-    hex += kHex[byte & 0xf];
-  }
-  return uuid_form(hex);
+  return request_token("wpfleet secret\n" + env.aws->account_id + "\n" + env.aws->region + "\n" +
+                       env.name + "\n" + tenant);
 }
 
 bool has_text(const json& value, const char* key) {
@@ -142,7 +124,7 @@ class SecretsProvider : public AwsProvider {
     const bool adopted = !is_managed(secret->tags);
     TRY_ASSIGN(json value, converged_value(secret->value, names, cloud.platform));
     if (value != secret->value) {
-      TRY_ASSIGN(std::string token, version_token());
+      TRY_ASSIGN(std::string token, random_request_token());
       TRY(cloud.client.json(aws::kSecretsManager, "PutSecretValue",
                             {{"SecretId", secret->arn},
                              {"SecretString", value.dump()},

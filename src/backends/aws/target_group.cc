@@ -5,9 +5,11 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <strings.h>
 #include <thread>
 
 #include "aws/pagination.h"
+#include "backends/aws/edge.h"
 #include "backends/aws/priority.h"
 
 namespace wpfleet::aws_backend {
@@ -67,9 +69,19 @@ ListenerRule rule_of(const pugi::xml_node& node) {
   rule.arn = node.child_value("RuleArn");
   rule.priority = node.child("Priority").text().as_int();
   int host_conditions = 0;
+  int origin_conditions = 0;
   for (const auto& condition : node.select_nodes("Conditions/member")) {
     const pugi::xml_node c = condition.node();
-    if (std::string(c.child_value("Field")) != "host-header") {
+    const std::string field = c.child_value("Field");
+    if (field == "http-header" &&
+        strcasecmp(c.child("HttpHeaderConfig").child_value("HttpHeaderName"), kOriginHeader) == 0) {
+      ++origin_conditions;
+      for (const auto& value : c.select_nodes("HttpHeaderConfig/Values/member")) {
+        rule.origin_values.push_back(value.node().child_value());
+      }
+      continue;
+    }
+    if (field != "host-header") {
       rule.other_conditions = true;
       continue;
     }
@@ -83,7 +95,7 @@ ListenerRule rule_of(const pugi::xml_node& node) {
       }
     }
   }
-  if (host_conditions > 1) rule.other_conditions = true;
+  if (host_conditions > 1 || origin_conditions > 1) rule.other_conditions = true;
   int actions = 0;
   for (const auto& action : node.select_nodes("Actions/member")) {
     const pugi::xml_node a = action.node();
@@ -106,23 +118,42 @@ ListenerRule rule_of(const pugi::xml_node& node) {
   return rule;
 }
 
-void add_rule_params(aws::QueryParams& params, const std::vector<std::string>& hosts,
-                     const std::string& target_group_arn) {
+// The rule's conditions: its hosts, and the origin header with one of `origin_values`
+// (AWS compares header values case-insensitively, which the values' length allows for).
+void add_condition_params(aws::QueryParams& params, const std::vector<std::string>& hosts,
+                          const std::vector<std::string>& origin_values) {
   params.emplace_back("Conditions.member.1.Field", "host-header");
   int n = 0;
   for (const auto& host : hosts) {
     params.emplace_back("Conditions.member.1.HostHeaderConfig.Values.member." + std::to_string(++n),
                         host);
   }
+  params.emplace_back("Conditions.member.2.Field", "http-header");
+  params.emplace_back("Conditions.member.2.HttpHeaderConfig.HttpHeaderName", kOriginHeader);
+  n = 0;
+  for (const auto& value : origin_values) {
+    params.emplace_back(
+        "Conditions.member.2.HttpHeaderConfig.Values.member." + std::to_string(++n), value);
+  }
+}
+
+void add_rule_params(aws::QueryParams& params, const std::vector<std::string>& hosts,
+                     const std::vector<std::string>& origin_values,
+                     const std::string& target_group_arn) {
+  add_condition_params(params, hosts, origin_values);
   params.emplace_back("Actions.member.1.Type", "forward");
   params.emplace_back("Actions.member.1.TargetGroupArn", target_group_arn);
 }
 
+bool same_set(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  return std::set<std::string>(a.begin(), a.end()) == std::set<std::string>(b.begin(), b.end());
+}
+
 bool rule_converged(const ListenerRule& rule, const std::vector<std::string>& hosts,
+                    const std::vector<std::string>& origin_values,
                     const std::string& target_group_arn) {
-  const std::set<std::string> have(rule.hosts.begin(), rule.hosts.end());
-  const std::set<std::string> want(hosts.begin(), hosts.end());
-  return have == want && !rule.other_conditions && !rule.other_actions &&
+  return same_set(rule.hosts, hosts) && same_set(rule.origin_values, origin_values) &&
+         !rule.other_conditions && !rule.other_actions &&
          rule.forward_to == std::vector<std::string>{target_group_arn};
 }
 
@@ -153,6 +184,7 @@ Error rule_quota_error(const Environment& env, const aws::ApiError& error) {
 Result<ListenerRule> create_rule(aws::Client& client, const Environment& env,
                                  const PlatformResources& platform,
                                  const std::vector<std::string>& hosts,
+                                 const std::vector<std::string>& origin_values,
                                  const std::string& target_group_arn, const Tags& tags,
                                  std::vector<ListenerRule> rules) {
   std::set<int> taken;  // by others between our describe and our create
@@ -166,7 +198,7 @@ Result<ListenerRule> create_rule(aws::Client& client, const Environment& env,
     }
     aws::QueryParams params = {{"ListenerArn", platform.listener_arn},
                                {"Priority", std::to_string(*priority)}};
-    add_rule_params(params, hosts, target_group_arn);
+    add_rule_params(params, hosts, origin_values, target_group_arn);
     add_tag_params(params, "Tags", tags);
     auto made = client.query(aws::kElbV2, "CreateRule", params);
     if (made) {
@@ -242,6 +274,8 @@ Result<ListenerRule> ensure_listener_rule(aws::Client& client, const Environment
                                           const PlatformResources& platform,
                                           const std::vector<std::string>& hosts,
                                           const std::string& target_group_arn, const Tags& tags) {
+  TRY_ASSIGN(const std::vector<std::string> origin_values,
+             origin_header_values(client, env, platform));
   ListenerRule rule;
   {
     // Describe and create under one lock: two tenants of this apply must not both see
@@ -250,20 +284,36 @@ Result<ListenerRule> ensure_listener_rule(aws::Client& client, const Environment
     TRY_ASSIGN(auto rules, list_listener_rules(client, platform.listener_arn));
     const ListenerRule* found = tenant_rule(rules, hosts.front(), target_group_arn);
     if (!found) {
-      return create_rule(client, env, platform, hosts, target_group_arn, tags, std::move(rules));
+      return create_rule(client, env, platform, hosts, origin_values, target_group_arn, tags,
+                         std::move(rules));
     }
     rule = *found;
   }
-  if (!rule_converged(rule, hosts, target_group_arn)) {
+  if (!rule_converged(rule, hosts, origin_values, target_group_arn)) {
+    // The user's rule is changed in place: its priority (and ARN) stay.
     aws::QueryParams params = {{"RuleArn", rule.arn}};
-    add_rule_params(params, hosts, target_group_arn);
+    add_rule_params(params, hosts, origin_values, target_group_arn);
     TRY(client.query(aws::kElbV2, "ModifyRule", params));
     rule.hosts = hosts;
+    rule.origin_values = origin_values;
     rule.forward_to = {target_group_arn};
     rule.other_conditions = rule.other_actions = false;
   }
   TRY(add_missing_elb_tags(client, rule.arn, tags));
   return rule;
+}
+
+Status require_origin_values(aws::Client& client, const std::string& listener_arn,
+                             const std::vector<std::string>& values) {
+  std::lock_guard lock(listener_mutex(listener_arn));
+  TRY_ASSIGN(auto rules, list_listener_rules(client, listener_arn));
+  for (const auto& rule : rules) {
+    if (rule.origin_values.empty() || same_set(rule.origin_values, values)) continue;
+    aws::QueryParams params = {{"RuleArn", rule.arn}};
+    add_condition_params(params, rule.hosts, values);
+    TRY(client.query(aws::kElbV2, "ModifyRule", params));
+  }
+  return {};
 }
 
 void add_tag_params(aws::QueryParams& params, const std::string& prefix, const Tags& tags) {

@@ -57,7 +57,10 @@ struct ListenerRule {
   std::string arn;
   int priority = 0;
   std::vector<std::string> hosts;       // of its host-header condition
-  bool other_conditions = false;        // any condition but one host-header
+  // Of its http-header condition on the origin header (edge.h), which only CloudFront's
+  // requests carry.
+  std::vector<std::string> origin_values;
+  bool other_conditions = false;        // any condition but one host-header and that one
   std::vector<std::string> forward_to;  // target group ARNs of its forward action
   bool other_actions = false;           // any action but one forward
 };
@@ -72,13 +75,19 @@ const ListenerRule* tenant_rule(const std::vector<ListenerRule>& rules,
                                 const std::string& primary_host,
                                 const std::string& target_group_arn);
 
-// Finds the tenant's rule and adopts it (keeps its priority, adds tags, converges hosts
-// and forward action only when they differ), or creates it at the priority
+// Finds the tenant's rule and adopts it (keeps its priority, adds tags, converges hosts,
+// the origin header condition and forward action only when they differ; the environment's
+// edge is ensured first, see edge.h), or creates it at the priority
 // allocate_priority() gives, again on PriorityInUse. Allocation is serialized per
 // listener within the process, as apply runs tenants in parallel.
 Result<ListenerRule> ensure_listener_rule(aws::Client& client, const Environment& env,
                                           const PlatformResources& platform,
                                           const std::vector<std::string>& hosts,
                                           const std::string& target_group_arn, const Tags& tags);
+
+// Makes every rule of the listener that requires the origin header require `values`
+// instead (hosts and actions unchanged): the steps of a rotation of its value.
+Status require_origin_values(aws::Client& client, const std::string& listener_arn,
+                             const std::vector<std::string>& values);
 
 }  // namespace wpfleet::aws_backend

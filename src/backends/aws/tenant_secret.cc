@@ -1,6 +1,30 @@
 #include "backends/aws/tenant_secret.h"
 
+#include "util/crypto.h"
+
 namespace wpfleet::aws_backend {
+
+namespace {
+
+std::string uuid_form(const std::string& hex) {
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20, 12);
+}
+
+}  // namespace
+
+std::string request_token(const std::string& seed) { return uuid_form(sha256_hex(seed)); }
+
+Result<std::string> random_request_token() {
+  TRY_ASSIGN(Bytes bytes, random_bytes(16));
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (auto byte : bytes) {
+    hex += kHex[byte >> 4];
+    hex += kHex[byte & 0xf];
+  }
+  return uuid_form(hex);
+}
 
 Result<std::optional<TenantSecret>> describe_tenant_secret(aws::Client& client,
                                                            const std::string& name) {

@@ -31,6 +31,12 @@ Result<std::optional<TenantSecret>> describe_tenant_secret(aws::Client& client,
 Result<std::optional<TenantSecret>> read_tenant_secret(aws::Client& client,
                                                        const std::string& name);
 
+// Secrets Manager's ClientRequestToken ("8-4-4-4-12" hex): derived from `seed` (the
+// same for every try at one create, so that a create whose answer was lost is done once),
+// or random (a new version for PutSecretValue, which the SDKs make and a raw call must).
+std::string request_token(const std::string& seed);
+Result<std::string> random_request_token();
+
 // The marks, as tag keys with the value "yes".
 inline constexpr const char* kDatabaseReadyMark = "wpfleet:database-ready";
 inline constexpr const char* kSiteInstalledMark = "wpfleet:site-installed";

@@ -1,0 +1,144 @@
+#include "backends/aws/cloudfront.h"
+
+#include <sstream>
+
+#include "aws/sigv4.h"
+#include "util/crypto.h"
+
+namespace wpfleet::aws_backend {
+
+namespace {
+
+constexpr const char* kApi = "/2020-05-31";
+constexpr const char* kNamespace = "http://cloudfront.amazonaws.com/doc/2020-05-31/";
+
+std::string function_path(const std::string& name) {
+  return std::string(kApi) + "/function/" + aws::uri_encode(name);
+}
+
+std::string etag_of(const aws::RestXmlReply& reply) {
+  const auto found = reply.headers.find("etag");
+  return found == reply.headers.end() ? "" : found->second;
+}
+
+std::string xml_text(const pugi::xml_document& doc) {
+  std::ostringstream out;
+  doc.save(out, "", pugi::format_raw | pugi::format_no_declaration);
+  return out.str();
+}
+
+// <Create|Update>FunctionRequest: the comment, the runtime and the code (base64).
+std::string function_request(const char* root, const std::string& name,
+                             const std::string& comment, const std::string& code) {
+  pugi::xml_document doc;
+  pugi::xml_node request = doc.append_child(root);
+  request.append_attribute("xmlns") = kNamespace;
+  if (!name.empty()) request.append_child("Name").text() = name.c_str();
+  pugi::xml_node config = request.append_child("FunctionConfig");
+  config.append_child("Comment").text() = comment.c_str();
+  config.append_child("Runtime").text() = kFunctionRuntime;
+  request.append_child("FunctionCode").text() = base64(code).c_str();
+  return xml_text(doc);
+}
+
+}  // namespace
+
+Result<std::optional<FunctionStage>> get_function(aws::Client& client, const std::string& name,
+                                                  const char* stage) {
+  auto got = client.rest_xml(aws::kCloudFront, "GetFunction", "GET", function_path(name),
+                             {{"Stage", stage}});
+  if (!got && got.error().code == "NoSuchFunctionExists") return std::optional<FunctionStage>();
+  TRY(got);
+  return std::optional<FunctionStage>(FunctionStage{std::move(got->body), etag_of(*got)});
+}
+
+Result<std::string> create_function(aws::Client& client, const std::string& name,
+                                    const std::string& comment, const std::string& code) {
+  TRY_ASSIGN(aws::RestXmlReply made,
+             client.rest_xml(aws::kCloudFront, "CreateFunction", "POST",
+                             std::string(kApi) + "/function", {},
+                             {{"Content-Type", "application/xml"}},
+                             function_request("CreateFunctionRequest", name, comment, code)));
+  return etag_of(made);
+}
+
+Result<std::string> update_function(aws::Client& client, const std::string& name,
+                                    const std::string& etag, const std::string& comment,
+                                    const std::string& code) {
+  TRY_ASSIGN(aws::RestXmlReply updated,
+             client.rest_xml(aws::kCloudFront, "UpdateFunction", "PUT", function_path(name), {},
+                             {{"Content-Type", "application/xml"}, {"If-Match", etag}},
+                             function_request("UpdateFunctionRequest", "", comment, code)));
+  return etag_of(updated);
+}
+
+Result<std::string> publish_function(aws::Client& client, const std::string& name,
+                                     const std::string& etag) {
+  TRY_ASSIGN(aws::RestXmlReply published,
+             client.rest_xml(aws::kCloudFront, "PublishFunction", "POST",
+                             function_path(name) + "/publish", {}, {{"If-Match", etag}}));
+  std::string arn =
+      published.xml.select_node("//FunctionMetadata/FunctionARN").node().child_value();
+  if (arn.empty()) {
+    return make_error("CloudFront PublishFunction of " + name +
+                      " answered without the function's ARN: run `wpfleet apply` again");
+  }
+  return arn;
+}
+
+Result<std::optional<std::string>> find_distribution(aws::Client& client,
+                                                     const std::string& alias) {
+  std::string marker;
+  for (;;) {
+    aws::QueryParams query = {{"MaxItems", "100"}};
+    if (!marker.empty()) query.emplace_back("Marker", marker);
+    TRY_ASSIGN(aws::RestXmlReply page,
+               client.rest_xml(aws::kCloudFront, "ListDistributions", "GET",
+                               std::string(kApi) + "/distribution", query));
+    for (const auto& summary : page.xml.select_nodes("//DistributionSummary")) {
+      for (const auto& cname : summary.node().select_nodes("Aliases/Items/CNAME")) {
+        if (cname.node().child_value() == alias) {
+          return std::optional<std::string>(summary.node().child_value("Id"));
+        }
+      }
+    }
+    const pugi::xml_node list = page.xml.select_node("//DistributionList").node();
+    const std::string next = list.child_value("NextMarker");
+    if (std::string(list.child_value("IsTruncated")) != "true" || next.empty() || next == marker) {
+      return std::optional<std::string>();
+    }
+    marker = next;
+  }
+}
+
+Result<DistributionConfig> get_distribution_config(aws::Client& client, const std::string& id) {
+  TRY_ASSIGN(aws::RestXmlReply got,
+             client.rest_xml(aws::kCloudFront, "GetDistributionConfig", "GET",
+                             std::string(kApi) + "/distribution/" + aws::uri_encode(id) + "/config"));
+  DistributionConfig config;
+  config.id = id;
+  config.etag = etag_of(got);
+  config.xml.reset(got.xml);
+  if (!config.xml.child("DistributionConfig")) {
+    return make_error("CloudFront GetDistributionConfig of " + id +
+                      " answered without a DistributionConfig: run `wpfleet apply` again");
+  }
+  return config;
+}
+
+Status update_distribution(aws::Client& client, const DistributionConfig& config) {
+  TRY(client.rest_xml(aws::kCloudFront, "UpdateDistribution", "PUT",
+                      std::string(kApi) + "/distribution/" + aws::uri_encode(config.id) + "/config",
+                      {}, {{"Content-Type", "application/xml"}, {"If-Match", config.etag}},
+                      xml_text(config.xml)));
+  return {};
+}
+
+Result<std::string> distribution_status(aws::Client& client, const std::string& id) {
+  TRY_ASSIGN(aws::RestXmlReply got,
+             client.rest_xml(aws::kCloudFront, "GetDistribution", "GET",
+                             std::string(kApi) + "/distribution/" + aws::uri_encode(id)));
+  return std::string(got.xml.select_node("//Distribution/Status").node().child_value());
+}
+
+}  // namespace wpfleet::aws_backend

@@ -1,0 +1,58 @@
+// The CloudFront calls the edge makes (REST-XML, API version 2020-05-31): functions
+// (create, read, update, publish, each change guarded by the ETag CloudFront gave) and
+// distributions (found by alias, their configuration read and written whole, as
+// CloudFront takes it, with If-Match).
+#pragma once
+
+#include <optional>
+#include <pugixml.hpp>
+#include <string>
+
+#include "aws/client.h"
+
+namespace wpfleet::aws_backend {
+
+inline constexpr const char* kFunctionRuntime = "cloudfront-js-2.0";
+
+// One stage (DEVELOPMENT or LIVE) of a CloudFront Function.
+struct FunctionStage {
+  std::string code;  // as CloudFront keeps it
+  std::string etag;  // what a change of this stage must send as If-Match
+};
+
+// The function's stage; nullopt when the function does not exist (or was never published,
+// for LIVE).
+Result<std::optional<FunctionStage>> get_function(aws::Client& client, const std::string& name,
+                                                  const char* stage);
+// Creates the function (DEVELOPMENT stage); the new stage's ETag.
+Result<std::string> create_function(aws::Client& client, const std::string& name,
+                                    const std::string& comment, const std::string& code);
+// Replaces its DEVELOPMENT code; the new ETag.
+Result<std::string> update_function(aws::Client& client, const std::string& name,
+                                    const std::string& etag, const std::string& comment,
+                                    const std::string& code);
+// Copies DEVELOPMENT to LIVE, which every distribution associated with it then runs;
+// the function's ARN.
+Result<std::string> publish_function(aws::Client& client, const std::string& name,
+                                     const std::string& etag);
+
+// A distribution's configuration as GetDistributionConfig gives it (and UpdateDistribution
+// takes it back), with the ETag that guards it.
+struct DistributionConfig {
+  std::string id;
+  std::string etag;
+  pugi::xml_document xml;  // <DistributionConfig>
+};
+
+// The id of the distribution that has `alias` among its alternate domain names
+// (ListDistributions, 100 a page); nullopt when none has it.
+Result<std::optional<std::string>> find_distribution(aws::Client& client, const std::string& alias);
+Result<DistributionConfig> get_distribution_config(aws::Client& client, const std::string& id);
+// Writes `config` back with If-Match its ETag: PreconditionFailed when someone changed
+// the distribution since it was read.
+Status update_distribution(aws::Client& client, const DistributionConfig& config);
+// "Deployed" once every edge location runs the distribution's last configuration,
+// "InProgress" until then.
+Result<std::string> distribution_status(aws::Client& client, const std::string& id);
+
+}  // namespace wpfleet::aws_backend

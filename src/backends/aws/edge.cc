@@ -1,0 +1,528 @@
+#include "backends/aws/edge.h"
+
+#include <strings.h>
+
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "backends/aws/cloudfront.h"
+#include "backends/aws/edge_function.h"
+#include "backends/aws/names.h"
+#include "backends/aws/target_group.h"
+#include "backends/aws/tenant_secret.h"
+#include "state/secret_store.h"
+#include "util/crypto.h"
+
+namespace wpfleet::aws_backend {
+
+namespace {
+
+using nlohmann::json;
+
+// 48 characters of [A-Za-z0-9]: ALB compares header values without case, which leaves
+// 36^48 (about 2^248) values to guess.
+constexpr std::size_t kOriginValueLength = 48;
+constexpr std::size_t kPasswordLength = 32;
+constexpr auto kDeployPoll = std::chrono::seconds(15);
+constexpr auto kDeployTimeout = std::chrono::minutes(30);
+
+// --- the environment's secrets ----------------------------------------------------------
+
+// The secret's SecretString; nullopt when no secret has the name. One scheduled for
+// deletion is restored first: it is the environment's, and AWS refuses the name anyway.
+Result<std::optional<std::string>> read_secret(aws::Client& client, const std::string& name) {
+  auto described = client.json(aws::kSecretsManager, "DescribeSecret", {{"SecretId", name}});
+  if (!described && described.error().code == "ResourceNotFoundException") {
+    return std::optional<std::string>();
+  }
+  TRY(described);
+  if (!described->value("DeletedDate", json()).is_null()) {
+    TRY(client.json(aws::kSecretsManager, "RestoreSecret", {{"SecretId", name}}));
+  }
+  TRY_ASSIGN(json value, client.json(aws::kSecretsManager, "GetSecretValue", {{"SecretId", name}}));
+  return std::optional<std::string>(value.value("SecretString", ""));
+}
+
+// The secret's value, made from `make` when it does not exist yet.
+Result<std::string> ensure_secret(aws::Client& client, const Environment& env,
+                                  const std::string& name, const std::string& description,
+                                  const std::function<Result<std::string>()>& make) {
+  TRY_ASSIGN(std::optional<std::string> value, read_secret(client, name));
+  if (value) return *value;
+  TRY_ASSIGN(std::string made, make());
+  // The same token for every try: a create whose answer was lost is done once.
+  const std::string token =
+      request_token("wpfleet environment secret\n" + env.aws->account_id + "\n" + name);
+  auto created = client.json(aws::kSecretsManager, "CreateSecret",
+                             {{"Name", name},
+                              {"Description", description},
+                              {"SecretString", made},
+                              {"Tags", tags_json(environment_tags(env.name))},
+                              {"ClientRequestToken", token}});
+  if (created) return made;
+  if (created.error().code != "ResourceExistsException") return std::move(created).error();
+  TRY_ASSIGN(value, read_secret(client, name));  // made meanwhile by another wpfleet
+  if (!value) return std::move(created).error();
+  return *value;
+}
+
+Status put_secret(aws::Client& client, const std::string& name, const std::string& value) {
+  TRY_ASSIGN(std::string token, random_request_token());
+  TRY(client.json(aws::kSecretsManager, "PutSecretValue",
+                  {{"SecretId", name}, {"SecretString", value}, {"ClientRequestToken", token}}));
+  return {};
+}
+
+// The origin header's value, and the one before it while a rotation is under way.
+struct OriginSecret {
+  std::string value;
+  std::string previous;
+};
+
+Result<OriginSecret> parse_origin_secret(const std::string& text, const std::string& name) {
+  const json parsed = json::parse(text, nullptr, false);
+  if (!parsed.is_object() || !parsed.value("value", json()).is_string() ||
+      parsed["value"].get<std::string>().empty()) {
+    return make_error("secret " + name + " does not hold {\"value\": \"...\"}: delete it (`aws " +
+                      "secretsmanager delete-secret --secret-id " + name +
+                      " --force-delete-without-recovery`) and run `wpfleet apply`, which makes it "
+                      "anew");
+  }
+  return OriginSecret{parsed["value"].get<std::string>(), parsed.value("previous", "")};
+}
+
+std::string origin_secret_text(const OriginSecret& secret) {
+  json value = {{"header", kOriginHeader}, {"value", secret.value}};
+  if (!secret.previous.empty()) value["previous"] = secret.previous;
+  return value.dump();
+}
+
+Result<OriginSecret> ensure_origin_secret(aws::Client& client, const Environment& env,
+                                          const EdgeNames& names) {
+  TRY_ASSIGN(std::string text,
+             ensure_secret(client, env, names.origin_secret,
+                           "The value CloudFront sends the load balancer of " + env.name +
+                               " in " + kOriginHeader + " (wpfleet)",
+                           []() -> Result<std::string> {
+                             TRY_ASSIGN(std::string value, random_password(kOriginValueLength));
+                             return origin_secret_text({value, ""});
+                           }));
+  return parse_origin_secret(text, names.origin_secret);
+}
+
+// --- the function -----------------------------------------------------------------------
+
+Result<std::string> wanted_function_code(const Environment& env, const std::string& password) {
+  return basic_auth_function_code(
+      {{credentials_hash(*env.edge.basic_auth_user, password)}, env.edge.allow, env.name});
+}
+
+std::string function_comment(const Environment& env) {
+  return "Basic auth of " + env.name + " (wpfleet)";
+}
+
+// Creates or updates the function, then publishes it when LIVE differs; its ARN.
+Result<std::string> ensure_function(aws::Client& client, const Environment& env,
+                                    const std::string& name, const std::string& code) {
+  TRY_ASSIGN(std::optional<FunctionStage> development, get_function(client, name, "DEVELOPMENT"));
+  std::string etag;
+  if (!development) {
+    TRY_ASSIGN(etag, create_function(client, name, function_comment(env), code));
+  } else if (development->code != code) {
+    TRY_ASSIGN(etag, update_function(client, name, development->etag, function_comment(env), code));
+  } else {
+    etag = development->etag;
+  }
+  TRY_ASSIGN(std::optional<FunctionStage> live, get_function(client, name, "LIVE"));
+  if (live && live->code == code) {
+    return "arn:aws:cloudfront::" + env.aws->account_id + ":function/" + name;
+  }
+  return publish_function(client, name, etag);
+}
+
+// --- the distribution -------------------------------------------------------------------
+
+bool same_host(std::string a, std::string b) {
+  for (std::string* host : {&a, &b}) {
+    if (host->rfind("dualstack.", 0) == 0) host->erase(0, 10);
+    if (!host->empty() && host->back() == '.') host->pop_back();
+  }
+  return strcasecmp(a.c_str(), b.c_str()) == 0;
+}
+
+// `parent`'s child `name`, made after the first of `after` it has when missing (CloudFront
+// reads its XML in the order of its schema).
+pugi::xml_node child_in_order(pugi::xml_node parent, const char* name,
+                              std::initializer_list<const char*> after) {
+  if (pugi::xml_node found = parent.child(name)) return found;
+  for (const char* before : after) {
+    if (pugi::xml_node node = parent.child(before)) return parent.insert_child_after(name, node);
+  }
+  return parent.prepend_child(name);
+}
+
+// Sets <Quantity> to the number of <Items>' children, dropping an empty <Items>.
+void fix_quantity(pugi::xml_node list) {
+  pugi::xml_node items = list.child("Items");
+  int count = 0;
+  for (pugi::xml_node item = items.first_child(); item; item = item.next_sibling()) ++count;
+  if (count == 0 && items) list.remove_child(items);
+  pugi::xml_node quantity = list.child("Quantity");
+  if (!quantity) quantity = list.prepend_child("Quantity");
+  quantity.text() = count;
+  if (count > 0 && list.first_child() != quantity) list.prepend_move(quantity);
+}
+
+// The origin CloudFront reaches the load balancer through; null when there is none.
+pugi::xml_node load_balancer_origin(pugi::xml_document& config, const std::string& dns) {
+  for (const auto& origin : config.select_nodes("/DistributionConfig/Origins/Items/Origin")) {
+    if (same_host(origin.node().child_value("DomainName"), dns)) return origin.node();
+  }
+  return {};
+}
+
+pugi::xml_node origin_header_node(pugi::xml_node origin) {
+  for (const auto& header : origin.select_nodes("CustomHeaders/Items/OriginCustomHeader")) {
+    if (strcasecmp(header.node().child_value("HeaderName"), kOriginHeader) == 0) return header.node();
+  }
+  return {};
+}
+
+// Makes the origin send the header with `value`; whether anything changed.
+bool set_origin_header(pugi::xml_node origin, const std::string& value) {
+  pugi::xml_node header = origin_header_node(origin);
+  if (header && header.child_value("HeaderValue") == value) return false;
+  if (!header) {
+    pugi::xml_node headers = child_in_order(origin, "CustomHeaders", {"OriginPath", "DomainName"});
+    pugi::xml_node items = headers.child("Items") ? headers.child("Items") : headers.append_child("Items");
+    header = items.append_child("OriginCustomHeader");
+    header.append_child("HeaderName").text() = kOriginHeader;
+    header.append_child("HeaderValue");
+    fix_quantity(headers);
+  }
+  header.child("HeaderValue").text() = value.c_str();
+  return true;
+}
+
+bool is_ours(const std::string& arn, const std::string& function) {
+  return arn.ends_with(":function/" + function);
+}
+
+std::vector<pugi::xml_node> behaviours(pugi::xml_document& config) {
+  std::vector<pugi::xml_node> out = {config.child("DistributionConfig").child("DefaultCacheBehavior")};
+  for (const auto& b : config.select_nodes("/DistributionConfig/CacheBehaviors/Items/CacheBehavior")) {
+    out.push_back(b.node());
+  }
+  return out;
+}
+
+pugi::xml_node viewer_request_function(pugi::xml_node behaviour) {
+  for (const auto& a : behaviour.select_nodes("FunctionAssociations/Items/FunctionAssociation")) {
+    if (std::string(a.node().child_value("EventType")) == "viewer-request") return a.node();
+  }
+  return {};
+}
+
+// Associates `arn` (empty: no function of ours) with the viewer requests of every cache
+// behaviour. A Lambda@Edge on viewer requests (the hand-made basic auth this replaces)
+// cannot stay beside a function there; it is removed and named in `replaced`.
+bool set_function_associations(pugi::xml_document& config, const std::string& arn,
+                               const std::string& function, std::vector<std::string>& replaced) {
+  bool changed = false;
+  for (pugi::xml_node behaviour : behaviours(config)) {
+    pugi::xml_node association = viewer_request_function(behaviour);
+    const std::string current = association ? association.child_value("FunctionARN") : "";
+    if (arn.empty()) {
+      if (!association || !is_ours(current, function)) continue;
+      pugi::xml_node list = association.parent().parent();
+      association.parent().remove_child(association);
+      fix_quantity(list);
+      changed = true;
+      continue;
+    }
+    if (current == arn) continue;
+    if (pugi::xml_node lambdas = behaviour.child("LambdaFunctionAssociations")) {
+      for (const auto& l : lambdas.select_nodes("Items/LambdaFunctionAssociation")) {
+        if (std::string(l.node().child_value("EventType")) != "viewer-request") continue;
+        replaced.push_back(l.node().child_value("LambdaFunctionARN"));
+        l.node().parent().remove_child(l.node());
+      }
+      fix_quantity(lambdas);
+    }
+    if (!association) {
+      pugi::xml_node list = child_in_order(
+          behaviour, "FunctionAssociations",
+          {"LambdaFunctionAssociations", "SmoothStreaming", "AllowedMethods", "TrustedKeyGroups",
+           "TrustedSigners", "ViewerProtocolPolicy", "TargetOriginId", "PathPattern"});
+      pugi::xml_node items = list.child("Items") ? list.child("Items") : list.append_child("Items");
+      association = items.append_child("FunctionAssociation");
+      association.append_child("FunctionARN");
+      association.append_child("EventType").text() = "viewer-request";
+      fix_quantity(list);
+    }
+    association.child("FunctionARN").text() = arn.c_str();
+    changed = true;
+  }
+  return changed;
+}
+
+Error no_distribution(const Environment& env, const EdgeNames& names) {
+  if (names.alias.empty()) {
+    return make_error("the domain of environment '" + env.name + "' (" + env.domain +
+                      ") is not of the form \"{tenant}.<suffix>\", so wpfleet cannot find its "
+                      "CloudFront distribution by the alias *.<suffix>: use such a domain");
+  }
+  return make_error("no CloudFront distribution of " + where(env) + " has the alias " +
+                    names.alias + ": add it to the distribution in front of the load balancer '" +
+                    env.aws->alb + "' with your platform's Terraform, then run `wpfleet apply`");
+}
+
+Error no_origin(const Environment& env, const std::string& id, const PlatformResources& platform) {
+  return make_error("the CloudFront distribution " + id + " of " + where(env) +
+                    " has no origin at the load balancer's name " + platform.load_balancer_dns +
+                    ": point its origin there with your platform's Terraform, then run "
+                    "`wpfleet apply`");
+}
+
+// Waits until CloudFront runs the distribution's last configuration everywhere, saying so
+// on stderr: until then some edge locations still send the old origin header.
+Status wait_deployed(aws::Client& client, const Environment& env, const std::string& id) {
+  const auto start = std::chrono::steady_clock::now();
+  auto said = start;
+  for (;;) {
+    TRY_ASSIGN(std::string status, distribution_status(client, id));
+    if (status == "Deployed") return {};
+    const auto now = std::chrono::steady_clock::now();
+    if (now - start > kDeployTimeout) {
+      return make_error("the CloudFront distribution " + id + " of " + where(env) +
+                        " is still " + status + " after 30 minutes: run `wpfleet apply` again "
+                        "once the console shows it Deployed");
+    }
+    if (now == start || now - said >= std::chrono::minutes(1)) {
+      said = now;
+      std::cerr << env.name << ": waiting for CloudFront to deploy distribution " << id << " ("
+                << status << ", "
+                << std::chrono::duration_cast<std::chrono::minutes>(now - start).count()
+                << " min so far; it usually takes a few)\n";
+    }
+    std::this_thread::sleep_for(kDeployPoll);
+  }
+}
+
+// The listener's answer to whatever no tenant's rule takes, a request without the origin
+// header included.
+bool denies_by_default(const pugi::xml_node& listener) {
+  const auto actions = listener.select_nodes("DefaultActions/member");
+  if (actions.size() != 1) return false;
+  const pugi::xml_node action = actions.first().node();
+  return std::string(action.child_value("Type")) == "fixed-response" &&
+         std::string(action.child("FixedResponseConfig").child_value("StatusCode")) == "403";
+}
+
+Result<pugi::xml_node> describe_listener(aws::Client& client, const std::string& arn,
+                                         pugi::xml_document& answer) {
+  TRY_ASSIGN(answer, client.query(aws::kElbV2, "DescribeListeners", {{"ListenerArns.member.1", arn}}));
+  return answer.select_node("//Listeners/member").node();
+}
+
+Status ensure_default_denied(aws::Client& client, const PlatformResources& platform) {
+  pugi::xml_document answer;
+  TRY_ASSIGN(pugi::xml_node listener, describe_listener(client, platform.listener_arn, answer));
+  if (denies_by_default(listener)) return {};
+  TRY(client.query(aws::kElbV2, "ModifyListener",
+                   {{"ListenerArn", platform.listener_arn},
+                    {"DefaultActions.member.1.Type", "fixed-response"},
+                    {"DefaultActions.member.1.FixedResponseConfig.StatusCode", "403"},
+                    {"DefaultActions.member.1.FixedResponseConfig.ContentType", "text/plain"},
+                    {"DefaultActions.member.1.FixedResponseConfig.MessageBody", "Forbidden"}}));
+  return {};
+}
+
+// --- the whole edge ---------------------------------------------------------------------
+
+Result<std::vector<std::string>> ensure_edge(aws::Client& client, const Environment& env,
+                                             const PlatformResources& platform) {
+  const EdgeNames names = edge_names(env.name, env.domain);
+  if (names.alias.empty()) return no_distribution(env, names);
+  TRY_ASSIGN(OriginSecret origin, ensure_origin_secret(client, env, names));
+  const bool rotating = !origin.previous.empty();
+  // Both values are accepted before CloudFront sends the new one.
+  if (rotating) TRY(require_origin_values(client, platform.listener_arn, {origin.value, origin.previous}));
+
+  std::string function_arn;
+  if (env.edge.basic_auth_user) {
+    TRY_ASSIGN(std::string password,
+               ensure_secret(client, env, names.basic_auth_secret,
+                             "The basic auth password of " + env.name + " (wpfleet)",
+                             [] { return random_password(kPasswordLength); }));
+    TRY_ASSIGN(std::string code, wanted_function_code(env, password));
+    TRY_ASSIGN(function_arn, ensure_function(client, env, names.function, code));
+  }
+
+  TRY_ASSIGN(std::optional<std::string> id, find_distribution(client, names.alias));
+  if (!id) return no_distribution(env, names);
+  TRY_ASSIGN(DistributionConfig config, get_distribution_config(client, *id));
+  pugi::xml_node origin_node = load_balancer_origin(config.xml, platform.load_balancer_dns);
+  if (!origin_node) return no_origin(env, *id, platform);
+  const bool header_changed = set_origin_header(origin_node, origin.value);
+  std::vector<std::string> replaced;
+  const bool functions_changed =
+      set_function_associations(config.xml, function_arn, names.function, replaced);
+  if (header_changed || functions_changed) TRY(update_distribution(client, config));
+  for (const auto& lambda : replaced) {
+    std::cerr << env.name << ": the CloudFront distribution " << *id
+              << " ran the Lambda@Edge function " << lambda
+              << " on viewer requests; wpfleet's basic auth function does that now\n";
+  }
+  if (header_changed || rotating) TRY(wait_deployed(client, env, *id));
+  if (rotating) {
+    TRY(require_origin_values(client, platform.listener_arn, {origin.value}));
+    TRY(put_secret(client, names.origin_secret, origin_secret_text({origin.value, ""})));
+  }
+  TRY(ensure_default_denied(client, platform));
+  return std::vector<std::string>{origin.value};
+}
+
+// The edge's values by listener, for the rest of the process once ensured.
+struct EdgeCache {
+  std::mutex mutex;  // held while one is ensured: the other tenants wait for it
+  std::map<std::string, std::vector<std::string>> values;
+};
+
+EdgeCache& edge_cache() {
+  static EdgeCache cache;
+  return cache;
+}
+
+// --- checks -----------------------------------------------------------------------------
+
+Error edge_problem(const Environment& env, const std::string& problem) {
+  return make_error(problem + ": run `wpfleet secret rotate -e " + env.name + " " +
+                    kOriginSecret + "`, which sets the whole edge of " + env.name + " up again");
+}
+
+Status check_function(aws::Client& client, const Environment& env, const EdgeNames& names,
+                      pugi::xml_document& config) {
+  std::string wanted_arn_suffix;
+  if (env.edge.basic_auth_user) {
+    TRY_ASSIGN(std::optional<std::string> password, read_basic_auth_password(client, env));
+    if (!password) return edge_problem(env, "the secret " + names.basic_auth_secret + " does not exist");
+    TRY_ASSIGN(std::string code, wanted_function_code(env, *password));
+    TRY_ASSIGN(std::optional<FunctionStage> live, get_function(client, names.function, "LIVE"));
+    if (!live) return edge_problem(env, "the CloudFront Function " + names.function + " is not published");
+    if (live->code != code) {
+      return make_error("the published CloudFront Function " + names.function +
+                        " does not check the password in " + names.basic_auth_secret +
+                        " (or the allow ranges of the fleet file): run `wpfleet secret rotate -e " +
+                        env.name + " " + kBasicAuthPassword + "`, which publishes it again");
+    }
+  }
+  for (pugi::xml_node behaviour : behaviours(config)) {
+    const pugi::xml_node association = viewer_request_function(behaviour);
+    const bool ours = association && is_ours(association.child_value("FunctionARN"), names.function);
+    const std::string path = behaviour.child("PathPattern") ? behaviour.child_value("PathPattern")
+                                                            : "the default cache behaviour";
+    if (env.edge.basic_auth_user && !ours) {
+      return edge_problem(env, "the basic auth function " + names.function + " does not run on " +
+                                   path + ", so its requests need no password");
+    }
+    if (!env.edge.basic_auth_user && ours) {
+      return edge_problem(env, "the basic auth function " + names.function + " still runs on " +
+                                   path + ", although environment '" + env.name + "' has no basic_auth");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> origin_header_values(aws::Client& client,
+                                                      const Environment& env,
+                                                      const PlatformResources& platform) {
+  EdgeCache& cache = edge_cache();
+  std::lock_guard lock(cache.mutex);
+  const auto found = cache.values.find(platform.listener_arn);
+  if (found != cache.values.end()) return found->second;
+  TRY_ASSIGN(auto values, ensure_edge(client, env, platform));
+  cache.values[platform.listener_arn] = values;
+  return values;
+}
+
+Status rotate_edge_secret(aws::Client& client, const Environment& env,
+                          const PlatformResources& platform, const std::string& name) {
+  if (name != kOriginSecret && name != kBasicAuthPassword) {
+    return make_error("'" + name + "' cannot be rotated; the secrets of aws environment '" +
+                      env.name + "' that can are " + kBasicAuthPassword + " and " + kOriginSecret);
+  }
+  const EdgeNames names = edge_names(env.name, env.domain);
+  EdgeCache& cache = edge_cache();
+  std::lock_guard lock(cache.mutex);
+  cache.values.erase(platform.listener_arn);
+  // A rotation interrupted before is finished first: the rules then hold one value.
+  TRY(ensure_edge(client, env, platform));
+  if (name == kOriginSecret) {
+    TRY_ASSIGN(OriginSecret origin, ensure_origin_secret(client, env, names));
+    TRY_ASSIGN(std::string value, random_password(kOriginValueLength));
+    TRY(put_secret(client, names.origin_secret, origin_secret_text({value, origin.value})));
+  } else {
+    TRY_ASSIGN(std::string password, random_password(kPasswordLength));
+    TRY(put_secret(client, names.basic_auth_secret, password));
+  }
+  TRY_ASSIGN(auto values, ensure_edge(client, env, platform));
+  cache.values[platform.listener_arn] = values;
+  return {};
+}
+
+Result<std::optional<std::string>> read_basic_auth_password(aws::Client& client,
+                                                            const Environment& env) {
+  return read_secret(client, edge_names(env.name, env.domain).basic_auth_secret);
+}
+
+Status check_edge(aws::Client& client, const Environment& env, const PlatformResources& platform,
+                  const TenantContext& ctx) {
+  const EdgeNames names = edge_names(env.name, env.domain);
+  TRY_ASSIGN(std::optional<std::string> text, read_secret(client, names.origin_secret));
+  if (!text) return edge_problem(env, "the secret " + names.origin_secret + " does not exist");
+  TRY_ASSIGN(OriginSecret origin, parse_origin_secret(*text, names.origin_secret));
+  if (!origin.previous.empty()) {
+    return make_error("a rotation of " + std::string(kOriginSecret) + " did not finish: run "
+                      "`wpfleet secret rotate -e " + env.name + " " + kOriginSecret + "` to finish it");
+  }
+  TRY_ASSIGN(std::optional<std::string> id, find_distribution(client, names.alias));
+  if (!id) return no_distribution(env, names);
+  TRY_ASSIGN(DistributionConfig config, get_distribution_config(client, *id));
+  const pugi::xml_node origin_node = load_balancer_origin(config.xml, platform.load_balancer_dns);
+  if (!origin_node) return no_origin(env, *id, platform);
+  const pugi::xml_node header = origin_header_node(origin_node);
+  if (!header || header.child_value("HeaderValue") != origin.value) {
+    return edge_problem(env, "the CloudFront distribution " + *id + " does not send " +
+                                 kOriginHeader + " with the value in " + names.origin_secret +
+                                 ", so the load balancer refuses every request it passes on");
+  }
+  TRY(check_function(client, env, names, config.xml));
+  pugi::xml_document answer;
+  TRY_ASSIGN(pugi::xml_node listener, describe_listener(client, platform.listener_arn, answer));
+  if (!denies_by_default(listener)) {
+    return edge_problem(env, "the listener of the load balancer '" + env.aws->alb +
+                                 "' does not answer 403 to requests no tenant's rule takes");
+  }
+  TRY_ASSIGN(auto rules, list_listener_rules(client, platform.listener_arn));
+  const ListenerRule* rule = tenant_rule(rules, ctx.hosts.front(), "");
+  if (!rule) {
+    return make_error("no rule of the load balancer '" + env.aws->alb + "' takes " +
+                      ctx.hosts.front() + ": run `wpfleet apply` to make it");
+  }
+  if (rule->origin_values != std::vector<std::string>{origin.value}) {
+    return make_error("the rule of " + ctx.hosts.front() + " (priority " +
+                      std::to_string(rule->priority) + ") does not require " + kOriginHeader +
+                      ", so anyone reaches the tenant past CloudFront, its password included, by "
+                      "sending the load balancer its host name: run `wpfleet apply`");
+  }
+  return {};
+}
+
+}  // namespace wpfleet::aws_backend
