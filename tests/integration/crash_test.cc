@@ -250,6 +250,61 @@ TEST_F(Crash, PromoteKilledAtTheSwapIsUndoneByTheNextCommand) {
   EXPECT_TRUE(verify_report("alpha").value("ok", false));
 }
 
+// Killed while its streams load staging (several connections as the throw-away load
+// user): the live site is untouched, verify names the operation, the next command
+// discards staging, and the next load drops the user the crash left behind.
+TEST_F(Crash, PromoteKilledWhileItsStreamsLoadLeavesOnlyStagingBehind) {
+  write_fleet({"alpha"}, {"alpha"});
+  ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
+  ASSERT_EQ(wpfleet({"apply", "--yes"}).exit_code, 0);
+  auto db = root();
+  ASSERT_TRUE(db);
+  // About 40 MB of rows, so that the load takes long enough to be caught in the act.
+  ASSERT_TRUE(db->execute("CREATE TABLE dev_alpha_db.wpf_bulk (id INT PRIMARY KEY, v LONGTEXT)").ok());
+  for (int batch = 0; batch < 40; ++batch) {
+    std::string rows;
+    for (int i = 0; i < 10; ++i) {
+      const int id = batch * 10 + i;
+      rows += (rows.empty() ? "(" : ",(") + std::to_string(id) + ", REPEAT('x', 100000))";
+    }
+    ASSERT_TRUE(db->execute("INSERT INTO dev_alpha_db.wpf_bulk VALUES " + rows).ok());
+  }
+  const std::string sit_before = content_checksum(state(), "sit", "alpha");
+
+  const fs::path log = dir_.path() / "promote.log";
+  const pid_t promote = start({"promote", "alpha", "--from", "dev", "--to", "sit", "--streams", "3"}, log);
+  const auto loading = [&] {
+    return query_one(*db,
+                     "SELECT COUNT(*) FROM information_schema.processlist WHERE user LIKE "
+                     "'wpf\\_load\\_%' AND info LIKE 'INSERT INTO%'") != "0";
+  };
+  ASSERT_TRUE(eventually(120, loading)) << read_text(log);
+  kill(promote, SIGKILL);
+  EXPECT_EQ(wait_exit(promote), -SIGKILL);
+
+  const json history = json::parse(wpfleet({"history", "--output", "json"}).out);
+  ASSERT_EQ(history[0]["status"], "running") << history.dump(2);
+  EXPECT_EQ(history[0]["step"], "staging");
+  const std::string op = history[0]["id"];
+  const std::string said = failures(verify_report("alpha"));
+  EXPECT_NE(said.find(op), std::string::npos) << said;
+  EXPECT_EQ(content_checksum(state(), "sit", "alpha"), sit_before);
+
+  CliResult apply = wpfleet({"apply", "--yes"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.err;
+  EXPECT_EQ(query_one(*db, "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = "
+                           "'sit_alpha_db__staging'"),
+            "0");
+  EXPECT_EQ(json::parse(wpfleet({"history", "--output", "json"}).out)[0]["status"], "failed");
+  EXPECT_TRUE(verify_report("alpha").value("ok", false));
+  EXPECT_EQ(content_checksum(state(), "sit", "alpha"), sit_before);
+
+  CliResult promoted = wpfleet({"promote", "alpha", "--from", "dev", "--to", "sit", "--streams", "3"});
+  ASSERT_EQ(promoted.exit_code, 0) << promoted.err;
+  EXPECT_EQ(query_one(*db, "SELECT COUNT(*) FROM sit_alpha_db.wpf_bulk"), "400");
+  EXPECT_EQ(query_one(*db, "SELECT COUNT(*) FROM mysql.user WHERE user LIKE 'wpf\\_load\\_%'"), "0");
+}
+
 // Content from elsewhere replaces the whole database: the site must still be complete
 // afterwards (admin user with the environment's password, completion marker).
 TEST_F(Crash, ImportedSiteWithoutAdminOrMarkerIsCompletedBySettle) {

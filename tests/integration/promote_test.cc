@@ -128,7 +128,8 @@ class Promote : public FleetSuite {
         "(0x00275C1A22FF0A0D5C30, '" + home + "/p \\\\ \\' ünï', 1, 1.2345, 0.1, '2024-02-29 12:34:56', b'1010101010', 'a'), "
         "(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL), "
         "('', '', 0, 0, -1e-300, '1970-01-01 00:00:01', b'0', 'b'), "
-        "(0x" + std::string("E29880") + ", '" + serialized + "', -7, -99999999.9999, 1.7976931348623157e308, NULL, b'1111111111', NULL)");
+        "(0x" + std::string("E29880") + ", '" + serialized + "', -7, -99999999.9999, 1.7976931348623157e308, NULL, b'1111111111', NULL), "
+        "(NULL, '{\"" + home + "/k\":{\"" + home + "/j\":1}}', 2, NULL, NULL, NULL, NULL, NULL)");
     sql("CREATE TABLE `" + db + "`.wpf_keyed (id BIGINT NOT NULL AUTO_INCREMENT, v VARCHAR(191) NOT NULL, "
         "u INT NOT NULL, PRIMARY KEY (id), UNIQUE KEY u (u), KEY v (v(20))) DEFAULT CHARSET=utf8mb4");
     std::string rows;
@@ -369,6 +370,10 @@ TEST_F(Promote, JStreamsCopyExactlyWhatOneStreamCopies) {
   ASSERT_TRUE(rewritten.ok() && rewritten->size() == 1);
   const std::string sit_home = "http://alpha.wpsit.localhost:" + std::to_string(port_) + "/a";
   EXPECT_EQ(*(*rewritten)[0][0], "a:1:{s:1:\"u\";s:" + std::to_string(sit_home.size()) + ":\"" + sit_home + "\";}");
+  auto keys = (*root)->query("SELECT t FROM sit_alpha_db.wpf_odd WHERE n = 2");
+  ASSERT_TRUE(keys.ok() && keys->size() == 1);
+  const std::string sit = "http://alpha.wpsit.localhost:" + std::to_string(port_);
+  EXPECT_EQ(*(*keys)[0][0], "{\"" + sit + "/k\":{\"" + sit + "/j\":1}}");  // JSON object keys
   EXPECT_EQ(wpfleet({"promote", "alpha", "--from", "dev", "--to", "sit", "--streams", "0"}).exit_code, 3);
 }
 
@@ -422,7 +427,7 @@ TEST_F(Promote, KParallelDumpSplitsTablesByKeyRangesAndLosesNothing) {
   auto rows = (*dump)->run(sinks);
   ASSERT_TRUE(rows.ok()) << rows.error().message;
   EXPECT_EQ((*rows)["wpf_keyed"], 300u);
-  EXPECT_EQ((*rows)["wpf_odd"], 4u);
+  EXPECT_EQ((*rows)["wpf_odd"], 5u);
   auto source = tables_of("wpf_copy_source");
   EXPECT_EQ(tables_of("wpf_copy"), source);
   EXPECT_EQ(source.size(), 2u);

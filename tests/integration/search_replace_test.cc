@@ -216,6 +216,9 @@ Values host_forms(const std::string& host, const std::string& url) {
       {"wpf_sr_form_domain_json", "{\"domain\":\"" + host + "\"}"},
       {"wpf_sr_form_tokens", "admin@" + host + ", " + host + ":8080, cookie ." + host},
       {"wpf_sr_form_keys", "a:2:{" + key_value(url + "/a", "x") + key_value(url + "/b", "y") + "}"},
+      {"wpf_sr_form_json_keys", "{\"" + url + "/a\":1,\"" +
+                                    std::regex_replace(url, std::regex("/"), "\\/") +
+                                    "\\/b\":{\"" + host + "\":[2]}}"},
       {"wpf_sr_form_json_u", "{\"url\":\"" +
                                  std::string(url).replace(url.find("//"), 2, "\\u002F\\u002F") +
                                  "\\u002Fcaf\\u00E9\"}"},
@@ -239,7 +242,8 @@ TEST_F(SearchReplace, LeavesNoFormOfTheOldHost) {
   // A key whose new name the array has already: kept, and said so.
   const std::string taken =
       "a:2:{" + key_value(old_url + "/x", "1") + key_value(new_url + "/x", "2") + "}";
-  store({{"wpf_sr_form_taken", taken}});
+  const std::string json_taken = "{\"" + old_url + "/x\":1,\"" + new_url + "/x\":2}";
+  store({{"wpf_sr_form_taken", taken}, {"wpf_sr_form_json_taken", json_taken}});
   // Multisite's wp_blogs.domain: the host as a whole value.
   execute(std::string("CREATE TABLE ") + kDatabase +
           ".wp_blogs (blog_id int PRIMARY KEY, domain varchar(200), path varchar(100))");
@@ -252,11 +256,12 @@ TEST_F(SearchReplace, LeavesNoFormOfTheOldHost) {
   ASSERT_EQ(replaced.exit_code, 0) << replaced.err;
   const auto counts = nlohmann::json::parse(replaced.out, nullptr, false);
   ASSERT_TRUE(counts.is_object()) << replaced.out;
-  EXPECT_EQ(counts["keys_kept"], 1);
+  EXPECT_EQ(counts["keys_kept"], 2);
   EXPECT_EQ(counts["left_alone"], 0);
 
   Values expected = host_forms(kNewHost, new_url);
   expected["wpf_sr_form_taken"] = taken;
+  expected["wpf_sr_form_json_taken"] = json_taken;
   const Values now = load(expected);
   EXPECT_EQ(now, expected);
   EXPECT_EQ(rows(std::string("SELECT domain FROM ") + kDatabase + ".wp_blogs ORDER BY blog_id"),
@@ -357,6 +362,14 @@ TEST_F(SearchReplace, DumpModeChoosesColumnsNamesThemAndRunsSeveralPairsOnce) {
                                "wp_*", "A", "Z", dump.string()});
   ASSERT_EQ(dry.exit_code, 0) << dry.err;
   EXPECT_EQ(nlohmann::json::parse(dry.out, nullptr, false)["replacements"], 2) << dry.out;
+
+  // A list with an empty name is invalid input, said so before anything is read.
+  for (const char* list : {",", "guid,,post_content", " "}) {
+    CliResult empty = run_wpfleet({"search-replace", "--skip-columns", list, "A", "Z", dump.string()});
+    EXPECT_EQ(empty.exit_code, 3) << list;
+    EXPECT_NE(empty.err.find("--skip-columns has an empty name"), std::string::npos) << empty.err;
+    EXPECT_EQ(empty.out, "") << list;
+  }
 
   // Columns chosen by name in a dump that does not name them: refused, said why.
   ASSERT_TRUE(write_file_atomic(dump, insert).ok());
