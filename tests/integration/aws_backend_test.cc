@@ -776,6 +776,49 @@ TEST_F(AwsEdge, VerifyNamesADistributionThatSendsAnotherOriginHeader) {
       << again["edge"].dump();
 }
 
+// kill -9 during `secret rotate -e sit origin-secret`, after the new value was written:
+// verify names the unfinished rotation, and the next rotation finishes it first (the rules
+// accept the new value before CloudFront sends it), then rotates.
+TEST_F(AwsEdge, AnInterruptedOriginRotationIsNamedAndFinishedByTheNext) {
+  write_fleet(sit_ids());
+  ASSERT_EQ(wpfleet({"apply"}).exit_code, 0);
+  const std::string old_origin = origin_value();
+  const std::string interrupted = "Interrupted0Rotation0Value0Of0Fortyeight0Chars00";
+  aws::Client c = client();
+  ASSERT_TRUE(c.json(aws::kSecretsManager, "PutSecretValue",
+                     {{"SecretId", "sit-wpfleet-origin-secret"},
+                      {"SecretString", json{{"header", "X-Origin-Verify"},
+                                            {"value", interrupted},
+                                            {"previous", old_origin}}
+                                           .dump()}}));
+  CliResult verified = wpfleet({"verify", "goldencrust", "-e", "sit", "--output", "json"});
+  EXPECT_EQ(verified.exit_code, 1);
+  const json checks = checks_by_name(json::parse(verified.out, nullptr, false));
+  EXPECT_NE(checks["edge"]["detail"].get<std::string>().find("a rotation of origin-secret did not finish"),
+            std::string::npos)
+      << checks["edge"].dump();
+  EXPECT_NE(checks["edge"]["fix"].get<std::string>().find("wpfleet secret rotate -e sit origin-secret"),
+            std::string::npos);
+
+  const int modified_before = proxy_->requests_by_action()["ModifyRule"];
+  CliResult rotated = wpfleet({"secret", "rotate", "-e", "sit", "origin-secret"});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  const std::string origin = origin_value();
+  EXPECT_NE(origin, interrupted);
+  EXPECT_NE(origin, old_origin);
+  EXPECT_EQ(sent_origin_header(), origin);
+  for (const auto& [priority, values] : rule_origin_values()) {
+    EXPECT_EQ(values, std::vector<std::string>{origin}) << priority;
+  }
+  // Two rotations' worth: both values, the finished one; both values, the new one.
+  EXPECT_EQ(proxy_->requests_by_action()["ModifyRule"] - modified_before, 4 * 5);
+  verified = wpfleet({"verify", "goldencrust", "-e", "sit", "--output", "json"});
+  const json again = checks_by_name(json::parse(verified.out, nullptr, false));
+  EXPECT_NE(again["edge"]["detail"].get<std::string>().find("no answer from https://"),
+            std::string::npos)
+      << again["edge"].dump();
+}
+
 TEST_F(AwsEdge, TheFakeCloudFrontFunctionsApiChecksIfMatchShapeAndSize) {
   aws::Client c = client();
   auto request = [](const char* root, const std::string& name, const std::string& code) {
