@@ -70,6 +70,14 @@ struct AwsSettings {
   std::string db_init_task_definition;
 };
 
+// Backups of every tenant of an environment, on a schedule the supervisor keeps:
+// `backup = { every = "24h", keep = 14, to = "/var/backups/wpfleet" }`.
+struct BackupPolicy {
+  int every_s = 86400;
+  int keep = 14;     // verified backups kept per tenant; older ones are deleted
+  std::string to;    // an absolute directory
+};
+
 struct Environment {
   std::string name;              // "dev", "sit", "prod"
   std::string backend = "local";
@@ -80,6 +88,7 @@ struct Environment {
   EdgePolicy edge;
   std::vector<Hook> after_promote;
   int snapshot_retention = 10;  // snapshots kept per tenant; older ones are deleted
+  std::optional<BackupPolicy> backup;
   std::optional<AwsSettings> aws;  // set exactly when backend is "aws"
 
   // The tenant's primary host name in this environment.

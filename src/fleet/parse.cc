@@ -30,6 +30,7 @@ constexpr KeySpec kEnvironmentKeys[] = {
     {"allow", R"(allow = ["127.0.0.1/32"])"},
     {"aws", "[environments.sit.aws]"},
     {"backend", R"(backend = "local")"},
+    {"backup", R"(backup = { every = "24h", keep = 14, to = "/var/backups/wpfleet" })"},
     {"basic_auth", R"(basic_auth = { user = "bbws-sit" })"},
     {"domain", R"(domain = "{tenant}.wpdev.localhost")"},
     {"listen", R"(listen = "127.0.0.1:8080")"},
@@ -42,6 +43,11 @@ constexpr KeySpec kEnvironmentKeys[] = {
 constexpr KeySpec kAlertKeys[] = {
     {"command", R"(command = "/usr/local/bin/page-on-call")"},
     {"webhook", R"(webhook = "https://hooks.slack.com/services/...")"},
+};
+constexpr KeySpec kBackupKeys[] = {
+    {"every", R"(every = "24h")"},
+    {"keep", "keep = 14"},
+    {"to", R"(to = "/var/backups/wpfleet")"},
 };
 constexpr KeySpec kBasicAuthKeys[] = {
     {"user", R"(user = "bbws-sit")"},
@@ -238,6 +244,23 @@ class FleetReader {
     }
     read_parsed<std::int64_t>(reader, "snapshot_retention", Need::kOptional,
                               validate::snapshot_retention, env.snapshot_retention);
+    if (const auto* backup = reader.get<toml::table>("backup")) read_backup(*backup, env);
+  }
+
+  void read_backup(const toml::table& table, Environment& env) {
+    TableReader reader(table, fmt::format("in backup of [environments.{}]", env.name), kBackupKeys,
+                       problems_);
+    BackupPolicy policy;
+    bool valid = read_checked(reader, "to", Need::kRequired, validate::backup_destination, policy.to);
+    if (reader.node("every")) {
+      valid = read_parsed<std::string>(reader, "every", Need::kOptional, validate::backup_every_s,
+                                       policy.every_s) && valid;
+    }
+    if (reader.node("keep")) {
+      valid = read_parsed<std::int64_t>(reader, "keep", Need::kOptional, validate::backup_keep,
+                                        policy.keep) && valid;
+    }
+    if (valid) env.backup = policy;
   }
 
   void read_edge(TableReader& reader, Environment& env) {

@@ -39,6 +39,10 @@ production = false
 # How many snapshots of each tenant to keep (1..1000, default 10). One is taken before
 # every promote, import and restore, so that `wpfleet rollback` can undo it.
 snapshot_retention = 10
+# Optional: back up every tenant on a schedule (the supervisor runs due backups; each is
+# checked by loading it where the site cannot see it). `every` is hours or days (1h..90d),
+# `keep` the verified backups kept per tenant, `to` an absolute directory.
+# backup = { every = "24h", keep = 14, to = "/var/backups/wpfleet" }
 
 # PHP limits for each tenant in this environment. The table and each key are optional;
 # the values shown are the defaults.

@@ -270,6 +270,32 @@ Status basic_auth_user(std::string_view user) {
       user));
 }
 
+Result<int> backup_every_s(std::string_view duration) {
+  const int unit = duration.ends_with('h') ? 3600 : duration.ends_with('d') ? 86400 : 0;
+  auto count = unit ? parse_count(duration.substr(0, duration.size() - 1)) : std::nullopt;
+  if (!count || *count < 1 || *count * unit > 90 * 86400) {
+    return make_error(fmt::format(
+        "backup every '{}' is not a duration of 1h to 90d; write hours or days, e.g. \"24h\" or "
+        "\"7d\"",
+        duration));
+  }
+  return static_cast<int>(*count * unit);
+}
+
+Result<int> backup_keep(std::int64_t count) { return in_range("backup keep", count, 1, 1000, show_number); }
+
+Status backup_destination(std::string_view to) {
+  if (to.starts_with("s3://")) {
+    return make_error(fmt::format(
+        "backup to '{}': S3 destinations are not supported yet; give a directory (an absolute "
+        "path), e.g. \"/var/backups/wpfleet\", and copy it to S3 with `aws s3 sync`",
+        to));
+  }
+  if (to.starts_with('/') && to.find('\n') == std::string_view::npos) return {};
+  return make_error(fmt::format(
+      "backup to '{}' is not an absolute directory; write one, e.g. \"/var/backups/wpfleet\"", to));
+}
+
 Status webhook_url(std::string_view url) {
   const bool has_scheme = url.starts_with("https://") || url.starts_with("http://");
   const std::size_t host_start = url.find("://") + 3;

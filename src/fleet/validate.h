@@ -41,6 +41,9 @@ Status allow_cidr(std::string_view cidr);
 Result<Hook> hook(std::string_view text);
 Result<int> snapshot_retention(std::int64_t count);
 Status webhook_url(std::string_view url);
+Result<int> backup_every_s(std::string_view duration);
+Result<int> backup_keep(std::int64_t count);
+Status backup_destination(std::string_view to);
 Status alert_command(std::string_view command);
 
 // Shape and reserved words only; uniqueness needs the whole fleet.

@@ -115,6 +115,7 @@ TEST(StarterFileTest, ItsCommentedExamplesAreValidToo) {
   ASSERT_TRUE(fleet->environments.at("prod").aws.has_value());
   EXPECT_EQ(fleet->environments.at("prod").aws->region, "eu-west-1");
   EXPECT_EQ(fleet->alerts.size(), 2u);
+  EXPECT_TRUE(fleet->environments.at("dev").backup.has_value());
 }
 
 TEST(ParseFleetTest, AppliesDefaultsForOptionalKeys) {

@@ -117,10 +117,36 @@ TEST(FleetValidationTest, WebhookIsAnHttpUrl) {
                                "alerts = [{ webhook"));
 }
 
+TEST(FleetValidationTest, BackupIsAScheduleAKeepCountAndADirectory) {
+  auto fleet = parse_fleet(kDev + "backup = { every = \"7d\", keep = 3, to = \"/srv/backups\" }\n",
+                           "fleet.toml");
+  ASSERT_TRUE(fleet.ok()) << fleet.error().message;
+  const auto& backup = fleet->environments.at("dev").backup;
+  ASSERT_TRUE(backup.has_value());
+  EXPECT_EQ(backup->every_s, 7 * 86400);
+  EXPECT_EQ(backup->keep, 3);
+  EXPECT_EQ(backup->to, "/srv/backups");
+  fleet = parse_fleet(kDev + "backup = { to = \"/srv/backups\" }\n", "fleet.toml");
+  ASSERT_TRUE(fleet.ok());
+  EXPECT_EQ(fleet->environments.at("dev").backup->every_s, 86400);
+  EXPECT_EQ(fleet->environments.at("dev").backup->keep, 14);
+
+  EXPECT_TRUE(has_only_problem(kDev + "backup = { every = \"30m\", to = \"/b\" }\n",
+                               "4:20: backup every '30m' is not a duration of 1h to 90d",
+                               "e.g. \"24h\""));
+  EXPECT_TRUE(has_only_problem(kDev + "backup = { to = \"backups\" }\n",
+                               "4:17: backup to 'backups' is not an absolute directory",
+                               "\"/var/backups/wpfleet\""));
+  EXPECT_TRUE(has_only_problem(kDev + "backup = { to = \"s3://b/p\" }\n",
+                               "4:17: backup to 's3://b/p': S3 destinations are not supported yet",
+                               "aws s3 sync"));
+  EXPECT_TRUE(has_only_problem(kDev + "backup = { keep = 3 }\n", "4:10: missing required key 'to' in backup", "to ="));
+}
+
 TEST(FleetValidationTest, UnknownEnvironmentKey) {
   EXPECT_TRUE(has_only_problem(kDev + "colour = \"blue\"\n",
                                "4:1: unknown key 'colour' in [environments.dev]",
-                               "known keys are: after_promote, allow, aws, backend, basic_auth, domain, listen, "
+                               "known keys are: after_promote, allow, aws, backend, backup, basic_auth, domain, listen, "
                               "page_cache, php, production, snapshot_retention, tls"));
 }
 
@@ -147,7 +173,7 @@ listen = "127.0.0.1:8080"
                          "add it, e.g. domain = \"{tenant}.wpdev.localhost\""));
   EXPECT_EQ(problems[1],
             "fleet.toml:2:1: unknown key 'domian' in [environments.dev]; known keys are: "
-            "after_promote, allow, aws, backend, basic_auth, domain, listen, page_cache, php, production, "
+            "after_promote, allow, aws, backend, backup, basic_auth, domain, listen, page_cache, php, production, "
       "snapshot_retention, tls");
 }
 
