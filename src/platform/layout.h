@@ -14,7 +14,7 @@
 //   <state>/tls/                        local CA and per-environment certificates
 //   <state>/core/                       one shared read-only copy of WordPress core
 //   <state>/php/                        sendmail for tenant PHP, the audit probe
-//   <state>/sites/<env>/<tenant>/       wp-config.php, wp-content/, tmp/, log/
+//   <state>/sites/<env>/<tenant>/       wp-config.php, wp-content/, tmp/, log/, opcache/
 #pragma once
 
 #include <filesystem>
@@ -77,6 +77,11 @@ struct StateLayout {
   std::filesystem::path php_support_dir() const { return root / "php"; }
   std::filesystem::path site_dir(const std::string& env, const std::string& tenant) const {
     return root / "sites" / env / tenant;
+  }
+  // The tenant's own opcache file cache for its php-cli runs (the tenant's, holding root's
+  // links to compiled core: link_compiled_core).
+  std::filesystem::path cli_opcache_dir(const std::string& env, const std::string& tenant) const {
+    return site_dir(env, tenant) / "opcache";
   }
 };
 

@@ -35,11 +35,15 @@ Status check_config(Service service, const PlatformBinaries& binaries, const Sta
                     last_lines(output.err + output.out, 20));
 }
 
+// Every apply that adds a tenant waits for two reloads, which take tens of
+// milliseconds: a coarser poll would add most of an interval to each.
+constexpr Clock::duration kPollInterval = 5ms;
+
 bool wait_for(const std::function<bool()>& condition) {
   const Clock::time_point deadline = Clock::now() + kReloadTimeout;
   while (!condition()) {
     if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(50ms);
+    std::this_thread::sleep_for(kPollInterval);
   }
   return true;
 }

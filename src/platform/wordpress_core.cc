@@ -174,4 +174,22 @@ Status compile_wordpress_core(const StateLayout& layout, const std::vector<std::
   return {};
 }
 
+Status link_compiled_core(const StateLayout& layout, const fs::path& into) {
+  const fs::path from = layout.opcache_dir();
+  std::error_code error;
+  fs::create_directory(into, error);
+  for (auto entry = fs::recursive_directory_iterator(from, error);
+       !error && entry != fs::recursive_directory_iterator(); entry.increment(error)) {
+    const fs::path target = into / fs::relative(entry->path(), from);
+    if (entry->is_directory(error)) {
+      fs::create_directory(target, error);
+      if (!error) fs::permissions(target, fs::perms(0755), error);
+    } else if (!error) {
+      fs::create_hard_link(entry->path(), target, error);
+    }
+  }
+  if (error) return make_error("cannot link compiled core into " + into.string() + ": " + error.message());
+  return {};
+}
+
 }  // namespace wpfleet

@@ -3,6 +3,7 @@
 // configuration named by WPFLEET_SITE_CONFIG.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -31,5 +32,11 @@ Status install_wordpress_core(const StateLayout& layout, const ProgressFn& progr
 // compiled code that another tenant's PHP would run.
 Status compile_wordpress_core(const StateLayout& layout, const std::vector<std::string>& php_settings,
                               const ProgressFn& progress);
+
+// Makes `into`, which must not exist, a tree of hard links to the compiled core: a file
+// cache for php-cli, whose user opcache requires to be able to write the cache it loads.
+// The directories and files in it are root's, read-only, so a user given `into` may add
+// entries of its own beside them but change none of core's.
+Status link_compiled_core(const StateLayout& layout, const std::filesystem::path& into);
 
 }  // namespace wpfleet

@@ -283,6 +283,20 @@ TEST_F(HostileTenant, NoTenantCanPlantCompiledCodeForTheOthers) {
             }),
             0);
   EXPECT_TRUE(tenant_can_read(alpha, compiled)) << "its PHP loads core from there";
+
+  // php-cli's cache is the tenant's own (opcache wants to be able to write it), its core
+  // files root's links: alpha may add files for its own runs, never change core's, and
+  // no other tenant reaches it.
+  const fs::path cli = state() / "sites" / "dev" / "alpha" / "opcache";
+  const fs::path cli_compiled = cli / fs::relative(compiled, cache);
+  ASSERT_TRUE(fs::exists(cli_compiled));
+  EXPECT_TRUE(fs::equivalent(cli_compiled, compiled)) << "a link, not a copy";
+  EXPECT_NE(run_as(alpha, [&] {
+              const int fd = ::open(cli_compiled.c_str(), O_WRONLY);
+              return fd >= 0 ? 0 : 1;
+            }),
+            0);
+  EXPECT_FALSE(tenant_can_read(tenant_user("dev", "beta"), cli_compiled));
 }
 
 // Finding 6: `GRANT ... ON dev_alpha_db.*` let alpha create `devXalphaXdb`.

@@ -153,6 +153,7 @@ Result<std::string> RuntimeProvider::ensure(const TenantContext& ctx) {
                            render_site_config(config), identity));
   TRY(write_file_atomic(pool_file(ctx_.layout, ctx.env.name, ctx.tenant.id),
                         render_pool(pool_input(ctx))));
+  TRY(ensure_cli_opcache(ctx, identity));
   return nlohmann::json({{"pool", pool_name(ctx.env.name, ctx.tenant.id)},
                          {kFilesHashKey, files_hash(written_files(ctx.env.name, ctx.tenant.id))}})
       .dump();
@@ -187,6 +188,26 @@ Status RuntimeProvider::ensure_support_files() {
   // function into the code.
   return compile_wordpress_core(ctx_.layout, {"disable_functions=" + disable_functions_value()},
                                 [](const std::string&) {});
+}
+
+// php-cli runs of the tenant's PHP (the installer, cron) load compiled core from their
+// own file cache: opcache ignores one its user may not write, as the pools' is. Made once,
+// in a staging directory no tenant can enter, handed to the tenant and renamed into the
+// site directory (root's), so root never writes inside a tree the tenant owns.
+Status RuntimeProvider::ensure_cli_opcache(const TenantContext& ctx, const RunAs& identity) {
+  const fs::path dir = ctx_.layout.cli_opcache_dir(ctx.env.name, ctx.tenant.id);
+  std::error_code error;
+  if (fs::exists(fs::symlink_status(dir, error))) return {};
+  const fs::path staging = dir.string() + ".new";
+  TRY(remove_tree(staging));
+  TRY(link_compiled_core(ctx_.layout, staging));
+  if (isolated_users() && ::chown(staging.c_str(), identity.uid, identity.gid) != 0) {
+    return make_error("cannot give " + staging.string() + " to the tenant: " + std::strerror(errno));
+  }
+  fs::permissions(staging, fs::perms(0700), error);
+  if (!error) fs::rename(staging, dir, error);
+  if (error) return make_error("cannot make " + dir.string() + ": " + error.message());
+  return {};
 }
 
 Status RuntimeProvider::remove(const Environment& env, const std::string& tenant_id) {

@@ -6,6 +6,7 @@
 
 #include "backends/local/templates.h"
 #include "backends/registry.h"
+#include "util/process.h"
 
 namespace wpfleet::local {
 
@@ -43,6 +44,7 @@ class RuntimeProvider final : public ResourceProvider {
   std::vector<SupportFile> support_files() const;
   bool support_files_intact() const;
   Status ensure_support_files();
+  Status ensure_cli_opcache(const TenantContext& ctx, const RunAs& identity);
   bool config_private(const std::string& env, const std::string& tenant) const;
   BackendContext& ctx_;
   std::mutex support_files_mutex_;

@@ -148,7 +148,8 @@ Status wait_until_home_page_answers(const BackendContext& backend, const TenantC
     auto reply = http_request(direct_home_page_request(backend, ctx));
     if (reply && reply->status == 200) return {};
     last = reply ? "HTTP " + std::to_string(reply->status) : reply.error().message;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // Short: a new site usually answers at the first or second try.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return make_error("the home page " + ctx.home_url + "/ did not answer 200 within 30 s (last: " +
                     last + "): see `wpfleet logs " + ctx.tenant.id + " -e " + ctx.env.name +

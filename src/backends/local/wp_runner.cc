@@ -27,6 +27,15 @@ Result<CommandOutput> run_wordpress_php(const BackendContext& ctx, const std::st
                       " is not configured, so its PHP cannot run confined: run `wpfleet apply`");
   }
   spec.argv = {"php"};
+  // Core compiled once (ensure_cli_opcache), not in every run; only this tenant loads
+  // what it adds there, so no checksums either.
+  const std::filesystem::path opcache = ctx.layout.cli_opcache_dir(env, tenant);
+  if (std::filesystem::is_directory(opcache)) {
+    spec.argv.insert(spec.argv.end(),
+                     {"-d", "opcache.enable_cli=1", "-d", "opcache.file_cache=" + opcache.string(),
+                      "-d", "opcache.file_cache_only=1", "-d",
+                      "opcache.file_cache_consistency_checks=0"});
+  }
   for (const PhpSetting& setting : pool_php_settings(*pool)) {
     spec.argv.push_back("-d");
     spec.argv.push_back(setting.name + "=" + setting.value);
