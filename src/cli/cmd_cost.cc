@@ -6,6 +6,7 @@
 // them would save.
 #include <fmt/format.h>
 
+#include <cmath>
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -52,9 +53,22 @@ struct EnvironmentReport {
   std::vector<std::string> notes;
 };
 
+// USD to a millionth of a dollar: the arithmetic's binary fractions are not figures.
+double rounded(double value, const std::string& unit) {
+  return unit == "USD" ? std::round(value * 1e6) / 1e6 : value;
+}
+
 json figure_json(const cost::Figure& f) {
-  return {{"name", f.name}, {"value", f.value}, {"unit", f.unit},
+  return {{"name", f.name}, {"value", rounded(f.value, f.unit)}, {"unit", f.unit},
           {"source", std::string(cost::source_name(f.source))}, {"basis", f.basis}};
+}
+
+// "1520 requests", "3.2 MB database": a usage figure for the table.
+std::string usage_text(const cost::Figure& u) {
+  if (u.unit != "bytes") return fmt::format("{:.0f} {}", u.value, u.unit);
+  const double mb = u.value / (1024.0 * 1024.0);
+  const std::string what = u.name.starts_with("bytes ") ? u.name.substr(6) : u.name;  // "sent"
+  return mb >= 1024 ? fmt::format("{:.1f} GB {}", mb / 1024, what) : fmt::format("{:.1f} MB {}", mb, what);
 }
 
 json figures_json(const std::vector<cost::Figure>& figures) {
@@ -193,6 +207,14 @@ Result<EnvironmentReport> local_report(const Fleet& fleet, const Environment& en
       "CPU time is not measured on local: the pool's workers start and stop on demand and "
       "nothing records their CPU per tenant; memory is what the tenant's PHP workers hold "
       "now, not a peak");
+  std::int64_t first = 0, last = 0;
+  for (const auto& u : measured) {
+    if (u.log_first != 0 && (first == 0 || u.log_first < first)) first = u.log_first;
+    last = std::max(last, u.log_last);
+  }
+  report.notes.push_back(first == 0 ? "requests: no tenant's access log has a line yet"
+                                    : "requests are counted in each tenant's public nginx access log; "
+                                      "the logs cover " + utc_time(first) + " to " + utc_time(last));
   std::vector<cost::TenantResources> resources;
   cost::SharedResources shared{.rds_class = kAssumedRdsClass, .cloudfront = true};
   for (const auto& u : measured) {
@@ -255,7 +277,7 @@ json environment_json(const EnvironmentReport& r) {
     tenants.push_back({{"tenant", t.tenant},
                        {"costs", figures_json(t.costs)},
                        {"usage", figures_json(t.usage)},
-                       {"total", {{"value", total.value}, {"unit", "USD"}, {"source", source_of_total(total)}}},
+                       {"total", {{"value", rounded(total.value, "USD")}, {"unit", "USD"}, {"source", source_of_total(total)}}},
                        {"sleep", sleep},
                        {"idle", idle}});
   }
@@ -268,7 +290,7 @@ json environment_json(const EnvironmentReport& r) {
           {"shared", figures_json(r.shared)},
           {"split_rules", r.rules},
           {"notes", r.notes},
-          {"total", {{"value", total.value}, {"unit", "USD"}, {"source", source_of_total(total)}}}};
+          {"total", {{"value", rounded(total.value, "USD")}, {"unit", "USD"}, {"source", source_of_total(total)}}}};
 }
 
 std::string usd(double value) { return fmt::format("${:.2f}", value); }
@@ -282,7 +304,7 @@ void print_environment(const EnvironmentReport& r) {
     all.insert(all.end(), t.costs.begin(), t.costs.end());
     std::string usage;
     for (const auto& u : t.usage) {
-      usage += (usage.empty() ? "" : ", ") + fmt::format("{:g} {}", u.value, u.unit);
+      usage += (usage.empty() ? "" : ", ") + usage_text(u);
     }
     std::string state = t.sleep ? std::string(sleep_state_name(t.sleep->state)) : "";
     if (t.idle) {
