@@ -65,6 +65,7 @@ json figure_json(const cost::Figure& f) {
 
 // "1520 requests", "3.2 MB database": a usage figure for the table.
 std::string usage_text(const cost::Figure& u) {
+  if (u.unit == "seconds") return fmt::format("{:.1f} s {}", u.value, u.name);
   if (u.unit != "bytes") return fmt::format("{:.0f} {}", u.value, u.unit);
   const double mb = u.value / (1024.0 * 1024.0);
   const std::string what = u.name.starts_with("bytes ") ? u.name.substr(6) : u.name;  // "sent"
@@ -204,9 +205,9 @@ Result<EnvironmentReport> local_report(const Fleet& fleet, const Environment& en
   report.notes.push_back("what these tenants would cost on aws: " + as.assumption +
                          ", the RDS instance assumed " + kAssumedRdsClass);
   report.notes.push_back(
-      "CPU time is not measured on local: the pool's workers start and stop on demand and "
-      "nothing records their CPU per tenant; memory is what the tenant's PHP workers hold "
-      "now, not a peak");
+      "CPU: the pool's access log records each PHP request's duration, not its CPU, so "
+      "\"php time\" is wall-clock time, an upper bound of the CPU seconds; memory is what "
+      "the tenant's PHP workers hold now, not a peak");
   std::int64_t first = 0, last = 0;
   for (const auto& u : measured) {
     if (u.log_first != 0 && (first == 0 || u.log_first < first)) first = u.log_first;
@@ -232,7 +233,11 @@ Result<EnvironmentReport> local_report(const Fleet& fleet, const Environment& en
          "data and index length of its tables (information_schema), now"},
         {"files", u.file_bytes, "bytes", cost::Source::Measured, "regular files of its wp-content, now"},
         {"memory", u.memory_bytes, "bytes", cost::Source::Measured,
-         "resident memory of its PHP workers, now"}};
+         "resident memory of its PHP workers, now"},
+        {"php time", u.php_seconds, "seconds", cost::Source::Measured,
+         fmt::format("{:.0f} PHP requests' durations added up, from its pool's access log in {} "
+                     "(wall clock: an upper bound of their CPU time)",
+                     u.php_requests, month.text())}};
     flag_idle(t, u.days_since_request, o.idle_days);
     report.tenants.push_back(std::move(t));
     resources.push_back({.tenant = u.tenant,

@@ -64,6 +64,11 @@ TEST_F(LocalCost, MeasuresEachTenantAndPricesItOnAwsWithTheAssumptionStated) {
   EXPECT_GT(figure(busy["usage"], "database")["value"].get<double>(), 100000);  // WordPress's tables
   EXPECT_EQ(figure(busy["usage"], "files")["unit"], "bytes");
   EXPECT_EQ(busy["idle"]["idle"], false);
+  // Five home pages through PHP, timed by the pool.
+  EXPECT_GT(figure(busy["usage"], "php time")["value"].get<double>(), 0);
+  EXPECT_EQ(figure(busy["usage"], "php time")["unit"], "seconds");
+  EXPECT_NE(figure(busy["usage"], "php time")["basis"].get<std::string>().find("upper bound"),
+            std::string::npos);
   // No aws environment in the file: eu-west-1 defaults, one 0.25 vCPU / 0.5 GB task.
   EXPECT_EQ(env["region"], "eu-west-1");
   const double hours = cost::month_of(std::time(nullptr)).hours();

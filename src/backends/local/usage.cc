@@ -40,6 +40,18 @@ void read_access_log(const fs::path& log, const cost::Month& month, std::int64_t
   if (last_request >= 0) usage.days_since_request = static_cast<int>((today - last_request / kDay * kDay) / kDay);
 }
 
+// The month's PHP requests and their durations from the pool's access log (written by
+// php-fpm's master, in the root-owned log/ directory).
+void read_pool_log(const fs::path& log, const cost::Month& month, TenantUsage& usage) {
+  std::ifstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    const PoolLogLine parsed = parse_pool_log_line(line);
+    if (parsed.time < month.start_unix() || parsed.time >= month.end_unix()) continue;
+    usage.php_requests += 1;
+    usage.php_seconds += parsed.seconds;
+  }
+}
+
 // wp-content's regular files, walked by descriptor: the tree is the tenant's.
 Result<double> file_bytes(const fs::path& site_dir) {
   TRY_ASSIGN(UniqueFd site, open_dir(site_dir));
@@ -69,6 +81,20 @@ double resident_bytes_of(uid_t uid) {
 }
 
 }  // namespace
+
+PoolLogLine parse_pool_log_line(const std::string& line) {
+  PoolLogLine out;
+  std::tm tm{};
+  const char* end = strptime(line.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (end == nullptr) return out;
+  const int zone = std::atoi(end);  // "+0000"
+  out.time = static_cast<std::int64_t>(timegm(&tm)) - ((zone / 100) * 3600 + (zone % 100) * 60);
+  const auto last = line.find_last_of(' ');
+  if (last != std::string::npos && line.ends_with("ms")) {
+    out.seconds = std::strtod(line.c_str() + last + 1, nullptr) / 1000;
+  }
+  return out;
+}
 
 std::int64_t access_log_time(const std::string& line) {
   const auto open = line.find('[');
@@ -101,6 +127,7 @@ Result<std::vector<TenantUsage>> read_usage(BackendContext& ctx, const Environme
                               root->quote(database_name(env.name, tenant))));
     if (!rows.empty() && !rows[0].empty() && rows[0][0]) usage.database_bytes = std::strtod(rows[0][0]->c_str(), nullptr);
     const fs::path site = ctx.layout.site_dir(env.name, tenant);
+    read_pool_log(site / "log" / "php-access.log", month, usage);
     if (fs::exists(site / "wp-content")) {
       TRY_ASSIGN(usage.file_bytes, file_bytes(site));
     }
