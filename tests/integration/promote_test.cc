@@ -3,7 +3,9 @@
 // snapshots, export/import.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "harness.h"
 #include "util/fs.h"
@@ -431,6 +433,50 @@ TEST_F(Promote, KParallelDumpSplitsTablesByKeyRangesAndLosesNothing) {
   auto source = tables_of("wpf_copy_source");
   EXPECT_EQ(tables_of("wpf_copy"), source);
   EXPECT_EQ(source.size(), 2u);
+
+  // One snapshot for every stream while a writer commits a row to two tables at a time:
+  // the streams that read them see the same transactions.
+  sql("CREATE TABLE wpf_copy_source.wpf_pair_a (id INT PRIMARY KEY)");
+  sql("CREATE TABLE wpf_copy_source.wpf_pair_b (id INT PRIMARY KEY)");
+  std::atomic<bool> writing{true};
+  std::atomic<int> written{0};
+  std::thread writer([&] {
+    auto client = mariadb_root(state());
+    if (!client.ok()) return;
+    for (int i = 0; writing; ++i) {
+      const std::string id = std::to_string(i);
+      if (!(*client)->execute("START TRANSACTION").ok() ||
+          !(*client)->execute("INSERT INTO wpf_copy_source.wpf_pair_a VALUES (" + id + ")").ok() ||
+          !(*client)->execute("INSERT INTO wpf_copy_source.wpf_pair_b VALUES (" + id + ")").ok() ||
+          !(*client)->execute("COMMIT").ok()) {
+        return;
+      }
+      ++written;
+    }
+  });
+  while (written < 50) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int round = 0; round < 5; ++round) {
+    sql("DROP DATABASE IF EXISTS wpf_copy");
+    sql("CREATE DATABASE wpf_copy");
+    endpoint.database = "wpf_copy_source";
+    auto during = ParallelDump::open(endpoint, ParallelDumpOptions{4, {"wpf_pair_a", "wpf_pair_b"}});
+    ASSERT_TRUE(during.ok()) << during.error().message;
+    endpoint.database = "wpf_copy";
+    auto into = ParallelLoad::open(endpoint, 4);
+    ASSERT_TRUE(into.ok());
+    std::vector<std::unique_ptr<Copy>> pair_copies;
+    std::vector<DumpSink*> pair_sinks;
+    for (std::size_t i = 0; i < 4; ++i) {
+      pair_copies.push_back(std::make_unique<Copy>(into->connection(i)));
+      pair_sinks.push_back(pair_copies.back().get());
+    }
+    auto pair_rows = (*during)->run(pair_sinks);
+    ASSERT_TRUE(pair_rows.ok()) << pair_rows.error().message;
+    EXPECT_EQ((*pair_rows)["wpf_pair_a"], (*pair_rows)["wpf_pair_b"]) << "round " << round;
+    EXPECT_GT((*pair_rows)["wpf_pair_a"], 0u);
+  }
+  writing = false;
+  writer.join();
 
   // A trigger is what only mariadb-dump carries: the parallel dump says so, locking nothing.
   sql("CREATE TRIGGER wpf_copy_source.wpf_t BEFORE INSERT ON wpf_copy_source.wpf_keyed FOR EACH ROW SET NEW.u = NEW.u");
