@@ -256,7 +256,8 @@ bool set_function_associations(pugi::xml_document& config, const std::string& ar
     if (!association) {
       pugi::xml_node list = child_in_order(
           behaviour, "FunctionAssociations",
-          {"LambdaFunctionAssociations", "SmoothStreaming", "AllowedMethods", "TrustedKeyGroups",
+          {"LambdaFunctionAssociations", "Compress", "SmoothStreaming", "AllowedMethods",
+           "TrustedKeyGroups",
            "TrustedSigners", "ViewerProtocolPolicy", "TargetOriginId", "PathPattern"});
       pugi::xml_node items = list.child("Items") ? list.child("Items") : list.append_child("Items");
       association = items.append_child("FunctionAssociation");

@@ -64,6 +64,9 @@ bool health_check_converged(const TargetGroup& group) {
 // Rule creations try again this often when another creator took the priority first.
 constexpr int kPriorityAttempts = 5;
 
+// ALB's quota "Condition values per rule": host names and header values together.
+constexpr std::size_t kMaxConditionValues = 5;
+
 ListenerRule rule_of(const pugi::xml_node& node) {
   ListenerRule rule;
   rule.arn = node.child_value("RuleArn");
@@ -276,6 +279,14 @@ Result<ListenerRule> ensure_listener_rule(aws::Client& client, const Environment
                                           const std::string& target_group_arn, const Tags& tags) {
   TRY_ASSIGN(const std::vector<std::string> origin_values,
              origin_header_values(client, env, platform));
+  if (hosts.size() + origin_values.size() > kMaxConditionValues) {
+    return make_error(hosts.front() + " in " + where(env) + " has " + std::to_string(hosts.size()) +
+                      " host names, and its listener rule would need " +
+                      std::to_string(hosts.size() + origin_values.size()) +
+                      " condition values with the origin header's; AWS allows " +
+                      std::to_string(kMaxConditionValues) +
+                      " per rule: give the tenant fewer aliases in the fleet file");
+  }
   ListenerRule rule;
   {
     // Describe and create under one lock: two tenants of this apply must not both see
