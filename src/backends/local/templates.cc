@@ -275,7 +275,7 @@ std::string php_handler(const NginxSiteInput& in, const BlockStyle& style,
 std::string php_locations(const NginxSiteInput& in, const BlockStyle& style) {
   // The home page, the most requested one, goes to index.php (or its cached copy) at
   // once instead of through `location /`'s try_files, the index and a second location
-  // search: a tenth more cached home pages per second.
+  // search (cached home page against a bare nginx: 0.83 -> 0.88 in one A/B run).
   return "  location = / {\n" + php_handler(in, style, "/index.php") + "  }\n" +
          "  location ~ \\.php$ {\n    try_files $uri =404;\n" + php_handler(in, style, "") +
          "  }\n";
