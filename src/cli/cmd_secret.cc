@@ -31,7 +31,13 @@ int rotate_command(Context& ctx, const SecretOptions& o) {
   if (!session) return fail(session.error(), kExitFailure);
   Engine engine(*fleet, *session);
   if (Status rotated = engine.rotate_environment_secret(o.env, o.args[0]); !rotated) {
-    return fail(rotated.error(), kExitInvalidInput);
+    // The engine refuses a name or environment it cannot rotate before changing anything
+    // (invalid input); anything else failed on the way (AWS, a reload).
+    const Environment* env = fleet->find_environment(o.env);
+    const std::string& name = o.args[0];
+    const bool valid = env && (name == kBasicAuthPassword ? env->edge.basic_auth_user.has_value()
+                                                          : env->aws && name == aws_backend::kOriginSecret);
+    return fail(rotated.error(), valid ? kExitFailure : kExitInvalidInput);
   }
   std::cerr << "rotated " << o.args[0] << " of " << o.env << "; read it with "
             << ready_to_paste("`wpfleet secret get -e " + o.env + " " + o.args[0] + "`") << "\n";

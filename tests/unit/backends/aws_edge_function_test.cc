@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "backends/aws/edge_function.h"
+#include "backends/aws/names.h"
 #include "util/crypto.h"
 #include "util/process.h"
 
@@ -24,6 +25,17 @@ BasicAuthFunctionInput sit_input() {
            credentials_hash("bbws-sit", "previous-Pa55word")},
           {"203.0.113.0/24", "198.51.100.7", "2001:db8:abcd::/48"},
           "sit"};
+}
+
+TEST(AwsEdgeNames, TheDistributionIsFoundByTheWildcardOfTheDomainSuffix) {
+  const EdgeNames names = edge_names("sit", "{tenant}.wpsit.kimmyai.io");
+  EXPECT_EQ(names.alias, "*.wpsit.kimmyai.io");
+  EXPECT_EQ(names.basic_auth_secret, "sit-basic-auth-password");
+  EXPECT_EQ(names.origin_secret, "sit-wpfleet-origin-secret");
+  EXPECT_EQ(names.function, "sit-wpfleet-basic-auth");
+  // No wildcard covers a domain of another form: the edge says so instead of guessing.
+  EXPECT_EQ(edge_names("sit", "{tenant}-sit.kimmyai.io").alias, "");
+  EXPECT_EQ(edge_names("sit", "www.{tenant}.example").alias, "");
 }
 
 TEST(AwsEdgeFunction, HoldsTheHashesAndRangesButNeverAPassword) {
