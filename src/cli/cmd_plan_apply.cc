@@ -99,6 +99,22 @@ Result<std::vector<std::string>> unfinished_lines(Workbench& bench, const PlanAp
   return lines;
 }
 
+// The tenants in scope that `wpfleet tenant sleep` took offline: apply leaves them so.
+Result<std::vector<std::string>> asleep_lines(Workbench& bench, const PlanApplyOptions& o) {
+  std::vector<std::string> lines;
+  for (const auto& [name, env] : bench.fleet.environments) {
+    if (!o.envs.empty() && std::find(o.envs.begin(), o.envs.end(), name) == o.envs.end()) continue;
+    TRY_ASSIGN(auto sleeping, bench.session.store->sleeping(name));
+    for (const auto& [tenant, record] : sleeping) {
+      if (!o.tenants.empty() && std::find(o.tenants.begin(), o.tenants.end(), tenant) == o.tenants.end()) continue;
+      lines.push_back(ready_to_paste(name + "/" + tenant + " is " +
+                                     std::string(sleep_state_name(record.state)) +
+                                     ": wake with `wpfleet tenant wake " + tenant + " -e " + name + "`"));
+    }
+  }
+  return lines;
+}
+
 Result<std::string> fleet_file_sha256(const Context& ctx) {
   TRY_ASSIGN(std::string text, read_file(ctx.options().fleet_file));
   return sha256_hex(text);
@@ -141,6 +157,8 @@ int plan_command(Context& ctx, const PlanApplyOptions& o) {
   if (!plan) return fail(plan.error(), kExitFailure);
   auto unfinished = unfinished_lines(*prepared, o);
   if (!unfinished) return fail(unfinished.error(), kExitFailure);
+  auto asleep = asleep_lines(*prepared, o);
+  if (!asleep) return fail(asleep.error(), kExitFailure);
   std::optional<SavedPlan> saved;
   if (!o.out.empty()) {
     auto written = save_plan(ctx, o, *plan, observed, *unfinished);
@@ -150,6 +168,7 @@ int plan_command(Context& ctx, const PlanApplyOptions& o) {
   if (ctx.options().json()) {
     nlohmann::json out = plan_json(*plan);
     out["unfinished"] = *unfinished;
+    out["asleep"] = *asleep;
     if (saved) {
       out["saved"] = {{"file", o.out}, {"fleet_sha256", saved->fleet_sha256},
                       {"observed_sha256", observed_sha256(saved->observed)}};
@@ -157,6 +176,7 @@ int plan_command(Context& ctx, const PlanApplyOptions& o) {
     ctx.print_json(out);
   } else {
     for (const auto& line : *unfinished) std::cout << "  ! " << line << "\n";
+    for (const auto& line : *asleep) std::cout << "  z " << line << "\n";
     print_plan(*plan, std::cout);
   }
   if (saved) {

@@ -62,7 +62,10 @@ TEST_F(Sleep, AsleepPageUntilWokenAndApplyLeavesItAsleep) {
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
   EXPECT_NE(verified.out.find("asleep since"), std::string::npos) << verified.out;
   EXPECT_NE(verified.out.find("wpfleet tenant wake napper -e dev"), std::string::npos) << verified.out;
-  EXPECT_EQ(wpfleet({"plan", "-e", "dev"}).exit_code, 0);
+  CliResult planned = wpfleet({"plan", "-e", "dev"});
+  EXPECT_EQ(planned.exit_code, 0) << planned.out;
+  EXPECT_NE(planned.out.find("dev/napper is asleep: wake with `wpfleet"), std::string::npos)
+      << planned.out;
   ASSERT_EQ(wpfleet({"apply", "-e", "dev", "--yes"}).exit_code, 0);
   EXPECT_EQ(get("napper", "/").status, 503) << "apply must not wake it";
 
