@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Benchmarks of the local platform (issue: "Local platform"), run on the real servers:
-#   1. one new tenant, apply to first 200 through nginx (p50 of ROUNDS)
+#   1. one new tenant, apply to first 200 through nginx (p50 of ROUNDS), against a bare
+#      wp_install() of the same core in the same MariaDB (one before each round)
 #   2. the 13-tenant example fleet from empty
-#   3. N generated tenants from empty (default 100)
-#   4. idle memory per additional tenant (PSS of MariaDB + php-fpm + nginx, after
-#      php-fpm's idle workers have exited)
+#   2b. another tenant's first uncached page right after each of those applies, over its
+#      warm time (the reload empties opcache's shared memory)
+#   3. N generated tenants from empty (default 100: 1, then 12, then the rest)
+#   4. idle memory per additional tenant at 13 and at N tenants (PSS of MariaDB +
+#      php-fpm + nginx, after php-fpm's idle workers have exited)
 #   5. `plan` over PLAN_TENANTS tenants with nothing to do (default 1000)
 # usage: bench/apply_bench.sh [path/to/wpfleet]   (env: ROUNDS, N, PLAN_TENANTS)
 set -euo pipefail
@@ -56,38 +59,93 @@ t0=$(now); "$wpfleet" -f "$work/example/fleet.toml" apply --yes >/dev/null 2>&1;
 example_s=$(secs "$t0" "$t1")
 echo "example fleet (13 tenants, 17 sites) from empty: ${example_s} s"
 
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+
+# The baseline of 1: a bare wp_install() of the same core into an empty database of the
+# same MariaDB, as root in php-cli (what WordPress's own installer does, without users,
+# pools, reloads or a first page), one before each round.
+state="$work/example/.wpfleet"
+bare_install() {  # round
+  local db="bare_install_$1" config="$work/bare-$1.php"
+  local password
+  password=$("$wpfleet" -f "$work/example/fleet.toml" secret get -e platform mariadb-root-password)
+  ( umask 077; cat > "$config" <<PHP
+<?php
+define('DB_NAME', '$db'); define('DB_USER', 'root'); define('DB_PASSWORD', '$password');
+define('DB_HOST', 'localhost:$state/mariadb/mysqld.sock');
+define('DB_CHARSET', 'utf8mb4'); define('DB_COLLATE', '');
+\$table_prefix = 'wp_';
+define('WP_HOME', 'http://bare$1.example'); define('WP_SITEURL', 'http://bare$1.example');
+PHP
+  )
+  WPFLEET_SITE_CONFIG="$config" php -r 'require getenv("WPFLEET_SITE_CONFIG");
+    $c = new mysqli("localhost", DB_USER, DB_PASSWORD, "", 0, substr(DB_HOST, strlen("localhost:")));
+    $c->query("CREATE DATABASE " . DB_NAME);'
+  local t0 t1
+  t0=$(now)
+  CORE="$state/core" WPFLEET_SITE_CONFIG="$config" php -r 'define("WP_INSTALLING", true);
+    require getenv("CORE") . "/wp-load.php"; require_once ABSPATH . "wp-admin/includes/upgrade.php";
+    wp_install("Bare", "admin", "a@bare.example", false, "", wp_generate_password(32));' >/dev/null 2>&1
+  t1=$(now)
+  rm -f "$config"
+  secs "$t0" "$t1"
+}
+
 # 1. One new tenant at a time, apply to first 200 (apply returns after its health check
 #    saw 200 through nginx).
-samples=()
+# 2b. Around each of those applies (whose php-fpm reload empties opcache's shared memory),
+#     another tenant's uncached page: warm (median of 3) and the first one after.
+page_time() {  # an uncached page of an existing tenant, in seconds
+  curl -fso /dev/null -w '%{time_total}' "http://goldencrust.wpdev.localhost:$port/?uncached=$RANDOM"
+}
+samples=() bare=() after_apply=()
 for i in $(seq 1 "$rounds"); do
+  bare+=("$(bare_install "$i")")
   printf '\n[[tenants]]\nid = "newsite%02d"\ntitle = "New %d"\nadmin_email = "a@new%d.example"\nenvironments = ["dev"]\n' "$i" "$i" "$i" >> "$work/example/fleet.toml"
+  page_time >/dev/null
+  warm=$(median "$(page_time)" "$(page_time)" "$(page_time)")
   t0=$(now); "$wpfleet" -f "$work/example/fleet.toml" apply --yes >/dev/null 2>&1; t1=$(now)
+  after_apply+=("$(python3 -c "print(f'{$(page_time) / $warm:.2f}')")")
   curl -fso /dev/null "http://newsite$(printf %02d "$i").wpdev.localhost:$port/"
   samples+=("$(secs "$t0" "$t1")")
 done
-p50=$(printf '%s\n' "${samples[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
-echo "one new tenant, apply to first 200: p50 ${p50} s over $rounds (all: ${samples[*]})"
+p50=$(median "${samples[@]}") bare_p50=$(median "${bare[@]}")
+echo "one new tenant, apply to first 200: p50 ${p50} s over $rounds (all: ${samples[*]});" \
+  "bare wp_install() p50 ${bare_p50} s (all: ${bare[*]}): $(python3 -c "print(f'{$p50 / $bare_p50:.2f}')")x"
+echo "another tenant's first uncached page after each apply, over its warm time: median" \
+  "$(median "${after_apply[@]}")x (all: ${after_apply[*]})"
 "$wpfleet" -f "$work/example/fleet.toml" down >/dev/null 2>&1
 
-# 3 + 4. N generated tenants from empty; memory before and after.
+# 3 + 4. N generated tenants from empty; idle memory with 1, 13 and N tenants. The
+# 13-tenant figure is where a small fleet is (MariaDB's buffer pool still filling); by
+# N it has stopped growing.
+idle_pss_kib() {  # after php-fpm's ondemand workers exit (10 s idle timeout)
+  sleep 12
+  platform_pss_kib "$work/gen/.wpfleet"
+}
+per_tenant_mib() { python3 -c "print(f'{($2 - $1) / ($3 - 1) / 1024:.2f}')"; }
 "$here/fleet_gen.sh" 1 "$port" base | fleet_up "$work/gen"
 "$wpfleet" -f "$work/gen/fleet.toml" apply --yes >/dev/null 2>&1
-sleep 12  # php-fpm ondemand workers exit after the 10 s idle timeout
-mem_before=$(platform_pss_kib "$work/gen/.wpfleet")
-"$here/fleet_gen.sh" "$n" "$port" | sed 1,4d >> "$work/gen/fleet.toml"
+mem_1=$(idle_pss_kib)
+"$here/fleet_gen.sh" "$((n - 1))" "$port" | sed 1,4d > "$work/gen/more.toml"
+# The first 12 generated tenants, then the rest.
+awk 'BEGIN{c=0} /^\[\[tenants\]\]/{c++} c>=1 && c<=12' "$work/gen/more.toml" >> "$work/gen/fleet.toml"
 t0=$(now); "$wpfleet" -f "$work/gen/fleet.toml" apply --yes >/dev/null 2>&1; t1=$(now)
-gen_s=$(secs "$t0" "$t1")
-echo "$n generated tenants from empty: ${gen_s} s"
-sleep 12
-mem_after=$(platform_pss_kib "$work/gen/.wpfleet")
-per_tenant=$(python3 -c "print(f'{($mem_after - $mem_before) / $n / 1024:.2f}')")
-echo "idle memory (PSS): $((mem_before / 1024)) MiB with 1 tenant, $((mem_after / 1024)) MiB with $((n + 1)): ${per_tenant} MiB per additional tenant"
+gen13_s=$(secs "$t0" "$t1")
+mem_13=$(idle_pss_kib)
+awk 'BEGIN{c=0} /^\[\[tenants\]\]/{c++} c>12' "$work/gen/more.toml" >> "$work/gen/fleet.toml"
+t0=$(now); "$wpfleet" -f "$work/gen/fleet.toml" apply --yes >/dev/null 2>&1; t1=$(now)
+total=$(grep -c '^\[\[tenants' "$work/gen/fleet.toml")
+echo "generated tenants from empty: 12 in ${gen13_s} s, then $((total - 13)) more in $(secs "$t0" "$t1") s"
+mem_n=$(idle_pss_kib)
+echo "idle memory (PSS): $((mem_1 / 1024)) MiB with 1 tenant, $((mem_13 / 1024)) MiB with 13, $((mem_n / 1024)) MiB with $total"
+echo "idle memory per additional tenant: $(per_tenant_mib "$mem_1" "$mem_13" 13) MiB at 13 tenants, $(per_tenant_mib "$mem_1" "$mem_n" "$total") MiB at $total"
 
 # 5. plan with nothing to do over PLAN_TENANTS tenants.
 if [ "$plan_tenants" -gt "$n" ]; then
-  "$here/fleet_gen.sh" "$plan_tenants" "$port" | sed 1,4d | awk -v skip="$n" 'BEGIN{c=0} /^\[\[tenants\]\]/{c++} c>skip' >> "$work/gen/fleet.toml"
+  "$here/fleet_gen.sh" "$plan_tenants" "$port" | sed 1,4d | awk -v skip="$((n - 1))" 'BEGIN{c=0} /^\[\[tenants\]\]/{c++} c>skip' >> "$work/gen/fleet.toml"
   t0=$(now); "$wpfleet" -f "$work/gen/fleet.toml" apply --yes >/dev/null 2>&1; t1=$(now)
-  echo "$((plan_tenants - n)) more tenants applied in $(secs "$t0" "$t1") s"
+  echo "$((plan_tenants - n + 1)) more tenants applied in $(secs "$t0" "$t1") s"
 fi
 best=""
 for i in 1 2 3 4 5; do
