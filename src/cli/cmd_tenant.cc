@@ -45,14 +45,17 @@ int list_command(Context& ctx, const TenantOptions& o) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& h : health) {
       rows.push_back({{"tenant", h.tenant}, {"env", h.env}, {"url", h.url},
-                      {"healthy", h.problem.empty()}, {"problem", ready_to_paste(h.problem)}});
+                      {"healthy", h.problem.empty()}, {"problem", ready_to_paste(h.problem)},
+                      {"asleep", !h.asleep.empty()}});
     }
     ctx.print_json(rows);
   } else {
     std::vector<std::vector<std::string>> rows;
     for (const auto& h : health) {
       rows.push_back({h.tenant, h.env, h.url,
-                      h.problem.empty() ? "healthy" : "failing: " + ready_to_paste(h.problem)});
+                      !h.asleep.empty()   ? ready_to_paste(h.asleep)
+                      : h.problem.empty() ? "healthy"
+                                          : "failing: " + ready_to_paste(h.problem)});
     }
     print_table({"TENANT", "ENV", "URL", "STATUS"}, rows);
   }

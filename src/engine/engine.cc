@@ -392,6 +392,20 @@ std::vector<TenantHealth> Engine::health(const Scope& scope, int parallelism) {
       health.problem = "not applied yet: run `wpfleet apply`";
       return;
     }
+    // An asleep tenant answers no request by design; a sleep or wake begun and not
+    // finished is a problem, with the command that finishes it.
+    auto sleep = session_.store->sleep_record(health.env, health.tenant);
+    if (sleep && *sleep) {
+      const std::string id = health.tenant + " -e " + health.env;
+      if ((*sleep)->state == SleepState::Asleep) {
+        health.asleep = "asleep: wake with `wpfleet tenant wake " + id + "`";
+      } else {
+        const std::string command = (*sleep)->state == SleepState::Sleeping ? "sleep" : "wake";
+        health.problem = "`wpfleet tenant " + command + "` did not finish: run `wpfleet tenant " +
+                         command + " " + id + "` again";
+      }
+      return;
+    }
     auto providers = providers_for(health.env);
     if (!providers) {
       health.problem = providers.error().message;

@@ -47,6 +47,8 @@ struct TenantHealth {
   std::string url;
   bool applied = false;
   std::string problem;  // empty = healthy
+  // Set for a tenant `wpfleet tenant sleep` took offline: said instead of its health.
+  std::string asleep;
 };
 
 class Engine {

@@ -62,6 +62,10 @@ TEST_F(Sleep, AsleepPageUntilWokenAndApplyLeavesItAsleep) {
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
   EXPECT_NE(verified.out.find("asleep since"), std::string::npos) << verified.out;
   EXPECT_NE(verified.out.find("wpfleet tenant wake napper -e dev"), std::string::npos) << verified.out;
+  CliResult listed = wpfleet({"tenant", "list", "-e", "dev"});
+  EXPECT_EQ(listed.exit_code, 0) << listed.out;
+  EXPECT_NE(listed.out.find("asleep: wake with `wpfleet tenant wake napper -e dev"), std::string::npos)
+      << listed.out;
   CliResult planned = wpfleet({"plan", "-e", "dev"});
   EXPECT_EQ(planned.exit_code, 0) << planned.out;
   EXPECT_NE(planned.out.find("dev/napper is asleep: wake with `wpfleet"), std::string::npos)
@@ -106,6 +110,10 @@ TEST_F(Sleep, AnInterruptedSleepOrWakeFailsVerifyUntilRunAgain) {
     EXPECT_EQ(half.exit_code, 1) << half.out;
     EXPECT_NE(half.out.find("wpfleet tenant " + step.command + " napper -e dev"), std::string::npos)
         << half.out;
+    CliResult listed = wpfleet({"tenant", "list", "-e", "dev"});
+    EXPECT_EQ(listed.exit_code, 1) << listed.out;
+    EXPECT_NE(listed.out.find("wpfleet tenant " + step.command + " napper -e dev"), std::string::npos)
+        << listed.out;
     ASSERT_EQ(wpfleet({"tenant", step.command, "napper", "-e", "dev"}).exit_code, 0);
     EXPECT_EQ(get("napper", "/").status, step.status_after) << step.command;
     EXPECT_EQ(wpfleet({"verify", "napper", "-e", "dev"}).exit_code, 0) << step.command;
