@@ -111,6 +111,11 @@ std::string unsupported_reason(const std::vector<std::string>& views,
   return reason.empty() ? "" : "it has " + reason;
 }
 
+
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
 }  // namespace
 
 SplitCreate split_secondary_indexes(const std::string& table, const std::string& create) {
@@ -176,35 +181,28 @@ Status ParallelDump::plan(MysqlClient& control, const ParallelDumpOptions& optio
   TRY_ASSIGN(auto listed, control.query("SELECT table_name, table_type, data_length FROM "
                                         "information_schema.tables WHERE table_schema = DATABASE() "
                                         "ORDER BY table_name"));
-  std::vector<std::string> views;
+  std::vector<std::string> names, views;
   for (const auto& row : listed) {
     const std::string name = row[0].value_or("");
-    const bool wanted = options.tables.empty() ||
-                        std::find(options.tables.begin(), options.tables.end(), name) != options.tables.end();
-    if (!wanted) continue;
+    if (!options.tables.empty() && !contains(options.tables, name)) continue;
+    names.push_back(name);
     if (row[1].value_or("") != "BASE TABLE") {
       views.push_back(name);
-      continue;
+    } else {
+      TableDump& table = tables_.emplace_back();
+      table.name = name;
+      table.bytes = std::strtoull(row[2].value_or("0").c_str(), nullptr, 10);
     }
-    TableDump table;
-    table.name = name;
-    table.bytes = std::strtoull(row[2].value_or("0").c_str(), nullptr, 10);
-    tables_.push_back(std::move(table));
   }
   for (const auto& name : options.tables) {
-    const bool found = std::any_of(tables_.begin(), tables_.end(), [&](const TableDump& t) { return t.name == name; }) ||
-                       std::find(views.begin(), views.end(), name) != views.end();
-    if (!found) return make_error("the database has no table " + name + ": check the table names");
+    if (!contains(names, name)) return make_error("the database has no table " + name + ": check the table names");
   }
   TRY_ASSIGN(auto triggered, control.query("SELECT DISTINCT event_object_table FROM "
                                            "information_schema.triggers WHERE "
                                            "trigger_schema = DATABASE() ORDER BY 1"));
   std::vector<std::string> triggers;
   for (const auto& row : triggered) {
-    const std::string name = row[0].value_or("");
-    if (std::any_of(tables_.begin(), tables_.end(), [&](const TableDump& t) { return t.name == name; })) {
-      triggers.push_back(name);
-    }
+    if (contains(names, row[0].value_or(""))) triggers.push_back(row[0].value_or(""));
   }
   unsupported_ = unsupported_reason(views, triggers);
   if (!unsupported_.empty() || tables_.empty()) return {};

@@ -23,27 +23,48 @@ Status LoadConnection::start_rows(const std::string& table, const std::vector<st
 
 Status LoadConnection::end_row() {
   ++rows_;
-  return data_.size() >= batch_bytes_ ? flush() : Status{};
+  if (data_.size() < batch_bytes_) return {};
+  // A big row goes alone, so that a batch is never much more than batch_bytes (the
+  // server refuses a command beyond its max_allowed_packet, as it would a dump's INSERT).
+  const std::size_t columns = starts_.size() / rows_;
+  const std::size_t row_start = starts_[starts_.size() - columns];
+  if (rows_ > 1 && data_.size() - row_start > batch_bytes_ / 2) {
+    TRY(send(0, starts_.size() - columns, rows_ - 1));
+    TRY(send(starts_.size() - columns, starts_.size(), 1));
+  } else {
+    TRY(send(0, starts_.size(), rows_));
+  }
+  clear();
+  return {};
 }
 
 Status LoadConnection::flush() {
   if (rows_ == 0) return {};
+  Status sent = send(0, starts_.size(), rows_);
+  clear();
+  return sent;
+}
+
+Status LoadConnection::send(std::size_t first, std::size_t end, std::size_t rows) {
   values_.clear();
-  for (std::size_t i = 0; i < starts_.size(); ++i) {
+  for (std::size_t i = first; i < end; ++i) {
     if (nulls_[i]) {
       values_.emplace_back(std::nullopt);
       continue;
     }
-    const std::size_t end = i + 1 < starts_.size() ? starts_[i + 1] : data_.size();
-    values_.emplace_back(std::string_view(data_).substr(starts_[i], end - starts_[i]));
+    const std::size_t stop = i + 1 < starts_.size() ? starts_[i + 1] : data_.size();
+    values_.emplace_back(std::string_view(data_).substr(starts_[i], stop - starts_[i]));
   }
-  Status sent = client_->insert_rows(insert_, rows_, values_);
+  Status sent = client_->insert_rows(insert_, rows, values_);
+  if (!sent) return make_error("loading table " + table_ + " failed: " + sent.error().message);
+  return {};
+}
+
+void LoadConnection::clear() {
   rows_ = 0;
   data_.clear();
   starts_.clear();
   nulls_.clear();
-  if (!sent) return make_error("loading table " + table_ + " failed: " + sent.error().message);
-  return {};
 }
 
 Result<ParallelLoad> ParallelLoad::open(const MysqlEndpoint& target, unsigned connections,

@@ -40,6 +40,10 @@ class LoadConnection {
   Status flush();
 
  private:
+  // Sends the rows whose values are [first, end) of those buffered.
+  Status send(std::size_t first, std::size_t end, std::size_t rows);
+  void clear();
+
   std::unique_ptr<MysqlClient> client_;
   std::size_t batch_bytes_;
   std::string table_;

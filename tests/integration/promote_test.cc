@@ -124,14 +124,16 @@ class Promote : public FleetSuite {
     const std::string serialized = "a:1:{s:1:\"u\";s:" + std::to_string(home.size() + 2) + ":\"" + home + "/a\";}";
     sql("CREATE TABLE `" + db + "`.wpf_odd (b VARBINARY(64) NULL, t TEXT NULL, n INT NULL, "
         "d DECIMAL(12,4) NULL, f DOUBLE NULL, ts TIMESTAMP NULL DEFAULT NULL, bits BIT(10) NULL, "
-        "e ENUM('a','b') NULL, g INT AS (n * 2) VIRTUAL, s VARCHAR(300) AS (CONCAT('x', t)) STORED, "
+        "e ENUM('a','b') NULL, g INT AS (n * 2) VIRTUAL, s VARCHAR(300) AS (CONCAT('x', LEFT(t, 200))) STORED, "
         "KEY n (n)) DEFAULT CHARSET=utf8mb4");
     sql("INSERT INTO `" + db + "`.wpf_odd (b, t, n, d, f, ts, bits, e) VALUES "
         "(0x00275C1A22FF0A0D5C30, '" + home + "/p \\\\ \\' ünï', 1, 1.2345, 0.1, '2024-02-29 12:34:56', b'1010101010', 'a'), "
         "(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL), "
         "('', '', 0, 0, -1e-300, '1970-01-01 00:00:01', b'0', 'b'), "
         "(0x" + std::string("E29880") + ", '" + serialized + "', -7, -99999999.9999, 1.7976931348623157e308, NULL, b'1111111111', NULL), "
-        "(NULL, '{\"" + home + "/k\":{\"" + home + "/j\":1}}', 2, NULL, NULL, NULL, NULL, NULL)");
+        "(NULL, '{\"" + home + "/k\":{\"" + home + "/j\":1}}', 2, NULL, NULL, NULL, NULL, NULL), "
+        // Longer than a whole batch of the test's load: sent alone.
+        "(NULL, CONCAT(REPEAT('y', 3000), '" + home + "'), 3, NULL, NULL, NULL, NULL, NULL)");
     sql("CREATE TABLE `" + db + "`.wpf_keyed (id BIGINT NOT NULL AUTO_INCREMENT, v VARCHAR(191) NOT NULL, "
         "u INT NOT NULL, PRIMARY KEY (id), UNIQUE KEY u (u), KEY v (v(20))) DEFAULT CHARSET=utf8mb4");
     std::string rows;
@@ -420,16 +422,20 @@ TEST_F(Promote, KParallelDumpSplitsTablesByKeyRangesAndLosesNothing) {
     LoadConnection& to_;
     bool started_ = false;
   };
+  // One sink per connection of `to`, which `copies` keeps.
   std::vector<std::unique_ptr<Copy>> copies;
-  std::vector<DumpSink*> sinks;
-  for (std::size_t i = 0; i < 3; ++i) {
-    copies.push_back(std::make_unique<Copy>(load->connection(i)));
-    sinks.push_back(copies.back().get());
-  }
-  auto rows = (*dump)->run(sinks);
+  const auto sinks_into = [&copies](ParallelLoad& to, std::size_t streams) {
+    std::vector<DumpSink*> sinks;
+    for (std::size_t i = 0; i < streams; ++i) {
+      copies.push_back(std::make_unique<Copy>(to.connection(i)));
+      sinks.push_back(copies.back().get());
+    }
+    return sinks;
+  };
+  auto rows = (*dump)->run(sinks_into(*load, 3));
   ASSERT_TRUE(rows.ok()) << rows.error().message;
   EXPECT_EQ((*rows)["wpf_keyed"], 300u);
-  EXPECT_EQ((*rows)["wpf_odd"], 5u);
+  EXPECT_EQ((*rows)["wpf_odd"], 6u);
   auto source = tables_of("wpf_copy_source");
   EXPECT_EQ(tables_of("wpf_copy"), source);
   EXPECT_EQ(source.size(), 2u);
@@ -464,13 +470,7 @@ TEST_F(Promote, KParallelDumpSplitsTablesByKeyRangesAndLosesNothing) {
     endpoint.database = "wpf_copy";
     auto into = ParallelLoad::open(endpoint, 4);
     ASSERT_TRUE(into.ok());
-    std::vector<std::unique_ptr<Copy>> pair_copies;
-    std::vector<DumpSink*> pair_sinks;
-    for (std::size_t i = 0; i < 4; ++i) {
-      pair_copies.push_back(std::make_unique<Copy>(into->connection(i)));
-      pair_sinks.push_back(pair_copies.back().get());
-    }
-    auto pair_rows = (*during)->run(pair_sinks);
+    auto pair_rows = (*during)->run(sinks_into(*into, 4));
     ASSERT_TRUE(pair_rows.ok()) << pair_rows.error().message;
     EXPECT_EQ((*pair_rows)["wpf_pair_a"], (*pair_rows)["wpf_pair_b"]) << "round " << round;
     EXPECT_GT((*pair_rows)["wpf_pair_a"], 0u);
