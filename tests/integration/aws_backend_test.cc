@@ -639,6 +639,25 @@ class AwsEdge : public AwsBackend {
     }
     return out;
   }
+  // The id of wpfleet's noindex policy, checking what it adds.
+  std::string noindex_policy() const {
+    aws::Client c = client();
+    auto got = c.rest_xml(aws::kCloudFront, "ListResponseHeadersPolicies", "GET",
+                          "/2020-05-31/response-headers-policy", {{"Type", "custom"}});
+    EXPECT_TRUE(got.ok()) << (got ? "" : got.error().message);
+    if (!got) return "";
+    for (const auto& p : got->xml.select_nodes("//ResponseHeadersPolicy")) {
+      const pugi::xml_node config = p.node().child("ResponseHeadersPolicyConfig");
+      if (std::string(config.child_value("Name")) != "sit-wpfleet-noindex") continue;
+      const pugi::xml_node header =
+          config.select_node("CustomHeadersConfig/Items/ResponseHeadersPolicyCustomHeader").node();
+      EXPECT_EQ(std::string(header.child_value("Header")), "X-Robots-Tag");
+      EXPECT_EQ(std::string(header.child_value("Value")), "noindex, nofollow");
+      return p.node().child_value("Id");
+    }
+    ADD_FAILURE() << "no policy sit-wpfleet-noindex";
+    return "";
+  }
   std::string listener_default_status() const {
     aws::Client c = client();
     auto answer = c.query(aws::kElbV2, "DescribeListeners", {{"ListenerArns.member.1", sit_.listener_arn}});
@@ -671,6 +690,11 @@ TEST_F(AwsEdge, ApplyPublishesBasicAuthAndLocksTheOriginAgainstAFakeCloudFrontFu
                             .node()
                             .child_value()),
             "arn:aws:cloudfront::123456789012:function/sit-wpfleet-basic-auth");
+  // Outside production, every response carries X-Robots-Tag (a response headers policy).
+  EXPECT_EQ(std::string(config.xml.select_node("//DefaultCacheBehavior/ResponseHeadersPolicyId")
+                            .node()
+                            .child_value()),
+            noindex_policy());
   const std::string origin = origin_value();
   EXPECT_EQ(origin.size(), 48u);
   EXPECT_EQ(sent_origin_header(), origin);
@@ -817,6 +841,34 @@ TEST_F(AwsEdge, AnInterruptedOriginRotationIsNamedAndFinishedByTheNext) {
   EXPECT_NE(again["edge"]["detail"].get<std::string>().find("no answer from https://"),
             std::string::npos)
       << again["edge"].dump();
+}
+
+TEST_F(AwsEdge, ProductionIsIndexedAndEveryOtherEnvironmentIsNot) {
+  write_fleet(sit_ids());
+  ASSERT_EQ(wpfleet({"apply"}).exit_code, 0);
+  const std::string policy = noindex_policy();
+  EXPECT_EQ(std::string(distribution_config().xml.select_node("//DefaultCacheBehavior/ResponseHeadersPolicyId")
+                            .node()
+                            .child_value()),
+            policy);
+  // The same environment made production: the policy comes off (every route updates, the
+  // first takes the edge along).
+  std::ifstream in(fleet());
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const std::string backend = "backend = \"aws\"\n";
+  text.replace(text.find(backend), backend.size(), backend + "production = true\n");
+  std::ofstream(fleet()) << text;
+  CliResult applied = wpfleet({"apply", "--approve", "--yes"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+  EXPECT_EQ(std::string(distribution_config().xml.select_node("//DefaultCacheBehavior/ResponseHeadersPolicyId")
+                            .node()
+                            .child_value()),
+            "");
+  CliResult verified = wpfleet({"verify", "goldencrust", "-e", "sit", "--output", "json"});
+  const json checks = checks_by_name(json::parse(verified.out, nullptr, false));
+  EXPECT_NE(checks["edge"]["detail"].get<std::string>().find("no answer from https://"),
+            std::string::npos)
+      << checks["edge"].dump();
 }
 
 TEST_F(AwsEdge, TheFakeCloudFrontFunctionsApiChecksIfMatchShapeAndSize) {

@@ -129,6 +129,7 @@ class AwsProxy {
   std::optional<Answer> cloudfront(const Request& request);
   Answer cloudfront_function(const Request& request, const std::string& path);
   Answer cloudfront_distribution(const Request& request, const std::string& path);
+  Answer cloudfront_headers_policy(const Request& request, const std::string& path);
   struct DistributionExtras {
     int version = 1;  // in its ETag
     std::vector<std::string> aliases;
@@ -136,6 +137,7 @@ class AwsProxy {
   };
   std::map<std::string, CloudFrontFunction> functions_;        // by name, under mutex_
   std::map<std::string, DistributionExtras> distributions_;    // by id, under mutex_
+  std::map<std::string, std::string> headers_policies_;  // id -> ResponseHeadersPolicyConfig XML
 
   std::string moto_endpoint_;
   aws::Credentials credentials_;

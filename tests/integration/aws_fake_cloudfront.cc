@@ -166,6 +166,10 @@ std::optional<AwsProxy::Answer> AwsProxy::cloudfront(const Request& request) {
     return cloudfront_function(request, rest);
   }
   if (rest.rfind("distribution", 0) == 0) return cloudfront_distribution(request, rest);
+  if (rest.rfind("response-headers-policy", 0) == 0) {
+    if (auto problem = signature_problem(request)) return signature_refused(*problem);
+    return cloudfront_headers_policy(request, rest);
+  }
   return std::nullopt;
 }
 
@@ -223,6 +227,55 @@ AwsProxy::Answer AwsProxy::cloudfront_function(const Request& request, const std
   return error(405, "MethodNotAllowed", request.method + " " + path);
 }
 
+// Custom response headers policies: created and listed, as CloudFront checks them.
+AwsProxy::Answer AwsProxy::cloudfront_headers_policy(const Request& request, const std::string& path) {
+  std::lock_guard lock(mutex_);
+  if (path != "response-headers-policy") return error(404, "NotFound", "no such API in this fake");
+  if (request.method == "GET") {  // ListResponseHeadersPolicies
+    std::string items;
+    for (const auto& [id, config] : headers_policies_) {
+      items += "<ResponseHeadersPolicySummary><Type>custom</Type><ResponseHeadersPolicy><Id>" + id +
+               "</Id><LastModifiedTime>2026-11-30T00:00:00Z</LastModifiedTime>" + config +
+               "</ResponseHeadersPolicy></ResponseHeadersPolicySummary>";
+    }
+    return {200, {{"content-type", "text/xml"}},
+            "<?xml version=\"1.0\"?><ResponseHeadersPolicyList xmlns=\"" + std::string(kXmlns) +
+                "\"><MaxItems>100</MaxItems><Quantity>" + std::to_string(headers_policies_.size()) +
+                "</Quantity><Items>" + items + "</Items></ResponseHeadersPolicyList>"};
+  }
+  if (request.method != "POST") return error(405, "MethodNotAllowed", request.method + " " + path);
+  pugi::xml_document doc;
+  const pugi::xml_node config = doc.load_string(request.body.c_str())
+                                    ? doc.child("ResponseHeadersPolicyConfig")
+                                    : pugi::xml_node();
+  if (!config || std::string(config.attribute("xmlns").value()) != kXmlns || !config.child("Name")) {
+    return error(400, "MalformedXML", "expected a ResponseHeadersPolicyConfig with a Name");
+  }
+  const pugi::xml_node headers = config.child("CustomHeadersConfig");
+  const auto items = headers.select_nodes("Items/ResponseHeadersPolicyCustomHeader");
+  if (headers.child("Quantity").text().as_int(-1) != static_cast<int>(items.size())) {
+    return error(400, "InvalidArgument", "CustomHeadersConfig Quantity does not match its Items");
+  }
+  for (const auto& item : items) {
+    if (!*item.node().child_value("Header") || !item.node().child("Override")) {
+      return error(400, "InvalidArgument", "a custom header needs Header, Value and Override");
+    }
+  }
+  for (const auto& [id, kept] : headers_policies_) {
+    if (kept.find("<Name>" + std::string(config.child_value("Name")) + "</Name>") != std::string::npos) {
+      return error(409, "ResponseHeadersPolicyAlreadyExists", "a policy has that name");
+    }
+  }
+  const std::string id = "rhp-" + std::to_string(headers_policies_.size() + 1);
+  pugi::xml_document stored;
+  stored.append_copy(config).remove_attribute("xmlns");
+  headers_policies_[id] = text_of(stored.first_child());
+  return {201, {{"content-type", "text/xml"}, {"etag", "E1" + id}},
+          "<?xml version=\"1.0\"?><ResponseHeadersPolicy xmlns=\"" + std::string(kXmlns) + "\"><Id>" +
+              id + "</Id><LastModifiedTime>2026-11-30T00:00:00Z</LastModifiedTime>" +
+              headers_policies_[id] + "</ResponseHeadersPolicy>"};
+}
+
 AwsProxy::Answer AwsProxy::cloudfront_distribution(const Request& request, const std::string& path) {
   static const std::regex kConfig("distribution/([^/]+)/config");
   static const std::regex kOne("distribution/([^/]+)");
@@ -242,6 +295,11 @@ AwsProxy::Answer AwsProxy::cloudfront_distribution(const Request& request, const
         "E" + std::to_string(extras == distributions_.end() ? 1 : extras->second.version) + id;
     if (auto refused = if_match_problem(request, current)) return *refused;
     for (const pugi::xml_node& behaviour : behaviours_of(sent.child("DistributionConfig"))) {
+      const std::string policy = behaviour.child_value("ResponseHeadersPolicyId");
+      if (!policy.empty() && !headers_policies_.count(policy)) {
+        return error(404, "NoSuchResponseHeadersPolicy", "The response headers policy " + policy +
+                                                             " does not exist.");
+      }
       for (const auto& a : behaviour.select_nodes("FunctionAssociations/Items/FunctionAssociation")) {
         const std::string arn = a.node().child_value("FunctionARN");
         const auto function = functions_.find(arn.substr(arn.rfind('/') + 1));

@@ -86,6 +86,54 @@ Result<std::string> publish_function(aws::Client& client, const std::string& nam
   return arn;
 }
 
+Result<std::optional<std::string>> find_response_headers_policy(aws::Client& client,
+                                                                const std::string& name) {
+  std::string marker;
+  for (;;) {
+    aws::QueryParams query = {{"MaxItems", "100"}, {"Type", "custom"}};
+    if (!marker.empty()) query.emplace_back("Marker", marker);
+    TRY_ASSIGN(aws::RestXmlReply page,
+               client.rest_xml(aws::kCloudFront, "ListResponseHeadersPolicies", "GET",
+                               std::string(kApi) + "/response-headers-policy", query));
+    for (const auto& item : page.xml.select_nodes("//ResponseHeadersPolicySummary/ResponseHeadersPolicy")) {
+      if (item.node().child("ResponseHeadersPolicyConfig").child_value("Name") == name) {
+        return std::optional<std::string>(item.node().child_value("Id"));
+      }
+    }
+    const std::string next =
+        page.xml.select_node("//ResponseHeadersPolicyList/NextMarker").node().child_value();
+    if (next.empty() || next == marker) return std::optional<std::string>();
+    marker = next;
+  }
+}
+
+Result<std::string> create_response_headers_policy(aws::Client& client, const std::string& name,
+                                                   const std::string& comment,
+                                                   const std::string& header,
+                                                   const std::string& value) {
+  pugi::xml_document doc;
+  pugi::xml_node config = doc.append_child("ResponseHeadersPolicyConfig");
+  config.append_attribute("xmlns") = kNamespace;
+  config.append_child("Comment").text() = comment.c_str();
+  config.append_child("Name").text() = name.c_str();
+  pugi::xml_node headers = config.append_child("CustomHeadersConfig");
+  headers.append_child("Quantity").text() = 1;
+  pugi::xml_node item = headers.append_child("Items").append_child("ResponseHeadersPolicyCustomHeader");
+  item.append_child("Header").text() = header.c_str();
+  item.append_child("Value").text() = value.c_str();
+  item.append_child("Override").text() = "true";
+  TRY_ASSIGN(aws::RestXmlReply made,
+             client.rest_xml(aws::kCloudFront, "CreateResponseHeadersPolicy", "POST",
+                             std::string(kApi) + "/response-headers-policy", {},
+                             {{"Content-Type", "application/xml"}}, xml_text(doc)));
+  std::string id = made.xml.select_node("//ResponseHeadersPolicy/Id").node().child_value();
+  if (id.empty()) {
+    return make_error("CloudFront CreateResponseHeadersPolicy of " + name +
+                      " answered without an id: run `wpfleet apply` again");
+  }
+  return id;
+}
+
 Result<std::optional<std::string>> find_distribution(aws::Client& client,
                                                      const std::string& alias) {
   std::string marker;

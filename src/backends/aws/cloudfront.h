@@ -36,6 +36,17 @@ Result<std::string> update_function(aws::Client& client, const std::string& name
 Result<std::string> publish_function(aws::Client& client, const std::string& name,
                                      const std::string& etag);
 
+// The id of the custom response headers policy named `name`
+// (ListResponseHeadersPolicies, 100 a page); nullopt when there is none.
+Result<std::optional<std::string>> find_response_headers_policy(aws::Client& client,
+                                                                const std::string& name);
+// Creates a policy that adds `header: value` to every response (overriding the origin's);
+// its id.
+Result<std::string> create_response_headers_policy(aws::Client& client, const std::string& name,
+                                                   const std::string& comment,
+                                                   const std::string& header,
+                                                   const std::string& value);
+
 // A distribution's configuration as GetDistributionConfig gives it (and UpdateDistribution
 // takes it back), with the ETag that guards it.
 struct DistributionConfig {

@@ -220,6 +220,47 @@ std::vector<pugi::xml_node> behaviours(pugi::xml_document& config) {
   return out;
 }
 
+std::string behaviour_name(const pugi::xml_node& behaviour) {
+  return behaviour.child("PathPattern") ? behaviour.child_value("PathPattern")
+                                        : "the default cache behaviour";
+}
+
+// Outside production every response says so to search engines, as on local.
+constexpr const char* kNoindexHeader = "X-Robots-Tag";
+constexpr const char* kNoindexValue = "noindex, nofollow";
+
+// Puts the response headers policy `wanted` on every cache behaviour (empty: takes `ours`
+// off). A behaviour with a policy of the user's keeps it (CloudFront takes one per
+// behaviour) and is named in `kept`.
+bool set_headers_policy(pugi::xml_document& config, const std::string& wanted,
+                        const std::string& ours, std::vector<std::string>& kept) {
+  bool changed = false;
+  for (pugi::xml_node behaviour : behaviours(config)) {
+    pugi::xml_node node = behaviour.child("ResponseHeadersPolicyId");
+    const std::string current = node.child_value();
+    if (wanted.empty()) {
+      if (node && current == ours) {
+        behaviour.remove_child(node);
+        changed = true;
+      }
+      continue;
+    }
+    if (current == wanted) continue;
+    if (!current.empty() && current != ours) {
+      kept.push_back(behaviour_name(behaviour) + " (" + current + ")");
+      continue;
+    }
+    if (!node) {
+      node = child_in_order(behaviour, "ResponseHeadersPolicyId",
+                            {"OriginRequestPolicyId", "CachePolicyId", "RealtimeLogConfigArn",
+                             "FieldLevelEncryptionId", "FunctionAssociations"});
+    }
+    node.text() = wanted.c_str();
+    changed = true;
+  }
+  return changed;
+}
+
 pugi::xml_node viewer_request_function(pugi::xml_node behaviour) {
   for (const auto& a : behaviour.select_nodes("FunctionAssociations/Items/FunctionAssociation")) {
     if (std::string(a.node().child_value("EventType")) == "viewer-request") return a.node();
@@ -364,16 +405,35 @@ Result<std::vector<std::string>> ensure_edge(aws::Client& client, const Environm
     TRY_ASSIGN(function_arn, ensure_function(client, env, names.function, code));
   }
 
+  TRY_ASSIGN(std::optional<std::string> policy,
+             find_response_headers_policy(client, names.noindex_policy));
+  if (!policy && !env.production) {
+    TRY_ASSIGN(policy, create_response_headers_policy(
+                           client, names.noindex_policy,
+                           "Keeps " + env.name + " out of search engines (wpfleet)",
+                           kNoindexHeader, kNoindexValue));
+  }
+
   TRY_ASSIGN(std::optional<std::string> id, find_distribution(client, names.alias));
   if (!id) return no_distribution(env, names);
   TRY_ASSIGN(DistributionConfig config, get_distribution_config(client, *id));
   pugi::xml_node origin_node = load_balancer_origin(config.xml, platform.load_balancer_dns);
   if (!origin_node) return no_origin(env, *id, platform);
   const bool header_changed = set_origin_header(origin_node, origin.value);
-  std::vector<std::string> replaced;
+  std::vector<std::string> replaced, kept;
   const bool functions_changed =
       set_function_associations(config.xml, function_arn, names.function, replaced);
-  if (header_changed || functions_changed) TRY(update_distribution(client, config));
+  const bool policies_changed =
+      policy && set_headers_policy(config.xml, env.production ? "" : *policy, *policy, kept);
+  if (header_changed || functions_changed || policies_changed) {
+    TRY(update_distribution(client, config));
+  }
+  for (const auto& behaviour : kept) {
+    std::cerr << env.name << ": " << behaviour << " of the CloudFront distribution " << *id
+              << " keeps its own response headers policy, so its responses carry no "
+              << kNoindexHeader << " from wpfleet: add " << kNoindexHeader << ": "
+              << kNoindexValue << " to that policy\n";
+  }
   for (const auto& lambda : replaced) {
     std::cerr << env.name << ": the CloudFront distribution " << *id
               << " ran the Lambda@Edge function " << lambda
@@ -425,8 +485,7 @@ Status check_function(aws::Client& client, const Environment& env, const EdgeNam
   for (pugi::xml_node behaviour : behaviours(config)) {
     const pugi::xml_node association = viewer_request_function(behaviour);
     const bool ours = association && is_ours(association.child_value("FunctionARN"), names.function);
-    const std::string path = behaviour.child("PathPattern") ? behaviour.child_value("PathPattern")
-                                                            : "the default cache behaviour";
+    const std::string path = behaviour_name(behaviour);
     if (env.edge.basic_auth_user && !ours) {
       return edge_problem(env, "the basic auth function " + names.function + " does not run on " +
                                    path + ", so its requests need no password");
@@ -434,6 +493,25 @@ Status check_function(aws::Client& client, const Environment& env, const EdgeNam
     if (!env.edge.basic_auth_user && ours) {
       return edge_problem(env, "the basic auth function " + names.function + " still runs on " +
                                    path + ", although environment '" + env.name + "' has no basic_auth");
+    }
+  }
+  return {};
+}
+
+Status check_headers_policy(aws::Client& client, const Environment& env, const EdgeNames& names,
+                            pugi::xml_document& config) {
+  TRY_ASSIGN(std::optional<std::string> policy,
+             find_response_headers_policy(client, names.noindex_policy));
+  for (pugi::xml_node behaviour : behaviours(config)) {
+    const std::string current = behaviour.child_value("ResponseHeadersPolicyId");
+    const bool ours = policy && current == *policy;
+    if (!env.production && current.empty()) {
+      return edge_problem(env, behaviour_name(behaviour) + " answers without " + kNoindexHeader +
+                                   ", so search engines may index environment '" + env.name + "'");
+    }
+    if (env.production && ours) {
+      return edge_problem(env, behaviour_name(behaviour) + " tells search engines not to index " +
+                                   "production environment '" + env.name + "'");
     }
   }
   return {};
@@ -505,6 +583,7 @@ Status check_edge(aws::Client& client, const Environment& env, const PlatformRes
                                  ", so the load balancer refuses every request it passes on");
   }
   TRY(check_function(client, env, names, config.xml));
+  TRY(check_headers_policy(client, env, names, config.xml));
   pugi::xml_document answer;
   TRY_ASSIGN(pugi::xml_node listener, describe_listener(client, platform.listener_arn, answer));
   if (!denies_by_default(listener)) {

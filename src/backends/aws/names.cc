@@ -61,6 +61,7 @@ EdgeNames edge_names(const std::string& env, const std::string& domain) {
   names.basic_auth_secret = env + "-basic-auth-password";
   names.origin_secret = env + "-wpfleet-origin-secret";
   names.function = env + "-wpfleet-basic-auth";
+  names.noindex_policy = env + "-wpfleet-noindex";
   const std::string tenant = "{tenant}.";
   if (domain.rfind(tenant, 0) == 0 && domain.find('{', tenant.size()) == std::string::npos) {
     names.alias = "*." + domain.substr(tenant.size());

@@ -43,6 +43,7 @@ struct EdgeNames {
   std::string basic_auth_secret;  // {env}-basic-auth-password, the password alone
   std::string origin_secret;      // {env}-wpfleet-origin-secret, the origin header's value
   std::string function;           // {env}-wpfleet-basic-auth, the CloudFront Function
+  std::string noindex_policy;     // {env}-wpfleet-noindex, a response headers policy
   std::string alias;  // *.{suffix} for a domain "{tenant}.{suffix}"; "" for another form
 };
 

@@ -27,6 +27,7 @@ class RouteProvider : public AwsProvider {
     // The edge's inputs: a change reaches the environment's function through the tenants'
     // route updates, the first of which ensures the edge (edge.h).
     fields.push_back("basic-auth " + ctx.env.edge.basic_auth_user.value_or(""));
+    fields.push_back(ctx.env.production ? "production" : "noindex");
     for (const auto& range : ctx.env.edge.allow) fields.push_back("allow " + range);
     fields.emplace_back();  // every line ends with a newline
     return fingerprint_of(fields);
