@@ -328,6 +328,12 @@ TEST_F(AwsCost, SleepScalesTheServiceToZeroAndApplyKeepsItAsleep) {
   EXPECT_EQ(desired(), 0);
   CliResult planned = wpfleet({"plan", "-e", "sit"});
   EXPECT_EQ(planned.exit_code, 0) << planned.out;
+  EXPECT_NE(planned.out.find("sit/goldencrust is asleep"), std::string::npos) << planned.out;
+  // verify: asleep, and its runtime right to want no task (no edge or target asked).
+  CliResult verified = wpfleet({"verify", "goldencrust", "-e", "sit", "--output", "json"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_NE(verified.out.find("asleep since"), std::string::npos) << verified.out << verified.err;
+  EXPECT_EQ(verified.out.find("\"edge\""), std::string::npos) << verified.out;
   ASSERT_EQ(wpfleet({"apply", "--yes"}).exit_code, 0);
   EXPECT_EQ(desired(), 0) << "apply must not wake it";
   // cost sees no task (what its estimate prices), and says it is asleep.
