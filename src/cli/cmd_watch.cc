@@ -1,4 +1,4 @@
-// watch run: one look at every applied site and the platform, recording what changed
+// watch run: one look at every applied site, its backups and the platform, recording what changed
 // and telling the fleet's alert destinations (the supervisor runs it every minute).
 // events: what the watcher recorded.
 #include <algorithm>
@@ -12,6 +12,7 @@
 #include "engine/verify.h"
 #include "engine/watch.h"
 #include "state/event_log.h"
+#include "transfer/backups.h"
 #include "fleet/parse.h"
 
 namespace wpfleet::cli {
@@ -64,6 +65,25 @@ nlohmann::json event_json(const Event& event, const EventHistory& history, std::
           {"alerts_sent", told}};
 }
 
+// Each watched site (observed: applied) of an environment with backup settings.
+Status observe_backups_of(const Fleet& fleet, std::vector<Observation>& observed) {
+  const std::int64_t now = unix_now();
+  std::vector<Observation> found;
+  for (const Placement& p : placements(fleet)) {
+    const Environment& env = *p.environment;
+    const std::string site = env.name + "/" + p.tenant->id;
+    const bool watched = std::any_of(observed.begin(), observed.end(),
+                                     [&](const Observation& o) { return o.subject == site; });
+    if (!env.backup || !watched) continue;
+    TRY_ASSIGN(const auto backups, transfer::list_backups(*env.backup, env.name, p.tenant->id));
+    std::vector<BackupSeen> seen;
+    for (const auto& b : backups) seen.push_back({b.created_at, b.verified});
+    found.push_back(observe_backups(env.name, p.tenant->id, seen, env.backup->every_s, now));
+  }
+  observed.insert(observed.end(), found.begin(), found.end());
+  return {};
+}
+
 int watch_command(Context& ctx, const WatchOptions& o) {
   auto fleet = fleet_to_watch(ctx, o);
   if (!fleet) {
@@ -82,6 +102,9 @@ int watch_command(Context& ctx, const WatchOptions& o) {
   observed.push_back(*disk);
   for (auto& certificate : observe_certificates(session->layout.tls_dir(), std::chrono::system_clock::now())) {
     observed.push_back(std::move(certificate));
+  }
+  if (Status backups = observe_backups_of(*fleet, observed); !backups) {
+    return fail(backups.error(), kExitFailure);
   }
 
   EventLog log(session->layout.root / kEventLogName);

@@ -22,5 +22,6 @@ void register_discover(CLI::App& app, Context& ctx, CommandBody& selected);  // 
 void register_service(CLI::App& app, Context& ctx, CommandBody& selected);  // systemd unit
 void register_cost(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_watch(CLI::App& app, Context& ctx, CommandBody& selected);  // watch run, events
+void register_backup(CLI::App& app, Context& ctx, CommandBody& selected);
 
 }  // namespace wpfleet::cli

@@ -23,16 +23,22 @@ std::unique_ptr<Workbench> open_workbench(Context& ctx, const std::string& comma
     exit_code = fail(fleet.error(), kExitInvalidInput);
     return nullptr;
   }
+  return open_workbench(ctx, std::move(*fleet), command, lock, exit_code, envs);
+}
+
+std::unique_ptr<Workbench> open_workbench(Context& ctx, Fleet fleet, const std::string& command,
+                                          LockMode lock, int& exit_code,
+                                          const std::vector<std::string>& envs) {
   auto session = ctx.open(lock, command);
-  Status up = !session                              ? Status(session.error())
-              : uses_local_platform(*fleet, envs) ? require_platform_up(session->layout)
-                                                    : Status{};
+  Status up = !session                             ? Status(session.error())
+              : uses_local_platform(fleet, envs) ? require_platform_up(session->layout)
+                                                   : Status{};
   if (!up) {
     exit_code = fail(up.error(), kExitFailure);
     return nullptr;
   }
   auto bench = std::make_unique<Workbench>(
-      Workbench{std::move(*fleet), std::move(*session), nullptr, nullptr});
+      Workbench{std::move(fleet), std::move(*session), nullptr, nullptr});
   bench->engine = std::make_unique<Engine>(bench->fleet, bench->session);
   bench->operations = std::make_unique<transfer::Operations>(bench->fleet, bench->session,
                                                              *bench->engine, &Context::progress);

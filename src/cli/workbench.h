@@ -31,6 +31,10 @@ bool uses_local_platform(const Fleet& fleet, const std::vector<std::string>& env
 std::unique_ptr<Workbench> open_workbench(Context& ctx, const std::string& command, LockMode lock,
                                           int& exit_code,
                                           const std::vector<std::string>& envs = {});
+// The same for a fleet read otherwise (e.g. the one `apply` last applied).
+std::unique_ptr<Workbench> open_workbench(Context& ctx, Fleet fleet, const std::string& command,
+                                          LockMode lock, int& exit_code,
+                                          const std::vector<std::string>& envs = {});
 
 // Search-replace counts per table and column, as JSON and as a table on `out`.
 nlohmann::json replacement_counts_json(const std::vector<content::ColumnCounts>& counts);

@@ -9,6 +9,7 @@
 
 #include "util/fs.h"
 #include "util/http_client.h"
+#include "util/human.h"
 #include "util/process.h"
 #include "util/tls.h"
 
@@ -19,23 +20,6 @@ namespace {
 constexpr char kAppliedFleetName[] = "applied-fleet";
 constexpr std::int64_t kAlertsGoStaleAfter = 24 * 3600;
 constexpr std::uint64_t kGiB = 1ull << 30;
-
-std::string human_bytes(std::uint64_t bytes) {
-  char text[32];
-  if (bytes >= kGiB) {
-    std::snprintf(text, sizeof text, "%.1f GiB", static_cast<double>(bytes) / kGiB);
-  } else {
-    std::snprintf(text, sizeof text, "%.0f MiB", static_cast<double>(bytes) / (1 << 20));
-  }
-  return text;
-}
-
-std::string human_duration(std::int64_t seconds) {
-  if (seconds < 120) return std::to_string(seconds) + " s";
-  if (seconds < 2 * 3600) return std::to_string(seconds / 60) + " min";
-  if (seconds < 2 * 86400) return std::to_string(seconds / 3600) + " h";
-  return std::to_string(seconds / 86400) + " days";
-}
 
 nlohmann::json event_json(const Event& event) {
   return {{"id", event.id},         {"time", event.time},     {"subject", event.subject},
@@ -105,6 +89,22 @@ std::vector<Observation> observe_certificates(const std::filesystem::path& tls_d
   std::sort(out.begin(), out.end(),
             [](const Observation& a, const Observation& b) { return a.subject < b.subject; });
   return out;
+}
+
+Observation observe_backups(const std::string& env, const std::string& tenant,
+                            const std::vector<BackupSeen>& backups, int every_s, std::int64_t now) {
+  Observation seen{"backup/" + env + "/" + tenant, "up", ""};
+  const auto checked = std::find_if(backups.begin(), backups.end(),
+                                    [](const BackupSeen& b) { return b.verified; });
+  const std::string advice = ": see .wpfleet/log/backup.log, then `wpfleet backup run " + tenant + " -e " + env + "`";
+  if (checked != backups.end() && now - checked->created_at > 2 * static_cast<std::int64_t>(every_s)) {
+    seen.state = "degraded";
+    seen.reason = "no checked backup for " + human_duration(now - checked->created_at) + advice;
+  } else if (checked == backups.end() && !backups.empty() && now - backups.front().created_at > 3600) {
+    seen.state = "degraded";
+    seen.reason = "no backup has passed its check" + advice;
+  }
+  return seen;
 }
 
 Result<std::vector<Event>> state_changes(const std::vector<Observation>& observed,

@@ -41,6 +41,16 @@ inline constexpr auto kCertificateWarning = std::chrono::hours(24 * 14);
 std::vector<Observation> observe_certificates(const std::filesystem::path& tls_dir,
                                               std::chrono::system_clock::time_point now);
 
+// A tenant's backups (newest first: each one's time and whether it passed its check):
+// degraded when the newest checked one is over twice `every_s` old, or when only
+// unchecked ones (failed or cut short) exist and the newest of them is an hour old.
+struct BackupSeen {
+  std::int64_t created_at;
+  bool verified;
+};
+Observation observe_backups(const std::string& env, const std::string& tenant,
+                            const std::vector<BackupSeen>& backups, int every_s, std::int64_t now);
+
 // The events to record: each subject whose state differs from its last recorded one. A
 // subject seen for the first time is recorded only when it is not up (nothing to tell);
 // one no longer observed while not up is closed as "removed".

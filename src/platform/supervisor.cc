@@ -1,6 +1,6 @@
 // The supervisor: a small foreground process (`wpfleet supervise`) that runs MariaDB,
-// php-fpm and nginx as its children, restarts one that dies, and runs WordPress cron
-// and the watcher every minute.
+// php-fpm and nginx as its children, restarts one that dies, and runs WordPress cron,
+// the watcher and due backups every minute.
 // Everything it does is in one single-threaded loop; signal handlers only write to a
 // pipe that the loop polls.
 #include <fcntl.h>
@@ -39,6 +39,7 @@ constexpr Clock::duration kMaxBackoff = 10s;
 constexpr Clock::duration kHealthyAfter = 60s;  // running this long resets the backoff
 constexpr Clock::duration kJobInterval = 60s;
 constexpr Clock::duration kJobTimeout = 5min;
+constexpr Clock::duration kBackupTimeout = 6h;
 constexpr std::chrono::seconds kStopTimeout{30};
 
 // stdout and stderr are log/supervisor.log (see platform_up).
@@ -167,6 +168,7 @@ struct Child {
 struct PeriodicJob {
   std::vector<std::string> args;  // after the program, e.g. {"cron", "run"}
   std::string log_name;           // its output, in the log directory
+  Clock::duration timeout;        // killed when it runs longer
   pid_t pid = 0;
   Clock::time_point deadline{};
   Clock::time_point next{};
@@ -188,9 +190,11 @@ class Supervisor {
     for (Service service : kStartOrder) children_.push_back(Child{service});
     // WordPress cron, run by wpfleet rather than by page views: PHP cannot reach sites
     // named *.localhost over HTTP, and an idle site would never run its events.
-    jobs_.push_back(PeriodicJob{{"cron", "run"}, "cron.log"});
+    jobs_.push_back(PeriodicJob{{"cron", "run"}, "cron.log", kJobTimeout});
     // The watcher: every applied site and the platform, with alerts on each change.
-    jobs_.push_back(PeriodicJob{{"watch", "run", "--applied-fleet"}, "watch.log"});
+    jobs_.push_back(PeriodicJob{{"watch", "run", "--applied-fleet"}, "watch.log", kJobTimeout});
+    // Backups that are due (it takes the state lock only when one is).
+    jobs_.push_back(PeriodicJob{{"backup", "run", "--due", "--applied-fleet"}, "backup.log", kBackupTimeout});
     for (PeriodicJob& job : jobs_) job.next = Clock::now() + kJobInterval;
   }
 
@@ -294,7 +298,9 @@ class Supervisor {
   void run_when_due(PeriodicJob& job) {
     const Clock::time_point now = Clock::now();
     if (job.pid != 0 && now >= job.deadline) {
-      log_line("`" + job.command() + "` took longer than 5 minutes and was killed");
+      log_line("`" + job.command() + "` took longer than " +
+               std::to_string(std::chrono::duration_cast<std::chrono::minutes>(job.timeout).count()) +
+               " minutes and was killed");
       ::kill(-job.pid, SIGKILL);
       job.deadline = Clock::time_point::max();
     }
@@ -311,7 +317,7 @@ class Supervisor {
       return;
     }
     job.pid = *pid;
-    job.deadline = now + kJobTimeout;
+    job.deadline = now + job.timeout;
   }
 
   void finish(PeriodicJob& job, int status) {

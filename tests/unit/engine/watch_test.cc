@@ -38,6 +38,19 @@ TEST(Watch, DiskIsDegradedUnderATenthOrOneGibFree) {
   EXPECT_TRUE(observe_disk("/").ok());
 }
 
+TEST(Watch, BackupsAreDegradedWhenOverdueOrNeverChecked) {
+  const int day = 86400;
+  EXPECT_EQ(observe_backups("prod", "a", {}, day, 10 * day).state, "up");  // none taken yet
+  EXPECT_EQ(observe_backups("prod", "a", {{9 * day, true}}, day, 10 * day).state, "up");
+  const Observation late = observe_backups("prod", "a", {{7 * day, true}}, day, 10 * day);
+  EXPECT_EQ(late.subject, "backup/prod/a");
+  EXPECT_EQ(late.state, "degraded");
+  EXPECT_NE(late.reason.find("no checked backup for 3 days"), std::string::npos) << late.reason;
+  EXPECT_NE(late.reason.find("`wpfleet backup run a -e prod`"), std::string::npos) << late.reason;
+  EXPECT_EQ(observe_backups("prod", "a", {{10 * day - 60, false}}, day, 10 * day).state, "up");
+  EXPECT_EQ(observe_backups("prod", "a", {{9 * day, false}}, day, 10 * day).state, "degraded");
+}
+
 TEST(Watch, OnlyChangesAreRecorded) {
   const std::map<std::string, std::string> last = {{"sit/a", "up"}, {"sit/b", "down"},
                                                    {"sit/gone", "down"}, {"sit/old", "up"}};
