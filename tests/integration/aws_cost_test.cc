@@ -183,6 +183,27 @@ class AwsCost : public ::testing::Test {
     ASSERT_EQ(reply->status, 201) << reply->body;
   }
 
+  // A data point of `metric` with `dimensions` (name, value), `days_ago` days before now.
+  static void put_metric(const std::string& space, const std::string& metric,
+                         const std::vector<std::pair<std::string, std::string>>& dimensions,
+                         double value, int days_ago) {
+    const std::time_t when = std::time(nullptr) - days_ago * 86400;
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&when));
+    aws::QueryParams params = {{"Namespace", space},
+                               {"MetricData.member.1.MetricName", metric},
+                               {"MetricData.member.1.Timestamp", stamp},
+                               {"MetricData.member.1.Value", std::to_string(value)}};
+    for (std::size_t i = 0; i < dimensions.size(); ++i) {
+      const std::string at = "MetricData.member.1.Dimensions.member." + std::to_string(i + 1);
+      params.emplace_back(at + ".Name", dimensions[i].first);
+      params.emplace_back(at + ".Value", dimensions[i].second);
+    }
+    aws::Client client = aws_->client();  // us-east-1, where CloudFront's metrics are too
+    auto put = client.query(aws::kCloudWatch, "PutMetricData", params);
+    ASSERT_TRUE(put.ok()) << put.error().message;
+  }
+
   // `count` requests to the tenant's target group on the day `days_ago` days before now.
   static void put_requests(const std::string& tenant, int days_ago, double count) {
     aws::Client client = aws_->client();
@@ -193,21 +214,10 @@ class AwsCost : public ::testing::Test {
     auto balancers = client.query(aws::kElbV2, "DescribeLoadBalancers", {{"Names.member.1", "sit-alb"}});
     ASSERT_TRUE(balancers.ok()) << balancers.error().message;
     const std::string lb = balancers->select_node("//LoadBalancerArn").node().child_value();
-    const std::time_t when = std::time(nullptr) - days_ago * 86400;
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&when));
-    auto put = client.query(aws::kCloudWatch, "PutMetricData",
-                            {{"Namespace", "AWS/ApplicationELB"},
-                             {"MetricData.member.1.MetricName", "RequestCount"},
-                             {"MetricData.member.1.Dimensions.member.1.Name", "TargetGroup"},
-                             {"MetricData.member.1.Dimensions.member.1.Value", tg.substr(tg.find("targetgroup/"))},
-                             {"MetricData.member.1.Dimensions.member.2.Name", "LoadBalancer"},
-                             {"MetricData.member.1.Dimensions.member.2.Value",
-                              lb.substr(lb.find("loadbalancer/") + 13)},
-                             {"MetricData.member.1.Timestamp", stamp},
-                             {"MetricData.member.1.Value", std::to_string(count)},
-                             {"MetricData.member.1.Unit", "Count"}});
-    ASSERT_TRUE(put.ok()) << put.error().message;
+    put_metric("AWS/ApplicationELB", "RequestCount",
+               {{"TargetGroup", tg.substr(tg.find("targetgroup/"))},
+                {"LoadBalancer", lb.substr(lb.find("loadbalancer/") + 13)}},
+               count, days_ago);
   }
 
   static json tenant(const json& env, const std::string& id) { return report_tenant(env, id); }
@@ -231,7 +241,20 @@ TEST_F(AwsCost, InactiveTagsThenActivatedThenBilledByTenant_CostAllocationTagCal
   put_requests("goldencrust", 1, 100);
   put_requests("tenant1", 10, 50);  // before the idle window
 
+  // The distribution's month: 20,000 requests and 2 GB sent.
+  put_metric("AWS/CloudFront", "Requests", {{"DistributionId", sit_->distribution_id}, {"Region", "Global"}},
+             20000, 0);
+  put_metric("AWS/CloudFront", "BytesDownloaded",
+             {{"DistributionId", sit_->distribution_id}, {"Region", "Global"}}, 2.0 * (1 << 30), 0);
+
   json env = cost_json({"--idle-days", "7"});
+  // CloudFront: 2 GB x $0.085 + 2 x 10k HTTPS requests x $0.01, split by requests.
+  const json cloudfront = report_figure(env["shared"], "cloudfront");
+  ASSERT_TRUE(cloudfront.is_object()) << env.dump();
+  EXPECT_NEAR(cloudfront["value"].get<double>(), 2 * 0.085 + 2 * 0.01, 1e-9);
+  double cloudfront_shares = 0;
+  for (const auto& t : env["tenants"]) cloudfront_shares += cost(t, "cloudfront share")["value"].get<double>();
+  EXPECT_NEAR(cloudfront_shares, cloudfront["value"].get<double>(), 1e-5);
   bool told = false;
   for (const auto& note : env["notes"]) {
     told = told || note.get<std::string>().find(

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "aws/pagination.h"
+#include "backends/aws/cloudfront.h"
 #include "backends/aws/names.h"
 
 namespace wpfleet::aws_backend {
@@ -216,6 +217,52 @@ Result<std::map<std::string, std::map<std::int64_t, double>>> daily_requests(
   return out;
 }
 
+// The month's requests and bytes sent of the environment's distribution (found by its
+// alias *.{suffix}), from CloudWatch in us-east-1, where CloudFront's metrics live;
+// nullopt when the environment has no distribution.
+Result<std::optional<std::pair<double, double>>> distribution_traffic(
+    aws::Client& client, const Environment& env, const cost::Month& month, std::int64_t now) {
+  const std::string alias = edge_names(env.name, env.domain).alias;
+  if (alias.empty()) return std::optional<std::pair<double, double>>();
+  TRY_ASSIGN(std::optional<std::string> id, find_distribution(client, alias));
+  if (!id) return std::optional<std::pair<double, double>>();
+  aws::ClientConfig config = client.config();
+  config.region = "us-east-1";
+  aws::Client global(config);
+  aws::QueryParams params = {{"StartTime", iso_time(month.start_unix())},
+                             {"EndTime", iso_time(std::min(month.end_unix(), now / kDay * kDay + kDay))}};
+  int n = 0;
+  for (const char* metric : {"Requests", "BytesDownloaded"}) {
+    const std::string query = "MetricDataQueries.member." + std::to_string(++n) + ".";
+    const std::string stat = query + "MetricStat.Metric.";
+    params.insert(params.end(), {{query + "Id", n == 1 ? "requests" : "bytes"},
+                                 {stat + "Namespace", "AWS/CloudFront"},
+                                 {stat + "MetricName", metric},
+                                 {stat + "Dimensions.member.1.Name", "DistributionId"},
+                                 {stat + "Dimensions.member.1.Value", *id},
+                                 {stat + "Dimensions.member.2.Name", "Region"},
+                                 {stat + "Dimensions.member.2.Value", "Global"},
+                                 {query + "MetricStat.Period", std::to_string(kDay)},
+                                 {query + "MetricStat.Stat", "Sum"}});
+  }
+  std::pair<double, double> traffic{0, 0};
+  std::string token;
+  do {
+    aws::QueryParams page = params;
+    if (!token.empty()) page.emplace_back("NextToken", token);
+    TRY_ASSIGN(auto answer, global.query(aws::kCloudWatch, "GetMetricData", page));
+    for (const auto& result : answer.select_nodes("//MetricDataResults/member")) {
+      double& sum = std::string(result.node().child_value("Id")) == "requests" ? traffic.first
+                                                                               : traffic.second;
+      for (const auto& v : result.node().child("Values").children("member")) {
+        sum += std::strtod(v.child_value(), nullptr);
+      }
+    }
+    token = answer.select_node("//NextToken").node().child_value();
+  } while (!token.empty());
+  return std::optional<std::pair<double, double>>(traffic);
+}
+
 }  // namespace
 
 std::string activate_tags_command() {
@@ -291,8 +338,17 @@ Result<AwsUsage> read_usage(AwsPlatforms& platforms, const Environment& env,
   usage.shared.alb = true;
   usage.notes.push_back(
       "database and file bytes per tenant are not measured on aws (RDS and EFS report only "
-      "their totals): the RDS and EFS shares are equal; CloudFront and CloudWatch Logs are "
-      "shared by the environment and not estimated here (Cost Explorer bills them)");
+      "their totals): the RDS and EFS shares are equal; CloudWatch Logs ingestion is shared "
+      "by the environment's log group and not estimated here (Cost Explorer bills it)");
+  TRY_ASSIGN(auto traffic, distribution_traffic(client, env, month, now));
+  if (traffic) {
+    usage.shared.cloudfront = true;
+    usage.shared.cloudfront_requests = traffic->first;
+    usage.shared.cloudfront_bytes = traffic->second;
+  } else {
+    usage.notes.push_back("no CloudFront distribution has the alias of " + env.domain +
+                          "'s wildcard: CloudFront is not estimated");
+  }
 
   TRY_ASSIGN(auto groups, target_group_arns(client, env, usage.tenants));
   const std::int64_t today = now / kDay * kDay;

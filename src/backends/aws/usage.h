@@ -1,8 +1,9 @@
 // What an aws environment's tenants cost in a month: Cost Explorer's billed figures
 // grouped by the `wpfleet:tenant` tag (filtered to the environment's `wpfleet:env` tag),
 // and what an estimate needs from the resources themselves: each service's task size
-// and desired count, the RDS instance class, the EFS file system's size, and each target
-// group's requests (CloudWatch's AWS/ApplicationELB RequestCount, by day).
+// and desired count, the RDS instance class, the EFS file system's size, each target
+// group's requests (CloudWatch's AWS/ApplicationELB RequestCount, by day), and the
+// environment's CloudFront distribution's requests and bytes sent (AWS/CloudFront).
 #pragma once
 
 #include <cstdint>
