@@ -1,5 +1,6 @@
 #include "backends/aws/cloudfront.h"
 
+#include <functional>
 #include <sstream>
 
 #include "aws/sigv4.h"
@@ -39,6 +40,24 @@ std::string function_request(const char* root, const std::string& name,
   config.append_child("Runtime").text() = kFunctionRuntime;
   request.append_child("FunctionCode").text() = base64(code).c_str();
   return xml_text(doc);
+}
+
+// The pages of a CloudFront listing, 100 a page (Marker in, NextMarker out), until
+// `visit` says it found what it looks for or none is left.
+Status each_page(aws::Client& client, const char* action, const std::string& path,
+                 aws::QueryParams query, const std::function<bool(const pugi::xml_document&)>& visit) {
+  query.emplace_back("MaxItems", "100");
+  std::string marker;
+  for (;;) {
+    aws::QueryParams asked = query;
+    if (!marker.empty()) asked.emplace_back("Marker", marker);
+    TRY_ASSIGN(aws::RestXmlReply page,
+               client.rest_xml(aws::kCloudFront, action, "GET", std::string(kApi) + path, asked));
+    if (visit(page.xml)) return {};
+    const std::string next = page.xml.select_node("//NextMarker").node().child_value();
+    if (next.empty() || next == marker) return {};
+    marker = next;
+  }
 }
 
 }  // namespace
@@ -88,23 +107,18 @@ Result<std::string> publish_function(aws::Client& client, const std::string& nam
 
 Result<std::optional<std::string>> find_response_headers_policy(aws::Client& client,
                                                                 const std::string& name) {
-  std::string marker;
-  for (;;) {
-    aws::QueryParams query = {{"MaxItems", "100"}, {"Type", "custom"}};
-    if (!marker.empty()) query.emplace_back("Marker", marker);
-    TRY_ASSIGN(aws::RestXmlReply page,
-               client.rest_xml(aws::kCloudFront, "ListResponseHeadersPolicies", "GET",
-                               std::string(kApi) + "/response-headers-policy", query));
-    for (const auto& item : page.xml.select_nodes("//ResponseHeadersPolicySummary/ResponseHeadersPolicy")) {
-      if (item.node().child("ResponseHeadersPolicyConfig").child_value("Name") == name) {
-        return std::optional<std::string>(item.node().child_value("Id"));
-      }
-    }
-    const std::string next =
-        page.xml.select_node("//ResponseHeadersPolicyList/NextMarker").node().child_value();
-    if (next.empty() || next == marker) return std::optional<std::string>();
-    marker = next;
-  }
+  std::optional<std::string> found;
+  TRY(each_page(client, "ListResponseHeadersPolicies", "/response-headers-policy",
+                {{"Type", "custom"}}, [&](const pugi::xml_document& page) {
+                  for (const auto& item :
+                       page.select_nodes("//ResponseHeadersPolicySummary/ResponseHeadersPolicy")) {
+                    if (item.node().child("ResponseHeadersPolicyConfig").child_value("Name") == name) {
+                      found = item.node().child_value("Id");
+                    }
+                  }
+                  return found.has_value();
+                }));
+  return found;
 }
 
 Result<std::string> create_response_headers_policy(aws::Client& client, const std::string& name,
@@ -136,27 +150,17 @@ Result<std::string> create_response_headers_policy(aws::Client& client, const st
 
 Result<std::optional<std::string>> find_distribution(aws::Client& client,
                                                      const std::string& alias) {
-  std::string marker;
-  for (;;) {
-    aws::QueryParams query = {{"MaxItems", "100"}};
-    if (!marker.empty()) query.emplace_back("Marker", marker);
-    TRY_ASSIGN(aws::RestXmlReply page,
-               client.rest_xml(aws::kCloudFront, "ListDistributions", "GET",
-                               std::string(kApi) + "/distribution", query));
-    for (const auto& summary : page.xml.select_nodes("//DistributionSummary")) {
-      for (const auto& cname : summary.node().select_nodes("Aliases/Items/CNAME")) {
-        if (cname.node().child_value() == alias) {
-          return std::optional<std::string>(summary.node().child_value("Id"));
-        }
-      }
-    }
-    const pugi::xml_node list = page.xml.select_node("//DistributionList").node();
-    const std::string next = list.child_value("NextMarker");
-    if (std::string(list.child_value("IsTruncated")) != "true" || next.empty() || next == marker) {
-      return std::optional<std::string>();
-    }
-    marker = next;
-  }
+  std::optional<std::string> found;
+  TRY(each_page(client, "ListDistributions", "/distribution", {},
+                [&](const pugi::xml_document& page) {
+                  for (const auto& summary : page.select_nodes("//DistributionSummary")) {
+                    for (const auto& cname : summary.node().select_nodes("Aliases/Items/CNAME")) {
+                      if (cname.node().child_value() == alias) found = summary.node().child_value("Id");
+                    }
+                  }
+                  return found.has_value();
+                }));
+  return found;
 }
 
 Result<DistributionConfig> get_distribution_config(aws::Client& client, const std::string& id) {
