@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <functional>
 #include <set>
 
 #include "aws/pagination.h"
@@ -43,6 +44,52 @@ std::string arn_from(const std::string& arn, const std::string& marker, bool kee
   const auto at = arn.find(marker);
   if (at == std::string::npos) return "";
   return arn.substr(keep_marker ? at : at + marker.size());
+}
+
+using Dimensions = std::vector<std::pair<std::string, std::string>>;
+
+// Adds the `n`th query (from 1) of a GetMetricData call: the daily sums of `metric`.
+void add_daily_sum_query(aws::QueryParams& params, std::size_t n, const std::string& id,
+                         const std::string& space, const std::string& metric,
+                         const Dimensions& dimensions) {
+  const std::string query = "MetricDataQueries.member." + std::to_string(n) + ".";
+  const std::string stat = query + "MetricStat.Metric.";
+  params.insert(params.end(), {{query + "Id", id},
+                               {stat + "Namespace", space},
+                               {stat + "MetricName", metric},
+                               {query + "MetricStat.Period", std::to_string(kDay)},
+                               {query + "MetricStat.Stat", "Sum"}});
+  for (std::size_t i = 0; i < dimensions.size(); ++i) {
+    const std::string at = stat + "Dimensions.member." + std::to_string(i + 1);
+    params.emplace_back(at + ".Name", dimensions[i].first);
+    params.emplace_back(at + ".Value", dimensions[i].second);
+  }
+}
+
+// Every data point GetMetricData answers `params` with, page after page: its query's
+// id, its day (unix seconds at 00:00 UTC) and its value.
+Status each_metric_point(aws::Client& client, const aws::QueryParams& params,
+                         const std::function<void(const std::string&, std::int64_t, double)>& take) {
+  std::string token;
+  do {
+    aws::QueryParams page = params;
+    if (!token.empty()) page.emplace_back("NextToken", token);
+    TRY_ASSIGN(auto answer, client.query(aws::kCloudWatch, "GetMetricData", page));
+    for (const auto& result : answer.select_nodes("//MetricDataResults/member")) {
+      const std::string id = result.node().child_value("Id");
+      std::vector<std::int64_t> days;
+      for (const auto& t : result.node().child("Timestamps").children("member")) {
+        days.push_back(parse_iso_time(t.child_value()) / kDay * kDay);
+      }
+      std::size_t i = 0;
+      for (const auto& v : result.node().child("Values").children("member")) {
+        if (i < days.size()) take(id, days[i], std::strtod(v.child_value(), nullptr));
+        ++i;
+      }
+    }
+    token = answer.select_node("//NextToken").node().child_value();
+  } while (!token.empty());
+  return {};
 }
 
 Result<std::map<std::string, std::string>> tag_statuses(aws::Client& client) {
@@ -179,40 +226,15 @@ Result<std::map<std::string, std::map<std::int64_t, double>>> daily_requests(
     aws::QueryParams params = {{"StartTime", iso_time(start)}, {"EndTime", iso_time(end)}};
     std::map<std::string, std::string> tenant_of_id;
     for (std::size_t i = at; i < std::min(groups.size(), at + kQueriesPerMetricCall); ++i) {
-      const std::string query = "MetricDataQueries.member." + std::to_string(i - at + 1) + ".";
-      const std::string metric = query + "MetricStat.Metric.";
       const std::string id = "t" + std::to_string(i);
       tenant_of_id[id] = groups[i].first;
-      params.insert(params.end(),
-                    {{query + "Id", id},
-                     {metric + "Namespace", "AWS/ApplicationELB"},
-                     {metric + "MetricName", "RequestCount"},
-                     {metric + "Dimensions.member.1.Name", "TargetGroup"},
-                     {metric + "Dimensions.member.1.Value", arn_from(groups[i].second, "targetgroup/", true)},
-                     {metric + "Dimensions.member.2.Name", "LoadBalancer"},
-                     {metric + "Dimensions.member.2.Value", balancer},
-                     {query + "MetricStat.Period", std::to_string(kDay)},
-                     {query + "MetricStat.Stat", "Sum"}});
+      add_daily_sum_query(params, i - at + 1, id, "AWS/ApplicationELB", "RequestCount",
+                          {{"TargetGroup", arn_from(groups[i].second, "targetgroup/", true)},
+                           {"LoadBalancer", balancer}});
     }
-    std::string token;
-    do {
-      aws::QueryParams page = params;
-      if (!token.empty()) page.emplace_back("NextToken", token);
-      TRY_ASSIGN(auto answer, client.query(aws::kCloudWatch, "GetMetricData", page));
-      for (const auto& result : answer.select_nodes("//MetricDataResults/member")) {
-        const std::string& tenant = tenant_of_id[result.node().child_value("Id")];
-        std::vector<std::int64_t> times;
-        for (const auto& t : result.node().child("Timestamps").children("member")) {
-          times.push_back(parse_iso_time(t.child_value()));
-        }
-        std::size_t i = 0;
-        for (const auto& v : result.node().child("Values").children("member")) {
-          if (i < times.size()) out[tenant][times[i] / kDay * kDay] += std::strtod(v.child_value(), nullptr);
-          ++i;
-        }
-      }
-      token = answer.select_node("//NextToken").node().child_value();
-    } while (!token.empty());
+    TRY(each_metric_point(client, params, [&](const std::string& id, std::int64_t day, double value) {
+      out[tenant_of_id[id]][day] += value;
+    }));
   }
   return out;
 }
@@ -231,35 +253,13 @@ Result<std::optional<std::pair<double, double>>> distribution_traffic(
   aws::Client global(config);
   aws::QueryParams params = {{"StartTime", iso_time(month.start_unix())},
                              {"EndTime", iso_time(std::min(month.end_unix(), now / kDay * kDay + kDay))}};
-  int n = 0;
-  for (const char* metric : {"Requests", "BytesDownloaded"}) {
-    const std::string query = "MetricDataQueries.member." + std::to_string(++n) + ".";
-    const std::string stat = query + "MetricStat.Metric.";
-    params.insert(params.end(), {{query + "Id", n == 1 ? "requests" : "bytes"},
-                                 {stat + "Namespace", "AWS/CloudFront"},
-                                 {stat + "MetricName", metric},
-                                 {stat + "Dimensions.member.1.Name", "DistributionId"},
-                                 {stat + "Dimensions.member.1.Value", *id},
-                                 {stat + "Dimensions.member.2.Name", "Region"},
-                                 {stat + "Dimensions.member.2.Value", "Global"},
-                                 {query + "MetricStat.Period", std::to_string(kDay)},
-                                 {query + "MetricStat.Stat", "Sum"}});
-  }
+  const Dimensions distribution = {{"DistributionId", *id}, {"Region", "Global"}};
+  add_daily_sum_query(params, 1, "requests", "AWS/CloudFront", "Requests", distribution);
+  add_daily_sum_query(params, 2, "bytes", "AWS/CloudFront", "BytesDownloaded", distribution);
   std::pair<double, double> traffic{0, 0};
-  std::string token;
-  do {
-    aws::QueryParams page = params;
-    if (!token.empty()) page.emplace_back("NextToken", token);
-    TRY_ASSIGN(auto answer, global.query(aws::kCloudWatch, "GetMetricData", page));
-    for (const auto& result : answer.select_nodes("//MetricDataResults/member")) {
-      double& sum = std::string(result.node().child_value("Id")) == "requests" ? traffic.first
-                                                                               : traffic.second;
-      for (const auto& v : result.node().child("Values").children("member")) {
-        sum += std::strtod(v.child_value(), nullptr);
-      }
-    }
-    token = answer.select_node("//NextToken").node().child_value();
-  } while (!token.empty());
+  TRY(each_metric_point(global, params, [&](const std::string& query, std::int64_t, double value) {
+    (query == "requests" ? traffic.first : traffic.second) += value;
+  }));
   return std::optional<std::pair<double, double>>(traffic);
 }
 
