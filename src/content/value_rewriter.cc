@@ -109,7 +109,7 @@ bool ValueRewriter::rewrite_json_core(std::string_view value, std::string_view c
     rewritten += '"';
     if (piece.kind == JsonPiece::Kind::String) {
       rewrite_json_string(piece.text, depth + 1, rewritten);
-    } else if (new_keys[p]) {
+    } else if (!new_keys.empty() && new_keys[p]) {
       json_escape_like(*new_keys[p], piece.text, rewritten);
     } else {
       rewritten.append(piece.text);
@@ -123,44 +123,46 @@ bool ValueRewriter::rewrite_json_core(std::string_view value, std::string_view c
 // The new name of each object key that FROM occurs in (rewritten as text), by piece;
 // except where another key of the same object has that name, as in serialized arrays:
 // json_decode() would keep only one of the two values, so the key is kept and counted.
+// Empty when no key is renamed (most JSON: then nothing else is decoded).
 std::vector<std::optional<std::string>> ValueRewriter::rename_json_keys(
     const std::vector<JsonPiece>& pieces) {
-  std::vector<std::optional<std::string>> new_keys(pieces.size());
+  std::vector<std::optional<std::string>> new_keys;
+  std::vector<std::pair<std::size_t, std::uint64_t>> renamed;  // piece, replacements
+  for (std::size_t p = 0; p < pieces.size(); ++p) {
+    const JsonPiece& piece = pieces[p];
+    if (piece.kind != JsonPiece::Kind::Key || !replacer_.may_occur_in(piece.text)) continue;
+    const auto name = json_unescape(piece.text);
+    if (!name) continue;
+    std::string new_name;
+    const ReplaceCounts counts = replacer_.replace(*name, new_name);
+    counts_.left_alone += counts.left_alone;
+    if (counts.replaced == 0) continue;
+    if (new_keys.empty()) new_keys.resize(pieces.size());
+    new_keys[p] = std::move(new_name);
+    renamed.emplace_back(p, counts.replaced);
+  }
+  if (renamed.empty()) return new_keys;
+
+  // Every key's object (by the structure between the strings) and decoded name.
   struct Key {
-    std::size_t piece;
-    std::size_t object;  // which object of the value it belongs to
-    std::string name;    // decoded
-    std::uint64_t replaced = 0;
+    std::size_t piece, object;
+    std::string name;
   };
   std::vector<Key> keys;
   std::vector<std::size_t> open;  // the objects (and arrays: npos) around the next piece
   std::size_t objects = 0;
-  bool any_renamed = false;
   for (std::size_t p = 0; p < pieces.size(); ++p) {
     const JsonPiece& piece = pieces[p];
     if (piece.kind == JsonPiece::Kind::Between) {
-      for (char c : piece.text) {  // outside strings: structure only
+      for (char c : piece.text) {
         if (c == '{') open.push_back(objects++);
         if (c == '[') open.push_back(std::string::npos);
         if ((c == '}' || c == ']') && !open.empty()) open.pop_back();
       }
-      continue;
+    } else if (piece.kind == JsonPiece::Kind::Key && !open.empty()) {
+      keys.push_back({p, open.back(), json_unescape(piece.text).value_or(std::string(piece.text))});
     }
-    if (piece.kind != JsonPiece::Kind::Key || open.empty()) continue;
-    Key key{p, open.back(), json_unescape(piece.text).value_or(std::string(piece.text))};
-    if (replacer_.may_occur_in(piece.text)) {
-      std::string renamed;
-      const ReplaceCounts counts = replacer_.replace(key.name, renamed);
-      counts_.left_alone += counts.left_alone;
-      if (counts.replaced > 0) {
-        key.replaced = counts.replaced;
-        new_keys[p] = std::move(renamed);
-        any_renamed = true;
-      }
-    }
-    keys.push_back(std::move(key));
   }
-  if (!any_renamed) return new_keys;
   // Undo every rename to a name that two keys of one object have, then look again: an
   // undone rename brings its old name back, which another rename may have taken.
   for (bool undone = true; undone;) {
@@ -175,8 +177,8 @@ std::vector<std::optional<std::string>> ValueRewriter::rename_json_keys(
       }
     }
   }
-  for (const Key& key : keys) {
-    if (new_keys[key.piece]) counts_.replacements += key.replaced;
+  for (const auto& [piece, replaced] : renamed) {
+    if (new_keys[piece]) counts_.replacements += replaced;
   }
   return new_keys;
 }

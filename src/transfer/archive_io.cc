@@ -442,8 +442,12 @@ Result<StageReport> stage_from_tenant(TenantData& source_data, const TenantConte
   progress("copying " + source.env.name + "/" + source.tenant.id + " into the staging area of " +
            target.env.name + "/" + target.tenant.id + "…");
   std::optional<StagedDatabase> staged;
-  // Column options need the rewriters to agree on which tables matched: one stream.
-  if (options.streams > 1 && !options.rewrite_options.names_tables_or_columns()) {
+  // The streams rewrite every value and count what changed: choosing tables or columns,
+  // or listing every column, is the dump rewriter's, in one stream.
+  const content::DumpOptions& scope = options.rewrite_options;
+  const bool every_value = scope.tables.empty() && scope.include_columns.empty() &&
+                           scope.skip_columns.empty() && !scope.every_column;
+  if (options.streams > 1 && every_value) {
     TRY_ASSIGN(staged, stage_database_in_streams(source_data, source, target_data, target, tables,
                                                  options, progress));
   }
