@@ -317,6 +317,8 @@ Result<std::optional<StagedDatabase>> stage_database_in_streams(
   TRY_ASSIGN(std::unique_ptr<StagingDatabase> staging, target_data.open_staging_database(target));
   if (!staging) return std::optional<StagedDatabase>();
   TRY_ASSIGN(ParallelLoad load, ParallelLoad::open(staging->endpoint(), options.streams));
+  progress("copying the database in " + std::to_string(options.streams) +
+           " streams from one snapshot…");
 
   std::optional<content::Replacer> replacer;
   if (!options.rewrite.empty()) {
