@@ -379,7 +379,10 @@ TEST_F(HostileFiles, AKilledPromoteLeavesNoPasswordBehind) {
   for (const auto& password : passwords) ASSERT_GE(password.size(), 16u);
 
   CommandSpec spec;
-  spec.argv = {WPFLEET_BINARY, "-f", fleet().string(), "promote", "alpha", "--from", "dev", "--to", "sit"};
+  // One stream: the path that runs MariaDB's command-line clients, whose command lines
+  // and environments /proc shows (several streams copy in wpfleet's own connections).
+  spec.argv = {WPFLEET_BINARY, "-f", fleet().string(), "promote", "alpha", "--from", "dev", "--to", "sit",
+               "--streams", "1"};
   auto promote = spawn_child(spec, (fleet().parent_path() / "promote.log").string());
   ASSERT_TRUE(promote.ok());
   // The MariaDB clients it runs: their command lines and environments.
