@@ -386,7 +386,7 @@ std::vector<TenantHealth> Engine::health(const Scope& scope, int parallelism) {
     const Placement& p = wanted[i];
     const TenantContext ctx = make_tenant_context(*p.tenant, *p.environment);
     TenantHealth& health = out[i];
-    health = {p.environment->name, p.tenant->id, ctx.home_url + "/", false, ""};
+    health = {p.environment->name, p.tenant->id, ctx.home_url + "/", false, "", ""};
     health.applied = installed.count({health.env, health.tenant}) > 0;
     if (!health.applied) {
       health.problem = "not applied yet: run `wpfleet apply`";
