@@ -92,7 +92,8 @@ class TenantData {
   virtual Status discard_staging(const TenantContext& ctx) = 0;
 
   // Changes whenever the live content (database or files) changes, but not when
-  // WordPress updates its own bookkeeping (cron, caches, login sessions).
+  // WordPress updates its own bookkeeping (cron, caches, login sessions). A
+  // ContentSummary's text (content_summary.h), so that a change can be said.
   virtual Result<std::string> content_fingerprint(const TenantContext& ctx) = 0;
 
   // Sets the WordPress admin user's password to the environment's stored one: content

@@ -38,7 +38,7 @@ int list_command(Context& ctx, const TenantOptions& o) {
     for (const auto& p : placements(*fleet, o.envs)) {
       health.push_back({p.environment->name, p.tenant->id,
                         make_tenant_context(*p.tenant, *p.environment).home_url + "/", false,
-                        "platform is down: run `wpfleet up`"});
+                        "platform is down: run `wpfleet up`", ""});
     }
   }
   if (ctx.options().json()) {

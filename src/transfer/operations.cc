@@ -1,5 +1,7 @@
 #include "transfer/operations.h"
 
+#include "backends/content_summary.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -226,13 +228,20 @@ Status Operations::check_production_unchanged(const TenantContext& ctx, TenantDa
     known = op.result_fingerprint;
     what = "operation " + op.id;
   }
-  if (known.empty()) return {};  // never snapshotted or promoted: nothing to compare with
+  // Never snapshotted or promoted, or recorded by an older wpfleet whose fingerprint tells
+  // no detail: nothing to compare with.
+  const auto before = parse_content_summary(known);
+  if (!before) return {};
   TRY_ASSIGN(std::string now, data.content_fingerprint(ctx));
-  if (now == known) return {};
+  const auto after = parse_content_summary(now);
+  const auto changes = after ? describe_content_changes(*before, *after) : std::vector<std::string>{};
+  if (after && changes.empty()) return {};
+  std::string changed;
+  for (const auto& change : changes) changed += (changed.empty() ? "" : "; ") + change;
   return make_error(ctx.env.name + "/" + ctx.tenant.id + " has changed since " + what + " (" +
-                    when(known_at) + "): someone edited production. Keep those changes by "
-                    "promoting them back first, or overwrite them with --force (a snapshot is "
-                    "taken before anything changes)");
+                    when(known_at) + "): someone edited production (" + changed +
+                    "). Keep those changes by promoting them back first, or overwrite them with "
+                    "--force (a snapshot is taken before anything changes)");
 }
 
 Result<OperationRecord> Operations::replace_from_archive(OperationRecord op,

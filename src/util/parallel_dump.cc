@@ -234,14 +234,14 @@ Status ParallelDump::plan(MysqlClient& control, const ParallelDumpOptions& optio
     table.add_indexes = split.add_indexes;
 
     TRY_ASSIGN(auto columns, control.query("SHOW COLUMNS FROM " + quoted));
-    std::string names;
+    std::string selected;
     for (const auto& column : columns) {
       if (column.size() < 6 || !column[0]) continue;
       if (column[5].value_or("").find("GENERATED") != std::string::npos) continue;
-      names += (names.empty() ? "" : ",") + quote_identifier(*column[0]);
+      selected += (selected.empty() ? "" : ",") + quote_identifier(*column[0]);
       table.columns.push_back(*column[0]);
     }
-    table.select = "SELECT " + names + " FROM " + quoted;
+    table.select = "SELECT " + selected + " FROM " + quoted;
 
     TRY_ASSIGN(auto keys, control.query("SHOW KEYS FROM " + quoted + " WHERE Key_name = 'PRIMARY'"));
     if (keys.size() == 1 && keys[0].size() > 4 && keys[0][4]) {

@@ -3,6 +3,8 @@
 // snapshots, export/import.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <atomic>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -261,11 +263,20 @@ TEST_F(Promote, DProductionNeedsApprovalAndRefusesToOverwriteEdits) {
   EXPECT_EQ(unapproved.exit_code, 1);
   EXPECT_NE(unapproved.err.find("--approve"), std::string::npos) << unapproved.err;
   ASSERT_EQ(wpfleet({"promote", "alpha", "--from", "dev", "--to", "prod", "--approve"}).exit_code, 0);
+  // An admin logging in (a session token, transients, cron) is WordPress's bookkeeping,
+  // not an edit.
+  php("prod", "alpha",
+      "WP_Session_Tokens::get_instance(1)->create(time() + 3600); set_transient('wpfleet_seen', 1, 60);"
+      "wp_schedule_single_event(time() + 600, 'wpfleet_test_event');");
+  CliResult after_login = wpfleet({"promote", "alpha", "--from", "dev", "--to", "prod", "--approve"});
+  ASSERT_EQ(after_login.exit_code, 0) << after_login.err;
   // Someone edits production by hand.
   php("prod", "alpha", "wp_insert_post(['post_title' => 'Edited in prod', 'post_status' => 'publish']);");
   CliResult refused = wpfleet({"promote", "alpha", "--from", "dev", "--to", "prod", "--approve"});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.err.find("has changed since"), std::string::npos) << refused.err;
+  // It says what changed.
+  EXPECT_TRUE(std::regex_search(refused.err, std::regex("wp_posts: \\d+ rows -> \\d+"))) << refused.err;
   CliResult forced = wpfleet({"promote", "alpha", "--from", "dev", "--to", "prod", "--approve", "--force"});
   EXPECT_EQ(forced.exit_code, 0) << forced.err;
   // Production is visible to search engines; the content came from dev, where it was not.

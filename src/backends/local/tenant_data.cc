@@ -11,6 +11,7 @@
 #include <cstring>
 #include <optional>
 
+#include "backends/content_summary.h"
 #include "backends/local/database.h"
 #include "backends/local/identity.h"
 #include "backends/local/local_backend.h"
@@ -449,28 +450,39 @@ Status LocalTenantData::discard_staging(const TenantContext& ctx) {
 Result<std::string> LocalTenantData::content_fingerprint(const TenantContext& ctx) {
   TRY_ASSIGN(auto client, connect_as_root(ctx_));
   TRY_ASSIGN(auto tables, tables_of(*client, live_db(ctx)));
-  std::string summary;
+  ContentSummary summary;
   for (const auto& table : tables) {
-    std::string sql = "CHECKSUM TABLE " + qualified(live_db(ctx), table);
+    const std::string name = qualified(live_db(ctx), table);
+    // Rows and a checksum of them, WordPress's own bookkeeping left out.
     if (const auto volatile_rows = volatile_rows_of(table)) {
-      sql = "SELECT COUNT(*), BIT_XOR(CAST(CONV(LEFT(SHA1(CONCAT_WS(0x1f, " +
-            volatile_rows->columns + ")), 16), 16, 10) AS UNSIGNED)) FROM " +
-            qualified(live_db(ctx), table) + " WHERE NOT (" + volatile_rows->where + ")";
+      TRY_ASSIGN(auto rows,
+                 client->query("SELECT COUNT(*), BIT_XOR(CAST(CONV(LEFT(SHA1(CONCAT_WS(0x1f, " +
+                               volatile_rows->columns + ")), 16), 16, 10) AS UNSIGNED)) FROM " +
+                               name + " WHERE NOT (" + volatile_rows->where + ")"));
+      summary.tables[table] = {std::stoull(rows.at(0).at(0).value_or("0")), rows.at(0).at(1).value_or("NULL")};
+      continue;
     }
-    TRY_ASSIGN(auto rows, client->query(sql));
-    summary += table + "=" + rows.at(0).at(0).value_or("NULL") + "/" +
-               rows.at(0).at(1).value_or("NULL") + "\n";
+    TRY_ASSIGN(auto counted, client->query("SELECT COUNT(*) FROM " + name));
+    TRY_ASSIGN(auto checksum, client->query("CHECKSUM TABLE " + name));
+    summary.tables[table] = {std::stoull(counted.at(0).at(0).value_or("0")),
+                             checksum.at(0).at(1).value_or("NULL")};
   }
   std::vector<std::string> entries;
   TRY(read_files(ctx, [&](const TreeEntry& entry) -> Status {
     entries.push_back(entry.path + " " + std::to_string(entry.st.st_size) + " " +
                       std::to_string(entry.st.st_mtim.tv_sec) + "." +
                       std::to_string(entry.st.st_mtim.tv_nsec));
+    if (S_ISREG(entry.st.st_mode)) {
+      ++summary.files.count;
+      summary.files.bytes += static_cast<std::uint64_t>(entry.st.st_size);
+    }
     return {};
   }));
   std::sort(entries.begin(), entries.end());
-  for (const auto& entry : entries) summary += entry + "\n";
-  return sha256_hex(summary);
+  std::string listing;
+  for (const auto& entry : entries) listing += entry + "\n";
+  summary.files.digest = sha256_hex(listing);
+  return format_content_summary(summary);
 }
 
 Status LocalTenantData::reset_admin_password(const TenantContext& ctx) {
