@@ -10,6 +10,7 @@
 #include "engine/engine.h"
 #include "platform/platform.h"
 #include "transfer/operations.h"
+#include "util/human.h"
 
 namespace wpfleet::cli {
 
@@ -193,16 +194,16 @@ int snapshot_list_command(Context& ctx, const ContentOptions& o) {
   nlohmann::json out = nlohmann::json::array();
   std::vector<std::vector<std::string>> rows;
   for (const auto& s : *snapshots) {
-    out.push_back({{"id", s.id}, {"created_at", s.created_at}, {"bytes", s.bytes},
-                   {"reason", s.reason}, {"path", s.path}});
-    rows.push_back({s.id, std::to_string(s.bytes), s.reason});
+    out.push_back({{"id", s.id}, {"created_at", s.created_at}, {"taken", utc_time(s.created_at)},
+                   {"bytes", s.bytes}, {"reason", s.reason}, {"path", s.path}});
+    rows.push_back({s.id, utc_time(s.created_at), human_bytes(static_cast<std::uint64_t>(s.bytes)), s.reason});
   }
   if (ctx.options().json()) {
     ctx.print_json(out);
   } else if (rows.empty()) {
     std::cout << "no snapshots of " << o.env << "/" << o.tenant << "\n";
   } else {
-    print_table({"SNAPSHOT", "BYTES", "REASON"}, rows);
+    print_table({"SNAPSHOT", "TAKEN", "SIZE", "REASON"}, rows);
   }
   return kExitOk;
 }
@@ -258,7 +259,7 @@ int history_command(Context& ctx) {
   for (const auto& op : *operations) {
     out.push_back(operation_json(op));
     const std::string where = (op.source_env.empty() ? "" : op.source_env + " -> ") + op.target_env;
-    rows.push_back({op.id, op.kind, op.tenant, where, op.status,
+    rows.push_back({op.id, utc_time(op.started_at), op.kind, op.tenant, where, op.status,
                     op.error.empty() ? "" : op.error.substr(0, 80)});
   }
   if (ctx.options().json()) {
@@ -266,7 +267,7 @@ int history_command(Context& ctx) {
   } else if (rows.empty()) {
     std::cout << "no operations yet\n";
   } else {
-    print_table({"OPERATION", "KIND", "TENANT", "ENV", "STATUS", "ERROR"}, rows);
+    print_table({"OPERATION", "STARTED", "KIND", "TENANT", "ENV", "STATUS", "ERROR"}, rows);
   }
   return kExitOk;
 }
