@@ -9,6 +9,7 @@
 #include "fleet/parse.h"
 #include "transfer/backups.h"
 #include "util/human.h"
+#include "util/unix_time.h"
 
 namespace wpfleet::cli {
 
@@ -23,12 +24,6 @@ struct BackupOptions {
   std::string tenant;  // restore: the one tenant
   std::string backup;  // restore: its name (time) or path
 };
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Result<Fleet> fleet_for(Context& ctx, const BackupOptions& o) {
   if (!o.applied_fleet) return ctx.load_fleet();

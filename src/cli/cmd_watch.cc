@@ -14,6 +14,7 @@
 #include "state/event_log.h"
 #include "transfer/backups.h"
 #include "fleet/parse.h"
+#include "util/unix_time.h"
 
 namespace wpfleet::cli {
 
@@ -28,12 +29,6 @@ struct WatchOptions {
 struct EventsOptions {
   std::string since = "24h";
 };
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // "90s", "30m", "1h", "7d" in seconds.
 Result<std::int64_t> parse_since(const std::string& text) {

@@ -1,4 +1,5 @@
 #include "state/store.h"
+#include "util/unix_time.h"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -103,12 +104,6 @@ CREATE TABLE sleeping (
 
 constexpr int kLatestSchemaVersion = static_cast<int>(kMigrations.size());
 constexpr int kBusyTimeoutMs = 5000;
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Error database_error(sqlite3* db, std::string_view doing) {
   return make_error("state database: cannot " + std::string(doing) + ": " + sqlite3_errmsg(db));

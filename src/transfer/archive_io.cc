@@ -17,18 +17,13 @@
 #include "util/parallel_dump.h"
 #include "util/parallel_load.h"
 #include "util/safe_tree.h"
+#include "util/unix_time.h"
 
 namespace wpfleet::transfer {
 
 namespace fs = std::filesystem;
 
 namespace {
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Regular files only: what an archive carries (symlinks are left out on purpose).
 void count_regular(const TreeEntry& entry, TreeTotals& totals) {
   if (!S_ISREG(entry.st.st_mode)) return;

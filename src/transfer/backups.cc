@@ -10,6 +10,7 @@
 
 #include "transfer/archive_io.h"
 #include "util/fs.h"
+#include "util/unix_time.h"
 
 namespace wpfleet::transfer {
 
@@ -23,12 +24,6 @@ constexpr char kArchiveSuffix[] = ".tar";
 constexpr char kVerifiedSuffix[] = ".verified";
 // An unchecked archive this old is a crashed run's, not one being checked right now.
 constexpr std::int64_t kLeftoverAfter = 3600;
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string name_for(std::int64_t time) {
   const std::time_t t = static_cast<std::time_t>(time);

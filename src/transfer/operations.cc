@@ -11,6 +11,7 @@
 
 #include "util/crypto.h"
 #include "util/fs.h"
+#include "util/unix_time.h"
 
 namespace wpfleet::transfer {
 
@@ -26,12 +27,6 @@ struct Operations::Replacement {
 };
 
 namespace {
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string when(std::int64_t unix_seconds) {
   char text[32];
   const std::time_t t = static_cast<std::time_t>(unix_seconds);
