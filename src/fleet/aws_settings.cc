@@ -20,7 +20,9 @@ constexpr KeySpec kAwsKeys[] = {
     {"db_init_task_definition", R"(db_init_task_definition = "{env}-generic-db-init")"},
     {"db_port", "db_port = 3306"},
     {"efs", R"(efs = "{env}-efs")"},
+    {"efs_mount", R"(efs_mount = "/mnt/sit-efs")"},
     {"execution_role", R"(execution_role = "{env}-ecs-task-execution-role")"},
+    {"files_access", R"(files_access = "direct")"},
     {"image", R"(image = "wordpress:latest")"},
     {"listener_port", "listener_port = 80"},
     {"log_group", R"(log_group = "/ecs/{env}")"},
@@ -108,6 +110,7 @@ class AwsTableReader {
       problems_.check(cpu->source().begin, fargate_size(aws.cpu, aws.memory));
     }
     read_db_access(aws);
+    read_files_access(aws);
     if (failed_) return std::nullopt;
     return aws;
   }
@@ -140,6 +143,50 @@ class AwsTableReader {
                          "db_access = \"direct\"",
                          key));
       }
+    }
+  }
+
+  // Where the tenants' files are reached: "direct" works in the directory where the
+  // EFS root is mounted here, each tenant's under {efs_mount}/{tenant} (its access
+  // point's path /{tenant}).
+  void read_files_access(AwsSettings& aws) {
+    if (const auto* access = reader_.get<std::string>("files_access")) {
+      if (access->get() == "task") {
+        aws.files_access = AwsSettings::FilesAccess::Task;
+      } else if (access->get() == "direct") {
+        aws.files_access = AwsSettings::FilesAccess::Direct;
+      } else {
+        fail(access->source().begin,
+             fmt::format("files_access '{}' is not known; use \"direct\" (wpfleet works in the "
+                         "directory where the environment's EFS is mounted, named by efs_mount) "
+                         "or \"task\" (a one-off Fargate task)",
+                         access->get()));
+      }
+    }
+    const auto* mount = reader_.get<std::string>("efs_mount");
+    if (mount) {
+      const std::string& path = mount->get();
+      if (path.empty() || path.front() != '/' || path.find("/../") != std::string::npos ||
+          path.ends_with("/..") || path.find('\0') != std::string::npos) {
+        fail(mount->source().begin,
+             fmt::format("efs_mount = \"{}\" is not an absolute path; name the directory where "
+                         "the environment's EFS root is mounted, such as \"/mnt/{}-efs\"",
+                         path, env_));
+      } else {
+        aws.efs_mount = path;
+      }
+      if (aws.files_access != AwsSettings::FilesAccess::Direct) {
+        fail(mount->source().begin,
+             "'efs_mount' is only used with files_access = \"direct\"; remove it or set "
+             "files_access = \"direct\"");
+      }
+    } else if (aws.files_access == AwsSettings::FilesAccess::Direct) {
+      const auto* access = reader_.node("files_access");
+      fail(access->source().begin,
+           fmt::format("files_access = \"direct\" needs efs_mount, the directory where the "
+                       "environment's EFS root is mounted on this machine: add efs_mount = "
+                       "\"/mnt/{}-efs\"",
+                       env_));
     }
   }
 

@@ -68,6 +68,12 @@ struct AwsSettings {
   std::optional<std::string> db_host;  // direct: overrides the RDS endpoint
   std::optional<int> db_port;
   std::string db_init_task_definition;
+  enum class FilesAccess {
+    Task,    // a one-off Fargate task with the tenant's access point (not built yet)
+    Direct,  // the environment's EFS is mounted on the machine running wpfleet
+  };
+  FilesAccess files_access = FilesAccess::Task;
+  std::optional<std::string> efs_mount;  // direct: where the EFS root is mounted
 };
 
 // Backups of every tenant of an environment, on a schedule the supervisor keeps:

@@ -98,6 +98,43 @@ db_host = "127.0.0.1"
   EXPECT_NE(error.find("'db_host' is only used with db_access = \"direct\""), std::string::npos);
 }
 
+TEST(AwsSettingsTest, DirectFilesAccessNamesWhereTheEfsIsMounted) {
+  Result<Fleet> fleet = parse_fleet(kSit + R"(files_access = "direct"
+efs_mount = "/mnt/sit-efs"
+)",
+                                    "fleet.toml");
+  ASSERT_TRUE(fleet.ok()) << fleet.error().message;
+  const AwsSettings& aws = *fleet->environments.at("sit").aws;
+  EXPECT_EQ(aws.files_access, AwsSettings::FilesAccess::Direct);
+  EXPECT_EQ(aws.efs_mount, "/mnt/sit-efs");
+  // Unset, files go through tasks and no mount is named.
+  Result<Fleet> plain = parse_fleet(kSit, "fleet.toml");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->environments.at("sit").aws->files_access, AwsSettings::FilesAccess::Task);
+  EXPECT_FALSE(plain->environments.at("sit").aws->efs_mount.has_value());
+}
+
+TEST(AwsSettingsTest, BadFilesAccessNamesThePlaceAndTheFix) {
+  // kSit's table ends on line 8.
+  std::string error = error_of(kSit + "files_access = \"nfs\"\n");
+  EXPECT_NE(error.find("fleet.toml:9:16: files_access 'nfs' is not known; use \"direct\""),
+            std::string::npos)
+      << error;
+  error = error_of(kSit + "files_access = \"direct\"\n");
+  EXPECT_NE(error.find("fleet.toml:9:16: files_access = \"direct\" needs efs_mount"),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("efs_mount = \"/mnt/sit-efs\""), std::string::npos) << error;
+  error = error_of(kSit + "files_access = \"direct\"\nefs_mount = \"mnt/efs\"\n");
+  EXPECT_NE(error.find("fleet.toml:10:13: efs_mount = \"mnt/efs\" is not an absolute path"),
+            std::string::npos)
+      << error;
+  error = error_of(kSit + "efs_mount = \"/mnt/sit-efs\"\n");
+  EXPECT_NE(error.find("fleet.toml:9:13: 'efs_mount' is only used with files_access = \"direct\""),
+            std::string::npos)
+      << error;
+}
+
 TEST(AwsSettingsTest, MissingRequiredKeysAreNamed) {
   const std::string error = error_of(R"([environments.sit]
 backend = "aws"
