@@ -60,7 +60,9 @@ int run(int argc, char** argv) {
                  "State directory (default .wpfleet next to the fleet file)")
       ->envname("WPFLEET_STATE_DIR")
       ->group(kGlobalOptions);
-  app.add_option("-o,--output", options.output, "Output format of read commands")
+  app.add_option("-o,--output", options.output,
+                 "Output format: table (text), or json: one JSON document on stdout, a "
+                 "failure's too; progress stays on stderr")
       ->check(CLI::IsMember({"table", "json"}))
       ->group(kGlobalOptions);
 
@@ -72,8 +74,9 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? kExitOk : kExitInvalidInput;
+    if (app.exit(e) == 0) return kExitOk;
+    print_failure_json(e.what(), kExitInvalidInput);
+    return kExitInvalidInput;
   }
   return selected ? selected() : kExitInvalidInput;
 }

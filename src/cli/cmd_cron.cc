@@ -39,25 +39,32 @@ int cron_command(Context& ctx) {
     }
   }
   std::mutex output;
-  int failures = 0;
+  nlohmann::json ran_json = nlohmann::json::array();
+  nlohmann::json failed_json = nlohmann::json::array();
   run_parallel(due.size(), 2, [&](std::size_t i) {
     const auto& [env, tenant] = due[i];
     Status ran = local::run_due_cron(backend, env, tenant);
     std::lock_guard lock(output);
     if (ran) {
-      std::cout << "ran the due cron events of " << env << "/" << tenant << "\n";
+      ran_json.push_back({{"env", env}, {"tenant", tenant}});
+      if (!ctx.options().json()) {
+        std::cout << "ran the due cron events of " << env << "/" << tenant << "\n";
+      }
     } else {
-      ++failures;
+      failed_json.push_back({{"env", env}, {"tenant", tenant}, {"error", ran.error().message}});
       std::cerr << "cron " << env << "/" << tenant << ": " << ran.error().message << "\n";
     }
   });
-  // The supervisor runs this every minute into its cron log, which should list work
-  // done rather than every idle minute; a person at a terminal is told nothing was due.
-  if (due.empty() && isatty(STDOUT_FILENO)) {
+  if (ctx.options().json()) {
+    ctx.print_json({{"ok", failed_json.empty()}, {"sites", sites}, {"ran", ran_json},
+                    {"failed", failed_json}});
+  } else if (due.empty() && isatty(STDOUT_FILENO)) {
+    // The supervisor runs this every minute into its cron log, which should list work
+    // done rather than every idle minute; a person at a terminal is told nothing was due.
     std::cout << "nothing was due: no cron event of the " << counted(sites, "installed site")
               << " is due yet\n";
   }
-  return failures == 0 ? kExitOk : kExitFailure;
+  return failed_json.empty() ? kExitOk : kExitFailure;
 }
 }  // namespace
 

@@ -51,7 +51,11 @@ int ca_path_command(Context& ctx) {
     return fail("there is no CA yet: set tls = true on an environment and run `wpfleet apply`",
                 kExitFailure);
   }
-  std::cout << ca.string() << "\n";
+  if (ctx.options().json()) {
+    ctx.print_json({{"path", ca.string()}});
+  } else {
+    std::cout << ca.string() << "\n";
+  }
   return kExitOk;
 }
 }  // namespace

@@ -23,8 +23,12 @@ void register_init(CLI::App& app, Context& ctx, CommandBody& selected) {
       if (Status written = write_file_atomic(path, starter_fleet_file(), 0644); !written) {
         return fail(written.error(), kExitFailure);
       }
-      std::cout << "wrote " << path << ": edit it, then run "
-                << ready_to_paste("`wpfleet up` and `wpfleet apply`") << "\n";
+      const std::string next = ready_to_paste("`wpfleet up` and `wpfleet apply`");
+      if (ctx.options().json()) {
+        ctx.print_json({{"wrote", path}, {"next", next}});
+      } else {
+        std::cout << "wrote " << path << ": edit it, then run " << next << "\n";
+      }
       return kExitOk;
     };
   });

@@ -231,7 +231,12 @@ int apply_planned(Context& ctx, Workbench& bench, const Plan& plan, const PlanAp
       !noted) {
     Context::progress("the watcher will not watch this fleet file: " + noted.error().message);
   }
-  if (plan.empty()) return kExitOk;
+  if (plan.empty()) {
+    if (ctx.options().json()) {
+      ctx.print_json({{"ok", true}, {"seconds", 0}, {"tenants", nlohmann::json::array()}});
+    }
+    return kExitOk;
+  }
 
   const bool deletes = std::any_of(plan.actions.begin(), plan.actions.end(),
                                    [](const Action& a) { return a.type == ActionType::Delete; });

@@ -19,11 +19,19 @@ int up(Context& ctx) {
     return fail(status.error(), kExitFailure);
   }
   std::string listening;
+  nlohmann::json listen = nlohmann::json::array();
   for (const auto& address : distinct_addresses(options.listen)) {
     listening += " " + address.to_string();
+    listen.push_back(address.to_string());
   }
-  std::cerr << "platform is up (MariaDB, php-fpm, nginx on" << listening
-            << "); next: " << ready_to_paste("`wpfleet apply`") << "\n";
+  const std::string next = ready_to_paste("`wpfleet apply`");
+  if (ctx.options().json()) {
+    ctx.print_json({{"running", true}, {"state", session->layout.root.string()},
+                    {"listen", listen}, {"next", next}});
+  } else {
+    std::cerr << "platform is up (MariaDB, php-fpm, nginx on" << listening << "); next: " << next
+              << "\n";
+  }
   return kExitOk;
 }
 
@@ -33,7 +41,11 @@ int down(Context& ctx) {
   if (Status status = platform_down(session->layout, &Context::progress); !status) {
     return fail(status.error(), kExitFailure);
   }
-  std::cerr << "platform stopped; data stays in " << session->layout.root.string() << "\n";
+  if (ctx.options().json()) {
+    ctx.print_json({{"running", false}, {"state", session->layout.root.string()}});
+  } else {
+    std::cerr << "platform stopped; data stays in " << session->layout.root.string() << "\n";
+  }
   return kExitOk;
 }
 

@@ -125,10 +125,12 @@ Result<int> open_input(const std::string& file) {
 // "1234 MB", for progress lines.
 std::string megabytes(std::uint64_t bytes) { return std::to_string(bytes / 1000000) + " MB"; }
 
+// `operation`: the live operation that made the replacements, if any.
 void report_counts(const Context& ctx, const std::vector<content::ColumnCounts>& counts,
-                   bool dry_run, std::ostream& out) {
+                   bool dry_run, std::ostream& out, const std::string& operation = "") {
   nlohmann::json summary = replacement_counts_json(counts);
   summary["dry_run"] = dry_run;
+  if (!operation.empty()) summary["operation"] = operation;
   if (ctx.options().json()) {
     out << summary.dump(2) << "\n";
   } else {
@@ -167,8 +169,8 @@ int live_search_replace(Context& ctx, const SearchReplaceOptions& o) {
   }
   auto done = bench->operations->search_replace(o.env, tenant, request->pairs, request->scope);
   if (!done) return fail(done.error(), kExitFailure);
-  report_counts(ctx, done->replacements, false, std::cout);
   const std::string& id = done->operation.id;
+  report_counts(ctx, done->replacements, false, std::cout, id);
   std::cerr << ready_to_paste("search-replace of " + o.env + "/" + tenant + " succeeded: " + id +
                               " (undo with `wpfleet rollback " + id + "`)")
             << "\n";
@@ -192,6 +194,7 @@ int search_replace_command(Context& ctx, const SearchReplaceOptions& o) {
     Context::progress("search-replace: " + megabytes(bytes_read) + " read");
   };
   const std::optional<int> out_fd = o.dry_run ? std::nullopt : std::optional<int>(STDOUT_FILENO);
+  if (out_fd) Context::stdout_holds_data();
   auto counts = content::rewrite_dump(*in_fd, out_fd, *replacer, request->scope, progress);
   if (*in_fd != STDIN_FILENO) ::close(*in_fd);
   if (!counts) return fail(counts.error(), kExitFailure);

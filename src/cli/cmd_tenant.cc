@@ -166,13 +166,20 @@ int delete_command(Context& ctx, const TenantOptions& o) {
   }
   auto snapshots = operations.dispose_snapshots(o.env, o.tenant);
   if (!snapshots) return fail(snapshots.error(), kExitFailure);
-  std::cerr << "deleted " << o.env << "/" << o.tenant << "; "
-            << transfer::describe(*snapshots, o.env, o.tenant) << "\n";
-  if (fleet->find_tenant(o.tenant)) {
-    std::cerr << "note: '" << o.tenant << "' is still in the fleet file, so the next "
-              << ready_to_paste("`wpfleet apply`")
-              << " creates it again: remove it from the file to keep it gone\n";
+  const std::string disposal = transfer::describe(*snapshots, o.env, o.tenant);
+  const std::string note =
+      fleet->find_tenant(o.tenant)
+          ? "'" + o.tenant + "' is still in the fleet file, so the next " +
+                ready_to_paste("`wpfleet apply`") +
+                " creates it again: remove it from the file to keep it gone"
+          : "";
+  if (ctx.options().json()) {
+    ctx.print_json({{"deleted", true}, {"env", o.env}, {"tenant", o.tenant},
+                    {"snapshots", disposal}, {"note", note}});
+    return kExitOk;
   }
+  std::cerr << "deleted " << o.env << "/" << o.tenant << "; " << disposal << "\n";
+  if (!note.empty()) std::cerr << "note: " << note << "\n";
   return kExitOk;
 }
 // The tenant's runtime and route brought to what its sleep record says: on aws the

@@ -17,13 +17,19 @@ namespace {
 // ready_to_paste() is free, like fail() and progress() (which every command and the
 // engine, as its progress callback, call): it learns the run's options from its Context.
 const GlobalOptions* run_options = nullptr;
+// Whether this run printed its JSON document (or data) on stdout, after which fail()
+// prints none.
+bool stdout_taken = false;
 }  // namespace
 
 std::string ready_to_paste(std::string_view text) {
   return run_options ? pasteable(*run_options, text) : std::string(text);
 }
 
-Context::Context(GlobalOptions& options) : options_(options) { run_options = &options_; }
+Context::Context(GlobalOptions& options) : options_(options) {
+  run_options = &options_;
+  stdout_taken = false;
+}
 
 Context::~Context() {
   if (run_options == &options_) run_options = nullptr;
@@ -42,10 +48,24 @@ Result<Session> Context::open(LockMode mode, const std::string& command) const {
 
 void Context::progress(const std::string& line) { std::cerr << ready_to_paste(line) << std::endl; }
 
-void Context::print_json(const nlohmann::json& value) const { std::cout << value.dump(2) << "\n"; }
+void Context::print_json(const nlohmann::json& value) const {
+  std::cout << value.dump(2) << "\n";
+  stdout_taken = true;
+}
+
+void Context::stdout_holds_data() { stdout_taken = true; }
+
+void print_failure_json(const std::string& message, int exit_code) {
+  if (!run_options || !run_options->json() || stdout_taken) return;
+  std::cout << nlohmann::json{{"ok", false}, {"error", message}, {"exit_code", exit_code}}.dump(2)
+            << "\n";
+  stdout_taken = true;
+}
 
 int fail(const std::string& message, int exit_code) {
-  std::cerr << "wpfleet: " << ready_to_paste(message) << "\n";
+  const std::string text = ready_to_paste(message);
+  std::cerr << "wpfleet: " << text << "\n";
+  print_failure_json(text, exit_code);
   return exit_code;
 }
 

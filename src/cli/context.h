@@ -49,7 +49,12 @@ class Context {
 
   // Progress on stderr, so stdout stays clean for tables and JSON.
   static void progress(const std::string& line);
+  // With --output json a command prints one JSON document on stdout: its result, or the
+  // error fail() reports (unless a document, or data, went to stdout already).
   void print_json(const nlohmann::json& value) const;
+  // For a command whose stdout carries data (search-replace's rewritten dump): no JSON
+  // document may follow it there.
+  static void stdout_holds_data();
 
  private:
   GlobalOptions& options_;
@@ -67,9 +72,13 @@ using CommandRegistrar = void (*)(CLI::App& app, Context& ctx, CommandBody& sele
 // progress() apply it; what a command prints itself (stdout, tables, JSON) must too.
 std::string ready_to_paste(std::string_view text);
 
-// Prints "wpfleet: <message>" to stderr (ready to paste) and returns the code.
+// Prints "wpfleet: <message>" to stderr (ready to paste) and returns the code. With
+// --output json, stdout gets the document {"ok": false, "error": message, "exit_code"}
+// too, unless the command printed one already.
 int fail(const std::string& message, int exit_code);
 int fail(const Error& error, int exit_code);
+// That document alone, for a failure reported on stderr otherwise (a bad command line).
+void print_failure_json(const std::string& message, int exit_code);
 
 // Rows as an aligned table on `out` (stdout by default).
 void print_table(std::ostream& out, const std::vector<std::string>& headers,

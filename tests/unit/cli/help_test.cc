@@ -1,27 +1,15 @@
 // Every command's --help lists the global options (CLI11 shows only a command's own).
 #include <gtest/gtest.h>
 
-#include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "captured_run.h"
 #include "cli/app.h"
 
 namespace wpfleet::cli {
 namespace {
-
-// What `wpfleet ARGS` prints on stdout, and its exit code.
-std::pair<int, std::string> run_captured(std::vector<std::string> args) {
-  args.insert(args.begin(), "wpfleet");
-  std::vector<char*> argv;
-  for (auto& arg : args) argv.push_back(arg.data());
-  std::ostringstream out;
-  std::streambuf* saved = std::cout.rdbuf(out.rdbuf());
-  const int code = run(static_cast<int>(argv.size()), argv.data());
-  std::cout.rdbuf(saved);
-  return {code, out.str()};
-}
 
 // The names under "Subcommands:" in a help text.
 std::vector<std::string> subcommands(const std::string& help) {
