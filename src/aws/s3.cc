@@ -1,6 +1,7 @@
 #include "aws/s3.h"
 
 #include <cstdlib>
+#include <sstream>
 
 #include "util/crypto.h"
 
@@ -117,15 +118,17 @@ ApiResult<bool> S3::bucket_exists(const std::string& bucket) {
   return std::move(located).error();
 }
 
-Status S3::create_bucket(const std::string& bucket) {
+ApiResult<bool> S3::create_bucket(const std::string& bucket) {
   const std::string region = client_.config().region;
   std::string body;
   if (region != "us-east-1") {  // us-east-1 refuses its own name as a constraint
     body = std::string("<CreateBucketConfiguration xmlns=\"") + kXmlns +
            "\"><LocationConstraint>" + region + "</LocationConstraint></CreateBucketConfiguration>";
   }
-  TRY(client_.rest_xml(kS3, "CreateBucket", "PUT", s3_path(bucket), {}, {}, body));
-  return {};
+  auto made = client_.rest_xml(kS3, "CreateBucket", "PUT", s3_path(bucket), {}, {}, body);
+  if (made) return true;
+  if (made.error().code == "BucketAlreadyOwnedByYou") return false;
+  return std::move(made).error();
 }
 
 Status S3::enable_versioning(const std::string& bucket) {
@@ -142,19 +145,96 @@ ApiResult<bool> S3::versioning_enabled(const std::string& bucket) {
   return std::string(got.xml.select_node("//Status").node().text().get()) == "Enabled";
 }
 
-Status S3::set_lifecycle(const std::string& bucket, const BucketLifecycle& lifecycle) {
+namespace {
+
+std::string lifecycle_rule_xml(const BucketLifecycle& lifecycle) {
   const std::string days = std::to_string(lifecycle.expire_days);
-  const std::string body =
-      std::string("<LifecycleConfiguration xmlns=\"") + kXmlns + "\"><Rule><ID>wpfleet-transfers</ID>" +
-      "<Filter><Prefix>" + xml_escape(lifecycle.prefix) + "</Prefix></Filter><Status>Enabled</Status>" +
-      "<Expiration><Days>" + days + "</Days></Expiration>" +
-      "<NoncurrentVersionExpiration><NoncurrentDays>" + days + "</NoncurrentDays>" +
-      "</NoncurrentVersionExpiration>" +
-      "<AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation>" +
-      "</AbortIncompleteMultipartUpload></Rule></LifecycleConfiguration>";
-  // S3 wants the body's MD5 on this call (or refuses it).
+  return "<Rule><ID>" + xml_escape(lifecycle.id) + "</ID><Filter><Prefix>" +
+         xml_escape(lifecycle.prefix) + "</Prefix></Filter><Status>Enabled</Status>" +
+         "<Expiration><Days>" + days + "</Days></Expiration>" +
+         "<NoncurrentVersionExpiration><NoncurrentDays>" + days + "</NoncurrentDays>" +
+         "</NoncurrentVersionExpiration>" +
+         "<AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation>" +
+         "</AbortIncompleteMultipartUpload></Rule>";
+}
+
+// A configuration a bucket never had reads as no rules.
+ApiResult<std::optional<RestXmlReply>> lifecycle_configuration(Client& client,
+                                                               const std::string& bucket) {
+  auto got = client.rest_xml(kS3, "GetBucketLifecycleConfiguration", "GET", s3_path(bucket),
+                             {{"lifecycle", ""}});
+  if (!got && got.error().code == "NoSuchLifecycleConfiguration") {
+    return std::optional<RestXmlReply>();
+  }
+  TRY_ASSIGN(RestXmlReply reply, std::move(got));
+  return std::optional<RestXmlReply>(std::move(reply));
+}
+
+// S3 wants the body's MD5 on its configuration PUTs (or refuses them).
+std::vector<Header> md5_of(const std::string& body) {
+  return {{"Content-MD5", base64(md5_bytes(body))}};
+}
+
+}  // namespace
+
+Status S3::set_lifecycle(const std::string& bucket, const BucketLifecycle& lifecycle) {
+  TRY_ASSIGN(auto current, lifecycle_configuration(client_, bucket));
+  std::string rules;
+  if (current) {
+    for (const auto& rule : current->xml.select_nodes("//Rule")) {
+      if (lifecycle.id == rule.node().child_value("ID")) continue;
+      std::ostringstream kept;
+      rule.node().print(kept, "", pugi::format_raw);
+      rules += kept.str();
+    }
+  }
+  const std::string body = std::string("<LifecycleConfiguration xmlns=\"") + kXmlns + "\">" +
+                           rules + lifecycle_rule_xml(lifecycle) + "</LifecycleConfiguration>";
   TRY(client_.rest_xml(kS3, "PutBucketLifecycleConfiguration", "PUT", s3_path(bucket),
-                       {{"lifecycle", ""}}, {{"Content-MD5", base64(md5_bytes(body))}}, body));
+                       {{"lifecycle", ""}}, md5_of(body), body));
+  return {};
+}
+
+ApiResult<std::optional<BucketLifecycle>> S3::lifecycle(const std::string& bucket,
+                                                        const std::string& id) {
+  TRY_ASSIGN(auto current, lifecycle_configuration(client_, bucket));
+  if (!current) return std::optional<BucketLifecycle>();
+  for (const auto& found : current->xml.select_nodes("//Rule")) {
+    const pugi::xml_node rule = found.node();
+    if (id != rule.child_value("ID")) continue;
+    BucketLifecycle seen{id, rule.child("Filter").child_value("Prefix"),
+                         std::atoi(rule.child("Expiration").child_value("Days"))};
+    // Only a rule set_lifecycle would write counts: enabled, old versions and abandoned
+    // uploads expiring too.
+    const bool whole = std::string(rule.child_value("Status")) == "Enabled" &&
+                       std::atoi(rule.child("NoncurrentVersionExpiration")
+                                     .child_value("NoncurrentDays")) == seen.expire_days &&
+                       std::atoi(rule.child("AbortIncompleteMultipartUpload")
+                                     .child_value("DaysAfterInitiation")) == 1;
+    if (whole) return std::optional<BucketLifecycle>(seen);
+  }
+  return std::optional<BucketLifecycle>();
+}
+
+ApiResult<BucketTags> S3::bucket_tags(const std::string& bucket) {
+  auto got = client_.rest_xml(kS3, "GetBucketTagging", "GET", s3_path(bucket), {{"tagging", ""}});
+  if (!got && got.error().code == "NoSuchTagSet") return BucketTags();
+  TRY_ASSIGN(const RestXmlReply reply, std::move(got));
+  BucketTags tags;
+  for (const auto& tag : reply.xml.select_nodes("//Tag")) {
+    tags[tag.node().child_value("Key")] = tag.node().child_value("Value");
+  }
+  return tags;
+}
+
+Status S3::set_bucket_tags(const std::string& bucket, const BucketTags& tags) {
+  std::string body = std::string("<Tagging xmlns=\"") + kXmlns + "\"><TagSet>";
+  for (const auto& [key, value] : tags) {
+    body += "<Tag><Key>" + xml_escape(key) + "</Key><Value>" + xml_escape(value) + "</Value></Tag>";
+  }
+  body += "</TagSet></Tagging>";
+  TRY(client_.rest_xml(kS3, "PutBucketTagging", "PUT", s3_path(bucket), {{"tagging", ""}},
+                       md5_of(body), body));
   return {};
 }
 

@@ -8,7 +8,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,12 +27,17 @@ struct S3Object {
   std::string last_modified;  // ISO 8601, as S3 gives it
 };
 
-// Lifecycle of a bucket used for transfers: objects (and old versions) expire after
-// `expire_days`; uploads abandoned half-way are cleaned after a day.
+// One lifecycle rule of a bucket, named `id`: objects under `prefix` (and their old
+// versions) expire after `expire_days`; uploads abandoned half-way are cleaned after a
+// day.
 struct BucketLifecycle {
+  std::string id;
   std::string prefix;  // "" = the whole bucket
   int expire_days = 30;
+  bool operator==(const BucketLifecycle&) const = default;
 };
+
+using BucketTags = std::map<std::string, std::string>;
 
 // Writes an object in parts as bytes come; nothing is visible under the key until
 // finish() succeeds. Destroying an unfinished upload aborts it.
@@ -65,11 +72,21 @@ class S3 {
   // Whether the bucket exists and these credentials may use it (403 is an error naming
   // the bucket's owner problem, not "absent").
   ApiResult<bool> bucket_exists(const std::string& bucket);
-  // In the client's region.
-  Status create_bucket(const std::string& bucket);
+  // In the client's region. False when these credentials' account had it already; a
+  // name taken by another account (bucket names are global) is BucketAlreadyExists.
+  ApiResult<bool> create_bucket(const std::string& bucket);
   Status enable_versioning(const std::string& bucket);
   ApiResult<bool> versioning_enabled(const std::string& bucket);
+  // Puts the rule in place of the bucket's rule with its id, keeping every other rule
+  // (S3 replaces a bucket's whole lifecycle configuration at once).
   Status set_lifecycle(const std::string& bucket, const BucketLifecycle& lifecycle);
+  // The bucket's rule with that id, as set_lifecycle writes it; nullopt when it has none
+  // (or one set_lifecycle would not have written).
+  ApiResult<std::optional<BucketLifecycle>> lifecycle(const std::string& bucket,
+                                                      const std::string& id);
+  ApiResult<BucketTags> bucket_tags(const std::string& bucket);
+  // Replaces the bucket's tags with `tags` (S3 has no call that adds one).
+  Status set_bucket_tags(const std::string& bucket, const BucketTags& tags);
 
   std::unique_ptr<S3Upload> upload(const std::string& bucket, const std::string& key) {
     return std::make_unique<S3Upload>(client_, bucket, key);

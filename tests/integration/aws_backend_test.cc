@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "aws/pagination.h"
+#include "aws/s3.h"
 #include "aws_fake.h"
 #include "aws_sit_fixture.h"
 #include "harness.h"
@@ -540,6 +541,65 @@ TEST_F(AwsBackend, AServiceDeletedByHandIsNamedAndMadeAgain) {
   EXPECT_TRUE(service_names().count("sit-tenant1-service"));
   EXPECT_EQ(rules()[150], "tenant1.wpsit.kimmyai.io");
   EXPECT_TRUE(plan_changes().empty());
+}
+
+// The transfer bucket comes with the first tenant's storage; a user's bucket of that name
+// is adopted with its own lifecycle rule and tag kept beside wpfleet's.
+TEST_F(AwsBackend, ApplyMakesTheTransferBucketVersionedWithALifecycleKeepingTheUsersRules) {
+  aws::Client c = client();
+  aws::S3 s3(c);
+  ASSERT_TRUE(s3.create_bucket("sit-wpfleet-transfer").ok());
+  ASSERT_TRUE(s3.set_lifecycle("sit-wpfleet-transfer", {"their-logs", "logs/", 7}).ok());
+  ASSERT_TRUE(s3.set_bucket_tags("sit-wpfleet-transfer", {{"owner", "ops"}}).ok());
+  write_fleet(sit_ids());
+  CliResult applied = wpfleet({"apply"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+
+  auto versioned = s3.versioning_enabled("sit-wpfleet-transfer");
+  ASSERT_TRUE(versioned.ok()) << versioned.error().message;
+  EXPECT_TRUE(*versioned);
+  auto ours = s3.lifecycle("sit-wpfleet-transfer", "wpfleet-transfers");
+  ASSERT_TRUE(ours.ok()) << ours.error().message;
+  EXPECT_EQ(*ours, std::optional<aws::BucketLifecycle>(aws::BucketLifecycle{"wpfleet-transfers", "", 30}));
+  auto theirs = s3.lifecycle("sit-wpfleet-transfer", "their-logs");
+  ASSERT_TRUE(theirs.ok());
+  EXPECT_TRUE(theirs->has_value());
+  auto tags = s3.bucket_tags("sit-wpfleet-transfer");
+  ASSERT_TRUE(tags.ok()) << tags.error().message;
+  EXPECT_EQ(*tags, (aws::BucketTags{{"owner", "ops"}, {"wpfleet:env", "sit"}, {"managed-by", "wpfleet"}}));
+  EXPECT_TRUE(plan_changes().empty());
+}
+
+// Versioning suspended by hand: verify names the bucket and what changed, plan shows the
+// tenants' storage to restore, and apply puts the bucket right.
+TEST_F(AwsBackend, ATransferBucketChangedByHandIsNamedAndPutRight) {
+  write_fleet(sit_ids());
+  ASSERT_EQ(wpfleet({"apply"}).exit_code, 0);
+  aws::Client c = client();
+  ASSERT_TRUE(c.rest_xml(aws::kS3, "PutBucketVersioning", "PUT", aws::s3_path("sit-wpfleet-transfer"),
+                         {{"versioning", ""}}, {},
+                         "<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+                         "<Status>Suspended</Status></VersioningConfiguration>"));
+  CliResult verified = wpfleet({"verify", "tenant1", "-e", "sit", "--output", "json"});
+  EXPECT_EQ(verified.exit_code, 1);
+  const json checks = checks_by_name(json::parse(verified.out, nullptr, false));
+  EXPECT_FALSE(checks["storage"]["ok"].get<bool>()) << checks.dump();
+  const std::string detail = checks["storage"]["detail"].get<std::string>();
+  EXPECT_NE(detail.find("sit-wpfleet-transfer"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("versioning is off"), std::string::npos) << detail;
+
+  const auto counts = count_actions(plan_changes());
+  EXPECT_EQ(counts.at("create"), 5);  // each tenant's storage, restored
+  CliResult applied = wpfleet({"apply"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+  aws::S3 s3(c);
+  auto versioned = s3.versioning_enabled("sit-wpfleet-transfer");
+  ASSERT_TRUE(versioned.ok());
+  EXPECT_TRUE(*versioned);
+  EXPECT_TRUE(plan_changes().empty());
+  CliResult again = wpfleet({"verify", "tenant1", "-e", "sit", "--output", "json"});
+  EXPECT_TRUE(checks_by_name(json::parse(again.out, nullptr, false))["storage"]["ok"].get<bool>())
+      << again.out;
 }
 
 TEST_F(AwsBackend, AKilledApplyIsUnfinishedUntilTheNextApplyFinishesIt) {

@@ -206,7 +206,9 @@ TEST_F(AwsComputeProviders, ExistingFindsTheUsersTenantsInABoundedNumberOfCalls)
   EXPECT_EQ(delta(before, after, "DescribeRules"), 1);
   EXPECT_EQ(delta(before, after, "ListServices"), 2);  // runtime; site (the user's secrets)
   EXPECT_EQ(delta(before, after, "ListSecrets"), 1);
-  EXPECT_EQ(total(before, after), 5);
+  // storage: whether the environment's transfer bucket is there (it is not here)
+  EXPECT_EQ(delta(before, after, "GET /sit-wpfleet-transfer"), 1);
+  EXPECT_EQ(total(before, after), 6);
 }
 
 TEST_F(AwsComputeProviders, AdoptingGoldencrustKeepsPriority140AndASecondEnsureChangesNothing) {

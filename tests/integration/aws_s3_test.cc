@@ -61,8 +61,41 @@ TEST_F(AwsS3, TransferBucketIsMadeVersionedWithALifecycle) {
   versioned = s3.versioning_enabled("sit-wpfleet-transfer");
   ASSERT_TRUE(versioned.ok());
   EXPECT_TRUE(*versioned);
-  Status lifecycle = s3.set_lifecycle("sit-wpfleet-transfer", {"", 30});
+  auto none = s3.lifecycle("sit-wpfleet-transfer", "transfers");
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_FALSE(none->has_value());
+  Status lifecycle = s3.set_lifecycle("sit-wpfleet-transfer", {"transfers", "", 30});
   EXPECT_TRUE(lifecycle.ok()) << lifecycle.error().message;
+  auto rule = s3.lifecycle("sit-wpfleet-transfer", "transfers");
+  ASSERT_TRUE(rule.ok()) << rule.error().message;
+  EXPECT_EQ(*rule, std::optional<aws::BucketLifecycle>(aws::BucketLifecycle{"transfers", "", 30}));
+}
+
+// S3 replaces a bucket's whole lifecycle and tag set at once: setting one rule keeps the
+// owner's others, and tags read back as written.
+TEST_F(AwsS3, OneLifecycleRuleIsSetBesideTheOwnersAndTagsReadBack) {
+  aws::Client client = aws_->client();
+  aws::S3 s3(client);
+  ASSERT_TRUE(s3.create_bucket("their-bucket").ok());
+  ASSERT_TRUE(s3.set_lifecycle("their-bucket", {"their-logs", "logs/", 7}).ok());
+  ASSERT_TRUE(s3.set_lifecycle("their-bucket", {"transfers", "", 30}).ok());
+  ASSERT_TRUE(s3.set_lifecycle("their-bucket", {"transfers", "", 14}).ok());
+  auto theirs = s3.lifecycle("their-bucket", "their-logs");
+  ASSERT_TRUE(theirs.ok()) << theirs.error().message;
+  EXPECT_EQ(*theirs, std::optional<aws::BucketLifecycle>(aws::BucketLifecycle{"their-logs", "logs/", 7}));
+  auto ours = s3.lifecycle("their-bucket", "transfers");
+  ASSERT_TRUE(ours.ok());
+  EXPECT_EQ(*ours, std::optional<aws::BucketLifecycle>(aws::BucketLifecycle{"transfers", "", 14}));
+
+  auto untagged = s3.bucket_tags("their-bucket");
+  ASSERT_TRUE(untagged.ok()) << untagged.error().message;
+  EXPECT_TRUE(untagged->empty());
+  const aws::BucketTags tags = {{"owner", "ops & <dev>"}, {"managed-by", "wpfleet"}};
+  Status tagged = s3.set_bucket_tags("their-bucket", tags);
+  ASSERT_TRUE(tagged.ok()) << tagged.error().message;
+  auto read = s3.bucket_tags("their-bucket");
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(*read, tags);
 }
 
 TEST_F(AwsS3, LargeObjectGoesInPartsAndComesBackByteForByte) {

@@ -1,10 +1,15 @@
 // storage: the tenant's EFS access point at /{tenant} on the environment's file system,
 // which the tenant's tasks mount at wp-content. It runs as www-data (uid/gid 33 in the
-// wordpress image) and EFS creates its directory 0755 on first use.
+// wordpress image) and EFS creates its directory 0755 on first use. The environment's
+// transfer bucket, where content moving in and out waits, comes with the first tenant's
+// storage (transfer_bucket.h).
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "backends/aws/aws_provider.h"
 #include "backends/aws/lookups.h"
+#include "backends/aws/transfer_bucket.h"
 #include "util/crypto.h"
 
 namespace wpfleet::aws_backend {
@@ -48,15 +53,23 @@ class StorageProvider : public AwsProvider {
         {"aws-storage-v1", ctx.env.name, ctx.tenant.id, aws.efs, aws.region, aws.account_id});
   }
 
-  // One paginated DescribeAccessPoints of the environment's file system.
+  // One paginated DescribeAccessPoints of the environment's file system. The storage
+  // wpfleet made (its access point tagged as the tenant's) includes the environment's
+  // transfer bucket: while the bucket is missing or changed it does not count, so plan
+  // shows it and apply restores it. The user's untagged access points are adopted
+  // whatever the bucket, and adopting makes the bucket.
   Result<std::set<std::string>> existing(const Environment& env,
                                          const std::set<std::string>& candidates) override {
     TRY_ASSIGN(Connected cloud, platforms_->connect(env));
     TRY_ASSIGN(auto points, list_access_points(cloud.client, cloud.platform.file_system_id));
+    TRY_ASSIGN(const std::string bucket_drift, transfer_bucket_drift(cloud.client, env));
     std::set<std::string> found;
     for (const auto& tenant : candidates) {
       const TenantNames names = tenant_names(env.name, tenant);
-      if (access_point_at(points, names.access_point_path, {})) found.insert(tenant);
+      const auto point = access_point_at(points, names.access_point_path, {});
+      if (!point) continue;
+      if (!bucket_drift.empty() && has_tags(point->tags, tenant_tags(env.name, tenant))) continue;
+      found.insert(tenant);
     }
     return found;
   }
@@ -64,6 +77,7 @@ class StorageProvider : public AwsProvider {
   Result<std::string> ensure(const TenantContext& ctx) override {
     const Environment& env = ctx.env;
     TRY_ASSIGN(Connected cloud, platforms_->connect(env));
+    TRY(ensure_bucket_once(cloud.client, env));
     const TenantNames names = tenant_names(env.name, ctx.tenant.id);
     const Tags tags = tenant_tags(env.name, ctx.tenant.id);
     TRY_ASSIGN(auto points, list_access_points(cloud.client, cloud.platform.file_system_id));
@@ -125,10 +139,28 @@ class StorageProvider : public AwsProvider {
       return make_error("the EFS access point " + point->id + " at " + names.access_point_path +
                         wrong + ": delete it and run `wpfleet apply` to make it anew");
     }
+    TRY_ASSIGN(const std::string drift, transfer_bucket_drift(cloud.client, ctx.env));
+    if (!drift.empty()) {
+      return make_error("the transfer bucket " + transfer_bucket_name(ctx.env) + " of " +
+                        where(ctx.env) + ": " + drift + ": run `wpfleet apply` to put it right");
+    }
     return {};
   }
 
  private:
+  // Tenants are ensured in parallel; the first of an environment converges its bucket
+  // and the others wait for it.
+  Status ensure_bucket_once(aws::Client& client, const Environment& env) {
+    std::lock_guard lock(bucket_mutex_);
+    if (buckets_ensured_.count(env.name)) return {};
+    TRY(ensure_transfer_bucket(client, env));
+    buckets_ensured_.insert(env.name);
+    return {};
+  }
+
+  std::mutex bucket_mutex_;
+  std::set<std::string> buckets_ensured_;
+
   // A retried create with the same client token is one access point (EFS answers
   // AccessPointAlreadyExists for a token in use), and a concurrent one is found again.
   Result<std::optional<AccessPoint>> create(aws::Client& client, const Environment& env,
