@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "backends/aws/aws_provider.h"
+#include "backends/aws/database_access.h"
 #include "backends/aws/database_sql.h"
 #include "backends/aws/db_init_task.h"
 #include "backends/aws/lookups.h"
@@ -35,7 +36,12 @@ bool is_direct(const Environment& env) {
   return env.aws->db_access == AwsSettings::DbAccess::Direct;
 }
 
-// The server as wpfleet reaches it on "direct": db_host/db_port, else the RDS endpoint.
+std::string server_of(const MysqlEndpoint& endpoint) {
+  return endpoint.host + ":" + std::to_string(endpoint.port);
+}
+
+}  // namespace
+
 MysqlEndpoint direct_endpoint(const Environment& env, const PlatformResources& platform) {
   MysqlEndpoint endpoint;
   endpoint.host = env.aws->db_host.value_or(platform.rds_address);
@@ -43,11 +49,6 @@ MysqlEndpoint direct_endpoint(const Environment& env, const PlatformResources& p
   return endpoint;
 }
 
-std::string server_of(const MysqlEndpoint& endpoint) {
-  return endpoint.host + ":" + std::to_string(endpoint.port);
-}
-
-// A connection as the RDS master user, with the credentials of master_secret.
 Result<std::unique_ptr<MysqlClient>> connect_as_master(aws::Client& client,
                                                        const Environment& env,
                                                        const PlatformResources& platform) {
@@ -76,7 +77,6 @@ Result<std::unique_ptr<MysqlClient>> connect_as_master(aws::Client& client,
   return connection;
 }
 
-// The tenant's secret, which the database's user takes its password from.
 Result<TenantSecret> tenant_secret(aws::Client& client, const Environment& env,
                                    const TenantNames& names) {
   TRY_ASSIGN(std::optional<TenantSecret> secret, read_tenant_secret(client, names.secret));
@@ -102,6 +102,8 @@ Result<TenantSecret> tenant_secret(aws::Client& client, const Environment& env,
   }
   return std::move(*secret);
 }
+
+namespace {
 
 class DatabaseProvider : public AwsProvider {
  public:

@@ -67,16 +67,26 @@ Result<std::vector<std::string>> site_install_command(const SiteInstallInputs& i
   // Base64's alphabet (A-Z a-z 0-9 + / =) is safe inside a PHP single-quoted string.
   replace_all(php, "@INPUT@", base64(input.dump()));
   replace_all(php, "@PASSWORD_VARIABLE@", kAdminPasswordVariable);
-  std::vector<std::string> command = {"sh", "-c", kShellScript, "wpfleet-site-install", php};
-  std::size_t characters = 0;
-  for (const auto& part : command) characters += part.size();
-  // The overrides also hold the container's name and the JSON around the command.
-  if (characters + 256 > kMaxOverridesCharacters) {
+  auto command = wordpress_php_command(php, "the installer's input");
+  if (!command) {
     return make_error(
         "the site's title and admin e-mail address are too long to pass to the "
         "installer task (ECS allows " +
         std::to_string(kMaxOverridesCharacters) +
         " characters of overrides): shorten them in the fleet file");
+  }
+  return command;
+}
+
+Result<std::vector<std::string>> wordpress_php_command(const std::string& php,
+                                                       const std::string& what) {
+  std::vector<std::string> command = {"sh", "-c", kShellScript, "wpfleet-php", php};
+  std::size_t characters = 0;
+  for (const auto& part : command) characters += part.size();
+  // The overrides also hold the container's name and the JSON around the command.
+  if (characters + 256 > kMaxOverridesCharacters) {
+    return make_error(what + " is too long to pass to a one-off task (ECS allows " +
+                      std::to_string(kMaxOverridesCharacters) + " characters of overrides)");
   }
   return command;
 }

@@ -28,4 +28,10 @@ inline constexpr std::size_t kMaxOverridesCharacters = 8192;
 // title of several kilobytes).
 Result<std::vector<std::string>> site_install_command(const SiteInstallInputs& inputs);
 
+// A container command of the wordpress image that lets its entrypoint set the site up,
+// then runs `php` (with `php -r`; it loads WordPress itself when it needs it). An
+// error naming `what` when it would not fit in a RunTask's overrides.
+Result<std::vector<std::string>> wordpress_php_command(const std::string& php,
+                                                       const std::string& what);
+
 }  // namespace wpfleet::aws_backend
