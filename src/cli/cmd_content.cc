@@ -10,6 +10,7 @@
 #include "engine/engine.h"
 #include "platform/platform.h"
 #include "transfer/operations.h"
+#include "transfer/snapshot_space.h"
 #include "util/human.h"
 
 namespace wpfleet::cli {
@@ -177,11 +178,20 @@ int snapshot_create_command(Context& ctx, const ContentOptions& o) {
   if (!opened) return exit_code;
   auto snapshot = opened->operations->create_snapshot(o.env, o.tenant, "manual");
   if (!snapshot) return fail(snapshot.error(), kExitFailure);
+  const auto& deleted = opened->operations->deleted_by_budget();
   if (ctx.options().json()) {
-    ctx.print_json({{"id", snapshot->id}, {"path", snapshot->path}, {"bytes", snapshot->bytes}});
+    nlohmann::json by_budget = nlohmann::json::array();
+    for (const auto& s : deleted) by_budget.push_back({{"id", s.id}, {"tenant", s.tenant}});
+    ctx.print_json({{"id", snapshot->id}, {"path", snapshot->path}, {"bytes", snapshot->bytes},
+                    {"deleted_by_budget", by_budget}});
   } else {
+    // Its cost: the dump and the files no earlier snapshot of the environment had.
     std::cout << "snapshot " << snapshot->id << " of " << o.env << "/" << o.tenant << " ("
-              << snapshot->bytes << " bytes)\n";
+              << human_bytes(static_cast<std::uint64_t>(snapshot->bytes)) << " new)\n";
+    for (const auto& s : deleted) {
+      std::cout << "deleted snapshot " << s.id << " of " << o.env << "/" << s.tenant
+                << " (taken " << utc_time(s.created_at) << ") to stay within snapshot_budget\n";
+    }
   }
   return kExitOk;
 }
@@ -189,21 +199,57 @@ int snapshot_create_command(Context& ctx, const ContentOptions& o) {
 int snapshot_list_command(Context& ctx, const ContentOptions& o) {
   auto session = ctx.open(LockMode::None, "snapshot list");
   if (!session) return fail(session.error(), kExitFailure);
-  auto snapshots = session->store->snapshots(o.env, o.tenant);
+  // Every tenant's of the environment: they share its stored files.
+  auto snapshots = session->store->snapshots(o.env, "");
   if (!snapshots) return fail(snapshots.error(), kExitFailure);
+  auto contents = transfer::read_snapshot_contents(*snapshots);
+  if (!contents) return fail(contents.error(), kExitFailure);
   nlohmann::json out = nlohmann::json::array();
   std::vector<std::vector<std::string>> rows;
-  for (const auto& s : *snapshots) {
+  for (const auto& space : transfer::space_of(*contents)) {
+    const SnapshotRecord& s = space.record;
+    if (s.tenant != o.tenant) continue;
     out.push_back({{"id", s.id}, {"created_at", s.created_at}, {"taken", utc_time(s.created_at)},
-                   {"bytes", s.bytes}, {"reason", s.reason}, {"path", s.path}});
-    rows.push_back({s.id, utc_time(s.created_at), human_bytes(static_cast<std::uint64_t>(s.bytes)), s.reason});
+                   {"bytes", s.bytes}, {"own_bytes", space.own_bytes},
+                   {"shared_bytes", space.shared_bytes}, {"reason", s.reason}, {"path", s.path}});
+    rows.push_back({s.id, utc_time(s.created_at), human_bytes(space.own_bytes),
+                    human_bytes(space.shared_bytes), s.reason});
   }
   if (ctx.options().json()) {
     ctx.print_json(out);
   } else if (rows.empty()) {
     std::cout << "no snapshots of " << o.env << "/" << o.tenant << "\n";
   } else {
-    print_table({"SNAPSHOT", "TAKEN", "SIZE", "REASON"}, rows);
+    // OWN goes with the snapshot; SHARED is files other snapshots of the environment list too.
+    print_table({"SNAPSHOT", "TAKEN", "OWN", "SHARED", "REASON"}, rows);
+  }
+  return kExitOk;
+}
+
+int snapshot_delete_command(Context& ctx, const ContentOptions& o) {
+  int exit_code = kExitFailure;
+  auto opened = open_workbench(ctx, "snapshot delete", LockMode::Exclusive, exit_code);
+  if (!opened) return exit_code;
+  // An environment gone from the fleet file may have been production: ask to be safe.
+  const Environment* env = opened->fleet.find_environment(o.env);
+  if ((!env || env->production) && !o.approve) {
+    return fail("'" + o.env + "' is a production environment (or no longer in the fleet file): "
+                "deleting its snapshots needs --approve", kExitInvalidInput);
+  }
+  auto found = opened->session.store->snapshot(o.id);
+  if (!found) return fail(found.error(), kExitFailure);
+  if (!*found || (*found)->env != o.env || (*found)->tenant != o.tenant) {
+    return fail("no snapshot " + o.id + " of " + o.env + "/" + o.tenant + " (see `wpfleet snapshot list " +
+                o.tenant + " -e " + o.env + "`)", kExitInvalidInput);
+  }
+  auto deleted = opened->operations->delete_snapshot(**found);
+  if (!deleted) return fail(deleted.error(), kExitFailure);
+  if (ctx.options().json()) {
+    ctx.print_json({{"id", deleted->snapshot.id}, {"freed_bytes", deleted->freed_bytes}});
+  } else {
+    std::cout << "deleted snapshot " << deleted->snapshot.id << " of " << o.env << "/" << o.tenant
+              << " (taken " << utc_time(deleted->snapshot.created_at) << "), freeing "
+              << human_bytes(deleted->freed_bytes) << "\n";
   }
   return kExitOk;
 }
@@ -328,14 +374,19 @@ void register_content(CLI::App& app, Context& ctx, CommandBody& selected) {
   auto* create = snapshot->add_subcommand("create", "Take a snapshot now");
   auto* list = snapshot->add_subcommand("list", "List a tenant's snapshots, newest first");
   auto* restore = snapshot->add_subcommand("restore", "Restore a snapshot (default: the newest)");
-  for (CLI::App* cmd : {create, list, restore}) {
+  auto* remove = snapshot->add_subcommand(
+      "delete", "Delete a snapshot and the stored files no other snapshot lists");
+  for (CLI::App* cmd : {create, list, restore, remove}) {
     cmd->add_option("tenant", o->tenant, "Tenant id")->required();
     cmd->add_option("-e,--env", o->env, "Environment")->required();
   }
   restore->add_option("--id", o->id, "Snapshot id (see `snapshot list`)");
+  remove->add_option("--id", o->id, "Snapshot id (see `snapshot list`)")->required();
+  remove->add_flag("--approve", o->approve, "Required to delete a production environment's snapshot");
   on_run(create, ctx, selected, o, snapshot_create_command);
   on_run(list, ctx, selected, o, snapshot_list_command);
   on_run(restore, ctx, selected, o, snapshot_restore_command);
+  on_run(remove, ctx, selected, o, snapshot_delete_command);
 
   auto* rollback = app.add_subcommand("rollback", "Undo an operation: restore the snapshot taken before it");
   rollback->add_option("operation", o->id, "Operation id (see `wpfleet history`)")->required();

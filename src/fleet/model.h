@@ -94,6 +94,9 @@ struct Environment {
   EdgePolicy edge;
   std::vector<Hook> after_promote;
   int snapshot_retention = 10;  // snapshots kept per tenant; older ones are deleted
+  // Disk the environment's snapshots may take (archives and their shared files), in
+  // bytes; the oldest go first when a new one exceeds it. None = no limit.
+  std::optional<std::uint64_t> snapshot_budget;
   std::optional<BackupPolicy> backup;
   std::optional<AwsSettings> aws;  // set exactly when backend is "aws"
 

@@ -37,6 +37,7 @@ constexpr KeySpec kEnvironmentKeys[] = {
     {"page_cache", R"(page_cache = "10s")"},
     {"php", "[environments.dev.php]"},
     {"production", "production = false"},
+    {"snapshot_budget", R"(snapshot_budget = "5GB")"},
     {"snapshot_retention", "snapshot_retention = 10"},
     {"tls", "tls = true"},
 };
@@ -244,6 +245,8 @@ class FleetReader {
     }
     read_parsed<std::int64_t>(reader, "snapshot_retention", Need::kOptional,
                               validate::snapshot_retention, env.snapshot_retention);
+    read_parsed<std::string>(reader, "snapshot_budget", Need::kOptional, validate::snapshot_budget,
+                             env.snapshot_budget);
     if (const auto* backup = reader.get<toml::table>("backup")) read_backup(*backup, env);
   }
 

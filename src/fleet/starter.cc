@@ -39,6 +39,11 @@ production = false
 # How many snapshots of each tenant to keep (1..1000, default 10). One is taken before
 # every promote, import and restore, so that `wpfleet rollback` can undo it.
 snapshot_retention = 10
+# Optional: the disk this environment's snapshots may take (MB, GB or TB; 1GB = 1024MB).
+# Snapshots share the files they have in common, so each costs its database dump and
+# the files changed since. After each new snapshot the oldest are deleted until they
+# fit, never one an unfinished operation needs, nor a production tenant's newest.
+# snapshot_budget = "5GB"
 # Optional: back up every tenant on a schedule (the supervisor runs due backups; each is
 # checked by loading it where the site cannot see it). `every` is hours or days (1h..90d),
 # `keep` the verified backups kept per tenant, `to` an absolute directory.

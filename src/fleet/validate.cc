@@ -336,6 +336,23 @@ Result<int> snapshot_retention(std::int64_t count) {
   return in_range("snapshot_retention", count, 1, 1000, show_number);
 }
 
+Result<std::uint64_t> snapshot_budget(std::string_view size) {
+  constexpr std::pair<std::string_view, std::int64_t> kUnits[] = {
+      {"MB", 1}, {"GB", 1024}, {"TB", 1024 * 1024}};
+  constexpr std::int64_t kMaxMb = 1024LL * 1024 * 1024;  // 1024TB
+  for (const auto& [unit, mb] : kUnits) {
+    if (!size.ends_with(unit)) continue;
+    auto count = parse_count(size.substr(0, size.size() - unit.size()));
+    if (!count) break;
+    if (*count < 1 || *count > kMaxMb / mb) break;
+    return static_cast<std::uint64_t>(*count * mb) << 20;
+  }
+  return make_error(fmt::format(
+      "snapshot_budget '{}' is not a size of 1MB to 1024TB; write a whole number followed by MB, "
+      "GB or TB, e.g. \"5GB\"",
+      size));
+}
+
 Status allow_cidr(std::string_view cidr) {
   const auto slash = cidr.find('/');
   const std::string address(cidr.substr(0, slash));

@@ -40,10 +40,14 @@ Status basic_auth_user(std::string_view user);
 Status allow_cidr(std::string_view cidr);
 Result<Hook> hook(std::string_view text);
 Result<int> snapshot_retention(std::int64_t count);
+// "500MB", "5GB", "2TB" (binary units, as PHP's sizes: 1GB = 1024MB), 1MB..1024TB, in bytes.
+Result<std::uint64_t> snapshot_budget(std::string_view size);
 Status webhook_url(std::string_view url);
 Result<int> backup_every_s(std::string_view duration);
 Result<int> backup_keep(std::int64_t count);
 Status backup_destination(std::string_view to);
+// An AWS region's form, e.g. "eu-west-1".
+Status aws_region(std::string_view region);
 Status alert_command(std::string_view command);
 
 // Shape and reserved words only; uniqueness needs the whole fleet.

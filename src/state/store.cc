@@ -642,7 +642,7 @@ Result<std::vector<SnapshotRecord>> StateStore::snapshots(const std::string& env
   std::lock_guard lock(mutex_);
   TRY_ASSIGN(Statement query,
              Statement::prepare(db_, "SELECT " + std::string(kSnapshotColumns) +
-                                         " FROM snapshots WHERE env = ?1 AND tenant = ?2 "
+                                         " FROM snapshots WHERE env = ?1 AND (?2 = '' OR tenant = ?2) "
                                          "ORDER BY created_at DESC, rowid DESC",
                                 "list snapshots"));
   query.bind(1, env).bind(2, tenant);

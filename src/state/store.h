@@ -129,8 +129,9 @@ class StateStore {
   Status record_operation(const OperationRecord& op);  // insert or replace
   Result<std::vector<OperationRecord>> operations(const std::string& id = "");
   Status record_snapshot(const SnapshotRecord& snapshot);
+  // Newest first; `tenant` empty = every tenant's (they share the environment's blobs).
   Result<std::vector<SnapshotRecord>> snapshots(const std::string& env,
-                                                const std::string& tenant);  // newest first
+                                                const std::string& tenant);
   Result<std::optional<SnapshotRecord>> snapshot(const std::string& id);
   Status forget_snapshot(const std::string& id);
 

@@ -69,6 +69,24 @@ Status write_entry_file(int root, const fs::path& relative, unsigned mode, const
     return {};
   });
 }
+// A snapshot's entry: a directory is listed; a regular file goes into the blob store
+// (from the descriptor the walk opened and checked) and is listed by its hash.
+Status list_entry(const TreeEntry& entry, BlobStore& blobs, Manifest& manifest, std::string& list) {
+  ListedFile listed{entry.path, static_cast<unsigned>(entry.st.st_mode & 07777), false, 0, ""};
+  if (S_ISDIR(entry.st.st_mode)) {
+    listed.directory = true;
+  } else if (S_ISREG(entry.st.st_mode)) {
+    TRY_ASSIGN(StoredBlob blob, blobs.put(entry.fd, static_cast<std::uint64_t>(entry.st.st_size)));
+    listed.size = blob.size;
+    listed.sha256 = blob.sha256;
+    ++manifest.file_count;
+    manifest.file_bytes += blob.size;
+  } else {
+    return {};
+  }
+  list += file_list_line(listed);
+  return {};
+}
 }  // namespace
 
 unsigned default_streams() {
@@ -116,7 +134,14 @@ Result<Manifest> export_archive(TenantData& data, const TenantContext& ctx, cons
     manifest.database_sha256 = hash.hex_digest();
     manifest.table_rows = rows.rows();
   }
-  if (options.files) {
+  std::string file_list;
+  if (options.files && options.blobs) {
+    progress("storing the files of " + ctx.env.name + "/" + ctx.tenant.id + " by content…");
+    TRY(data.read_files(ctx, [&](const TreeEntry& entry) -> Status {
+      return list_entry(entry, *options.blobs, manifest, file_list);
+    }));
+    manifest.format = kSnapshotFormat;
+  } else if (options.files) {
     TRY_ASSIGN(TreeTotals totals, live_regular_files(data, ctx));
     manifest.file_count = totals.files;
     manifest.file_bytes = totals.bytes;
@@ -126,10 +151,12 @@ Result<Manifest> export_archive(TenantData& data, const TenantContext& ctx, cons
   const fs::path partial = work / "archive.tar";
   TRY_ASSIGN(TarWriter tar, TarWriter::create(partial));
   TRY(tar.add_bytes(kManifestEntry, manifest_json(manifest)));
+  // Before the dump, so that reading the list stops early (read_file_list).
+  if (manifest.format == kSnapshotFormat) TRY(tar.add_bytes(kFileListEntry, file_list));
   TRY(tar.add_file(kDatabaseEntry, dump_file));
   // Symlinks stay behind: on `local` they are links into the shared WordPress core,
   // which the target makes for itself; from an archive they could point anywhere.
-  if (options.files) {
+  if (options.files && !options.blobs) {
     TRY(data.read_files(ctx, [&](const TreeEntry& entry) -> Status {
       const std::string name = std::string(kFilesPrefix) + "/" + entry.path;
       if (S_ISDIR(entry.st.st_mode)) return tar.add_directory(name, entry.st);
@@ -138,11 +165,22 @@ Result<Manifest> export_archive(TenantData& data, const TenantContext& ctx, cons
     }));
   }
   TRY(tar.close());
+  // Whole before it gets its name: a snapshot exists once its archive does.
+  const UniqueFd written(::open(partial.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!written.valid() || ::fsync(written.get()) != 0) {
+    return make_error("cannot write " + out.string() + ": " + std::strerror(errno));
+  }
   std::error_code ec;
   fs::rename(partial, out, ec);
   if (ec) return make_error("cannot write " + out.string() + ": " + ec.message());
   TRY(remove_tree(work));
   return manifest;
+}
+
+Result<std::vector<ListedFile>> read_file_list(const fs::path& archive) {
+  TRY_ASSIGN(auto text, TarReader::read_entry(archive, kFileListEntry));
+  if (!text) return std::vector<ListedFile>();
+  return parse_file_list(*text);
 }
 
 Result<Manifest> read_manifest(const fs::path& archive) {
@@ -354,6 +392,20 @@ Status check_staged_files(TenantData& data, const TenantContext& ctx, int root,
   return data.adopt_staged_files(ctx);
 }
 
+// A snapshot's listed entry into the staging directory: a file is copied out of the blob
+// store (never linked: the tenant gets the staged files, and would get the blob).
+Status stage_listed(int root, const ListedFile& file, const BlobStore& blobs, StageReport& report) {
+  TRY_ASSIGN(fs::path relative, contained_path(file.path));
+  if (file.directory) {
+    TRY(make_dirs_beneath(root, relative, 0755));
+    return {};
+  }
+  ++report.files;
+  return write_entry_file(root, relative, file.mode, [&](const auto& sink) {
+    return blobs.read(file.sha256, sink);
+  });
+}
+
 // The database entry of `archive` must be what its manifest describes (checksum and
 // rows) before a single statement of it runs: a damaged or altered dump is refused
 // while nothing has been touched.
@@ -390,7 +442,13 @@ Result<StageReport> stage_archive(TenantData& data, const TenantContext& ctx, co
   TRY(check_dump(archive, manifest));
   StageReport report;
   UniqueFd files_root;
+  const bool by_hash = manifest.format == kSnapshotFormat;
   if (options.files && manifest.has_files) {
+    if (by_hash && !options.blobs) {
+      return make_error(archive.string() + " is a snapshot whose files are kept in the state "
+                        "directory of the wpfleet that took it; restore it there, or export the "
+                        "tenant (`wpfleet export`) to move its content");
+    }
     TRY_ASSIGN(files_root, data.staging_files(ctx));
   }
   // One pass over the archive: the database entry feeds the staging load, the files
@@ -403,8 +461,18 @@ Result<StageReport> stage_archive(TenantData& data, const TenantContext& ctx, co
         TRY(read_data([&](std::string_view piece) { return decoder.feed(piece); }));
         return decoder.finish();
       }
+      if (entry.name == kFileListEntry && files_root.valid() && by_hash) {
+        std::string text;
+        TRY(read_data([&](std::string_view piece) -> Status {
+          text.append(piece);
+          return {};
+        }));
+        TRY_ASSIGN(auto files, parse_file_list(text));
+        for (const ListedFile& file : files) TRY(stage_listed(files_root.get(), file, *options.blobs, report));
+        return {};
+      }
       const std::string prefix = std::string(kFilesPrefix) + "/";
-      if (!files_root.valid() || entry.name.rfind(prefix, 0) != 0 || entry.name == prefix) return {};
+      if (!files_root.valid() || by_hash || entry.name.rfind(prefix, 0) != 0 || entry.name == prefix) return {};
       TRY_ASSIGN(fs::path relative, contained_path(entry.name.substr(prefix.size())));
       if (entry.is_symlink) {
         ++report.skipped_links;

@@ -10,6 +10,7 @@
 
 #include "backends/tenant_data.h"
 #include "content/dump_rewriter.h"
+#include "transfer/blob_store.h"
 #include "transfer/manifest.h"
 
 namespace wpfleet::transfer {
@@ -22,6 +23,9 @@ struct ExportOptions {
   // Record the content fingerprint (a full read of every table): wanted for snapshots
   // of production, where it detects edits made since.
   bool fingerprint = false;
+  // Where the files go by content (a snapshot, format 2: the archive lists them); none
+  // puts them in the archive itself (an export, self-contained).
+  BlobStore* blobs = nullptr;
 };
 
 // Writes the archive to `out` (atomically: a crash leaves no half archive there).
@@ -30,6 +34,8 @@ Result<Manifest> export_archive(TenantData& data, const TenantContext& ctx,
                                 const std::string& wordpress_version, const ProgressFn& progress);
 
 Result<Manifest> read_manifest(const std::filesystem::path& archive);
+// The files a snapshot (format 2) lists; none for an archive that holds its files.
+Result<std::vector<ListedFile>> read_file_list(const std::filesystem::path& archive);
 
 // Streams for copying a database: two per CPU, 2 to 8. Each stream alternates between
 // reading rows and waiting for the server to insert them, so two keep a core busy.
@@ -44,6 +50,8 @@ struct StageOptions {
   // than one reads one consistent snapshot in that many streams and loads it in as
   // many, where both backends offer it; one is mariadb-dump | mariadb.
   unsigned streams = 1;
+  // Where a snapshot's (format 2) files are; an archive of format 1 needs none.
+  const BlobStore* blobs = nullptr;
 };
 
 struct StageReport {

@@ -117,6 +117,8 @@ Result<StoredBlob> BlobStore::put(int fd, std::uint64_t size) {
     const std::string why = error_text();
     ::unlink(temporary.c_str());
     return make_error("cannot store " + final_path.string() + ": " + why);
+  } else {
+    added_bytes_ += blob.size;
   }
   return blob;
 }

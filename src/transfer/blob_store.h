@@ -45,6 +45,9 @@ class BlobStore {
   // so a file changed in between is stored as it was read, never under a wrong name.
   Result<StoredBlob> put(int fd, std::uint64_t size);
 
+  // The bytes of the blobs this object added (not had already): what they cost.
+  std::uint64_t added_bytes() const { return added_bytes_; }
+
   bool contains(const std::string& sha256) const;
   // The blob's size on disk; 0 when it is missing.
   std::uint64_t size_of(const std::string& sha256) const;
@@ -61,6 +64,7 @@ class BlobStore {
  private:
   std::filesystem::path path_of(const std::string& sha256) const;
   std::filesystem::path root_;
+  std::uint64_t added_bytes_ = 0;
 };
 
 // Whether `text` is a SHA-256 in lowercase hex: what a blob may be named.

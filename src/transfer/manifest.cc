@@ -28,9 +28,10 @@ Result<Manifest> parse_manifest(const std::string& json) {
   if (!doc.is_object()) return make_error("the archive's manifest.json is not valid JSON");
   Manifest m;
   m.format = doc.value("format", 0);
-  if (m.format != kArchiveFormat) {
+  if (m.format != kArchiveFormat && m.format != kSnapshotFormat) {
     return make_error("the archive has format " + std::to_string(m.format) + ", this wpfleet reads " +
-                      std::to_string(kArchiveFormat) + ": export it again with this version");
+                      std::to_string(kArchiveFormat) + " and " + std::to_string(kSnapshotFormat) +
+                      ": export it again with this version");
   }
   try {
     m.tenant = doc.at("tenant").get<std::string>();
@@ -51,6 +52,44 @@ Result<Manifest> parse_manifest(const std::string& json) {
     return make_error(std::string("the archive's manifest.json is incomplete: ") + e.what());
   }
   return m;
+}
+
+std::string file_list_line(const ListedFile& file) {
+  nlohmann::json line = {{"path", file.path}, {"mode", file.mode}};
+  if (file.directory) {
+    line["dir"] = true;
+  } else {
+    line["size"] = file.size;
+    line["sha256"] = file.sha256;
+  }
+  return line.dump() + "\n";
+}
+
+Result<std::vector<ListedFile>> parse_file_list(std::string_view text) {
+  std::vector<ListedFile> files;
+  std::size_t number = 0;
+  while (!text.empty()) {
+    const std::size_t end = text.find('\n');
+    const std::string_view line = text.substr(0, end);
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+    ++number;
+    const auto doc = nlohmann::json::parse(line, nullptr, false);
+    ListedFile file;
+    try {
+      file.path = doc.at("path").get<std::string>();
+      file.mode = doc.at("mode").get<unsigned>();
+      file.directory = doc.value("dir", false);
+      if (!file.directory) {
+        file.size = doc.at("size").get<std::uint64_t>();
+        file.sha256 = doc.at("sha256").get<std::string>();
+      }
+    } catch (const nlohmann::json::exception&) {
+      return make_error("line " + std::to_string(number) + " of the snapshot's " + kFileListEntry +
+                        " is not a file's entry: the snapshot is damaged");
+    }
+    files.push_back(std::move(file));
+  }
+  return files;
 }
 
 }  // namespace wpfleet::transfer

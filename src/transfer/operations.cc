@@ -9,8 +9,10 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "transfer/snapshot_space.h"
 #include "util/crypto.h"
 #include "util/fs.h"
+#include "util/human.h"
 #include "util/unix_time.h"
 
 namespace wpfleet::transfer {
@@ -97,7 +99,8 @@ std::string describe(const SnapshotDisposal& disposal, const std::string& env,
   if (disposal.kept) {
     text = "kept the newest snapshot of " + env + "/" + tenant + ", " + disposal.kept->id + " (" +
            size_text(disposal.kept->bytes) + "), at " + disposal.kept->path +
-           ": production content is kept until you delete it (rm that file); ";
+           ": production content is kept until you delete it (`wpfleet snapshot delete " + tenant +
+           " -e " + env + " --id " + disposal.kept->id + " --approve`); ";
   }
   return text + "deleted " + std::to_string(disposal.deleted) + (disposal.kept ? " older" : "") +
          " snapshot" + (disposal.deleted == 1 ? "" : "s") + " of " + env + "/" + tenant + " (" +
@@ -152,19 +155,149 @@ Result<SnapshotRecord> Operations::take_snapshot(const TenantContext& ctx, const
   snapshot.env = env;
   snapshot.tenant = tenant;
   snapshot.reason = reason;
-  const fs::path dir = session_.layout.root / "snapshots" / env / tenant;
+  const fs::path dir = snapshot_dir(env) / tenant;
   TRY(make_dirs(dir, 0700));
   snapshot.path = (dir / (snapshot.id + ".tar")).string();
-  // The fingerprint (a full read of every table) serves the production edit check.
-  const ExportOptions everything{{}, true, ctx.env.production};
+  // The files go by content into the environment's blob store, shared with its other
+  // snapshots. The fingerprint (a full read of every table) serves the production edit
+  // check.
+  BlobStore blobs = blob_store(env);
+  const ExportOptions everything{{}, true, ctx.env.production, &blobs};
   TRY_ASSIGN(Manifest manifest, export_archive(*data, ctx, snapshot.path, everything,
                                                wordpress_version(env, tenant), progress_));
   snapshot.fingerprint = manifest.content_fingerprint;
   std::error_code ec;
-  snapshot.bytes = static_cast<std::int64_t>(fs::file_size(snapshot.path, ec));
+  // What it cost: its archive and the files no earlier snapshot had.
+  snapshot.bytes = static_cast<std::int64_t>(fs::file_size(snapshot.path, ec) + blobs.added_bytes());
+  // Recorded only once complete: until then it is an unrecorded archive (or a partial
+  // one) and blobs nothing lists, which collect_garbage removes.
   TRY(session_.store->record_snapshot(snapshot));
   TRY(prune_snapshots(ctx));
+  TRY(enforce_budget(ctx.env, snapshot.id));
+  TRY(collect_garbage(env));
   return snapshot;
+}
+
+BlobStore Operations::blob_store(const std::string& env) const {
+  return BlobStore(session_.layout.root / "blobs" / env);
+}
+
+fs::path Operations::snapshot_dir(const std::string& env) const {
+  return session_.layout.root / "snapshots" / env;
+}
+
+Status Operations::remove_snapshot(const SnapshotRecord& snapshot) {
+  std::error_code error;
+  fs::remove(snapshot.path, error);
+  if (error) return make_error("cannot delete " + snapshot.path + ": " + error.message());
+  return session_.store->forget_snapshot(snapshot.id);
+}
+
+Result<std::map<std::string, OperationRecord>> Operations::needed_snapshots(const std::string& env) {
+  TRY_ASSIGN(auto operations, session_.store->operations());
+  std::map<std::string, OperationRecord> needed;
+  for (const auto& op : operations) {
+    if (op.status == "running" && op.target_env == env && !op.snapshot_id.empty()) {
+      needed.emplace(op.snapshot_id, op);
+    }
+  }
+  return needed;
+}
+
+Status Operations::enforce_budget(const Environment& env, const std::string& taken) {
+  if (!env.snapshot_budget) return {};
+  const std::uint64_t budget = *env.snapshot_budget;
+  TRY_ASSIGN(auto records, session_.store->snapshots(env.name, ""));
+  TRY_ASSIGN(auto contents, read_snapshot_contents(records));
+  if (disk_used(contents) <= budget) return {};
+  std::set<std::string> spared{taken};
+  TRY_ASSIGN(auto needed, needed_snapshots(env.name));
+  for (const auto& [id, op] : needed) spared.insert(id);
+  if (env.production) {
+    std::set<std::string> tenants;
+    for (const auto& record : records) {  // newest first
+      if (tenants.insert(record.tenant).second) spared.insert(record.id);
+    }
+  }
+  std::set<std::string> deleted;
+  for (const SnapshotRecord& doomed : over_budget(contents, budget, spared)) {
+    TRY(remove_snapshot(doomed));
+    deleted.insert(doomed.id);
+    deleted_by_budget_.push_back(doomed);
+    progress_("deleted snapshot " + doomed.id + " of " + env.name + "/" + doomed.tenant + " (taken " +
+              when(doomed.created_at) + ", " + doomed.reason + ") to keep the snapshots of " +
+              env.name + " within its snapshot_budget of " + human_bytes(budget));
+  }
+  std::erase_if(contents, [&](const SnapshotContent& c) { return deleted.count(c.record.id) > 0; });
+  if (const std::uint64_t used = disk_used(contents); used > budget) {
+    progress_("warning: the snapshots of " + env.name + " take " + human_bytes(used) +
+              ", more than its snapshot_budget of " + human_bytes(budget) +
+              ", and the rest are needed (the newest, a production tenant's newest, or an unfinished "
+              "operation's): raise snapshot_budget in the fleet file");
+  }
+  return {};
+}
+
+Status Operations::collect_garbage(const std::string& env) {
+  TRY_ASSIGN(auto records, session_.store->snapshots(env, ""));
+  std::set<std::string> recorded;
+  for (const auto& record : records) recorded.insert(record.path);
+  // What a snapshot interrupted before it was recorded left: its work directory, or its
+  // archive. Nothing else writes here, and this runs under the state lock.
+  std::uint64_t leftovers = 0;
+  std::error_code error;
+  const fs::path dir = snapshot_dir(env);
+  if (fs::exists(dir, error)) {
+    for (const auto& tenant : fs::directory_iterator(dir, error)) {
+      if (!tenant.is_directory(error)) continue;
+      for (const auto& entry : fs::directory_iterator(tenant.path(), error)) {
+        const std::string name = entry.path().filename().string();
+        const bool partial = name.starts_with(".") && name.ends_with(".parts");
+        const bool unrecorded = entry.path().extension() == ".tar" && !recorded.count(entry.path().string());
+        if (!partial && !unrecorded) continue;
+        TRY(remove_tree(entry.path()));
+        ++leftovers;
+      }
+    }
+  }
+  if (error) return make_error("cannot clean up " + dir.string() + ": " + error.message());
+  TRY_ASSIGN(auto contents, read_snapshot_contents(records));
+  BlobStore blobs = blob_store(env);
+  TRY_ASSIGN(GarbageReport report, blobs.collect_garbage(referenced_blobs(contents)));
+  leftovers += report.leftovers;
+  if (leftovers) {
+    progress_("removed " + std::to_string(leftovers) + " leftover" + (leftovers == 1 ? "" : "s") +
+              " of interrupted snapshots of " + env);
+  }
+  if (report.blobs) {
+    progress_("removed " + std::to_string(report.blobs) + " stored file" + (report.blobs == 1 ? "" : "s") +
+              " no snapshot of " + env + " lists (" + human_bytes(report.bytes) + ")");
+  }
+  return {};
+}
+
+Result<SnapshotDeletion> Operations::delete_snapshot(const SnapshotRecord& snapshot) {
+  const std::string& env = snapshot.env;
+  const std::string& tenant = snapshot.tenant;
+  const std::string& snapshot_id = snapshot.id;
+  TRY_ASSIGN(auto records, session_.store->snapshots(env, ""));
+  TRY_ASSIGN(auto needed, needed_snapshots(env));
+  if (const auto it = needed.find(snapshot_id); it != needed.end()) {
+    const OperationRecord& op = it->second;
+    return make_error("snapshot " + snapshot_id + " is needed by operation " + op.id + " (" + op.kind +
+                      " of " + env + "/" + tenant + ", interrupted at step '" + op.step +
+                      "'): it is what that operation goes back to. Let it finish or be undone "
+                      "first: `wpfleet apply` does, as does the next content command on " + tenant +
+                      "; then delete the snapshot");
+  }
+  TRY_ASSIGN(auto contents, read_snapshot_contents(records));
+  SnapshotDeletion deletion{snapshot, 0};
+  for (const auto& space : space_of(contents)) {
+    if (space.record.id == snapshot_id) deletion.freed_bytes = space.own_bytes;
+  }
+  TRY(remove_snapshot(snapshot));
+  TRY(collect_garbage(env));
+  return deletion;
 }
 
 Status Operations::prune_snapshots(const TenantContext& ctx) {
@@ -179,9 +312,7 @@ Result<SnapshotDisposal> Operations::delete_snapshots(const std::string& env,
   TRY_ASSIGN(auto snapshots, session_.store->snapshots(env, tenant));
   SnapshotDisposal disposal;
   for (std::size_t i = keep; i < snapshots.size(); ++i) {
-    std::error_code ignored;
-    fs::remove(snapshots[i].path, ignored);
-    TRY(session_.store->forget_snapshot(snapshots[i].id));
+    TRY(remove_snapshot(snapshots[i]));
     ++disposal.deleted;
     disposal.deleted_bytes += snapshots[i].bytes;
   }
@@ -194,7 +325,9 @@ Result<SnapshotDisposal> Operations::dispose_snapshots(const std::string& env,
   // An environment gone from the fleet file may have been production: keep to be safe.
   const Environment* environment = fleet_.find_environment(env);
   const bool production = !environment || environment->production;
-  return delete_snapshots(env, tenant, production ? 1 : 0);
+  TRY_ASSIGN(SnapshotDisposal disposal, delete_snapshots(env, tenant, production ? 1 : 0));
+  TRY(collect_garbage(env));
+  return disposal;
 }
 
 Result<std::string> Operations::snapshot_before(const TenantContext& ctx, const std::string& op_id) {
@@ -255,7 +388,11 @@ Result<OperationRecord> Operations::replace_from_archive(OperationRecord op,
                       op.id + ")");
   }
   TRY_ASSIGN(TenantData * data, engine_.tenant_data(ctx.env.name));
-  auto stage = [&, data](const StageOptions& options) {
+  // A snapshot's files are in the blob store of the environment it was taken in.
+  std::optional<BlobStore> blobs;
+  if (fleet_.find_environment(manifest->env)) blobs.emplace(blob_store(manifest->env));
+  auto stage = [&, data](StageOptions options) {
+    options.blobs = blobs ? &*blobs : nullptr;
     return stage_archive(*data, ctx, archive, *manifest, options, progress_);
   };
   return replace_content(std::move(op), ctx, stage, replacement);

@@ -45,6 +45,12 @@ struct SnapshotDisposal {
   std::optional<SnapshotRecord> kept;  // production only: the newest, kept until deleted by hand
 };
 
+// What `snapshot delete` did.
+struct SnapshotDeletion {
+  SnapshotRecord snapshot;
+  std::uint64_t freed_bytes = 0;  // its archive and the files no other snapshot had
+};
+
 // "deleted 3 snapshots of dev/beta (1.1 GB)", and where the kept one is.
 std::string describe(const SnapshotDisposal& disposal, const std::string& env,
                      const std::string& tenant);
@@ -85,6 +91,13 @@ class Operations {
   Result<OperationRecord> restore_snapshot(const std::string& env, const std::string& tenant,
                                            const std::string& snapshot_id);
   Result<OperationRecord> rollback(const std::string& operation_id);
+
+  // Deletes one snapshot and the files only it had, refusing one an unfinished
+  // operation needs. Whether it may be deleted at all (production) is the caller's.
+  Result<SnapshotDeletion> delete_snapshot(const SnapshotRecord& snapshot);
+  // The snapshots snapshot_budget made room by deleting since this object was made,
+  // oldest first.
+  const std::vector<SnapshotRecord>& deleted_by_budget() const { return deleted_by_budget_; }
 
   // Finishes or undoes the content operations a crash left "running" on the tenants
   // in `scope`: one that had settled is finished; one interrupted after its
@@ -127,12 +140,25 @@ class Operations {
   Result<SnapshotRecord> take_snapshot(const TenantContext& ctx, const std::string& reason);
   Result<SnapshotDisposal> delete_snapshots(const std::string& env, const std::string& tenant,
                                             std::size_t keep);
+  // After a new snapshot of the environment: its oldest go until the rest fit in
+  // snapshot_budget, sparing `taken`, those unfinished operations need and each
+  // production tenant's newest.
+  Status enforce_budget(const Environment& env, const std::string& taken);
+  // The ids of snapshots unfinished operations of `env` need, each with the operation.
+  Result<std::map<std::string, OperationRecord>> needed_snapshots(const std::string& env);
+  Status remove_snapshot(const SnapshotRecord& snapshot);
+  // Removes what interrupted snapshots of `env` left (partial archives, archives never
+  // recorded) and the blobs no snapshot lists. Under the state lock.
+  Status collect_garbage(const std::string& env);
+  BlobStore blob_store(const std::string& env) const;
+  std::filesystem::path snapshot_dir(const std::string& env) const;
   std::string wordpress_version(const std::string& env, const std::string& tenant) const;
 
   const Fleet& fleet_;
   Session& session_;
   Engine& engine_;
   ProgressFn progress_;
+  std::vector<SnapshotRecord> deleted_by_budget_;
 };
 
 std::string new_operation_id(const std::string& prefix);

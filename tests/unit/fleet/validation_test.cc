@@ -147,7 +147,7 @@ TEST(FleetValidationTest, UnknownEnvironmentKey) {
   EXPECT_TRUE(has_only_problem(kDev + "colour = \"blue\"\n",
                                "4:1: unknown key 'colour' in [environments.dev]",
                                "known keys are: after_promote, allow, aws, backend, backup, basic_auth, domain, listen, "
-                              "page_cache, php, production, snapshot_retention, tls"));
+                              "page_cache, php, production, snapshot_budget, snapshot_retention, tls"));
 }
 
 TEST(FleetValidationTest, UnknownPhpKey) {
@@ -174,7 +174,7 @@ listen = "127.0.0.1:8080"
   EXPECT_EQ(problems[1],
             "fleet.toml:2:1: unknown key 'domian' in [environments.dev]; known keys are: "
             "after_promote, allow, aws, backend, backup, basic_auth, domain, listen, page_cache, php, production, "
-      "snapshot_retention, tls");
+      "snapshot_budget, snapshot_retention, tls");
 }
 
 TEST(FleetValidationTest, WrongValueType) {
@@ -664,6 +664,23 @@ TEST(FleetContentTest, HooksNeedALanguageAndRetentionARange) {
   EXPECT_TRUE(has_only_problem(kDev + "after_promote = [\"DELETE FROM x\"]\n", "4:18:",
                                "must start with sql: or php:"));
   EXPECT_TRUE(has_only_problem(kDev + "snapshot_retention = 0\n", "4:22:", "choose a value"));
+}
+
+TEST(FleetContentTest, SnapshotBudgetIsASizeInBinaryUnits) {
+  auto fleet = parse_fleet(kDev + "snapshot_budget = \"5GB\"\n", "fleet.toml");
+  ASSERT_TRUE(fleet.ok()) << fleet.error().message;
+  EXPECT_EQ(fleet->environments.at("dev").snapshot_budget, 5ULL << 30);
+  EXPECT_EQ(parse_fleet(kDev + "snapshot_budget = \"500MB\"\n", "f")->environments.at("dev").snapshot_budget,
+            500ULL << 20);
+  EXPECT_EQ(parse_fleet(kDev + "snapshot_budget = \"2TB\"\n", "f")->environments.at("dev").snapshot_budget,
+            2ULL << 40);
+  EXPECT_FALSE(parse_fleet(kDev, "f")->environments.at("dev").snapshot_budget.has_value());
+  for (const char* bad : {"5G", "5 GB", "0GB", "1.5GB", "GB", "5000TB"}) {
+    EXPECT_TRUE(has_only_problem(kDev + "snapshot_budget = \"" + bad + "\"\n", "4:19:",
+                                 "followed by MB, GB or TB, e.g. \"5GB\""))
+        << bad;
+  }
+  EXPECT_TRUE(has_only_problem(kDev + "snapshot_budget = 5\n", "4:19:", ""));
 }
 
 TEST(FleetEdgeTest, PageCacheIsADuration) {

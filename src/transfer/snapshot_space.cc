@@ -1,0 +1,91 @@
+#include "transfer/snapshot_space.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "transfer/archive_io.h"
+
+namespace wpfleet::transfer {
+
+namespace fs = std::filesystem;
+
+Result<std::vector<SnapshotContent>> read_snapshot_contents(const std::vector<SnapshotRecord>& records) {
+  std::vector<SnapshotContent> contents;
+  for (const SnapshotRecord& record : records) {
+    SnapshotContent content{record, 0, {}};
+    std::error_code missing;
+    content.archive_bytes = fs::file_size(record.path, missing);
+    if (!missing) {
+      TRY_ASSIGN(auto files, read_file_list(record.path));
+      for (const ListedFile& file : files) {
+        if (!file.directory) content.blobs.emplace(file.sha256, file.size);
+      }
+    } else {
+      content.archive_bytes = 0;
+    }
+    contents.push_back(std::move(content));
+  }
+  return contents;
+}
+
+namespace {
+std::map<std::string, int> listings(const std::vector<SnapshotContent>& contents) {
+  std::map<std::string, int> count;
+  for (const auto& content : contents) {
+    for (const auto& [hash, size] : content.blobs) ++count[hash];
+  }
+  return count;
+}
+}  // namespace
+
+std::vector<SnapshotSpace> space_of(const std::vector<SnapshotContent>& contents) {
+  const auto count = listings(contents);
+  std::vector<SnapshotSpace> spaces;
+  for (const auto& content : contents) {
+    SnapshotSpace space{content.record, content.archive_bytes, 0};
+    for (const auto& [hash, size] : content.blobs) {
+      (count.at(hash) > 1 ? space.shared_bytes : space.own_bytes) += size;
+    }
+    spaces.push_back(std::move(space));
+  }
+  return spaces;
+}
+
+std::uint64_t disk_used(const std::vector<SnapshotContent>& contents) {
+  std::uint64_t total = 0;
+  std::map<std::string, std::uint64_t> blobs;
+  for (const auto& content : contents) {
+    total += content.archive_bytes;
+    blobs.insert(content.blobs.begin(), content.blobs.end());
+  }
+  for (const auto& [hash, size] : blobs) total += size;
+  return total;
+}
+
+std::vector<SnapshotRecord> over_budget(const std::vector<SnapshotContent>& contents,
+                                        std::uint64_t budget, const std::set<std::string>& spared) {
+  std::vector<SnapshotContent> left = contents;
+  std::sort(left.begin(), left.end(), [](const SnapshotContent& a, const SnapshotContent& b) {
+    return std::tie(a.record.created_at, a.record.id) < std::tie(b.record.created_at, b.record.id);
+  });
+  std::vector<SnapshotRecord> deleted;
+  while (disk_used(left) > budget) {
+    const auto oldest = std::find_if(left.begin(), left.end(), [&](const SnapshotContent& c) {
+      return !spared.count(c.record.id);
+    });
+    if (oldest == left.end()) break;
+    deleted.push_back(oldest->record);
+    left.erase(oldest);
+  }
+  return deleted;
+}
+
+std::set<std::string> referenced_blobs(const std::vector<SnapshotContent>& contents) {
+  std::set<std::string> hashes;
+  for (const auto& content : contents) {
+    for (const auto& [hash, size] : content.blobs) hashes.insert(hash);
+  }
+  return hashes;
+}
+
+}  // namespace wpfleet::transfer

@@ -1,0 +1,49 @@
+// The disk space of an environment's snapshots, which share their files through the
+// environment's blob store: what each one holds (its archive and the blobs it lists),
+// what each costs on its own and what it shares, the environment's total, and which
+// snapshots to delete, oldest first, to bring that total under a budget.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "state/store.h"
+#include "util/result.h"
+
+namespace wpfleet::transfer {
+
+struct SnapshotContent {
+  SnapshotRecord record;
+  std::uint64_t archive_bytes = 0;              // 0 when the archive is gone
+  std::map<std::string, std::uint64_t> blobs;  // by hash: each listed file's size, once
+};
+
+// Reads each snapshot's archive size and file list (a format 1 archive lists none: its
+// files are in the archive).
+Result<std::vector<SnapshotContent>> read_snapshot_contents(const std::vector<SnapshotRecord>& records);
+
+struct SnapshotSpace {
+  SnapshotRecord record;
+  std::uint64_t own_bytes = 0;     // its archive and the blobs no other snapshot lists
+  std::uint64_t shared_bytes = 0;  // the blobs it lists that others list too
+};
+
+// In the order given.
+std::vector<SnapshotSpace> space_of(const std::vector<SnapshotContent>& contents);
+
+// The archives and every listed blob once: what the snapshots take on disk.
+std::uint64_t disk_used(const std::vector<SnapshotContent>& contents);
+
+// The snapshots to delete, oldest first (by created_at, then id), sparing `spared`, until
+// the rest fit in `budget` bytes; fewer (possibly none) when the spared ones alone do not
+// fit.
+std::vector<SnapshotRecord> over_budget(const std::vector<SnapshotContent>& contents,
+                                        std::uint64_t budget, const std::set<std::string>& spared);
+
+// The hashes of every blob the snapshots list: what garbage collection keeps.
+std::set<std::string> referenced_blobs(const std::vector<SnapshotContent>& contents);
+
+}  // namespace wpfleet::transfer

@@ -1,0 +1,65 @@
+#include "transfer/snapshot_space.h"
+
+#include <gtest/gtest.h>
+
+namespace wpfleet::transfer {
+namespace {
+
+SnapshotContent snapshot(const std::string& id, std::int64_t taken, std::uint64_t archive,
+                         std::map<std::string, std::uint64_t> blobs) {
+  SnapshotRecord record;
+  record.id = id;
+  record.created_at = taken;
+  return SnapshotContent{record, archive, std::move(blobs)};
+}
+
+std::vector<std::string> ids(const std::vector<SnapshotRecord>& records) {
+  std::vector<std::string> out;
+  for (const auto& r : records) out.push_back(r.id);
+  return out;
+}
+
+// Three snapshots of a site: a file all share, one changed between each.
+const std::vector<SnapshotContent> kThree = {
+    snapshot("s1", 100, 10, {{"common", 1000}, {"v1", 300}}),
+    snapshot("s2", 200, 10, {{"common", 1000}, {"v2", 300}}),
+    snapshot("s3", 300, 10, {{"common", 1000}, {"v2", 300}, {"new", 50}}),
+};
+
+TEST(SnapshotSpace, OwnIsWhatNoOtherSnapshotListsAndSharedTheRest) {
+  const auto spaces = space_of(kThree);
+  ASSERT_EQ(spaces.size(), 3u);
+  EXPECT_EQ(spaces[0].own_bytes, 10u + 300u);
+  EXPECT_EQ(spaces[0].shared_bytes, 1000u);
+  EXPECT_EQ(spaces[1].own_bytes, 10u);
+  EXPECT_EQ(spaces[1].shared_bytes, 1300u);
+  EXPECT_EQ(spaces[2].own_bytes, 60u);
+  EXPECT_EQ(spaces[2].shared_bytes, 1300u);
+}
+
+TEST(SnapshotSpace, DiskUsedCountsEachFileOnce) {
+  EXPECT_EQ(disk_used(kThree), 30u + 1000u + 300u + 300u + 50u);
+  EXPECT_EQ(disk_used({}), 0u);
+  EXPECT_EQ(referenced_blobs(kThree), (std::set<std::string>{"common", "new", "v1", "v2"}));
+}
+
+TEST(SnapshotSpace, TheBudgetDeletesTheOldestFirst) {
+  EXPECT_TRUE(over_budget(kThree, 2000, {}).empty());
+  // Deleting s1 frees 310: 1680 - 310 = 1370.
+  EXPECT_EQ(ids(over_budget(kThree, 1400, {})), (std::vector<std::string>{"s1"}));
+  // Deleting s2 too frees only its archive: the rest still list its files.
+  EXPECT_EQ(ids(over_budget(kThree, 1365, {})), (std::vector<std::string>{"s1", "s2"}));
+}
+
+TEST(SnapshotSpace, TheBudgetSparesWhatIsNeeded) {
+  EXPECT_EQ(ids(over_budget(kThree, 1400, {"s1"})), (std::vector<std::string>{"s2", "s3"}))
+      << "s2 alone frees too little (10), so s3 goes too";
+  // Everything spared: nothing deleted, even over budget.
+  EXPECT_TRUE(over_budget(kThree, 1, {"s1", "s2", "s3"}).empty());
+  // Order is by time, not by the order given.
+  const std::vector<SnapshotContent> shuffled = {kThree[2], kThree[0], kThree[1]};
+  EXPECT_EQ(ids(over_budget(shuffled, 1400, {})), (std::vector<std::string>{"s1"}));
+}
+
+}  // namespace
+}  // namespace wpfleet::transfer
