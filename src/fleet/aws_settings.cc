@@ -116,18 +116,31 @@ class AwsTableReader {
   }
 
  private:
+  // A "task" | "direct" choice: true for direct, nullopt when unset or unknown.
+  std::optional<bool> direct_or_task(const char* key, const char* task, const char* direct) {
+    const auto* access = reader_.get<std::string>(key);
+    if (!access) return std::nullopt;
+    if (access->get() == "task" || access->get() == "direct") return access->get() == "direct";
+    fail(access->source().begin,
+         fmt::format("{} '{}' is not known; use \"task\" ({}) or \"direct\" ({})", key,
+                     access->get(), task, direct));
+    return std::nullopt;
+  }
+
+  // A key that means something on the direct path of `access` alone.
+  void only_when_direct(const char* key, const char* access, bool direct) {
+    const auto* node = reader_.node(key);
+    if (node && !direct) {
+      fail(node->source().begin,
+           fmt::format("'{}' is only used with {} = \"direct\"; remove it or set {} = \"direct\"",
+                       key, access, access));
+    }
+  }
+
   void read_db_access(AwsSettings& aws) {
-    if (const auto* access = reader_.get<std::string>("db_access")) {
-      if (access->get() == "task") {
-        aws.db_access = AwsSettings::DbAccess::Task;
-      } else if (access->get() == "direct") {
-        aws.db_access = AwsSettings::DbAccess::Direct;
-      } else {
-        fail(access->source().begin,
-             fmt::format("db_access '{}' is not known; use \"task\" (a one-off Fargate task runs "
-                         "the SQL) or \"direct\" (wpfleet connects to the database itself)",
-                         access->get()));
-      }
+    if (auto direct = direct_or_task("db_access", "a one-off Fargate task runs the SQL",
+                                     "wpfleet connects to the database itself")) {
+      aws.db_access = *direct ? AwsSettings::DbAccess::Direct : AwsSettings::DbAccess::Task;
     }
     optional_string("db_host", R"([A-Za-z0-9.:-]+)", "a host name or address", aws.db_host);
     if (reader_.node("db_port")) {
@@ -136,13 +149,7 @@ class AwsTableReader {
       if (port != 0) aws.db_port = port;
     }
     for (const char* key : {"db_host", "db_port"}) {
-      const auto* node = reader_.node(key);
-      if (node && aws.db_access != AwsSettings::DbAccess::Direct) {
-        fail(node->source().begin,
-             fmt::format("'{}' is only used with db_access = \"direct\"; remove it or set "
-                         "db_access = \"direct\"",
-                         key));
-      }
+      only_when_direct(key, "db_access", aws.db_access == AwsSettings::DbAccess::Direct);
     }
   }
 
@@ -150,18 +157,10 @@ class AwsTableReader {
   // EFS root is mounted here, each tenant's under {efs_mount}/{tenant} (its access
   // point's path /{tenant}).
   void read_files_access(AwsSettings& aws) {
-    if (const auto* access = reader_.get<std::string>("files_access")) {
-      if (access->get() == "task") {
-        aws.files_access = AwsSettings::FilesAccess::Task;
-      } else if (access->get() == "direct") {
-        aws.files_access = AwsSettings::FilesAccess::Direct;
-      } else {
-        fail(access->source().begin,
-             fmt::format("files_access '{}' is not known; use \"direct\" (wpfleet works in the "
-                         "directory where the environment's EFS is mounted, named by efs_mount) "
-                         "or \"task\" (a one-off Fargate task)",
-                         access->get()));
-      }
+    if (auto direct = direct_or_task("files_access", "a one-off Fargate task",
+                                     "wpfleet works in the directory where the environment's "
+                                     "EFS is mounted, named by efs_mount")) {
+      aws.files_access = *direct ? AwsSettings::FilesAccess::Direct : AwsSettings::FilesAccess::Task;
     }
     const auto* mount = reader_.get<std::string>("efs_mount");
     if (mount) {
@@ -169,17 +168,14 @@ class AwsTableReader {
       if (path.empty() || path.front() != '/' || path.find("/../") != std::string::npos ||
           path.ends_with("/..") || path.find('\0') != std::string::npos) {
         fail(mount->source().begin,
-             fmt::format("efs_mount = \"{}\" is not an absolute path; name the directory where "
+             fmt::format("efs_mount = \"{}\" is not an absolute path without '..'; name the directory where "
                          "the environment's EFS root is mounted, such as \"/mnt/{}-efs\"",
                          path, env_));
       } else {
         aws.efs_mount = path;
       }
-      if (aws.files_access != AwsSettings::FilesAccess::Direct) {
-        fail(mount->source().begin,
-             "'efs_mount' is only used with files_access = \"direct\"; remove it or set "
-             "files_access = \"direct\"");
-      }
+      only_when_direct("efs_mount", "files_access",
+                       aws.files_access == AwsSettings::FilesAccess::Direct);
     } else if (aws.files_access == AwsSettings::FilesAccess::Direct) {
       const auto* access = reader_.node("files_access");
       fail(access->source().begin,

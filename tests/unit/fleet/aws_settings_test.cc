@@ -117,7 +117,7 @@ efs_mount = "/mnt/sit-efs"
 TEST(AwsSettingsTest, BadFilesAccessNamesThePlaceAndTheFix) {
   // kSit's table ends on line 8.
   std::string error = error_of(kSit + "files_access = \"nfs\"\n");
-  EXPECT_NE(error.find("fleet.toml:9:16: files_access 'nfs' is not known; use \"direct\""),
+  EXPECT_NE(error.find("fleet.toml:9:16: files_access 'nfs' is not known; use \"task\""),
             std::string::npos)
       << error;
   error = error_of(kSit + "files_access = \"direct\"\n");
