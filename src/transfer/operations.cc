@@ -210,15 +210,10 @@ Status Operations::enforce_budget(const Environment& env, const std::string& tak
   TRY_ASSIGN(auto records, session_.store->snapshots(env.name, ""));
   TRY_ASSIGN(auto contents, read_snapshot_contents(records));
   if (disk_used(contents) <= budget) return {};
-  std::set<std::string> spared{taken};
   TRY_ASSIGN(auto needed, needed_snapshots(env.name));
-  for (const auto& [id, op] : needed) spared.insert(id);
-  if (env.production) {
-    std::set<std::string> tenants;
-    for (const auto& record : records) {  // newest first
-      if (tenants.insert(record.tenant).second) spared.insert(record.id);
-    }
-  }
+  std::set<std::string> needed_ids;
+  for (const auto& [id, op] : needed) needed_ids.insert(id);
+  const auto spared = spared_by_budget(records, env.production, needed_ids, taken);
   std::set<std::string> deleted;
   for (const SnapshotRecord& doomed : over_budget(contents, budget, spared)) {
     TRY(remove_snapshot(doomed));
@@ -310,8 +305,11 @@ Status Operations::prune_snapshots(const TenantContext& ctx) {
 Result<SnapshotDisposal> Operations::delete_snapshots(const std::string& env,
                                                       const std::string& tenant, std::size_t keep) {
   TRY_ASSIGN(auto snapshots, session_.store->snapshots(env, tenant));
+  TRY_ASSIGN(auto needed, needed_snapshots(env));
   SnapshotDisposal disposal;
   for (std::size_t i = keep; i < snapshots.size(); ++i) {
+    // What an unfinished operation would go back to stays until it is finished.
+    if (needed.count(snapshots[i].id)) continue;
     TRY(remove_snapshot(snapshots[i]));
     ++disposal.deleted;
     disposal.deleted_bytes += snapshots[i].bytes;

@@ -80,6 +80,18 @@ std::vector<SnapshotRecord> over_budget(const std::vector<SnapshotContent>& cont
   return deleted;
 }
 
+std::set<std::string> spared_by_budget(const std::vector<SnapshotRecord>& records, bool production,
+                                       const std::set<std::string>& needed, const std::string& taken) {
+  std::set<std::string> spared = needed;
+  spared.insert(taken);
+  if (!production) return spared;
+  std::set<std::string> tenants;
+  for (const auto& record : records) {
+    if (tenants.insert(record.tenant).second) spared.insert(record.id);
+  }
+  return spared;
+}
+
 std::set<std::string> referenced_blobs(const std::vector<SnapshotContent>& contents) {
   std::set<std::string> hashes;
   for (const auto& content : contents) {

@@ -43,6 +43,12 @@ std::uint64_t disk_used(const std::vector<SnapshotContent>& contents);
 std::vector<SnapshotRecord> over_budget(const std::vector<SnapshotContent>& contents,
                                         std::uint64_t budget, const std::set<std::string>& spared);
 
+// What a budget never deletes: the snapshot just `taken`, those unfinished operations
+// `needed`, and in production each tenant's newest (`records` newest first), the last
+// copy of content that may be nowhere else.
+std::set<std::string> spared_by_budget(const std::vector<SnapshotRecord>& records, bool production,
+                                       const std::set<std::string>& needed, const std::string& taken);
+
 // The hashes of every blob the snapshots list: what garbage collection keeps.
 std::set<std::string> referenced_blobs(const std::vector<SnapshotContent>& contents);
 

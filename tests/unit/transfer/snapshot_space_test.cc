@@ -61,5 +61,20 @@ TEST(SnapshotSpace, TheBudgetSparesWhatIsNeeded) {
   EXPECT_EQ(ids(over_budget(shuffled, 1400, {})), (std::vector<std::string>{"s1"}));
 }
 
+TEST(SnapshotSpace, TheBudgetSparesTheNewOneTheNeededOnesAndProductionsNewest) {
+  const auto record = [](const std::string& id, const std::string& tenant) {
+    SnapshotRecord r;
+    r.id = id;
+    r.tenant = tenant;
+    return r;
+  };
+  // Newest first, as the store lists them.
+  const std::vector<SnapshotRecord> records = {record("a3", "a"), record("b2", "b"), record("a2", "a"),
+                                               record("b1", "b"), record("a1", "a")};
+  EXPECT_EQ(spared_by_budget(records, false, {"a1"}, "a3"), (std::set<std::string>{"a1", "a3"}));
+  EXPECT_EQ(spared_by_budget(records, true, {"a1"}, "a3"), (std::set<std::string>{"a1", "a3", "b2"}));
+  EXPECT_EQ(spared_by_budget({}, true, {}, "x"), (std::set<std::string>{"x"}));
+}
+
 }  // namespace
 }  // namespace wpfleet::transfer
