@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -77,6 +78,39 @@ HttpResponse http_get(const std::string& host, std::uint16_t port, const std::st
   auto reply = http_request(request);
   if (!reply) return HttpResponse{};
   return HttpResponse{reply->status, reply->body, reply->headers};
+}
+
+namespace {
+std::string form_encoded(const std::string& text) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += {'%', hex[c >> 4], hex[c & 15]};
+    }
+  }
+  return out;
+}
+}  // namespace
+
+bool admin_login_works(const std::string& host, std::uint16_t port, const std::string& password) {
+  HttpRequest request;
+  request.method = "POST";
+  request.url = "http://" + host + ":" + std::to_string(port) + "/wp-login.php";
+  request.connect_to = "127.0.0.1";
+  request.headers = {"Content-Type: application/x-www-form-urlencoded"};
+  request.body = "log=admin&pwd=" + form_encoded(password) + "&wp-submit=Log+In";
+  request.timeout = std::chrono::seconds(30);
+  auto reply = http_request(request);
+  if (!reply) return false;
+  const auto cookie = reply->headers.find("set-cookie");
+  const auto location = reply->headers.find("location");
+  return reply->status == 302 && location != reply->headers.end() &&
+         location->second.find("/wp-admin") != std::string::npos &&
+         cookie != reply->headers.end() &&
+         cookie->second.find("wordpress_logged_in_") != std::string::npos;
 }
 
 std::string test_fleet(std::uint16_t port, const std::vector<std::string>& tenants,
@@ -261,7 +295,8 @@ class DevToolsTab {
               std::optional<std::string> login)
       : to_(to_browser), from_(from_browser), deadline_(deadline), login_(std::move(login)) {}
 
-  Result<std::string> load(const std::string& url) {
+  // Opens the tab: a blank page whose password prompts are answered (handle()).
+  Status open() {
     TRY_ASSIGN(auto target, call("Target.createTarget", {{"url", "about:blank"}}));
     TRY_ASSIGN(auto attached, call("Target.attachToTarget",
                                    {{"targetId", target["targetId"]}, {"flatten", true}}));
@@ -269,6 +304,11 @@ class DevToolsTab {
     TRY(call("Fetch.enable", {{"handleAuthRequests", true}}));
     TRY(call("Page.enable", nlohmann::json::object()));
     TRY(call("Page.setLifecycleEventsEnabled", {{"enabled", true}}));
+    return {};
+  }
+
+  // Loads `url` and returns the page's HTML once its load event fired.
+  Result<std::string> load(const std::string& url) {
     TRY_ASSIGN(auto navigated, call("Page.navigate", {{"url", url}}));
     if (navigated.contains("errorText")) {
       return make_error("chromium could not show " + url + ": " +
@@ -279,10 +319,20 @@ class DevToolsTab {
       TRY_ASSIGN(nlohmann::json event, receive());
       TRY(handle(event));
     }
-    TRY_ASSIGN(auto html, call("Runtime.evaluate",
-                               {{"expression", "document.documentElement.outerHTML"},
-                                {"returnByValue", true}}));
-    return html["result"].value("value", "");
+    return run("document.documentElement.outerHTML");
+  }
+
+  // Evaluates `script` in the page, waiting for the promise it may return; its value as
+  // text (JSON unless it is a string).
+  Result<std::string> run(const std::string& script) {
+    TRY_ASSIGN(auto evaluated, call("Runtime.evaluate", {{"expression", script},
+                                                         {"awaitPromise", true},
+                                                         {"returnByValue", true}}));
+    if (evaluated.contains("exceptionDetails")) {
+      return make_error("the page's script failed: " + evaluated["exceptionDetails"].dump());
+    }
+    const nlohmann::json value = evaluated["result"].value("value", nlohmann::json());
+    return value.is_string() ? value.get<std::string>() : value.dump();
   }
 
  private:
@@ -386,8 +436,9 @@ void kill_chromium(pid_t pid, const std::filesystem::path& profile) {
 }
 }  // namespace
 
-Result<std::string> chromium_page(const std::string& url, const std::optional<std::string>& login,
-                                  std::chrono::seconds timeout) {
+Result<std::string> chromium_session(const std::vector<BrowserStep>& steps,
+                                     const std::optional<std::string>& login,
+                                     std::chrono::seconds timeout) {
   const TempDir profile;
   std::vector<std::string> args = {"chromium", "--headless", "--disable-gpu", "--no-first-run",
                                    "--user-data-dir=" + profile.path().string(),
@@ -421,15 +472,25 @@ Result<std::string> chromium_page(const std::string& url, const std::optional<st
   }
   ::close(to_browser[1]);
   ::close(from_browser[1]);
-  Result<std::string> page = make_error("cannot start chromium");
+  Result<std::string> last = make_error("cannot start chromium");
   if (pid > 0) {
     DevToolsTab tab(to_browser[0], from_browser[0], Clock::now() + timeout, login);
-    page = tab.load(url);
+    Status opened = tab.open();
+    last = opened ? Result<std::string>(std::string()) : Result<std::string>(opened.error());
+    for (const BrowserStep& step : steps) {
+      if (!last) break;
+      last = step.kind == BrowserStep::Kind::Load ? tab.load(step.text) : tab.run(step.text);
+    }
     kill_chromium(pid, profile.path());
   }
   ::close(to_browser[0]);
   ::close(from_browser[0]);
-  return page;
+  return last;
+}
+
+Result<std::string> chromium_page(const std::string& url, const std::optional<std::string>& login,
+                                  std::chrono::seconds timeout) {
+  return chromium_session({{BrowserStep::Kind::Load, url}}, login, timeout);
 }
 
 bool eventually(double seconds, const std::function<bool()>& condition) {

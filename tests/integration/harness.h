@@ -55,6 +55,11 @@ struct HttpResponse {
 // GET http://HOST:PORT/PATH, connecting to 127.0.0.1 whatever HOST resolves to.
 HttpResponse http_get(const std::string& host, std::uint16_t port, const std::string& path = "/");
 
+// Logs in as WordPress's admin at http://HOST:PORT/wp-login.php (through the edge, on
+// 127.0.0.1): WordPress answers a good password with a redirect to wp-admin and the
+// logged-in cookie, a bad one with the form again.
+bool admin_login_works(const std::string& host, std::uint16_t port, const std::string& password);
+
 // A fleet file for tests: `tenants` in env "dev" (and those in `sit_tenants` also in
 // "sit"), both environments listening on 127.0.0.1:port.
 std::string test_fleet(std::uint16_t port, const std::vector<std::string>& tenants,
@@ -143,6 +148,17 @@ Result<std::string> chromium_page(const std::string& url,
                                   const std::optional<std::string>& login = std::nullopt,
                                   std::chrono::seconds timeout = std::chrono::seconds(60));
 bool chromium_installed();
+
+// The same browser through several steps in one tab (its cookies and password kept):
+// load a URL, or run a script in the page (a promise it returns is awaited). The result
+// is the last step's: the page's HTML, or the script's value (JSON unless a string).
+struct BrowserStep {
+  enum class Kind { Load, Script } kind;
+  std::string text;
+};
+Result<std::string> chromium_session(const std::vector<BrowserStep>& steps,
+                                     const std::optional<std::string>& login = std::nullopt,
+                                     std::chrono::seconds timeout = std::chrono::seconds(60));
 
 // Poll `condition` every 100 ms until it is true or `seconds` pass.
 bool eventually(double seconds, const std::function<bool()>& condition);

@@ -72,14 +72,24 @@ SiteFiles site_files(const StateLayout& layout, const std::string& env, const st
                    layout.php_support_dir().string()};
 }
 
-Result<SiteConfigInput> RuntimeProvider::site_config_input(const TenantContext& ctx) const {
-  const std::string scope = tenant_secret_scope(ctx.env.name, ctx.tenant.id);
+// The config without its secrets (which the fingerprint leaves out).
+SiteConfigInput RuntimeProvider::public_config_input(const TenantContext& ctx) const {
   SiteConfigInput in;
   in.files = site_files(ctx_.layout, ctx.env.name, ctx.tenant.id);
   in.tenant_id = ctx.tenant.id;
   in.env_name = ctx.env.name;
   in.production = ctx.env.production;
   in.home_url = ctx.home_url;
+  in.hosts = ctx.hosts;
+  in.listen = ctx.env.listen;
+  // The route provider makes the CA (after the runtime) for TLS environments.
+  if (ctx.env.edge.tls) in.trusted_ca = ctx_.layout.ca_certificate().string();
+  return in;
+}
+
+Result<SiteConfigInput> RuntimeProvider::site_config_input(const TenantContext& ctx) const {
+  const std::string scope = tenant_secret_scope(ctx.env.name, ctx.tenant.id);
+  SiteConfigInput in = public_config_input(ctx);
   in.db_name = database_name(ctx.env.name, ctx.tenant.id);
   in.db_user = database_user(ctx.env.name, ctx.tenant.id);
   TRY_ASSIGN(in.db_password, ctx_.secrets.get(scope, kDbPassword));
@@ -104,12 +114,7 @@ PoolInput RuntimeProvider::pool_input(const TenantContext& ctx) const {
 // Secrets are not part of the fingerprint (they are stable once generated); the config
 // is re-rendered from them on every ensure.
 std::string RuntimeProvider::fingerprint(const TenantContext& ctx) const {
-  SiteConfigInput config;
-  config.files = site_files(ctx_.layout, ctx.env.name, ctx.tenant.id);
-  config.tenant_id = ctx.tenant.id;
-  config.env_name = ctx.env.name;
-  config.production = ctx.env.production;
-  config.home_url = ctx.home_url;
+  const SiteConfigInput config = public_config_input(ctx);
   std::string support;
   for (const auto& file : support_files()) support += file.content;
   return sha256_hex(render_site_config(config) + render_pool(pool_input(ctx)) + support);
@@ -162,7 +167,8 @@ Result<std::string> RuntimeProvider::ensure(const TenantContext& ctx) {
 std::vector<RuntimeProvider::SupportFile> RuntimeProvider::support_files() const {
   const fs::path dir = ctx_.layout.php_support_dir();
   return {{dir / "sendmail", render_sendmail_program(), 0755},
-          {dir / kAuditProbeFile, audit_probe_script(), 0644}};
+          {dir / kAuditProbeFile, audit_probe_script(), 0644},
+          {dir / kMuPluginFile, mu_plugin_php(), 0644}};
 }
 
 bool RuntimeProvider::SupportFile::intact() const {

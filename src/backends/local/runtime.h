@@ -30,6 +30,7 @@ class RuntimeProvider final : public ResourceProvider {
   std::vector<LogSource> logs(const TenantContext& ctx) const override;
 
  private:
+  SiteConfigInput public_config_input(const TenantContext& ctx) const;
   Result<SiteConfigInput> site_config_input(const TenantContext& ctx) const;
   PoolInput pool_input(const TenantContext& ctx) const;
   std::vector<std::filesystem::path> written_files(const std::string& env,

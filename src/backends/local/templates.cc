@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "backends/local/audit_probe.h"
+#include "backends/local/mu_plugin_php.h"  // generated from mu_plugin.php by CMakeLists.txt
 #include "backends/wordpress_install.h"
 #include "util/crypto.h"
 
@@ -23,7 +24,22 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
   for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
   return out;
 }
+
+// The listener's address as cURL connects to it: a wildcard or name as loopback.
+std::string loopback_address(const ListenAddress& listen) {
+  return listen.host == "0.0.0.0" || listen.host == "localhost" ? "127.0.0.1" : listen.host;
+}
+
+std::string loopback_settings(const SiteConfigInput& in) {
+  std::vector<std::string> hosts;
+  for (const auto& host : in.hosts) hosts.push_back(php_string(host));
+  return "array('hosts' => array(" + join(hosts, ", ") + "), 'address' => " +
+         php_string(loopback_address(in.listen)) + ", 'port' => " +
+         std::to_string(in.listen.port) + ", 'ca' => " + php_string(in.trusted_ca) + ")";
+}
 }  // namespace
+
+const char* mu_plugin_php() { return kMuPluginPhp; }
 
 std::string render_site_config(const SiteConfigInput& in) {
   const std::string& site = in.files.site_dir;
@@ -48,13 +64,15 @@ std::string render_site_config(const SiteConfigInput& in) {
   out += define("WP_TEMP_DIR", php_string(site + "/tmp/"));
   out += define("WP_ENVIRONMENT_TYPE", in.production ? "'production'" : "'staging'");
   // wpfleet runs due cron events itself (`wpfleet cron run`, every minute from the
-  // supervisor): WordPress's own HTTP-triggered cron would call the site over HTTP,
-  // which cannot resolve *.localhost names from PHP.
+  // supervisor): WordPress's HTTP-triggered cron would start them from page views.
   out += define("DISABLE_WP_CRON", "true");
   // Core is shared and read-only; updates come from the Debian package.
   out += define("AUTOMATIC_UPDATER_DISABLED", "true");
   out += define("WP_AUTO_UPDATE_CORE", "false");
   out += define("FS_METHOD", "'direct'");
+  // Root's, like this file: the tenant can neither change nor drop it.
+  out += define("WPFLEET_LOOPBACK", loopback_settings(in));
+  out += "require_once " + php_string(in.files.support_dir + "/" + kMuPluginFile) + ";\n";
   return out;
 }
 

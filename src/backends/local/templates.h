@@ -28,10 +28,21 @@ struct SiteConfigInput {
   std::string db_user;
   std::string db_password;
   std::vector<std::string> salts;  // 8 values
+  // What the must-use plugin (mu_plugin.php) needs so that WordPress's requests to the
+  // tenant's own host names reach the platform's listener.
+  std::vector<std::string> hosts;
+  ListenAddress listen;
+  std::string trusted_ca;          // the CA certificate of TLS environments, else empty
 };
 
 // The tenant's wp-config (loaded by core's wp-config.php through WPFLEET_SITE_CONFIG).
 std::string render_site_config(const SiteConfigInput& in);
+
+// wpfleet's must-use plugin, in SiteFiles::support_dir under this name: every tenant's
+// wp-config loads it (a file in the tenant's own mu-plugins directory would be the
+// tenant's to change or remove).
+inline constexpr char kMuPluginFile[] = "mu-plugin.php";
+const char* mu_plugin_php();
 
 struct PoolInput {
   SiteFiles files;

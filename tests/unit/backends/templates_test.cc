@@ -30,7 +30,8 @@ TEST(Names, UnixUsersAreShortAndUniquePerStateEnvAndTenant) {
 
 TEST(SiteConfig, DefinesDatabaseUrlsContentDirAndDisablesHttpCron) {
   SiteConfigInput in{files(), "alpha", "dev", false, "http://alpha.wpdev.localhost:8080",
-                     "dev_alpha_db", "dev_alpha_user", "pa'ss\\word", {"1", "2", "3", "4", "5", "6", "7", "8"}};
+                     "dev_alpha_db", "dev_alpha_user", "pa'ss\\word", {"1", "2", "3", "4", "5", "6", "7", "8"},
+                     {}, {}, ""};
   const std::string config = render_site_config(in);
   EXPECT_NE(config.find("define('DB_NAME', 'dev_alpha_db');"), std::string::npos);
   EXPECT_NE(config.find("define('DB_PASSWORD', 'pa\\'ss\\\\word');"), std::string::npos);
@@ -40,6 +41,38 @@ TEST(SiteConfig, DefinesDatabaseUrlsContentDirAndDisablesHttpCron) {
   EXPECT_NE(config.find("define('NONCE_SALT', '8');"), std::string::npos);
   EXPECT_NE(config.find("define('DISABLE_WP_CRON', true);"), std::string::npos);
   EXPECT_NE(config.find("'staging'"), std::string::npos);
+}
+
+TEST(SiteConfig, LoadsWpfleetsMuPluginWithTheTenantsOwnHostsAndListener) {
+  SiteConfigInput in{files(), "alpha", "dev", false, "http://alpha.wpdev.localhost:8080",
+                     "dev_alpha_db", "dev_alpha_user", "pw", {},
+                     {"alpha.wpdev.localhost", "alpha.example"}, {"0.0.0.0", 8080}, ""};
+  const std::string open = render_site_config(in);
+  EXPECT_NE(open.find("define('WPFLEET_LOOPBACK', array('hosts' => array('alpha.wpdev.localhost', "
+                      "'alpha.example'), 'address' => '127.0.0.1', 'port' => 8080, 'ca' => ''));"),
+            std::string::npos)
+      << open;
+  // After every define it reads, from root's support directory, never from wp-content.
+  EXPECT_NE(open.find("require_once '/s/php/mu-plugin.php';\n"), std::string::npos);
+  EXPECT_GT(open.find("require_once"), open.find("WPFLEET_LOOPBACK"));
+
+  in.listen = {"[::1]", 8443};
+  in.trusted_ca = "/s/tls/ca.pem";
+  const std::string tls = render_site_config(in);
+  EXPECT_NE(tls.find("'address' => '[::1]', 'port' => 8443, 'ca' => '/s/tls/ca.pem')"),
+            std::string::npos)
+      << tls;
+}
+
+TEST(MuPlugin, HooksWordPressesHttpApiAndSiteHealthBeforeWordPressLoads) {
+  const std::string plugin = mu_plugin_php();
+  EXPECT_EQ(plugin.rfind("<?php\n", 0), 0u);
+  for (const char* hook : {"http_api_curl", "http_request_args", "site_status_tests",
+                           "rest_request_after_callbacks"}) {
+    EXPECT_NE(plugin.find(std::string("wpfleet_add_filter('") + hook + "'"), std::string::npos)
+        << hook;
+  }
+  EXPECT_NE(plugin.find("$GLOBALS['wp_filter']"), std::string::npos);
 }
 
 TEST(Pool, IsOndemandConfinedAndRunsAsTheTenant) {
