@@ -202,11 +202,10 @@ int snapshot_list_command(Context& ctx, const ContentOptions& o) {
   // Every tenant's of the environment: they share its stored files.
   auto snapshots = session->store->snapshots(o.env, "");
   if (!snapshots) return fail(snapshots.error(), kExitFailure);
-  auto contents = transfer::read_snapshot_contents(*snapshots);
-  if (!contents) return fail(contents.error(), kExitFailure);
+  const auto contents = transfer::read_snapshot_contents(*snapshots);
   nlohmann::json out = nlohmann::json::array();
   std::vector<std::vector<std::string>> rows;
-  for (const auto& space : transfer::space_of(*contents)) {
+  for (const auto& space : transfer::space_of(contents)) {
     const SnapshotRecord& s = space.record;
     if (s.tenant != o.tenant) continue;
     out.push_back({{"id", s.id}, {"created_at", s.created_at}, {"taken", utc_time(s.created_at)},

@@ -172,9 +172,10 @@ Result<SnapshotRecord> Operations::take_snapshot(const TenantContext& ctx, const
   // Recorded only once complete: until then it is an unrecorded archive (or a partial
   // one) and blobs nothing lists, which collect_garbage removes.
   TRY(session_.store->record_snapshot(snapshot));
-  TRY(prune_snapshots(ctx));
-  TRY(enforce_budget(ctx.env, snapshot.id));
-  TRY(collect_garbage(env));
+  // The snapshot is made: tidying up after it must not fail the operation it serves.
+  for (Status tidied : {prune_snapshots(ctx), enforce_budget(ctx.env, snapshot.id), collect_garbage(env)}) {
+    if (!tidied) progress_("warning: " + tidied.error().message);
+  }
   return snapshot;
 }
 
@@ -208,7 +209,7 @@ Status Operations::enforce_budget(const Environment& env, const std::string& tak
   if (!env.snapshot_budget) return {};
   const std::uint64_t budget = *env.snapshot_budget;
   TRY_ASSIGN(auto records, session_.store->snapshots(env.name, ""));
-  TRY_ASSIGN(auto contents, read_snapshot_contents(records));
+  auto contents = read_snapshot_contents(records);
   if (disk_used(contents) <= budget) return {};
   TRY_ASSIGN(auto needed, needed_snapshots(env.name));
   std::set<std::string> needed_ids;
@@ -235,8 +236,9 @@ Status Operations::enforce_budget(const Environment& env, const std::string& tak
 
 Status Operations::collect_garbage(const std::string& env) {
   TRY_ASSIGN(auto records, session_.store->snapshots(env, ""));
+  // By id, not path: a state directory that was moved still holds its snapshots.
   std::set<std::string> recorded;
-  for (const auto& record : records) recorded.insert(record.path);
+  for (const auto& record : records) recorded.insert(record.id);
   // What a snapshot interrupted before it was recorded left: its work directory, or its
   // archive. Nothing else writes here, and this runs under the state lock.
   std::uint64_t leftovers = 0;
@@ -248,7 +250,8 @@ Status Operations::collect_garbage(const std::string& env) {
       for (const auto& entry : fs::directory_iterator(tenant.path(), error)) {
         const std::string name = entry.path().filename().string();
         const bool partial = name.starts_with(".") && name.ends_with(".parts");
-        const bool unrecorded = entry.path().extension() == ".tar" && !recorded.count(entry.path().string());
+        const bool unrecorded =
+            entry.path().extension() == ".tar" && !recorded.count(entry.path().stem().string());
         if (!partial && !unrecorded) continue;
         TRY(remove_tree(entry.path()));
         ++leftovers;
@@ -256,9 +259,9 @@ Status Operations::collect_garbage(const std::string& env) {
     }
   }
   if (error) return make_error("cannot clean up " + dir.string() + ": " + error.message());
-  TRY_ASSIGN(auto contents, read_snapshot_contents(records));
+  TRY_ASSIGN(const auto referenced, referenced_blobs(read_snapshot_contents(records)));
   BlobStore blobs = blob_store(env);
-  TRY_ASSIGN(GarbageReport report, blobs.collect_garbage(referenced_blobs(contents)));
+  TRY_ASSIGN(GarbageReport report, blobs.collect_garbage(referenced));
   leftovers += report.leftovers;
   if (leftovers) {
     progress_("removed " + std::to_string(leftovers) + " leftover" + (leftovers == 1 ? "" : "s") +
@@ -285,9 +288,8 @@ Result<SnapshotDeletion> Operations::delete_snapshot(const SnapshotRecord& snaps
                       "first: `wpfleet apply` does, as does the next content command on " + tenant +
                       "; then delete the snapshot");
   }
-  TRY_ASSIGN(auto contents, read_snapshot_contents(records));
   SnapshotDeletion deletion{snapshot, 0};
-  for (const auto& space : space_of(contents)) {
+  for (const auto& space : space_of(read_snapshot_contents(records))) {
     if (space.record.id == snapshot_id) deletion.freed_bytes = space.own_bytes;
   }
   TRY(remove_snapshot(snapshot));

@@ -9,19 +9,20 @@ namespace wpfleet::transfer {
 
 namespace fs = std::filesystem;
 
-Result<std::vector<SnapshotContent>> read_snapshot_contents(const std::vector<SnapshotRecord>& records) {
+std::vector<SnapshotContent> read_snapshot_contents(const std::vector<SnapshotRecord>& records) {
   std::vector<SnapshotContent> contents;
   for (const SnapshotRecord& record : records) {
-    SnapshotContent content{record, 0, {}};
+    SnapshotContent content{record, 0, {}, ""};
     std::error_code missing;
     content.archive_bytes = fs::file_size(record.path, missing);
-    if (!missing) {
-      TRY_ASSIGN(auto files, read_file_list(record.path));
-      for (const ListedFile& file : files) {
+    if (missing) {
+      content.archive_bytes = 0;
+    } else if (auto files = read_file_list(record.path); !files) {
+      content.unreadable = files.error().message;
+    } else {
+      for (const ListedFile& file : *files) {
         if (!file.directory) content.blobs.emplace(file.sha256, file.size);
       }
-    } else {
-      content.archive_bytes = 0;
     }
     contents.push_back(std::move(content));
   }
@@ -92,9 +93,15 @@ std::set<std::string> spared_by_budget(const std::vector<SnapshotRecord>& record
   return spared;
 }
 
-std::set<std::string> referenced_blobs(const std::vector<SnapshotContent>& contents) {
+Result<std::set<std::string>> referenced_blobs(const std::vector<SnapshotContent>& contents) {
   std::set<std::string> hashes;
   for (const auto& content : contents) {
+    if (!content.unreadable.empty()) {
+      return make_error("the file list of snapshot " + content.record.id + " cannot be read (" +
+                        content.unreadable + "), so which stored files it needs is unknown: "
+                        "delete it with `wpfleet snapshot delete " + content.record.tenant + " -e " +
+                        content.record.env + " --id " + content.record.id + "`");
+    }
     for (const auto& [hash, size] : content.blobs) hashes.insert(hash);
   }
   return hashes;

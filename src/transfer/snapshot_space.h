@@ -19,11 +19,13 @@ struct SnapshotContent {
   SnapshotRecord record;
   std::uint64_t archive_bytes = 0;              // 0 when the archive is gone
   std::map<std::string, std::uint64_t> blobs;  // by hash: each listed file's size, once
+  std::string unreadable;  // why its file list could not be read; then `blobs` is unknown
 };
 
 // Reads each snapshot's archive size and file list (a format 1 archive lists none: its
-// files are in the archive).
-Result<std::vector<SnapshotContent>> read_snapshot_contents(const std::vector<SnapshotRecord>& records);
+// files are in the archive). A damaged archive is said in `unreadable`, not an error,
+// so that the others can still be listed.
+std::vector<SnapshotContent> read_snapshot_contents(const std::vector<SnapshotRecord>& records);
 
 struct SnapshotSpace {
   SnapshotRecord record;
@@ -49,7 +51,8 @@ std::vector<SnapshotRecord> over_budget(const std::vector<SnapshotContent>& cont
 std::set<std::string> spared_by_budget(const std::vector<SnapshotRecord>& records, bool production,
                                        const std::set<std::string>& needed, const std::string& taken);
 
-// The hashes of every blob the snapshots list: what garbage collection keeps.
-std::set<std::string> referenced_blobs(const std::vector<SnapshotContent>& contents);
+// The hashes of every blob the snapshots list: what garbage collection keeps. An error
+// when a snapshot's list is unreadable: then nothing is known to be garbage.
+Result<std::set<std::string>> referenced_blobs(const std::vector<SnapshotContent>& contents);
 
 }  // namespace wpfleet::transfer

@@ -298,6 +298,10 @@ TEST_F(LeanSnapshots, ASnapshotKilledHalfwayLeavesNothingVisibleAndTheNextCleans
   }
   EXPECT_EQ(partial, 1u) << "the interrupted snapshot's work directory";
 
+  // What a kill between writing an archive and recording it would leave.
+  const fs::path unrecorded = state() / "snapshots" / "dev" / "alpha" / "snap-never-recorded.tar";
+  fs::copy_file(list("dev", "alpha")[0]["path"].get<std::string>(), unrecorded);
+
   // The next snapshot removes the leftovers: every stored file is one a snapshot lists.
   for (int i = 0; i < 200; ++i) fs::remove(wp_content("dev", "alpha") / "uploads/many" / (std::to_string(i) + ".bin"));
   const std::string next = take("dev", "alpha");
@@ -319,6 +323,7 @@ TEST_F(LeanSnapshots, ASnapshotKilledHalfwayLeavesNothingVisibleAndTheNextCleans
     EXPECT_FALSE(entry.path().filename().string().ends_with(".parts")) << entry.path();
   }
   EXPECT_TRUE(ids(list("dev", "alpha")).count(next));
+  EXPECT_FALSE(fs::exists(unrecorded));
 }
 
 TEST_F(LeanSnapshots, ATenantsLinksNeverLeadRootOutsideItsTree) {

@@ -10,7 +10,7 @@ SnapshotContent snapshot(const std::string& id, std::int64_t taken, std::uint64_
   SnapshotRecord record;
   record.id = id;
   record.created_at = taken;
-  return SnapshotContent{record, archive, std::move(blobs)};
+  return SnapshotContent{record, archive, std::move(blobs), ""};
 }
 
 std::vector<std::string> ids(const std::vector<SnapshotRecord>& records) {
@@ -40,7 +40,11 @@ TEST(SnapshotSpace, OwnIsWhatNoOtherSnapshotListsAndSharedTheRest) {
 TEST(SnapshotSpace, DiskUsedCountsEachFileOnce) {
   EXPECT_EQ(disk_used(kThree), 30u + 1000u + 300u + 300u + 50u);
   EXPECT_EQ(disk_used({}), 0u);
-  EXPECT_EQ(referenced_blobs(kThree), (std::set<std::string>{"common", "new", "v1", "v2"}));
+  EXPECT_EQ(*referenced_blobs(kThree), (std::set<std::string>{"common", "new", "v1", "v2"}));
+  // One unreadable list: nothing can be known to be garbage.
+  auto damaged = kThree;
+  damaged[1].unreadable = "not a tar file";
+  EXPECT_FALSE(referenced_blobs(damaged).ok());
 }
 
 TEST(SnapshotSpace, TheBudgetDeletesTheOldestFirst) {
