@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <string_view>
 
+#include <pugixml.hpp>
+
 #include "util/http_client.h"
 
 namespace wpfleet::testing {
@@ -281,6 +283,7 @@ AwsProxy::Answer AwsProxy::handle(const Request& request) {
   if (auto faked = answer_by_fake(request)) return std::move(*faked);
   Answer answer = forward(request);
   if (answer.status == 200) track_deleted_services(request, answer);
+  if (answer.status == 200 && action_of(request) == "AssumeRole") learn_assumed_role(answer);
   if (request.amz_target == kDescribeTasks && answer.status == 200) {
     json described = json::parse(answer.body, nullptr, false);
     finish_described_tasks(described);
@@ -363,7 +366,13 @@ std::optional<std::string> AwsProxy::signature_problem(const Request& request) c
   std::istringstream parts(credential);
   for (std::string part; std::getline(parts, part, '/');) scope.push_back(part);
   if (scope.size() != 5 || date.size() != 16) return "no SigV4 Authorization or X-Amz-Date";
-  if (scope[0] != credentials_.access_key_id) return "unknown access key " + scope[0];
+  aws::Credentials credentials = credentials_;
+  if (scope[0] != credentials_.access_key_id) {
+    std::lock_guard lock(mutex_);
+    const auto assumed = assumed_roles_.find(scope[0]);
+    if (assumed == assumed_roles_.end()) return "unknown access key " + scope[0];
+    credentials = assumed->second;
+  }
   // Sign only what the client signed (the proxy's transport adds nothing signed).
   std::set<std::string> signed_names;
   std::istringstream names(signed_headers);
@@ -385,12 +394,25 @@ std::optional<std::string> AwsProxy::signature_problem(const Request& request) c
   aws::SigningScope signing{scope[2], scope[3], time};
   // S3 signs the path as sent; its x-amz-content-sha256 header is among the signed ones.
   signing.normalize_path = signing.encode_path_again = scope[3] != "s3";
-  const aws::Signature expected = aws::sign(signable, credentials_, signing);
+  const aws::Signature expected = aws::sign(signable, credentials, signing);
   if (expected.signature != between("Signature=", ",")) {
     return "the signature does not match the request (canonical request:\n" +
            expected.canonical_request + ")";
   }
   return std::nullopt;
+}
+
+void AwsProxy::learn_assumed_role(const Answer& answer) {
+  pugi::xml_document doc;
+  if (!doc.load_string(answer.body.c_str())) return;
+  const pugi::xml_node found = doc.select_node("//Credentials").node();
+  // Without the session token: the request's own X-Amz-Security-Token header is among
+  // those it signed, and aws::sign would add it a second time.
+  aws::Credentials credentials{found.child_value("AccessKeyId"), found.child_value("SecretAccessKey"),
+                               ""};
+  if (credentials.access_key_id.empty()) return;
+  std::lock_guard lock(mutex_);
+  assumed_roles_[credentials.access_key_id] = std::move(credentials);
 }
 
 AwsProxy::Answer AwsProxy::signature_refused(const std::string& problem) {

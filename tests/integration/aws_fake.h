@@ -104,6 +104,9 @@ class AwsProxy {
   Answer forward_checked_here(const Request& request) const;
   std::optional<Answer> answer_by_fake(const Request& request);
   static Answer signature_refused(const std::string& problem);
+  // Keeps the temporary credentials STS gave (AssumeRole, into another account too),
+  // so that the requests signed with them are checked like the IAM user's.
+  void learn_assumed_role(const Answer& answer);
   Answer send_to_moto(const Request& request) const;
   std::optional<std::string> signature_problem(const Request& request) const;
   aws::ApiResult<nlohmann::json> call_moto(const aws::Service& service, const std::string& action,
@@ -164,6 +167,7 @@ class AwsProxy {
   std::map<std::string, int> exit_codes_;  // of the tasks RunTask started, by task ARN
   std::vector<std::string> violations_;
   std::vector<std::string> errors_;
+  std::map<std::string, aws::Credentials> assumed_roles_;  // by access key id
 };
 
 }  // namespace wpfleet::testing
