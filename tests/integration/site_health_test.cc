@@ -1,5 +1,5 @@
 // WordPress's own Site Health on tenants of each kind of environment (open, basic auth,
-// TLS), against the real servers: its tests run in the tenant's PHP as wp-admin runs
+// TLS, production), against the real servers: its tests run in the tenant's PHP as wp-admin runs
 // them, and in headless Chromium on wp-admin's Site Health page. What makes them pass is
 // wpfleet's must-use plugin (src/backends/local/mu_plugin.php: the tenant's own host
 // names reach the platform's listener, the platform's CA for them, background updates
@@ -103,8 +103,9 @@ echo json_encode($out);
 
 class SiteHealth : public FleetSuite {
  protected:
-  // dev: open; sit: basic auth; sec: TLS. alpha is in all three, beta in dev and sec;
-  // each has an alias in dev that no DNS resolves.
+  // dev: open; sit: basic auth; sec: TLS; prod: production (where Site Health adds its
+  // page cache and object cache checks) with the page cache. alpha is in all four, beta
+  // in dev and sec; each has an alias in dev that no DNS resolves.
   static void SetUpTestSuite() {
     port_ = free_port();
     tls_port_ = free_port();
@@ -115,8 +116,10 @@ class SiteHealth : public FleetSuite {
         "basic_auth = { user = \"bbws-sit\" }\n"
         "[environments.sec]\ndomain = \"{tenant}.wpsec.localhost\"\n"
         "listen = \"127.0.0.1:" + std::to_string(tls_port_) + "\"\ntls = true\n"
+        "[environments.prod]\ndomain = \"{tenant}.wp.localhost\"\nlisten = \"" + listen + "\"\n"
+        "production = true\npage_cache = \"10s\"\n"
         "\n[[tenants]]\nid = \"alpha\"\ntitle = \"Alpha Site\"\nadmin_email = \"a@alpha.example\"\n"
-        "environments = [\"dev\", \"sit\", \"sec\"]\naliases = { dev = [\"alpha.example.test\"] }\n"
+        "environments = [\"dev\", \"sit\", \"sec\", \"prod\"]\naliases = { dev = [\"alpha.example.test\"] }\n"
         "\n[[tenants]]\nid = \"beta\"\ntitle = \"Beta Site\"\nadmin_email = \"b@beta.example\"\n"
         "environments = [\"dev\", \"sec\"]\naliases = { dev = [\"beta.example.test\"] }\n");
   }
@@ -194,9 +197,9 @@ class SiteHealth : public FleetSuite {
 std::uint16_t SiteHealth::port_ = 0;
 std::uint16_t SiteHealth::tls_port_ = 0;
 
-TEST_F(SiteHealth, NoTestIsCriticalOnAnOpenABasicAuthOrATlsEnvironment) {
+TEST_F(SiteHealth, NoTestIsCriticalOnAnOpenABasicAuthATlsOrAProductionEnvironment) {
   const std::vector<std::pair<std::string, std::string>> environments = {
-      {"dev", ""}, {"sit", basic_auth()}, {"sec", ""}};
+      {"dev", ""}, {"sit", basic_auth()}, {"sec", ""}, {"prod", ""}};
   for (const auto& [env, login] : environments) {
     const nlohmann::json results = site_health(env, login);
     ASSERT_TRUE(results.is_object()) << env;
@@ -215,6 +218,10 @@ TEST_F(SiteHealth, NoTestIsCriticalOnAnOpenABasicAuthOrATlsEnvironment) {
         << env;
     if (env == "sec") {
       EXPECT_EQ(results["https_status"]["status"], "good") << results.dump(1);
+    }
+    // wpfleet's page cache is what WordPress looks for (an X-Cache header).
+    if (env == "prod") {
+      EXPECT_EQ(results["page_cache"]["status"], "good") << results.dump(1);
     }
     // A site behind basic auth has no use for the Authorization header test.
     EXPECT_EQ(results.contains("authorization_header"), env != "sit") << env;

@@ -73,6 +73,15 @@ function wpfleet_rest_request_after_callbacks($response, $handler, $request) {
     return wpfleet_explain_background_updates($response);
 }
 
+// wpfleet's page cache (nginx's, `page_cache` in the fleet file) says HIT or MISS in
+// X-Cache, which WordPress's "Page cache" check (production only) does not know by itself.
+function wpfleet_page_cache_headers($headers) {
+    $headers['x-cache'] = function ($value) {
+        return strpos(strtolower($value), 'hit') !== false;
+    };
+    return $headers;
+}
+
 function wpfleet_add_filter($hook, $callback, $accepted_args) {
     if (function_exists('add_filter')) {
         add_filter($hook, $callback, 10, $accepted_args);
@@ -85,3 +94,4 @@ wpfleet_add_filter('http_api_curl', 'wpfleet_http_api_curl', 1);
 wpfleet_add_filter('http_request_args', 'wpfleet_http_request_args', 2);
 wpfleet_add_filter('site_status_tests', 'wpfleet_site_status_tests', 1);
 wpfleet_add_filter('rest_request_after_callbacks', 'wpfleet_rest_request_after_callbacks', 3);
+wpfleet_add_filter('site_status_page_cache_supported_cache_headers', 'wpfleet_page_cache_headers', 1);

@@ -68,7 +68,8 @@ TEST(MuPlugin, HooksWordPressesHttpApiAndSiteHealthBeforeWordPressLoads) {
   const std::string plugin = mu_plugin_php();
   EXPECT_EQ(plugin.rfind("<?php\n", 0), 0u);
   for (const char* hook : {"http_api_curl", "http_request_args", "site_status_tests",
-                           "rest_request_after_callbacks"}) {
+                           "rest_request_after_callbacks",
+                           "site_status_page_cache_supported_cache_headers"}) {
     EXPECT_NE(plugin.find(std::string("wpfleet_add_filter('") + hook + "'"), std::string::npos)
         << hook;
   }
