@@ -55,9 +55,14 @@ Result<std::vector<Placement>> covered(const Fleet& fleet, StateStore& store, co
   return out;
 }
 
+Result<std::vector<transfer::BackupRecord>> backups_of(transfer::BackupStores& stores, const Placement& p) {
+  TRY_ASSIGN(transfer::BackupStore * store, stores.of(*p.environment));
+  return store->list(p.environment->name, p.tenant->id);
+}
+
 nlohmann::json backup_json(const transfer::BackupRecord& b) {
   return {{"env", b.env},         {"tenant", b.tenant},   {"name", b.name},
-          {"path", b.path.string()}, {"created_at", utc_time(b.created_at)},
+          {"path", b.location}, {"created_at", utc_time(b.created_at)},
           {"unix_time", b.created_at}, {"bytes", b.bytes}, {"verified", b.verified}};
 }
 
@@ -67,8 +72,9 @@ Result<bool> anything_due(const Fleet& fleet, Context& ctx, const BackupOptions&
   auto session = ctx.open(LockMode::None, "backup run");
   if (!session) return std::move(session).error();
   TRY_ASSIGN(const auto wanted, covered(fleet, *session->store, o));
+  transfer::BackupStores stores(transfer::backup_scratch(ctx.state_dir()));
   for (const Placement& p : wanted) {
-    TRY_ASSIGN(const auto existing, transfer::list_backups(*p.environment->backup, p.environment->name, p.tenant->id));
+    TRY_ASSIGN(const auto existing, backups_of(stores, p));
     if (transfer::backup_due(existing, *p.environment->backup, unix_now())) return true;
   }
   return false;
@@ -92,15 +98,18 @@ int run_command(Context& ctx, const BackupOptions& o) {
   auto wanted = covered(bench->fleet, *bench->session.store, o);
   if (!wanted) return fail(wanted.error(), kExitInvalidInput);
   transfer::Backups backups(*bench->operations, *bench->engine, &Context::progress);
+  transfer::BackupStores stores(transfer::backup_scratch(ctx.state_dir()));
   nlohmann::json taken = nlohmann::json::array();
   int failures = 0;
   for (const Placement& p : *wanted) {
     const BackupPolicy& policy = *p.environment->backup;
     if (o.due) {
-      auto existing = transfer::list_backups(policy, p.environment->name, p.tenant->id);
+      auto existing = backups_of(stores, p);
       if (existing && !transfer::backup_due(*existing, policy, unix_now())) continue;
     }
-    auto backup = backups.take(*p.environment, p.tenant->id);
+    auto store = stores.of(*p.environment);
+    auto backup = store ? backups.take(*p.environment, p.tenant->id, **store)
+                        : Result<transfer::BackupRecord>(store.error());
     if (!backup) {
       ++failures;
       std::cerr << "wpfleet: " << ready_to_paste(backup.error().message) << "\n";
@@ -109,7 +118,7 @@ int run_command(Context& ctx, const BackupOptions& o) {
     taken.push_back(backup_json(*backup));
     if (!ctx.options().json()) {
       std::cout << "backed up " << backup->env << "/" << backup->tenant << ": " << backup->name << " ("
-                << human_bytes(backup->bytes) << ", checked) " << backup->path.string() << "\n";
+                << human_bytes(backup->bytes) << ", checked) " << backup->location << "\n";
     }
   }
   if (ctx.options().json()) ctx.print_json({{"backups", taken}, {"failed", failures}});
@@ -125,13 +134,14 @@ int list_command(Context& ctx, const BackupOptions& o) {
   if (!wanted) return fail(wanted.error(), kExitInvalidInput);
   nlohmann::json listed = nlohmann::json::array();
   std::vector<std::vector<std::string>> rows;
+  transfer::BackupStores stores(transfer::backup_scratch(ctx.state_dir()));
   for (const Placement& p : *wanted) {
-    auto backups = transfer::list_backups(*p.environment->backup, p.environment->name, p.tenant->id);
+    auto backups = backups_of(stores, p);
     if (!backups) return fail(backups.error(), kExitFailure);
     for (const auto& b : *backups) {
       listed.push_back(backup_json(b));
       rows.push_back({b.name, b.env, b.tenant, utc_time(b.created_at), human_bytes(b.bytes),
-                      b.verified ? "yes" : "NO (failed or interrupted)", b.path.string()});
+                      b.verified ? "yes" : "NO (failed or interrupted)", b.location});
     }
   }
   if (ctx.options().json()) {
@@ -154,10 +164,12 @@ int restore_command(Context& ctx, const BackupOptions& o) {
     return fail("environment '" + o.env + "' has no backup settings in the fleet file", kExitInvalidInput);
   }
   const std::string& tenant = o.tenant;
-  auto backups = transfer::list_backups(*env->backup, o.env, tenant);
+  auto store = transfer::open_backup_store(*env, transfer::backup_scratch(ctx.state_dir()));
+  if (!store) return fail(store.error(), kExitFailure);
+  auto backups = (*store)->list(o.env, tenant);
   if (!backups) return fail(backups.error(), kExitFailure);
   const auto found = std::find_if(backups->begin(), backups->end(), [&](const transfer::BackupRecord& b) {
-    return b.name == o.backup || b.path.string() == o.backup;
+    return b.name == o.backup || b.location == o.backup;
   });
   if (found == backups->end()) {
     return fail("no backup '" + o.backup + "' of " + o.env + "/" + tenant + ": list them with `wpfleet backup list " +
@@ -174,7 +186,10 @@ int restore_command(Context& ctx, const BackupOptions& o) {
                 "(a snapshot is taken first, so `wpfleet rollback` can undo it)",
                 kExitInvalidInput);
   }
-  auto op = bench->operations->import_archive(found->path, o.env, tenant);
+  auto archive = (*store)->fetch(*found);
+  if (!archive) return fail(archive.error(), kExitFailure);
+  auto op = bench->operations->import_archive(*archive, o.env, tenant);
+  (*store)->release(*archive);
   if (!op) return fail(op.error(), kExitFailure);
   if (ctx.options().json()) {
     ctx.print_json({{"operation", op->id}, {"backup", backup_json(*found)}, {"snapshot", op->snapshot_id}});

@@ -61,16 +61,19 @@ nlohmann::json event_json(const Event& event, const EventHistory& history, std::
 }
 
 // Each watched site (observed: applied) of an environment with backup settings.
-Status observe_backups_of(const Fleet& fleet, std::vector<Observation>& observed) {
+Status observe_backups_of(const Fleet& fleet, const std::filesystem::path& state_dir,
+                          std::vector<Observation>& observed) {
   const std::int64_t now = unix_now();
   std::vector<Observation> found;
+  transfer::BackupStores stores(transfer::backup_scratch(state_dir));
   for (const Placement& p : placements(fleet)) {
     const Environment& env = *p.environment;
     const std::string site = env.name + "/" + p.tenant->id;
     const bool watched = std::any_of(observed.begin(), observed.end(),
                                      [&](const Observation& o) { return o.subject == site; });
     if (!env.backup || !watched) continue;
-    TRY_ASSIGN(const auto backups, transfer::list_backups(*env.backup, env.name, p.tenant->id));
+    TRY_ASSIGN(transfer::BackupStore * store, stores.of(env));
+    TRY_ASSIGN(const auto backups, store->list(env.name, p.tenant->id));
     std::vector<BackupSeen> seen;
     for (const auto& b : backups) seen.push_back({b.created_at, b.verified});
     found.push_back(observe_backups(env.name, p.tenant->id, seen, env.backup->every_s, now));
@@ -88,7 +91,7 @@ int watch_command(Context& ctx, const WatchOptions& o) {
   auto session = ctx.open(LockMode::None, "watch run");
   if (!session) return fail(session.error(), kExitFailure);
   Engine engine(*fleet, *session);
-  auto verified = verify_tenants(*fleet, *session, engine, VerifyOptions{Scope{}, 8, 0});
+  auto verified = verify_tenants(*fleet, *session, engine, VerifyOptions{Scope{}, 8, 0, false});
   if (!verified) return fail(verified.error(), kExitFailure);
 
   std::vector<Observation> observed = observe_sites(*verified);
@@ -98,7 +101,7 @@ int watch_command(Context& ctx, const WatchOptions& o) {
   for (auto& certificate : observe_certificates(session->layout.tls_dir(), std::chrono::system_clock::now())) {
     observed.push_back(std::move(certificate));
   }
-  if (Status backups = observe_backups_of(*fleet, observed); !backups) {
+  if (Status backups = observe_backups_of(*fleet, ctx.state_dir(), observed); !backups) {
     return fail(backups.error(), kExitFailure);
   }
 

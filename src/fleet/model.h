@@ -81,7 +81,10 @@ struct AwsSettings {
 struct BackupPolicy {
   int every_s = 86400;
   int keep = 14;     // verified backups kept per tenant; older ones are deleted
-  std::string to;    // an absolute directory
+  std::string to;    // an absolute directory, or "s3://bucket/prefix"
+  // S3: the bucket's region, when not the aws environment's own or the standard
+  // sources' (AWS_REGION, the profile's).
+  std::optional<std::string> region;
 };
 
 struct Environment {

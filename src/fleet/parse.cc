@@ -49,6 +49,7 @@ constexpr KeySpec kBackupKeys[] = {
     {"every", R"(every = "24h")"},
     {"keep", "keep = 14"},
     {"to", R"(to = "/var/backups/wpfleet")"},
+    {"region", R"(region = "eu-west-1")"},
 };
 constexpr KeySpec kBasicAuthKeys[] = {
     {"user", R"(user = "bbws-sit")"},
@@ -262,6 +263,11 @@ class FleetReader {
     if (reader.node("keep")) {
       valid = read_parsed<std::int64_t>(reader, "keep", Need::kOptional, validate::backup_keep,
                                         policy.keep) && valid;
+    }
+    if (reader.node("region")) {
+      std::string region;
+      valid = read_checked(reader, "region", Need::kOptional, validate::aws_region, region) && valid;
+      policy.region = region;
     }
     if (valid) env.backup = policy;
   }

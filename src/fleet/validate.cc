@@ -7,6 +7,7 @@
 #include <charconv>
 #include <limits>
 #include <optional>
+#include <regex>
 #include <string>
 
 namespace wpfleet::validate {
@@ -286,14 +287,28 @@ Result<int> backup_keep(std::int64_t count) { return in_range("backup keep", cou
 
 Status backup_destination(std::string_view to) {
   if (to.starts_with("s3://")) {
+    const std::string_view path = to.substr(5);
+    const std::string_view bucket = path.substr(0, path.find('/'));
+    // S3's rules for a bucket name; path-style addressing also rules out dots.
+    static const std::regex kBucket(R"([a-z0-9][a-z0-9-]{1,61}[a-z0-9])");
+    if (std::regex_match(bucket.begin(), bucket.end(), kBucket) &&
+        to.find_first_of(" \n\\") == std::string_view::npos) {
+      return {};
+    }
     return make_error(fmt::format(
-        "backup to '{}': S3 destinations are not supported yet; give a directory (an absolute "
-        "path), e.g. \"/var/backups/wpfleet\", and copy it to S3 with `aws s3 sync`",
-        to));
+        "backup to '{}': '{}' is not an S3 bucket name wpfleet can use (3 to 63 lowercase letters, "
+        "digits and hyphens, no dots); write \"s3://bucket\" or \"s3://bucket/prefix\"",
+        to, bucket));
   }
   if (to.starts_with('/') && to.find('\n') == std::string_view::npos) return {};
   return make_error(fmt::format(
       "backup to '{}' is not an absolute directory; write one, e.g. \"/var/backups/wpfleet\"", to));
+}
+
+Status aws_region(std::string_view region) {
+  static const std::regex kRegion(R"([a-z]{2}(-gov)?-[a-z]+-[0-9])");
+  if (std::regex_match(region.begin(), region.end(), kRegion)) return {};
+  return make_error(fmt::format("region '{}' is not an AWS region; write one such as \"eu-west-1\"", region));
 }
 
 Status webhook_url(std::string_view url) {

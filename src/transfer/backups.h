@@ -1,5 +1,5 @@
-// Backups: a tenant's archive (as `export` writes it) kept in the environment's backup
-// directory, checked after writing by loading it into the tenant's staging area (which
+// Backups: a tenant's archive (as `export` writes it) kept where the environment's
+// backup settings say (a directory or S3: backup_store.h), checked after writing by loading it into the tenant's staging area (which
 // the site never sees) against its manifest — the dump's checksum, every table's rows,
 // the files — and kept `keep` deep. The supervisor takes the due ones; `wpfleet backup
 // run` takes one now; a backup restores as an import does (snapshot first, rollback).
@@ -12,24 +12,11 @@
 
 #include "engine/engine.h"
 #include "fleet/model.h"
+#include "transfer/backup_store.h"
 #include "transfer/operations.h"
 #include "util/result.h"
 
 namespace wpfleet::transfer {
-
-struct BackupRecord {
-  std::string env;
-  std::string tenant;
-  std::string name;  // its time, "20261130T064500Z": names sort as times do
-  std::filesystem::path path;
-  std::int64_t created_at = 0;  // Unix seconds
-  std::uint64_t bytes = 0;
-  bool verified = false;  // passed the check after writing
-};
-
-// <to>/<env>/<tenant>/, newest first; none when the directory does not exist yet.
-Result<std::vector<BackupRecord>> list_backups(const BackupPolicy& policy, const std::string& env,
-                                               const std::string& tenant);
 
 // Due when no verified backup is younger than `every`.
 bool backup_due(const std::vector<BackupRecord>& existing, const BackupPolicy& policy,
@@ -40,13 +27,14 @@ class Backups {
   Backups(Operations& operations, Engine& engine, ProgressFn progress)
       : operations_(operations), engine_(engine), progress_(std::move(progress)) {}
 
-  // Writes one, checks it (deleting it if the check fails) and deletes the verified
-  // ones beyond `keep` and unchecked leftovers of crashed runs.
-  Result<BackupRecord> take(const Environment& env, const std::string& tenant);
+  // Writes one, checks it (deleting it if the check fails), keeps it in `store` and
+  // deletes the verified ones beyond `keep` and unchecked leftovers of crashed runs.
+  Result<BackupRecord> take(const Environment& env, const std::string& tenant, BackupStore& store);
 
  private:
   Status verify(const Environment& env, const std::string& tenant, const std::filesystem::path& archive);
-  Status prune(const BackupPolicy& policy, const std::string& env, const std::string& tenant);
+  Status prune(const BackupPolicy& policy, const std::string& env, const std::string& tenant,
+               BackupStore& store);
 
   Operations& operations_;
   Engine& engine_;

@@ -21,6 +21,7 @@
 #include "aws/s3.h"
 #include "aws_fake.h"
 #include "aws_sit_fixture.h"
+#include "aws_test_env.h"
 #include "harness.h"
 #include "moto_server.h"
 #include "util/crypto.h"
@@ -33,51 +34,6 @@ using nlohmann::json;
 
 constexpr const char* kAccount = "123456789012";  // moto's
 
-// The variables through which the wpfleet processes find moto: what a user sets to
-// point wpfleet at an emulator (see the README).
-class AwsVariables {
- public:
-  AwsVariables(const std::string& endpoint, const aws::Credentials& credentials,
-               const std::filesystem::path& dir) {
-    set("AWS_ENDPOINT_URL", endpoint);
-    set("AWS_ACCESS_KEY_ID", credentials.access_key_id);
-    set("AWS_SECRET_ACCESS_KEY", credentials.secret_access_key);
-    // No profile of this machine's user may leak in.
-    set("AWS_SHARED_CREDENTIALS_FILE", (dir / "no-credentials").string());
-    set("AWS_CONFIG_FILE", (dir / "no-config").string());
-    unset("AWS_PROFILE");
-    unset("AWS_SESSION_TOKEN");
-  }
-  ~AwsVariables() {
-    for (const auto& [name, value] : saved_) {
-      if (value) {
-        ::setenv(name.c_str(), value->c_str(), 1);
-      } else {
-        ::unsetenv(name.c_str());
-      }
-    }
-  }
-  AwsVariables(const AwsVariables&) = delete;
-  AwsVariables& operator=(const AwsVariables&) = delete;
-
-  void set(const std::string& name, const std::string& value) {
-    save(name);
-    ::setenv(name.c_str(), value.c_str(), 1);
-  }
-
- private:
-  void unset(const std::string& name) {
-    save(name);
-    ::unsetenv(name.c_str());
-  }
-  void save(const std::string& name) {
-    if (saved_.count(name)) return;
-    const char* value = ::getenv(name.c_str());
-    saved_[name] = value ? std::optional<std::string>(value) : std::nullopt;
-  }
-  std::map<std::string, std::optional<std::string>> saved_;
-};
-
 class AwsBackend : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -87,7 +43,13 @@ class AwsBackend : public ::testing::Test {
     proxy_ = std::make_unique<AwsProxy>(moto_->endpoint(), credentials_);
     aws::Client setup = client();
     sit_ = make_user_sit(setup);
-    variables_ = std::make_unique<AwsVariables>(proxy_->endpoint(), credentials_, dir_.path());
+    aws::Environment reach;
+    reach.vars = {{"AWS_ENDPOINT_URL", proxy_->endpoint()},
+                  {"AWS_ACCESS_KEY_ID", credentials_.access_key_id},
+                  {"AWS_SECRET_ACCESS_KEY", credentials_.secret_access_key},
+                  {"AWS_SHARED_CREDENTIALS_FILE", (dir_.path() / "no-credentials").string()},
+                  {"AWS_CONFIG_FILE", (dir_.path() / "no-config").string()}};
+    variables_ = std::make_unique<AwsVariables>(reach);
   }
 
   void TearDown() override {

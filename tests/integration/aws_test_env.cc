@@ -1,6 +1,7 @@
 #include "aws_test_env.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <map>
 
@@ -29,6 +30,38 @@ aws::Environment AwsTestEnv::process_env() const {
               {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"},
               {"AWS_CONFIG_FILE", "/nonexistent/config"}};
   return env;
+}
+
+AwsVariables::AwsVariables(const aws::Environment& env) {
+  for (const auto& [name, value] : env.vars) set(name, value);
+  unset("AWS_PROFILE");
+  unset("AWS_SESSION_TOKEN");
+}
+
+AwsVariables::~AwsVariables() {
+  for (const auto& [name, value] : saved_) {
+    if (value) {
+      ::setenv(name.c_str(), value->c_str(), 1);
+    } else {
+      ::unsetenv(name.c_str());
+    }
+  }
+}
+
+void AwsVariables::set(const std::string& name, const std::string& value) {
+  save(name);
+  ::setenv(name.c_str(), value.c_str(), 1);
+}
+
+void AwsVariables::unset(const std::string& name) {
+  save(name);
+  ::unsetenv(name.c_str());
+}
+
+void AwsVariables::save(const std::string& name) {
+  if (saved_.count(name)) return;
+  const char* value = ::getenv(name.c_str());
+  saved_[name] = value ? std::optional<std::string>(value) : std::nullopt;
 }
 
 Environment sit_environment(const std::string& name, const std::string& domain_suffix,

@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
+#include <optional>
 #include <string>
 
 #include "aws/client.h"
@@ -47,6 +49,24 @@ class AwsTestEnv {
   MotoServer moto_;
   aws::Credentials credentials_;  // made by moto_, so declared after it
   AwsProxy proxy_;
+};
+
+// The process's variables set to `env`'s until destroyed, with no profile or session
+// token of this machine's user left in: what a user sets to point wpfleet at an
+// emulator (see the README), inherited by the wpfleet processes a test runs.
+class AwsVariables {
+ public:
+  explicit AwsVariables(const aws::Environment& env);
+  ~AwsVariables();
+  AwsVariables(const AwsVariables&) = delete;
+  AwsVariables& operator=(const AwsVariables&) = delete;
+
+  void set(const std::string& name, const std::string& value);
+
+ private:
+  void unset(const std::string& name);
+  void save(const std::string& name);
+  std::map<std::string, std::optional<std::string>> saved_;
 };
 
 // An aws environment `name` on the platform make_user_sit(client, name, domain_suffix)

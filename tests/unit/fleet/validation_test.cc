@@ -138,8 +138,18 @@ TEST(FleetValidationTest, BackupIsAScheduleAKeepCountAndADirectory) {
                                "4:17: backup to 'backups' is not an absolute directory",
                                "\"/var/backups/wpfleet\""));
   EXPECT_TRUE(has_only_problem(kDev + "backup = { to = \"s3://b/p\" }\n",
-                               "4:17: backup to 's3://b/p': S3 destinations are not supported yet",
-                               "aws s3 sync"));
+                               "4:17: backup to 's3://b/p': 'b' is not an S3 bucket name",
+                               "\"s3://bucket/prefix\""));
+  EXPECT_TRUE(has_only_problem(kDev + "backup = { to = \"s3://my.backups/p\" }\n",
+                               "4:17: backup to 's3://my.backups/p': 'my.backups' is not an S3 bucket",
+                               "\"s3://bucket/prefix\""));
+  fleet = parse_fleet(kDev + "backup = { to = \"s3://acme-backups/wp\", region = \"af-south-1\" }\n",
+                      "fleet.toml");
+  ASSERT_TRUE(fleet.ok()) << fleet.error().message;
+  EXPECT_EQ(fleet->environments.at("dev").backup->to, "s3://acme-backups/wp");
+  EXPECT_EQ(fleet->environments.at("dev").backup->region, std::optional<std::string>("af-south-1"));
+  EXPECT_TRUE(has_only_problem(kDev + "backup = { to = \"s3://acme-backups\", region = \"Europe\" }\n",
+                               "4:47: region 'Europe' is not an AWS region", "\"eu-west-1\""));
   EXPECT_TRUE(has_only_problem(kDev + "backup = { keep = 3 }\n", "4:10: missing required key 'to' in backup", "to ="));
 }
 
