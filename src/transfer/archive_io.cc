@@ -400,6 +400,11 @@ Status stage_listed(int root, const ListedFile& file, const BlobStore& blobs, St
     TRY(make_dirs_beneath(root, relative, 0755));
     return {};
   }
+  if (!blobs.contains(file.sha256)) {
+    return make_error("the content of " + file.path + " is not in " + blobs.root().string() +
+                      ": the snapshot was taken by another wpfleet, or its files were deleted by "
+                      "hand; restore it where it was taken, or move content with `wpfleet export`");
+  }
   ++report.files;
   return write_entry_file(root, relative, file.mode, [&](const auto& sink) {
     return blobs.read(file.sha256, sink);

@@ -65,10 +65,7 @@ std::uint64_t disk_used(const std::vector<SnapshotContent>& contents) {
 
 std::vector<SnapshotRecord> over_budget(const std::vector<SnapshotContent>& contents,
                                         std::uint64_t budget, const std::set<std::string>& spared) {
-  std::vector<SnapshotContent> left = contents;
-  std::sort(left.begin(), left.end(), [](const SnapshotContent& a, const SnapshotContent& b) {
-    return std::tie(a.record.created_at, a.record.id) < std::tie(b.record.created_at, b.record.id);
-  });
+  std::vector<SnapshotContent> left(contents.rbegin(), contents.rend());  // oldest first
   std::vector<SnapshotRecord> deleted;
   while (disk_used(left) > budget) {
     const auto oldest = std::find_if(left.begin(), left.end(), [&](const SnapshotContent& c) {

@@ -39,9 +39,10 @@ std::vector<SnapshotSpace> space_of(const std::vector<SnapshotContent>& contents
 // The archives and every listed blob once: what the snapshots take on disk.
 std::uint64_t disk_used(const std::vector<SnapshotContent>& contents);
 
-// The snapshots to delete, oldest first (by created_at, then id), sparing `spared`, until
-// the rest fit in `budget` bytes; fewer (possibly none) when the spared ones alone do not
-// fit.
+// The snapshots to delete, oldest first, sparing `spared`, until the rest fit in `budget`
+// bytes; fewer (possibly none) when the spared ones alone do not fit. `contents` are
+// newest first, as the store lists them (it knows the order of snapshots taken within
+// the same second).
 std::vector<SnapshotRecord> over_budget(const std::vector<SnapshotContent>& contents,
                                         std::uint64_t budget, const std::set<std::string>& spared);
 

@@ -204,6 +204,51 @@ TEST_F(LeanSnapshots, RestoreIsByteIdentical) {
   EXPECT_EQ(content(), tables_before);
 }
 
+TEST_F(LeanSnapshots, SnapshotsOfTheFormerFormatAndLeanArchivesAreReadToo) {
+  // A snapshot taken before files were kept by content was a full archive, as export
+  // writes: it is listed by its size and restores.
+  put_file("dev", "alpha", "uploads/old-format.txt", "in the old snapshot");
+  const fs::path old_format = state() / "snapshots" / "dev" / "alpha" / "snap-old-format.tar";
+  ASSERT_EQ(wpfleet({"export", "alpha", "-e", "dev", "-o", old_format.string()}).exit_code, 0);
+  {
+    auto store = StateStore::open(state() / "state.db");
+    ASSERT_TRUE(store.ok());
+    SnapshotRecord record{"snap-old-format", "dev", "alpha", old_format.string(), "", "manual", 0, 0};
+    record.bytes = static_cast<std::int64_t>(fs::file_size(old_format));
+    ASSERT_TRUE((*store)->record_snapshot(record).ok());
+  }
+  const json listed = entry(list("dev", "alpha"), "snap-old-format");
+  EXPECT_EQ(listed["own_bytes"].get<std::uint64_t>(), fs::file_size(old_format)) << listed.dump();
+  EXPECT_EQ(listed["shared_bytes"].get<std::uint64_t>(), 0u);
+  fs::remove(wp_content("dev", "alpha") / "uploads/old-format.txt");
+  CliResult restored = wpfleet({"snapshot", "restore", "alpha", "-e", "dev", "--id", "snap-old-format"});
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_EQ(*read_file(wp_content("dev", "alpha") / "uploads/old-format.txt"), "in the old snapshot");
+
+  // A lean snapshot imports where its stored files are; elsewhere it says why not.
+  fs::remove(wp_content("dev", "alpha") / "uploads/old-format.txt");
+  const std::string only_in_lean = "only in the lean snapshot " + random_content(16);
+  put_file("dev", "alpha", "uploads/only-in-lean.txt", only_in_lean);
+  const std::string lean = take("dev", "alpha");
+  fs::remove(wp_content("dev", "alpha") / "uploads/only-in-lean.txt");
+  const std::string lean_path = entry(list("dev", "alpha"), lean)["path"];
+  CliResult imported = wpfleet({"import", lean_path, "-e", "dev"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_EQ(*read_file(wp_content("dev", "alpha") / "uploads/only-in-lean.txt"), only_in_lean);
+  // Its stored file gone, as on another machine (and gone from the site, so that the
+  // import's own snapshot first does not store it again).
+  fs::remove(wp_content("dev", "alpha") / "uploads/only-in-lean.txt");
+  const std::string hash = sha256_hex(only_in_lean);
+  const fs::path blob = blobs("dev") / hash.substr(0, 2) / hash;
+  const fs::path kept_aside = state().parent_path() / "blob-aside";
+  fs::rename(blob, kept_aside);
+  CliResult elsewhere = wpfleet({"import", lean_path, "-e", "dev"});
+  fs::rename(kept_aside, blob);
+  EXPECT_NE(elsewhere.exit_code, 0);
+  EXPECT_NE(elsewhere.err.find("taken by another wpfleet"), std::string::npos) << elsewhere.err;
+  EXPECT_NE(elsewhere.err.find("was not touched"), std::string::npos) << elsewhere.err;
+}
+
 TEST_F(LeanSnapshots, DeleteFreesWhatOnlyThatSnapshotHad) {
   const std::string unique = random_content(kMiB);
   put_file("dev", "alpha", "uploads/unique.bin", unique);

@@ -19,22 +19,23 @@ std::vector<std::string> ids(const std::vector<SnapshotRecord>& records) {
   return out;
 }
 
-// Three snapshots of a site: a file all share, one changed between each.
+// Three snapshots of a site, newest first as the store lists them: a file all share,
+// one changed between each.
 const std::vector<SnapshotContent> kThree = {
-    snapshot("s1", 100, 10, {{"common", 1000}, {"v1", 300}}),
-    snapshot("s2", 200, 10, {{"common", 1000}, {"v2", 300}}),
     snapshot("s3", 300, 10, {{"common", 1000}, {"v2", 300}, {"new", 50}}),
+    snapshot("s2", 200, 10, {{"common", 1000}, {"v2", 300}}),
+    snapshot("s1", 100, 10, {{"common", 1000}, {"v1", 300}}),
 };
 
 TEST(SnapshotSpace, OwnIsWhatNoOtherSnapshotListsAndSharedTheRest) {
   const auto spaces = space_of(kThree);
   ASSERT_EQ(spaces.size(), 3u);
-  EXPECT_EQ(spaces[0].own_bytes, 10u + 300u);
-  EXPECT_EQ(spaces[0].shared_bytes, 1000u);
+  EXPECT_EQ(spaces[2].own_bytes, 10u + 300u);
+  EXPECT_EQ(spaces[2].shared_bytes, 1000u);
   EXPECT_EQ(spaces[1].own_bytes, 10u);
   EXPECT_EQ(spaces[1].shared_bytes, 1300u);
-  EXPECT_EQ(spaces[2].own_bytes, 60u);
-  EXPECT_EQ(spaces[2].shared_bytes, 1300u);
+  EXPECT_EQ(spaces[0].own_bytes, 60u);
+  EXPECT_EQ(spaces[0].shared_bytes, 1300u);
 }
 
 TEST(SnapshotSpace, DiskUsedCountsEachFileOnce) {
@@ -60,9 +61,10 @@ TEST(SnapshotSpace, TheBudgetSparesWhatIsNeeded) {
       << "s2 alone frees too little (10), so s3 goes too";
   // Everything spared: nothing deleted, even over budget.
   EXPECT_TRUE(over_budget(kThree, 1, {"s1", "s2", "s3"}).empty());
-  // Order is by time, not by the order given.
-  const std::vector<SnapshotContent> shuffled = {kThree[2], kThree[0], kThree[1]};
-  EXPECT_EQ(ids(over_budget(shuffled, 1400, {})), (std::vector<std::string>{"s1"}));
+  // Taken within the same second: the store's order tells which is older, not the ids.
+  const std::vector<SnapshotContent> same_second = {snapshot("s-a", 100, 10, {{"x", 500}}),
+                                                    snapshot("s-b", 100, 10, {{"y", 500}})};
+  EXPECT_EQ(ids(over_budget(same_second, 600, {})), (std::vector<std::string>{"s-b"}));
 }
 
 TEST(SnapshotSpace, TheBudgetSparesTheNewOneTheNeededOnesAndProductionsNewest) {
