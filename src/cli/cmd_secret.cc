@@ -7,9 +7,13 @@
 #include "backends/aws/names.h"
 #include "backends/aws/platform.h"
 #include "backends/aws/tenant_secret.h"
+#include "backends/local/secrets.h"
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "cli/workbench.h"
 #include "engine/engine.h"
+#include "platform/platform.h"
+#include "util/crypto.h"
 
 namespace wpfleet::cli {
 
@@ -19,12 +23,22 @@ struct SecretOptions {
   std::string env;
 };
 
-int rotate_command(Context& ctx, const SecretOptions& o) {
-  if (o.args.size() != 1) {
-    return fail("usage: wpfleet secret rotate -e ENV NAME (basic-auth-password; on aws also "
-                "origin-secret)",
-                kExitInvalidInput);
+// What rotate tells the user (on stderr, or as the JSON document): which secret changed
+// and the command that prints it, the only way it is shown.
+int report_rotated(Context& ctx, const std::string& env, const std::string& tenant,
+                   const std::string& name) {
+  const std::string owner = tenant.empty() ? env : env + "/" + tenant;
+  const std::string read_with = ready_to_paste(
+      "`wpfleet secret get " + (tenant.empty() ? "" : tenant + " ") + "-e " + env + " " + name + "`");
+  if (ctx.options().json()) {
+    ctx.print_json({{"rotated", name}, {"env", env}, {"tenant", tenant}, {"read_with", read_with}});
+  } else {
+    std::cerr << "rotated " << name << " of " << owner << "; read it with " << read_with << "\n";
   }
+  return kExitOk;
+}
+
+int rotate_environment_command(Context& ctx, const SecretOptions& o) {
   auto fleet = ctx.load_fleet();
   if (!fleet) return fail(fleet.error(), kExitInvalidInput);
   auto session = ctx.open(LockMode::Exclusive, "secret rotate");
@@ -39,8 +53,81 @@ int rotate_command(Context& ctx, const SecretOptions& o) {
                                                           : env->aws && name == aws_backend::kOriginSecret);
     return fail(rotated.error(), valid ? kExitFailure : kExitInvalidInput);
   }
-  std::cerr << "rotated " << o.args[0] << " of " << o.env << "; read it with "
-            << ready_to_paste("`wpfleet secret get -e " + o.env + " " + o.args[0] + "`") << "\n";
+  return report_rotated(ctx, o.env, "", o.args[0]);
+}
+
+// A tenant's admin password, once the client changed it in WordPress (verify warns when
+// the stored one no longer logs in). The new one is stored first, then set in WordPress:
+// a rotate stopped between the two leaves a stored password that does not log in, which
+// verify names with this command, and running it again finishes the work.
+int rotate_admin_password_command(Context& ctx, const SecretOptions& o) {
+  const std::string& tenant = o.args[0];
+  auto fleet = ctx.load_fleet();
+  if (!fleet) return fail(fleet.error(), kExitInvalidInput);
+  const Environment* env = fleet->find_environment(o.env);
+  if (!env) return fail("unknown environment '" + o.env + "' (see `wpfleet tenant list`)", kExitInvalidInput);
+  if (env->aws) {
+    return fail("rotating a tenant's admin password is not supported on aws yet (wpfleet runs "
+                "no WordPress PHP of its own in ECS): change it in wp-admin, then store it under "
+                "the key " + std::string(aws_backend::kAdminPasswordKey) + " of the secret " +
+                aws_backend::tenant_names(env->name, tenant).secret,
+                kExitInvalidInput);
+  }
+  auto session = ctx.open(LockMode::Exclusive, "secret rotate");
+  if (!session) return fail(session.error(), kExitFailure);
+  Engine engine(*fleet, *session);
+  auto placed = engine.context(o.env, tenant);
+  if (!placed) return fail(placed.error(), kExitInvalidInput);
+  auto applied = session->store->has_resource(o.env, tenant, "site");
+  if (!applied) return fail(applied.error(), kExitFailure);
+  if (!*applied) {
+    return fail(o.env + "/" + tenant + " is not applied yet, so it has no admin password: run "
+                "`wpfleet apply -e " + o.env + "`",
+                kExitInvalidInput);
+  }
+  if (Status up = require_platform_up(session->layout); !up) return fail(up.error(), kExitFailure);
+  auto data = engine.tenant_data(o.env);
+  if (!data) return fail(data.error(), kExitFailure);
+  auto password = random_password(24);
+  if (!password) return fail(password.error(), kExitFailure);
+  const std::string scope = tenant_secret_scope(o.env, tenant);
+  if (Status stored = session->secrets->put(scope, local::kAdminPassword, *password); !stored) {
+    return fail(stored.error(), kExitFailure);
+  }
+  if (Status set = (*data)->reset_admin_password(*placed); !set) {
+    return fail("a new admin password of " + scope + " is stored, but WordPress did not take it (" +
+                    set.error().message + "): run `wpfleet secret rotate " + tenant + " -e " +
+                    o.env + " " + local::kAdminPassword + "` again",
+                kExitFailure);
+  }
+  return report_rotated(ctx, o.env, tenant, local::kAdminPassword);
+}
+
+constexpr const char* kRotateUsage =
+    "usage: wpfleet secret rotate -e ENV NAME (basic-auth-password; on aws also origin-secret), "
+    "or wpfleet secret rotate TENANT -e ENV admin-password";
+
+int rotate_command(Context& ctx, const SecretOptions& o) {
+  if (o.args.size() == 1) return rotate_environment_command(ctx, o);
+  if (o.args.size() == 2 && o.args[1] == local::kAdminPassword) {
+    return rotate_admin_password_command(ctx, o);
+  }
+  if (o.args.size() == 2) {
+    return fail("'" + o.args[1] + "' of a tenant cannot be rotated; the one that can is " +
+                    local::kAdminPassword + " (" + kRotateUsage + ")",
+                kExitInvalidInput);
+  }
+  return fail(kRotateUsage, kExitInvalidInput);
+}
+
+// The one place a secret is printed: the value alone on its line, or in the JSON document.
+int print_secret(Context& ctx, const std::string& env, const std::string& tenant,
+                 const std::string& name, const std::string& value) {
+  if (ctx.options().json()) {
+    ctx.print_json({{"env", env}, {"tenant", tenant}, {"name", name}, {"value", value}});
+  } else {
+    std::cout << value << "\n";
+  }
   return kExitOk;
 }
 
@@ -62,7 +149,8 @@ std::string unknown_secret(const SecretStore& secrets, const std::string& scope,
 
 // On aws a tenant's secrets live in its Secrets Manager secret, under the JSON keys the
 // user's scripts and wpfleet's task definitions read.
-int get_aws_command(const Environment& env, const std::string& tenant, const std::string& name) {
+int get_aws_command(Context& ctx, const Environment& env, const std::string& tenant,
+                    const std::string& name) {
   const std::map<std::string, std::string> keys = {{"admin-password", aws_backend::kAdminPasswordKey},
                                                    {"db-password", "password"}};
   const auto key = keys.find(name);
@@ -89,12 +177,11 @@ int get_aws_command(const Environment& env, const std::string& tenant, const std
                     key->second + ": run `wpfleet apply -e " + env.name + "`",
                 kExitFailure);
   }
-  std::cout << value << "\n";
-  return kExitOk;
+  return print_secret(ctx, env.name, tenant, name, value);
 }
 
 // An aws environment's basic auth password is in Secrets Manager alone.
-int get_aws_environment_command(const Environment& env, const std::string& name) {
+int get_aws_environment_command(Context& ctx, const Environment& env, const std::string& name) {
   if (name != kBasicAuthPassword) {
     return fail("'" + name + "' is not a secret of an aws environment wpfleet prints; the one "
                 "there is " + kBasicAuthPassword,
@@ -110,8 +197,7 @@ int get_aws_environment_command(const Environment& env, const std::string& name)
                     " is not in Secrets Manager yet: run `wpfleet apply -e " + env.name + "`",
                 kExitFailure);
   }
-  std::cout << **password << "\n";
-  return kExitOk;
+  return print_secret(ctx, env.name, "", name, **password);
 }
 
 int get_command(Context& ctx, const SecretOptions& o) {
@@ -122,8 +208,8 @@ int get_command(Context& ctx, const SecretOptions& o) {
   auto fleet = ctx.load_fleet();
   const Environment* env = fleet ? fleet->find_environment(o.env) : nullptr;
   if (env && env->aws) {
-    return o.args.size() == 2 ? get_aws_command(*env, o.args[0], name)
-                              : get_aws_environment_command(*env, name);
+    return o.args.size() == 2 ? get_aws_command(ctx, *env, o.args[0], name)
+                              : get_aws_environment_command(ctx, *env, name);
   }
   const std::string scope = o.args.size() == 2 ? tenant_secret_scope(o.env, o.args[0]) : o.env;
   auto session = ctx.open(LockMode::None, "secret get");
@@ -132,8 +218,7 @@ int get_command(Context& ctx, const SecretOptions& o) {
   if (!value) {
     return fail(unknown_secret(*session->secrets, scope, name, value.error()), kExitInvalidInput);
   }
-  std::cout << *value << "\n";
-  return kExitOk;
+  return print_secret(ctx, o.env, o.args.size() == 2 ? o.args[0] : "", name, *value);
 }
 }  // namespace
 
@@ -149,10 +234,14 @@ void register_secret(CLI::App& app, Context& ctx, CommandBody& selected) {
   get->callback([&ctx, &selected, o] { selected = [&ctx, o] { return get_command(ctx, *o); }; });
 
   auto* rotate = secret->add_subcommand(
-      "rotate", "Replace an environment secret, e.g. `wpfleet secret rotate -e sit basic-auth-password`");
+      "rotate",
+      "Replace a secret with a new random one, e.g. `wpfleet secret rotate -e sit "
+      "basic-auth-password`, or a tenant's WordPress admin password after the client changed "
+      "it: `wpfleet secret rotate goldencrust -e dev admin-password` (local backend)");
   rotate->add_option("args", o->args,
-                     "NAME (basic-auth-password; on aws also origin-secret, the header CloudFront "
-                     "sends the load balancer)")
+                     "[TENANT] NAME: an environment's basic-auth-password (on aws also "
+                     "origin-secret, the header CloudFront sends the load balancer), or a "
+                     "tenant's admin-password")
       ->required();
   rotate->add_option("-e,--env", o->env, "Environment")->required();
   rotate->callback(

@@ -1,4 +1,5 @@
 // verify: whether each tenant works, check by check, and what to do next when not.
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -40,20 +41,36 @@ Status every_tenant_placed(const Fleet& fleet, const Scope& scope) {
   return {};
 }
 
-nlohmann::json verification_json(const TenantVerification& v) {
+nlohmann::json checks_json(const std::vector<CheckOutcome>& outcomes) {
   nlohmann::json checks = nlohmann::json::array();
-  for (const auto& c : v.checks) {
+  for (const auto& c : outcomes) {
     checks.push_back({{"name", c.name}, {"ok", c.ok}, {"detail", ready_to_paste(c.detail)},
                       {"fix", ready_to_paste(c.fix)}});
   }
+  return checks;
+}
+
+nlohmann::json verification_json(const TenantVerification& v) {
   nlohmann::json errors = nlohmann::json::object();
   for (const auto& excerpt : v.recent_errors) errors[excerpt.source] = excerpt.lines;
-  return {{"tenant", v.tenant}, {"env", v.env},     {"url", v.url},
-          {"ok", v.ok()},       {"checks", checks}, {"recent_errors", errors}};
+  return {{"tenant", v.tenant},
+          {"env", v.env},
+          {"url", v.url},
+          {"ok", v.ok()},
+          {"checks", checks_json(v.checks)},
+          {"warnings", checks_json(v.warnings)},
+          {"recent_errors", errors}};
+}
+
+// A row for a check that did not pass (FAILED, or WARNING), with what to do next beneath.
+void add_problem_rows(std::vector<std::vector<std::string>>& rows, const TenantVerification& v,
+                      const CheckOutcome& c, const std::string& result) {
+  rows.push_back({v.tenant, v.env, c.name, result, ready_to_paste(c.detail)});
+  rows.push_back({"", "", "", "", "next: " + ready_to_paste(c.fix)});
 }
 
 // One row for a tenant that passes; for one that fails, a row per failing check with
-// what to do next beneath it.
+// what to do next beneath it; then its warnings the same way.
 std::vector<std::vector<std::string>> table_rows(const std::vector<TenantVerification>& results) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& v : results) {
@@ -64,13 +81,11 @@ std::vector<std::vector<std::string>> table_rows(const std::vector<TenantVerific
         if (c.name == "asleep") detail = ready_to_paste(c.detail);
       }
       rows.push_back({v.tenant, v.env, "all " + std::to_string(v.checks.size()), "ok", detail});
-      continue;
     }
     for (const auto& c : v.checks) {
-      if (c.ok) continue;
-      rows.push_back({v.tenant, v.env, c.name, "FAILED", ready_to_paste(c.detail)});
-      rows.push_back({"", "", "", "", "next: " + ready_to_paste(c.fix)});
+      if (!c.ok) add_problem_rows(rows, v, c, "FAILED");
     }
+    for (const auto& c : v.warnings) add_problem_rows(rows, v, c, "WARNING");
   }
   return rows;
 }
@@ -95,6 +110,8 @@ void print_report(const std::vector<TenantVerification>& results) {
     print_recent_errors(v);
   }
   const std::size_t total = results.size();
+  const std::size_t warned = static_cast<std::size_t>(std::count_if(
+      results.begin(), results.end(), [](const TenantVerification& v) { return !v.warnings.empty(); }));
   std::cout << "\n";
   if (failing == 0) {
     std::cout << (total == 1 ? "the tenant passes" : "all " + counted(total, "tenant") + " pass")
@@ -102,6 +119,10 @@ void print_report(const std::vector<TenantVerification>& results) {
   } else {
     std::cout << failing << " of " << counted(total, "tenant")
               << (failing == 1 ? " fails" : " fail") << "\n";
+  }
+  if (warned > 0) {
+    std::cout << (total == 1 ? "the tenant has" : counted(warned, "tenant") + (warned == 1 ? " has" : " have"))
+              << " a warning (WARNING above): it does not fail verify\n";
   }
 }
 

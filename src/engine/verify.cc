@@ -13,6 +13,8 @@
 #include <optional>
 #include <set>
 
+#include "backends/local/names.h"
+#include "backends/local/secrets.h"
 #include "util/http_client.h"
 
 namespace wpfleet {
@@ -239,6 +241,49 @@ class EdgeCheck {
   HttpRequest request_;
 };
 
+// --- the admin password ----------------------------------------------------------------
+
+// Exits 1 with kStaleAdminPassword on stderr when the stored password (on stdin) does not
+// log the admin user in. wp_check_password is what a login checks, and unlike a login
+// it leaves no session and no trace for a plugin counting failed logins.
+constexpr std::string_view kStaleAdminPassword = "the stored admin password does not log in";
+
+std::string admin_password_php() {
+  return "$user = get_user_by('login', '" + std::string(local::kAdminUser) +
+         "');\n"
+         "if ($user && !wp_check_password(stream_get_contents(STDIN), $user->user_pass, "
+         "$user->ID)) {\n"
+         "  fwrite(STDERR, '" +
+         std::string(kStaleAdminPassword) + "');\n  exit(1);\n}\n";
+}
+
+// A warning when the admin password `wpfleet secret get` prints no longer logs in: the
+// site works, but whoever relies on that password is locked out. Backends that run no
+// WordPress PHP of wpfleet's own (aws) are not asked.
+std::optional<CheckOutcome> admin_password_warning(const TenantContext& ctx, Engine& engine,
+                                                   Session& session) {
+  if (ctx.env.aws) return std::nullopt;
+  const std::string scope = tenant_secret_scope(ctx.env.name, ctx.tenant.id);
+  const std::string rotate = "`wpfleet secret rotate " + ctx.tenant.id + " -e " + ctx.env.name +
+                             " " + local::kAdminPassword + "`";
+  const auto check = [&]() -> Status {
+    TRY_ASSIGN(std::string password, session.secrets->get(scope, local::kAdminPassword));
+    TRY_ASSIGN(TenantData * data, engine.tenant_data(ctx.env.name));
+    return data->run_php(ctx, admin_password_php(), password);
+  };
+  const Status checked = check();
+  if (checked) return std::nullopt;
+  if (checked.error().message.find(kStaleAdminPassword) != std::string::npos) {
+    return failed("admin",
+                  std::string(kStaleAdminPassword) + " as '" + local::kAdminUser +
+                      "' (it was changed in WordPress, or a rotate did not finish), so "
+                      "`wpfleet secret get` prints a stale one",
+                  "run " + rotate + " to set a new one in WordPress and the store");
+  }
+  return failed("admin", "the admin password could not be checked: " + checked.error().message,
+                "see " + logs_command(ctx));
+}
+
 // --- one tenant -----------------------------------------------------------------------
 
 std::vector<CheckOutcome> run_checks(Providers& providers, const TenantContext& ctx,
@@ -326,9 +371,9 @@ std::vector<LogExcerpt> recent_errors(const std::vector<LogSource>& sources, std
 }
 
 TenantVerification verify_tenant(const Placement& placement, bool applied, Engine& engine,
-                                 Session& session, std::size_t error_lines) {
+                                 Session& session, const VerifyOptions& options) {
   const TenantContext ctx = make_tenant_context(*placement.tenant, *placement.environment);
-  TenantVerification out{ctx.env.name, ctx.tenant.id, ctx.home_url + "/", {}, {}};
+  TenantVerification out{ctx.env.name, ctx.tenant.id, ctx.home_url + "/", {}, {}, {}};
   if (!applied) {
     out.checks.push_back(failed("applied", "not applied yet", "run `wpfleet apply`"));
     return out;
@@ -345,7 +390,13 @@ TenantVerification verify_tenant(const Placement& placement, bool applied, Engin
     return out;
   }
   out.checks = *sleep ? asleep_checks(**providers, ctx, **sleep) : run_checks(**providers, ctx, session);
-  out.recent_errors = recent_errors(log_sources(**providers, ctx), error_lines);
+  // Only a working site's admin password is worth checking.
+  if (options.admin_password && out.ok()) {
+    if (auto warning = admin_password_warning(ctx, engine, session)) {
+      out.warnings.push_back(std::move(*warning));
+    }
+  }
+  out.recent_errors = recent_errors(log_sources(**providers, ctx), options.error_lines);
   return out;
 }
 
@@ -426,7 +477,7 @@ Result<std::vector<TenantVerification>> verify_tenants(const Fleet& fleet, Sessi
   run_parallel(wanted.size(), options.parallelism, [&](std::size_t i) {
     const Placement& p = wanted[i];
     const bool is_applied = applied.count({p.environment->name, p.tenant->id}) > 0;
-    out[i] = verify_tenant(p, is_applied, engine, session, options.error_lines);
+    out[i] = verify_tenant(p, is_applied, engine, session, options);
     for (auto& check : unfinished_checks(unfinished, p, holder))
       out[i].checks.push_back(std::move(check));
   });

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "harness.h"
@@ -199,6 +200,160 @@ TEST_F(Cli, VerifyCountsInEnglish) {
   CliResult two = wpfleet({"verify", "-e", "dev"});
   EXPECT_EQ(two.exit_code, 0) << two.out << two.err;
   EXPECT_NE(two.out.find("\nall 2 tenants pass every check\n"), std::string::npos) << two.out;
+}
+
+// The admin password the client changed in WordPress: verify warns (and still passes),
+// naming the command that fixes it; that command sets a new one that logs in, printed
+// only by `secret get`.
+TEST_F(Cli, AStaleAdminPasswordIsWarnedAboutAndRotated) {
+  const std::string host = "alpha.wpdev.localhost";
+  const std::string before = secret({"alpha", "-e", "dev", "admin-password"});
+  ASSERT_TRUE(admin_login_works(host, port_, before));
+  CliResult clean = wpfleet({"verify", "alpha", "-e", "dev", "-o", "json"});
+  ASSERT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  EXPECT_EQ(nlohmann::json::parse(clean.out)["tenants"][0]["warnings"].size(), 0u) << clean.out;
+
+  // The client sets a password of their own in wp-admin.
+  auto root = mariadb_root(state());
+  ASSERT_TRUE(root.ok()) << root.error().message;
+  ASSERT_TRUE((*root)->execute("UPDATE dev_alpha_db.wp_users SET user_pass = "
+                               "MD5('the-client-chose-this') WHERE user_login = 'admin'")
+                  .ok());
+  ASSERT_FALSE(admin_login_works(host, port_, before));
+
+  const std::string rotate = "wpfleet secret rotate alpha -e dev admin-password";
+  CliResult warned = wpfleet({"verify", "alpha", "-e", "dev"});
+  EXPECT_EQ(warned.exit_code, 0) << "a warning does not fail verify\n" << warned.out;
+  EXPECT_NE(warned.out.find("WARNING  the stored admin password does not log in"),
+            std::string::npos)
+      << warned.out;
+  EXPECT_NE(warned.out.find("`" + rotate + " -f " + fleet().string() + "`"), std::string::npos)
+      << warned.out;
+  EXPECT_NE(warned.out.find("the tenant has a warning"), std::string::npos) << warned.out;
+  CliResult warned_json = wpfleet({"verify", "alpha", "-e", "dev", "-o", "json"});
+  const auto warnings = nlohmann::json::parse(warned_json.out)["tenants"][0]["warnings"];
+  ASSERT_EQ(warnings.size(), 1u) << warned_json.out;
+  EXPECT_EQ(warnings[0]["name"], "admin");
+  EXPECT_NE(warnings[0]["fix"].get<std::string>().find(rotate), std::string::npos);
+
+  CliResult rotated = wpfleet({"secret", "rotate", "alpha", "-e", "dev", "admin-password"});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  const std::string after = secret({"alpha", "-e", "dev", "admin-password"});
+  EXPECT_EQ(after.size(), 24u);
+  EXPECT_NE(after, before);
+  EXPECT_EQ(rotated.out, "") << "the password is printed only by `secret get`";
+  EXPECT_EQ(rotated.err.find(after), std::string::npos);
+  EXPECT_NE(rotated.err.find("`wpfleet secret get alpha -e dev admin-password"), std::string::npos)
+      << rotated.err;
+  EXPECT_TRUE(admin_login_works(host, port_, after));
+  EXPECT_FALSE(admin_login_works(host, port_, "the-client-chose-this"));
+  // Nor in any log the platform or the tenant keeps.
+  for (const auto& entry : fs::recursive_directory_iterator(state())) {
+    if (!entry.is_regular_file() || entry.path().string().find("/log") == std::string::npos) {
+      continue;
+    }
+    auto text = read_file(entry.path());
+    EXPECT_TRUE(!text.ok() || text->find(after) == std::string::npos) << entry.path();
+  }
+  CliResult passes = wpfleet({"verify", "alpha", "-e", "dev"});
+  EXPECT_EQ(passes.exit_code, 0);
+  EXPECT_EQ(passes.out.find("WARNING"), std::string::npos) << passes.out;
+
+  // Only the admin password of a tenant rotates, and only of a tenant that is there.
+  CliResult db = wpfleet({"secret", "rotate", "alpha", "-e", "dev", "db-password"});
+  EXPECT_EQ(db.exit_code, 3);
+  EXPECT_NE(db.err.find("'db-password' of a tenant cannot be rotated"), std::string::npos) << db.err;
+  CliResult elsewhere = wpfleet({"secret", "rotate", "alpha", "-e", "sit", "admin-password"});
+  EXPECT_EQ(elsewhere.exit_code, 3);
+  EXPECT_NE(elsewhere.err.find("add \"sit\" to its environments"), std::string::npos)
+      << elsewhere.err;
+  EXPECT_EQ(secret({"alpha", "-e", "dev", "admin-password"}), after);
+}
+
+// The one JSON document `out` holds, or a failure saying it is not one (parse() refuses
+// text, and a second document after the first).
+nlohmann::json one_document(const std::vector<std::string>& args, const CliResult& run) {
+  std::string command = "wpfleet";
+  for (const auto& arg : args) command += " " + arg;
+  try {
+    return nlohmann::json::parse(run.out);
+  } catch (const nlohmann::json::parse_error& e) {
+    ADD_FAILURE() << command << " -o json printed no single JSON document (" << e.what()
+                  << "):\n" << run.out << "\nstderr:\n" << run.err;
+    return nullptr;
+  }
+}
+
+// Every command, the ones that change things included, prints one JSON document on
+// stdout with --output json (progress goes to stderr), and so does a failure.
+TEST_F(Cli, EveryCommandPrintsOneJsonDocument) {
+  const TempDir dir;
+  const std::string archive = (dir.path() / "beta.tar").string();
+  const std::vector<std::vector<std::string>> succeeding = {
+      {"up"},
+      {"status"},
+      {"plan"},
+      {"apply"},
+      {"tenant", "list"},
+      {"tenant", "show", "beta", "-e", "dev"},
+      {"verify"},
+      {"routes", "-e", "dev"},
+      {"secret", "get", "beta", "-e", "dev", "db-password"},
+      {"secret", "rotate", "beta", "-e", "dev", "admin-password"},
+      {"cron", "run"},
+      {"logs", "beta", "-e", "dev"},
+      {"cost"},
+      {"watch", "run"},
+      {"events"},
+      {"backup", "run"},
+      {"backup", "list"},
+      {"snapshot", "create", "beta", "-e", "dev"},
+      {"snapshot", "list", "beta", "-e", "dev"},
+      {"export", "beta", "-e", "dev", "-o", archive},
+      {"import", archive, "-e", "dev"},
+      {"promote", "beta", "--from", "dev", "--to", "sit", "--dry-run"},
+      {"promote", "beta", "--from", "dev", "--to", "sit"},
+      {"search-replace", "-e", "dev", "beta", "//beta.", "//beta-new.", "--dry-run"},
+      {"history"},
+      {"tenant", "sleep", "beta", "-e", "dev"},
+      {"tenant", "wake", "beta", "-e", "dev"},
+  };
+  std::string promoted;
+  for (auto args : succeeding) {
+    const auto shown = args;
+    // --output in full: -o is export's output file.
+    args.insert(args.end(), {"--output", "json"});
+    CliResult run = wpfleet(args);
+    EXPECT_EQ(run.exit_code, 0) << shown[0] << " " << (shown.size() > 1 ? shown[1] : "") << "\n"
+                                << run.err;
+    const nlohmann::json doc = one_document(shown, run);
+    if (shown[0] == "promote" && doc.is_object() && doc.contains("id")) promoted = doc["id"];
+  }
+
+  ASSERT_FALSE(promoted.empty());
+  const std::vector<std::string> rollback = {"rollback", promoted, "-o", "json"};
+  CliResult undone = wpfleet(rollback);
+  EXPECT_EQ(undone.exit_code, 0) << undone.err;
+  EXPECT_EQ(one_document(rollback, undone).value("kind", ""), "rollback of " + promoted)
+      << undone.out;
+
+  // Failures: the error and the exit code, as one document.
+  const std::vector<std::vector<std::string>> failing = {
+      rollback,                                          // rolled back already
+      {"import", archive, "-e", "dev", "--as", "ghost", "-o", "json"},  // not in the file
+      {"ca", "path", "-o", "json"},                      // no TLS environment
+      {"tenant", "show", "nobody", "-e", "dev", "-o", "json"},
+      {"promote", "beta", "--from", "dev", "--to", "sit", "--yes", "-o", "json"},  // bad flag
+  };
+  for (const auto& args : failing) {
+    CliResult run = wpfleet(args);
+    EXPECT_NE(run.exit_code, 0) << args[0];
+    const nlohmann::json doc = one_document(args, run);
+    if (!doc.is_object()) continue;
+    EXPECT_EQ(doc.value("ok", true), false) << run.out;
+    EXPECT_EQ(doc.value("exit_code", 0), run.exit_code) << run.out;
+    EXPECT_FALSE(doc.value("error", "").empty()) << run.out;
+  }
 }
 
 // `wpfleet init`'s starter file, on this test's port, is a fleet that applies and passes.

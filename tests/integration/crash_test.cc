@@ -64,37 +64,8 @@ class Crash : public OwnFleetTest {
     return first_line(wpfleet({"secret", "get", tenant, "-e", env, "admin-password"}).out);
   }
 
-  // Logs in at wp-login.php through the edge: WordPress answers a good password with a
-  // redirect to wp-admin and the logged-in cookie, a bad one with the form again.
   bool admin_login_works(const std::string& host, const std::string& password) const {
-    HttpRequest request;
-    request.method = "POST";
-    request.url = "http://" + host + ":" + std::to_string(port_) + "/wp-login.php";
-    request.connect_to = "127.0.0.1";
-    request.headers = {"Content-Type: application/x-www-form-urlencoded"};
-    request.body = "log=admin&pwd=" + form_encoded(password) + "&wp-submit=Log+In";
-    request.timeout = std::chrono::seconds(30);
-    auto reply = http_request(request);
-    if (!reply) return false;
-    const auto cookie = reply->headers.find("set-cookie");
-    const auto location = reply->headers.find("location");
-    return reply->status == 302 && location != reply->headers.end() &&
-           location->second.find("/wp-admin") != std::string::npos &&
-           cookie != reply->headers.end() &&
-           cookie->second.find("wordpress_logged_in_") != std::string::npos;
-  }
-
-  static std::string form_encoded(const std::string& text) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-        out += static_cast<char>(c);
-      } else {
-        out += {'%', hex[c >> 4], hex[c & 15]};
-      }
-    }
-    return out;
+    return testing::admin_login_works(host, port_, password);
   }
 
 
