@@ -5,10 +5,12 @@
 // names reach the platform's listener, the platform's CA for them, background updates
 // explained) and the PHP extensions scripts/install-deps installs.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "backends/local/templates.h"
 #include "backends/local/wp_runner.h"
 #include "harness.h"
 #include "platform/layout.h"
@@ -306,6 +308,28 @@ TEST_F(SiteHealth, WpAdminSiteHealthPageInChromiumListsNoCriticalIssue) {
     EXPECT_EQ(by_test[test].value("status", ""), "good") << test << ": " << *page;
   }
   for (const auto& issue : issues) EXPECT_NE(issue.value("label", ""), "A test is unavailable");
+}
+
+// Every tenant's WordPress loads the plugin: a tenant able to change it would run its
+// code in all the others. It is root's and read-only; `audit` names it when loosened, and
+// `apply` restores it.
+TEST_F(SiteHealth, TheMuPluginIsRootsAuditNamesItLoosenedAndApplyRestoresIt) {
+  const std::string plugin = (state() / "php" / local::kMuPluginFile).string();
+  const auto mode = [&] {
+    struct stat st {};
+    return ::stat(plugin.c_str(), &st) == 0 && st.st_uid == 0 ? st.st_mode & 07777 : 0;
+  };
+  ASSERT_EQ(mode(), 0644u);
+  ASSERT_EQ(::chmod(plugin.c_str(), 0666), 0);
+  CliResult loosened = wpfleet({"audit"});
+  EXPECT_EQ(loosened.exit_code, 1) << loosened.out;
+  EXPECT_NE((loosened.out + loosened.err).find(local::kMuPluginFile), std::string::npos)
+      << loosened.out << loosened.err;
+  CliResult applied = wpfleet({"apply", "--yes"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+  EXPECT_EQ(mode(), 0644u);
+  CliResult audited = wpfleet({"audit"});
+  EXPECT_EQ(audited.exit_code, 0) << audited.out << audited.err;
 }
 
 }  // namespace

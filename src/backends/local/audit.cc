@@ -288,6 +288,8 @@ std::vector<AuditCheck> audit_platform(const BackendContext& ctx) {
        "access logs hold password-reset links"},
       {layout.php_support_dir(), 0, std::nullopt, 0022, "root's: tenant PHP runs it"},
       {layout.php_support_dir() / "sendmail", 0, std::nullopt, 0022, "root's: tenant PHP runs it"},
+      {layout.php_support_dir() / kMuPluginFile, 0, std::nullopt, 0022,
+       "root's: every tenant's WordPress loads it"},
   };
   auto users = platform_users();
   if (users && users->web) {
