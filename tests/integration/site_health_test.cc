@@ -264,21 +264,14 @@ TEST_F(SiteHealth, TenantPhpHasTheExtensionsOfTheOfficialImage) {
   }
 }
 
-// wp-admin's Site Health page in a browser: logged in as the tenant's admin behind basic
-// auth, the page runs every test (the asynchronous ones from the page through the REST
-// API, whose loopback requests carry the visitor's basic auth) and lists the results.
+// wp-admin's Site Health page in a browser, logged in as the tenant's admin, on an open
+// environment and behind basic auth: the page runs every test (the asynchronous ones
+// from the page through the REST API, whose loopback requests carry the visitor's basic
+// auth) and lists the results.
 TEST_F(SiteHealth, WpAdminSiteHealthPageInChromiumListsNoCriticalIssue) {
   if (!chromium_installed()) {
     GTEST_SKIP() << "chromium is not installed (scripts/install-deps installs it)";
   }
-  const std::string site = url("http", "alpha.wpsit.localhost", port_);
-  const std::string password = secret({"alpha", "-e", "sit", "admin-password"});
-  const std::string log_in =
-      "(async () => { const body = new URLSearchParams({log: 'admin', pwd: " +
-      nlohmann::json(password).dump() +
-      ", 'wp-submit': 'Log In', testcookie: '1'});"
-      " const response = await fetch('/wp-login.php', {method: 'POST', body,"
-      " credentials: 'same-origin'}); return response.url; })()";
   // Once site-health.js has every result, it drops the progress circle's `loading`.
   const std::string results =
       "new Promise((resolve, reject) => { const started = Date.now(); const tick = () => {"
@@ -292,22 +285,38 @@ TEST_F(SiteHealth, WpAdminSiteHealthPageInChromiumListsNoCriticalIssue) {
       " resolve(JSON.stringify(issues)); }"
       " else if (Date.now() - started > 90000) { reject(new Error('Site Health did not finish')); }"
       " else { setTimeout(tick, 200); } }; tick(); })";
-  auto page = chromium_session({{BrowserStep::Kind::Load, site + "wp-login.php"},
-                                {BrowserStep::Kind::Script, log_in},
-                                {BrowserStep::Kind::Load, site + "wp-admin/site-health.php"},
-                                {BrowserStep::Kind::Script, results}},
-                               basic_auth(), std::chrono::seconds(150));
-  ASSERT_TRUE(page.ok()) << page.error().message;
-  const auto issues = nlohmann::json::parse(*page, nullptr, false);
-  ASSERT_TRUE(issues.is_array()) << *page;
-  nlohmann::json by_test = nlohmann::json::object();
-  for (const auto& issue : issues) by_test[issue.value("test", "")] = issue;
-  expect_no_critical("sit in Chromium", by_test);
-  // The page ran them (a test that cannot run shows as "A test is unavailable").
-  for (const char* test : {"rest_availability", "loopback_requests", "php_extensions"}) {
-    EXPECT_EQ(by_test[test].value("status", ""), "good") << test << ": " << *page;
+  const std::vector<std::pair<std::string, std::optional<std::string>>> environments = {
+      {"dev", std::nullopt}, {"sit", basic_auth()}};
+  for (const auto& [env, login] : environments) {
+    const std::string site = url("http", "alpha.wp" + env + ".localhost", port_);
+    const std::string password = secret({"alpha", "-e", env, "admin-password"});
+    const std::string log_in =
+        "(async () => { const body = new URLSearchParams({log: 'admin', pwd: " +
+        nlohmann::json(password).dump() +
+        ", 'wp-submit': 'Log In', testcookie: '1'});"
+        " const response = await fetch('/wp-login.php', {method: 'POST', body,"
+        " credentials: 'same-origin'});"
+        " if (response.url.includes('wp-login.php')) throw new Error('not logged in');"
+        " return response.url; })()";
+    auto page = chromium_session({{BrowserStep::Kind::Load, site + "wp-login.php"},
+                                  {BrowserStep::Kind::Script, log_in},
+                                  {BrowserStep::Kind::Load, site + "wp-admin/site-health.php"},
+                                  {BrowserStep::Kind::Script, results}},
+                                 login, std::chrono::seconds(150));
+    ASSERT_TRUE(page.ok()) << env << ": " << page.error().message;
+    const auto issues = nlohmann::json::parse(*page, nullptr, false);
+    ASSERT_TRUE(issues.is_array()) << env << ": " << *page;
+    nlohmann::json by_test = nlohmann::json::object();
+    for (const auto& issue : issues) by_test[issue.value("test", "")] = issue;
+    expect_no_critical(env + " in Chromium", by_test);
+    // The page ran them (a test that cannot run shows as "A test is unavailable").
+    for (const char* test : {"rest_availability", "loopback_requests", "php_extensions"}) {
+      EXPECT_EQ(by_test[test].value("status", ""), "good") << env << ": " << test << ": " << *page;
+    }
+    for (const auto& issue : issues) {
+      EXPECT_NE(issue.value("label", ""), "A test is unavailable") << env << ": " << *page;
+    }
   }
-  for (const auto& issue : issues) EXPECT_NE(issue.value("label", ""), "A test is unavailable");
 }
 
 // Every tenant's WordPress loads the plugin: a tenant able to change it would run its
