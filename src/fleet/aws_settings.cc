@@ -34,6 +34,7 @@ constexpr KeySpec kAwsKeys[] = {
     {"role_arn", R"(role_arn = "arn:aws:iam::815856636111:role/wpfleet")"},
     {"security_groups", R"(security_groups = ["sg-01bca1fb9806ad397"])"},
     {"subnets", R"(subnets = ["subnet-09d1d2de85ae02264", "subnet-00e96b70ba19dffc5"])"},
+    {"transfer_bucket", R"(transfer_bucket = "{env}-wpfleet-transfer")"},
 };
 
 std::string with_env(std::string pattern, const std::string& env) {
@@ -103,6 +104,10 @@ class AwsTableReader {
            aws.image);
     string("db_init_task_definition", Need::kOptional, kName, "a task definition family",
            aws.db_init_task_definition);
+    // Path-style S3 addressing (aws/s3.h) takes no dots in a bucket's name.
+    string("transfer_bucket", Need::kOptional, R"([a-z0-9][a-z0-9-]{1,61}[a-z0-9])",
+           "an S3 bucket name (3 to 63 lowercase letters, digits and hyphens, no dots)",
+           aws.transfer_bucket);
     integer("listener_port", 1, 65535, aws.listener_port);
     integer("cpu", 1, 1 << 20, aws.cpu);
     integer("memory", 1, 1 << 20, aws.memory);
@@ -265,6 +270,7 @@ AwsSettings default_aws_settings(const std::string& env_name) {
   aws.execution_role = with_env("{env}-ecs-task-execution-role", env_name);
   aws.log_group = with_env("/ecs/{env}", env_name);
   aws.db_init_task_definition = with_env("{env}-generic-db-init", env_name);
+  aws.transfer_bucket = with_env("{env}-wpfleet-transfer", env_name);
   return aws;
 }
 

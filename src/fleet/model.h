@@ -68,6 +68,9 @@ struct AwsSettings {
   std::optional<std::string> db_host;  // direct: overrides the RDS endpoint
   std::optional<int> db_port;
   std::string db_init_task_definition;
+  // Where content moving in and out waits; S3's names are global, so a name another
+  // account took needs another pattern here.
+  std::string transfer_bucket;
   enum class FilesAccess {
     Task,    // a one-off Fargate task with the tenant's access point (not built yet)
     Direct,  // the environment's EFS is mounted on the machine running wpfleet

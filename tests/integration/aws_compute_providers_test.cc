@@ -207,7 +207,7 @@ TEST_F(AwsComputeProviders, ExistingFindsTheUsersTenantsInABoundedNumberOfCalls)
   EXPECT_EQ(delta(before, after, "ListServices"), 2);  // runtime; site (the user's secrets)
   EXPECT_EQ(delta(before, after, "ListSecrets"), 1);
   // storage: whether the environment's transfer bucket is there (it is not here)
-  EXPECT_EQ(delta(before, after, "GET /sit-wpfleet-transfer"), 1);
+  EXPECT_EQ(delta(before, after, "GET /" + env_name_ + "-wpfleet-transfer"), 1);
   EXPECT_EQ(total(before, after), 6);
 }
 

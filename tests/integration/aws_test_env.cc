@@ -83,6 +83,7 @@ Environment sit_environment(const std::string& name, const std::string& domain_s
   aws.execution_role = name + "-ecs-task-execution-role";
   aws.log_group = "/ecs/" + name;
   aws.db_init_task_definition = name + "-generic-db-init";
+  aws.transfer_bucket = name + "-wpfleet-transfer";
   env.aws = aws;
   return env;
 }

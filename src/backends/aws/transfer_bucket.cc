@@ -39,15 +39,15 @@ Status create(aws::S3& s3, const Environment& env, const std::string& bucket) {
   if (made.error().code == "BucketAlreadyExists") {
     return make_error("the S3 bucket name " + bucket +
                       " is taken by another AWS account (bucket names are global), so " +
-                      where(env) + " cannot have it: ask that account's owner, or give the "
-                      "environment another name");
+                      where(env) + " cannot have it: set transfer_bucket = \"{env}-wpfleet-"
+                      "transfer-<something of yours>\" in [environments." + env.name + ".aws]");
   }
   return std::move(made).error();
 }
 
 }  // namespace
 
-std::string transfer_bucket_name(const Environment& env) { return env.name + "-wpfleet-transfer"; }
+std::string transfer_bucket_name(const Environment& env) { return env.aws->transfer_bucket; }
 
 Status ensure_transfer_bucket(aws::Client& client, const Environment& env) {
   aws::S3 s3(client);

@@ -1,4 +1,5 @@
-// The transfer bucket of an aws environment ({env}-wpfleet-transfer): where content on
+// The transfer bucket of an aws environment (transfer_bucket, "{env}-wpfleet-transfer"
+// unless the fleet file says otherwise): where content on
 // its way in or out of the environment waits (dumps, file archives, snapshots). It is
 // versioned, so an object overwritten by mistake can be had back, and its lifecycle
 // expires objects and their old versions after 30 days and uploads abandoned half-way

@@ -39,6 +39,7 @@ TEST(AwsSettingsTest, UnsetNamesFollowTheUsersConvention) {
   EXPECT_EQ(aws.execution_role, "sit-ecs-task-execution-role");
   EXPECT_EQ(aws.log_group, "/ecs/sit");
   EXPECT_EQ(aws.db_init_task_definition, "sit-generic-db-init");
+  EXPECT_EQ(aws.transfer_bucket, "sit-wpfleet-transfer");
   EXPECT_EQ(aws.image, "wordpress:latest");
   EXPECT_EQ(aws.cpu, 256);
   EXPECT_EQ(aws.memory, 512);
@@ -51,6 +52,7 @@ TEST(AwsSettingsTest, PatternsAndOptionsAreRead) {
   Result<Fleet> fleet = parse_fleet(kSit + R"(profile = "Tebogo-sit"
 role_arn = "arn:aws:iam::815856636111:role/wpfleet"
 cluster = "{env}-wordpress"
+transfer_bucket = "{env}-wpfleet-transfer-815856636111"
 cpu = 512
 memory = 2048
 db_access = "direct"
@@ -63,6 +65,7 @@ db_port = 13306
   EXPECT_EQ(aws.profile, "Tebogo-sit");
   EXPECT_EQ(aws.role_arn, "arn:aws:iam::815856636111:role/wpfleet");
   EXPECT_EQ(aws.cluster, "sit-wordpress");
+  EXPECT_EQ(aws.transfer_bucket, "sit-wpfleet-transfer-815856636111");
   EXPECT_EQ(aws.db_access, AwsSettings::DbAccess::Direct);
   EXPECT_EQ(aws.db_host, "127.0.0.1");
   EXPECT_EQ(aws.db_port, 13306);
@@ -85,6 +88,7 @@ cpu = 256
 memory = 4096
 db_access = "tunnel"
 db_host = "127.0.0.1"
+transfer_bucket = "{env}.transfers"
 )";
   const std::string error = error_of(text);
   EXPECT_NE(error.find("fleet.toml:5:10: 'region' = \"Ireland\" is not a region"), std::string::npos)
@@ -96,6 +100,8 @@ db_host = "127.0.0.1"
   EXPECT_NE(error.find("Fargate does not run cpu = 256 with memory = 4096"), std::string::npos);
   EXPECT_NE(error.find("db_access 'tunnel' is not known"), std::string::npos);
   EXPECT_NE(error.find("'db_host' is only used with db_access = \"direct\""), std::string::npos);
+  EXPECT_NE(error.find("'transfer_bucket' = \"sit.transfers\" is not an S3 bucket name"),
+            std::string::npos) << error;
 }
 
 TEST(AwsSettingsTest, DirectFilesAccessNamesWhereTheEfsIsMounted) {
