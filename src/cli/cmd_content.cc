@@ -221,6 +221,9 @@ int snapshot_list_command(Context& ctx, const ContentOptions& o) {
   } else {
     // OWN goes with the snapshot; SHARED is files other snapshots of the environment list too.
     print_table({"SNAPSHOT", "TAKEN", "OWN", "SHARED", "REASON"}, rows);
+    // What snapshot_budget is measured against.
+    std::cout << "the snapshots of every tenant of " << o.env << " take "
+              << human_bytes(transfer::disk_used(contents)) << " on disk\n";
   }
   return kExitOk;
 }
@@ -265,7 +268,8 @@ int snapshot_restore_command(Context& ctx, const ContentOptions& o) {
 // put its snapshot over whatever changed since, with nothing gained.
 Status not_rolled_back(StateStore& store, const std::string& id) {
   TRY_ASSIGN(auto found, store.operations(id));
-  if (found.empty()) return {};  // rollback says there is no such operation
+  // A mistyped id is invalid input too, as an unknown tenant is.
+  if (found.empty()) return make_error("no operation " + id + " (see `wpfleet history`)");
   const OperationRecord& op = found.front();
   constexpr std::string_view kRolledBackBy = "rolled back by ";
   if (op.status.starts_with(kRolledBackBy)) {

@@ -89,6 +89,13 @@ TEST_F(Cli, UndoHintWorksWhenPastedAndASecondRollbackIsRefused) {
   EXPECT_TRUE(std::regex_match(quoted_command(again.err),
                                std::regex("wpfleet rollback op-\\S+ -f " + relative_fleet())))
       << again.err;
+
+  // An operation that never was: invalid input as well.
+  CliResult unknown = wpfleet({"rollback", "op-20000101-000000-0000"});
+  EXPECT_EQ(unknown.exit_code, 3) << unknown.err;
+  EXPECT_NE(unknown.err.find("no operation op-20000101-000000-0000 (see `wpfleet history"),
+            std::string::npos)
+      << unknown.err;
 }
 
 TEST_F(Cli, TenantShowsSecretCommandCarriesTheFleetFile) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <unistd.h>
@@ -70,6 +71,34 @@ TEST_F(JsonOutputTest, InitSaysWhatItWroteOrWhyNot) {
       << out;
   expect_failure(run_captured({"-o", "json", "-f", fleet(), "init"}), kExitInvalidInput,
                  "already exists");
+}
+
+// On aws wpfleet runs no WordPress PHP of its own yet, so it cannot set the password:
+// refused before anything is opened, saying what to do by hand.
+TEST_F(JsonOutputTest, RotatingAnAdminPasswordOnAwsIsRefused) {
+  std::ofstream(fleet()) << R"([environments.sit]
+backend = "aws"
+domain = "{tenant}.wpsit.example"
+
+[environments.sit.aws]
+region = "eu-west-1"
+account_id = "815856636111"
+subnets = ["subnet-0a0000000000000d1"]
+security_groups = ["sg-0a0000000000000d1"]
+
+[[tenants]]
+id = "alpha"
+title = "Alpha"
+admin_email = "admin@alpha.example"
+environments = ["sit"]
+)";
+  expect_failure(run_captured({"-o", "json", "-f", fleet(), "secret", "rotate", "alpha", "-e",
+                               "sit", "admin-password"}),
+                 kExitInvalidInput,
+                 "not supported on aws yet (wpfleet runs no WordPress PHP of its own in ECS): "
+                 "change it in wp-admin, then store it under the key admin_password of the "
+                 "secret sit-alpha-db-credentials");
+  EXPECT_FALSE(fs::exists(dir_ / ".wpfleet"));
 }
 
 TEST_F(JsonOutputTest, TheTableIsUnchangedWithoutJson) {
