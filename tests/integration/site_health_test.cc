@@ -145,16 +145,9 @@ class SiteHealth : public FleetSuite {
     return json;
   }
 
-  static nlohmann::json site_health(const std::string& env, const std::string& basic_auth = "") {
-    return run_php(env, "alpha", kSiteHealthPhp, {{"admin", "admin"}, {"basic_auth", basic_auth}});
-  }
-
-  static std::string secret(const std::vector<std::string>& args) {
-    std::vector<std::string> command = {"secret", "get"};
-    command.insert(command.end(), args.begin(), args.end());
-    CliResult got = wpfleet(command);
-    EXPECT_EQ(got.exit_code, 0) << got.err;
-    return got.out.substr(0, got.out.find('\n'));
+  // alpha's results; `login` is the visitor's basic auth ("user:password"), if any.
+  static nlohmann::json site_health(const std::string& env, const std::string& login) {
+    return run_php(env, "alpha", kSiteHealthPhp, {{"admin", "admin"}, {"basic_auth", login}});
   }
 
   static std::string basic_auth() { return "bbws-sit:" + secret({"-e", "sit", "basic-auth-password"}); }
