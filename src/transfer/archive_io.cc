@@ -140,6 +140,7 @@ Result<Manifest> export_archive(TenantData& data, const TenantContext& ctx, cons
     TRY(data.read_files(ctx, [&](const TreeEntry& entry) -> Status {
       return list_entry(entry, *options.blobs, manifest, file_list);
     }));
+    TRY(options.blobs->sync());
     manifest.format = kSnapshotFormat;
   } else if (options.files) {
     TRY_ASSIGN(TreeTotals totals, live_regular_files(data, ctx));
@@ -173,6 +174,11 @@ Result<Manifest> export_archive(TenantData& data, const TenantContext& ctx, cons
   std::error_code ec;
   fs::rename(partial, out, ec);
   if (ec) return make_error("cannot write " + out.string() + ": " + ec.message());
+  // Its name on disk too, before the caller records it anywhere.
+  const UniqueFd parent(::open(out.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!parent.valid() || ::fsync(parent.get()) != 0) {
+    return make_error("cannot write " + out.string() + ": " + std::strerror(errno));
+  }
   TRY(remove_tree(work));
   return manifest;
 }

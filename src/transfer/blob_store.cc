@@ -119,8 +119,22 @@ Result<StoredBlob> BlobStore::put(int fd, std::uint64_t size) {
     return make_error("cannot store " + final_path.string() + ": " + why);
   } else {
     added_bytes_ += blob.size;
+    unsynced_.insert(final_path.parent_path());
   }
   return blob;
+}
+
+Status BlobStore::sync() {
+  unsynced_.insert(root_);  // which holds the shard directories
+  for (const fs::path& dir : unsynced_) {
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd.valid() && errno == ENOENT) continue;  // nothing was ever stored
+    if (!fd.valid() || ::fsync(fd.get()) != 0) {
+      return make_error("cannot flush " + dir.string() + " to disk: " + error_text());
+    }
+  }
+  unsynced_.clear();
+  return {};
 }
 
 Status BlobStore::read(const std::string& sha256, const std::function<Status(std::string_view)>& sink) const {

@@ -48,6 +48,11 @@ class BlobStore {
   // The bytes of the blobs this object added (not had already): what they cost.
   std::uint64_t added_bytes() const { return added_bytes_; }
 
+  // Makes the names of the blobs this object added durable (fsync of their directories):
+  // before anything that lists them is recorded, so that after a power loss no record
+  // names a blob that is not there.
+  Status sync();
+
   bool contains(const std::string& sha256) const;
   // The blob's size on disk; 0 when it is missing.
   std::uint64_t size_of(const std::string& sha256) const;
@@ -65,6 +70,7 @@ class BlobStore {
   std::filesystem::path path_of(const std::string& sha256) const;
   std::filesystem::path root_;
   std::uint64_t added_bytes_ = 0;
+  std::set<std::filesystem::path> unsynced_;  // directories that gained a blob
 };
 
 // Whether `text` is a SHA-256 in lowercase hex: what a blob may be named.

@@ -165,6 +165,7 @@ TEST_F(LeanSnapshots, AnUnchangedSiteSharesItsFilesAndAChangedFileCostsOnlyItsel
   const CliResult table = wpfleet({"snapshot", "list", "alpha", "-e", "dev"});
   EXPECT_NE(table.out.find("SHARED"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("MiB"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("the snapshots of every tenant of dev take"), std::string::npos) << table.out;
 
   // An export stays a self-contained archive with every file in it.
   const fs::path exported = state().parent_path() / "alpha-export.tar";

@@ -66,6 +66,9 @@ TEST_F(BlobStoreTest, StoresEachContentOnceUnderItsHash) {
   ASSERT_EQ(::stat((dir_ / "blobs").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0700U);
   EXPECT_TRUE(fs::is_empty(dir_ / "blobs" / "tmp"));  // no temporary file stays
+  EXPECT_EQ(store.added_bytes(), content.size());  // the second put added nothing
+  EXPECT_TRUE(store.sync().ok());
+  EXPECT_TRUE(BlobStore(dir_ / "never-written").sync().ok());
 }
 
 TEST_F(BlobStoreTest, StoresNoMoreThanTheSizeItWasGiven) {
