@@ -90,9 +90,16 @@ struct BackupPolicy {
   std::optional<std::string> region;
 };
 
+// The WordPress core of Debian's wordpress package, copied once into the state directory:
+// what an environment runs unless it names a release. It needs no network.
+inline constexpr char kDebianCore[] = "debian";
+
 struct Environment {
   std::string name;              // "dev", "sit", "prod"
   std::string backend = "local";
+  // The WordPress core its tenants run (local): kDebianCore, or a release of
+  // wordpress.org such as "6.8.3", one read-only copy per version shared by its tenants.
+  std::string core = kDebianCore;
   std::string domain;            // pattern with "{tenant}", e.g. "{tenant}.wpdev.localhost"
   ListenAddress listen;          // local only
   PhpLimits php;

@@ -32,6 +32,7 @@ constexpr KeySpec kEnvironmentKeys[] = {
     {"backend", R"(backend = "local")"},
     {"backup", R"(backup = { every = "24h", keep = 14, to = "/var/backups/wpfleet" })"},
     {"basic_auth", R"(basic_auth = { user = "bbws-sit" })"},
+    {"core", R"(core = "6.8.3")"},
     {"domain", R"(domain = "{tenant}.wpdev.localhost")"},
     {"listen", R"(listen = "127.0.0.1:8080")"},
     {"page_cache", R"(page_cache = "10s")"},
@@ -205,6 +206,7 @@ class FleetReader {
                                                  validate::listen_address, env.listen) ||
                         on_aws;
     read_aws(reader, env);
+    read_core(reader, env);
     if (const auto* production = reader.get<bool>("production")) env.production = production->get();
     if (const auto* php = reader.get<toml::table>("php")) {
       read_php(*php, fmt::format("in [environments.{}.php]", env.name), env.php);
@@ -235,6 +237,24 @@ class FleetReader {
       return;
     }
     env.aws = read_aws_settings(*table, env.name, problems_);
+  }
+
+  // The core is what the local backend serves; an aws environment's tenants run the
+  // container image its aws table names.
+  void read_core(TableReader& reader, Environment& env) {
+    const auto* value = reader.get<std::string>("core");
+    if (value == nullptr) return;
+    if (env.backend == "aws") {
+      problems_.add(value->source().begin,
+                    fmt::format("core is read by the local backend only; an aws environment runs "
+                                "the image in [environments.{}.aws] (e.g. image = "
+                                "\"wordpress:6.8.3\"): remove core here",
+                                env.name));
+      return;
+    }
+    if (problems_.check(value->source().begin, validate::core_version(value->get()))) {
+      env.core = value->get();
+    }
   }
 
   void read_content_settings(TableReader& reader, Environment& env) {

@@ -29,6 +29,12 @@ domain = "{tenant}.wpdev.localhost"
 # Where the web server listens: an IPv4 address, "localhost" or "[::1]", then a port.
 # Environments may share one; host names tell their sites apart.
 listen = "127.0.0.1:8080"
+# Which WordPress its tenants run (local backend): "debian" (the default: Debian's
+# wordpress package, works offline) or a release of wordpress.org such as "6.8.3", which
+# apply downloads once, checks against the checksum wordpress.org publishes and keeps as
+# one read-only copy that every tenant on that version shares. Set
+# WPFLEET_CORE_DOWNLOAD_URL to download from a mirror instead of https://wordpress.org.
+core = "debian"
 # Whether this is production (default false). Outside production, search engines are
 # asked not to index the sites and their mail is kept in `wpfleet logs` instead of sent;
 # in production, deleting a tenant and promoting into it need --approve.

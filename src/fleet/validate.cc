@@ -347,6 +347,25 @@ Result<Hook> hook(std::string_view text) {
       text));
 }
 
+Status core_version(std::string_view core) {
+  if (core == kDebianCore) return {};
+  // Two or three dot-separated numbers, as wordpress.org names its release archives.
+  int parts = 0;
+  bool valid = true;
+  for (std::size_t start = 0; valid && start <= core.size(); ++parts) {
+    const std::size_t dot = std::min(core.find('.', start), core.size());
+    const std::string_view part = core.substr(start, dot - start);
+    valid = !part.empty() && part.size() <= 3 &&
+            part.find_first_not_of("0123456789") == std::string_view::npos;
+    start = dot + 1;
+  }
+  if (valid && (parts == 2 || parts == 3)) return {};
+  return make_error(fmt::format(
+      "core '{}' is neither \"debian\" nor a WordPress version; write \"debian\" (Debian's "
+      "wordpress package, works offline) or a release of wordpress.org such as \"6.8.3\"",
+      core));
+}
+
 Result<int> snapshot_retention(std::int64_t count) {
   return in_range("snapshot_retention", count, 1, 1000, show_number);
 }

@@ -39,6 +39,8 @@ Result<int> page_cache_s(std::string_view duration);
 Status basic_auth_user(std::string_view user);
 Status allow_cidr(std::string_view cidr);
 Result<Hook> hook(std::string_view text);
+// "debian", or a WordPress release number: "6.8" or "6.8.3".
+Status core_version(std::string_view core);
 Result<int> snapshot_retention(std::int64_t count);
 // "500MB", "5GB", "2TB" (binary units, as PHP's sizes: 1GB = 1024MB), 1MB..1024TB, in bytes.
 Result<std::uint64_t> snapshot_budget(std::string_view size);

@@ -82,7 +82,7 @@ bool shows_key(const std::string& text, const std::string& key) {
 TEST(StarterFileTest, ShowsEveryKey) {
   const std::string text = starter_fleet_file();
   for (const std::string key :
-       {"backend", "domain", "listen", "production", "basic_auth", "allow", "page_cache", "tls",
+       {"backend", "core", "domain", "listen", "production", "basic_auth", "allow", "page_cache", "tls",
         "after_promote", "snapshot_retention", "snapshot_budget", "max_children", "memory_limit", "upload_max",
         "idle_timeout", "region", "account_id", "subnets", "security_groups", "id", "title",
         "admin_email", "environments", "aliases"}) {

@@ -156,7 +156,7 @@ TEST(FleetValidationTest, BackupIsAScheduleAKeepCountAndADirectory) {
 TEST(FleetValidationTest, UnknownEnvironmentKey) {
   EXPECT_TRUE(has_only_problem(kDev + "colour = \"blue\"\n",
                                "4:1: unknown key 'colour' in [environments.dev]",
-                               "known keys are: after_promote, allow, aws, backend, backup, basic_auth, domain, listen, "
+                               "known keys are: after_promote, allow, aws, backend, backup, basic_auth, core, domain, listen, "
                               "page_cache, php, production, snapshot_budget, snapshot_retention, tls"));
 }
 
@@ -183,7 +183,7 @@ listen = "127.0.0.1:8080"
                          "add it, e.g. domain = \"{tenant}.wpdev.localhost\""));
   EXPECT_EQ(problems[1],
             "fleet.toml:2:1: unknown key 'domian' in [environments.dev]; known keys are: "
-            "after_promote, allow, aws, backend, backup, basic_auth, domain, listen, page_cache, php, production, "
+            "after_promote, allow, aws, backend, backup, basic_auth, core, domain, listen, page_cache, php, production, "
       "snapshot_budget, snapshot_retention, tls");
 }
 
@@ -691,6 +691,22 @@ TEST(FleetContentTest, SnapshotBudgetIsASizeInBinaryUnits) {
         << bad;
   }
   EXPECT_TRUE(has_only_problem(kDev + "snapshot_budget = 5\n", "4:19:", ""));
+}
+
+TEST(FleetCoreTest, CoreIsDebianOrAWordPressVersion) {
+  EXPECT_EQ(parse_fleet(kDev, "f")->environments.at("dev").core, "debian");
+  for (const char* good : {"6.8.3", "6.8", "debian", "10.0.12"}) {
+    auto fleet = parse_fleet(kDev + "core = \"" + good + "\"\n", "f");
+    ASSERT_TRUE(fleet.ok()) << good << ": " << fleet.error().message;
+    EXPECT_EQ(fleet->environments.at("dev").core, good);
+  }
+  for (const char* bad : {"latest", "6", "6.8.3.1", "6..3", "v6.8", "6.8.x", "", "../6.8"}) {
+    EXPECT_TRUE(has_only_problem(kDev + "core = \"" + bad + "\"\n", "4:8:",
+                                 "write \"debian\" (Debian's wordpress package, works offline) or "
+                                 "a release of wordpress.org such as \"6.8.3\""))
+        << bad;
+  }
+  EXPECT_TRUE(has_only_problem(kDev + "core = 6.8\n", "4:8:", ""));
 }
 
 TEST(FleetEdgeTest, PageCacheIsADuration) {
