@@ -29,9 +29,10 @@ class LoopbackMariaDb {
   Status login(const std::string& user, const std::string& password,
                const std::string& database) const;
   std::set<std::string> databases() const;
+  // Root's way in, for the MariaDB command-line tools.
+  std::string socket() const { return (dir_.path() / "mysqld.sock").string(); }
 
  private:
-  std::string socket() const { return (dir_.path() / "mysqld.sock").string(); }
 
   TempDir dir_;
   std::uint16_t port_;
