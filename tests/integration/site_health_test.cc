@@ -90,6 +90,45 @@ foreach ($urls as $url) {
 echo json_encode($out);
 )php";
 
+// Saves a change to an active plugin in wp-admin's plugin editor, as the admin, which
+// WordPress checks by loading wp-admin and the home page over HTTP ("Unable to
+// communicate back with site" when it cannot, and it reverts the change). The plugin is
+// made, activated and removed here. Input: {"admin", "basic_auth"}, as kSiteHealthPhp.
+// Prints {"saved": true} or {"saved": the error}.
+constexpr const char* kPluginEditorPhp = R"php(
+$in = json_decode(stream_get_contents(STDIN), true);
+if ($in['basic_auth'] !== '') {
+    list($_SERVER['PHP_AUTH_USER'], $_SERVER['PHP_AUTH_PW']) = explode(':', $in['basic_auth'], 2);
+}
+require getenv('WPFLEET_CORE') . '/wp-load.php';
+require_once ABSPATH . 'wp-admin/includes/admin.php';
+$admin = get_user_by('login', $in['admin']);
+$expiry = time() + 600;
+$token = WP_Session_Tokens::get_instance($admin->ID)->create($expiry);
+foreach (array(AUTH_COOKIE => 'auth', SECURE_AUTH_COOKIE => 'secure_auth', LOGGED_IN_COOKIE => 'logged_in') as $name => $scheme) {
+    $_COOKIE[$name] = wp_generate_auth_cookie($admin->ID, $expiry, $scheme, $token);
+}
+wp_set_current_user($admin->ID);
+$file = 'wpfleet-editor-check.php';
+$header = "<?php
+/*
+Plugin Name: wpfleet editor check
+*/
+";
+file_put_contents(WP_PLUGIN_DIR . '/' . $file, $header);
+$activated = activate_plugin($file);
+$saved = is_wp_error($activated) ? $activated : wp_edit_theme_plugin_file(array(
+    'plugin'     => $file,
+    'file'       => $file,
+    'newcontent' => $header . "// edited
+",
+    'nonce'      => wp_create_nonce('edit-plugin_' . $file),
+));
+deactivate_plugins($file);
+unlink(WP_PLUGIN_DIR . '/' . $file);
+echo json_encode(array('saved' => is_wp_error($saved) ? $saved->get_error_code() . ': ' . $saved->get_error_message() : $saved));
+)php";
+
 // What WordPress's php_extensions test does not ask for but the official image has, in
 // the tenant's PHP: {extension: loaded}, and whether gd or imagick writes WebP.
 constexpr const char* kExtensionsPhp = R"php(
@@ -106,8 +145,9 @@ echo json_encode($out);
 class SiteHealth : public FleetSuite {
  protected:
   // dev: open; sit: basic auth; sec: TLS; prod: production (where Site Health adds its
-  // page cache and object cache checks) with the page cache. alpha is in all four, beta
-  // in dev and sec; each has an alias in dev that no DNS resolves.
+  // page cache and object cache checks) with the page cache, on host names that no DNS
+  // resolves (cURL resolves *.localhost itself), as a client's domain before it points
+  // here. alpha is in all four, beta in dev and sec; each has such an alias in dev.
   static void SetUpTestSuite() {
     port_ = free_port();
     tls_port_ = free_port();
@@ -118,7 +158,7 @@ class SiteHealth : public FleetSuite {
         "basic_auth = { user = \"bbws-sit\" }\n"
         "[environments.sec]\ndomain = \"{tenant}.wpsec.localhost\"\n"
         "listen = \"127.0.0.1:" + std::to_string(tls_port_) + "\"\ntls = true\n"
-        "[environments.prod]\ndomain = \"{tenant}.wp.localhost\"\nlisten = \"" + listen + "\"\n"
+        "[environments.prod]\ndomain = \"{tenant}.wpprod.test\"\nlisten = \"" + listen + "\"\n"
         "production = true\npage_cache = \"10s\"\n"
         "\n[[tenants]]\nid = \"alpha\"\ntitle = \"Alpha Site\"\nadmin_email = \"a@alpha.example\"\n"
         "environments = [\"dev\", \"sit\", \"sec\", \"prod\"]\naliases = { dev = [\"alpha.example.test\"] }\n"
@@ -247,6 +287,17 @@ TEST_F(SiteHealth, TenantPhpReachesItsOwnHostNamesThroughThePlatformAndNoOneElse
   EXPECT_EQ(from_sec[alpha_tls], "200 Alpha Site") << from_sec.dump(1);
   EXPECT_NE(from_sec[elsewhere].get<std::string>().find("cURL error 60"), std::string::npos)
       << from_sec.dump(1);
+}
+
+TEST_F(SiteHealth, PluginEditorSavesAfterCheckingTheSiteOverHttp) {
+  const std::vector<std::pair<std::string, std::string>> environments = {
+      {"dev", ""}, {"sit", basic_auth()}, {"sec", ""}, {"prod", ""}};
+  for (const auto& [env, login] : environments) {
+    const nlohmann::json saved =
+        run_php(env, "alpha", kPluginEditorPhp, {{"admin", "admin"}, {"basic_auth", login}});
+    ASSERT_TRUE(saved.is_object()) << env;
+    EXPECT_EQ(saved["saved"], true) << env << ": " << saved.dump();
+  }
 }
 
 TEST_F(SiteHealth, TenantPhpHasTheExtensionsOfTheOfficialImage) {
