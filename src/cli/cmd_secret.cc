@@ -21,6 +21,7 @@ namespace {
 struct SecretOptions {
   std::vector<std::string> args;  // [TENANT] NAME
   std::string env;
+  bool approve = false;
 };
 
 // What rotate tells the user (on stderr, or as the JSON document): which secret changed
@@ -73,6 +74,13 @@ int rotate_admin_password_command(Context& ctx, const SecretOptions& o) {
                 aws_backend::tenant_names(env->name, tenant).secret,
                 kExitInvalidInput);
   }
+  // The client's own password stops working: in production that is theirs to agree to.
+  if (env->production && !o.approve) {
+    return fail(o.env + " is a production environment: replacing the admin password of " +
+                    tenant + " there locks out whoever uses the one set in WordPress, and needs "
+                    "--approve",
+                kExitInvalidInput);
+  }
   auto session = ctx.open(LockMode::Exclusive, "secret rotate");
   if (!session) return fail(session.error(), kExitFailure);
   Engine engine(*fleet, *session);
@@ -97,7 +105,8 @@ int rotate_admin_password_command(Context& ctx, const SecretOptions& o) {
   if (Status set = (*data)->reset_admin_password(*placed); !set) {
     return fail("a new admin password of " + scope + " is stored, but WordPress did not take it (" +
                     set.error().message + "): run `wpfleet secret rotate " + tenant + " -e " +
-                    o.env + " " + local::kAdminPassword + "` again",
+                    o.env + " " + local::kAdminPassword + (o.approve ? " --approve" : "") +
+                    "` again",
                 kExitFailure);
   }
   return report_rotated(ctx, o.env, tenant, local::kAdminPassword);
@@ -244,6 +253,8 @@ void register_secret(CLI::App& app, Context& ctx, CommandBody& selected) {
                      "tenant's admin-password")
       ->required();
   rotate->add_option("-e,--env", o->env, "Environment")->required();
+  rotate->add_flag("--approve", o->approve,
+                   "Required to replace a tenant's admin password in a production environment");
   rotate->callback(
       [&ctx, &selected, o] { selected = [&ctx, o] { return rotate_command(ctx, *o); }; });
 }

@@ -94,7 +94,8 @@ CheckOutcome run_provider_check(Providers& providers, const ProviderCheck& check
         check.name, std::move(diagnosis.problem),
         diagnosis.advice.empty() ? with_logs_command(check.fix, ctx) : std::move(diagnosis.advice));
   }
-  return passed(check.name, check.passed);
+  const std::string seen = provider->describe(ctx);
+  return passed(check.name, seen.empty() ? check.passed : std::string(check.passed) + ": " + seen);
 }
 
 // --- the edge: the public URL, as a visitor reaches it ---------------------------------
@@ -265,7 +266,8 @@ std::optional<CheckOutcome> admin_password_warning(const TenantContext& ctx, Eng
   if (ctx.env.aws) return std::nullopt;
   const std::string scope = tenant_secret_scope(ctx.env.name, ctx.tenant.id);
   const std::string rotate = "`wpfleet secret rotate " + ctx.tenant.id + " -e " + ctx.env.name +
-                             " " + local::kAdminPassword + "`";
+                             " " + local::kAdminPassword +
+                             (ctx.env.production ? " --approve" : "") + "`";
   const auto check = [&]() -> Status {
     TRY_ASSIGN(std::string password, session.secrets->get(scope, local::kAdminPassword));
     TRY_ASSIGN(TenantData * data, engine.tenant_data(ctx.env.name));

@@ -101,6 +101,25 @@ environments = ["sit"]
   EXPECT_FALSE(fs::exists(dir_ / ".wpfleet"));
 }
 
+TEST_F(JsonOutputTest, RotatingAnAdminPasswordInProductionNeedsApproval) {
+  std::ofstream(fleet()) << R"([environments.prod]
+backend = "local"
+domain = "{tenant}.wp.localhost"
+listen = "127.0.0.1:8080"
+production = true
+
+[[tenants]]
+id = "alpha"
+title = "Alpha"
+admin_email = "admin@alpha.example"
+environments = ["prod"]
+)";
+  expect_failure(run_captured({"-o", "json", "-f", fleet(), "secret", "rotate", "alpha", "-e",
+                               "prod", "admin-password"}),
+                 kExitInvalidInput, "prod is a production environment");
+  EXPECT_FALSE(fs::exists(dir_ / ".wpfleet"));
+}
+
 TEST_F(JsonOutputTest, TheTableIsUnchangedWithoutJson) {
   // A failure without --output json leaves stdout empty: the message is on stderr.
   auto [code, out] = run_captured({"-f", fleet(), "tenant", "list"});
