@@ -11,6 +11,7 @@
 
 #include "util/crypto.h"
 #include "util/fs.h"
+#include "util/safe_tree.h"
 #include "util/unique_fd.h"
 
 namespace wpfleet::transfer {
@@ -53,11 +54,15 @@ Status write_all(int fd, std::string_view data, const fs::path& path) {
 
 }  // namespace
 
-bool is_blob_name(std::string_view text) {
-  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
+namespace {
+bool is_lower_hex(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
 }
+}  // namespace
+
+bool is_blob_name(std::string_view text) { return text.size() == 64 && is_lower_hex(text); }
 
 fs::path BlobStore::path_of(const std::string& sha256) const {
   return root_ / sha256.substr(0, 2) / sha256;
@@ -164,28 +169,30 @@ Status BlobStore::read(const std::string& sha256, const std::function<Status(std
 
 Result<GarbageReport> BlobStore::collect_garbage(const std::set<std::string>& referenced) {
   GarbageReport report;
-  std::error_code error;
-  if (!fs::exists(root_, error)) return report;
-  for (const auto& shard : fs::directory_iterator(root_, error)) {
-    const std::string name = shard.path().filename().string();
-    if (name == kTemporary) {
-      for (const auto& left : fs::directory_iterator(shard.path(), error)) {
-        if (fs::remove(left.path(), error)) ++report.leftovers;
+  std::error_code missing;
+  if (!fs::exists(root_, missing)) return report;
+  TRY_ASSIGN(UniqueFd root, open_dir(root_));
+  TRY_ASSIGN(auto shards, list_dir(root.get()));
+  for (const std::string& shard : shards) {
+    const bool temporary = shard == kTemporary;
+    if (!temporary && !(shard.size() == 2 && is_lower_hex(shard))) continue;  // not the store's
+    TRY_ASSIGN(UniqueFd dir, in_dir(root_, open_dir_beneath(root.get(), shard)));
+    TRY_ASSIGN(auto names, list_dir(dir.get()));
+    for (const std::string& name : names) {
+      if (!temporary && is_blob_name(name) && referenced.count(name)) continue;
+      struct stat st {};
+      const bool sized = ::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+      if (::unlinkat(dir.get(), name.c_str(), 0) != 0 && errno != ENOENT) {
+        return make_error("cannot remove " + (root_ / shard / name).string() + ": " + error_text());
       }
-      continue;
-    }
-    if (!shard.is_directory(error)) continue;
-    for (const auto& entry : fs::directory_iterator(shard.path(), error)) {
-      const std::string blob = entry.path().filename().string();
-      if (is_blob_name(blob) && referenced.count(blob)) continue;
-      const std::uint64_t bytes = entry.is_regular_file(error) ? entry.file_size(error) : 0;
-      if (fs::remove(entry.path(), error)) {
+      if (temporary) {
+        ++report.leftovers;
+      } else {
         ++report.blobs;
-        report.bytes += bytes;
+        report.bytes += sized ? static_cast<std::uint64_t>(st.st_size) : 0;
       }
     }
   }
-  if (error) return make_error("cannot clean up " + root_.string() + ": " + error.message());
   return report;
 }
 

@@ -13,6 +13,7 @@
 #include "util/crypto.h"
 #include "util/fs.h"
 #include "util/human.h"
+#include "util/safe_tree.h"
 #include "util/unix_time.h"
 
 namespace wpfleet::transfer {
@@ -242,23 +243,23 @@ Status Operations::collect_garbage(const std::string& env) {
   // What a snapshot interrupted before it was recorded left: its work directory, or its
   // archive. Nothing else writes here, and this runs under the state lock.
   std::uint64_t leftovers = 0;
-  std::error_code error;
   const fs::path dir = snapshot_dir(env);
-  if (fs::exists(dir, error)) {
-    for (const auto& tenant : fs::directory_iterator(dir, error)) {
-      if (!tenant.is_directory(error)) continue;
-      for (const auto& entry : fs::directory_iterator(tenant.path(), error)) {
-        const std::string name = entry.path().filename().string();
+  std::error_code missing;
+  if (fs::exists(dir, missing)) {
+    TRY_ASSIGN(UniqueFd top, open_dir(dir));
+    TRY_ASSIGN(auto tenants, list_dir(top.get()));
+    for (const std::string& tenant : tenants) {
+      TRY_ASSIGN(UniqueFd tenant_dir, in_dir(dir, open_dir_beneath(top.get(), tenant)));
+      TRY_ASSIGN(auto names, list_dir(tenant_dir.get()));
+      for (const std::string& name : names) {
         const bool partial = name.starts_with(".") && name.ends_with(".parts");
-        const bool unrecorded =
-            entry.path().extension() == ".tar" && !recorded.count(entry.path().stem().string());
+        const bool unrecorded = name.ends_with(".tar") && !recorded.count(name.substr(0, name.size() - 4));
         if (!partial && !unrecorded) continue;
-        TRY(remove_tree(entry.path()));
+        TRY(in_dir(dir / tenant, remove_tree_at(tenant_dir.get(), name)));
         ++leftovers;
       }
     }
   }
-  if (error) return make_error("cannot clean up " + dir.string() + ": " + error.message());
   TRY_ASSIGN(const auto referenced, referenced_blobs(read_snapshot_contents(records)));
   BlobStore blobs = blob_store(env);
   TRY_ASSIGN(GarbageReport report, blobs.collect_garbage(referenced));
