@@ -79,6 +79,9 @@ class ResourceProvider {
   // Whether the resource works for this tenant now. The error reads "problem: advice",
   // the advice naming the wpfleet command to run (verify shows the two apart).
   virtual Status check(const TenantContext& /*ctx*/) { return {}; }
+  // What verify reports beside a passing check (the runtime: the WordPress version the
+  // tenant runs); empty for nothing more.
+  virtual std::string describe(const TenantContext& /*ctx*/) { return ""; }
 
   // An environment-wide secret (e.g. the basic auth password) has a new value: bring
   // whatever holds a copy or a hash of it up to date, without interrupting service.

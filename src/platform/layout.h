@@ -12,13 +12,16 @@
 //   <state>/nginx/nginx.conf, nginx/sites/<env>--<tenant>.conf, nginx/sites/_listen-*.conf,
 //     nginx/sites/_edge-<env>.conf, nginx/direct/<env>.sock, nginx/cache/<env>/
 //   <state>/tls/                        local CA and per-environment certificates
-//   <state>/core/                       one shared read-only copy of WordPress core
+//   <state>/core/                       Debian's WordPress core, shared read-only ("debian")
+//   <state>/cores/<version>/            a release of wordpress.org, shared read-only
 //   <state>/php/                        sendmail for tenant PHP, the audit probe
 //   <state>/sites/<env>/<tenant>/       wp-config.php, wp-content/, tmp/, log/, opcache/
 #pragma once
 
 #include <filesystem>
 #include <string>
+
+#include "fleet/model.h"
 
 namespace wpfleet {
 
@@ -71,7 +74,13 @@ struct StateLayout {
   // The CA that signs every TLS certificate of this state directory.
   std::filesystem::path ca_certificate() const { return tls_dir() / "ca.pem"; }
 
-  std::filesystem::path core_dir() const { return root / "core"; }
+  // The WordPress core of an environment's `core`: Debian's copy where it always was, so
+  // existing state directories keep working, and each release in a directory of its own
+  // beside it (not inside: nginx serves Debian's copy as a web root).
+  std::filesystem::path core_dir(const std::string& version) const {
+    return version == kDebianCore ? root / "core" : core_store() / version;
+  }
+  std::filesystem::path core_store() const { return root / "cores"; }
   // Programs and scripts wpfleet gives the tenants' PHP (root-owned, read-only): the
   // sendmail that mail() pipes into and the isolation probe of `wpfleet audit`.
   std::filesystem::path php_support_dir() const { return root / "php"; }

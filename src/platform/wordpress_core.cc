@@ -3,12 +3,22 @@
 #include <fcntl.h>
 #include <sys/file.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <regex>
 #include <string>
+#include <vector>
 
+#include "util/archive.h"
+#include "util/crypto.h"
 #include "util/fs.h"
+#include "util/http_client.h"
 #include "util/process.h"
 #include "util/unique_fd.h"
 
@@ -131,9 +141,13 @@ std::string uncached_files(const fs::path& cache, const fs::path& core) {
   return missing;
 }
 
-std::string settings_text(const std::vector<std::string>& php_settings) {
+// What a compiled cache was made from: the settings, and which cores (a release added
+// since is compiled too).
+std::string settings_text(const std::vector<std::string>& php_settings,
+                          const std::vector<fs::path>& cores) {
   std::string text;
   for (const std::string& setting : php_settings) text += setting + "\n";
+  for (const fs::path& core : cores) text += "core " + core.string() + "\n";
   return text;
 }
 
@@ -150,10 +164,199 @@ Status open_to_readers(const fs::path& cache) {
   return {};
 }
 
+// Every core of the state directory, as PHP will see them (opcache keys its files by the
+// resolved path).
+Result<std::vector<fs::path>> installed_cores(const StateLayout& layout) {
+  std::vector<fs::path> cores;
+  std::error_code error;
+  if (fs::exists(layout.core_dir(kDebianCore), error)) cores.push_back(layout.core_dir(kDebianCore));
+  for (const auto& entry : fs::directory_iterator(layout.core_store(), error)) {
+    // Dot names are downloads and copies still being made.
+    if (!entry.path().filename().string().starts_with(".")) cores.push_back(entry.path());
+  }
+  std::sort(cores.begin(), cores.end());
+  for (fs::path& core : cores) {
+    core = fs::canonical(core, error);
+    if (error) return make_error("cannot resolve " + core.string() + ": " + error.message());
+  }
+  return cores;
+}
+
+// Takes an exclusive flock on `path` (made if missing) for as long as the result lives.
+Result<UniqueFd> lock_file(const fs::path& path) {
+  UniqueFd lock(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!lock.valid() || ::flock(lock.get(), LOCK_EX) != 0) {
+    return make_error("cannot lock " + path.string() + ": " + std::strerror(errno));
+  }
+  return lock;
+}
+
+// --- releases of wordpress.org ---------------------------------------------------------
+
+constexpr char kLockName[] = ".lock";  // in layout.core_store()
+
+std::string download_base() {
+  const char* base = std::getenv(kCoreDownloadUrlVariable);
+  std::string url = base != nullptr && *base != '\0' ? base : "https://wordpress.org";
+  while (url.ends_with('/')) url.pop_back();
+  return url;
+}
+
+Result<std::string> download(const std::string& url, const std::string& version) {
+  HttpRequest request;
+  request.url = url;
+  request.timeout = std::chrono::minutes(10);
+  auto reply = http_request(request);
+  if (!reply) {
+    return make_error("cannot download WordPress " + version + " from " + url + " (" +
+                      reply.error().message + "): check that this machine reaches it (or set " +
+                      kCoreDownloadUrlVariable + " to a mirror), or use core = \"debian\", " +
+                      "which needs no network");
+  }
+  if (reply->status == 404) {
+    return make_error("WordPress " + version + " does not exist: " + url +
+                      " answered HTTP 404; choose a released version (see "
+                      "https://wordpress.org/download/releases/) or core = \"debian\"");
+  }
+  if (reply->status != 200) {
+    return make_error("cannot download WordPress " + version + ": " + url + " answered HTTP " +
+                      std::to_string(reply->status) + "; try again later, or use core = \"debian\"");
+  }
+  return std::move(reply->body);
+}
+
+// The path below the release's top directory "wordpress/" that an archive entry names,
+// empty for that directory itself; an Error for a name outside it.
+Result<fs::path> release_path(const std::string& name, const std::string& version) {
+  fs::path relative;
+  bool top = false;
+  for (const fs::path& part : fs::path(name)) {
+    const std::string text = part.string();
+    if (text.empty() || text == ".") continue;
+    if (!top && text == "wordpress") {
+      top = true;
+      continue;
+    }
+    if (!top || text == ".." || part.has_root_directory()) {
+      return make_error("the WordPress " + version + " archive has an entry outside its " +
+                        "wordpress/ directory (" + name + "), which no release has: nothing " +
+                        "was installed; check where " + kCoreDownloadUrlVariable + " points");
+    }
+    relative /= part;
+  }
+  return relative;
+}
+
+// Unpacks into `into` (which exists) only directories and regular files, each made here:
+// no entry of the archive can name a place outside `into` or make a link.
+Status unpack_release(const fs::path& archive, const fs::path& into, const std::string& version) {
+  return TarReader::for_each(archive, [&](const TarReader::Entry& entry,
+                                          const auto& read_data) -> Status {
+    TRY_ASSIGN(fs::path relative, release_path(entry.name, version));
+    if (entry.is_symlink) {
+      return make_error("the WordPress " + version + " archive holds a link (" + entry.name +
+                        " -> " + entry.symlink_target + "), which no release has: nothing was " +
+                        "installed; check where " + kCoreDownloadUrlVariable + " points");
+    }
+    if (relative.empty()) return {};
+    const fs::path path = into / relative;
+    if (entry.is_directory) return make_dirs(path, 0755);
+    TRY(make_dirs(path.parent_path(), 0755));
+    UniqueFd file(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+    if (!file.valid()) {
+      return make_error("cannot write " + path.string() + ": " + std::strerror(errno));
+    }
+    return read_data([&](std::string_view piece) -> Status {
+      while (!piece.empty()) {
+        const ssize_t written = ::write(file.get(), piece.data(), piece.size());
+        if (written < 0) return make_error("cannot write " + path.string() + ": " + std::strerror(errno));
+        piece.remove_prefix(static_cast<std::size_t>(written));
+      }
+      return {};
+    });
+  });
+}
+
+// Root's and read-only: directories 0555, files 0444.
+Status make_read_only(const fs::path& tree) {
+  std::error_code error;
+  for (auto entry = fs::recursive_directory_iterator(tree, error);
+       !error && entry != fs::recursive_directory_iterator(); entry.increment(error)) {
+    const bool directory = entry->is_directory(error);
+    if (!error) fs::permissions(entry->path(), fs::perms(directory ? 0555 : 0444), error);
+  }
+  if (!error) fs::permissions(tree, fs::perms(0555), error);
+  if (error) return make_error("cannot make " + tree.string() + " read-only: " + error.message());
+  return {};
+}
+
+// What a crash left of an install (its download and copy, under dot names); called
+// with the lock held, so no other install is under way.
+Status remove_unfinished_releases(const StateLayout& layout) {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(layout.core_store(), error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with(".") && name != kLockName) TRY(remove_tree(entry.path()));
+  }
+  if (error) return make_error("cannot list " + layout.core_store().string() + ": " + error.message());
+  return {};
+}
+
+Status install_wordpress_release(const StateLayout& layout, const std::string& version,
+                                 const ProgressFn& progress) {
+  const fs::path final_dir = layout.core_dir(version);
+  if (fs::exists(final_dir)) return {};
+  TRY(make_dirs(layout.core_store(), 0755));
+  // One download at a time: tenants of several environments ask on threads of one apply,
+  // or in another process; a waiter finds the other's finished copy. One lock file for
+  // every version, so that a refused version leaves nothing of its own behind.
+  TRY_ASSIGN(UniqueFd lock, lock_file(layout.core_store() / kLockName));
+  if (fs::exists(final_dir)) return {};
+  TRY(remove_unfinished_releases(layout));
+  const fs::path staging = layout.core_store() / ("." + version + ".new");
+  const fs::path archive = layout.core_store() / ("." + version + ".tar.gz");
+  const std::string url = download_base() + "/wordpress-" + version + ".tar.gz";
+  progress("downloading WordPress " + version + " from " + url + "…");
+  TRY_ASSIGN(std::string body, download(url, version));
+  // SHA-1 is the digest wordpress.org publishes for its release archives (beside each,
+  // as .sha1; .md5 too), so it is the one there is to check against.
+  TRY_ASSIGN(std::string published, download(url + ".sha1", version));
+  published = published.substr(0, published.find_first_of(" \t\r\n"));
+  const std::string actual = sha1_hex(body);
+  if (published != actual) {
+    return make_error("the WordPress " + version + " archive from " + url +
+                      " does not match its published SHA-1 (published " + published.substr(0, 64) +
+                      ", downloaded " + actual + "): nothing was installed; run `wpfleet apply` " +
+                      "again, and if it persists, check where the download comes from");
+  }
+  TRY(write_file_atomic(archive, body, 0600));
+  Status unpacked = [&]() -> Status {
+    TRY(make_dirs(staging, 0755));
+    progress("unpacking WordPress " + version + "…");
+    TRY(unpack_release(archive, staging, version));
+    TRY_ASSIGN(std::string found, wordpress_version(staging));
+    if (found != version) {
+      return make_error("the archive " + url + " holds WordPress " + found + ", not " + version +
+                        ": nothing was installed; check where " + kCoreDownloadUrlVariable + " points");
+    }
+    TRY(write_file_atomic(staging / "wp-config.php", kWpConfig, 0644));
+    return make_read_only(staging);
+  }();
+  std::error_code error;
+  fs::remove(archive, error);
+  if (!unpacked) {
+    (void)remove_tree(staging);
+    return unpacked;
+  }
+  fs::rename(staging, final_dir, error);
+  if (error) return make_error("cannot move WordPress " + version + " into place: " + error.message());
+  return {};
+}
+
 }  // namespace
 
 Status check_wordpress_source(const StateLayout& layout) {
-  if (fs::exists(layout.core_dir()) || fs::exists(fs::path(kWordPressSource) / "wp-settings.php")) {
+  if (fs::exists(layout.core_dir(kDebianCore)) || fs::exists(fs::path(kWordPressSource) / "wp-settings.php")) {
     return {};
   }
   return make_error(std::string("WordPress core not found in ") + kWordPressSource +
@@ -161,17 +364,35 @@ Status check_wordpress_source(const StateLayout& layout) {
 }
 
 Status install_wordpress_core(const StateLayout& layout, const ProgressFn& progress) {
-  if (fs::exists(layout.core_dir())) return {};
+  if (fs::exists(layout.core_dir(kDebianCore))) return {};
   progress("copying WordPress core…");
   const fs::path staging = layout.root / "core.new";
   TRY(remove_tree(staging));
   TRY(copy_tree(kWordPressSource, staging, ""));
   TRY(write_file_atomic(staging / "wp-config.php", kWpConfig, 0644));
   std::error_code error;
-  fs::rename(staging, layout.core_dir(), error);
+  fs::rename(staging, layout.core_dir(kDebianCore), error);
   if (error)
     return make_error("cannot move the WordPress core copy into place: " + error.message());
   return {};
+}
+
+Status ensure_wordpress_core(const StateLayout& layout, const std::string& version,
+                             const ProgressFn& progress) {
+  if (version == kDebianCore) return install_wordpress_core(layout, progress);
+  return install_wordpress_release(layout, version, progress);
+}
+
+Result<std::string> wordpress_version(const fs::path& core) {
+  const fs::path file = core / "wp-includes" / "version.php";
+  TRY_ASSIGN(std::string text, read_file(file));
+  static const std::regex kVersion(R"(\$wp_version\s*=\s*'([^']+)')");
+  std::smatch match;
+  if (!std::regex_search(text, match, kVersion)) {
+    return make_error(file.string() + " names no $wp_version: the core copy is damaged; remove " +
+                      core.string() + " and run `wpfleet apply`");
+  }
+  return match[1].str();
 }
 
 Status compile_wordpress_core(const StateLayout& layout, const std::vector<std::string>& php_settings,
@@ -181,31 +402,28 @@ Status compile_wordpress_core(const StateLayout& layout, const std::vector<std::
   // apply or in another process, and two compiles into one staging directory left a
   // cache with a third of core missing. The lock is taken before the check, so a waiter
   // finds the other's finished cache.
-  const fs::path lock_path = layout.opcache_dir().string() + ".lock";
-  UniqueFd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!lock.valid() || ::flock(lock.get(), LOCK_EX) != 0) {
-    return make_error("cannot lock " + lock_path.string() + ": " + std::strerror(errno));
-  }
+  TRY_ASSIGN(UniqueFd lock, lock_file(layout.opcache_dir().string() + ".lock"));
+  TRY_ASSIGN(std::vector<fs::path> cores, installed_cores(layout));
+  const std::string settings = settings_text(php_settings, cores);
   Result<std::string> compiled_with = read_file(settings_file);
-  if (compiled_with && *compiled_with == settings_text(php_settings)) return {};
+  if (compiled_with && *compiled_with == settings) return {};
   progress("compiling WordPress core for PHP's opcache…");
   const fs::path staging = layout.opcache_dir().string() + ".new";
   TRY(remove_tree(staging));
   TRY(make_dirs(staging, 0755));
-  // The paths PHP will see: opcache keys its files by the resolved path.
-  std::error_code error;
-  const fs::path core = fs::canonical(layout.core_dir(), error);
-  if (error) return make_error("cannot resolve " + layout.core_dir().string() + ": " + error.message());
-  // Each pass is a new process: a file that declares what an earlier one declared only
-  // compiles in another, and a pass has been seen to store nothing at all (seen in the
-  // test suite, not understood): what has no cached copy yet goes again.
-  std::string wanted;  // empty: every file of core
-  for (int pass = 0; pass < 3; ++pass) {
-    TRY(compile_into(staging, core, php_settings, wanted));
-    wanted = uncached_files(staging, core);
-    if (wanted.empty()) break;
+  for (const fs::path& core : cores) {
+    // Each pass is a new process: a file that declares what an earlier one declared only
+    // compiles in another, and a pass has been seen to store nothing at all (seen in the
+    // test suite, not understood): what has no cached copy yet goes again.
+    std::string wanted;  // empty: every file of core
+    for (int pass = 0; pass < 3; ++pass) {
+      TRY(compile_into(staging, core, php_settings, wanted));
+      wanted = uncached_files(staging, core);
+      if (wanted.empty()) break;
+    }
   }
-  TRY(write_file_atomic(staging / "settings", settings_text(php_settings)));
+  TRY(write_file_atomic(staging / "settings", settings));
+  std::error_code error;
   TRY(open_to_readers(staging));
   // Until the rename PHP finds no cache and compiles, as it would without one.
   TRY(remove_tree(layout.opcache_dir()));

@@ -1,6 +1,6 @@
-// One shared, read-only copy of WordPress core under the state directory, taken from
-// Debian's wordpress package, with our own wp-config.php that loads the tenant's
-// configuration named by WPFLEET_SITE_CONFIG.
+// WordPress core under the state directory: one shared, read-only copy per version, Debian's
+// wordpress package's ("debian") or a release archive of wordpress.org, each with our own
+// wp-config.php that loads the tenant's configuration named by WPFLEET_SITE_CONFIG.
 #pragma once
 
 #include <filesystem>
@@ -19,12 +19,29 @@ inline constexpr char kWordPressSource[] = "/usr/share/wordpress";
 // is missing.
 Status check_wordpress_source(const StateLayout& layout);
 
-// Copies core unless it is there. The copy is made beside its final place and renamed,
-// so a crash never leaves a half copy.
+// Copies Debian's core unless it is there. The copy is made beside its final place and
+// renamed, so a crash never leaves a half copy.
 Status install_wordpress_core(const StateLayout& layout, const ProgressFn& progress);
 
-// Compiles core into opcache's file cache (layout.opcache_dir()) unless it was, with the
-// same `php_settings` ("name=value": what the pools set that changes how PHP compiles,
+// Where release archives are downloaded from: $WPFLEET_CORE_DOWNLOAD_URL (a mirror, or a
+// test's server), else https://wordpress.org; <base>/wordpress-<version>.tar.gz and its
+// published checksum beside it.
+inline constexpr char kCoreDownloadUrlVariable[] = "WPFLEET_CORE_DOWNLOAD_URL";
+
+// Makes layout.core_dir(version) unless it is there: Debian's copy, or the release
+// downloaded, checked against its published checksum and unpacked (root's, read-only).
+// Made under a temporary name and renamed, one process at a time per version, so a
+// crash leaves no half copy and tenants on one version share one copy.
+Status ensure_wordpress_core(const StateLayout& layout, const std::string& version,
+                             const ProgressFn& progress);
+
+// `$wp_version` of the core at `core` (its wp-includes/version.php, a plain read: core
+// is root's, not the tenants').
+Result<std::string> wordpress_version(const std::filesystem::path& core);
+
+// Compiles every core in the state directory (Debian's and each release's: php-fpm has
+// one file cache for all pools) into opcache's file cache (layout.opcache_dir()) unless
+// it was, with the same cores and `php_settings` ("name=value": what the pools set that changes how PHP compiles,
 // e.g. disable_functions, which opcache folds function_exists() against). After php-fpm
 // reloads, which empties opcache's shared memory for every tenant, core is loaded from
 // there rather than compiled again. Made by root beside its final place and renamed;

@@ -209,6 +209,7 @@ Status visit_entries(const fs::path& path,
                          visit) {
   std::unique_ptr<archive, int (*)(archive*)> reader(archive_read_new(), &archive_read_free);
   archive_read_support_format_tar(reader.get());
+  archive_read_support_filter_gzip(reader.get());  // release archives are .tar.gz
   if (archive_read_open_filename(reader.get(), path.c_str(), kChunk) != ARCHIVE_OK) {
     return archive_error(reader.get(), "open " + path.string());
   }

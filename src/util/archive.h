@@ -80,7 +80,7 @@ class TarWriter {
   std::string path_;
 };
 
-// Reads a tar file entry by entry.
+// Reads a tar file, plain or gzip-compressed, entry by entry.
 class TarReader {
  public:
   struct Entry {

@@ -157,10 +157,8 @@ Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
 
 void Sha256::update(std::string_view data) { EVP_DigestUpdate(ctx_, data.data(), data.size()); }
 
-std::string Sha256::hex_digest() {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_DigestFinal_ex(ctx_, digest, &size);
+namespace {
+std::string hex_of(const unsigned char* digest, unsigned int size) {
   static constexpr char kHexDigits[] = "0123456789abcdef";
   std::string hex;
   hex.reserve(size * 2);
@@ -169,6 +167,21 @@ std::string Sha256::hex_digest() {
     hex.push_back(kHexDigits[digest[i] & 0x0f]);
   }
   return hex;
+}
+}  // namespace
+
+std::string Sha256::hex_digest() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(ctx_, digest, &size);
+  return hex_of(digest, size);
+}
+
+std::string sha1_hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha1(), nullptr);
+  return hex_of(digest, size);
 }
 
 }  // namespace wpfleet

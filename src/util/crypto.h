@@ -43,6 +43,10 @@ class Sha256 {
   ::evp_md_ctx_st* ctx_;
 };
 
+// SHA-1 in hex: only to check what is published with SHA-1 alone (it resists no
+// deliberate collision; nothing wpfleet makes uses it).
+std::string sha1_hex(std::string_view data);
+
 // Raw 16-byte MD5 digest: only where a format requires it (nginx's secure_link).
 std::string md5_bytes(const std::string& data);
 

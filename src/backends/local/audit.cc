@@ -227,7 +227,7 @@ AuditCheck pool_settings(const BackendContext& ctx, const TenantContext& who) {
   const std::string site = ctx.layout.site_dir(who.env.name, who.tenant.id).string();
   std::istringstream parts(basedir);
   for (std::string part; std::getline(parts, part, ':');) {
-    const bool allowed = part.starts_with(site + "/") || part == ctx.layout.core_dir().string() + "/" ||
+    const bool allowed = part.starts_with(site + "/") || part == ctx.layout.core_dir(who.env.core).string() + "/" ||
                          part == ctx.layout.php_support_dir().string() + "/";
     if (!allowed) problems.push_back("open_basedir allows " + part);
   }

@@ -90,7 +90,7 @@ NginxSiteInput RouteProvider::site_input(const TenantContext& ctx) const {
   const std::string& env = ctx.env.name;
   const std::string& tenant = ctx.tenant.id;
   NginxSiteInput in;
-  in.files = site_files(ctx_.layout, env, tenant);
+  in.files = site_files(ctx_.layout, ctx.env, tenant);
   in.pool_name = pool_name(env, tenant);
   in.env_name = env;
   in.listen = ctx.env.listen;

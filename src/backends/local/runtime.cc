@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -65,17 +66,22 @@ Status socket_answers(const fs::path& socket_path) {
 }
 }  // namespace
 
-SiteFiles site_files(const StateLayout& layout, const std::string& env, const std::string& tenant) {
-  return SiteFiles{layout.site_dir(env, tenant).string(), layout.core_dir().string(),
+SiteFiles site_files(const StateLayout& layout, const Environment& env, const std::string& tenant) {
+  return SiteFiles{layout.site_dir(env.name, tenant).string(), layout.core_dir(env.core).string(),
                    layout.mariadb_socket().string(),
-                   (layout.phpfpm_sockets() / (pool_name(env, tenant) + ".sock")).string(),
+                   (layout.phpfpm_sockets() / (pool_name(env.name, tenant) + ".sock")).string(),
                    layout.php_support_dir().string()};
+}
+
+Status ensure_environment_core(const BackendContext& ctx, const Environment& env) {
+  return ensure_wordpress_core(ctx.layout, env.core,
+                               [](const std::string& line) { std::cerr << line << "\n"; });
 }
 
 // The config without its secrets (which the fingerprint leaves out).
 SiteConfigInput RuntimeProvider::public_config_input(const TenantContext& ctx) const {
   SiteConfigInput in;
-  in.files = site_files(ctx_.layout, ctx.env.name, ctx.tenant.id);
+  in.files = site_files(ctx_.layout, ctx.env, ctx.tenant.id);
   in.tenant_id = ctx.tenant.id;
   in.env_name = ctx.env.name;
   in.production = ctx.env.production;
@@ -100,7 +106,7 @@ Result<SiteConfigInput> RuntimeProvider::site_config_input(const TenantContext& 
 
 PoolInput RuntimeProvider::pool_input(const TenantContext& ctx) const {
   PoolInput in;
-  in.files = site_files(ctx_.layout, ctx.env.name, ctx.tenant.id);
+  in.files = site_files(ctx_.layout, ctx.env, ctx.tenant.id);
   in.pool_name = pool_name(ctx.env.name, ctx.tenant.id);
   if (isolated_users()) {
     in.unix_user = unix_user(ctx_.layout, ctx.env.name, ctx.tenant.id);
@@ -151,6 +157,7 @@ std::vector<fs::path> RuntimeProvider::written_files(const std::string& env,
 }
 
 Result<std::string> RuntimeProvider::ensure(const TenantContext& ctx) {
+  TRY(ensure_environment_core(ctx_, ctx.env));
   TRY(ensure_support_files());
   TRY_ASSIGN(SiteConfigInput config, site_config_input(ctx));
   TRY_ASSIGN(RunAs identity, tenant_identity(ctx_.layout, ctx.env.name, ctx.tenant.id));
@@ -159,7 +166,9 @@ Result<std::string> RuntimeProvider::ensure(const TenantContext& ctx) {
   TRY(write_file_atomic(pool_file(ctx_.layout, ctx.env.name, ctx.tenant.id),
                         render_pool(pool_input(ctx))));
   TRY(ensure_cli_opcache(ctx, identity));
+  TRY_ASSIGN(std::string version, wordpress_version(config.files.core_dir));
   return nlohmann::json({{"pool", pool_name(ctx.env.name, ctx.tenant.id)},
+                         {"wordpress", version},
                          {kFilesHashKey, files_hash(written_files(ctx.env.name, ctx.tenant.id))}})
       .dump();
 }
@@ -228,7 +237,14 @@ Status RuntimeProvider::commit() {
 }
 
 Status RuntimeProvider::check(const TenantContext& ctx) {
-  return socket_answers(site_files(ctx_.layout, ctx.env.name, ctx.tenant.id).pool_socket);
+  return socket_answers(site_files(ctx_.layout, ctx.env, ctx.tenant.id).pool_socket);
+}
+
+std::string RuntimeProvider::describe(const TenantContext& ctx) {
+  auto pool = read_file(pool_file(ctx_.layout, ctx.env.name, ctx.tenant.id));
+  if (!pool) return "";
+  auto version = wordpress_version(pool_core_dir(*pool).value_or(ctx_.layout.core_dir(kDebianCore)));
+  return version ? "WordPress " + *version : "";
 }
 
 std::vector<LogSource> RuntimeProvider::logs(const TenantContext& ctx) const {

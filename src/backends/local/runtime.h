@@ -10,7 +10,12 @@
 
 namespace wpfleet::local {
 
-SiteFiles site_files(const StateLayout& layout, const std::string& env, const std::string& tenant);
+// The tenant's files in `env`, with the core of the environment's `core`.
+SiteFiles site_files(const StateLayout& layout, const Environment& env, const std::string& tenant);
+
+// Makes the environment's core unless it is there (a release is downloaded: progress on
+// stderr).
+Status ensure_environment_core(const BackendContext& ctx, const Environment& env);
 
 // The tenant's php-fpm pool file, whose php_admin settings confine its PHP everywhere.
 std::filesystem::path pool_file(const StateLayout& layout, const std::string& env,
@@ -27,6 +32,8 @@ class RuntimeProvider final : public ResourceProvider {
   Status remove(const Environment& env, const std::string& tenant_id) override;
   Status commit() override;
   Status check(const TenantContext& ctx) override;
+  // "WordPress <version>" of the core the tenant's pool runs.
+  std::string describe(const TenantContext& ctx) override;
   std::vector<LogSource> logs(const TenantContext& ctx) const override;
 
  private:

@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 #include "backends/local/identity.h"
+#include "backends/local/runtime.h"
 #include "util/fs.h"
 #include "util/safe_tree.h"
 
@@ -34,8 +36,29 @@ constexpr TenantDir kTenantOwnedDirs[] = {{"wp-content", 0755},
 constexpr char kLogDir[] = "log";
 constexpr const char* kTenantLogs[] = {"php-error.log", "mail.log"};
 
+// Whether a link the tenant's themes hold points into a core other than `core`: a theme
+// of the core it ran before, which its PHP (open_basedir) may no longer read.
+bool links_other_core(const StateLayout& layout, const fs::path& core, int dir, const std::string& name) {
+  char target[PATH_MAX];
+  const ssize_t size = ::readlinkat(dir, name.c_str(), target, sizeof target - 1);
+  if (size < 0) return false;  // not a link
+  const std::string text(target, static_cast<std::size_t>(size));
+  const auto under = [&](const fs::path& root) { return text.starts_with(root.string() + "/"); };
+  return !under(core) && (under(layout.core_dir(kDebianCore)) || under(layout.core_store()));
+}
+
 // Themes shipped with core are linked, not copied: one read-only copy for all tenants.
-Status link_core_themes(const fs::path& core_themes, int tenant_themes) {
+// Links into another core (the environment changed its core) are replaced. Only links
+// are read here, through the directory's descriptor, never followed.
+Status link_core_themes(const StateLayout& layout, const fs::path& core, int tenant_themes) {
+  const fs::path core_themes = core / "wp-content" / "themes";
+  TRY_ASSIGN(std::vector<std::string> names, list_dir(tenant_themes));
+  for (const std::string& name : names) {
+    if (links_other_core(layout, core, tenant_themes, name) &&
+        ::unlinkat(tenant_themes, name.c_str(), 0) != 0) {
+      return make_error("cannot unlink theme " + name + " of the previous core: " + std::strerror(errno));
+    }
+  }
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(core_themes, ec)) {
     const std::string name = entry.path().filename().string();
@@ -63,7 +86,10 @@ Status ensure_log_dir(int site, const Owner& platform, const Owner& tenant) {
 
 }  // namespace
 
-std::string StorageProvider::fingerprint(const TenantContext&) const { return "storage-v2"; }
+// The theme links follow the environment's core (Debian's, the first, adds nothing).
+std::string StorageProvider::fingerprint(const TenantContext& ctx) const {
+  return ctx.env.core == kDebianCore ? "storage-v2" : "storage-v2 core " + ctx.env.core;
+}
 
 // Storage that is not as ensure() leaves it (a directory the tenant cannot write, or
 // that is a link; logs the tenant could replace) counts as missing, so that plan shows
@@ -96,7 +122,8 @@ Result<std::string> StorageProvider::ensure(const TenantContext& ctx) {
   }
   TRY(in_dir(site, ensure_log_dir(site_fd.get(), platform, tenant)));
   TRY_ASSIGN(UniqueFd themes, in_dir(site, open_dir_beneath(site_fd.get(), "wp-content/themes")));
-  TRY(link_core_themes(ctx_.layout.core_dir() / "wp-content" / "themes", themes.get()));
+  TRY(ensure_environment_core(ctx_, ctx.env));
+  TRY(link_core_themes(ctx_.layout, ctx_.layout.core_dir(ctx.env.core), themes.get()));
   return std::string(R"({"path":")" + site.string() + "\"}");
 }
 

@@ -1,6 +1,7 @@
 #include "backends/local/templates.h"
 
 #include <array>
+#include <cstring>
 #include <sstream>
 
 #include "backends/local/audit_probe.h"
@@ -153,6 +154,8 @@ std::string render_pool(const PoolInput& in) {
   out += "pm.max_requests = 500\n";
   out += "clear_env = yes\n";
   out += "env[WPFLEET_SITE_CONFIG] = " + site + "/wp-config.php\n";
+  // The core this tenant runs, as php-cli runs of its code read it back (pool_core_dir).
+  out += std::string(kPoolCoreSetting) + in.files.core_dir + "\n";
   out += "env[TMPDIR] = " + site + "/tmp\n";
   out += "security.limit_extensions = .php\n";
   out += "catch_workers_output = yes\n";
@@ -164,6 +167,14 @@ std::string render_pool(const PoolInput& in) {
     out += "php_admin_value[" + setting.name + "] = " + setting.value + "\n";
   }
   return out;
+}
+
+std::optional<std::string> pool_core_dir(const std::string& pool_file_text) {
+  std::istringstream in(pool_file_text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with(kPoolCoreSetting)) return line.substr(std::strlen(kPoolCoreSetting));
+  }
+  return std::nullopt;
 }
 
 std::vector<PhpSetting> pool_php_settings(const std::string& pool_file_text) {

@@ -73,6 +73,11 @@ struct PhpSetting {
 // is confined the same way wherever it runs.
 std::vector<PhpSetting> pool_php_settings(const std::string& pool_file_text);
 
+// The core a pool file runs (render_pool writes it as this line); none in a pool written
+// before environments chose their core, which ran Debian's.
+inline constexpr char kPoolCoreSetting[] = "env[WPFLEET_CORE] = ";
+std::optional<std::string> pool_core_dir(const std::string& pool_file_text);
+
 // The sendmail program tenant PHP's mail() pipes into (sendmail_path): it keeps the
 // message in the tenant's mail log (`wpfleet logs`), or in production hands it to the
 // machine's MTA when one is installed.

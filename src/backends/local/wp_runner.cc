@@ -13,7 +13,7 @@ namespace wpfleet::local {
 Result<CommandOutput> run_wordpress_php(const BackendContext& ctx, const std::string& env,
                                         const std::string& tenant, const std::string& php_code,
                                         const std::string& stdin_data) {
-  const SiteFiles files = site_files(ctx.layout, env, tenant);
+  const std::string site_dir = ctx.layout.site_dir(env, tenant).string();
   CommandSpec spec;
   if (isolated_users()) {
     TRY_ASSIGN(spec.run_as, tenant_identity(ctx.layout, env, tenant));
@@ -43,10 +43,13 @@ Result<CommandOutput> run_wordpress_php(const BackendContext& ctx, const std::st
   // Not a restriction: wpfleet reads PHP's errors from stderr to report them.
   spec.argv.insert(spec.argv.end(), {"-d", "display_errors=stderr", "-r", php_code});
   spec.clear_env = true;
-  spec.env = {{"WPFLEET_CORE", files.core_dir},
-              {"WPFLEET_SITE_CONFIG", files.site_dir + "/wp-config.php"},
-              {"TMPDIR", files.site_dir + "/tmp"}};
-  spec.cwd = files.site_dir;
+  // The core the pool runs, which apply wrote from the environment's `core`.
+  const std::string core =
+      pool_core_dir(*pool).value_or(ctx.layout.core_dir(kDebianCore).string());
+  spec.env = {{"WPFLEET_CORE", core},
+              {"WPFLEET_SITE_CONFIG", site_dir + "/wp-config.php"},
+              {"TMPDIR", site_dir + "/tmp"}};
+  spec.cwd = site_dir;
   spec.stdin_data = stdin_data;
   spec.die_with_parent = true;  // a WordPress left running would outlive a discard
   TRY_ASSIGN(CommandOutput output, run_command(spec));

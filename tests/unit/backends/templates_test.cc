@@ -110,6 +110,20 @@ TEST(Pool, DisablesEveryWayOutOfPhp) {
   EXPECT_NE(render_pool(production).find("mail.log' relay\""), std::string::npos);
 }
 
+TEST(Pool, NamesTheCoreItRunsForPhpCli) {
+  SiteFiles release = files();
+  release.core_dir = "/s/cores/6.8.3";
+  const std::string pool =
+      render_pool(PoolInput{release, "dev--alpha", std::nullopt, std::nullopt, PhpLimits{}});
+  EXPECT_EQ(pool_core_dir(pool), std::optional<std::string>("/s/cores/6.8.3"));
+  EXPECT_NE(pool.find("php_admin_value[open_basedir] = /s/cores/6.8.3/:"), std::string::npos);
+  // A pool written before environments chose their core ran Debian's.
+  EXPECT_EQ(pool_core_dir("[dev--alpha]\nuser = wpf_abc\n"), std::nullopt);
+  const StateLayout layout{"/s"};
+  EXPECT_EQ(layout.core_dir(kDebianCore), "/s/core");
+  EXPECT_EQ(layout.core_dir("6.8.3"), "/s/cores/6.8.3");
+}
+
 TEST(Pool, PhpCliGetsExactlyThePoolsSettings) {
   const std::string pool =
       render_pool(PoolInput{files(), "dev--alpha", std::string("wpf_abc"), std::nullopt, PhpLimits{}});

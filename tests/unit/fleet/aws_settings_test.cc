@@ -22,6 +22,16 @@ std::string error_of(const std::string& text) {
   return fleet.ok() ? "" : fleet.error().message;
 }
 
+// An aws environment's tenants run its container image; core is the local backend's.
+TEST(AwsSettingsTest, CoreIsRefusedPointingAtTheImage) {
+  std::string text = kSit;
+  text.insert(text.find("[environments.sit.aws]"), "core = \"6.8.3\"\n");
+  const std::string error = error_of(text);
+  EXPECT_NE(error.find("fleet.toml:4:8: core is read by the local backend only"), std::string::npos)
+      << error;
+  EXPECT_NE(error.find("image = \"wordpress:6.8.3\""), std::string::npos) << error;
+}
+
 TEST(AwsSettingsTest, UnsetNamesFollowTheUsersConvention) {
   Result<Fleet> fleet = parse_fleet(kSit, "fleet.toml");
   ASSERT_TRUE(fleet.ok()) << fleet.error().message;

@@ -1,0 +1,250 @@
+// `core = "<version>"` per environment against a real platform and a real HTTP server:
+// release-shaped archives (a `wordpress/` directory, as wordpress.org's) are made from
+// Debian's copy with another $wp_version and served, with their .sha1, from a local
+// server (WPFLEET_CORE_DOWNLOAD_URL), so no network is needed. A tenant runs the release
+// (its page, tenant show, verify), the copy is root's and read-only, the tenant goes back
+// to Debian's; a wrong checksum, a missing version, entries escaping the directory and
+// links are refused, leaving nothing behind (nor what a killed install left).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "harness.h"
+#include "util/crypto.h"
+#include "util/fs.h"
+#include "util/process.h"
+
+namespace wpfleet::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr char kRelease[] = "6.8.3";
+
+// Python's http.server over a directory: 200 with the file, 404 for what is not there.
+class ReleaseServer {
+ public:
+  explicit ReleaseServer(const fs::path& root) : port_(free_port()) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      // Its request log is noise in the test's output.
+      const int null = ::open("/dev/null", O_WRONLY);
+      ::dup2(null, STDOUT_FILENO);
+      ::dup2(null, STDERR_FILENO);
+      ::execlp("python3", "python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory",
+               root.c_str(), std::to_string(port_).c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    eventually(20, [&] { return http_get("127.0.0.1", port_, "/").status != 0; });
+  }
+  ~ReleaseServer() {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  std::uint16_t port_;
+  pid_t pid_;
+};
+
+void run(const std::vector<std::string>& argv) {
+  CommandSpec spec;
+  spec.argv = argv;
+  auto output = run_command(spec);
+  ASSERT_TRUE(output.ok()) << output.error().message;
+  ASSERT_EQ(output->exit_code, 0) << output->err;
+}
+
+// Writes `<dir>/wordpress-<version>.tar.gz` of tree/wordpress, and its .sha1 (wrong when
+// asked).
+void publish(const fs::path& dir, const fs::path& tree, const std::string& version,
+             bool wrong_checksum = false) {
+  const fs::path archive = dir / ("wordpress-" + version + ".tar.gz");
+  run({"tar", "-C", tree.string(), "-czf", archive.string(), "wordpress"});
+  const std::string digest = wrong_checksum ? std::string(40, 'a') : sha1_hex(*read_file(archive));
+  ASSERT_TRUE(write_file_atomic(dir / (archive.filename().string() + ".sha1"), digest).ok());
+}
+
+// An archive of wordpress.org's shape with one hostile entry (Python's tarfile writes
+// what GNU tar would refuse to): `kind` is "escape" (a file beside wordpress/) or "link"
+// (a symbolic link out to /etc).
+void publish_hostile(const fs::path& dir, const std::string& version, const std::string& kind) {
+  const fs::path archive = dir / ("wordpress-" + version + ".tar.gz");
+  const std::string script = R"py(
+import io, sys, tarfile
+archive, kind = sys.argv[1], sys.argv[2]
+with tarfile.open(archive, "w:gz") as tar:
+    def add(name, data=b"<?php\n"):
+        info = tarfile.TarInfo(name); info.size = len(data); tar.addfile(info, io.BytesIO(data))
+    add("wordpress/index.php")
+    if kind == "escape":
+        add("wordpress/../../escaped.php")
+    else:
+        info = tarfile.TarInfo("wordpress/wp-etc"); info.type = tarfile.SYMTYPE; info.linkname = "/etc"
+        tar.addfile(info)
+    add("wordpress/wp-includes/version.php", b"<?php\n$wp_version = '" + sys.argv[3].encode() + b"';\n")
+)py";
+  run({"python3", "-c", script, archive.string(), kind, version});
+  ASSERT_TRUE(write_file_atomic(dir / (archive.filename().string() + ".sha1"),
+                                sha1_hex(*read_file(archive)))
+                  .ok());
+}
+
+std::string debian_version() {
+  const std::string text = *read_file("/usr/share/wordpress/wp-includes/version.php");
+  std::smatch match;
+  std::regex_search(text, match, std::regex(R"(\$wp_version = '([^']+)')"));
+  return match[1].str();
+}
+
+class WordPressCore : public OwnFleetTest {
+ protected:
+  void SetUp() override {
+    OwnFleetTest::SetUp();
+    releases_ = dir_.path() / "releases";
+    ASSERT_TRUE(make_dirs(releases_).ok());
+    server_ = std::make_unique<ReleaseServer>(releases_);
+    ::setenv("WPFLEET_CORE_DOWNLOAD_URL", server_->url().c_str(), 1);
+  }
+  void TearDown() override {
+    OwnFleetTest::TearDown();
+    ::unsetenv("WPFLEET_CORE_DOWNLOAD_URL");
+    server_.reset();
+  }
+  // The test fleet with `core` set in dev.
+  void write_core(const std::string& core) {
+    std::string text = test_fleet(port_, {"corebakery"});
+    const std::string dev = "[environments.dev]\n";
+    text.insert(text.find(dev) + dev.size(), "core = \"" + core + "\"\n");
+    ASSERT_TRUE(write_file_atomic(fleet(), text).ok());
+  }
+  // What `tenant show` recorded as the tenant's WordPress.
+  std::string shown_version() {
+    CliResult shown = wpfleet({"tenant", "show", "corebakery", "-e", "dev", "--output", "json"});
+    auto document = json::parse(shown.out, nullptr, false);
+    if (shown.exit_code != 0 || document.is_discarded()) return "(tenant show failed: " + shown.err + ")";
+    return document["resources"]["runtime"]["detail"].value("wordpress", "");
+  }
+  // What is in <state>/cores besides its lock file (dot names included).
+  std::vector<std::string> stored_cores() {
+    std::vector<std::string> names;
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(state() / "cores", error)) {
+      if (entry.path().filename() != ".lock") names.push_back(entry.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  fs::path releases_;
+  std::unique_ptr<ReleaseServer> server_;
+};
+
+TEST_F(WordPressCore, TenantRunsTheReleaseOfItsEnvironmentAndGoesBack) {
+  // Debian's copy, reshaped as a release of another version.
+  const fs::path tree = dir_.path() / "tree";
+  run({"sh", "-c", "mkdir -p " + tree.string() + " && tar -C /usr/share -chf - --exclude=wordpress/wp-content/languages "
+                   "--exclude=wordpress/wp-config.php wordpress | tar -C " + tree.string() + " -xf -"});
+  run({"sed", "-i", std::string("s/^\\$wp_version = .*/$wp_version = '") + kRelease + "';/",
+       (tree / "wordpress/wp-includes/version.php").string()});
+  publish(releases_, tree, kRelease);
+
+  write_core(kRelease);
+  ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
+  CliResult apply = wpfleet({"apply", "--yes"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  EXPECT_NE(apply.err.find("downloading WordPress 6.8.3"), std::string::npos) << apply.err;
+
+  EXPECT_EQ(http_get("corebakery.wpdev.localhost", port_).status, 200);
+  EXPECT_EQ(shown_version(), kRelease);
+  CliResult verify = wpfleet({"verify", "--output", "json"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  EXPECT_NE(verify.out.find("WordPress 6.8.3"), std::string::npos) << verify.out;
+
+  // One copy, root's and read-only, with wpfleet's wp-config; the tenant's pool and
+  // server run it.
+  const fs::path core = state() / "cores" / kRelease;
+  struct stat st {};
+  ASSERT_EQ(::stat(core.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 0u);
+  EXPECT_EQ(st.st_mode & 07777, 0555u);
+  ASSERT_EQ(::stat((core / "wp-includes/version.php").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0444u);
+  EXPECT_NE(read_file(core / "wp-config.php")->find("WPFLEET_SITE_CONFIG"), std::string::npos);
+  EXPECT_EQ(stored_cores(), std::vector<std::string>{kRelease});
+  const std::string pool = *read_file(state() / "php-fpm/pools/dev--corebakery.conf");
+  EXPECT_NE(pool.find("env[WPFLEET_CORE] = " + core.string()), std::string::npos) << pool;
+  const std::string site = *read_file(state() / "nginx/sites/dev--corebakery.conf");
+  EXPECT_NE(site.find("root " + core.string() + ";"), std::string::npos);
+  // php-cli runs (cron) load the same core.
+  EXPECT_EQ(wpfleet({"cron", "run"}).exit_code, 0);
+
+  // Nothing to do until core changes; then the runtime and route follow it.
+  CliResult plan = wpfleet({"plan"});
+  EXPECT_EQ(plan.exit_code, 0) << plan.out;
+  EXPECT_EQ(plan.out.find("update"), std::string::npos) << plan.out;
+  write_core("debian");
+  plan = wpfleet({"plan"});
+  EXPECT_NE(plan.out.find("update"), std::string::npos) << plan.out;
+  apply = wpfleet({"apply", "--yes"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  EXPECT_EQ(shown_version(), debian_version());
+  EXPECT_EQ(http_get("corebakery.wpdev.localhost", port_).status, 200);
+  verify = wpfleet({"verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
+TEST_F(WordPressCore, ReleasesThatCannotBeTrustedAreRefusedLeavingNothing) {
+  const fs::path tree = dir_.path() / "tree";
+  ASSERT_TRUE(make_dirs(tree / "wordpress/wp-includes").ok());
+  ASSERT_TRUE(write_file_atomic(tree / "wordpress/wp-includes/version.php",
+                                "<?php\n$wp_version = '6.8.4';\n").ok());
+  publish(releases_, tree, "6.8.4", /*wrong_checksum=*/true);
+  publish_hostile(releases_, "6.8.5", "escape");
+  publish_hostile(releases_, "6.8.6", "link");
+  write_core("6.8.4");
+  ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
+  // What an install killed mid-way leaves: the next one removes it.
+  ASSERT_TRUE(make_dirs(state() / "cores/.6.8.9.new/wp-includes").ok());
+
+  const struct {
+    const char* version;
+    const char* says;
+  } kRefused[] = {
+      {"6.8.4", "does not match its published SHA-1"},
+      {"6.0.99", "WordPress 6.0.99 does not exist"},
+      {"6.8.5", "has an entry outside its wordpress/ directory (wordpress/../../escaped.php)"},
+      {"6.8.6", "holds a link (wordpress/wp-etc -> /etc)"},
+  };
+  for (const auto& refused : kRefused) {
+    write_core(refused.version);
+    CliResult apply = wpfleet({"apply", "--yes"});
+    EXPECT_EQ(apply.exit_code, 1) << refused.version;
+    EXPECT_NE((apply.out + apply.err).find(refused.says), std::string::npos)
+        << refused.version << ": " << apply.out << apply.err;
+    EXPECT_TRUE(stored_cores().empty()) << refused.version;
+    EXPECT_FALSE(fs::exists(dir_.path() / "escaped.php"));
+    EXPECT_FALSE(fs::exists(state() / "escaped.php"));
+  }
+  // A version that is no version is the fleet file's error, before anything runs.
+  write_core("latest");
+  CliResult plan = wpfleet({"plan"});
+  EXPECT_EQ(plan.exit_code, 3);
+  EXPECT_NE(plan.err.find("core 'latest' is neither \"debian\" nor a WordPress version"),
+            std::string::npos)
+      << plan.err;
+}
+
+}  // namespace
+}  // namespace wpfleet::testing
