@@ -1,12 +1,30 @@
 #include "backends/aws/aws_backend.h"
 
+#include <mutex>
+
 #include "backends/aws/providers.h"
 #include "backends/aws/tenant_data.h"
 
 namespace wpfleet::aws_backend {
 
+namespace {
+
+// The providers and the content commands of a process share one AwsPlatforms while
+// either lives, so that a command looks each environment's platform up once.
+SharedPlatforms shared_platforms() {
+  static std::mutex mutex;
+  static std::weak_ptr<AwsPlatforms> shared;
+  std::lock_guard lock(mutex);
+  if (SharedPlatforms alive = shared.lock()) return alive;
+  auto made = std::make_shared<AwsPlatforms>(aws::Environment::current());
+  shared = made;
+  return made;
+}
+
+}  // namespace
+
 Providers make_aws_providers(BackendContext& ctx) {
-  auto platforms = std::make_shared<AwsPlatforms>(aws::Environment::current());
+  SharedPlatforms platforms = shared_platforms();
   Providers providers;
   providers.push_back(make_identity_provider(platforms));
   providers.push_back(make_secrets_provider(platforms));
@@ -19,7 +37,7 @@ Providers make_aws_providers(BackendContext& ctx) {
 }
 
 std::unique_ptr<TenantData> make_aws_tenant_data(BackendContext& /*ctx*/) {
-  return std::make_unique<AwsTenantData>(std::make_shared<AwsPlatforms>(aws::Environment::current()));
+  return std::make_unique<AwsTenantData>(shared_platforms());
 }
 
 }  // namespace wpfleet::aws_backend
