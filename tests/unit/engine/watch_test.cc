@@ -10,7 +10,7 @@ namespace wpfleet {
 namespace {
 
 TenantVerification verified(const std::string& tenant, std::vector<CheckOutcome> checks) {
-  return {"sit", tenant, "http://" + tenant + ".wpsit.localhost/", std::move(checks), {}};
+  return {"sit", tenant, "http://" + tenant + ".wpsit.localhost/", std::move(checks), {}, {}};
 }
 
 TEST(Watch, SitesAreDownByTheirFailingChecksAndUnappliedOnesAreNotWatched) {
