@@ -110,18 +110,13 @@ foreach (array(AUTH_COOKIE => 'auth', SECURE_AUTH_COOKIE => 'secure_auth', LOGGE
 }
 wp_set_current_user($admin->ID);
 $file = 'wpfleet-editor-check.php';
-$header = "<?php
-/*
-Plugin Name: wpfleet editor check
-*/
-";
+$header = "<?php\n/*\nPlugin Name: wpfleet editor check\n*/\n";
 file_put_contents(WP_PLUGIN_DIR . '/' . $file, $header);
 $activated = activate_plugin($file);
 $saved = is_wp_error($activated) ? $activated : wp_edit_theme_plugin_file(array(
     'plugin'     => $file,
     'file'       => $file,
-    'newcontent' => $header . "// edited
-",
+    'newcontent' => $header . "// edited\n",
     'nonce'      => wp_create_nonce('edit-plugin_' . $file),
 ));
 deactivate_plugins($file);
