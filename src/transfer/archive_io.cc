@@ -69,6 +69,7 @@ Status write_entry_file(int root, const fs::path& relative, unsigned mode, const
     return {};
   });
 }
+
 // A snapshot's entry: a directory is listed; a regular file goes into the blob store
 // (from the descriptor the walk opened and checked) and is listed by its hash.
 Status list_entry(const TreeEntry& entry, BlobStore& blobs, Manifest& manifest, std::string& list) {
