@@ -21,25 +21,32 @@
 namespace wpfleet::testing {
 namespace {
 
-// Runs every test WP_Site_Health::get_tests() lists, as wp-admin's Site Health page does
-// for a logged-in admin: the direct ones in this process, each asynchronous one as
-// site-health.js does, through its REST endpoint over HTTP with the login cookie, the
-// REST nonce, the test's own headers and the visitor's basic auth. Input (stdin):
-// {"admin": login, "basic_auth": "user:password" or ""}. Output: {test: {status, label}}.
-constexpr const char* kSiteHealthPhp = R"php(
+// What the runs below begin with: WordPress with wp-admin's functions, as a request of
+// the tenant's admin logged in to wp-admin (a session and its cookies), with the
+// visitor's basic auth as php-fpm gives it to PHP (from the Authorization header).
+// Input (stdin): {"admin": login, "basic_auth": "user:password" or ""}.
+constexpr const char* kAsAdminPhp = R"php(
 $in = json_decode(stream_get_contents(STDIN), true);
-// A browser's basic auth reaches PHP as these (php-fpm reads its Authorization header).
 if ($in['basic_auth'] !== '') {
     list($_SERVER['PHP_AUTH_USER'], $_SERVER['PHP_AUTH_PW']) = explode(':', $in['basic_auth'], 2);
 }
 require getenv('WPFLEET_CORE') . '/wp-load.php';
 require_once ABSPATH . 'wp-admin/includes/admin.php';
-require_once ABSPATH . 'wp-admin/includes/class-wp-site-health.php';
 $admin = get_user_by('login', $in['admin']);
 $expiry = time() + 600;
 $token = WP_Session_Tokens::get_instance($admin->ID)->create($expiry);
-$_COOKIE[LOGGED_IN_COOKIE] = wp_generate_auth_cookie($admin->ID, $expiry, 'logged_in', $token);
+foreach (array(AUTH_COOKIE => 'auth', SECURE_AUTH_COOKIE => 'secure_auth', LOGGED_IN_COOKIE => 'logged_in') as $name => $scheme) {
+    $_COOKIE[$name] = wp_generate_auth_cookie($admin->ID, $expiry, $scheme, $token);
+}
 wp_set_current_user($admin->ID);
+)php";
+
+// Runs every test WP_Site_Health::get_tests() lists, as wp-admin's Site Health page does:
+// the direct ones in this process, each asynchronous one as site-health.js does, through
+// its REST endpoint over HTTP with the login cookie, the REST nonce, the test's own
+// headers and the visitor's basic auth. After kAsAdminPhp. Output: {test: {status, label}}.
+constexpr const char* kSiteHealthPhp = R"php(
+require_once ABSPATH . 'wp-admin/includes/class-wp-site-health.php';
 $health = WP_Site_Health::get_instance();
 $tests = WP_Site_Health::get_tests();
 $results = array();
@@ -93,22 +100,9 @@ echo json_encode($out);
 // Saves a change to an active plugin in wp-admin's plugin editor, as the admin, which
 // WordPress checks by loading wp-admin and the home page over HTTP ("Unable to
 // communicate back with site" when it cannot, and it reverts the change). The plugin is
-// made, activated and removed here. Input: {"admin", "basic_auth"}, as kSiteHealthPhp.
-// Prints {"saved": true} or {"saved": the error}.
+// made, activated and removed here. After kAsAdminPhp. Prints {"saved": true} or
+// {"saved": the error}.
 constexpr const char* kPluginEditorPhp = R"php(
-$in = json_decode(stream_get_contents(STDIN), true);
-if ($in['basic_auth'] !== '') {
-    list($_SERVER['PHP_AUTH_USER'], $_SERVER['PHP_AUTH_PW']) = explode(':', $in['basic_auth'], 2);
-}
-require getenv('WPFLEET_CORE') . '/wp-load.php';
-require_once ABSPATH . 'wp-admin/includes/admin.php';
-$admin = get_user_by('login', $in['admin']);
-$expiry = time() + 600;
-$token = WP_Session_Tokens::get_instance($admin->ID)->create($expiry);
-foreach (array(AUTH_COOKIE => 'auth', SECURE_AUTH_COOKIE => 'secure_auth', LOGGED_IN_COOKIE => 'logged_in') as $name => $scheme) {
-    $_COOKIE[$name] = wp_generate_auth_cookie($admin->ID, $expiry, $scheme, $token);
-}
-wp_set_current_user($admin->ID);
 $file = 'wpfleet-editor-check.php';
 $header = "<?php\n/*\nPlugin Name: wpfleet editor check\n*/\n";
 file_put_contents(WP_PLUGIN_DIR . '/' . $file, $header);
@@ -180,12 +174,19 @@ class SiteHealth : public FleetSuite {
     return json;
   }
 
-  // alpha's results; `login` is the visitor's basic auth ("user:password"), if any.
-  static nlohmann::json site_health(const std::string& env, const std::string& login) {
-    return run_php(env, "alpha", kSiteHealthPhp, {{"admin", "admin"}, {"basic_auth", login}});
+  // `php` run after kAsAdminPhp in alpha's WordPress; `login` is the visitor's basic auth
+  // ("user:password"), if any.
+  static nlohmann::json as_admin(const std::string& env, const char* php, const std::string& login) {
+    return run_php(env, "alpha", std::string(kAsAdminPhp) + php,
+                   {{"admin", "admin"}, {"basic_auth", login}});
   }
 
   static std::string basic_auth() { return "bbws-sit:" + secret({"-e", "sit", "basic-auth-password"}); }
+
+  // Each environment with the basic auth a visitor gives there ("" for none).
+  static std::vector<std::pair<std::string, std::string>> every_environment() {
+    return {{"dev", ""}, {"sit", basic_auth()}, {"sec", ""}, {"prod", ""}};
+  }
 
   // WordPress.org is out of reach from this machine itself (a test machine offline):
   // then Site Health's "Communication with WordPress.org" is critical whatever wpfleet
@@ -228,10 +229,8 @@ std::uint16_t SiteHealth::port_ = 0;
 std::uint16_t SiteHealth::tls_port_ = 0;
 
 TEST_F(SiteHealth, NoTestIsCriticalOnAnOpenABasicAuthATlsOrAProductionEnvironment) {
-  const std::vector<std::pair<std::string, std::string>> environments = {
-      {"dev", ""}, {"sit", basic_auth()}, {"sec", ""}, {"prod", ""}};
-  for (const auto& [env, login] : environments) {
-    const nlohmann::json results = site_health(env, login);
+  for (const auto& [env, login] : every_environment()) {
+    const nlohmann::json results = as_admin(env, kSiteHealthPhp, login);
     ASSERT_TRUE(results.is_object()) << env;
     expect_no_critical(env, results);
     // What failed before the must-use plugin and the extensions: each by name.
@@ -285,11 +284,8 @@ TEST_F(SiteHealth, TenantPhpReachesItsOwnHostNamesThroughThePlatformAndNoOneElse
 }
 
 TEST_F(SiteHealth, PluginEditorSavesAfterCheckingTheSiteOverHttp) {
-  const std::vector<std::pair<std::string, std::string>> environments = {
-      {"dev", ""}, {"sit", basic_auth()}, {"sec", ""}, {"prod", ""}};
-  for (const auto& [env, login] : environments) {
-    const nlohmann::json saved =
-        run_php(env, "alpha", kPluginEditorPhp, {{"admin", "admin"}, {"basic_auth", login}});
+  for (const auto& [env, login] : every_environment()) {
+    const nlohmann::json saved = as_admin(env, kPluginEditorPhp, login);
     ASSERT_TRUE(saved.is_object()) << env;
     EXPECT_EQ(saved["saved"], true) << env << ": " << saved.dump();
   }
