@@ -3,7 +3,7 @@
 // Debian's copy with another $wp_version and served, with their .sha1, from a local
 // server (WPFLEET_CORE_DOWNLOAD_URL), so no network is needed. A tenant runs the release
 // (its page, tenant show, verify), the copy is root's and read-only, the tenant goes back
-// to Debian's; a wrong checksum, a missing version, entries escaping the directory and
+// to Debian's, one moving to a newer release has its database upgraded; a wrong checksum, a missing version, entries escaping the directory and
 // links are refused, leaving nothing behind (nor what a killed install left).
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -147,19 +147,27 @@ class WordPressCore : public OwnFleetTest {
     return names;
   }
 
+  // Debian's copy, reshaped as release `version` (a newer database schema when
+  // `db_version` is given), published.
+  void publish_debian_as(const std::string& version, std::optional<int> db_version = std::nullopt) {
+    const fs::path tree = dir_.path() / ("tree-" + version);
+    run({"sh", "-c", "mkdir -p " + tree.string() + " && tar -C /usr/share -chf - --exclude=wordpress/wp-content/languages "
+                     "--exclude=wordpress/wp-config.php wordpress | tar -C " + tree.string() + " -xf -"});
+    const std::string version_php = (tree / "wordpress/wp-includes/version.php").string();
+    run({"sed", "-i", "s/^\\$wp_version = .*/$wp_version = '" + version + "';/", version_php});
+    if (db_version) {
+      run({"sed", "-i", "s/^\\$wp_db_version = .*/$wp_db_version = " + std::to_string(*db_version) + ";/",
+           version_php});
+    }
+    publish(releases_, tree, version);
+  }
+
   fs::path releases_;
   std::unique_ptr<ReleaseServer> server_;
 };
 
 TEST_F(WordPressCore, TenantRunsTheReleaseOfItsEnvironmentAndGoesBack) {
-  // Debian's copy, reshaped as a release of another version.
-  const fs::path tree = dir_.path() / "tree";
-  run({"sh", "-c", "mkdir -p " + tree.string() + " && tar -C /usr/share -chf - --exclude=wordpress/wp-content/languages "
-                   "--exclude=wordpress/wp-config.php wordpress | tar -C " + tree.string() + " -xf -"});
-  run({"sed", "-i", std::string("s/^\\$wp_version = .*/$wp_version = '") + kRelease + "';/",
-       (tree / "wordpress/wp-includes/version.php").string()});
-  publish(releases_, tree, kRelease);
-
+  publish_debian_as(kRelease);
   write_core(kRelease);
   ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
   CliResult apply = wpfleet({"apply", "--yes"});
@@ -202,6 +210,41 @@ TEST_F(WordPressCore, TenantRunsTheReleaseOfItsEnvironmentAndGoesBack) {
   EXPECT_EQ(shown_version(), debian_version());
   EXPECT_EQ(http_get("corebakery.wpdev.localhost", port_).status, 200);
   verify = wpfleet({"verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
+// A tenant made on Debian's core moves to a newer release: its database is upgraded (as
+// the tenant), its core themes come from the release.
+TEST_F(WordPressCore, MovingToANewerReleaseUpgradesTheDatabase) {
+  write_core("debian");
+  ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
+  CliResult apply = wpfleet({"apply", "--yes"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  auto root = mariadb_root(state());
+  ASSERT_TRUE(root.ok()) << root.error().message;
+  const auto db_version = [&] {
+    auto rows = (*root)->query(
+        "SELECT option_value FROM dev_corebakery_db.wp_options WHERE option_name = 'db_version'");
+    return rows.ok() && rows->size() == 1 ? (*rows)[0][0].value_or("") : "";
+  };
+  const std::string before = db_version();
+  ASSERT_FALSE(before.empty());
+  const int newer = std::stoi(before) + 1;
+  publish_debian_as("6.9", newer);
+
+  write_core("6.9");
+  apply = wpfleet({"apply", "--yes"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  EXPECT_EQ(db_version(), std::to_string(newer));
+  EXPECT_EQ(shown_version(), "6.9");
+  EXPECT_EQ(http_get("corebakery.wpdev.localhost", port_).status, 200);
+  const fs::path themes = state() / "sites/dev/corebakery/wp-content/themes";
+  for (const auto& entry : fs::directory_iterator(themes)) {
+    if (!entry.is_symlink()) continue;
+    EXPECT_EQ(fs::read_symlink(entry.path()).string().rfind((state() / "cores/6.9/").string(), 0), 0u)
+        << entry.path();
+  }
+  CliResult verify = wpfleet({"verify"});
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 }
 

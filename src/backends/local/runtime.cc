@@ -16,6 +16,7 @@
 #include "backends/local/local_backend.h"
 #include "backends/local/names.h"
 #include "backends/local/secrets.h"
+#include "backends/local/wp_runner.h"
 #include "backends/local/written_files.h"
 #include "platform/platform.h"
 #include "platform/platform_users.h"
@@ -39,6 +40,19 @@ std::vector<std::string> split_lines(const std::string& text) {
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   return lines;
 }
+
+// WordPress's database upgrade (what wp-admin/upgrade.php runs, as it does with
+// WP_INSTALLING, which also keeps a site not installed yet from being redirected to the
+// installer), when the core is newer than the database. An older core leaves it alone,
+// as WordPress does.
+constexpr char kUpgradeDatabase[] = R"php(
+define('WP_INSTALLING', true);
+require getenv('WPFLEET_CORE') . '/wp-load.php';
+require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+if (is_blog_installed() && (int) get_option('db_version') < (int) $wp_db_version) {
+    wp_upgrade();
+}
+)php";
 
 // The config holds the DB password: readable by the tenant's PHP and nobody else.
 mode_t private_config_mode() { return isolated_users() ? 0640 : 0600; }
@@ -163,9 +177,13 @@ Result<std::string> RuntimeProvider::ensure(const TenantContext& ctx) {
   TRY_ASSIGN(RunAs identity, tenant_identity(ctx_.layout, ctx.env.name, ctx.tenant.id));
   TRY(write_private_config(fs::path(config.files.site_dir) / "wp-config.php",
                            render_site_config(config), identity));
-  TRY(write_file_atomic(pool_file(ctx_.layout, ctx.env.name, ctx.tenant.id),
-                        render_pool(pool_input(ctx))));
+  const fs::path pool = pool_file(ctx_.layout, ctx.env.name, ctx.tenant.id);
+  const bool existed = fs::exists(pool);
+  TRY(write_file_atomic(pool, render_pool(pool_input(ctx))));
   TRY(ensure_cli_opcache(ctx, identity));
+  // A new tenant's site is installed by this core later; one that ran (perhaps an older
+  // core, perhaps an upgrade that failed) has its database brought up to this core's.
+  if (existed) TRY(run_wordpress_php(ctx_, ctx.env.name, ctx.tenant.id, kUpgradeDatabase, ""));
   TRY_ASSIGN(std::string version, wordpress_version(config.files.core_dir));
   return nlohmann::json({{"pool", pool_name(ctx.env.name, ctx.tenant.id)},
                          {"wordpress", version},
