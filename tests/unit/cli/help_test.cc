@@ -46,6 +46,7 @@ TEST(HelpTest, EveryCommandListsTheGlobalOptions) {
     EXPECT_NE(help.find("-f,--file"), std::string::npos) << "wpfleet" << name << " --help";
     EXPECT_NE(help.find("--state-dir"), std::string::npos) << "wpfleet" << name << " --help";
     EXPECT_NE(help.find("WPFLEET_FILE"), std::string::npos) << "wpfleet" << name << " --help";
+    EXPECT_NE(help.find("-o,--output"), std::string::npos) << "wpfleet" << name << " --help";
     EXPECT_NE(help.find("Exit codes"), std::string::npos) << "wpfleet" << name << " --help";
   }
 }
