@@ -162,18 +162,22 @@ Result<SnapshotRecord> Operations::take_snapshot(const TenantContext& ctx, const
   // The files go by content into the environment's blob store, shared with its other
   // snapshots. The fingerprint (a full read of every table) serves the production edit
   // check.
-  BlobStore blobs = blob_store(env);
-  const ExportOptions everything{{}, true, ctx.env.production, &blobs};
-  TRY_ASSIGN(Manifest manifest, export_archive(*data, ctx, snapshot.path, everything,
-                                               wordpress_version(env, tenant), progress_));
-  snapshot.fingerprint = manifest.content_fingerprint;
-  std::error_code ec;
-  // What it cost: its archive and the files no earlier snapshot had.
-  snapshot.bytes = static_cast<std::int64_t>(fs::file_size(snapshot.path, ec) + blobs.added_bytes());
-  // Recorded only once complete: until then it is an unrecorded archive (or a partial
-  // one) and blobs nothing lists, which collect_garbage removes.
-  TRY(session_.store->record_snapshot(snapshot));
+  {
+    std::shared_lock writing(store_mutex_);
+    BlobStore blobs = blob_store(env);
+    const ExportOptions everything{{}, true, ctx.env.production, &blobs};
+    TRY_ASSIGN(Manifest manifest, export_archive(*data, ctx, snapshot.path, everything,
+                                                 wordpress_version(env, tenant), progress_));
+    snapshot.fingerprint = manifest.content_fingerprint;
+    std::error_code ec;
+    // What it cost: its archive and the files no earlier snapshot had.
+    snapshot.bytes = static_cast<std::int64_t>(fs::file_size(snapshot.path, ec) + blobs.added_bytes());
+    // Recorded only once complete: until then it is an unrecorded archive (or a partial
+    // one) and blobs nothing lists, which collect_garbage removes.
+    TRY(session_.store->record_snapshot(snapshot));
+  }
   // The snapshot is made: tidying up after it must not fail the operation it serves.
+  std::unique_lock deleting(store_mutex_);
   for (Status tidied : {prune_snapshots(ctx), enforce_budget(ctx.env, snapshot.id), collect_garbage(env)}) {
     if (!tidied) progress_("warning: " + tidied.error().message);
   }
@@ -276,6 +280,7 @@ Status Operations::collect_garbage(const std::string& env) {
 }
 
 Result<SnapshotDeletion> Operations::delete_snapshot(const SnapshotRecord& snapshot) {
+  std::unique_lock deleting(store_mutex_);
   const std::string& env = snapshot.env;
   const std::string& tenant = snapshot.tenant;
   const std::string& snapshot_id = snapshot.id;
@@ -326,6 +331,7 @@ Result<SnapshotDisposal> Operations::dispose_snapshots(const std::string& env,
   // An environment gone from the fleet file may have been production: keep to be safe.
   const Environment* environment = fleet_.find_environment(env);
   const bool production = !environment || environment->production;
+  std::unique_lock deleting(store_mutex_);
   TRY_ASSIGN(SnapshotDisposal disposal, delete_snapshots(env, tenant, production ? 1 : 0));
   TRY(collect_garbage(env));
   return disposal;

@@ -20,6 +20,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -140,6 +141,8 @@ class Operations {
   Result<SnapshotRecord> take_snapshot(const TenantContext& ctx, const std::string& reason);
   Result<SnapshotDisposal> delete_snapshots(const std::string& env, const std::string& tenant,
                                             std::size_t keep);
+  // The helpers below that delete from the snapshot store (budget, retention, garbage)
+  // run with store_mutex_ held exclusively.
   // After a new snapshot of the environment: its oldest go until the rest fit in
   // snapshot_budget, sparing `taken`, those unfinished operations need and each
   // production tenant's newest.
@@ -159,6 +162,10 @@ class Operations {
   Engine& engine_;
   ProgressFn progress_;
   std::vector<SnapshotRecord> deleted_by_budget_;
+  // Snapshots are written while it is held shared (promote --all takes several at once),
+  // and it is held exclusively to delete from the store: garbage collection must never
+  // see the blobs or work directory of a snapshot not yet recorded.
+  std::shared_mutex store_mutex_;
 };
 
 std::string new_operation_id(const std::string& prefix);
