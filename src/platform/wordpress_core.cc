@@ -151,16 +151,16 @@ std::string settings_text(const std::vector<std::string>& php_settings,
   return text;
 }
 
-// opcache makes its directories 0700 and files 0600: the tenants' PHP must read them.
-Status open_to_readers(const fs::path& cache) {
+// Gives `tree` and every directory in it `directories`, every file in it `files`.
+Status set_tree_modes(const fs::path& tree, fs::perms directories, fs::perms files) {
   std::error_code error;
-  fs::permissions(cache, fs::perms(0755), error);
-  for (auto entry = fs::recursive_directory_iterator(cache, error);
+  for (auto entry = fs::recursive_directory_iterator(tree, error);
        !error && entry != fs::recursive_directory_iterator(); entry.increment(error)) {
     const bool directory = entry->is_directory(error);
-    if (!error) fs::permissions(entry->path(), fs::perms(directory ? 0755 : 0644), error);
+    if (!error) fs::permissions(entry->path(), directory ? directories : files, error);
   }
-  if (error) return make_error("cannot open " + cache.string() + " to PHP: " + error.message());
+  if (!error) fs::permissions(tree, directories, error);
+  if (error) return make_error("cannot set the modes of " + tree.string() + ": " + error.message());
   return {};
 }
 
@@ -277,19 +277,6 @@ Status unpack_release(const fs::path& archive, const fs::path& into, const std::
   });
 }
 
-// Root's and read-only: directories 0555, files 0444.
-Status make_read_only(const fs::path& tree) {
-  std::error_code error;
-  for (auto entry = fs::recursive_directory_iterator(tree, error);
-       !error && entry != fs::recursive_directory_iterator(); entry.increment(error)) {
-    const bool directory = entry->is_directory(error);
-    if (!error) fs::permissions(entry->path(), fs::perms(directory ? 0555 : 0444), error);
-  }
-  if (!error) fs::permissions(tree, fs::perms(0555), error);
-  if (error) return make_error("cannot make " + tree.string() + " read-only: " + error.message());
-  return {};
-}
-
 // What a crash left of an install (its download and copy, under dot names); called
 // with the lock held, so no other install is under way.
 Status remove_unfinished_releases(const StateLayout& layout) {
@@ -340,7 +327,8 @@ Status install_wordpress_release(const StateLayout& layout, const std::string& v
                         ": nothing was installed; check where " + kCoreDownloadUrlVariable + " points");
     }
     TRY(write_file_atomic(staging / "wp-config.php", kWpConfig, 0644));
-    return make_read_only(staging);
+    // Root's and read-only to everyone.
+    return set_tree_modes(staging, fs::perms(0555), fs::perms(0444));
   }();
   std::error_code error;
   fs::remove(archive, error);
@@ -424,7 +412,8 @@ Status compile_wordpress_core(const StateLayout& layout, const std::vector<std::
   }
   TRY(write_file_atomic(staging / "settings", settings));
   std::error_code error;
-  TRY(open_to_readers(staging));
+  // opcache makes its directories 0700 and files 0600: the tenants' PHP must read them.
+  TRY(set_tree_modes(staging, fs::perms(0755), fs::perms(0644)));
   // Until the rename PHP finds no cache and compiles, as it would without one.
   TRY(remove_tree(layout.opcache_dir()));
   fs::rename(staging, layout.opcache_dir(), error);
