@@ -31,7 +31,10 @@ inline constexpr Service kEfs{"EFS", "elasticfilesystem", "elasticfilesystem", "
 inline constexpr Service kS3{"S3", "s3", "s3", "", "", false, true};
 inline constexpr Service kCloudFront{"CloudFront", "cloudfront", "cloudfront", "", "", true};
 inline constexpr Service kRoute53{"Route 53", "route53", "route53", "", "", true};
-inline constexpr Service kAcm{"ACM", "acm", "acm", "", "CertificateManager"};
+// ACM in us-east-1 alone, whatever the client's region: where CloudFront takes its
+// certificates from.
+inline constexpr Service kAcmUsEast1{"ACM", "acm.us-east-1", "acm", "", "CertificateManager",
+                                     true};
 inline constexpr Service kCloudWatch{"CloudWatch", "monitoring", "monitoring", "2010-08-01", ""};
 // Cost Explorer answers in us-east-1 only (ce.us-east-1.amazonaws.com).
 inline constexpr Service kCostExplorer{"Cost Explorer", "ce.us-east-1", "ce", "",

@@ -697,6 +697,35 @@ class AwsEdge : public AwsBackend {
         .node()
         .child_value();
   }
+  // The alias target of the zone's record *.wpsit.kimmyai.io of `type`; "" when none.
+  std::string alias_target(const std::string& type) const {
+    aws::Client c = client();
+    auto got = c.rest_xml(aws::kRoute53, "ListResourceRecordSets", "GET",
+                          "/2013-04-01/hostedzone/" + sit_.hosted_zone_id + "/rrset",
+                          {{"name", "*.wpsit.kimmyai.io"}, {"type", type}, {"maxitems", "1"}});
+    EXPECT_TRUE(got.ok()) << (got ? "" : got.error().message);
+    if (!got) return "";
+    const auto set = got->xml.select_node("//ResourceRecordSet").node();
+    if (std::string(set.child_value("Type")) != type) return "";
+    return set.child("AliasTarget").child_value("DNSName");
+  }
+  std::string distribution_domain() const {
+    aws::Client c = client();
+    auto got = c.rest_xml(aws::kCloudFront, "GetDistribution", "GET",
+                          "/2020-05-31/distribution/" + sit_.distribution_id);
+    EXPECT_TRUE(got.ok());
+    return got ? got->xml.select_node("//Distribution/DomainName").node().child_value() : "";
+  }
+  void put_distribution_config(const aws::RestXmlReply& config) const {
+    std::ostringstream body;
+    config.xml.save(body, "", pugi::format_raw | pugi::format_no_declaration);
+    aws::Client c = client();
+    auto updated = c.rest_xml(aws::kCloudFront, "UpdateDistribution", "PUT",
+                              "/2020-05-31/distribution/" + sit_.distribution_id + "/config", {},
+                              {{"Content-Type", "application/xml"}, {"If-Match", config.headers.at("etag")}},
+                              body.str());
+    ASSERT_TRUE(updated.ok()) << updated.error().message;
+  }
   std::string listener_default_status() const {
     aws::Client c = client();
     auto answer = c.query(aws::kElbV2, "DescribeListeners", {{"ListenerArns.member.1", sit_.listener_arn}});
@@ -828,6 +857,72 @@ TEST_F(AwsEdge, VerifyNamesADistributionThatSendsAnotherOriginHeader) {
   // The fix it names puts it back.
   ASSERT_EQ(wpfleet({"secret", "rotate", "-e", "sit", "origin-secret"}).exit_code, 0);
   EXPECT_EQ(sent_origin_header(), origin_value());
+  expect_only_the_public_url_fails();
+}
+
+// The wildcard name goes to the distribution in the environment's hosted zone; a record
+// changed by hand is named, and the fix verify names puts it back.
+TEST_F(AwsEdge, ApplyPointsTheWildcardAtTheDistributionAndVerifyNamesARecordChangedByHand) {
+  write_fleet(sit_ids());
+  ASSERT_EQ(wpfleet({"apply"}).exit_code, 0);
+  const std::string domain = distribution_domain();
+  ASSERT_FALSE(domain.empty());
+  EXPECT_EQ(alias_target("A"), domain);
+  EXPECT_EQ(alias_target("AAAA"), domain);
+  expect_only_the_public_url_fails();
+
+  aws::Client c = client();
+  ASSERT_TRUE(c.rest_xml(aws::kRoute53, "ChangeResourceRecordSets", "POST",
+                         "/2013-04-01/hostedzone/" + sit_.hosted_zone_id + "/rrset/", {}, {},
+                         "<ChangeResourceRecordSetsRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">"
+                         "<ChangeBatch><Changes><Change><Action>UPSERT</Action><ResourceRecordSet>"
+                         "<Name>*.wpsit.kimmyai.io</Name><Type>A</Type><AliasTarget><HostedZoneId>Z2FDTNDATAQYW2"
+                         "</HostedZoneId><DNSName>dold.cloudfront.net</DNSName><EvaluateTargetHealth>false"
+                         "</EvaluateTargetHealth></AliasTarget></ResourceRecordSet></Change></Changes>"
+                         "</ChangeBatch></ChangeResourceRecordSetsRequest>"));
+  const json edge = edge_check();
+  EXPECT_NE(edge["detail"].get<std::string>().find("the A record *.wpsit.kimmyai.io in the zone "
+                                                   "wpsit.kimmyai.io points to dold.cloudfront.net"),
+            std::string::npos)
+      << edge.dump();
+  ASSERT_EQ(wpfleet({"secret", "rotate", "-e", "sit", "origin-secret"}).exit_code, 0);
+  EXPECT_EQ(alias_target("A"), domain);
+  expect_only_the_public_url_fails();
+}
+
+// A distribution without a certificate for the wildcard gets one: requested in us-east-1
+// with DNS validation, its validation record written in the zone, issued, and put on the
+// distribution.
+TEST_F(AwsEdge, ADistributionWithoutACertificateGetsAWildcardOneValidatedThroughTheZone) {
+  auto config = distribution_config();
+  const std::string users = config.xml.select_node("//ViewerCertificate/ACMCertificateArn").node().child_value();
+  pugi::xml_node viewer = config.xml.select_node("//ViewerCertificate").node();
+  while (viewer.first_child()) viewer.remove_child(viewer.first_child());
+  viewer.append_child("CloudFrontDefaultCertificate").text() = "true";
+  put_distribution_config(config);
+  aws::Client c = client();
+  ASSERT_TRUE(c.json(aws::kAcmUsEast1, "DeleteCertificate", {{"CertificateArn", users}}));
+
+  write_fleet(sit_ids());
+  CliResult applied = wpfleet({"apply"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  EXPECT_NE(applied.err.find("requested the certificate"), std::string::npos) << applied.err;
+  const std::string arn =
+      distribution_config().xml.select_node("//ViewerCertificate/ACMCertificateArn").node().child_value();
+  ASSERT_FALSE(arn.empty());
+  auto described = c.json(aws::kAcmUsEast1, "DescribeCertificate", {{"CertificateArn", arn}});
+  ASSERT_TRUE(described.ok()) << described.error().message;
+  const json& certificate = (*described)["Certificate"];
+  EXPECT_EQ(certificate["DomainName"], "*.wpsit.kimmyai.io");
+  EXPECT_EQ(certificate["Status"], "ISSUED");
+  // The record ACM asked for is in the zone, as ACM would need to see it.
+  const json record = certificate["DomainValidationOptions"][0]["ResourceRecord"];
+  auto listed = c.rest_xml(aws::kRoute53, "ListResourceRecordSets", "GET",
+                           "/2013-04-01/hostedzone/" + sit_.hosted_zone_id + "/rrset",
+                           {{"name", record["Name"].get<std::string>()}, {"type", "CNAME"}, {"maxitems", "1"}});
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  EXPECT_EQ(std::string(listed->xml.select_node("//ResourceRecord/Value").node().child_value()),
+            record["Value"].get<std::string>());
   expect_only_the_public_url_fails();
 }
 

@@ -166,8 +166,20 @@ class SitBuilder {
   }
 
   // The distribution in front of the ALB for every tenant's name (HTTP to the origin, as
-  // the ALB's listener is HTTP), without any function yet.
+  // the ALB's listener is HTTP), without any function yet, with the wildcard certificate
+  // CloudFront needs for that name (ACM, us-east-1); and the public hosted zone of the
+  // suffix, without records yet.
   void distribution() {
+    const json certificate = check(client_.json(
+        aws::kAcmUsEast1, "RequestCertificate",
+        {{"DomainName", "*." + domain_suffix_}, {"ValidationMethod", "DNS"}}));
+    const std::string zone =
+        "<CreateHostedZoneRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Name>" +
+        domain_suffix_ + "</Name><CallerReference>" + name("zone") + "</CallerReference></CreateHostedZoneRequest>";
+    const aws::RestXmlReply zone_made = check(
+        client_.rest_xml(aws::kRoute53, "CreateHostedZone", "POST", "/2013-04-01/hostedzone", {}, {}, zone));
+    fixture_.hosted_zone_id = zone_made.xml.select_node("//HostedZone/Id").node().child_value();
+    if (fixture_.hosted_zone_id.starts_with("/hostedzone/")) fixture_.hosted_zone_id.erase(0, 12);
     const std::string config =
         "<DistributionConfig xmlns=\"http://cloudfront.amazonaws.com/doc/2020-05-31/\">"
         "<CallerReference>" + name("wordpress") + "</CallerReference>"
@@ -177,7 +189,10 @@ class SitBuilder {
         "<OriginProtocolPolicy>http-only</OriginProtocolPolicy></CustomOriginConfig></Origin></Items></Origins>"
         "<DefaultCacheBehavior><TargetOriginId>" + name("alb") + "</TargetOriginId>"
         "<ViewerProtocolPolicy>redirect-to-https</ViewerProtocolPolicy></DefaultCacheBehavior>"
-        "<Comment>" + name("wordpress") + "</Comment><Enabled>true</Enabled></DistributionConfig>";
+        "<Comment>" + name("wordpress") + "</Comment><Enabled>true</Enabled>"
+        "<ViewerCertificate><ACMCertificateArn>" + certificate["CertificateArn"].get<std::string>() +
+        "</ACMCertificateArn><SSLSupportMethod>sni-only</SSLSupportMethod>"
+        "<MinimumProtocolVersion>TLSv1.2_2021</MinimumProtocolVersion></ViewerCertificate></DistributionConfig>";
     const aws::RestXmlReply made =
         check(client_.rest_xml(aws::kCloudFront, "CreateDistribution", "POST",
                                "/2020-05-31/distribution", {}, {{"Content-Type", "application/xml"}},

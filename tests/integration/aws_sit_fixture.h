@@ -22,6 +22,7 @@ struct SitFixture {
   std::vector<std::string> security_groups;  // <env>-ecs-tasks-sg
   std::string listener_arn;                  // the ALB's HTTP listener on port 80
   std::string distribution_id;               // CloudFront, *.<domain suffix> -> the ALB
+  std::string hosted_zone_id;                // Route 53, <domain suffix>
   std::string rds_endpoint;                  // the address of <env>-mysql
   std::string efs_id;
   std::map<std::string, int> tenant_priorities;  // tenant -> its listener rule's priority

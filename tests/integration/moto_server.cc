@@ -24,6 +24,9 @@ void check(const aws::ApiResult<pugi::xml_document>& result) {
 MotoServer::MotoServer(const std::map<std::string, std::string>& env) : port_(free_port()) {
   CommandSpec spec;
   spec.env = env;
+  // ACM issues a DNS-validated certificate once it sees the record; moto, which sees no
+  // DNS, after this many seconds (60 by default).
+  spec.env.emplace("MOTO_ACM_VALIDATION_WAIT", "0");
   spec.argv = {"python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", std::to_string(port_)};
   const std::string log = (dir_.path() / "moto.log").string();
   auto pid = spawn_child(spec, log);

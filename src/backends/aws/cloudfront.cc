@@ -186,11 +186,12 @@ Status update_distribution(aws::Client& client, const DistributionConfig& config
   return {};
 }
 
-Result<std::string> distribution_status(aws::Client& client, const std::string& id) {
+Result<DistributionState> describe_distribution(aws::Client& client, const std::string& id) {
   TRY_ASSIGN(aws::RestXmlReply got,
              client.rest_xml(aws::kCloudFront, "GetDistribution", "GET",
                              std::string(kApi) + "/distribution/" + aws::uri_encode(id)));
-  return std::string(got.xml.select_node("//Distribution/Status").node().child_value());
+  return DistributionState{got.xml.select_node("//Distribution/Status").node().child_value(),
+                           got.xml.select_node("//Distribution/DomainName").node().child_value()};
 }
 
 }  // namespace wpfleet::aws_backend

@@ -62,8 +62,12 @@ Result<DistributionConfig> get_distribution_config(aws::Client& client, const st
 // Writes `config` back with If-Match its ETag: PreconditionFailed when someone changed
 // the distribution since it was read.
 Status update_distribution(aws::Client& client, const DistributionConfig& config);
-// "Deployed" once every edge location runs the distribution's last configuration,
-// "InProgress" until then.
-Result<std::string> distribution_status(aws::Client& client, const std::string& id);
+struct DistributionState {
+  // "Deployed" once every edge location runs the distribution's last configuration,
+  // "InProgress" until then.
+  std::string status;
+  std::string domain_name;  // d111111abcdef8.cloudfront.net, what DNS aliases point to
+};
+Result<DistributionState> describe_distribution(aws::Client& client, const std::string& id);
 
 }  // namespace wpfleet::aws_backend

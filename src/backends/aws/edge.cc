@@ -10,10 +10,12 @@
 #include <thread>
 
 #include "backends/aws/cloudfront.h"
+#include "backends/aws/edge_dns.h"
 #include "backends/aws/edge_function.h"
 #include "backends/aws/names.h"
 #include "backends/aws/target_group.h"
 #include "backends/aws/tenant_secret.h"
+#include "backends/aws/waiting.h"
 #include "state/secret_store.h"
 #include "util/crypto.h"
 
@@ -333,26 +335,16 @@ Error no_origin(const Environment& env, const std::string& id, const PlatformRes
 // Waits until CloudFront runs the distribution's last configuration everywhere, saying so
 // on stderr: until then some edge locations still send the old origin header.
 Status wait_deployed(aws::Client& client, const Environment& env, const std::string& id) {
-  const auto start = std::chrono::steady_clock::now();
-  auto said = start;
-  for (;;) {
-    TRY_ASSIGN(std::string status, distribution_status(client, id));
-    if (status == "Deployed") return {};
-    const auto now = std::chrono::steady_clock::now();
-    if (now - start > kDeployTimeout) {
-      return make_error("the CloudFront distribution " + id + " of " + where(env) +
-                        " is still " + status + " after 30 minutes: run `wpfleet apply` again "
-                        "once the console shows it Deployed");
-    }
-    if (now == start || now - said >= std::chrono::minutes(1)) {
-      said = now;
-      std::cerr << env.name << ": waiting for CloudFront to deploy distribution " << id << " ("
-                << status << ", "
-                << std::chrono::duration_cast<std::chrono::minutes>(now - start).count()
-                << " min so far; it usually takes a few)\n";
-    }
-    std::this_thread::sleep_for(kDeployPoll);
-  }
+  const Wait wait{"CloudFront to deploy distribution " + id, env.name + ": ", kDeployPoll,
+                  kDeployTimeout, "it usually takes a few"};
+  return wait_until_done(
+      wait,
+      [&]() -> Result<std::optional<std::string>> {
+        TRY_ASSIGN(const DistributionState state, describe_distribution(client, id));
+        if (state.status == "Deployed") return std::optional<std::string>();
+        return std::optional<std::string>(state.status);
+      },
+      "run `wpfleet apply` again once the console shows it Deployed");
 }
 
 // The listener's answer to whatever no tenant's rule takes, a request without the origin
@@ -419,14 +411,22 @@ Result<std::vector<std::string>> ensure_edge(aws::Client& client, const Environm
   TRY_ASSIGN(DistributionConfig config, get_distribution_config(client, *id));
   pugi::xml_node origin_node = load_balancer_origin(config.xml, platform.load_balancer_dns);
   if (!origin_node) return no_origin(env, *id, platform);
+  TRY_ASSIGN(const std::optional<HostedZone> zone, find_hosted_zone(client, names.alias.substr(2)));
+  TRY_ASSIGN(const CertificateChoice certificate,
+             ensure_certificate(client, env, names.alias, zone, config.xml));
+  if (certificate.changed) set_viewer_certificate(config.xml, certificate.arn);
   const bool header_changed = set_origin_header(origin_node, origin.value);
   std::vector<std::string> replaced, kept;
   const bool functions_changed =
       set_function_associations(config.xml, function_arn, names.function, replaced);
   const bool policies_changed =
       policy && set_headers_policy(config.xml, env.production ? "" : *policy, *policy, kept);
-  if (header_changed || functions_changed || policies_changed) {
+  if (header_changed || functions_changed || policies_changed || certificate.changed) {
     TRY(update_distribution(client, config));
+  }
+  if (zone) {
+    TRY_ASSIGN(const DistributionState state, describe_distribution(client, *id));
+    TRY(ensure_alias_record(client, *zone, names.alias, state.domain_name));
   }
   for (const auto& behaviour : kept) {
     std::cerr << env.name << ": " << behaviour << " of the CloudFront distribution " << *id
@@ -584,6 +584,14 @@ Status check_edge(aws::Client& client, const Environment& env, const PlatformRes
   }
   TRY(check_function(client, env, names, config.xml));
   TRY(check_headers_policy(client, env, names, config.xml));
+  TRY_ASSIGN(const std::string certificate, certificate_problem(client, names.alias, config.xml));
+  if (!certificate.empty()) return edge_problem(env, "the CloudFront distribution " + *id + ": " + certificate);
+  TRY_ASSIGN(const std::optional<HostedZone> zone, find_hosted_zone(client, names.alias.substr(2)));
+  if (zone) {
+    TRY_ASSIGN(const DistributionState state, describe_distribution(client, *id));
+    TRY_ASSIGN(const std::string record, alias_record_problem(client, *zone, names.alias, state.domain_name));
+    if (!record.empty()) return edge_problem(env, record);
+  }
   pugi::xml_document answer;
   TRY_ASSIGN(pugi::xml_node listener, describe_listener(client, platform.listener_arn, answer));
   if (!denies_by_default(listener)) {
