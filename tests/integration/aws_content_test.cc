@@ -213,6 +213,20 @@ TEST_F(AwsContent, ExportAndImportRoundTripAndSnapshotsRestore) {
   nothing_staged_or_previous();
 }
 
+TEST_F(AwsContent, LiveSearchReplaceKeepsSerializedDataValidAndRollsBack) {
+  const std::string from = platform_->home("sit");
+  const std::string to = "https://bakery.example";
+  CliResult replaced = wpfleet({"search-replace", "-e", "sit", kTenant, from, to});
+  ASSERT_EQ(replaced.exit_code, 0) << replaced.err;
+  EXPECT_EQ(sit_option("home"), to);
+  EXPECT_EQ(sit_option("widget_home"),
+            "a:1:{s:4:\"home\";s:" + std::to_string(to.size()) + ":\"" + to + "\";}");
+  nothing_staged_or_previous();
+  CliResult rolled = wpfleet({"rollback", history()[0]["id"].get<std::string>()});
+  ASSERT_EQ(rolled.exit_code, 0) << rolled.err;
+  EXPECT_EQ(sit_option("home"), from);
+}
+
 TEST_F(AwsContent, ProductionNeedsApproveAndRefusesWhenEdited) {
   platform_->write_fleet(true, "");
   CliResult refused = wpfleet({"promote", kTenant, "--from", "dev", "--to", "sit"});
