@@ -44,6 +44,8 @@ class JsonOutputTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
   std::string fleet() const { return (dir_ / "fleet.toml").string(); }
+  void expect_rotate_refused(const std::string& environment, const std::string& env,
+                             const std::string& error_part) const;
   fs::path dir_;
 };
 
@@ -73,10 +75,23 @@ TEST_F(JsonOutputTest, InitSaysWhatItWroteOrWhyNot) {
                  "already exists");
 }
 
+// `secret rotate alpha -e ENV admin-password` on a fleet of `environment` (the TOML of
+// ENV) and alpha in it is refused before anything is opened: no state directory.
+void JsonOutputTest::expect_rotate_refused(const std::string& environment, const std::string& env,
+                                           const std::string& error_part) const {
+  std::ofstream(fleet()) << environment << "\n[[tenants]]\nid = \"alpha\"\ntitle = \"Alpha\"\n"
+                         << "admin_email = \"admin@alpha.example\"\nenvironments = [\"" << env
+                         << "\"]\n";
+  expect_failure(run_captured({"-o", "json", "-f", fleet(), "secret", "rotate", "alpha", "-e", env,
+                               "admin-password"}),
+                 kExitInvalidInput, error_part);
+  EXPECT_FALSE(fs::exists(dir_ / ".wpfleet"));
+}
+
 // On aws wpfleet runs no WordPress PHP of its own yet, so it cannot set the password:
-// refused before anything is opened, saying what to do by hand.
+// refused, saying what to do by hand.
 TEST_F(JsonOutputTest, RotatingAnAdminPasswordOnAwsIsRefused) {
-  std::ofstream(fleet()) << R"([environments.sit]
+  expect_rotate_refused(R"([environments.sit]
 backend = "aws"
 domain = "{tenant}.wpsit.example"
 
@@ -85,39 +100,22 @@ region = "eu-west-1"
 account_id = "815856636111"
 subnets = ["subnet-0a0000000000000d1"]
 security_groups = ["sg-0a0000000000000d1"]
-
-[[tenants]]
-id = "alpha"
-title = "Alpha"
-admin_email = "admin@alpha.example"
-environments = ["sit"]
-)";
-  expect_failure(run_captured({"-o", "json", "-f", fleet(), "secret", "rotate", "alpha", "-e",
-                               "sit", "admin-password"}),
-                 kExitInvalidInput,
-                 "not supported on aws yet (wpfleet runs no WordPress PHP of its own in ECS): "
-                 "change it in wp-admin, then store it under the key admin_password of the "
-                 "secret sit-alpha-db-credentials");
-  EXPECT_FALSE(fs::exists(dir_ / ".wpfleet"));
+)",
+                        "sit",
+                        "not supported on aws yet (wpfleet runs no WordPress PHP of its own in "
+                        "ECS): change it in wp-admin, then store it under the key admin_password "
+                        "of the secret sit-alpha-db-credentials");
 }
 
+// The client loses the password they set: in production that needs --approve.
 TEST_F(JsonOutputTest, RotatingAnAdminPasswordInProductionNeedsApproval) {
-  std::ofstream(fleet()) << R"([environments.prod]
+  expect_rotate_refused(R"([environments.prod]
 backend = "local"
 domain = "{tenant}.wp.localhost"
 listen = "127.0.0.1:8080"
 production = true
-
-[[tenants]]
-id = "alpha"
-title = "Alpha"
-admin_email = "admin@alpha.example"
-environments = ["prod"]
-)";
-  expect_failure(run_captured({"-o", "json", "-f", fleet(), "secret", "rotate", "alpha", "-e",
-                               "prod", "admin-password"}),
-                 kExitInvalidInput, "prod is a production environment");
-  EXPECT_FALSE(fs::exists(dir_ / ".wpfleet"));
+)",
+                        "prod", "prod is a production environment");
 }
 
 TEST_F(JsonOutputTest, TheTableIsUnchangedWithoutJson) {
