@@ -40,9 +40,13 @@ class LeanSnapshots : public FleetSuite {
              ".localhost\"\nlisten = \"127.0.0.1:" + port + "\"\n" + extra + "\n";
     };
     start_fleet(env("dev", "") + env("qa", "snapshot_budget = \"20MB\"") +
-                env("prod", "production = true") +
+                env("prod", "production = true") + env("sit", "") +
                 "[[tenants]]\nid = \"alpha\"\ntitle = \"Alpha\"\nadmin_email = \"a@alpha.example\"\n"
                 "environments = [\"dev\", \"prod\"]\n"
+                "[[tenants]]\nid = \"beta\"\ntitle = \"Beta\"\nadmin_email = \"b@beta.example\"\n"
+                "environments = [\"dev\", \"sit\"]\n"
+                "[[tenants]]\nid = \"delta\"\ntitle = \"Delta\"\nadmin_email = \"d@delta.example\"\n"
+                "environments = [\"dev\", \"sit\"]\n"
                 "[[tenants]]\nid = \"gamma\"\ntitle = \"Gamma\"\nadmin_email = \"g@gamma.example\"\n"
                 "environments = [\"qa\"]\n");
   }
@@ -417,6 +421,46 @@ TEST_F(LeanSnapshots, ATenantsLinksNeverLeadRootOutsideItsTree) {
   EXPECT_TRUE(fs::is_empty(elsewhere)) << "root wrote outside the tenant's tree";
   EXPECT_TRUE(fs::is_directory(fs::symlink_status(uploads)));
   EXPECT_EQ(*read_file(secret), secret_text);
+}
+
+// promote --all promotes two tenants at once, each snapshotting its target first: one's
+// tidying up must not take the stored files of the other's snapshot, not yet recorded.
+TEST_F(LeanSnapshots, SnapshotsTakenInParallelKeepAllTheirFiles) {
+  std::map<std::string, std::string> before;
+  for (const std::string tenant : {"beta", "delta"}) {
+    for (int i = 0; i < 20; ++i) {
+      put_file("sit", tenant, "uploads/" + std::to_string(i) + ".bin", random_content(128 * 1024));
+    }
+    before[tenant] = sha256_hex(json(tree(wp_content("sit", tenant))).dump());
+  }
+  for (int round = 0; round < 3; ++round) {
+    CliResult promoted = wpfleet({"promote", "--all", "--from", "dev", "--to", "sit", "--output", "json"});
+    ASSERT_EQ(promoted.exit_code, 0) << promoted.err;
+  }
+  // Every file every snapshot of sit lists is stored.
+  auto store = StateStore::open(state() / "state.db");
+  ASSERT_TRUE(store.ok());
+  auto records = (*store)->snapshots("sit", "");
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 6u);
+  const auto stored = stored_blobs("sit");
+  for (const auto& record : *records) {
+    auto files = transfer::read_file_list(record.path);
+    ASSERT_TRUE(files.ok()) << files.error().message;
+    for (const auto& file : *files) {
+      if (!file.directory) {
+        EXPECT_TRUE(stored.count(file.sha256)) << record.id << ": " << file.path;
+      }
+    }
+  }
+  // And the first snapshots (of the content before any promote) restore it.
+  for (const std::string tenant : {"beta", "delta"}) {
+    auto first = (*store)->snapshots("sit", tenant);
+    ASSERT_TRUE(first.ok() && !first->empty());
+    CliResult restored = wpfleet({"snapshot", "restore", tenant, "-e", "sit", "--id", first->back().id});
+    ASSERT_EQ(restored.exit_code, 0) << restored.err;
+    EXPECT_EQ(sha256_hex(json(tree(wp_content("sit", tenant))).dump()), before[tenant]) << tenant;
+  }
 }
 
 }  // namespace
