@@ -2,7 +2,8 @@
 // release-shaped archives (a `wordpress/` directory, as wordpress.org's) are made from
 // Debian's copy with another $wp_version and served, with their .sha1, from a local
 // server (WPFLEET_CORE_DOWNLOAD_URL), so no network is needed. A tenant runs the release
-// (its page, tenant show, verify), the copy is root's and read-only, the tenant goes back
+// (its page, tenant show, verify), the copy is root's and read-only (removed by hand,
+// verify names it and apply makes it again), the tenant goes back
 // to Debian's, one moving to a newer release has its database upgraded; a wrong checksum, a missing version, entries escaping the directory and
 // links are refused, leaving nothing behind (nor what a killed install left).
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "fleet/model.h"
 #include "harness.h"
 #include "util/crypto.h"
 #include "util/fs.h"
@@ -118,6 +120,9 @@ class WordPressCore : public OwnFleetTest {
     ::setenv("WPFLEET_CORE_DOWNLOAD_URL", server_->url().c_str(), 1);
   }
   void TearDown() override {
+    // A fleet file that parses, whatever core a test left in it, so that its tenants are
+    // deleted.
+    write_core(kDebianCore);
     OwnFleetTest::TearDown();
     ::unsetenv("WPFLEET_CORE_DOWNLOAD_URL");
     server_.reset();
@@ -202,6 +207,19 @@ TEST_F(WordPressCore, TenantRunsTheReleaseOfItsEnvironmentAndGoesBack) {
   CliResult plan = wpfleet({"plan"});
   EXPECT_EQ(plan.exit_code, 0) << plan.out;
   EXPECT_EQ(plan.out.find("update"), std::string::npos) << plan.out;
+
+  // A core removed by hand fails verify, naming it, until apply makes it again.
+  fs::remove_all(core);
+  verify = wpfleet({"verify"});
+  EXPECT_EQ(verify.exit_code, 1);
+  EXPECT_NE(verify.out.find("(" + core.string() + ") is missing or damaged"), std::string::npos)
+      << verify.out;
+  EXPECT_NE(verify.out.find("which makes it again"), std::string::npos) << verify.out;
+  apply = wpfleet({"apply", "--yes"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  EXPECT_TRUE(fs::exists(core / "wp-settings.php"));
+  verify = wpfleet({"verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
   write_core("debian");
   plan = wpfleet({"plan"});
   EXPECT_NE(plan.out.find("update"), std::string::npos) << plan.out;

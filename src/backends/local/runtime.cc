@@ -87,6 +87,17 @@ SiteFiles site_files(const StateLayout& layout, const Environment& env, const st
                    layout.php_support_dir().string()};
 }
 
+Status core_present(const StateLayout& layout, const Environment& env) {
+  const fs::path core = layout.core_dir(env.core);
+  struct stat st {};
+  if (::lstat(core.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() ||
+      !wordpress_version(core)) {
+    return make_error("the WordPress core of environment '" + env.name + "' (" + core.string() +
+                      ") is missing or damaged: run `wpfleet apply`, which makes it again");
+  }
+  return {};
+}
+
 Status ensure_environment_core(const BackendContext& ctx, const Environment& env) {
   return ensure_wordpress_core(ctx.layout, env.core,
                                [](const std::string& line) { std::cerr << line << "\n"; });
@@ -145,7 +156,7 @@ Result<std::set<std::string>> RuntimeProvider::existing(const Environment& env,
   TRY_ASSIGN(auto recorded, recorded_files_hashes(ctx_.store, env.name, kind()));
   std::set<std::string> found;
   // Every pool runs them: changed or missing, every runtime is rebuilt.
-  if (!support_files_intact()) return found;
+  if (!support_files_intact() || !core_present(ctx_.layout, env)) return found;
   for (const auto& tenant : candidates) {
     if (files_intact(written_files(env.name, tenant), recorded, tenant) &&
         config_private(env.name, tenant)) {
@@ -255,6 +266,7 @@ Status RuntimeProvider::commit() {
 }
 
 Status RuntimeProvider::check(const TenantContext& ctx) {
+  TRY(core_present(ctx_.layout, ctx.env));
   return socket_answers(site_files(ctx_.layout, ctx.env, ctx.tenant.id).pool_socket);
 }
 
