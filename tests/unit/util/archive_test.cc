@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <map>
 
 #include "util/fs.h"
@@ -54,6 +55,18 @@ TEST_F(ArchiveTest, TruncatedZstdIsAnError) {
   ZstdDecoder decoder([](std::string_view) -> Status { return {}; });
   ASSERT_TRUE(decoder.feed(std::string_view(*compressed).substr(0, compressed->size() - 3)).ok());
   EXPECT_FALSE(decoder.finish().ok());
+}
+
+// A release archive of wordpress.org is a gzip-compressed tar.
+TEST_F(ArchiveTest, ReadsGzipCompressedTar) {
+  auto writer = TarWriter::create(dir_ / "x.tar");
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE(writer->add_bytes("wordpress/index.php", "<?php\n").ok());
+  ASSERT_TRUE(writer->close().ok());
+  ASSERT_EQ(std::system(("gzip " + (dir_ / "x.tar").string()).c_str()), 0);
+  auto content = TarReader::read_entry(dir_ / "x.tar.gz", "wordpress/index.php");
+  ASSERT_TRUE(content.ok()) << content.error().message;
+  EXPECT_EQ(*content, std::optional<std::string>("<?php\n"));
 }
 
 // What export does with a tenant's tree: its walk's directories and regular files go
