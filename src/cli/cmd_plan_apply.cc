@@ -15,6 +15,7 @@
 #include "platform/platform.h"
 #include "util/crypto.h"
 #include "util/fs.h"
+#include "util/unix_time.h"
 
 namespace wpfleet::cli {
 
@@ -120,14 +121,7 @@ Result<std::string> fleet_file_sha256(const Context& ctx) {
   return sha256_hex(text);
 }
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
+std::string utc_now() { return utc_text(unix_now(), "%Y-%m-%dT%H:%M:%SZ"); }
 
 // plan --out: the plan with what it was made from, for `apply FILE` (saved_plan.h).
 Result<SavedPlan> save_plan(const Context& ctx, const PlanApplyOptions& o, const Plan& plan,

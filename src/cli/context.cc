@@ -8,6 +8,7 @@
 
 #include "cli/pasteable.h"
 #include "fleet/parse.h"
+#include "util/unix_time.h"
 
 namespace wpfleet::cli {
 
@@ -101,14 +102,7 @@ std::string counted(std::uint64_t count, std::string_view noun) {
   return std::to_string(count) + " " + std::string(noun) + (count == 1 ? "" : "s");
 }
 
-std::string utc_time(std::int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm utc{};
-  ::gmtime_r(&t, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &utc);
-  return text;
-}
+std::string utc_time(std::int64_t unix_seconds) { return utc_text(unix_seconds, "%Y-%m-%d %H:%M:%S UTC"); }
 
 bool confirm(const std::string& question) {
   if (!isatty(STDIN_FILENO)) return false;

@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "util/fs.h"
+#include "util/unix_time.h"
 
 namespace wpfleet {
 
@@ -24,9 +25,7 @@ std::string describe_self(const std::string& command) {
   } else {
     line = "wpfleet " + command;
   }
-  char since[32];
-  const std::time_t now = std::time(nullptr);
-  std::strftime(since, sizeof since, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&now));
+  const std::string since = utc_text(unix_now(), "%Y-%m-%d %H:%M:%S UTC");
   return line + " (pid " + std::to_string(getpid()) + ", since " + since + ")";
 }
 

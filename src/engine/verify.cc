@@ -16,6 +16,7 @@
 #include "backends/local/names.h"
 #include "backends/local/secrets.h"
 #include "util/http_client.h"
+#include "util/unix_time.h"
 
 namespace wpfleet {
 
@@ -310,10 +311,7 @@ std::vector<CheckOutcome> asleep_checks(Providers& providers, const TenantContex
   const std::string id = ctx.tenant.id + " -e " + ctx.env.name;
   std::vector<CheckOutcome> checks;
   if (sleep.state == SleepState::Asleep) {
-    const std::time_t since = sleep.since;
-    char date[32];
-    std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&since));
-    checks.push_back(passed("asleep", std::string("asleep since ") + date +
+    checks.push_back(passed("asleep", "asleep since " + utc_text(sleep.since, "%Y-%m-%d %H:%M UTC") +
                                           ": wake with `wpfleet tenant wake " + id + "`"));
   } else {
     const std::string command = sleep.state == SleepState::Sleeping ? "sleep" : "wake";

@@ -224,14 +224,7 @@ aws::ConnectOptions connect_options(const Environment& env) {
 
 }  // namespace
 
-std::string backup_name(std::int64_t unix_time) {
-  const std::time_t t = static_cast<std::time_t>(unix_time);
-  std::tm utc{};
-  ::gmtime_r(&t, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
-  return text;
-}
+std::string backup_name(std::int64_t unix_time) { return utc_text(unix_time, "%Y%m%dT%H%M%SZ"); }
 
 std::int64_t backup_time(const std::string& name) {
   std::tm utc{};

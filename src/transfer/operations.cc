@@ -30,12 +30,7 @@ struct Operations::Replacement {
 };
 
 namespace {
-std::string when(std::int64_t unix_seconds) {
-  char text[32];
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&t));
-  return text;
-}
+std::string when(std::int64_t unix_seconds) { return utc_text(unix_seconds, "%Y-%m-%d %H:%M:%S UTC"); }
 
 Status run_hooks(TenantData& data, const TenantContext& ctx) {
   for (const Hook& hook : ctx.env.after_promote) {
@@ -78,9 +73,7 @@ std::string swap_note(const SwapScope& scope) {
 }  // namespace
 
 std::string new_operation_id(const std::string& prefix) {
-  char stamp[32];
-  const std::time_t now = std::time(nullptr);
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::gmtime(&now));
+  const std::string stamp = utc_text(unix_now(), "%Y%m%d-%H%M%S");
   auto suffix = random_bytes(2);
   std::string hex = sha256_hex(suffix ? std::string(suffix->begin(), suffix->end()) : stamp);
   return prefix + "-" + stamp + "-" + hex.substr(0, 4);

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 namespace wpfleet {
 
@@ -11,5 +12,8 @@ inline std::int64_t unix_now() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+// The time in UTC as strftime writes it with `format` (e.g. "%Y-%m-%d %H:%M:%S UTC").
+std::string utc_text(std::int64_t unix_seconds, const char* format);
 
 }  // namespace wpfleet

@@ -10,6 +10,7 @@
 #include "aws/pagination.h"
 #include "backends/aws/cloudfront.h"
 #include "backends/aws/names.h"
+#include "util/unix_time.h"
 
 namespace wpfleet::aws_backend {
 
@@ -21,14 +22,7 @@ constexpr std::int64_t kDay = 86400;
 constexpr std::size_t kServicesPerDescribe = 10;   // DescribeServices' limit
 constexpr std::size_t kQueriesPerMetricCall = 500;  // GetMetricData's limit
 
-std::string iso_time(std::int64_t unix_seconds) {
-  const std::time_t t = unix_seconds;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
+std::string iso_time(std::int64_t unix_seconds) { return utc_text(unix_seconds, "%Y-%m-%dT%H:%M:%SZ"); }
 
 // CloudWatch's timestamps ("2026-11-03T00:00:00Z", maybe with fractions); -1 if not one.
 std::int64_t parse_iso_time(const std::string& text) {

@@ -1,0 +1,16 @@
+#include "util/unix_time.h"
+
+#include <ctime>
+
+namespace wpfleet {
+
+std::string utc_text(std::int64_t unix_seconds, const char* format) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm utc{};
+  ::gmtime_r(&t, &utc);
+  char text[64];
+  const std::size_t length = std::strftime(text, sizeof text, format, &utc);
+  return std::string(text, length);
+}
+
+}  // namespace wpfleet
