@@ -926,6 +926,67 @@ TEST_F(AwsEdge, ADistributionWithoutACertificateGetsAWildcardOneValidatedThrough
   expect_only_the_public_url_fails();
 }
 
+// WordPress's static files are cached at the edge by a policy keyed on the Host (one
+// distribution serves every tenant) and the query string (?ver=), behind the same basic
+// auth and noindex as the rest; pages stay on the user's default behaviour. A behaviour
+// removed by hand is named by verify.
+TEST_F(AwsEdge, StaticFilesAreCachedPerHostBehindBasicAuthAndPagesAreNot) {
+  write_fleet(sit_ids());
+  add_basic_auth(fleet());
+  ASSERT_EQ(wpfleet({"apply"}).exit_code, 0);
+  const auto config = distribution_config();
+  std::map<std::string, pugi::xml_node> by_path;
+  for (const auto& b : config.xml.select_nodes("//CacheBehaviors/Items/CacheBehavior")) {
+    by_path[b.node().child_value("PathPattern")] = b.node();
+  }
+  std::set<std::string> policies;
+  for (const char* path : {"/wp-content/uploads/*", "/wp-includes/*", "/wp-content/themes/*.css",
+                           "/wp-content/themes/*.js", "/wp-content/plugins/*.css", "/wp-content/plugins/*.js"}) {
+    ASSERT_TRUE(by_path.count(path)) << path;
+    const pugi::xml_node b = by_path[path];
+    policies.insert(b.child_value("CachePolicyId"));
+    EXPECT_EQ(std::string(b.select_node("FunctionAssociations/Items/FunctionAssociation/FunctionARN")
+                              .node()
+                              .child_value()),
+              "arn:aws:cloudfront::123456789012:function/sit-wpfleet-basic-auth")
+        << path;
+    EXPECT_EQ(std::string(b.child_value("ResponseHeadersPolicyId")), noindex_policy()) << path;
+    EXPECT_EQ(b.select_nodes("AllowedMethods/Items/Method").size(), 2u) << path;
+  }
+  ASSERT_EQ(policies.size(), 1u);
+  EXPECT_TRUE(config.xml.select_node("//DefaultCacheBehavior/CachePolicyId").node().empty() ||
+              std::string(config.xml.select_node("//DefaultCacheBehavior/CachePolicyId").node().child_value()).empty());
+  aws::Client c = client();
+  auto listed = c.rest_xml(aws::kCloudFront, "ListCachePolicies", "GET", "/2020-05-31/cache-policy",
+                           {{"Type", "custom"}});
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  const auto policy = listed->xml.select_node("//CachePolicySummary/CachePolicy").node();
+  EXPECT_EQ(std::string(policy.child_value("Id")), *policies.begin());
+  const auto key = policy.select_node("CachePolicyConfig/ParametersInCacheKeyAndForwardedToOrigin").node();
+  EXPECT_EQ(std::string(key.select_node("HeadersConfig/Headers/Items/Name").node().child_value()), "Host");
+  EXPECT_EQ(std::string(key.select_node("QueryStringsConfig/QueryStringBehavior").node().child_value()), "all");
+  EXPECT_EQ(std::string(key.select_node("CookiesConfig/CookieBehavior").node().child_value()), "none");
+
+  // A second apply finds them and changes nothing.
+  const int updates = proxy_->requests_by_action()["PUT /2020-05-31/distribution/" + sit_.distribution_id + "/config"];
+  ASSERT_EQ(wpfleet({"apply"}).exit_code, 0);
+  EXPECT_EQ(proxy_->requests_by_action()["PUT /2020-05-31/distribution/" + sit_.distribution_id + "/config"], updates);
+
+  // Someone deletes one in the console.
+  auto edited = distribution_config();
+  pugi::xml_node uploads = edited.xml.select_node("//CacheBehavior[PathPattern='/wp-content/uploads/*']").node();
+  pugi::xml_node list = uploads.parent().parent();
+  uploads.parent().remove_child(uploads);
+  list.child("Quantity").text() = static_cast<int>(list.select_nodes("Items/CacheBehavior").size());
+  put_distribution_config(edited);
+  const json edge = edge_check();
+  EXPECT_NE(edge["detail"].get<std::string>().find("no cache behaviour for /wp-content/uploads/*"),
+            std::string::npos)
+      << edge.dump();
+  ASSERT_EQ(wpfleet({"secret", "rotate", "-e", "sit", "origin-secret"}).exit_code, 0);
+  expect_only_the_public_url_fails();
+}
+
 // kill -9 during `secret rotate -e sit origin-secret`, after the new value was written:
 // verify names the unfinished rotation, and the next rotation finishes it first (the rules
 // accept the new value before CloudFront sends it), then rotates.

@@ -23,6 +23,8 @@
 
 namespace wpfleet::testing {
 
+struct PolicyKind;  // aws_fake_cloudfront.cc
+
 class AwsProxy {
  public:
   // `moto_endpoint` is moto's base URL; `moto_credentials` sign the proxy's own calls to
@@ -123,7 +125,8 @@ class AwsProxy {
 
   void record(std::vector<std::string>& list, std::string entry);
 
-  // CloudFront (aws_fake_cloudfront.cc): Functions, which moto lacks entirely, answered
+  // CloudFront (aws_fake_cloudfront.cc): Functions and custom response headers and cache
+  // policies, which moto lacks entirely, answered
   // here as CloudFront would (SigV4, the XML shapes, If-Match with the current ETag, the
   // 10 KB code limit); and distributions, forwarded to moto with what moto lacks added:
   // Aliases in ListDistributions, FunctionAssociations kept across updates (moto drops
@@ -132,7 +135,7 @@ class AwsProxy {
   std::optional<Answer> cloudfront(const Request& request);
   Answer cloudfront_function(const Request& request, const std::string& path);
   Answer cloudfront_distribution(const Request& request, const std::string& path);
-  Answer cloudfront_headers_policy(const Request& request, const std::string& path);
+  Answer cloudfront_policy(const Request& request, const PolicyKind& kind);
   struct DistributionExtras {
     int version = 1;  // in its ETag
     std::vector<std::string> aliases;
@@ -140,7 +143,8 @@ class AwsProxy {
   };
   std::map<std::string, CloudFrontFunction> functions_;        // by name, under mutex_
   std::map<std::string, DistributionExtras> distributions_;    // by id, under mutex_
-  std::map<std::string, std::string> headers_policies_;  // id -> ResponseHeadersPolicyConfig XML
+  // Custom response headers and cache policies: kind ("CachePolicy") -> id -> its Config XML.
+  std::map<std::string, std::map<std::string, std::string>> policies_;
 
   std::string moto_endpoint_;
   aws::Credentials credentials_;

@@ -157,6 +157,53 @@ std::vector<pugi::xml_node> behaviours_of(pugi::xml_node config) {
 
 }  // namespace
 
+// What a policy kind's XML is called and what CloudFront checks of its configuration
+// beyond the Name: an error message, or "" when it is fine.
+struct PolicyKind {
+  const char* root;  // "ResponseHeadersPolicy": its list is <root>List, its items <root>Summary
+  const char* id_prefix;
+  std::string (*problem)(const pugi::xml_node& config);
+};
+
+namespace {
+
+std::string headers_policy_problem(const pugi::xml_node& config) {
+  const pugi::xml_node headers = config.child("CustomHeadersConfig");
+  const auto items = headers.select_nodes("Items/ResponseHeadersPolicyCustomHeader");
+  if (headers.child("Quantity").text().as_int(-1) != static_cast<int>(items.size())) {
+    return "CustomHeadersConfig Quantity does not match its Items";
+  }
+  for (const auto& item : items) {
+    if (!*item.node().child_value("Header") || !item.node().child("Override")) {
+      return "a custom header needs Header, Value and Override";
+    }
+  }
+  return "";
+}
+
+std::string cache_policy_problem(const pugi::xml_node& config) {
+  const long long min = config.child("MinTTL").text().as_llong(-1);
+  const long long fallback = config.child("DefaultTTL").text().as_llong(min);
+  const long long max = config.child("MaxTTL").text().as_llong(fallback);
+  if (min < 0 || fallback < min || max < fallback) return "MinTTL <= DefaultTTL <= MaxTTL is required";
+  const pugi::xml_node key = config.child("ParametersInCacheKeyAndForwardedToOrigin");
+  for (const char* part : {"EnableAcceptEncodingGzip", "HeadersConfig", "CookiesConfig", "QueryStringsConfig"}) {
+    if (!key.child(part)) return std::string("ParametersInCacheKeyAndForwardedToOrigin lacks ") + part;
+  }
+  const pugi::xml_node headers = key.child("HeadersConfig");
+  const auto names = headers.select_nodes("Headers/Items/Name");
+  if (std::string(headers.child_value("HeaderBehavior")) == "whitelist" &&
+      headers.select_node("Headers/Quantity").node().text().as_int(-1) != static_cast<int>(names.size())) {
+    return "HeadersConfig Quantity does not match its Items";
+  }
+  return "";
+}
+
+constexpr PolicyKind kHeadersPolicy{"ResponseHeadersPolicy", "rhp-", headers_policy_problem};
+constexpr PolicyKind kCachePolicy{"CachePolicy", "cp-", cache_policy_problem};
+
+}  // namespace
+
 std::optional<AwsProxy::Answer> AwsProxy::cloudfront(const Request& request) {
   const std::string path = path_of(request.target);
   if (path.rfind(kApi, 0) != 0) return std::nullopt;
@@ -166,9 +213,9 @@ std::optional<AwsProxy::Answer> AwsProxy::cloudfront(const Request& request) {
     return cloudfront_function(request, rest);
   }
   if (rest.rfind("distribution", 0) == 0) return cloudfront_distribution(request, rest);
-  if (rest.rfind("response-headers-policy", 0) == 0) {
+  if (rest == "response-headers-policy" || rest == "cache-policy") {
     if (auto problem = signature_problem(request)) return signature_refused(*problem);
-    return cloudfront_headers_policy(request, rest);
+    return cloudfront_policy(request, rest == "cache-policy" ? kCachePolicy : kHeadersPolicy);
   }
   return std::nullopt;
 }
@@ -227,53 +274,46 @@ AwsProxy::Answer AwsProxy::cloudfront_function(const Request& request, const std
   return error(405, "MethodNotAllowed", request.method + " " + path);
 }
 
-// Custom response headers policies: created and listed, as CloudFront checks them.
-AwsProxy::Answer AwsProxy::cloudfront_headers_policy(const Request& request, const std::string& path) {
+// Custom response headers and cache policies: created and listed, as CloudFront checks them.
+AwsProxy::Answer AwsProxy::cloudfront_policy(const Request& request, const PolicyKind& kind) {
   std::lock_guard lock(mutex_);
-  if (path != "response-headers-policy") return error(404, "NotFound", "no such API in this fake");
-  if (request.method == "GET") {  // ListResponseHeadersPolicies
+  std::map<std::string, std::string>& kept_policies = policies_[kind.root];
+  const std::string root = kind.root;
+  if (request.method == "GET") {  // List...Policies
     std::string items;
-    for (const auto& [id, config] : headers_policies_) {
-      items += "<ResponseHeadersPolicySummary><Type>custom</Type><ResponseHeadersPolicy><Id>" + id +
-               "</Id><LastModifiedTime>2026-11-30T00:00:00Z</LastModifiedTime>" + config +
-               "</ResponseHeadersPolicy></ResponseHeadersPolicySummary>";
+    for (const auto& [id, config] : kept_policies) {
+      items += "<" + root + "Summary><Type>custom</Type><" + root + "><Id>" + id +
+               "</Id><LastModifiedTime>2026-11-30T00:00:00Z</LastModifiedTime>" + config + "</" + root +
+               "></" + root + "Summary>";
     }
     return {200, {{"content-type", "text/xml"}},
-            "<?xml version=\"1.0\"?><ResponseHeadersPolicyList xmlns=\"" + std::string(kXmlns) +
-                "\"><MaxItems>100</MaxItems><Quantity>" + std::to_string(headers_policies_.size()) +
-                "</Quantity><Items>" + items + "</Items></ResponseHeadersPolicyList>"};
+            "<?xml version=\"1.0\"?><" + root + "List xmlns=\"" + std::string(kXmlns) +
+                "\"><MaxItems>100</MaxItems><Quantity>" + std::to_string(kept_policies.size()) +
+                "</Quantity><Items>" + items + "</Items></" + root + "List>"};
   }
-  if (request.method != "POST") return error(405, "MethodNotAllowed", request.method + " " + path);
+  if (request.method != "POST") return error(405, "MethodNotAllowed", request.method + " " + request.target);
   pugi::xml_document doc;
-  const pugi::xml_node config = doc.load_string(request.body.c_str())
-                                    ? doc.child("ResponseHeadersPolicyConfig")
-                                    : pugi::xml_node();
+  const pugi::xml_node config =
+      doc.load_string(request.body.c_str()) ? doc.child((root + "Config").c_str()) : pugi::xml_node();
   if (!config || std::string(config.attribute("xmlns").value()) != kXmlns || !config.child("Name")) {
-    return error(400, "MalformedXML", "expected a ResponseHeadersPolicyConfig with a Name");
+    return error(400, "MalformedXML", "expected a " + root + "Config with a Name");
   }
-  const pugi::xml_node headers = config.child("CustomHeadersConfig");
-  const auto items = headers.select_nodes("Items/ResponseHeadersPolicyCustomHeader");
-  if (headers.child("Quantity").text().as_int(-1) != static_cast<int>(items.size())) {
-    return error(400, "InvalidArgument", "CustomHeadersConfig Quantity does not match its Items");
+  if (const std::string problem = kind.problem(config); !problem.empty()) {
+    return error(400, "InvalidArgument", problem);
   }
-  for (const auto& item : items) {
-    if (!*item.node().child_value("Header") || !item.node().child("Override")) {
-      return error(400, "InvalidArgument", "a custom header needs Header, Value and Override");
-    }
-  }
-  for (const auto& [id, kept] : headers_policies_) {
+  for (const auto& [id, kept] : kept_policies) {
     if (kept.find("<Name>" + std::string(config.child_value("Name")) + "</Name>") != std::string::npos) {
-      return error(409, "ResponseHeadersPolicyAlreadyExists", "a policy has that name");
+      return error(409, root + "AlreadyExists", "a policy has that name");
     }
   }
-  const std::string id = "rhp-" + std::to_string(headers_policies_.size() + 1);
+  const std::string id = kind.id_prefix + std::to_string(kept_policies.size() + 1);
   pugi::xml_document stored;
   stored.append_copy(config).remove_attribute("xmlns");
-  headers_policies_[id] = text_of(stored.first_child());
+  kept_policies[id] = text_of(stored.first_child());
   return {201, {{"content-type", "text/xml"}, {"etag", "E1" + id}},
-          "<?xml version=\"1.0\"?><ResponseHeadersPolicy xmlns=\"" + std::string(kXmlns) + "\"><Id>" +
-              id + "</Id><LastModifiedTime>2026-11-30T00:00:00Z</LastModifiedTime>" +
-              headers_policies_[id] + "</ResponseHeadersPolicy>"};
+          "<?xml version=\"1.0\"?><" + root + " xmlns=\"" + std::string(kXmlns) + "\"><Id>" + id +
+              "</Id><LastModifiedTime>2026-11-30T00:00:00Z</LastModifiedTime>" + kept_policies[id] + "</" +
+              root + ">"};
 }
 
 AwsProxy::Answer AwsProxy::cloudfront_distribution(const Request& request, const std::string& path) {
@@ -296,9 +336,15 @@ AwsProxy::Answer AwsProxy::cloudfront_distribution(const Request& request, const
     if (auto refused = if_match_problem(request, current)) return *refused;
     for (const pugi::xml_node& behaviour : behaviours_of(sent.child("DistributionConfig"))) {
       const std::string policy = behaviour.child_value("ResponseHeadersPolicyId");
-      if (!policy.empty() && !headers_policies_.count(policy)) {
+      if (!policy.empty() && !policies_[kHeadersPolicy.root].count(policy)) {
         return error(404, "NoSuchResponseHeadersPolicy", "The response headers policy " + policy +
                                                              " does not exist.");
+      }
+      // AWS's managed cache policies have UUIDs; custom ones must exist.
+      static const std::regex kManaged("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+      const std::string cache = behaviour.child_value("CachePolicyId");
+      if (!cache.empty() && !std::regex_match(cache, kManaged) && !policies_[kCachePolicy.root].count(cache)) {
+        return error(404, "NoSuchCachePolicy", "The cache policy " + cache + " does not exist.");
       }
       for (const auto& a : behaviour.select_nodes("FunctionAssociations/Items/FunctionAssociation")) {
         const std::string arn = a.node().child_value("FunctionARN");

@@ -44,7 +44,7 @@ std::string function_request(const char* root, const std::string& name,
 
 // The pages of a CloudFront listing, 100 a page (Marker in, NextMarker out), until
 // `visit` says it found what it looks for or none is left.
-Status each_page(aws::Client& client, const char* action, const std::string& path,
+Status each_page(aws::Client& client, const std::string& action, const std::string& path,
                  aws::QueryParams query, const std::function<bool(const pugi::xml_document&)>& visit) {
   query.emplace_back("MaxItems", "100");
   std::string marker;
@@ -105,20 +105,77 @@ Result<std::string> publish_function(aws::Client& client, const std::string& nam
   return arn;
 }
 
-Result<std::optional<std::string>> find_response_headers_policy(aws::Client& client,
-                                                                const std::string& name) {
+namespace {
+
+// The id of the custom policy of `kind` ("ResponseHeadersPolicy", "CachePolicy") named
+// `name`: List<kind>s answers <kind>Summary/<kind> items with a <kind>Config.
+Result<std::optional<std::string>> find_policy(aws::Client& client, const std::string& kind,
+                                               const std::string& path, const std::string& name) {
   std::optional<std::string> found;
-  TRY(each_page(client, "ListResponseHeadersPolicies", "/response-headers-policy",
-                {{"Type", "custom"}}, [&](const pugi::xml_document& page) {
-                  for (const auto& item :
-                       page.select_nodes("//ResponseHeadersPolicySummary/ResponseHeadersPolicy")) {
-                    if (item.node().child("ResponseHeadersPolicyConfig").child_value("Name") == name) {
+  const std::string items = "//" + kind + "Summary/" + kind;
+  const std::string config = kind + "Config";
+  TRY(each_page(client, "List" + kind + "s", path, {{"Type", "custom"}},
+                [&](const pugi::xml_document& page) {
+                  for (const auto& item : page.select_nodes(items.c_str())) {
+                    if (item.node().child(config.c_str()).child_value("Name") == name) {
                       found = item.node().child_value("Id");
                     }
                   }
                   return found.has_value();
                 }));
   return found;
+}
+
+// Creates a policy of `kind` from its <kind>Config; its id.
+Result<std::string> create_policy(aws::Client& client, const std::string& kind, const std::string& path,
+                                  const std::string& name, const pugi::xml_document& config) {
+  TRY_ASSIGN(aws::RestXmlReply made,
+             client.rest_xml(aws::kCloudFront, "Create" + kind, "POST", std::string(kApi) + path, {},
+                             {{"Content-Type", "application/xml"}}, xml_text(config)));
+  std::string id = made.xml.select_node(("//" + kind + "/Id").c_str()).node().child_value();
+  if (id.empty()) {
+    return make_error("CloudFront Create" + kind + " of " + name + " answered without an id: run "
+                      "`wpfleet apply` again");
+  }
+  return id;
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> find_response_headers_policy(aws::Client& client,
+                                                                const std::string& name) {
+  return find_policy(client, "ResponseHeadersPolicy", "/response-headers-policy", name);
+}
+
+Result<std::optional<std::string>> find_cache_policy(aws::Client& client, const std::string& name) {
+  return find_policy(client, "CachePolicy", "/cache-policy", name);
+}
+
+Result<std::string> create_cache_policy(aws::Client& client, const std::string& name,
+                                        const std::string& comment, const CacheKey& key) {
+  pugi::xml_document doc;
+  pugi::xml_node config = doc.append_child("CachePolicyConfig");
+  config.append_attribute("xmlns") = kNamespace;
+  config.append_child("Comment").text() = comment.c_str();
+  config.append_child("Name").text() = name.c_str();
+  config.append_child("DefaultTTL").text() = key.default_ttl;
+  config.append_child("MaxTTL").text() = key.max_ttl;
+  config.append_child("MinTTL").text() = 0;
+  pugi::xml_node parameters = config.append_child("ParametersInCacheKeyAndForwardedToOrigin");
+  parameters.append_child("EnableAcceptEncodingGzip").text() = "true";
+  parameters.append_child("EnableAcceptEncodingBrotli").text() = "true";
+  pugi::xml_node headers = parameters.append_child("HeadersConfig");
+  headers.append_child("HeaderBehavior").text() = key.headers.empty() ? "none" : "whitelist";
+  if (!key.headers.empty()) {
+    pugi::xml_node list = headers.append_child("Headers");
+    list.append_child("Quantity").text() = static_cast<int>(key.headers.size());
+    pugi::xml_node items = list.append_child("Items");
+    for (const auto& header : key.headers) items.append_child("Name").text() = header.c_str();
+  }
+  parameters.append_child("CookiesConfig").append_child("CookieBehavior").text() = "none";
+  parameters.append_child("QueryStringsConfig").append_child("QueryStringBehavior").text() =
+      key.query_strings ? "all" : "none";
+  return create_policy(client, "CachePolicy", "/cache-policy", name, doc);
 }
 
 Result<std::string> create_response_headers_policy(aws::Client& client, const std::string& name,
@@ -136,16 +193,7 @@ Result<std::string> create_response_headers_policy(aws::Client& client, const st
   item.append_child("Header").text() = header.c_str();
   item.append_child("Value").text() = value.c_str();
   item.append_child("Override").text() = "true";
-  TRY_ASSIGN(aws::RestXmlReply made,
-             client.rest_xml(aws::kCloudFront, "CreateResponseHeadersPolicy", "POST",
-                             std::string(kApi) + "/response-headers-policy", {},
-                             {{"Content-Type", "application/xml"}}, xml_text(doc)));
-  std::string id = made.xml.select_node("//ResponseHeadersPolicy/Id").node().child_value();
-  if (id.empty()) {
-    return make_error("CloudFront CreateResponseHeadersPolicy of " + name +
-                      " answered without an id: run `wpfleet apply` again");
-  }
-  return id;
+  return create_policy(client, "ResponseHeadersPolicy", "/response-headers-policy", name, doc);
 }
 
 Result<std::optional<std::string>> find_distribution(aws::Client& client,

@@ -7,6 +7,7 @@
 #include <optional>
 #include <pugixml.hpp>
 #include <string>
+#include <vector>
 
 #include "aws/client.h"
 
@@ -46,6 +47,19 @@ Result<std::string> create_response_headers_policy(aws::Client& client, const st
                                                    const std::string& comment,
                                                    const std::string& header,
                                                    const std::string& value);
+
+// The id of the custom cache policy named `name`; nullopt when there is none.
+Result<std::optional<std::string>> find_cache_policy(aws::Client& client, const std::string& name);
+// What a cache policy keys (and so forwards to the origin) on; cookies never.
+struct CacheKey {
+  std::vector<std::string> headers;
+  bool query_strings = true;
+  long default_ttl = 86400;
+  long max_ttl = 31536000;
+};
+// Creates the cache policy (gzip and brotli, MinTTL 0); its id.
+Result<std::string> create_cache_policy(aws::Client& client, const std::string& name,
+                                        const std::string& comment, const CacheKey& key);
 
 // A distribution's configuration as GetDistributionConfig gives it (and UpdateDistribution
 // takes it back), with the ETag that guards it.

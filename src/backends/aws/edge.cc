@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -263,6 +264,64 @@ bool set_headers_policy(pugi::xml_document& config, const std::string& wanted,
   return changed;
 }
 
+// WordPress's static files, the same for every visitor, are cached at the edge (the
+// user's guide's "selective caching"). Everything else — pages, wp-admin, wp-login.php,
+// previews, the REST API, whatever a logged-in user sees — stays on the default
+// behaviour, which wpfleet leaves as the user made it. Theme and plugin folders hold PHP
+// endpoints too, so only their stylesheets and scripts are cached there.
+constexpr const char* kStaticPaths[] = {"/wp-content/uploads/*",     "/wp-includes/*",
+                                        "/wp-content/themes/*.css",  "/wp-content/themes/*.js",
+                                        "/wp-content/plugins/*.css", "/wp-content/plugins/*.js"};
+
+// One distribution serves every tenant of the environment: the Host header is in the
+// cache key, or one tenant's logo.png would be served for another's. Query strings too,
+// as WordPress versions its assets with ?ver=.
+CacheKey static_cache_key() { return CacheKey{{"Host"}, true, 86400, 31536000}; }
+
+// The static paths that have no cache behaviour (the user's own for a path counts).
+std::vector<std::string> uncached_static_paths(pugi::xml_document& config) {
+  std::vector<std::string> missing;
+  for (const char* path : kStaticPaths) {
+    const auto all = behaviours(config);
+    const bool has = std::any_of(all.begin(), all.end(), [&](const pugi::xml_node& b) {
+      return std::string(b.child_value("PathPattern")) == path;
+    });
+    if (!has) missing.emplace_back(path);
+  }
+  return missing;
+}
+
+// Adds, after the user's behaviours, one caching by `policy` for each static path that
+// has none: GET and HEAD only, compressed, to the load balancer's origin, with the
+// default behaviour's viewer protocol. Whether it added any.
+bool add_static_behaviours(pugi::xml_document& config, const std::string& origin_id,
+                           const std::string& policy) {
+  const std::vector<std::string> missing = uncached_static_paths(config);
+  if (missing.empty()) return false;
+  pugi::xml_node root = config.child("DistributionConfig");
+  std::string viewer = root.child("DefaultCacheBehavior").child_value("ViewerProtocolPolicy");
+  if (viewer.empty()) viewer = "redirect-to-https";
+  pugi::xml_node list = child_in_order(root, "CacheBehaviors", {"DefaultCacheBehavior"});
+  pugi::xml_node items = list.child("Items") ? list.child("Items") : list.append_child("Items");
+  for (const auto& path : missing) {
+    pugi::xml_node behaviour = items.append_child("CacheBehavior");
+    behaviour.append_child("PathPattern").text() = path.c_str();
+    behaviour.append_child("TargetOriginId").text() = origin_id.c_str();
+    behaviour.append_child("ViewerProtocolPolicy").text() = viewer.c_str();
+    pugi::xml_node methods = behaviour.append_child("AllowedMethods");
+    for (pugi::xml_node set : {methods, methods.append_child("CachedMethods")}) {
+      set.prepend_child("Quantity").text() = 2;
+      pugi::xml_node names = set.insert_child_after("Items", set.child("Quantity"));
+      names.append_child("Method").text() = "GET";
+      names.append_child("Method").text() = "HEAD";
+    }
+    behaviour.append_child("Compress").text() = "true";
+    behaviour.append_child("CachePolicyId").text() = policy.c_str();
+  }
+  fix_quantity(list);
+  return true;
+}
+
 pugi::xml_node viewer_request_function(pugi::xml_node behaviour) {
   for (const auto& a : behaviour.select_nodes("FunctionAssociations/Items/FunctionAssociation")) {
     if (std::string(a.node().child_value("EventType")) == "viewer-request") return a.node();
@@ -415,13 +474,23 @@ Result<std::vector<std::string>> ensure_edge(aws::Client& client, const Environm
   TRY_ASSIGN(const CertificateChoice certificate,
              ensure_certificate(client, env, names.alias, zone, config.xml));
   if (certificate.changed) set_viewer_certificate(config.xml, certificate.arn);
+  bool static_changed = false;
+  if (!uncached_static_paths(config.xml).empty()) {
+    TRY_ASSIGN(std::optional<std::string> cache_policy, find_cache_policy(client, names.static_policy));
+    if (!cache_policy) {
+      TRY_ASSIGN(cache_policy, create_cache_policy(client, names.static_policy,
+                                                   "WordPress's static files of " + env.name + " (wpfleet)",
+                                                   static_cache_key()));
+    }
+    static_changed = add_static_behaviours(config.xml, origin_node.child_value("Id"), *cache_policy);
+  }
   const bool header_changed = set_origin_header(origin_node, origin.value);
   std::vector<std::string> replaced, kept;
   const bool functions_changed =
       set_function_associations(config.xml, function_arn, names.function, replaced);
   const bool policies_changed =
       policy && set_headers_policy(config.xml, env.production ? "" : *policy, *policy, kept);
-  if (header_changed || functions_changed || policies_changed || certificate.changed) {
+  if (header_changed || functions_changed || policies_changed || certificate.changed || static_changed) {
     TRY(update_distribution(client, config));
   }
   if (zone) {
@@ -584,6 +653,11 @@ Status check_edge(aws::Client& client, const Environment& env, const PlatformRes
   }
   TRY(check_function(client, env, names, config.xml));
   TRY(check_headers_policy(client, env, names, config.xml));
+  if (const auto uncached = uncached_static_paths(config.xml); !uncached.empty()) {
+    return edge_problem(env, "the CloudFront distribution " + *id + " has no cache behaviour for " +
+                                 uncached.front() + (uncached.size() > 1 ? " and " + std::to_string(uncached.size() - 1) +
+                                 " more static paths" : "") + ", so every visitor's request for them reaches WordPress");
+  }
   TRY_ASSIGN(const std::string certificate, certificate_problem(client, names.alias, config.xml));
   if (!certificate.empty()) return edge_problem(env, "the CloudFront distribution " + *id + ": " + certificate);
   TRY_ASSIGN(const std::optional<HostedZone> zone, find_hosted_zone(client, names.alias.substr(2)));

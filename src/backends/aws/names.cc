@@ -60,6 +60,7 @@ EdgeNames edge_names(const std::string& env, const std::string& domain) {
   EdgeNames names;
   names.basic_auth_secret = env + "-basic-auth-password";
   names.origin_secret = env + "-wpfleet-origin-secret";
+  names.static_policy = env + "-wpfleet-static";
   names.function = env + "-wpfleet-basic-auth";
   names.noindex_policy = env + "-wpfleet-noindex";
   const std::string tenant = "{tenant}.";

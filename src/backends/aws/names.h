@@ -44,6 +44,7 @@ struct EdgeNames {
   std::string origin_secret;      // {env}-wpfleet-origin-secret, the origin header's value
   std::string function;           // {env}-wpfleet-basic-auth, the CloudFront Function
   std::string noindex_policy;     // {env}-wpfleet-noindex, a response headers policy
+  std::string static_policy;      // {env}-wpfleet-static, the cache policy of static files
   std::string alias;  // *.{suffix} for a domain "{tenant}.{suffix}"; "" for another form
 };
 
