@@ -193,7 +193,9 @@ Result<UniqueFd> lock_file(const fs::path& path) {
 
 // --- releases of wordpress.org ---------------------------------------------------------
 
-constexpr char kLockName[] = ".lock";  // in layout.core_store()
+// In layout.core_store(): one lock file for every version, so that a refused version
+// leaves nothing of its own behind.
+constexpr char kLockName[] = ".lock";
 
 std::string download_base() {
   const char* base = std::getenv(kCoreDownloadUrlVariable);
@@ -289,15 +291,10 @@ Status remove_unfinished_releases(const StateLayout& layout) {
   return {};
 }
 
+// Called with the lock held (ensure_wordpress_core).
 Status install_wordpress_release(const StateLayout& layout, const std::string& version,
                                  const ProgressFn& progress) {
   const fs::path final_dir = layout.core_dir(version);
-  if (fs::exists(final_dir)) return {};
-  TRY(make_dirs(layout.core_store(), 0755));
-  // One download at a time: tenants of several environments ask on threads of one apply,
-  // or in another process; a waiter finds the other's finished copy. One lock file for
-  // every version, so that a refused version leaves nothing of its own behind.
-  TRY_ASSIGN(UniqueFd lock, lock_file(layout.core_store() / kLockName));
   if (fs::exists(final_dir)) return {};
   TRY(remove_unfinished_releases(layout));
   const fs::path staging = layout.core_store() / ("." + version + ".new");
@@ -367,6 +364,11 @@ Status install_wordpress_core(const StateLayout& layout, const ProgressFn& progr
 
 Status ensure_wordpress_core(const StateLayout& layout, const std::string& version,
                              const ProgressFn& progress) {
+  if (fs::exists(layout.core_dir(version))) return {};
+  TRY(make_dirs(layout.core_store(), 0755));
+  // One install at a time: tenants ask on threads of one apply (each environment's, or
+  // every tenant's again when a core was removed); a waiter finds the other's copy.
+  TRY_ASSIGN(UniqueFd lock, lock_file(layout.core_store() / kLockName));
   if (version == kDebianCore) return install_wordpress_core(layout, progress);
   return install_wordpress_release(layout, version, progress);
 }

@@ -174,7 +174,10 @@ class WordPressCore : public OwnFleetTest {
 TEST_F(WordPressCore, TenantRunsTheReleaseOfItsEnvironmentAndGoesBack) {
   publish_debian_as(kRelease);
   write_core(kRelease);
-  ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
+  {
+    CliResult up = wpfleet({"up"});
+    ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  }
   CliResult apply = wpfleet({"apply", "--yes"});
   ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
   EXPECT_NE(apply.err.find("downloading WordPress 6.8.3"), std::string::npos) << apply.err;
@@ -212,7 +215,7 @@ TEST_F(WordPressCore, TenantRunsTheReleaseOfItsEnvironmentAndGoesBack) {
   fs::remove_all(core);
   verify = wpfleet({"verify"});
   EXPECT_EQ(verify.exit_code, 1);
-  EXPECT_NE(verify.out.find("(" + core.string() + ") is missing or damaged"), std::string::npos)
+  EXPECT_NE(verify.out.find("(" + core.string() + ") is missing"), std::string::npos)
       << verify.out;
   EXPECT_NE(verify.out.find("which makes it again"), std::string::npos) << verify.out;
   apply = wpfleet({"apply", "--yes"});
@@ -235,7 +238,10 @@ TEST_F(WordPressCore, TenantRunsTheReleaseOfItsEnvironmentAndGoesBack) {
 // the tenant), its core themes come from the release.
 TEST_F(WordPressCore, MovingToANewerReleaseUpgradesTheDatabase) {
   write_core("debian");
-  ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
+  {
+    CliResult up = wpfleet({"up"});
+    ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  }
   CliResult apply = wpfleet({"apply", "--yes"});
   ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
   auto root = mariadb_root(state());
@@ -275,7 +281,10 @@ TEST_F(WordPressCore, ReleasesThatCannotBeTrustedAreRefusedLeavingNothing) {
   publish_hostile(releases_, "6.8.5", "escape");
   publish_hostile(releases_, "6.8.6", "link");
   write_core("6.8.4");
-  ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
+  {
+    CliResult up = wpfleet({"up"});
+    ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  }
   // What an install killed mid-way leaves: the next one removes it.
   ASSERT_TRUE(make_dirs(state() / "cores/.6.8.9.new/wp-includes").ok());
 

@@ -89,11 +89,14 @@ SiteFiles site_files(const StateLayout& layout, const Environment& env, const st
 
 Status core_present(const StateLayout& layout, const Environment& env) {
   const fs::path core = layout.core_dir(env.core);
+  const std::string named = "the WordPress core of environment '" + env.name + "' (" + core.string() + ")";
   struct stat st {};
-  if (::lstat(core.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() ||
-      !wordpress_version(core)) {
-    return make_error("the WordPress core of environment '" + env.name + "' (" + core.string() +
-                      ") is missing or damaged: run `wpfleet apply`, which makes it again");
+  if (::lstat(core.c_str(), &st) != 0) {
+    return make_error(named + " is missing: run `wpfleet apply`, which makes it again");
+  }
+  if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || !wordpress_version(core)) {
+    return make_error(named + " is damaged (not wpfleet's directory, or without its " +
+                      "wp-includes/version.php): remove it, then run `wpfleet apply`, which makes it again");
   }
   return {};
 }

@@ -14,7 +14,7 @@ namespace wpfleet::local {
 SiteFiles site_files(const StateLayout& layout, const Environment& env, const std::string& tenant);
 
 // Whether the environment's core is there, wpfleet's, with its version.php; else the
-// error says that apply makes it again (the runtime counts as missing meanwhile).
+// error says how apply makes it again (the runtime counts as missing meanwhile).
 Status core_present(const StateLayout& layout, const Environment& env);
 
 // Makes the environment's core unless it is there (a release is downloaded: progress on
