@@ -44,9 +44,19 @@ TEST(SiteConfig, DefinesDatabaseUrlsContentDirAndDisablesHttpCron) {
 }
 
 TEST(SiteConfig, LoadsWpfleetsMuPluginWithTheTenantsOwnHostsAndListener) {
-  SiteConfigInput in{files(), "alpha", "dev", false, "http://alpha.wpdev.localhost:8080",
-                     "dev_alpha_db", "dev_alpha_user", "pw", {},
-                     {"alpha.wpdev.localhost", "alpha.example"}, {"0.0.0.0", 8080}, ""};
+  // Member by member: GCC 12's Release build takes a braced ListenAddress temporary in an
+  // aggregate initializer for uninitialized (-Wmaybe-uninitialized, a false positive).
+  SiteConfigInput in;
+  in.files = files();
+  in.tenant_id = "alpha";
+  in.env_name = "dev";
+  in.home_url = "http://alpha.wpdev.localhost:8080";
+  in.db_name = "dev_alpha_db";
+  in.db_user = "dev_alpha_user";
+  in.db_password = "pw";
+  in.hosts = {"alpha.wpdev.localhost", "alpha.example"};
+  in.listen.host = "0.0.0.0";
+  in.listen.port = 8080;
   const std::string open = render_site_config(in);
   EXPECT_NE(open.find("define('WPFLEET_LOOPBACK', array('hosts' => array('alpha.wpdev.localhost', "
                       "'alpha.example'), 'address' => '127.0.0.1', 'port' => 8080, 'ca' => ''));"),
@@ -56,7 +66,8 @@ TEST(SiteConfig, LoadsWpfleetsMuPluginWithTheTenantsOwnHostsAndListener) {
   EXPECT_NE(open.find("require_once '/s/php/mu-plugin.php';\n"), std::string::npos);
   EXPECT_GT(open.find("require_once"), open.find("WPFLEET_LOOPBACK"));
 
-  in.listen = {"[::1]", 8443};
+  in.listen.host = "[::1]";
+  in.listen.port = 8443;
   in.trusted_ca = "/s/tls/ca.pem";
   const std::string tls = render_site_config(in);
   EXPECT_NE(tls.find("'address' => '[::1]', 'port' => 8443, 'ca' => '/s/tls/ca.pem')"),
