@@ -98,7 +98,7 @@ std::string describe(const SnapshotDisposal& disposal, const std::string& env,
   }
   return text + "deleted " + std::to_string(disposal.deleted) + (disposal.kept ? " older" : "") +
          " snapshot" + (disposal.deleted == 1 ? "" : "s") + " of " + env + "/" + tenant + " (" +
-         size_text(disposal.deleted_bytes) + ")";
+         size_text(disposal.freed_bytes) + " freed)";
 }
 
 Operations::Operations(const Fleet& fleet, Session& session, Engine& engine, ProgressFn progress)
@@ -127,20 +127,21 @@ Result<Manifest> Operations::export_tenant(const std::string& env, const std::st
 Result<SnapshotRecord> Operations::create_snapshot(const std::string& env, const std::string& tenant,
                                                    const std::string& reason) {
   TRY_ASSIGN(TenantContext ctx, engine_.context(env, tenant));
-  return take_snapshot(ctx, reason);
+  return take_snapshot(ctx, reason, nullptr);
 }
 
 Result<SnapshotRecord> Operations::snapshot_before_delete(const std::string& env,
                                                           const std::string& tenant) {
-  if (auto ctx = engine_.context(env, tenant)) return take_snapshot(*ctx, "before delete");
+  if (auto ctx = engine_.context(env, tenant)) return take_snapshot(*ctx, "before delete", nullptr);
   // Pruned: the tenant has left the fleet file, but its environment says where it lived.
   const Environment* environment = fleet_.find_environment(env);
   if (!environment) return make_error("environment '" + env + "' is not in the fleet file");
   const Tenant leaving{tenant, tenant, "", {env}, {}};
-  return take_snapshot(make_tenant_context(leaving, *environment), "before delete");
+  return take_snapshot(make_tenant_context(leaving, *environment), "before delete", nullptr);
 }
 
-Result<SnapshotRecord> Operations::take_snapshot(const TenantContext& ctx, const std::string& reason) {
+Result<SnapshotRecord> Operations::take_snapshot(const TenantContext& ctx, const std::string& reason,
+                                                 OperationRecord* needed_by) {
   const std::string& env = ctx.env.name;
   const std::string& tenant = ctx.tenant.id;
   TRY_ASSIGN(TenantData * data, engine_.tenant_data(env));
@@ -168,6 +169,12 @@ Result<SnapshotRecord> Operations::take_snapshot(const TenantContext& ctx, const
     // Recorded only once complete: until then it is an unrecorded archive (or a partial
     // one) and blobs nothing lists, which collect_garbage removes.
     TRY(session_.store->record_snapshot(snapshot));
+    // The operation names it before anything can delete again (another thread's budget
+    // under promote --all): what an operation goes back to is spared.
+    if (needed_by) {
+      needed_by->snapshot_id = snapshot.id;
+      TRY(session_.store->record_operation(*needed_by));
+    }
   }
   // The snapshot is made: tidying up after it must not fail the operation it serves.
   std::unique_lock deleting(store_mutex_);
@@ -185,11 +192,14 @@ fs::path Operations::snapshot_dir(const std::string& env) const {
   return session_.layout.root / "snapshots" / env;
 }
 
+// The record first: a crash in between leaves an unrecorded archive, which garbage
+// collection removes, never a record whose archive is gone.
 Status Operations::remove_snapshot(const SnapshotRecord& snapshot) {
+  TRY(session_.store->forget_snapshot(snapshot.id));
   std::error_code error;
   fs::remove(snapshot.path, error);
   if (error) return make_error("cannot delete " + snapshot.path + ": " + error.message());
-  return session_.store->forget_snapshot(snapshot.id);
+  return {};
 }
 
 Result<std::map<std::string, OperationRecord>> Operations::needed_snapshots(const std::string& env) {
@@ -313,7 +323,6 @@ Result<SnapshotDisposal> Operations::delete_snapshots(const std::string& env,
     if (needed.count(snapshots[i].id)) continue;
     TRY(remove_snapshot(snapshots[i]));
     ++disposal.deleted;
-    disposal.deleted_bytes += snapshots[i].bytes;
   }
   if (keep > 0 && !snapshots.empty()) disposal.kept = snapshots.front();
   return disposal;
@@ -325,14 +334,19 @@ Result<SnapshotDisposal> Operations::dispose_snapshots(const std::string& env,
   const Environment* environment = fleet_.find_environment(env);
   const bool production = !environment || environment->production;
   std::unique_lock deleting(store_mutex_);
+  // What deleting them frees: blobs other snapshots list stay.
+  TRY_ASSIGN(auto before, session_.store->snapshots(env, ""));
+  const std::uint64_t used = disk_used(read_snapshot_contents(before));
   TRY_ASSIGN(SnapshotDisposal disposal, delete_snapshots(env, tenant, production ? 1 : 0));
+  TRY_ASSIGN(auto after, session_.store->snapshots(env, ""));
+  disposal.freed_bytes = static_cast<std::int64_t>(used - disk_used(read_snapshot_contents(after)));
   TRY(collect_garbage(env));
   return disposal;
 }
 
-Result<std::string> Operations::snapshot_before(const TenantContext& ctx, const std::string& op_id) {
-  TRY_ASSIGN(SnapshotRecord snapshot, create_snapshot(ctx.env.name, ctx.tenant.id, "before " + op_id));
-  return snapshot.id;
+Status Operations::snapshot_before(const TenantContext& ctx, OperationRecord& op) {
+  TRY(take_snapshot(ctx, "before " + op.id, &op));
+  return {};
 }
 
 // Production may have been edited since wpfleet last knew its content (the newest of
@@ -388,9 +402,17 @@ Result<OperationRecord> Operations::replace_from_archive(OperationRecord op,
                       op.id + ")");
   }
   TRY_ASSIGN(TenantData * data, engine_.tenant_data(ctx.env.name));
-  // A snapshot's files are in the blob store of the environment it was taken in.
+  // A snapshot's files are in the blob store of the environment it was taken in. Only a
+  // snapshot this state recorded reads from a store: an archive from elsewhere (an
+  // import) could otherwise list any stored file of any environment by its hash.
   std::optional<BlobStore> blobs;
-  if (fleet_.find_environment(manifest->env)) blobs.emplace(blob_store(manifest->env));
+  TRY_ASSIGN(auto recorded, session_.store->snapshots(manifest->env, ""));
+  std::error_code ignored;
+  const fs::path asked = fs::weakly_canonical(archive, ignored);
+  const bool ours = std::any_of(recorded.begin(), recorded.end(), [&](const SnapshotRecord& s) {
+    return fs::weakly_canonical(s.path, ignored) == asked;
+  });
+  if (ours) blobs.emplace(blob_store(manifest->env));
   auto stage = [&, data](StageOptions options) {
     options.blobs = blobs ? &*blobs : nullptr;
     return stage_archive(*data, ctx, archive, *manifest, options, progress_);
@@ -564,7 +586,7 @@ Result<OperationRecord> Operations::load_archive(const std::string& kind, const 
   OperationRecord op{new_operation_id("op"), kind, ctx.tenant.id, source_env, ctx.env.name, "",
                      "running", "snapshot", "", "", unix_now(), 0};
   TRY(session_.store->record_operation(op));
-  TRY_ASSIGN(op.snapshot_id, snapshot_before(ctx, op.id));
+  TRY(snapshot_before(ctx, op));
   Replacement replacement;
   if (manifest.source_url != ctx.home_url) replacement.rewrite = url_rewrite(manifest.source_url, ctx.home_url);
   replacement.scope = SwapScope{true, manifest.only_tables.empty(), manifest.has_files};
@@ -597,13 +619,11 @@ Result<OperationRecord> Operations::promote(const std::string& tenant, const std
   OperationRecord op{new_operation_id("op"), "promote", tenant, from, to, "", "running",
                      "snapshot", "", "", unix_now(), 0};
   TRY(session_.store->record_operation(op));
-  auto snapshot = snapshot_before(target, op.id);
-  if (!snapshot) {
+  if (Status snapshot = snapshot_before(target, op); !snapshot) {
     record_failure(op, snapshot.error().message);
     return make_error("promote of " + tenant + " failed before anything changed: could not take "
                       "a snapshot of " + to + "/" + tenant + ": " + snapshot.error().message);
   }
-  op.snapshot_id = *snapshot;
   TRY_ASSIGN(TenantData * source_data, engine_.tenant_data(from));
   // Source straight into the target's staging area: no archive in between.
   auto stage = [&](StageOptions stage_options) {
@@ -625,7 +645,7 @@ Result<SearchReplaceOutcome> Operations::search_replace(
   OperationRecord op{new_operation_id("op"), "search-replace", tenant, "", env, "", "running",
                      "snapshot", "", "", unix_now(), 0};
   TRY(session_.store->record_operation(op));
-  TRY_ASSIGN(op.snapshot_id, snapshot_before(ctx, op.id));
+  TRY(snapshot_before(ctx, op));
   TRY_ASSIGN(auto snapshot, session_.store->snapshot(op.snapshot_id));
   // The snapshot is also the source: its database goes through the rewriter.
   SearchReplaceOutcome outcome;

@@ -42,7 +42,7 @@ struct PromoteOptions {
 // What deleting a tenant did with its snapshots.
 struct SnapshotDisposal {
   std::size_t deleted = 0;
-  std::int64_t deleted_bytes = 0;
+  std::int64_t freed_bytes = 0;  // the disk the environment's snapshots take less
   std::optional<SnapshotRecord> kept;  // production only: the newest, kept until deleted by hand
 };
 
@@ -52,7 +52,7 @@ struct SnapshotDeletion {
   std::uint64_t freed_bytes = 0;  // its archive and the files no other snapshot had
 };
 
-// "deleted 3 snapshots of dev/beta (1.1 GB)", and where the kept one is.
+// "deleted 3 snapshots of dev/beta (1.1 GB freed)", and where the kept one is.
 std::string describe(const SnapshotDisposal& disposal, const std::string& env,
                      const std::string& tenant);
 
@@ -136,9 +136,13 @@ class Operations {
   Status put_previous_back(const TenantContext& ctx, TenantData& data, const OperationRecord& op);
   Status finish_interrupted(OperationRecord& op);
   Status check_production_unchanged(const TenantContext& ctx, TenantData& data);
-  Result<std::string> snapshot_before(const TenantContext& ctx, const std::string& op_id);
+  // Takes the snapshot `op` goes back to and records it as op's (snapshot_id).
+  Status snapshot_before(const TenantContext& ctx, OperationRecord& op);
   Status prune_snapshots(const TenantContext& ctx);
-  Result<SnapshotRecord> take_snapshot(const TenantContext& ctx, const std::string& reason);
+  // `needed_by`, when given, is the operation that goes back to the snapshot: it names
+  // it in the store as soon as the snapshot is recorded.
+  Result<SnapshotRecord> take_snapshot(const TenantContext& ctx, const std::string& reason,
+                                       OperationRecord* needed_by);
   Result<SnapshotDisposal> delete_snapshots(const std::string& env, const std::string& tenant,
                                             std::size_t keep);
   // The helpers below that delete from the snapshot store (budget, retention, garbage)

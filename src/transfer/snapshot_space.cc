@@ -16,7 +16,10 @@ std::vector<SnapshotContent> read_snapshot_contents(const std::vector<SnapshotRe
     std::error_code missing;
     content.archive_bytes = fs::file_size(record.path, missing);
     if (missing) {
+      // Which files it lists is unknown then, not "none": garbage collection must not
+      // take its blobs for garbage (a state directory moved elsewhere, say).
       content.archive_bytes = 0;
+      content.unreadable = "its archive " + record.path + " is missing";
     } else if (auto files = read_file_list(record.path); !files) {
       content.unreadable = files.error().message;
     } else {

@@ -19,7 +19,9 @@ struct SnapshotContent {
   SnapshotRecord record;
   std::uint64_t archive_bytes = 0;              // 0 when the archive is gone
   std::map<std::string, std::uint64_t> blobs;  // by hash: each listed file's size, once
-  std::string unreadable;  // why its file list could not be read; then `blobs` is unknown
+  // Why its file list could not be read (its archive damaged or missing); then `blobs`
+  // is unknown.
+  std::string unreadable;
 };
 
 // Reads each snapshot's archive size and file list (a format 1 archive lists none: its

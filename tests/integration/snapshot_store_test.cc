@@ -290,6 +290,30 @@ TEST_F(LeanSnapshots, DeleteFreesWhatOnlyThatSnapshotHad) {
   EXPECT_EQ(wpfleet({"snapshot", "delete", "alpha", "-e", "prod", "--id", production, "--approve"}).exit_code, 0);
 }
 
+// A snapshot whose archive is not where its record says (a state directory moved, an
+// archive deleted by hand) lists files nobody knows: garbage collection keeps every
+// stored file then, names the snapshot and its delete command, and the snapshot taken
+// meanwhile still succeeds.
+TEST_F(LeanSnapshots, AMissingArchiveKeepsItsFilesUntilItsSnapshotIsDeleted) {
+  const std::string unique = random_content(kMiB);
+  put_file("dev", "beta", "uploads/kept.bin", unique);
+  const std::string with_it = take("dev", "beta");
+  fs::remove(wp_content("dev", "beta") / "uploads/kept.bin");
+  const fs::path archive = state() / "snapshots" / "dev" / "beta" / (with_it + ".tar");
+  const fs::path aside = state() / (with_it + ".aside");
+  fs::rename(archive, aside);
+
+  std::string err;
+  take("dev", "beta", &err);
+  EXPECT_TRUE(stored_blobs("dev").count(sha256_hex(unique))) << "the files of a missing archive are kept";
+  EXPECT_NE(err.find(with_it), std::string::npos) << err;
+  EXPECT_NE(err.find("wpfleet snapshot delete beta -e dev --id " + with_it), std::string::npos) << err;
+
+  fs::rename(aside, archive);
+  ASSERT_EQ(wpfleet({"snapshot", "delete", "beta", "-e", "dev", "--id", with_it}).exit_code, 0);
+  EXPECT_FALSE(stored_blobs("dev").count(sha256_hex(unique)));
+}
+
 TEST_F(LeanSnapshots, TheBudgetDeletesTheOldestFirstButNeverWhatAnOpenOperationNeeds) {
   // qa's budget is 20MB; each snapshot brings 8 MiB of its own.
   const auto next = [&](std::string* err = nullptr) {
