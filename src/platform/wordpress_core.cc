@@ -269,10 +269,8 @@ Status unpack_release(const fs::path& archive, const fs::path& into, const std::
       return make_error("cannot write " + path.string() + ": " + std::strerror(errno));
     }
     return read_data([&](std::string_view piece) -> Status {
-      while (!piece.empty()) {
-        const ssize_t written = ::write(file.get(), piece.data(), piece.size());
-        if (written < 0) return make_error("cannot write " + path.string() + ": " + std::strerror(errno));
-        piece.remove_prefix(static_cast<std::size_t>(written));
+      if (Status written = write_all(file.get(), piece); !written) {
+        return make_error("cannot write " + path.string() + ": " + written.error().message);
       }
       return {};
     });

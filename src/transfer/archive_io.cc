@@ -60,11 +60,8 @@ Status write_entry_file(int root, const fs::path& relative, unsigned mode, const
   TRY(make_dirs_beneath(root, relative.parent_path(), 0755));
   TRY_ASSIGN(UniqueFd file, create_file_beneath(root, relative, (mode & 0777) ? (mode & 0777) : 0644));
   return read_data([&](std::string_view piece) -> Status {
-    while (!piece.empty()) {
-      const ssize_t n = ::write(file.get(), piece.data(), piece.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return make_error("cannot write " + relative.string() + ": " + std::strerror(errno));
-      piece.remove_prefix(static_cast<std::size_t>(n));
+    if (Status written = write_all(file.get(), piece); !written) {
+      return make_error("cannot write " + relative.string() + ": " + written.error().message);
     }
     return {};
   });
@@ -407,15 +404,12 @@ Status stage_listed(int root, const ListedFile& file, const BlobStore& blobs, St
     TRY(make_dirs_beneath(root, relative, 0755));
     return {};
   }
-  if (!blobs.contains(file.sha256)) {
-    return make_error("the content of " + file.path + " is not in " + blobs.root().string() +
-                      ": the snapshot was taken by another wpfleet, or its files were deleted by "
-                      "hand; restore it where it was taken, or move content with `wpfleet export`");
-  }
   ++report.files;
-  return write_entry_file(root, relative, file.mode, [&](const auto& sink) {
+  Status staged = write_entry_file(root, relative, file.mode, [&](const auto& sink) {
     return blobs.read(file.sha256, sink);
   });
+  if (!staged) return make_error("cannot restore " + file.path + ": " + staged.error().message);
+  return {};
 }
 
 // The database entry of `archive` must be what its manifest describes (checksum and

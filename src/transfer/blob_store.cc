@@ -42,19 +42,6 @@ Status read_prefix(int fd, std::uint64_t size, const std::function<Status(std::s
   return {};
 }
 
-Status write_all(int fd, std::string_view data, const fs::path& path) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return make_error("cannot write " + path.string() + ": " + error_text());
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return {};
-}
-
-}  // namespace
-
-namespace {
 bool is_lower_hex(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -102,7 +89,10 @@ Result<StoredBlob> BlobStore::put(int fd, std::uint64_t size) {
   Status written = read_prefix(fd, size, [&](std::string_view piece) -> Status {
     copied.update(piece);
     blob.size += piece.size();
-    return write_all(out.get(), piece, temporary);
+    if (Status piece_written = write_all(out.get(), piece); !piece_written) {
+      return make_error("cannot write " + temporary.string() + ": " + piece_written.error().message);
+    }
+    return {};
   });
   // On disk before it gets its name: a name always stands for the whole content.
   if (written && ::fsync(out.get()) != 0) {
@@ -146,6 +136,11 @@ Status BlobStore::read(const std::string& sha256, const std::function<Status(std
   if (!is_blob_name(sha256)) return make_error("'" + sha256 + "' is not a file's hash: the snapshot is damaged");
   const fs::path path = path_of(sha256);
   UniqueFd in(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!in.valid() && errno == ENOENT) {
+    return make_error("the stored file " + path.string() + " is missing: the snapshot was taken by "
+                      "another wpfleet, or its files were deleted by hand; restore it where it was "
+                      "taken, or move content with `wpfleet export`");
+  }
   if (!in.valid()) {
     return make_error("the stored file " + path.string() + " cannot be read (" + error_text() +
                       "): the snapshot that lists it is damaged");

@@ -19,6 +19,17 @@ namespace fs = std::filesystem;
 
 std::string errno_text(int error) { return std::strerror(error); }
 
+// Fills an open temporary file and makes it durable, or says what failed.
+Status fill_temp_file(int fd, const std::string& content, mode_t mode) {
+  if (::fchmod(fd, mode) != 0) return make_error("cannot set its mode: " + errno_text(errno));
+  Status written = write_all(fd, content);
+  if (!written.ok()) return make_error("cannot write: " + written.error().message);
+  if (::fsync(fd) != 0) return make_error("cannot flush to disk: " + errno_text(errno));
+  return {};
+}
+
+}  // namespace
+
 Status write_all(int fd, std::string_view data) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
@@ -30,17 +41,6 @@ Status write_all(int fd, std::string_view data) {
   }
   return {};
 }
-
-// Fills an open temporary file and makes it durable, or says what failed.
-Status fill_temp_file(int fd, const std::string& content, mode_t mode) {
-  if (::fchmod(fd, mode) != 0) return make_error("cannot set its mode: " + errno_text(errno));
-  Status written = write_all(fd, content);
-  if (!written.ok()) return make_error("cannot write: " + written.error().message);
-  if (::fsync(fd) != 0) return make_error("cannot flush to disk: " + errno_text(errno));
-  return {};
-}
-
-}  // namespace
 
 Result<std::string> read_file(const fs::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

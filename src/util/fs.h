@@ -5,12 +5,17 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "util/result.h"
 
 namespace wpfleet {
 
 Result<std::string> read_file(const std::filesystem::path& path);
+
+// Writes all of `data` to `fd`, retrying short writes and EINTR; the error is strerror's
+// text alone, for the caller to say which file.
+Status write_all(int fd, std::string_view data);
 
 // Writes to a temporary file in the same directory, fsyncs, then renames over `path`,
 // so readers never see a half-written file. The file gets `mode` before the rename.

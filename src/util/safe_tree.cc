@@ -12,6 +12,8 @@
 #include <string_view>
 #include <utility>
 
+#include "util/fs.h"
+
 namespace wpfleet {
 
 namespace fs = std::filesystem;
@@ -105,12 +107,8 @@ Result<std::uint64_t> copy_content(int from, int to, const std::string& name) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return failure("read", name, errno);
     if (n == 0) return copied;
-    std::string_view piece(buffer.data(), static_cast<std::size_t>(n));
-    while (!piece.empty()) {
-      const ssize_t w = ::write(to, piece.data(), piece.size());
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return failure("write", name, errno);
-      piece.remove_prefix(static_cast<std::size_t>(w));
+    if (Status written = write_all(to, std::string_view(buffer.data(), static_cast<std::size_t>(n))); !written) {
+      return make_error("cannot write " + name + ": " + written.error().message);
     }
     copied += static_cast<std::uint64_t>(n);
   }
