@@ -6,6 +6,8 @@
 #include <cctype>
 #include <regex>
 
+#include "fleet/validate.h"
+
 namespace wpfleet {
 
 namespace {
@@ -79,7 +81,7 @@ class AwsTableReader {
 
   std::optional<AwsSettings> read() {
     AwsSettings aws = default_aws_settings(env_);
-    string("region", Need::kRequired, R"([a-z]{2}(-gov)?-[a-z]+-[0-9])",
+    string("region", Need::kRequired, validate::kAwsRegionPattern,
            "a region such as \"eu-west-1\"", aws.region);
     string("account_id", Need::kRequired, R"([0-9]{12})", "the 12 digits of the account id",
            aws.account_id);
@@ -104,8 +106,7 @@ class AwsTableReader {
            aws.image);
     string("db_init_task_definition", Need::kOptional, kName, "a task definition family",
            aws.db_init_task_definition);
-    // Path-style S3 addressing (aws/s3.h) takes no dots in a bucket's name.
-    string("transfer_bucket", Need::kOptional, R"([a-z0-9][a-z0-9-]{1,61}[a-z0-9])",
+    string("transfer_bucket", Need::kOptional, validate::kS3BucketPattern,
            "an S3 bucket name (3 to 63 lowercase letters, digits and hyphens, no dots)",
            aws.transfer_bucket);
     integer("listener_port", 1, 65535, aws.listener_port);

@@ -8,6 +8,7 @@
 #include <limits>
 #include <optional>
 #include <regex>
+#include <span>
 #include <string>
 
 namespace wpfleet::validate {
@@ -124,15 +125,28 @@ std::optional<std::int64_t> parse_count(std::string_view digits) {
   return value;
 }
 
+struct SizeUnit {
+  std::string_view suffix;
+  std::int64_t mb;
+};
+
+// A whole number followed by one of `units`' suffixes, in megabytes.
+std::optional<std::int64_t> parse_size_mb(std::string_view size, std::span<const SizeUnit> units) {
+  for (const auto& [suffix, unit] : units) {
+    if (!size.ends_with(suffix)) continue;
+    auto count = parse_count(size.substr(0, size.size() - suffix.size()));
+    if (!count) return std::nullopt;
+    // Saturate rather than overflow: a size this large fails the range check anyway.
+    constexpr std::int64_t kLargest = std::numeric_limits<std::int64_t>::max();
+    return *count <= kLargest / unit ? *count * unit : kLargest;
+  }
+  return std::nullopt;
+}
+
 // A size such as "256M" or "2G", in megabytes.
 std::optional<std::int64_t> parse_megabytes(std::string_view size) {
-  if (size.empty()) return std::nullopt;
-  std::int64_t unit = size.back() == 'M' ? 1 : size.back() == 'G' ? 1024 : 0;
-  auto count = unit == 0 ? std::nullopt : parse_count(size.substr(0, size.size() - 1));
-  if (!count) return std::nullopt;
-  // Saturate rather than overflow: a size this large fails the range check anyway.
-  constexpr std::int64_t kLargest = std::numeric_limits<std::int64_t>::max();
-  return *count <= kLargest / unit ? *count * unit : kLargest;
+  constexpr SizeUnit kUnits[] = {{"M", 1}, {"G", 1024}};
+  return parse_size_mb(size, kUnits);
 }
 
 std::string show_number(std::int64_t value) { return std::to_string(value); }
@@ -289,8 +303,7 @@ Status backup_destination(std::string_view to) {
   if (to.starts_with("s3://")) {
     const std::string_view path = to.substr(5);
     const std::string_view bucket = path.substr(0, path.find('/'));
-    // S3's rules for a bucket name; path-style addressing also rules out dots.
-    static const std::regex kBucket(R"([a-z0-9][a-z0-9-]{1,61}[a-z0-9])");
+    static const std::regex kBucket(kS3BucketPattern);
     if (std::regex_match(bucket.begin(), bucket.end(), kBucket) &&
         to.find_first_of(" \n\\") == std::string_view::npos) {
       return {};
@@ -306,7 +319,7 @@ Status backup_destination(std::string_view to) {
 }
 
 Status aws_region(std::string_view region) {
-  static const std::regex kRegion(R"([a-z]{2}(-gov)?-[a-z]+-[0-9])");
+  static const std::regex kRegion(kAwsRegionPattern);
   if (std::regex_match(region.begin(), region.end(), kRegion)) return {};
   return make_error(fmt::format("region '{}' is not an AWS region; write one such as \"eu-west-1\"", region));
 }
@@ -371,15 +384,10 @@ Result<int> snapshot_retention(std::int64_t count) {
 }
 
 Result<std::uint64_t> snapshot_budget(std::string_view size) {
-  constexpr std::pair<std::string_view, std::int64_t> kUnits[] = {
-      {"MB", 1}, {"GB", 1024}, {"TB", 1024 * 1024}};
+  constexpr SizeUnit kUnits[] = {{"MB", 1}, {"GB", 1024}, {"TB", 1024 * 1024}};
   constexpr std::int64_t kMaxMb = 1024LL * 1024 * 1024;  // 1024TB
-  for (const auto& [unit, mb] : kUnits) {
-    if (!size.ends_with(unit)) continue;
-    auto count = parse_count(size.substr(0, size.size() - unit.size()));
-    if (!count) break;
-    if (*count < 1 || *count > kMaxMb / mb) break;
-    return static_cast<std::uint64_t>(*count * mb) << 20;
+  if (const auto mb = parse_size_mb(size, kUnits); mb && *mb >= 1 && *mb <= kMaxMb) {
+    return static_cast<std::uint64_t>(*mb) << 20;
   }
   return make_error(fmt::format(
       "snapshot_budget '{}' is not a size of 1MB to 1024TB; write a whole number followed by MB, "

@@ -24,6 +24,11 @@ inline constexpr auto kReservedTenantIds =
 
 inline constexpr std::size_t kMaxTenantIdLength = 32;
 
+// S3's rules for a bucket's name, without the dots path-style addressing (aws/s3.h)
+// cannot take; and an AWS region's form, e.g. "eu-west-1". ECMAScript regexes.
+inline constexpr char kS3BucketPattern[] = R"([a-z0-9][a-z0-9-]{1,61}[a-z0-9])";
+inline constexpr char kAwsRegionPattern[] = R"([a-z]{2}(-gov)?-[a-z]+-[0-9])";
+
 Status environment_name(std::string_view name);
 Status backend(std::string_view name);
 // A domain pattern such as "{tenant}.wpdev.localhost".

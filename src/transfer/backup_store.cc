@@ -25,8 +25,6 @@ constexpr char kArchiveSuffix[] = ".tar";
 // (its run crashed) or failed.
 constexpr char kVerifiedSuffix[] = ".verified";
 constexpr char kS3Scheme[] = "s3://";
-// A scratch file this old is a crashed run's, not one being written right now.
-constexpr std::int64_t kLeftoverAfter = 3600;
 
 void newest_first(std::vector<BackupRecord>& backups) {
   std::sort(backups.begin(), backups.end(),
@@ -198,7 +196,7 @@ class S3Store final : public BackupStore {
     const auto now = fs::file_time_type::clock::now();
     for (const auto& entry : fs::directory_iterator(scratch_, error)) {
       const auto age = std::chrono::duration_cast<std::chrono::seconds>(now - entry.last_write_time(error));
-      if (!error && age.count() > kLeftoverAfter) fs::remove(entry.path(), error);
+      if (!error && age.count() > kUnfinishedAfter) fs::remove(entry.path(), error);
     }
   }
 

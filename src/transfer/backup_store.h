@@ -53,6 +53,10 @@ class BackupStore {
   virtual void release(const std::filesystem::path& fetched) = 0;
 };
 
+// A draft, scratch file or upload this old is a crashed run's, not one under way: no
+// backup takes that long to write and check.
+inline constexpr std::int64_t kUnfinishedAfter = 3600;
+
 // Beside the state, root's alone as it is.
 inline std::filesystem::path backup_scratch(const std::filesystem::path& state_dir) {
   return state_dir / "backup-scratch";

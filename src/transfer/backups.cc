@@ -16,13 +16,6 @@ namespace wpfleet::transfer {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-// An unchecked archive this old is a crashed run's, not one being checked right now.
-constexpr std::int64_t kLeftoverAfter = 3600;
-
-}  // namespace
-
 bool backup_due(const std::vector<BackupRecord>& existing, const BackupPolicy& policy,
                 std::int64_t now) {
   return std::none_of(existing.begin(), existing.end(), [&](const BackupRecord& b) {
@@ -32,10 +25,6 @@ bool backup_due(const std::vector<BackupRecord>& existing, const BackupPolicy& p
 
 Result<BackupRecord> Backups::take(const Environment& env, const std::string& tenant,
                                    BackupStore& store) {
-  if (!env.backup) {
-    return make_error("environment '" + env.name + "' has no backup settings: add backup = { to = "
-                      "\"/var/backups/wpfleet\" } to it in the fleet file");
-  }
   // An operation a crash interrupted is finished first: the check below uses staging.
   TRY(operations_.finish_interrupted(Scope{{env.name}, {tenant}, false}));
   const std::int64_t now = unix_now();
@@ -76,7 +65,7 @@ Status Backups::prune(const BackupPolicy& policy, const std::string& env, const 
   int verified = 0;
   const std::int64_t now = unix_now();
   for (const BackupRecord& backup : backups) {  // newest first
-    const bool kept = backup.verified ? ++verified <= policy.keep : now - backup.created_at < kLeftoverAfter;
+    const bool kept = backup.verified ? ++verified <= policy.keep : now - backup.created_at < kUnfinishedAfter;
     if (!kept) TRY(store.remove(backup));
   }
   return {};

@@ -27,7 +27,8 @@ class Backups {
   Backups(Operations& operations, Engine& engine, ProgressFn progress)
       : operations_(operations), engine_(engine), progress_(std::move(progress)) {}
 
-  // Writes one, checks it (deleting it if the check fails), keeps it in `store` and
+  // Writes one, checks it (deleting it if the check fails), keeps it in `store` (the
+  // open_backup_store of `env`, so `env` has backup settings) and
   // deletes the verified ones beyond `keep` and unchecked leftovers of crashed runs.
   Result<BackupRecord> take(const Environment& env, const std::string& tenant, BackupStore& store);
 
