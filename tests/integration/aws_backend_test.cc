@@ -522,7 +522,7 @@ TEST_F(AwsBackend, ApplyMakesTheTransferBucketVersionedWithALifecycleKeepingTheU
   EXPECT_TRUE(*versioned);
   auto ours = s3.lifecycle("sit-wpfleet-transfer", "wpfleet-transfers");
   ASSERT_TRUE(ours.ok()) << ours.error().message;
-  EXPECT_EQ(*ours, std::optional<aws::BucketLifecycle>(aws::BucketLifecycle{"wpfleet-transfers", "", 30}));
+  EXPECT_EQ(*ours, std::optional<aws::BucketLifecycle>(aws::BucketLifecycle{"wpfleet-transfers", "wpfleet/", 30}));
   auto theirs = s3.lifecycle("sit-wpfleet-transfer", "their-logs");
   ASSERT_TRUE(theirs.ok());
   EXPECT_TRUE(theirs->has_value());

@@ -3,6 +3,7 @@
 // wordpress image) and EFS creates its directory 0755 on first use. The environment's
 // transfer bucket, where content moving in and out waits, comes with the first tenant's
 // storage (transfer_bucket.h).
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -139,7 +140,7 @@ class StorageProvider : public AwsProvider {
       return make_error("the EFS access point " + point->id + " at " + names.access_point_path +
                         wrong + ": delete it and run `wpfleet apply` to make it anew");
     }
-    TRY_ASSIGN(const std::string drift, transfer_bucket_drift(cloud.client, ctx.env));
+    TRY_ASSIGN(const std::string drift, bucket_drift_once(cloud.client, ctx.env));
     if (!drift.empty()) {
       return make_error("the transfer bucket " + transfer_bucket_name(ctx.env) + " of " +
                         where(ctx.env) + ": " + drift + ": run `wpfleet apply` to put it right");
@@ -155,11 +156,23 @@ class StorageProvider : public AwsProvider {
     if (buckets_ensured_.count(env.name)) return {};
     TRY(ensure_transfer_bucket(client, env));
     buckets_ensured_.insert(env.name);
+    drift_[env.name] = "";
     return {};
+  }
+
+  // verify checks every tenant's storage, and the bucket is the environment's: it is
+  // read once per environment and process (ensure_bucket_once says it is as wanted).
+  Result<std::string> bucket_drift_once(aws::Client& client, const Environment& env) {
+    std::lock_guard lock(bucket_mutex_);
+    if (const auto known = drift_.find(env.name); known != drift_.end()) return known->second;
+    TRY_ASSIGN(std::string drift, transfer_bucket_drift(client, env));
+    drift_[env.name] = drift;
+    return drift;
   }
 
   std::mutex bucket_mutex_;
   std::set<std::string> buckets_ensured_;
+  std::map<std::string, std::string> drift_;  // by environment
 
   // A retried create with the same client token is one access point (EFS answers
   // AccessPointAlreadyExists for a token in use), and a concurrent one is found again.

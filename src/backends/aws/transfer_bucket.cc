@@ -1,5 +1,7 @@
 #include "backends/aws/transfer_bucket.h"
 
+#include <vector>
+
 #include "aws/s3.h"
 #include "backends/aws/names.h"
 #include "backends/aws/platform.h"
@@ -10,27 +12,33 @@ namespace {
 
 constexpr int kExpireDays = 30;
 
-aws::BucketLifecycle wanted_lifecycle() { return {"wpfleet-transfers", "", kExpireDays}; }
+// Only below "wpfleet/", where everything wpfleet writes goes: an adopted bucket's own
+// objects must not expire.
+aws::BucketLifecycle wanted_lifecycle() { return {"wpfleet-transfers", "wpfleet/", kExpireDays}; }
 
-// What is not as wanted, in words ("versioning is off; ..."); empty when nothing.
-Result<std::string> unfit(aws::S3& s3, const Environment& env, const std::string& bucket) {
-  std::string wrong;
-  TRY_ASSIGN(const bool versioned, s3.versioning_enabled(bucket));
-  if (!versioned) wrong += "versioning is off; ";
+// What the bucket has of what ensure_transfer_bucket wants.
+struct Inspection {
+  bool versioned = false;
+  bool lifecycle_as_wanted = false;
+  aws::BucketTags tags;             // all of the bucket's, the owner's too
+  std::vector<std::string> wrong_tags;  // "the tag K = V is missing", one per tag
+};
+
+Result<Inspection> inspect(aws::S3& s3, const Environment& env, const std::string& bucket) {
+  Inspection found;
+  TRY_ASSIGN(found.versioned, s3.versioning_enabled(bucket));
   TRY_ASSIGN(const auto lifecycle, s3.lifecycle(bucket, wanted_lifecycle().id));
-  if (lifecycle != wanted_lifecycle()) {
-    wrong += "its lifecycle rule " + wanted_lifecycle().id + " (expire after " +
-             std::to_string(kExpireDays) + " days) is missing or changed; ";
-  }
-  TRY_ASSIGN(const aws::BucketTags tags, s3.bucket_tags(bucket));
+  found.lifecycle_as_wanted = lifecycle == wanted_lifecycle();
+  TRY_ASSIGN(found.tags, s3.bucket_tags(bucket));
   for (const auto& [key, value] : environment_tags(env.name)) {
-    const auto found = tags.find(key);
-    if (found == tags.end() || found->second != value) {
-      wrong += "the tag " + key + " = " + value + " is missing; ";
+    const auto held = found.tags.find(key);
+    if (held == found.tags.end()) {
+      found.wrong_tags.push_back("the tag " + key + " = " + value + " is missing");
+    } else if (held->second != value) {
+      found.wrong_tags.push_back("the tag " + key + " is \"" + held->second + "\", not " + value);
     }
   }
-  if (!wrong.empty()) wrong.resize(wrong.size() - 2);
-  return wrong;
+  return found;
 }
 
 Status create(aws::S3& s3, const Environment& env, const std::string& bucket) {
@@ -54,19 +62,12 @@ Status ensure_transfer_bucket(aws::Client& client, const Environment& env) {
   const std::string bucket = transfer_bucket_name(env);
   TRY_ASSIGN(const bool exists, s3.bucket_exists(bucket));
   if (!exists) TRY(create(s3, env, bucket));
-  TRY_ASSIGN(const bool versioned, s3.versioning_enabled(bucket));
-  if (!versioned) TRY(s3.enable_versioning(bucket));
-  TRY_ASSIGN(const auto lifecycle, s3.lifecycle(bucket, wanted_lifecycle().id));
-  if (lifecycle != wanted_lifecycle()) TRY(s3.set_lifecycle(bucket, wanted_lifecycle()));
-  TRY_ASSIGN(aws::BucketTags tags, s3.bucket_tags(bucket));
-  bool retag = false;
-  for (const auto& [key, value] : environment_tags(env.name)) {
-    std::string& held = tags[key];
-    retag = retag || held != value;
-    held = value;
-  }
-  if (retag) TRY(s3.set_bucket_tags(bucket, tags));
-  return {};
+  TRY_ASSIGN(Inspection found, inspect(s3, env, bucket));
+  if (!found.versioned) TRY(s3.enable_versioning(bucket));
+  if (!found.lifecycle_as_wanted) TRY(s3.set_lifecycle(bucket, wanted_lifecycle()));
+  if (found.wrong_tags.empty()) return {};
+  for (const auto& [key, value] : environment_tags(env.name)) found.tags[key] = value;
+  return s3.set_bucket_tags(bucket, found.tags);
 }
 
 Result<std::string> transfer_bucket_drift(aws::Client& client, const Environment& env) {
@@ -74,7 +75,18 @@ Result<std::string> transfer_bucket_drift(aws::Client& client, const Environment
   const std::string bucket = transfer_bucket_name(env);
   TRY_ASSIGN(const bool exists, s3.bucket_exists(bucket));
   if (!exists) return std::string("it does not exist");
-  return unfit(s3, env, bucket);
+  TRY_ASSIGN(const Inspection found, inspect(s3, env, bucket));
+  std::vector<std::string> wrong;
+  if (!found.versioned) wrong.emplace_back("versioning is off");
+  if (!found.lifecycle_as_wanted) {
+    wrong.push_back("its lifecycle rule " + wanted_lifecycle().id + " (expire what is under " +
+                    wanted_lifecycle().prefix + " after " + std::to_string(kExpireDays) +
+                    " days) is missing or changed");
+  }
+  wrong.insert(wrong.end(), found.wrong_tags.begin(), found.wrong_tags.end());
+  std::string said;
+  for (const auto& problem : wrong) said += (said.empty() ? "" : "; ") + problem;
+  return said;
 }
 
 }  // namespace wpfleet::aws_backend

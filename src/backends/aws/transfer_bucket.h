@@ -2,8 +2,8 @@
 // unless the fleet file says otherwise): where content on
 // its way in or out of the environment waits (dumps, file archives, snapshots). It is
 // versioned, so an object overwritten by mistake can be had back, and its lifecycle
-// expires objects and their old versions after 30 days and uploads abandoned half-way
-// after a day, so that transfers never pile up. The user's bucket of that name is
+// expires objects below "wpfleet/" (where wpfleet writes) and their old versions after 30
+// days and uploads abandoned half-way after a day, so that transfers never pile up. The user's bucket of that name is
 // adopted: tagged, versioned, its own lifecycle rules and tags kept beside ours.
 //
 // The bucket belongs to the environment, not to a tenant: storage (each tenant's EFS
