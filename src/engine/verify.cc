@@ -101,13 +101,6 @@ CheckOutcome run_provider_check(Providers& providers, const ProviderCheck& check
 
 // --- the edge: the public URL, as a visitor reaches it ---------------------------------
 
-// Where verify connects to reach the edge: the environment's listener on this machine.
-// libcurl's connect-to wants an address, and a wildcard listener is reached at loopback.
-std::string edge_address(const ListenAddress& listen) {
-  if (listen.host == "localhost" || listen.host == "0.0.0.0") return "127.0.0.1";
-  return listen.host;
-}
-
 // The address the edge sees verify's requests come from. Linux gives a connection to a
 // local address that address as its source, except in the loopback range, whose
 // connections come from 127.0.0.1.
@@ -131,7 +124,7 @@ class EdgeCheck {
       : ctx_(ctx),
         session_(session),
         route_(find_provider(providers, ResourceKind::Route)),
-        address_(edge_address(ctx.env.listen)) {
+        address_(ctx.env.listen.connect_host()) {
     request_.url = ctx.home_url + "/";
     request_.timeout = std::chrono::seconds(10);
     if (ctx.env.aws) return;  // the public name, resolved by DNS, with the system's CAs
@@ -239,7 +232,7 @@ class EdgeCheck {
   const TenantContext& ctx_;
   Session& session_;
   ResourceProvider* route_;  // null when the backend has no route provider
-  std::string address_;
+  std::string address_;  // the environment's listener on this machine
   HttpRequest request_;
 };
 

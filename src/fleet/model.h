@@ -13,6 +13,11 @@ struct ListenAddress {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
   std::string to_string() const { return host + ":" + std::to_string(port); }
+  // Where a client on this machine connects to reach the listener: an address (as
+  // libcurl's connect-to wants one), so a wildcard or "localhost" is reached at loopback.
+  std::string connect_host() const {
+    return host == "0.0.0.0" || host == "localhost" ? "127.0.0.1" : host;
+  }
 };
 
 struct PhpLimits {

@@ -33,6 +33,11 @@ fs::path pool_file(const StateLayout& layout, const std::string& env, const std:
   return layout.phpfpm_pools() / (pool_name(env, tenant) + ".conf");
 }
 
+fs::path pool_core(const StateLayout& layout, const std::string& pool_file_text) {
+  const auto core = pool_core_dir(pool_file_text);
+  return core ? fs::path(*core) : layout.core_dir(kDebianCore);
+}
+
 namespace {
 std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> lines;
@@ -192,12 +197,15 @@ Result<std::string> RuntimeProvider::ensure(const TenantContext& ctx) {
   TRY(write_private_config(fs::path(config.files.site_dir) / "wp-config.php",
                            render_site_config(config), identity));
   const fs::path pool = pool_file(ctx_.layout, ctx.env.name, ctx.tenant.id);
-  const bool existed = fs::exists(pool);
   TRY(write_file_atomic(pool, render_pool(pool_input(ctx))));
   TRY(ensure_cli_opcache(ctx, identity));
-  // A new tenant's site is installed by this core later; one that ran (perhaps an older
-  // core, perhaps an upgrade that failed) has its database brought up to this core's.
-  if (existed) TRY(run_wordpress_php(ctx_, ctx.env.name, ctx.tenant.id, kUpgradeDatabase, ""));
+  // A new tenant's site is installed by this core later; an installed one (perhaps by an
+  // older core, perhaps after an upgrade that failed) has its database brought up to this
+  // core's. Installed is what the store recorded, not what files are left: a lost pool
+  // file must not skip the upgrade.
+  TRY_ASSIGN(const bool installed, ctx_.store.has_resource(ctx.env.name, ctx.tenant.id,
+                                                           std::string(kind_name(ResourceKind::Site))));
+  if (installed) TRY(run_wordpress_php(ctx_, ctx.env.name, ctx.tenant.id, kUpgradeDatabase, ""));
   TRY_ASSIGN(std::string version, wordpress_version(config.files.core_dir));
   return nlohmann::json({{"pool", pool_name(ctx.env.name, ctx.tenant.id)},
                          {"wordpress", version},
@@ -276,7 +284,7 @@ Status RuntimeProvider::check(const TenantContext& ctx) {
 std::string RuntimeProvider::describe(const TenantContext& ctx) {
   auto pool = read_file(pool_file(ctx_.layout, ctx.env.name, ctx.tenant.id));
   if (!pool) return "";
-  auto version = wordpress_version(pool_core_dir(*pool).value_or(ctx_.layout.core_dir(kDebianCore)));
+  auto version = wordpress_version(pool_core(ctx_.layout, *pool));
   return version ? "WordPress " + *version : "";
 }
 

@@ -25,6 +25,10 @@ Status ensure_environment_core(const BackendContext& ctx, const Environment& env
 std::filesystem::path pool_file(const StateLayout& layout, const std::string& env,
                                 const std::string& tenant);
 
+// The core a pool file's tenant runs: its core line, or Debian's for a pool written
+// before environments chose their core.
+std::filesystem::path pool_core(const StateLayout& layout, const std::string& pool_file_text);
+
 class RuntimeProvider final : public ResourceProvider {
  public:
   explicit RuntimeProvider(BackendContext& ctx) : ctx_(ctx) {}

@@ -26,16 +26,11 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
   return out;
 }
 
-// The listener's address as cURL connects to it: a wildcard or name as loopback.
-std::string loopback_address(const ListenAddress& listen) {
-  return listen.host == "0.0.0.0" || listen.host == "localhost" ? "127.0.0.1" : listen.host;
-}
-
 std::string loopback_settings(const SiteConfigInput& in) {
   std::vector<std::string> hosts;
   for (const auto& host : in.hosts) hosts.push_back(php_string(host));
   return "array('hosts' => array(" + join(hosts, ", ") + "), 'address' => " +
-         php_string(loopback_address(in.listen)) + ", 'port' => " +
+         php_string(in.listen.connect_host()) + ", 'port' => " +
          std::to_string(in.listen.port) + ", 'ca' => " + php_string(in.trusted_ca) + ")";
 }
 }  // namespace

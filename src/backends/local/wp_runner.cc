@@ -44,9 +44,7 @@ Result<CommandOutput> run_wordpress_php(const BackendContext& ctx, const std::st
   spec.argv.insert(spec.argv.end(), {"-d", "display_errors=stderr", "-r", php_code});
   spec.clear_env = true;
   // The core the pool runs, which apply wrote from the environment's `core`.
-  const std::string core =
-      pool_core_dir(*pool).value_or(ctx.layout.core_dir(kDebianCore).string());
-  spec.env = {{"WPFLEET_CORE", core},
+  spec.env = {{"WPFLEET_CORE", pool_core(ctx.layout, *pool).string()},
               {"WPFLEET_SITE_CONFIG", site_dir + "/wp-config.php"},
               {"TMPDIR", site_dir + "/tmp"}};
   spec.cwd = site_dir;
