@@ -12,7 +12,7 @@ namespace {
 
 constexpr int kExpireDays = 30;
 
-// Only below "wpfleet/", where everything wpfleet writes goes: an adopted bucket's own
+// Only below "wpfleet/", the prefix wpfleet writes under: an adopted bucket's own
 // objects must not expire.
 aws::BucketLifecycle wanted_lifecycle() { return {"wpfleet-transfers", "wpfleet/", kExpireDays}; }
 

@@ -1,10 +1,10 @@
 // The transfer bucket of an aws environment (transfer_bucket, "{env}-wpfleet-transfer"
-// unless the fleet file says otherwise): where content on
-// its way in or out of the environment waits (dumps, file archives, snapshots). It is
-// versioned, so an object overwritten by mistake can be had back, and its lifecycle
-// expires objects below "wpfleet/" (where wpfleet writes) and their old versions after 30
-// days and uploads abandoned half-way after a day, so that transfers never pile up. The user's bucket of that name is
-// adopted: tagged, versioned, its own lifecycle rules and tags kept beside ours.
+// unless the fleet file says otherwise): made ready for content on its way in or out of
+// the environment through one-off tasks (dumps, file archives), which is not built yet.
+// It is versioned, so an object overwritten by mistake can be had back, and its lifecycle
+// expires objects below "wpfleet/" (the prefix wpfleet writes under) and their old
+// versions after 30 days and uploads abandoned half-way after a day, so that transfers
+// never pile up. The user's bucket of that name is adopted: tagged, versioned, its own lifecycle rules and tags kept beside ours.
 //
 // The bucket belongs to the environment, not to a tenant: storage (each tenant's EFS
 // access point) ensures it once per process, with the first tenant, and counts a tenant's
