@@ -280,4 +280,35 @@ Status S3::remove(const std::string& bucket, const std::string& key) {
   return {};
 }
 
+ApiResult<std::vector<S3PendingUpload>> S3::pending_uploads(const std::string& bucket,
+                                                            const std::string& prefix) {
+  std::vector<S3PendingUpload> uploads;
+  std::string key_marker;
+  std::string id_marker;
+  bool truncated = false;
+  do {
+    QueryParams query{{"uploads", ""}, {"prefix", prefix}};
+    if (truncated) {
+      query.emplace_back("key-marker", key_marker);
+      query.emplace_back("upload-id-marker", id_marker);
+    }
+    TRY_ASSIGN(const RestXmlReply page,
+               client_.rest_xml(kS3, "ListMultipartUploads", "GET", s3_path(bucket), query));
+    for (const auto& item : page.xml.select_nodes("//Upload")) {
+      const pugi::xml_node node = item.node();
+      uploads.push_back({node.child_value("Key"), node.child_value("UploadId"), node.child_value("Initiated")});
+    }
+    truncated = std::string(page.xml.select_node("//IsTruncated").node().text().get()) == "true";
+    key_marker = page.xml.select_node("//NextKeyMarker").node().text().get();
+    id_marker = page.xml.select_node("//NextUploadIdMarker").node().text().get();
+  } while (truncated);
+  return uploads;
+}
+
+Status S3::abort_upload(const std::string& bucket, const S3PendingUpload& upload) {
+  TRY(client_.rest_xml(kS3, "AbortMultipartUpload", "DELETE", s3_path(bucket, upload.key),
+                       {{"uploadId", upload.upload_id}}));
+  return {};
+}
+
 }  // namespace wpfleet::aws

@@ -39,6 +39,14 @@ struct BucketLifecycle {
 
 using BucketTags = std::map<std::string, std::string>;
 
+// A multipart upload begun and neither finished nor aborted: its parts are stored (and
+// billed) but invisible until someone aborts it.
+struct S3PendingUpload {
+  std::string key;
+  std::string upload_id;
+  std::string initiated;  // ISO 8601, as S3 gives it
+};
+
 // Writes an object in parts as bytes come; nothing is visible under the key until
 // finish() succeeds. Destroying an unfinished upload aborts it.
 class S3Upload {
@@ -96,6 +104,10 @@ class S3 {
               const std::function<Status(std::string_view)>& sink);
   ApiResult<std::vector<S3Object>> list(const std::string& bucket, const std::string& prefix);
   Status remove(const std::string& bucket, const std::string& key);
+  // The unfinished multipart uploads of keys under `prefix`.
+  ApiResult<std::vector<S3PendingUpload>> pending_uploads(const std::string& bucket,
+                                                          const std::string& prefix);
+  Status abort_upload(const std::string& bucket, const S3PendingUpload& upload);
 
  private:
   Client& client_;

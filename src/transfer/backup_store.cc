@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <fstream>
 #include <optional>
 
@@ -118,6 +117,7 @@ class S3Store final : public BackupStore {
   Result<fs::path> draft(const BackupRecord& backup) override {
     TRY(make_dirs(scratch_, 0700));
     remove_leftovers();
+    TRY(abort_abandoned_uploads(backup.env, backup.tenant));
     return scratch_ / (backup.env + "." + backup.tenant + "." + backup.name + kArchiveSuffix);
   }
 
@@ -200,6 +200,28 @@ class S3Store final : public BackupStore {
     }
   }
 
+  // A run killed while uploading leaves its parts in the bucket, billed and invisible,
+  // until aborted; the user's bucket need not have a rule that does it. An upload an hour
+  // old is a dead run's (one under way is younger), and only this tenant's are touched.
+  Status abort_abandoned_uploads(const std::string& env, const std::string& tenant) {
+    aws::S3 s3(client_);
+    const std::string dir = key_of(env, tenant, "");
+    auto uploads = s3.pending_uploads(bucket_, dir);
+    if (!uploads) {
+      return make_error("cannot list the unfinished uploads in " + url(dir) + ": " + uploads.error().message);
+    }
+    const std::int64_t now = unix_now();
+    for (const aws::S3PendingUpload& upload : *uploads) {
+      const auto initiated = parse_utc_text(upload.initiated, "%Y-%m-%dT%H:%M:%S", false);
+      if (!initiated || now - *initiated <= kUnfinishedAfter) continue;
+      if (Status aborted = s3.abort_upload(bucket_, upload); !aborted) {
+        return make_error("cannot abort the unfinished upload of " + url(upload.key) + ": " +
+                          aborted.error().message);
+      }
+    }
+    return {};
+  }
+
   aws::Client client_;
   std::string bucket_;
   std::string prefix_;
@@ -225,9 +247,7 @@ aws::ConnectOptions connect_options(const Environment& env) {
 std::string backup_name(std::int64_t unix_time) { return utc_text(unix_time, "%Y%m%dT%H%M%SZ"); }
 
 std::int64_t backup_time(const std::string& name) {
-  std::tm utc{};
-  const char* end = ::strptime(name.c_str(), "%Y%m%dT%H%M%SZ", &utc);
-  return end && *end == '\0' ? static_cast<std::int64_t>(::timegm(&utc)) : 0;
+  return parse_utc_text(name, "%Y%m%dT%H%M%SZ", true).value_or(0);
 }
 
 Result<std::unique_ptr<BackupStore>> open_backup_store(const Environment& env, const fs::path& scratch) {

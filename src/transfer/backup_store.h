@@ -7,8 +7,9 @@
 //              crashed or failed, and is deleted once an hour old
 //   s3         the archive is written and checked in a scratch directory of this
 //              machine, then uploaded in parts (nothing is visible under the key until
-//              the last part is in); a crash leaves at most a scratch file, deleted by
-//              the next run, and an unfinished upload, which S3 discards
+//              the last part is in); a crash leaves at most a scratch file and an
+//              unfinished upload, both removed by the tenant's next backup once an
+//              hour old
 #pragma once
 
 #include <cstdint>

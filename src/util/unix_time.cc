@@ -13,4 +13,12 @@ std::string utc_text(std::int64_t unix_seconds, const char* format) {
   return std::string(text, length);
 }
 
+std::optional<std::int64_t> parse_utc_text(const std::string& text, const char* format,
+                                           bool whole) {
+  std::tm utc{};
+  const char* end = ::strptime(text.c_str(), format, &utc);
+  if (end == nullptr || (whole && *end != '\0')) return std::nullopt;
+  return static_cast<std::int64_t>(::timegm(&utc));
+}
+
 }  // namespace wpfleet

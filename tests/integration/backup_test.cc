@@ -213,5 +213,27 @@ TEST_F(BackupToS3, RunUploadsACheckedArchiveAndRestoreDownloadsIt) {
   EXPECT_NE(stored[0].key, "wp/dev/alpha/" + name + ".tar");
 }
 
+// A run killed mid-upload leaves its parts billed and invisible; the tenant's next backup
+// aborts them (moto dates every upload 2010, so this one reads as a dead run's), and
+// leaves another tenant's upload alone.
+TEST_F(BackupToS3, TheNextRunAbortsTheUploadAKilledRunLeft) {
+  aws::Client client = aws_->client();
+  aws::S3 s3(client);
+  for (const std::string key : {"wp/dev/alpha/19990101T000000Z.tar", "wp/dev/other/19990101T000000Z.tar"}) {
+    auto upload = s3.upload("acme-backups", key);
+    ASSERT_TRUE(upload->write(std::string(aws::kPartSize, 'x')).ok());  // one part sent
+    upload.release();  // as a killed process would: never finished, never aborted
+  }
+  auto pending = s3.pending_uploads("acme-backups", "wp/");
+  ASSERT_TRUE(pending.ok()) << pending.error().message;
+  ASSERT_EQ(pending->size(), 2u);
+
+  ASSERT_EQ(wpfleet({"backup", "run", "alpha", "-e", "dev"}).exit_code, 0);
+  pending = s3.pending_uploads("acme-backups", "wp/");
+  ASSERT_TRUE(pending.ok()) << pending.error().message;
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ((*pending)[0].key, "wp/dev/other/19990101T000000Z.tar");
+}
+
 }  // namespace
 }  // namespace wpfleet::testing

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <ctime>
 #include <functional>
 #include <set>
 
@@ -26,9 +25,7 @@ std::string iso_time(std::int64_t unix_seconds) { return utc_text(unix_seconds, 
 
 // CloudWatch's timestamps ("2026-11-03T00:00:00Z", maybe with fractions); -1 if not one.
 std::int64_t parse_iso_time(const std::string& text) {
-  std::tm tm{};
-  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  return end == nullptr ? -1 : static_cast<std::int64_t>(timegm(&tm));
+  return parse_utc_text(text, "%Y-%m-%dT%H:%M:%S", false).value_or(-1);
 }
 
 // CloudWatch's dimension values are what follows a marker in the ARN: the target group's
