@@ -13,7 +13,7 @@ constexpr CommandRegistrar kCommandGroups[] = {
     &register_tenant, &register_secret, &register_cron, &register_edge,
     &register_verify, &register_audit, &register_logs, &register_content,
     &register_search_replace, &register_discover, &register_service,
-    &register_cost, &register_watch, &register_backup,
+    &register_cost, &register_watch, &register_backup, &register_core,
 };
 
 constexpr const char* kFooter = R"(Exit codes:

@@ -23,5 +23,6 @@ void register_service(CLI::App& app, Context& ctx, CommandBody& selected);  // s
 void register_cost(CLI::App& app, Context& ctx, CommandBody& selected);
 void register_watch(CLI::App& app, Context& ctx, CommandBody& selected);  // watch run, events
 void register_backup(CLI::App& app, Context& ctx, CommandBody& selected);
+void register_core(CLI::App& app, Context& ctx, CommandBody& selected);  // core update
 
 }  // namespace wpfleet::cli

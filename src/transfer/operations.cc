@@ -9,6 +9,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "transfer/core_update.h"
 #include "transfer/snapshot_space.h"
 #include "util/crypto.h"
 #include "util/fs.h"
@@ -539,6 +540,7 @@ Status Operations::finish_interrupted(const Scope& scope) {
 }
 
 Status Operations::finish_interrupted(OperationRecord& op) {
+  if (core_move(op)) return finish_interrupted_core_move(op);
   TRY_ASSIGN(TenantContext ctx, engine_.context(op.target_env, op.tenant));
   TRY_ASSIGN(TenantData * data, engine_.tenant_data(op.target_env));
   const std::string interrupted = "interrupted at step '" + op.step + "'";
@@ -701,6 +703,7 @@ Result<OperationRecord> Operations::rollback(const std::string& operation_id) {
     return make_error("the snapshot " + original.snapshot_id + " taken before " + operation_id +
                       " is no longer kept (snapshot_retention of " + original.target_env + ")");
   }
+  if (core_move(original)) return rollback_core_move(std::move(original));
   TRY_ASSIGN(OperationRecord restored,
              restore_snapshot(original.target_env, original.tenant, original.snapshot_id));
   restored.kind = "rollback of " + operation_id;

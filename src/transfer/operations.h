@@ -93,6 +93,13 @@ class Operations {
                                            const std::string& snapshot_id);
   Result<OperationRecord> rollback(const std::string& operation_id);
 
+  // Moves a local tenant to its environment's core (core_update.h): the operation as it
+  // ended, "succeeded", or "rolled back" (back on its former core with the snapshot's
+  // content) or "failed" (before anything changed) with the reason in its error, or still
+  // "running" when putting it back failed too (the next command undoes it). An error
+  // only when no operation could be recorded.
+  Result<OperationRecord> update_core(const std::string& env, const std::string& tenant);
+
   // Deletes one snapshot and the files only it had, refusing one an unfinished
   // operation needs. Whether it may be deleted at all (production) is the caller's.
   Result<SnapshotDeletion> delete_snapshot(const SnapshotRecord& snapshot);
@@ -136,6 +143,16 @@ class Operations {
   Status put_previous_back(const TenantContext& ctx, TenantData& data, const OperationRecord& op);
   Status finish_interrupted(OperationRecord& op);
   Status check_production_unchanged(const TenantContext& ctx, TenantData& data);
+  // Core moves (core_update.cc). run_core_move records `op`, takes its snapshot, runs
+  // `move` (which may advance it) and, when that fails, puts the tenant back as it found it.
+  Result<OperationRecord> run_core_move(OperationRecord op, const TenantContext& ctx,
+                                        const std::function<Status(OperationRecord&)>& move);
+  Status check_core_moved(const TenantContext& ctx);
+  // The tenant converged on `core` with the content of snapshot `snapshot_id`.
+  Status put_on_core(const TenantContext& ctx, const std::string& core,
+                     const std::string& snapshot_id);
+  Status finish_interrupted_core_move(OperationRecord& op);
+  Result<OperationRecord> rollback_core_move(OperationRecord original);
   // Takes the snapshot `op` goes back to and records it as op's (snapshot_id).
   Status snapshot_before(const TenantContext& ctx, OperationRecord& op);
   Status prune_snapshots(const TenantContext& ctx);

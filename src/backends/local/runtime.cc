@@ -38,6 +38,14 @@ fs::path pool_core(const StateLayout& layout, const std::string& pool_file_text)
   return core ? fs::path(*core) : layout.core_dir(kDebianCore);
 }
 
+std::string tenant_core(const StateLayout& layout, const std::string& env, const std::string& tenant) {
+  auto pool = read_file(pool_file(layout, env, tenant));
+  if (!pool) return "";
+  const fs::path core = pool_core(layout, *pool);
+  if (core == layout.core_dir(kDebianCore)) return kDebianCore;
+  return core.parent_path() == layout.core_store() ? core.filename().string() : core.string();
+}
+
 namespace {
 std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> lines;

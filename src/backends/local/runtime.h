@@ -29,6 +29,10 @@ std::filesystem::path pool_file(const StateLayout& layout, const std::string& en
 // before environments chose their core.
 std::filesystem::path pool_core(const StateLayout& layout, const std::string& pool_file_text);
 
+// The core the tenant's pool runs, as an environment's `core` names it ("debian", a
+// release); empty when the tenant has no pool file (not applied).
+std::string tenant_core(const StateLayout& layout, const std::string& env, const std::string& tenant);
+
 class RuntimeProvider final : public ResourceProvider {
  public:
   explicit RuntimeProvider(BackendContext& ctx) : ctx_(ctx) {}
