@@ -68,15 +68,18 @@ std::uint64_t disk_used(const std::vector<SnapshotContent>& contents) {
 
 std::vector<SnapshotRecord> over_budget(const std::vector<SnapshotContent>& contents,
                                         std::uint64_t budget, const std::set<std::string>& spared) {
-  std::vector<SnapshotContent> left(contents.rbegin(), contents.rend());  // oldest first
+  // The total is counted once and lowered as snapshots go: each one's archive, and each
+  // blob it was the last to list.
+  auto count = listings(contents);
+  std::uint64_t used = disk_used(contents);
   std::vector<SnapshotRecord> deleted;
-  while (disk_used(left) > budget) {
-    const auto oldest = std::find_if(left.begin(), left.end(), [&](const SnapshotContent& c) {
-      return !spared.count(c.record.id);
-    });
-    if (oldest == left.end()) break;
+  for (auto oldest = contents.rbegin(); oldest != contents.rend() && used > budget; ++oldest) {
+    if (spared.count(oldest->record.id)) continue;
     deleted.push_back(oldest->record);
-    left.erase(oldest);
+    used -= oldest->archive_bytes;
+    for (const auto& [hash, size] : oldest->blobs) {
+      if (--count.at(hash) == 0) used -= size;
+    }
   }
   return deleted;
 }
