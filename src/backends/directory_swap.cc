@@ -90,10 +90,12 @@ Status DirectorySwap::swap_in() {
   return {};
 }
 
-Status DirectorySwap::restore_previous() {
+Result<bool> DirectorySwap::restore_previous() {
+  bool moved = false;
   if (!present(live()) && present(previous())) {
     // Two renames stopped between them: the previous files were never replaced.
     TRY(rename_entry(previous(), live()));
+    moved = true;
   } else if (auto before = read_file(note());
              before && directory_identity(live()) != *before && present(staging())) {
     // An exchange that stopped before its rename left the replaced files in staging.
@@ -101,17 +103,19 @@ Status DirectorySwap::restore_previous() {
   }
   std::error_code ignored;
   fs::remove(note(), ignored);
-  if (!present(previous())) return {};
+  if (!present(previous())) return moved;
   if (method_ == SwapMethod::Exchange) {
     TRY(exchange(previous(), live()));
-    return remove_tree(previous());
+    TRY(remove_tree(previous()));
+    return true;
   }
-  // What was swapped in goes aside as staging (which is thrown away after this), so
-  // that a crash between the renames leaves the case handled first above.
+  // What was swapped in goes aside as staging, for discard_staging to throw away once
+  // nothing reads it (on NFS, readers that mounted it keep it until they mount again);
+  // a crash between the renames leaves the case handled first above.
   TRY(remove_tree(staging()));
   TRY(rename_entry(live(), staging()));
   TRY(rename_entry(previous(), live()));
-  return remove_tree(staging());
+  return true;
 }
 
 Status DirectorySwap::discard_previous() { return remove_tree(previous()); }

@@ -44,8 +44,10 @@ class DirectorySwap {
 
   // Staging -> live and live -> previous.
   Status swap_in();
-  // Previous -> live again, also after a swap a crash stopped anywhere.
-  Status restore_previous();
+  // Previous -> live again, also after a swap a crash stopped anywhere; whether it
+  // moved anything (false: the live files were never replaced). With TwoRenames what
+  // was swapped in is left in staging: discard_staging removes it.
+  Result<bool> restore_previous();
   Status discard_previous();
   Status discard_staging();
 

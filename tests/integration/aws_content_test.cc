@@ -101,6 +101,21 @@ class AwsContent : public ::testing::Test {
     EXPECT_TRUE(users->empty()) << "a load user was left behind";
   }
 
+  // Forced deployments of services and the rollouts watched until done (the proxy shows
+  // each one in progress at the first DescribeServices after it).
+  struct Redeploys {
+    int forced = 0;
+    int watched = 0;
+  };
+  static Redeploys redeploys() {
+    return {proxy().requests_by_action()["UpdateService"], proxy().rollouts_polled()};
+  }
+  static void redeployed_and_waited(const Redeploys& before, int times) {
+    const Redeploys now = redeploys();
+    EXPECT_EQ(now.forced - before.forced, times);
+    EXPECT_EQ(now.watched - before.watched, times) << "a redeploy was not waited for";
+  }
+
   std::optional<ProxyComplaints> complaints_;
   static inline AwsContentPlatform* platform_ = nullptr;
   static inline std::string setup_error_;
@@ -108,14 +123,19 @@ class AwsContent : public ::testing::Test {
 
 TEST_F(AwsContent, PromoteFromAnotherAccountRewritesUrlsAndRedeploysTheService) {
   const int calls_before = proxy().requests();
-  const int redeploys = proxy().requests_by_action()["UpdateService"];
+  const Redeploys before = redeploys();
   CliResult promoted = wpfleet({"promote", kTenant, "--from", "dev", "--to", "sit"});
   ASSERT_EQ(promoted.exit_code, 0) << promoted.err;
   std::cout << "AWS API calls of one promote dev -> sit: "
             << proxy().requests() - calls_before << "\n";
   EXPECT_NE(promoted.err.find("redeploying service sit-goldencrust-service"), std::string::npos)
       << promoted.err;
-  EXPECT_GE(proxy().requests_by_action()["UpdateService"], redeploys + 1);
+  // The promote waited for the new tasks (the previous files are discarded after that).
+  EXPECT_NE(promoted.err.find("waiting for ECS to replace the tasks of service "
+                              "sit-goldencrust-service"),
+            std::string::npos)
+      << promoted.err;
+  redeployed_and_waited(before, 1);
 
   // The database: dev's content, its URLs sit's, serialized lengths corrected.
   EXPECT_EQ(sit_option("blogdescription"), "made in dev");
@@ -157,10 +177,13 @@ TEST_F(AwsContent, PromoteFromAnotherAccountRewritesUrlsAndRedeploysTheService) 
 TEST_F(AwsContent, AFailingHookPutsThePreviousContentBack) {
   platform_->write_fleet(false, "after_promote = [\"sql: DELETE FROM no_such_table\"]\n");
   const std::string files_before = tree_listing(efs("sit") / kTenant);
+  const Redeploys before = redeploys();
   CliResult promoted = wpfleet({"promote", kTenant, "--from", "dev", "--to", "sit"});
   EXPECT_NE(promoted.exit_code, 0);
   EXPECT_NE(promoted.err.find("its previous content was put back"), std::string::npos)
       << promoted.err;
+  // The promote's redeploy, and the put-back's: the tasks mount the previous files again.
+  redeployed_and_waited(before, 2);
   EXPECT_EQ(sit_option("blogdescription"), "sit's own");
   EXPECT_EQ(sit_option("home"), platform_->home("sit"));
   EXPECT_EQ(tree_listing(efs("sit") / kTenant), files_before);
@@ -173,8 +196,10 @@ TEST_F(AwsContent, RollbackByOperationIdBringsBackWhatWasThere) {
   ASSERT_EQ(wpfleet({"promote", kTenant, "--from", "dev", "--to", "sit"}).exit_code, 0);
   ASSERT_EQ(sit_option("blogdescription"), "made in dev");
   const std::string op = history()[0]["id"];
+  const Redeploys before = redeploys();
   CliResult rolled = wpfleet({"rollback", op});
   ASSERT_EQ(rolled.exit_code, 0) << rolled.err;
+  redeployed_and_waited(before, 1);
   EXPECT_EQ(sit_option("blogdescription"), "sit's own");
   EXPECT_EQ(tree_listing(efs("sit") / kTenant), files_before);
   nothing_staged_or_previous();
@@ -275,8 +300,11 @@ TEST_F(AwsContent, PromoteKilledAtTheSwapFailsVerifyUntilTheNextCommandUndoesIt)
   EXPECT_NE(verify.exit_code, 0);
   EXPECT_NE(verify.out.find(op), std::string::npos) << verify.out << verify.err;
 
+  const Redeploys before = redeploys();
   CliResult next = wpfleet({"apply", "-e", "sit", "--yes"});
   ASSERT_EQ(next.exit_code, 0) << next.err;
+  // The files were never swapped: putting them back moved nothing, nor redeployed.
+  redeployed_and_waited(before, 0);
   EXPECT_NE(next.err.find(op), std::string::npos) << next.err;
   EXPECT_EQ(sit_option("blogdescription"), "sit's own");
   EXPECT_EQ(history()[0]["status"], "rolled back after interruption") << history().dump(2);

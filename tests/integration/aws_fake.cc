@@ -33,6 +33,8 @@ const std::string kDescribeTasks = std::string(aws::kEcs.json_target) + ".Descri
 const std::string kCreateService = std::string(aws::kEcs.json_target) + ".CreateService";
 const std::string kDeleteService = std::string(aws::kEcs.json_target) + ".DeleteService";
 const std::string kListServices = std::string(aws::kEcs.json_target) + ".ListServices";
+const std::string kUpdateService = std::string(aws::kEcs.json_target) + ".UpdateService";
+const std::string kDescribeServices = std::string(aws::kEcs.json_target) + ".DescribeServices";
 
 bool write_all(int fd, const std::string& data) {
   std::size_t sent = 0;
@@ -283,6 +285,7 @@ AwsProxy::Answer AwsProxy::handle(const Request& request) {
   if (auto faked = answer_by_fake(request)) return std::move(*faked);
   Answer answer = forward(request);
   if (answer.status == 200) track_deleted_services(request, answer);
+  if (answer.status == 200) roll_out_gradually(request, answer);
   if (answer.status == 200 && action_of(request) == "AssumeRole") learn_assumed_role(answer);
   if (request.amz_target == kDescribeTasks && answer.status == 200) {
     json described = json::parse(answer.body, nullptr, false);
@@ -316,6 +319,44 @@ void AwsProxy::track_deleted_services(const Request& request, Answer& answer) {
     listed["serviceArns"] = kept;
     answer.body = listed.dump();
   }
+}
+
+// moto swaps a forced deployment in at once: its DescribeServices shows the new
+// deployment done, the old one gone. ECS starts the new tasks first and drains the old
+// ones after: the first DescribeServices after a forced deployment shows that, the new
+// deployment IN_PROGRESS beside the old one with its tasks still running.
+void AwsProxy::roll_out_gradually(const Request& request, Answer& answer) {
+  if (request.amz_target == kUpdateService) {
+    const json body = json::parse(request.body, nullptr, false);
+    const json made = json::parse(answer.body, nullptr, false);
+    if (!body.is_object() || !body.value("forceNewDeployment", false) || !made.is_object()) return;
+    std::lock_guard lock(mutex_);
+    rolling_out_.insert(made["service"].value("serviceArn", ""));
+  } else if (request.amz_target == kDescribeServices) {
+    json described = json::parse(answer.body, nullptr, false);
+    if (!described.is_object()) return;
+    std::lock_guard lock(mutex_);
+    for (auto& service : described["services"]) {
+      if (!rolling_out_.erase(service.value("serviceArn", ""))) continue;
+      ++rollouts_polled_;
+      json& deployments = service["deployments"];
+      if (!deployments.is_array() || deployments.empty()) continue;
+      json old = deployments[0];
+      old["id"] = "ecs-svc/before-" + old.value("id", "");
+      old["status"] = "ACTIVE";
+      json& fresh = deployments[0];
+      fresh["rolloutState"] = "IN_PROGRESS";
+      fresh["pendingCount"] = fresh.value("runningCount", 0);
+      fresh["runningCount"] = 0;
+      deployments.push_back(old);
+    }
+    answer.body = described.dump();
+  }
+}
+
+int AwsProxy::rollouts_polled() const {
+  std::lock_guard lock(mutex_);
+  return rollouts_polled_;
 }
 
 // AWS throttles with 429 (no error body needed: the status says it all) and with 400

@@ -1,8 +1,8 @@
 // AwsProxy: a loopback HTTP/1.1 proxy in front of moto's server that forwards every
 // request unchanged (so moto still checks each signature) and adds what moto lacks and
 // AWS has: throttling on demand, a count of calls by action, ECS one-off tasks that
-// finish (with an exit code and log lines the test chooses), and the checks AWS makes
-// on RunTask that moto skips.
+// finish (with an exit code and log lines the test chooses), forced deployments that
+// roll out over time, and the checks AWS makes on RunTask that moto skips.
 #pragma once
 
 #include <atomic>
@@ -84,6 +84,10 @@ class AwsProxy {
     int published = 0;        // of LIVE, in its ETag
   };
 
+  // Forced deployments (UpdateService forceNewDeployment) whose rollout a
+  // DescribeServices saw still in progress: the first one after each.
+  int rollouts_polled() const;
+
   // The body of every RunTask request, in order.
   std::vector<nlohmann::json> run_task_requests() const;
 
@@ -122,6 +126,7 @@ class AwsProxy {
                        const std::vector<std::string>& lines);
   void finish_described_tasks(nlohmann::json& described) const;
   void track_deleted_services(const Request& request, Answer& answer);
+  void roll_out_gradually(const Request& request, Answer& answer);
 
   void record(std::vector<std::string>& list, std::string entry);
 
@@ -168,6 +173,8 @@ class AwsProxy {
   std::vector<std::string> log_lines_{"ok"};
   std::vector<nlohmann::json> run_task_requests_;
   std::set<std::string> deleted_services_;  // ARNs, until made again
+  std::set<std::string> rolling_out_;       // ARNs, until a DescribeServices sees the rollout
+  int rollouts_polled_ = 0;
   std::map<std::string, int> exit_codes_;  // of the tasks RunTask started, by task ARN
   std::vector<std::string> violations_;
   std::vector<std::string> errors_;

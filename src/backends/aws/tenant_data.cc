@@ -1,5 +1,6 @@
 #include "backends/aws/tenant_data.h"
 
+#include <chrono>
 #include <iostream>
 
 #include "backends/aws/aws_backend.h"
@@ -8,6 +9,7 @@
 #include "backends/aws/platform.h"
 #include "backends/aws/site_install.h"
 #include "backends/aws/tenant_secret.h"
+#include "backends/aws/waiting.h"
 #include "backends/content_summary.h"
 #include "backends/directory_swap.h"
 #include "backends/mysql_staging.h"
@@ -79,6 +81,87 @@ Result<MysqlEndpoint> tenant_endpoint(const Direct& d, const Environment& env) {
   endpoint.password = secret.value.value("password", "");
   endpoint.database = d.names.database;
   return endpoint;
+}
+
+// A rolling deployment starts the new tasks, waits for the load balancer to find them
+// healthy, then drains the old ones (300 s by default): minutes.
+constexpr std::chrono::seconds kRolloutPoll{5};
+constexpr std::chrono::minutes kRolloutTimeout{20};
+
+// What is left of the deployment `id` of the service: nullopt once it is the service's
+// only deployment with tasks and ECS says it is done (its rolloutState, or all its tasks
+// running where ECS reports none).
+Result<std::optional<std::string>> rollout_pending(aws::Client& client, const std::string& cluster,
+                                                   const std::string& service, const std::string& id) {
+  TRY_ASSIGN(const nlohmann::json answer,
+             client.json(aws::kEcs, "DescribeServices", {{"cluster", cluster}, {"services", {service}}}));
+  const auto services = answer.value("services", nlohmann::json::array());
+  if (services.empty()) return make_error("the service " + service + " is gone");
+  std::optional<nlohmann::json> ours;
+  long old_tasks = 0;
+  for (const auto& deployment : services[0].value("deployments", nlohmann::json::array())) {
+    if (deployment.value("id", "") == id) {
+      ours = deployment;
+    } else {
+      old_tasks += deployment.value("runningCount", 0L);
+    }
+  }
+  // ECS's circuit breaker fails a deployment whose tasks do not start, and rolls back.
+  if (!ours || ours->value("rolloutState", "") == "FAILED") {
+    const std::string reason = ours ? ours->value("rolloutStateReason", "") : "";
+    return make_error("its deployment " + id + " failed" +
+                      (reason.empty() ? std::string(" (ECS no longer lists it)") : " (" + reason + ")"));
+  }
+  const long running = ours->value("runningCount", 0L);
+  const long desired = ours->value("desiredCount", 0L);
+  const std::string state = ours->value("rolloutState", "");
+  const bool done = state.empty() ? running >= desired : state == "COMPLETED";
+  if (done && old_tasks == 0) return std::optional<std::string>();
+  return std::optional<std::string>(std::to_string(running) + " of " + std::to_string(desired) +
+                                    " new tasks running, " + std::to_string(old_tasks) +
+                                    " old ones still running");
+}
+
+// Makes the tenant's tasks mount the directory that is live now, and waits until only
+// such tasks run: until then the old ones serve the directory a swap moved aside, which
+// must outlive them (a health check would reach them too).
+Status redeploy(const TenantContext& ctx, const Direct& d) {
+  const std::string tenant = ctx.env.name + "/" + ctx.tenant.id;
+  const std::string& service = d.names.service;
+  const std::string& cluster = d.cloud.platform.cluster_arn;
+  std::cerr << tenant << ": files swapped; redeploying service " << service
+            << " so that its tasks mount them (running tasks keep the files they mounted until "
+            << "they are replaced)\n";
+  auto updated = d.cloud.client.json(aws::kEcs, "UpdateService",
+                                     {{"cluster", cluster}, {"service", service}, {"forceNewDeployment", true}});
+  std::string id;
+  if (updated) {
+    for (const auto& deployment : updated->value("service", nlohmann::json::object())
+                                      .value("deployments", nlohmann::json::array())) {
+      if (deployment.value("status", "") == "PRIMARY") id = deployment.value("id", "");
+    }
+  }
+  const std::string check = "`aws ecs describe-services --region " + d.cloud.client.config().region +
+                            " --cluster " + cluster + " --services " + service +
+                            " --query 'services[0].events[:5]'`";
+  if (!updated || id.empty()) {
+    return make_error("the files of " + tenant + " were swapped, but redeploying its service " +
+                      service + " failed (" +
+                      (updated ? std::string("ECS named no new deployment") : updated.error().message) +
+                      "), so its running tasks still serve the files they mounted: see " + check +
+                      ", then run the command again");
+  }
+  const Wait wait{"ECS to replace the tasks of service " + service, tenant + ": ", kRolloutPoll,
+                  kRolloutTimeout, "it usually takes a few minutes"};
+  Status rolled = wait_until_done(
+      wait, [&] { return rollout_pending(d.cloud.client, cluster, service, id); },
+      "its events say why (tasks that cannot start or fail the load balancer's health check): see " +
+          check + ", fix that, then run the command again");
+  if (!rolled) {
+    return make_error("the files of " + tenant + " were swapped, but the new tasks of its service " +
+                      service + " did not take over: " + rolled.error().message);
+  }
+  return {};
 }
 
 // phpass's own base-64 alphabet and byte order (WordPress's class-phpass.php).
@@ -170,15 +253,15 @@ Status AwsTenantData::swap_in_staging(const TenantContext& ctx, const SwapScope&
   if (scope.database) TRY(d.database.swap_in(scope.replace_all_tables));
   if (!scope.files) return {};
   TRY(d.files.swap_in());
-  return redeploy(ctx);
+  return redeploy(ctx, d);
 }
 
 Status AwsTenantData::restore_previous(const TenantContext& ctx, const SwapScope& scope) {
   TRY_ASSIGN(Direct d, direct(*platforms_, ctx));
   if (scope.database) TRY(d.database.restore_previous(scope.replace_all_tables));
   if (!scope.files) return {};
-  TRY(d.files.restore_previous());
-  return redeploy(ctx);
+  TRY_ASSIGN(const bool moved, d.files.restore_previous());
+  return moved ? redeploy(ctx, d) : Status{};
 }
 
 Status AwsTenantData::discard_previous(const TenantContext& ctx) {
@@ -257,26 +340,6 @@ Status AwsTenantData::run_sql(const TenantContext& ctx, const std::string& sql) 
   TRY_ASSIGN(MysqlEndpoint endpoint, tenant_endpoint(d, ctx.env));
   TRY_ASSIGN(auto client, MysqlClient::connect(endpoint));
   return client->execute(sql);
-}
-
-Status AwsTenantData::redeploy(const TenantContext& ctx) {
-  TRY_ASSIGN(Connected cloud, platforms_->connect(ctx.env));
-  const TenantNames names = tenant_names(ctx.env.name, ctx.tenant.id);
-  std::cerr << ctx.env.name << "/" << ctx.tenant.id << ": files swapped; redeploying service "
-            << names.service << " so that its tasks mount them (running tasks keep the "
-            << "files they mounted until they are replaced)\n";
-  auto updated = cloud.client.json(aws::kEcs, "UpdateService",
-                                   {{"cluster", cloud.platform.cluster_arn},
-                                    {"service", names.service},
-                                    {"forceNewDeployment", true}});
-  if (!updated) {
-    return make_error("the files of " + ctx.env.name + "/" + ctx.tenant.id +
-                      " were swapped, but redeploying its service " + names.service +
-                      " failed (" + updated.error().message +
-                      "), so its running tasks still serve the files they mounted: run "
-                      "`wpfleet apply` or force a new deployment of the service");
-  }
-  return {};
 }
 
 }  // namespace wpfleet::aws_backend

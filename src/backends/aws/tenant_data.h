@@ -8,7 +8,9 @@
 // tenant's own credentials from its secret. The files half is directory_swap.h with
 // two renames (NFS has no RENAME_EXCHANGE): `{tenant}.staging`, `{tenant}.previous`.
 // A task mounted its access point's directory when it started and keeps it, so after
-// every swap of the files the tenant's service is redeployed (ECS forceNewDeployment).
+// every swap of the files the tenant's service is redeployed (ECS forceNewDeployment),
+// and the swap waits until only new tasks run: the directory moved aside is discarded
+// after that, never under a task that still has it mounted.
 //
 // The tenant's PHP writes its files as www-data (uid 33 on EFS): they are only read
 // through descriptors (util/safe_tree.h). The "task" paths (a one-off Fargate task
@@ -45,9 +47,6 @@ class AwsTenantData final : public TenantData {
   Status run_sql(const TenantContext& ctx, const std::string& sql) override;
 
  private:
-  // Makes the tenant's tasks mount the directory that is live now.
-  Status redeploy(const TenantContext& ctx);
-
   SharedPlatforms platforms_;
 };
 

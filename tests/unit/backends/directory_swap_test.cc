@@ -68,7 +68,9 @@ TEST_P(DirectorySwapTest, SwapsInAndPutsThePreviousBack) {
   EXPECT_EQ(live(), "new");
   EXPECT_EQ(read(parent_ / "site.previous" / "which"), "old");
   EXPECT_FALSE(fs::exists(parent_ / "site.swapping"));
-  ASSERT_TRUE(files.restore_previous());
+  auto moved = files.restore_previous();
+  ASSERT_TRUE(moved);
+  EXPECT_TRUE(*moved);
   EXPECT_EQ(live(), "old");
   ASSERT_TRUE(files.discard_staging());
   only_live_left();
@@ -78,7 +80,9 @@ TEST_P(DirectorySwapTest, SwapStoppedBeforeItsFirstRenameLeavesTheLiveFiles) {
   stage_new();
   note_identity_of("site");
   DirectorySwap files = swap();
-  ASSERT_TRUE(files.restore_previous());
+  auto moved = files.restore_previous();
+  ASSERT_TRUE(moved);
+  EXPECT_FALSE(*moved) << "nothing was swapped, so nothing was put back";
   ASSERT_TRUE(files.discard_staging());
   EXPECT_EQ(live(), "old");
   only_live_left();
