@@ -204,7 +204,9 @@ std::string download_base() {
   return url;
 }
 
-Result<std::string> download(const std::string& url, const std::string& version) {
+// `when_missing` is what an HTTP 404 means for this file.
+Result<std::string> download(const std::string& url, const std::string& version,
+                             const std::string& when_missing) {
   HttpRequest request;
   request.url = url;
   request.timeout = std::chrono::minutes(10);
@@ -215,11 +217,7 @@ Result<std::string> download(const std::string& url, const std::string& version)
                       kCoreDownloadUrlVariable + " to a mirror), or use core = \"debian\", " +
                       "which needs no network");
   }
-  if (reply->status == 404) {
-    return make_error("WordPress " + version + " does not exist: " + url +
-                      " answered HTTP 404; choose a released version (see "
-                      "https://wordpress.org/download/releases/) or core = \"debian\"");
-  }
+  if (reply->status == 404) return make_error(url + " answered HTTP 404: " + when_missing);
   if (reply->status != 200) {
     return make_error("cannot download WordPress " + version + ": " + url + " answered HTTP " +
                       std::to_string(reply->status) + "; try again later, or use core = \"debian\"");
@@ -299,10 +297,17 @@ Status install_wordpress_release(const StateLayout& layout, const std::string& v
   const fs::path archive = layout.core_store() / ("." + version + ".tar.gz");
   const std::string url = download_base() + "/wordpress-" + version + ".tar.gz";
   progress("downloading WordPress " + version + " from " + url + "…");
-  TRY_ASSIGN(std::string body, download(url, version));
+  TRY_ASSIGN(std::string body,
+             download(url, version,
+                      "WordPress " + version + " does not exist; choose a released version (see "
+                      "https://wordpress.org/download/releases/) or core = \"debian\""));
   // SHA-1 is the digest wordpress.org publishes for its release archives (beside each,
   // as .sha1; .md5 too), so it is the one there is to check against.
-  TRY_ASSIGN(std::string published, download(url + ".sha1", version));
+  TRY_ASSIGN(std::string published,
+             download(url + ".sha1", version,
+                      "the download site publishes no SHA-1 beside the archive, so it cannot be "
+                      "checked and nothing was installed; use a mirror that copies the .sha1 "
+                      "files too (" + std::string(kCoreDownloadUrlVariable) + "), or https://wordpress.org"));
   published = published.substr(0, published.find_first_of(" \t\r\n"));
   const std::string actual = sha1_hex(body);
   if (published != actual) {

@@ -282,6 +282,8 @@ TEST_F(WordPressCore, ReleasesThatCannotBeTrustedAreRefusedLeavingNothing) {
   publish(releases_, tree, "6.8.4", /*wrong_checksum=*/true);
   publish_hostile(releases_, "6.8.5", "escape");
   publish_hostile(releases_, "6.8.6", "link");
+  publish(releases_, tree, "6.8.7", /*wrong_checksum=*/false);
+  fs::remove(releases_ / "wordpress-6.8.7.tar.gz.sha1");  // a mirror that copied no .sha1
   write_core("6.8.4");
   {
     CliResult up = wpfleet({"up"});
@@ -298,6 +300,7 @@ TEST_F(WordPressCore, ReleasesThatCannotBeTrustedAreRefusedLeavingNothing) {
       {"6.0.99", "WordPress 6.0.99 does not exist"},
       {"6.8.5", "has an entry outside its wordpress/ directory (wordpress/../../escaped.php)"},
       {"6.8.6", "holds a link (wordpress/wp-etc -> /etc)"},
+      {"6.8.7", "publishes no SHA-1 beside the archive"},
   };
   for (const auto& refused : kRefused) {
     write_core(refused.version);
