@@ -24,6 +24,18 @@ bench_cleanup() {
   rm -rf "$work"
 }
 
+# `mysql_root` and `mysqldump_root`: the fleet's platform MariaDB as root over `socket`.
+# The password goes into an option file (0600) in $work, removed with it: never into the
+# environment of every later command, as MYSQL_PWD would. (wpfleet's passwords are
+# letters and digits: nothing an option file would read otherwise.)
+bench_root_client() {  # socket
+  ( umask 077
+    printf '[client]\nuser=root\nsocket=%s\npassword=%s\n' "$1" \
+      "$("$wpfleet" -f "$fleet" secret get -e platform mariadb-root-password)" > "$work/root.cnf" )
+}
+mysql_root() { mariadb --defaults-extra-file="$work/root.cnf" "$@"; }
+mysqldump_root() { mariadb-dump --defaults-extra-file="$work/root.cnf" "$@"; }
+
 bench_setup() {  # name
   work=$(mktemp -d "/tmp/wpfleet-$1-XXXXXX")
   chmod 711 "$work"

@@ -33,9 +33,7 @@ TOML
 "$wpfleet" -f "$fleet" up >/dev/null 2>&1
 "$wpfleet" -f "$fleet" apply --yes >/dev/null 2>&1
 
-export MYSQL_PWD=$("$wpfleet" -f "$fleet" secret get -e platform mariadb-root-password)
-sock="$work/.wpfleet/mariadb/mysqld.sock"
-mysql_root() { mariadb -uroot --socket="$sock" "$@"; }
+bench_root_client "$work/.wpfleet/mariadb/mysqld.sock"
 
 g++ -std=c++20 -O2 -I"$src" "$here/rewriter/gen_dump.cc" "$src/content/sql_escape.cc" -o "$work/gen_dump"
 "$work/gen_dump" "$size" | sed 's/`wp_/`bench_/g; s#http://old\.example#http://alpha.wpdev.localhost:'"$port"'#g' \
@@ -50,7 +48,7 @@ plain_copy() {
   mysql_root -e "CREATE DATABASE plain_copy"
   local t0 t1
   t0=$(now)
-  mariadb-dump -uroot --socket="$sock" --single-transaction --quick dev_alpha_db | mysql_root plain_copy
+  mysqldump_root --single-transaction --quick dev_alpha_db | mysql_root plain_copy
   t1=$(now)
   mysql_root -e "DROP DATABASE plain_copy"
   secs "$t0" "$t1"

@@ -36,8 +36,7 @@ TOML
 state="$work/.wpfleet"
 content="$state/sites/dev/alpha/wp-content"
 owner=$(stat -c %u:%g "$content")
-export MYSQL_PWD=$("$wpfleet" -f "$fleet" secret get -e platform mariadb-root-password)
-mysql_root() { mariadb -uroot --socket="$state/mariadb/mysqld.sock" "$@"; }
+bench_root_client "$state/mariadb/mysqld.sock"
 
 # The tenant's uploads, written as its PHP would have.
 file_kb=$((size * 1024 / files))
