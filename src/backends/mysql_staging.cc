@@ -65,8 +65,10 @@ std::string load_user_prefix_of_this_process() {
 
 // A MariaDB user that exists for one load and can reach the staging database alone:
 // whatever a dump holds (CREATE USER, GRANT, another tenant's tables) goes no further.
-// Its name says whose it is, so that one a crash left behind is dropped by the next
-// load (the state lock keeps other processes' loads from running meanwhile).
+// One a crash left behind is dropped by the next load: a load user of another process
+// without a session. The state lock does not keep other loads away (another operator or
+// a CI job sharing an RDS server has its own state), and a running load keeps its
+// connections open until it drops its user.
 class LoadUser {
  public:
   static Result<LoadUser> create(const AdminConnector& admin, const MysqlServer& server,
@@ -116,7 +118,9 @@ class LoadUser {
 
   static Status drop_stale(MysqlClient& client) {
     TRY_ASSIGN(auto rows, client.query("SELECT User, Host FROM mysql.user WHERE User LIKE " +
-                                       client.quote(std::string(kLoadUserPrefix) + "%")));
+                                       client.quote(std::string(kLoadUserPrefix) + "%") +
+                                       " AND User NOT IN (SELECT USER FROM "
+                                       "information_schema.PROCESSLIST WHERE USER IS NOT NULL)"));
     for (const auto& row : rows) {
       if (!row[0] || !row[1] || !row[0]->starts_with(kLoadUserPrefix)) continue;
       if (row[0]->starts_with(load_user_prefix_of_this_process())) continue;  // in use here

@@ -174,6 +174,30 @@ TEST_F(AwsContent, PromoteFromAnotherAccountRewritesUrlsAndRedeploysTheService) 
   EXPECT_EQ(ops[0]["status"], "succeeded") << ops.dump(2);
 }
 
+// Another process's load user (another operator's or a CI job's on a shared server)
+// survives a load while it has a session; one a crash left behind, without a session,
+// is dropped.
+TEST_F(AwsContent, ALoadDropsStaleLoadUsersButNotOnesInUse) {
+  auto root = root_of("sit");
+  for (const char* user : {"wpf_load_1_inuse", "wpf_load_1_stale"}) {
+    ASSERT_TRUE(root->execute(std::string("CREATE USER '") + user + "'@'%' IDENTIFIED BY 'pw'"));
+  }
+  MysqlEndpoint in_use;
+  in_use.port = platform_->db("sit").port();
+  in_use.user = "wpf_load_1_inuse";
+  in_use.password = "pw";
+  auto session = MysqlClient::connect(in_use);
+  EXPECT_TRUE(session) << session.error().message;
+
+  CliResult promoted = wpfleet({"promote", kTenant, "--from", "dev", "--to", "sit"});
+  EXPECT_EQ(promoted.exit_code, 0) << promoted.err;
+  EXPECT_EQ(sit_value("SELECT GROUP_CONCAT(User ORDER BY User) FROM mysql.user WHERE User LIKE "
+                      "'wpf\\_load\\_%'"),
+            "wpf_load_1_inuse");
+  if (session) session->reset();
+  ASSERT_TRUE(root->execute("DROP USER IF EXISTS 'wpf_load_1_inuse'@'%', 'wpf_load_1_stale'@'%'"));
+}
+
 TEST_F(AwsContent, AFailingHookPutsThePreviousContentBack) {
   platform_->write_fleet(false, "after_promote = [\"sql: DELETE FROM no_such_table\"]\n");
   const std::string files_before = tree_listing(efs("sit") / kTenant);
