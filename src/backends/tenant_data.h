@@ -100,6 +100,12 @@ class TenantData {
   // from elsewhere brings its own users, and `wpfleet secret get ... admin-password`
   // must stay true.
   virtual Status reset_admin_password(const TenantContext& ctx) = 0;
+  // Whether the stored admin password logs the admin user in: false also when there is
+  // no admin user. Verify warns on false (whoever relies on `secret get` is locked out);
+  // nullopt (the default) is a backend that cannot tell.
+  virtual Result<std::optional<bool>> admin_password_logs_in(const TenantContext&) {
+    return std::optional<bool>();
+  }
 
   // Runs WordPress PHP (WordPress loaded; `input` on its stdin, for secrets) or one SQL
   // statement against the tenant.

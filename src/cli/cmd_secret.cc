@@ -7,13 +7,11 @@
 #include "backends/aws/names.h"
 #include "backends/aws/platform.h"
 #include "backends/aws/tenant_secret.h"
-#include "backends/local/secrets.h"
+#include "backends/local/tenant_data.h"
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/workbench.h"
 #include "engine/engine.h"
-#include "platform/platform.h"
-#include "util/crypto.h"
 
 namespace wpfleet::cli {
 
@@ -58,9 +56,8 @@ int rotate_environment_command(Context& ctx, const SecretOptions& o) {
 }
 
 // A tenant's admin password, once the client changed it in WordPress (verify warns when
-// the stored one no longer logs in). The new one is stored first, then set in WordPress:
-// a rotate stopped between the two leaves a stored password that does not log in, which
-// verify names with this command, and running it again finishes the work.
+// the stored one no longer logs in). A rotation stopped on the way leaves its new value
+// pending, which verify fails naming this command; running it again finishes the work.
 int rotate_admin_password_command(Context& ctx, const SecretOptions& o) {
   const std::string& tenant = o.args[0];
   auto fleet = ctx.load_fleet();
@@ -68,10 +65,11 @@ int rotate_admin_password_command(Context& ctx, const SecretOptions& o) {
   const Environment* env = fleet->find_environment(o.env);
   if (!env) return fail("unknown environment '" + o.env + "' (see `wpfleet tenant list`)", kExitInvalidInput);
   if (env->aws) {
-    return fail("rotating a tenant's admin password is not supported on aws yet (wpfleet runs "
-                "no WordPress PHP of its own in ECS): change it in wp-admin, then store it under "
+    return fail("rotating a tenant's admin password is not supported on aws yet: wpfleet sets "
+                "the admin user's password from the tenant's secret in Secrets Manager, but does "
+                "not write a new one there. Change the password in wp-admin, then store it under "
                 "the key " + std::string(aws_backend::kAdminPasswordKey) + " of the secret " +
-                aws_backend::tenant_names(env->name, tenant).secret,
+                aws_backend::tenant_names(env->name, tenant).secret + ", keeping its other keys",
                 kExitInvalidInput);
   }
   // The client's own password stops working: in production that is theirs to agree to.
@@ -81,35 +79,28 @@ int rotate_admin_password_command(Context& ctx, const SecretOptions& o) {
                     "--approve",
                 kExitInvalidInput);
   }
-  auto session = ctx.open(LockMode::Exclusive, "secret rotate");
-  if (!session) return fail(session.error(), kExitFailure);
-  Engine engine(*fleet, *session);
-  auto placed = engine.context(o.env, tenant);
+  int exit_code = kExitOk;
+  auto bench = open_workbench(ctx, std::move(*fleet), "secret rotate", LockMode::Exclusive,
+                              exit_code, {o.env});
+  if (!bench) return exit_code;
+  auto placed = bench->engine->context(o.env, tenant);
   if (!placed) return fail(placed.error(), kExitInvalidInput);
-  auto applied = session->store->has_resource(o.env, tenant, "site");
+  auto applied = bench->session.store->has_resource(o.env, tenant, "site");
   if (!applied) return fail(applied.error(), kExitFailure);
   if (!*applied) {
     return fail(o.env + "/" + tenant + " is not applied yet, so it has no admin password: run "
                 "`wpfleet apply -e " + o.env + "`",
                 kExitInvalidInput);
   }
-  if (Status up = require_platform_up(session->layout); !up) return fail(up.error(), kExitFailure);
-  auto data = engine.tenant_data(o.env);
-  if (!data) return fail(data.error(), kExitFailure);
-  auto password = random_password(24);
-  if (!password) return fail(password.error(), kExitFailure);
-  const std::string scope = tenant_secret_scope(o.env, tenant);
-  if (Status stored = session->secrets->put(scope, local::kAdminPassword, *password); !stored) {
-    return fail(stored.error(), kExitFailure);
-  }
-  if (Status set = (*data)->reset_admin_password(*placed); !set) {
-    return fail("a new admin password of " + scope + " is stored, but WordPress did not take it (" +
-                    set.error().message + "): run `wpfleet secret rotate " + tenant + " -e " +
-                    o.env + " " + local::kAdminPassword + (o.approve ? " --approve" : "") +
-                    "` again",
+  BackendContext backend{bench->session.layout, *bench->session.store, *bench->session.secrets};
+  if (Status rotated = local::LocalTenantData(backend).rotate_admin_password(*placed); !rotated) {
+    return fail("the admin password of " + o.env + "/" + tenant + " is not rotated yet (" +
+                    rotated.error().message + "): run `wpfleet secret rotate " + tenant + " -e " +
+                    o.env + " " + kAdminPassword + (o.approve ? " --approve" : "") +
+                    "` again to finish",
                 kExitFailure);
   }
-  return report_rotated(ctx, o.env, tenant, local::kAdminPassword);
+  return report_rotated(ctx, o.env, tenant, kAdminPassword);
 }
 
 constexpr const char* kRotateUsage =
@@ -118,12 +109,12 @@ constexpr const char* kRotateUsage =
 
 int rotate_command(Context& ctx, const SecretOptions& o) {
   if (o.args.size() == 1) return rotate_environment_command(ctx, o);
-  if (o.args.size() == 2 && o.args[1] == local::kAdminPassword) {
+  if (o.args.size() == 2 && o.args[1] == kAdminPassword) {
     return rotate_admin_password_command(ctx, o);
   }
   if (o.args.size() == 2) {
     return fail("'" + o.args[1] + "' of a tenant cannot be rotated; the one that can is " +
-                    local::kAdminPassword + " (" + kRotateUsage + ")",
+                    kAdminPassword + " (" + kRotateUsage + ")",
                 kExitInvalidInput);
   }
   return fail(kRotateUsage, kExitInvalidInput);

@@ -9,12 +9,9 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <ctime>
 #include <optional>
 #include <set>
 
-#include "backends/local/names.h"
-#include "backends/local/secrets.h"
 #include "util/http_client.h"
 #include "util/unix_time.h"
 
@@ -23,8 +20,6 @@ namespace wpfleet {
 namespace fs = std::filesystem;
 
 namespace {
-// The environment-scoped secret holding the edge's basic auth password.
-
 // Log sources whose name ends so hold errors (php-error, nginx-error, ...).
 constexpr std::string_view kErrorLogSuffix = "-error";
 
@@ -238,46 +233,33 @@ class EdgeCheck {
 
 // --- the admin password ----------------------------------------------------------------
 
-// Exits 1 with kStaleAdminPassword on stderr when the stored password (on stdin) does not
-// log the admin user in. wp_check_password is what a login checks, and unlike a login
-// it leaves no session and no trace for a plugin counting failed logins.
-constexpr std::string_view kStaleAdminPassword = "the stored admin password does not log in";
-
-std::string admin_password_php() {
-  return "$user = get_user_by('login', '" + std::string(local::kAdminUser) +
-         "');\n"
-         "if ($user && !wp_check_password(stream_get_contents(STDIN), $user->user_pass, "
-         "$user->ID)) {\n"
-         "  fwrite(STDERR, '" +
-         std::string(kStaleAdminPassword) + "');\n  exit(1);\n}\n";
+// The command that replaces a tenant's secret `name` with a new one (a tenant's admin
+// password is the one that rotates), or finishes a rotation left pending.
+std::string rotate_command(const TenantContext& ctx, const std::string& name) {
+  return "`wpfleet secret rotate " + ctx.tenant.id + " -e " + ctx.env.name + " " + name +
+         (ctx.env.production ? " --approve" : "") + "`";
 }
 
 // A warning when the admin password `wpfleet secret get` prints no longer logs in: the
-// site works, but whoever relies on that password is locked out. Backends that run no
-// WordPress PHP of wpfleet's own (aws) are not asked.
-std::optional<CheckOutcome> admin_password_warning(const TenantContext& ctx, Engine& engine,
-                                                   Session& session) {
-  if (ctx.env.aws) return std::nullopt;
-  const std::string scope = tenant_secret_scope(ctx.env.name, ctx.tenant.id);
-  const std::string rotate = "`wpfleet secret rotate " + ctx.tenant.id + " -e " + ctx.env.name +
-                             " " + local::kAdminPassword +
-                             (ctx.env.production ? " --approve" : "") + "`";
-  const auto check = [&]() -> Status {
-    TRY_ASSIGN(std::string password, session.secrets->get(scope, local::kAdminPassword));
+// site works, but whoever relies on that password is locked out. A backend that cannot
+// tell is not warned about.
+std::optional<CheckOutcome> admin_password_warning(const TenantContext& ctx, Engine& engine) {
+  const auto check = [&]() -> Result<std::optional<bool>> {
     TRY_ASSIGN(TenantData * data, engine.tenant_data(ctx.env.name));
-    return data->run_php(ctx, admin_password_php(), password);
+    return data->admin_password_logs_in(ctx);
   };
-  const Status checked = check();
-  if (checked) return std::nullopt;
-  if (checked.error().message.find(kStaleAdminPassword) != std::string::npos) {
-    return failed("admin",
-                  std::string(kStaleAdminPassword) + " as '" + local::kAdminUser +
-                      "' (it was changed in WordPress, or a rotate did not finish), so "
-                      "`wpfleet secret get` prints a stale one",
-                  "run " + rotate + " to set a new one in WordPress and the store");
+  const auto logs_in = check();
+  if (!logs_in) {
+    return failed("admin", "the admin password could not be checked: " + logs_in.error().message,
+                  "see " + logs_command(ctx));
   }
-  return failed("admin", "the admin password could not be checked: " + checked.error().message,
-                "see " + logs_command(ctx));
+  if (!*logs_in || **logs_in) return std::nullopt;
+  return failed("admin",
+                "the stored admin password does not log in as the admin user (the password "
+                "was changed in WordPress, or the user is gone), so `wpfleet secret get` prints "
+                "a stale one",
+                "run " + rotate_command(ctx, kAdminPassword) +
+                    " to set a new one in WordPress and the store");
 }
 
 // --- one tenant -----------------------------------------------------------------------
@@ -343,6 +325,30 @@ std::vector<CheckOutcome> unfinished_checks(const std::vector<Unfinished>& work,
   return checks;
 }
 
+// A rotation stopped between storing its new value as pending and making it current
+// (state/secret_store.h): WordPress may have the new value while `wpfleet secret get`
+// prints the old one. The rotate command finishes it with the pending value.
+std::vector<CheckOutcome> pending_rotation_checks(const TenantContext& ctx, Session& session) {
+  auto names = session.secrets->names(tenant_secret_scope(ctx.env.name, ctx.tenant.id));
+  if (!names) return {failed("unfinished", names.error().message, "check the state directory")};
+  std::vector<CheckOutcome> checks;
+  for (const auto& name : *names) {
+    if (!name.ends_with(kPendingSuffix)) continue;
+    const std::string rotated = name.substr(0, name.size() - kPendingSuffix.size());
+    const std::string what = "the rotation of " + rotated + " of " + ctx.env.name + "/" +
+                             ctx.tenant.id + " (`wpfleet secret rotate`)";
+    if (const auto holder = StateLock::holder(session.layout)) {
+      checks.push_back(failed("unfinished", what + " is not finished; " + *holder + " holds the lock",
+                              "wait for that command to finish, then run `wpfleet verify` again"));
+    } else {
+      checks.push_back(failed("unfinished",
+                              what + " did not finish (a crash, a kill or a failure stopped it)",
+                              "run " + rotate_command(ctx, rotated) + " to finish it"));
+    }
+  }
+  return checks;
+}
+
 std::vector<LogSource> log_sources(const Providers& providers, const TenantContext& ctx) {
   std::vector<LogSource> sources;
   for (const auto& provider : providers) {
@@ -385,7 +391,7 @@ TenantVerification verify_tenant(const Placement& placement, bool applied, Engin
   out.checks = *sleep ? asleep_checks(**providers, ctx, **sleep) : run_checks(**providers, ctx, session);
   // Only a working site's admin password is worth checking.
   if (options.admin_password && out.ok()) {
-    if (auto warning = admin_password_warning(ctx, engine, session)) {
+    if (auto warning = admin_password_warning(ctx, engine)) {
       out.warnings.push_back(std::move(*warning));
     }
   }
@@ -473,6 +479,12 @@ Result<std::vector<TenantVerification>> verify_tenants(const Fleet& fleet, Sessi
     out[i] = verify_tenant(p, is_applied, engine, session, options);
     for (auto& check : unfinished_checks(unfinished, p, holder))
       out[i].checks.push_back(std::move(check));
+    if (is_applied) {
+      const TenantContext ctx = make_tenant_context(*p.tenant, *p.environment);
+      for (auto& check : pending_rotation_checks(ctx, session)) {
+        out[i].checks.push_back(std::move(check));
+      }
+    }
   });
   return out;
 }

@@ -59,7 +59,8 @@ struct VerifyOptions {
 
 // Verifies every placement of the fleet in `options.scope`, tenants in parallel, in
 // fleet file order. A tenant not applied yet gets one failing check, "applied"; work on
-// a tenant left unfinished (the journal's or a content operation's) fails "unfinished".
+// a tenant left unfinished (the journal's, a content operation's, or a secret rotation
+// left pending) fails "unfinished".
 Result<std::vector<TenantVerification>> verify_tenants(const Fleet& fleet, Session& session,
                                                        Engine& engine,
                                                        const VerifyOptions& options);

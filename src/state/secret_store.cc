@@ -137,12 +137,20 @@ Result<std::vector<std::string>> SecretStore::names(const std::string& scope) co
   return store_->secret_names(scope);
 }
 
+Status SecretStore::remove(const std::string& scope, const std::string& name) const {
+  return store_->delete_secret_row(scope, name);
+}
+
 Status SecretStore::remove_scope(const std::string& scope) const {
   return store_->delete_secret_scope(scope);
 }
 
 std::string tenant_secret_scope(const std::string& env, const std::string& tenant) {
   return env + "/" + tenant;
+}
+
+std::string pending_secret_name(const std::string& name) {
+  return name + std::string(kPendingSuffix);
 }
 
 }  // namespace wpfleet

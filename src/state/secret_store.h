@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "state/store.h"
@@ -30,6 +31,7 @@ class SecretStore {
                              const std::function<Result<std::string>()>& generate) const;
   Status put(const std::string& scope, const std::string& name, const std::string& value) const;
   Result<std::vector<std::string>> names(const std::string& scope) const;
+  Status remove(const std::string& scope, const std::string& name) const;
   Status remove_scope(const std::string& scope) const;
 
  private:
@@ -40,7 +42,17 @@ class SecretStore {
 
 std::string tenant_secret_scope(const std::string& env, const std::string& tenant);
 
+// A rotation that must reach something outside the store (WordPress's admin user, say)
+// stores the new value under the secret's name with this suffix first, and makes it
+// current once the rest took it. A pending secret left behind is a rotation a crash
+// stopped: the next rotation finishes it with that value.
+inline constexpr std::string_view kPendingSuffix = ".pending";
+std::string pending_secret_name(const std::string& name);
+
 // The environment-scoped secret that gates an environment behind basic auth.
 inline constexpr const char* kBasicAuthPassword = "basic-auth-password";
+// The tenant-scoped secret with the WordPress admin user's password, by this name in
+// `wpfleet secret get` and `secret rotate` whatever the backend keeps it as.
+inline constexpr const char* kAdminPassword = "admin-password";
 
 }  // namespace wpfleet

@@ -494,6 +494,14 @@ Result<std::vector<std::string>> StateStore::secret_names(const std::string& sco
   return names;
 }
 
+Status StateStore::delete_secret_row(const std::string& scope, const std::string& name) {
+  std::lock_guard lock(mutex_);
+  TRY_ASSIGN(Statement remove,
+             Statement::prepare(db_, "DELETE FROM secrets WHERE scope = ?1 AND name = ?2",
+                                "delete a secret"));
+  return remove.bind(1, scope).bind(2, name).run();
+}
+
 Status StateStore::delete_secret_scope(const std::string& scope) {
   std::lock_guard lock(mutex_);
   TRY_ASSIGN(Statement remove,

@@ -151,6 +151,7 @@ class StateStore {
                                         const Bytes& sealed);
   Result<std::optional<Bytes>> get_secret_row(const std::string& scope, const std::string& name);
   Result<std::vector<std::string>> secret_names(const std::string& scope);
+  Status delete_secret_row(const std::string& scope, const std::string& name);
   Status delete_secret_scope(const std::string& scope);
 
  private:

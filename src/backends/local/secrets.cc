@@ -16,11 +16,6 @@ Result<std::string> generate_salts() {
   return salts;
 }
 
-Result<std::string> generate(const std::string& name) {
-  if (name == kWpSalts) return generate_salts();
-  return random_password(name == kAdminPassword ? 24 : 32);
-}
-
 bool has_all(const std::vector<std::string>& names) {
   for (const char* wanted : kTenantSecrets) {
     bool found = false;
@@ -30,6 +25,11 @@ bool has_all(const std::vector<std::string>& names) {
   return true;
 }
 }  // namespace
+
+Result<std::string> new_tenant_secret(const std::string& name) {
+  if (name == kWpSalts) return generate_salts();
+  return random_password(name == kAdminPassword ? 24 : 32);
+}
 
 std::string SecretsProvider::fingerprint(const TenantContext&) const { return "secrets-v1"; }
 
@@ -47,7 +47,7 @@ Result<std::string> SecretsProvider::ensure(const TenantContext& ctx) {
   const std::string scope = tenant_secret_scope(ctx.env.name, ctx.tenant.id);
   std::string detail = "{\"secrets\":[";
   for (const char* name : kTenantSecrets) {
-    TRY(ctx_.secrets.ensure(scope, name, [&] { return generate(name); }));
+    TRY(ctx_.secrets.ensure(scope, name, [&] { return new_tenant_secret(name); }));
     detail += std::string(detail.back() == '[' ? "" : ",") + "\"" + name + "\"";
   }
   return detail + "]}";

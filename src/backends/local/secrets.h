@@ -8,8 +8,13 @@
 namespace wpfleet::local {
 
 inline constexpr const char* kDbPassword = "db-password";
-inline constexpr const char* kAdminPassword = "admin-password";
+// The admin password is kAdminPassword (state/secret_store.h): commands name it on
+// every backend.
 inline constexpr const char* kWpSalts = "wp-salts";  // 8 lines: AUTH_KEY .. NONCE_SALT
+
+// A new value for the tenant secret `name`, from the CSPRNG: what apply stores first and
+// a rotation replaces it with.
+Result<std::string> new_tenant_secret(const std::string& name);
 
 class SecretsProvider final : public ResourceProvider {
  public:

@@ -115,11 +115,57 @@ Status LocalTenantData::reset_admin_password(const TenantContext& ctx) {
   return run_php(ctx, php, password);
 }
 
+// wp_check_password is what a login checks, and unlike a login it leaves no session and
+// no trace for a plugin counting failed logins.
+Result<std::optional<bool>> LocalTenantData::admin_password_logs_in(const TenantContext& ctx) {
+  TRY_ASSIGN(std::string password,
+             ctx_.secrets.get(tenant_secret_scope(ctx.env.name, ctx.tenant.id), kAdminPassword));
+  const std::string php = "$user = get_user_by('login', '" + std::string(kAdminUser) +
+                          "');\necho "
+                          "$user && wp_check_password(stream_get_contents(STDIN), "
+                          "$user->user_pass, $user->ID) ? '1' : '0';\n";
+  TRY_ASSIGN(std::string printed, run_wordpress(ctx, php, password));
+  // The answer is the last thing printed: a plugin may print before it.
+  const auto last = printed.find_last_not_of(" \t\r\n");
+  if (last == std::string::npos || (printed[last] != '0' && printed[last] != '1')) {
+    return make_error("checking the admin password of " + ctx.env.name + "/" + ctx.tenant.id +
+                      " printed no answer: the tenant's PHP ended early");
+  }
+  return std::optional<bool>(printed[last] == '1');
+}
+
+Status LocalTenantData::rotate_admin_password(const TenantContext& ctx) {
+  const std::string scope = tenant_secret_scope(ctx.env.name, ctx.tenant.id);
+  const std::string pending = pending_secret_name(kAdminPassword);
+  TRY_ASSIGN(std::string password, ctx_.secrets.ensure(scope, pending, [] {
+    return new_tenant_secret(kAdminPassword);
+  }));
+  // Unlike a reset after an import, which keeps the content's users, a rotation that
+  // finds no admin user has nothing to set: it says so rather than store a password
+  // that logs nobody in.
+  const std::string php =
+      "$user = get_user_by('login', '" + std::string(kAdminUser) +
+      "');\nif (!$user) {\n  fwrite(STDERR, \"WordPress has no user '" + kAdminUser +
+      "' (`wpfleet verify " + ctx.tenant.id + " -e " + ctx.env.name +
+      "` says what else is missing)\");\n  exit(1);\n}\n"
+      "wp_set_password(stream_get_contents(STDIN), $user->ID);\n";
+  TRY(run_php(ctx, php, password));
+  TRY(ctx_.secrets.put(scope, kAdminPassword, password));
+  return ctx_.secrets.remove(scope, pending);
+}
+
 Status LocalTenantData::run_php(const TenantContext& ctx, const std::string& php,
                                 const std::string& input) {
-  const std::string code = "require getenv('WPFLEET_CORE') . '/wp-load.php';\n" + php;
-  TRY(run_wordpress_php(ctx_, ctx.env.name, ctx.tenant.id, code, input));
+  TRY(run_wordpress(ctx, php, input));
   return {};
+}
+
+Result<std::string> LocalTenantData::run_wordpress(const TenantContext& ctx, const std::string& php,
+                                                   const std::string& input) {
+  const std::string code = "require getenv('WPFLEET_CORE') . '/wp-load.php';\n" + php;
+  TRY_ASSIGN(CommandOutput output,
+             run_wordpress_php(ctx_, ctx.env.name, ctx.tenant.id, code, input));
+  return std::move(output.out);
 }
 
 Status LocalTenantData::run_sql(const TenantContext& ctx, const std::string& sql) {

@@ -31,12 +31,22 @@ class LocalTenantData final : public TenantData {
   Status discard_staging(const TenantContext& ctx) override;
   Result<std::string> content_fingerprint(const TenantContext& ctx) override;
   Status reset_admin_password(const TenantContext& ctx) override;
+  Result<std::optional<bool>> admin_password_logs_in(const TenantContext& ctx) override;
   Status run_php(const TenantContext& ctx, const std::string& php,
                  const std::string& input) override;
   Status run_sql(const TenantContext& ctx, const std::string& sql) override;
 
+  // Replaces the admin password with a new one (new_tenant_secret) in the store and in
+  // WordPress. Crash-safe: the new value is stored as pending (pending_secret_name)
+  // first, set in WordPress, then made current; a rotation a crash stopped, which verify
+  // fails, is finished with its pending value by the next one.
+  Status rotate_admin_password(const TenantContext& ctx);
+
  private:
   std::filesystem::path site_dir(const TenantContext& ctx) const;
+  // `php` with WordPress loaded, as the tenant; what it printed.
+  Result<std::string> run_wordpress(const TenantContext& ctx, const std::string& php,
+                                    const std::string& input);
   BackendContext& ctx_;
 };
 

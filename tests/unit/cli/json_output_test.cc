@@ -88,8 +88,8 @@ void JsonOutputTest::expect_rotate_refused(const std::string& environment, const
   EXPECT_FALSE(fs::exists(dir_ / ".wpfleet"));
 }
 
-// On aws wpfleet runs no WordPress PHP of its own yet, so it cannot set the password:
-// refused, saying what to do by hand.
+// On aws wpfleet does not write a new admin password into Secrets Manager yet: refused,
+// saying what to do by hand.
 TEST_F(JsonOutputTest, RotatingAnAdminPasswordOnAwsIsRefused) {
   expect_rotate_refused(R"([environments.sit]
 backend = "aws"
@@ -102,9 +102,11 @@ subnets = ["subnet-0a0000000000000d1"]
 security_groups = ["sg-0a0000000000000d1"]
 )",
                         "sit",
-                        "not supported on aws yet (wpfleet runs no WordPress PHP of its own in "
-                        "ECS): change it in wp-admin, then store it under the key admin_password "
-                        "of the secret sit-alpha-db-credentials");
+                        "not supported on aws yet: wpfleet sets the admin user's password from "
+                        "the tenant's secret in Secrets Manager, but does not write a new one "
+                        "there. Change the password in wp-admin, then store it under the key "
+                        "admin_password of the secret sit-alpha-db-credentials, keeping its "
+                        "other keys");
 }
 
 // The client loses the password they set: in production that needs --approve.
