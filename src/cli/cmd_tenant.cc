@@ -166,7 +166,6 @@ int delete_command(Context& ctx, const TenantOptions& o) {
   }
   auto snapshots = operations.dispose_snapshots(o.env, o.tenant);
   if (!snapshots) return fail(snapshots.error(), kExitFailure);
-  const std::string disposal = transfer::describe(*snapshots, o.env, o.tenant);
   const std::string note =
       fleet->find_tenant(o.tenant)
           ? "'" + o.tenant + "' is still in the fleet file, so the next " +
@@ -174,11 +173,21 @@ int delete_command(Context& ctx, const TenantOptions& o) {
                 " creates it again: remove it from the file to keep it gone"
           : "";
   if (ctx.options().json()) {
-    ctx.print_json({{"deleted", true}, {"env", o.env}, {"tenant", o.tenant},
-                    {"snapshots", disposal}, {"note", note}});
+    const nlohmann::json kept =
+        snapshots->kept ? nlohmann::json{{"id", snapshots->kept->id}, {"path", snapshots->kept->path}}
+                        : nlohmann::json(nullptr);
+    ctx.print_json({{"deleted", true},
+                    {"env", o.env},
+                    {"tenant", o.tenant},
+                    {"snapshots",
+                     {{"deleted", snapshots->deleted},
+                      {"freed_bytes", snapshots->freed_bytes},
+                      {"kept", kept}}},
+                    {"note", note}});
     return kExitOk;
   }
-  std::cerr << "deleted " << o.env << "/" << o.tenant << "; " << disposal << "\n";
+  std::cerr << "deleted " << o.env << "/" << o.tenant << "; "
+            << transfer::describe(*snapshots, o.env, o.tenant) << "\n";
   if (!note.empty()) std::cerr << "note: " << note << "\n";
   return kExitOk;
 }

@@ -482,16 +482,22 @@ TEST_F(Crash, DeletedTenantsTakeTheirSnapshotsWithThemButProductionKeepsTheNewes
   EXPECT_EQ(unapproved.exit_code, 3);
   EXPECT_NE(unapproved.err.find("needs --approve"), std::string::npos) << unapproved.err;
   EXPECT_EQ(tars("prod", "beta"), 2u);
-  CliResult production =
-      wpfleet({"tenant", "delete", "beta", "-e", "prod", "--yes", "--approve"});
+  CliResult production = wpfleet(
+      {"tenant", "delete", "beta", "-e", "prod", "--yes", "--approve", "--output", "json"});
   ASSERT_EQ(production.exit_code, 0) << production.err;
-  EXPECT_NE(production.err.find("kept the newest snapshot of prod/beta"), std::string::npos)
-      << production.err;
-  EXPECT_NE(production.err.find((state() / "snapshots" / "prod" / "beta").string()),
-            std::string::npos)
-      << production.err;
-  EXPECT_NE(production.err.find("deleted 2 older snapshots of prod/beta"), std::string::npos)
-      << production.err;
+  const json said = json::parse(production.out, nullptr, false);
+  ASSERT_TRUE(said.is_object()) << production.out;
+  const json& disposal = said["snapshots"];
+  ASSERT_TRUE(disposal.is_object()) << production.out;
+  EXPECT_EQ(disposal["deleted"], 2) << production.out;
+  EXPECT_GT(disposal["freed_bytes"].get<std::int64_t>(), 0) << production.out;
+  ASSERT_TRUE(disposal["kept"].is_object()) << production.out;
+  const std::string kept_path = disposal["kept"]["path"];
+  EXPECT_EQ(kept_path.rfind((state() / "snapshots" / "prod" / "beta").string(), 0), 0u)
+      << production.out;
+  EXPECT_TRUE(fs::exists(kept_path));
+  EXPECT_NE(kept_path.find(disposal["kept"]["id"].get<std::string>()), std::string::npos)
+      << production.out;
   EXPECT_EQ(tars("prod", "beta"), 1u);
   const std::string kept = wpfleet({"snapshot", "list", "beta", "-e", "prod"}).out;
   EXPECT_NE(kept.find("before delete"), std::string::npos) << kept;
