@@ -356,7 +356,10 @@ TEST_F(Cli, EveryCommandPrintsOneJsonDocument) {
     CliResult run = wpfleet(args);
     EXPECT_NE(run.exit_code, 0) << args[0];
     const nlohmann::json doc = one_document(args, run);
-    if (!doc.is_object()) continue;
+    if (!doc.is_object()) {
+      ADD_FAILURE() << args[0] << ": the failure's document is not an object: " << run.out;
+      continue;
+    }
     EXPECT_EQ(doc.value("ok", true), false) << run.out;
     EXPECT_EQ(doc.value("exit_code", 0), run.exit_code) << run.out;
     EXPECT_FALSE(doc.value("error", "").empty()) << run.out;
