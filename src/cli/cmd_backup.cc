@@ -55,11 +55,6 @@ Result<std::vector<Placement>> covered(const Fleet& fleet, StateStore& store, co
   return out;
 }
 
-Result<std::vector<transfer::BackupRecord>> backups_of(transfer::BackupStores& stores, const Placement& p) {
-  TRY_ASSIGN(transfer::BackupStore * store, stores.of(*p.environment));
-  return store->list(p.environment->name, p.tenant->id);
-}
-
 nlohmann::json backup_json(const transfer::BackupRecord& b) {
   return {{"env", b.env},         {"tenant", b.tenant},   {"name", b.name},
           {"path", b.location}, {"created_at", utc_time(b.created_at)},
@@ -72,9 +67,9 @@ Result<bool> anything_due(const Fleet& fleet, Context& ctx, const BackupOptions&
   auto session = ctx.open(LockMode::None, "backup run");
   if (!session) return std::move(session).error();
   TRY_ASSIGN(const auto wanted, covered(fleet, *session->store, o));
-  transfer::BackupStores stores(transfer::backup_scratch(ctx.state_dir()));
+  transfer::BackupStores stores(ctx.state_dir());
   for (const Placement& p : wanted) {
-    TRY_ASSIGN(const auto existing, backups_of(stores, p));
+    TRY_ASSIGN(const auto existing, stores.list(*p.environment, p.tenant->id));
     if (transfer::backup_due(existing, *p.environment->backup, unix_now())) return true;
   }
   return false;
@@ -98,13 +93,13 @@ int run_command(Context& ctx, const BackupOptions& o) {
   auto wanted = covered(bench->fleet, *bench->session.store, o);
   if (!wanted) return fail(wanted.error(), kExitInvalidInput);
   transfer::Backups backups(*bench->operations, *bench->engine, &Context::progress);
-  transfer::BackupStores stores(transfer::backup_scratch(ctx.state_dir()));
+  transfer::BackupStores stores(ctx.state_dir());
   nlohmann::json taken = nlohmann::json::array();
   int failures = 0;
   for (const Placement& p : *wanted) {
     const BackupPolicy& policy = *p.environment->backup;
     if (o.due) {
-      auto existing = backups_of(stores, p);
+      auto existing = stores.list(*p.environment, p.tenant->id);
       if (existing && !transfer::backup_due(*existing, policy, unix_now())) continue;
     }
     auto store = stores.of(*p.environment);
@@ -134,9 +129,9 @@ int list_command(Context& ctx, const BackupOptions& o) {
   if (!wanted) return fail(wanted.error(), kExitInvalidInput);
   nlohmann::json listed = nlohmann::json::array();
   std::vector<std::vector<std::string>> rows;
-  transfer::BackupStores stores(transfer::backup_scratch(ctx.state_dir()));
+  transfer::BackupStores stores(ctx.state_dir());
   for (const Placement& p : *wanted) {
-    auto backups = backups_of(stores, p);
+    auto backups = stores.list(*p.environment, p.tenant->id);
     if (!backups) return fail(backups.error(), kExitFailure);
     for (const auto& b : *backups) {
       listed.push_back(backup_json(b));

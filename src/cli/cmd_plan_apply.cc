@@ -1,5 +1,4 @@
 // plan and apply, and saved plans (plan --out FILE, apply FILE).
-#include <ctime>
 #include <iostream>
 #include <memory>
 #include <set>

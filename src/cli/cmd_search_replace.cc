@@ -125,16 +125,20 @@ Result<int> open_input(const std::string& file) {
 // "1234 MB", for progress lines.
 std::string megabytes(std::uint64_t bytes) { return std::to_string(bytes / 1000000) + " MB"; }
 
-// `operation`: the live operation that made the replacements, if any.
+// `operation`: the live operation that made the replacements, if any. `beside_dump`:
+// stdout carries the rewritten dump, so the counts (with --output json, their document)
+// go to stderr.
 void report_counts(const Context& ctx, const std::vector<content::ColumnCounts>& counts,
-                   bool dry_run, std::ostream& out, const std::string& operation = "") {
+                   bool dry_run, bool beside_dump, const std::string& operation = "") {
   nlohmann::json summary = replacement_counts_json(counts);
   summary["dry_run"] = dry_run;
   if (!operation.empty()) summary["operation"] = operation;
-  if (ctx.options().json()) {
-    out << summary.dump(2) << "\n";
+  if (!ctx.options().json()) {
+    print_replacement_counts(beside_dump ? std::cerr : std::cout, summary);
+  } else if (beside_dump) {
+    std::cerr << summary.dump(2) << "\n";
   } else {
-    print_replacement_counts(out, summary);
+    ctx.print_json(summary);
   }
 }
 
@@ -164,13 +168,13 @@ int live_search_replace(Context& ctx, const SearchReplaceOptions& o) {
     auto survey =
         bench->operations->search_replace_dry_run(o.env, tenant, request->pairs, request->scope);
     if (!survey) return fail(survey.error(), kExitFailure);
-    report_counts(ctx, survey->replacements, true, std::cout);
+    report_counts(ctx, survey->replacements, true, false);
     return kExitOk;
   }
   auto done = bench->operations->search_replace(o.env, tenant, request->pairs, request->scope);
   if (!done) return fail(done.error(), kExitFailure);
   const std::string& id = done->operation.id;
-  report_counts(ctx, done->replacements, false, std::cout, id);
+  report_counts(ctx, done->replacements, false, false, id);
   std::cerr << ready_to_paste("search-replace of " + o.env + "/" + tenant + " succeeded: " + id +
                               " (undo with `wpfleet rollback " + id + "`)")
             << "\n";
@@ -199,7 +203,7 @@ int search_replace_command(Context& ctx, const SearchReplaceOptions& o) {
   if (*in_fd != STDIN_FILENO) ::close(*in_fd);
   if (!counts) return fail(counts.error(), kExitFailure);
   // stdout carries the rewritten dump unless this is a dry run.
-  report_counts(ctx, *counts, o.dry_run, o.dry_run ? std::cout : std::cerr);
+  report_counts(ctx, *counts, o.dry_run, !o.dry_run);
   return kExitOk;
 }
 

@@ -3,7 +3,6 @@
 // events: what the watcher recorded.
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <iostream>
 
 #include "cli/app.h"
@@ -65,15 +64,14 @@ Status observe_backups_of(const Fleet& fleet, const std::filesystem::path& state
                           std::vector<Observation>& observed) {
   const std::int64_t now = unix_now();
   std::vector<Observation> found;
-  transfer::BackupStores stores(transfer::backup_scratch(state_dir));
+  transfer::BackupStores stores(state_dir);
   for (const Placement& p : placements(fleet)) {
     const Environment& env = *p.environment;
     const std::string site = env.name + "/" + p.tenant->id;
     const bool watched = std::any_of(observed.begin(), observed.end(),
                                      [&](const Observation& o) { return o.subject == site; });
     if (!env.backup || !watched) continue;
-    TRY_ASSIGN(transfer::BackupStore * store, stores.of(env));
-    TRY_ASSIGN(const auto backups, store->list(env.name, p.tenant->id));
+    TRY_ASSIGN(const auto backups, stores.list(env, p.tenant->id));
     std::vector<BackupSeen> seen;
     for (const auto& b : backups) seen.push_back({b.created_at, b.verified});
     found.push_back(observe_backups(env.name, p.tenant->id, seen, env.backup->every_s, now));

@@ -68,16 +68,23 @@ inline std::filesystem::path backup_scratch(const std::filesystem::path& state_d
 Result<std::unique_ptr<BackupStore>> open_backup_store(const Environment& env,
                                                        const std::filesystem::path& scratch);
 
-// Each environment's store, opened on first use (on S3: one connection).
+// Each environment's store, opened on first use (on S3: one connection), for the state
+// at `state_dir` (its backup_scratch).
 class BackupStores {
  public:
-  explicit BackupStores(std::filesystem::path scratch) : scratch_(std::move(scratch)) {}
+  explicit BackupStores(const std::filesystem::path& state_dir)
+      : scratch_(backup_scratch(state_dir)) {}
   Result<BackupStore*> of(const Environment& env) {
     auto& store = stores_[env.name];
     if (!store) {
       TRY_ASSIGN(store, open_backup_store(env, scratch_));
     }
     return store.get();
+  }
+  // The backups of `tenant` in `env`'s store.
+  Result<std::vector<BackupRecord>> list(const Environment& env, const std::string& tenant) {
+    TRY_ASSIGN(BackupStore * store, of(env));
+    return store->list(env.name, tenant);
   }
 
  private:

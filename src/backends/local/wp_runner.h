@@ -3,9 +3,9 @@
 // running due cron events. Input goes on stdin (it may hold secrets); never on argv.
 #pragma once
 
-#include <string>
-
+#include <ctime>
 #include <optional>
+#include <string>
 
 #include "backends/registry.h"
 #include "util/mysql_client.h"
@@ -19,8 +19,6 @@ namespace wpfleet::local {
 Result<CommandOutput> run_wordpress_php(const BackendContext& ctx, const std::string& env,
                                         const std::string& tenant, const std::string& php_code,
                                         const std::string& stdin_data);
-
-#include <ctime>
 
 // Runs every due WordPress cron event of the tenant (what wp-cron.php does over HTTP).
 Status run_due_cron(const BackendContext& ctx, const std::string& env, const std::string& tenant);
