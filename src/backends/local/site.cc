@@ -1,13 +1,15 @@
 #include "backends/local/site.h"
 
-#include <array>
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "backends/local/database.h"
 #include "backends/local/names.h"
+#include "backends/local/runtime.h"
 #include "backends/local/secrets.h"
+#include "backends/local/template_db.h"
 #include "backends/local/wp_runner.h"
 #include "backends/wordpress_install.h"
 #include "util/crypto.h"
@@ -19,6 +21,15 @@ namespace {
 // The installer (backends/wordpress_install.h), its input on stdin: the admin password
 // among it, never in argv. Whether tables are missing was read from the database before
 // (install_state), so it comes with the input.
+//
+// A database cloned from the template (template_db.h) is made this site's instead of
+// installed: the template's URL replaced by the site's wherever WordPress wrote it (the
+// URL options, post GUIDs, the sample and privacy pages, the admin's profile), the
+// admin's e-mail and password (hashed here, by WordPress), the dates of the sample
+// content and of the admin's registration set to now, and every time WordPress
+// scheduled (cron events, the admin e-mail check) moved on by the template's age, so the
+// site looks installed now. Title, e-mail option, visibility and the completion marker
+// follow, as after wp_install().
 const std::string& install_script() {
   static const std::string script = wordpress_install_php(
       R"php(
@@ -26,6 +37,32 @@ $in = json_decode(stream_get_contents(STDIN), true);
 $password = $in['admin_password'];
 $marker = $in['marker'];
 $tables_missing = function () use ($in) { return $in['create_missing_tables']; };
+if ($in['from_template']) $made_from_template = function () use ($in, $password) {
+    global $wpdb;
+    $from = $in['template_url'];
+    $url = $in['url'];
+    $admin = get_user_by('login', $in['admin_user']);
+    if (!$admin) { fwrite(STDERR, "the template has no admin user\n"); define('WPFLEET_DONE', true); exit(1); }
+    $age = time() - strtotime($admin->user_registered . ' UTC');
+    $now = current_time('mysql');
+    $now_gmt = current_time('mysql', true);
+    $wpdb->query($wpdb->prepare("UPDATE $wpdb->posts SET post_date = %s, post_date_gmt = %s, post_modified = %s, post_modified_gmt = %s, guid = REPLACE(guid, %s, %s), post_content = REPLACE(post_content, %s, %s)",
+        $now, $now_gmt, $now, $now_gmt, $from, $url, $from, $url));
+    $wpdb->query($wpdb->prepare("UPDATE $wpdb->comments SET comment_date = %s, comment_date_gmt = %s", $now, $now_gmt));
+    $wpdb->update($wpdb->users, ['user_email' => $in['admin_email'], 'user_url' => $url, 'user_registered' => $now_gmt], ['ID' => $admin->ID]);
+    wp_set_password($password, $admin->ID);
+    // Not update_option(): WP_HOME and WP_SITEURL filter what it reads, so it would see
+    // the site's URL there already and write nothing.
+    foreach (['siteurl', 'home'] as $option) $wpdb->update($wpdb->options, ['option_value' => $url], ['option_name' => $option]);
+    wp_cache_delete('alloptions', 'options');
+    // wp_install() turns pingbacks off on a hidden site; the template was made hidden.
+    update_option('default_pingback_flag', $in['public'] ? 1 : 0);
+    update_option('admin_email_lifespan', (int) get_option('admin_email_lifespan') + $age);
+    $cron = [];
+    foreach ((array) _get_cron_array() as $time => $events) $cron[$time + $age] = $events;
+    _set_cron_array($cron);
+    delete_option($in['template_marker']);
+};
 )php",
       "require getenv('WPFLEET_CORE') . '/wp-load.php';");
   return script;
@@ -35,12 +72,6 @@ constexpr auto kHealthTimeout = std::chrono::seconds(30);
 
 // The option the installer writes last.
 constexpr const char* kInstalledMarker = "wpfleet_installed";
-
-// What WordPress core creates (wp-admin/includes/schema.php, single site).
-constexpr std::array<const char*, 12> kCoreTables = {
-    "options",  "users",       "usermeta", "posts",         "postmeta",
-    "comments", "commentmeta", "terms",    "term_taxonomy", "term_relationships",
-    "termmeta", "links"};
 
 // How much of a WordPress install a tenant's database holds.
 struct InstallState {
@@ -155,6 +186,23 @@ Status wait_until_home_page_answers(const BackendContext& backend, const TenantC
                     last + "): see `wpfleet logs " + ctx.tenant.id + " -e " + ctx.env.name +
                     "` and `wpfleet status`");
 }
+
+// Fills the tenant's empty database from its core's template. Whatever stands in the way
+// (a template that cannot be made, a failed copy) is told on stderr and the site is
+// installed as without a template, from an empty database again.
+bool clone_from_template(const BackendContext& backend, const TenantContext& ctx) {
+  const std::string core = tenant_core(backend.layout, ctx.env.name, ctx.tenant.id);
+  const std::string db = database_name(ctx.env.name, ctx.tenant.id);
+  Status cloned = [&]() -> Status {
+    TRY_ASSIGN(std::string template_db, ensure_template_database(backend, core));
+    TRY_ASSIGN(auto root, connect_as_root(backend));
+    return clone_template_database(*root, template_db, db);
+  }();
+  if (cloned) return true;
+  std::cerr << ctx.env.name << "/" << ctx.tenant.id << " site: installing WordPress without a template ("
+            << cloned.error().message << ")\n";
+  return false;
+}
 }  // namespace
 
 std::string SiteProvider::fingerprint(const TenantContext& ctx) const {
@@ -194,8 +242,17 @@ Result<std::string> SiteProvider::ensure(const TenantContext& ctx) {
       state = InstallState{};
     }
   }
+  bool from_template = false;
+  if (!state.any_table) {
+    from_template = clone_from_template(ctx_, ctx);
+    if (!from_template) TRY(discard_interrupted(ctx.env, ctx.tenant.id));
+  }
   const nlohmann::json input = {
       {"host", ctx.hosts.front()},
+      {"url", ctx.home_url},
+      {"from_template", from_template},
+      {"template_url", kTemplateUrl},
+      {"template_marker", kTemplateMarker},
       {"marker", kInstalledMarker},
       {"create_missing_tables", state.any_table && !state.missing_tables.empty()},
       {"title", ctx.tenant.title},
