@@ -3,7 +3,7 @@
 namespace wpfleet {
 
 TenantContext make_tenant_context(const Tenant& tenant, const Environment& env) {
-  TenantContext ctx{tenant, env, {env.host_for(tenant.id)}, ""};
+  TenantContext ctx{tenant, env, {tenant.host_in(env)}, ""};
   for (const auto& alias : tenant.aliases_in(env.name)) ctx.hosts.push_back(alias);
   // On aws, visitors come through CloudFront, which speaks HTTPS on the default port.
   if (env.aws) {

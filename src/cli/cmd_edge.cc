@@ -1,4 +1,5 @@
 // routes and ca: what the edge of each environment routes, and the CA to trust for it.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -10,6 +11,22 @@
 namespace wpfleet::cli {
 
 namespace {
+// How each host of a route answers, as the route was applied: the first is the canonical
+// host. A route recorded before modes were recorded redirects what the default did.
+std::vector<std::string> host_modes(const nlohmann::json& detail) {
+  const auto hosts = detail.value("hosts", std::vector<std::string>());
+  const bool recorded = detail.contains("redirected");
+  const auto listed = detail.value("redirected", std::vector<std::string>());
+  std::vector<std::string> modes;
+  for (const std::string& host : hosts) {
+    const bool redirected =
+        recorded ? std::find(listed.begin(), listed.end(), host) != listed.end()
+                 : default_alias_mode(host, hosts.front()) == AliasMode::Redirect;
+    modes.emplace_back(host == hosts.front() ? "canonical" : redirected ? "redirect" : "served");
+  }
+  return modes;
+}
+
 int routes_command(Context& ctx, const std::string& env) {
   auto fleet = ctx.load_fleet();
   if (!fleet) return fail(fleet.error(), kExitInvalidInput);
@@ -28,9 +45,21 @@ int routes_command(Context& ctx, const std::string& env) {
     if (record.kind != kind_name(ResourceKind::Route)) continue;
     const auto detail = nlohmann::json::parse(record.detail, nullptr, false);
     const int priority = priorities->count(record.tenant) ? priorities->at(record.tenant) : 0;
-    for (const auto& host : detail.value("hosts", nlohmann::json::array())) {
-      routes.push_back({{"host", host}, {"tenant", record.tenant}, {"priority", priority}});
-      rows.push_back({host.get<std::string>(), record.tenant, std::to_string(priority)});
+    if (!detail.is_object()) continue;
+    const auto hosts = detail.value("hosts", std::vector<std::string>());
+    const auto modes = host_modes(detail);
+    for (std::size_t i = 0; i < hosts.size(); ++i) {
+      nlohmann::json route = {{"host", hosts[i]},
+                              {"tenant", record.tenant},
+                              {"priority", priority},
+                              {"mode", modes[i]}};
+      std::string shown = modes[i];
+      if (modes[i] == "redirect") {
+        route["to"] = hosts.front();
+        shown += " -> " + hosts.front();
+      }
+      routes.push_back(std::move(route));
+      rows.push_back({hosts[i], record.tenant, std::to_string(priority), shown});
     }
   }
   if (ctx.options().json()) {
@@ -39,7 +68,7 @@ int routes_command(Context& ctx, const std::string& env) {
     std::cout << "no routes in " << env << " yet: run " << ready_to_paste("`wpfleet apply`")
               << "\n";
   } else {
-    print_table({"HOST", "TENANT", "PRIORITY"}, rows);
+    print_table({"HOST", "TENANT", "PRIORITY", "MODE"}, rows);
   }
   return kExitOk;
 }
@@ -62,7 +91,7 @@ int ca_path_command(Context& ctx) {
 
 void register_edge(CLI::App& app, Context& ctx, CommandBody& selected) {
   auto env = std::make_shared<std::string>();
-  auto* routes = app.add_subcommand("routes", "Host -> tenant -> rule priority of an environment");
+  auto* routes = app.add_subcommand("routes", "Host -> tenant -> rule priority -> mode (canonical, served, redirect) of an environment");
   routes->add_option("-e,--env", *env, "Environment")->required();
   routes->callback(
       [&ctx, &selected, env] { selected = [&ctx, env] { return routes_command(ctx, *env); }; });

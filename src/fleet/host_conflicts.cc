@@ -75,7 +75,8 @@ void check_host_conflicts(const Fleet& fleet, const std::vector<TenantSource>& s
       const Environment* env = fleet.find_environment(env_name);
       if (env == nullptr || environments_without_hosts.contains(env_name)) continue;
       std::string listen = env->listen.to_string();
-      finder.claim(listen, env->host_for(tenant.id), {index, env_name, false}, source.id);
+      finder.claim(listen, tenant.host_in(*env), {index, env_name, false},
+                   source.domain_at(env_name));
       const std::vector<std::string>& aliases = tenant.aliases_in(env_name);
       for (std::size_t i = 0; i < aliases.size(); ++i) {
         finder.claim(listen, aliases[i], {index, env_name, true},

@@ -18,6 +18,13 @@ struct TenantSource {
   bool id_valid = false;
   // alias_positions[env][i] is where tenant.aliases[env][i] was written.
   std::map<std::string, std::vector<Position>> alias_positions;
+  std::map<std::string, Position> domain_positions;  // of tenant.domains, by environment
+
+  // Where the tenant's host name in `env` comes from: its own domain, else its id.
+  const Position& domain_at(const std::string& env) const {
+    auto found = domain_positions.find(env);
+    return found == domain_positions.end() ? id : found->second;
+  }
 };
 
 // nginx tells the sites on one listen address apart by host name alone, so within a

@@ -23,6 +23,22 @@ std::string Environment::host_for(const std::string& tenant_id) const {
   return host;
 }
 
+AliasMode default_alias_mode(const std::string& alias, const std::string& canonical) {
+  return alias == "www." + canonical ? AliasMode::Redirect : AliasMode::Served;
+}
+
+std::string Tenant::host_in(const Environment& env) const {
+  auto own = domains.find(env.name);
+  return own == domains.end() ? env.host_for(id) : own->second;
+}
+
+AliasMode Tenant::alias_mode(const Environment& env, const std::string& alias) const {
+  if (auto stated = alias_modes.find(env.name); stated != alias_modes.end()) {
+    if (auto mode = stated->second.find(alias); mode != stated->second.end()) return mode->second;
+  }
+  return default_alias_mode(alias, host_in(env));
+}
+
 const std::vector<std::string>& Tenant::aliases_in(const std::string& env) const {
   static const std::vector<std::string> kNone;
   auto found = aliases.find(env);

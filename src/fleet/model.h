@@ -118,9 +118,18 @@ struct Environment {
   std::optional<BackupPolicy> backup;
   std::optional<AwsSettings> aws;  // set exactly when backend is "aws"
 
-  // The tenant's primary host name in this environment.
+  // The host name its `domain` pattern gives a tenant; Tenant::host_in is the one the
+  // tenant has, which its own `domains` may set instead.
   std::string host_for(const std::string& tenant_id) const;
 };
+
+// How an alias answers: with the site itself, or with a 301 to the canonical host (the
+// path and query kept), so that search engines and links settle on one name.
+enum class AliasMode { Served, Redirect };
+
+// An alias whose mode the file does not state: the `www.` form of the canonical host
+// redirects to it (the usual wish, and what wpfleet always did), any other is served.
+AliasMode default_alias_mode(const std::string& alias, const std::string& canonical);
 
 struct Tenant {
   std::string id;                        // a DNS label, unique in the fleet
@@ -130,8 +139,20 @@ struct Tenant {
   // Extra host names per environment name. In the file, `aliases = ["a", "b"]` applies
   // to every environment of the tenant; `aliases = { prod = ["a"] }` to the named ones.
   std::map<std::string, std::vector<std::string>> aliases;
+  // The two below have initializers so that a braced Tenant{id, ..., aliases} (a tenant
+  // made in code, with none of them) needs none.
+  // Its own canonical host name per environment name, e.g. a client's production domain:
+  // `domains = { prod = "goldencrust.co.za" }`. Other environments use their `domain`.
+  std::map<std::string, std::string> domains = {};
+  // The modes the file states (`{ host = "a", redirect = true }`), by environment, then
+  // alias; an alias not here has its default_alias_mode.
+  std::map<std::string, std::map<std::string, AliasMode>> alias_modes = {};
 
+  // Its canonical host name in `env`: the home URL's host, the certificate's, the one
+  // redirected aliases lead to.
+  std::string host_in(const Environment& env) const;
   const std::vector<std::string>& aliases_in(const std::string& env) const;
+  AliasMode alias_mode(const Environment& env, const std::string& alias) const;
 };
 
 // Where `wpfleet watch` says that a site went down or came back, once per change.

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "fleet/aws_settings.h"
@@ -64,14 +65,26 @@ constexpr KeySpec kPhpKeys[] = {
 constexpr KeySpec kTenantKeys[] = {
     {"admin_email", R"(admin_email = "owner@goldencrust.example")"},
     {"aliases", R"(aliases = ["www.goldencrust.example"])"},
+    {"domains", R"(domains = { prod = "goldencrust.co.za" })"},
     {"environments", R"(environments = ["dev"])"},
     {"id", R"(id = "goldencrust")"},
     {"title", R"(title = "Golden Crust Bakery")"},
 };
 
+constexpr KeySpec kAliasKeys[] = {
+    {"host", R"(host = "goldencrust.com")"},
+    {"redirect", "redirect = true"},
+};
+
 struct Located {
   std::string text;
   Position at;
+};
+
+// One alias as written: a host name, or `{ host = "...", redirect = true|false }`.
+struct AliasEntry {
+  Located host;
+  std::optional<AliasMode> mode;  // none: the default_alias_mode
 };
 
 bool contains(const std::vector<std::string>& list, std::string_view item) {
@@ -354,6 +367,7 @@ class FleetReader {
     read_checked(reader, "title", Need::kRequired, validate::title, tenant.title);
     read_checked(reader, "admin_email", Need::kRequired, validate::admin_email, tenant.admin_email);
     read_tenant_environments(reader, tenant);
+    read_domains(reader, tenant, source);
     read_aliases(reader, tenant, source);
     fleet_.tenants.push_back(std::move(tenant));
     tenant_sources_.push_back(std::move(source));
@@ -399,19 +413,56 @@ class FleetReader {
     }
   }
 
+  // `domains = { prod = "goldencrust.co.za" }`: the tenant's own canonical host name in
+  // the named environments, instead of their `domain` pattern.
+  void read_domains(TableReader& reader, Tenant& tenant, TenantSource& source) {
+    const auto* per_environment = reader.get<toml::table>("domains");
+    if (per_environment == nullptr) return;
+    for (auto&& [key, value] : *per_environment) {
+      const std::string env(key.str());
+      const Position at = value.source().begin;
+      if (!contains(tenant.environments, env)) {
+        problems_.add(key.source().begin,
+                      fmt::format("a domain for '{}', but tenant '{}' is not in environment '{}'; "
+                                  "add \"{}\" to its environments or remove this domain",
+                                  env, tenant.id, env, env));
+        continue;
+      }
+      const auto* host = value.as_string();
+      if (host == nullptr) {
+        problems_.add(at, fmt::format("the domain for '{}' is not a string; write it as a host "
+                                      "name in quotes, e.g. domains = {{ {} = \"goldencrust.co.za\" }}",
+                                      env, env));
+        continue;
+      }
+      if (!problems_.check(at, validate::tenant_domain(host->get()))) continue;
+      if (const Environment* environment = fleet_.find_environment(env);
+          environment != nullptr && environment->aws) {
+        problems_.add(at, fmt::format("a tenant's own domain on the aws backend ('{}') is not "
+                                      "built yet (the listener rule, CloudFront's aliases and "
+                                      "certificate would need it); remove it from domains and "
+                                      "point the name at the environment's domain instead",
+                                      env));
+        continue;
+      }
+      tenant.domains[env] = host->get();
+      source.domain_positions[env] = at;
+    }
+  }
+
   // `aliases = [...]` applies to every environment of the tenant; a table, to the named ones.
   void read_aliases(TableReader& reader, Tenant& tenant, TenantSource& source) {
     const toml::node* value = reader.node("aliases");
     if (value == nullptr) return;
     const toml::table* per_environment = value->as_table();
     if (per_environment == nullptr) {
-      std::vector<Located> hosts = read_alias_hosts(*value);
-      for (const std::string& env : tenant.environments) add_aliases(env, hosts, tenant, source);
+      std::vector<AliasEntry> entries = read_alias_entries(*value);
+      for (const std::string& env : tenant.environments) add_aliases(env, entries, tenant, source);
       return;
     }
     for (auto&& [env, list] : *per_environment) {
       if (contains(tenant.environments, env.str())) {
-        add_aliases(std::string(env.str()), read_alias_hosts(list), tenant, source);
+        add_aliases(std::string(env.str()), read_alias_entries(list), tenant, source);
         continue;
       }
       problems_.add(env.source().begin,
@@ -421,30 +472,62 @@ class FleetReader {
     }
   }
 
-  // The valid host names of one alias list; the invalid ones are reported.
-  std::vector<Located> read_alias_hosts(const toml::node& value) {
-    std::vector<Located> hosts;
-    if (!is_string_list(value)) {
+  // The valid aliases of one list; the invalid ones are reported.
+  std::vector<AliasEntry> read_alias_entries(const toml::node& value) {
+    std::vector<AliasEntry> entries;
+    const toml::array* list = value.as_array();
+    if (list == nullptr) {
       problems_.add(value.source().begin,
                     "'aliases' must be a list of host names, or a table of such lists by "
                     "environment; write it like aliases = [\"www.goldencrust.example\"] or "
                     "aliases = { dev = [\"www.goldencrust.example\"] }");
-      return hosts;
+      return entries;
     }
-    for (const toml::node& item : *value.as_array()) {
-      const std::string& host = item.as_string()->get();
-      if (problems_.check(item.source().begin, validate::alias(host))) {
-        hosts.push_back({host, item.source().begin});
-      }
+    for (const toml::node& item : *list) {
+      if (auto entry = read_alias_entry(item)) entries.push_back(std::move(*entry));
     }
-    return hosts;
+    return entries;
   }
 
-  static void add_aliases(const std::string& env, const std::vector<Located>& hosts, Tenant& tenant,
-                          TenantSource& source) {
-    for (const Located& host : hosts) {
-      tenant.aliases[env].push_back(host.text);
-      source.alias_positions[env].push_back(host.at);
+  std::optional<AliasEntry> read_alias_entry(const toml::node& item) {
+    const Position at = item.source().begin;
+    if (const auto* host = item.as_string()) {
+      if (!problems_.check(at, validate::alias(host->get()))) return std::nullopt;
+      return AliasEntry{{host->get(), at}, std::nullopt};
+    }
+    const toml::table* table = item.as_table();
+    if (table == nullptr) {
+      problems_.add(at, "an alias must be a host name or a table; write it like "
+                        "\"www.goldencrust.example\" or { host = \"goldencrust.com\", redirect = true }");
+      return std::nullopt;
+    }
+    TableReader reader(*table, "in an alias", kAliasKeys, problems_);
+    const auto* host = reader.get<std::string>("host", Need::kRequired);
+    const auto* redirect = reader.get<bool>("redirect");
+    if (host == nullptr || !problems_.check(host->source().begin, validate::alias(host->get()))) {
+      return std::nullopt;
+    }
+    AliasEntry entry{{host->get(), host->source().begin}, std::nullopt};
+    if (redirect != nullptr) entry.mode = redirect->get() ? AliasMode::Redirect : AliasMode::Served;
+    return entry;
+  }
+
+  void add_aliases(const std::string& env, const std::vector<AliasEntry>& entries, Tenant& tenant,
+                   TenantSource& source) {
+    const Environment* environment = fleet_.find_environment(env);
+    for (const AliasEntry& entry : entries) {
+      // The ALB rule serves every host name it lists; a redirect there is not built.
+      if (entry.mode == AliasMode::Redirect && environment != nullptr && environment->aws) {
+        problems_.add(entry.host.at,
+                      fmt::format("alias '{}' in '{}': redirected aliases are not built on the "
+                                  "aws backend yet; drop redirect = true (it is then served) or "
+                                  "redirect it at your DNS provider",
+                                  entry.host.text, env));
+        continue;
+      }
+      tenant.aliases[env].push_back(entry.host.text);
+      source.alias_positions[env].push_back(entry.host.at);
+      if (entry.mode) tenant.alias_modes[env][entry.host.text] = *entry.mode;
     }
   }
 

@@ -109,9 +109,14 @@ title = "Demo Bakery"
 admin_email = "owner@demo-bakery.example"
 # The environments this tenant runs in.
 environments = ["dev", "sit"]
-# Optional extra host names, by environment: "www." and the tenant's host name redirects
-# to it, any other is served as it is. A host name may lead to only one site per listen
-# address, so an alias for both dev and sit (which share 127.0.0.1:8080) would clash.
+# Optional: the tenant's own host name in some environments (a client's domain), instead
+# of the environment's domain pattern. It becomes the site's home URL there.
+# domains = { sit = "demo-bakery.example" }
+# Optional extra host names, by environment. A host name alone: "www." and the tenant's
+# host name redirects to it (301, path kept), any other is served as it is. State the mode
+# with { host = "...", redirect = true } or redirect = false. A host name may lead to only
+# one site per listen address, so an alias for both dev and sit (which share
+# 127.0.0.1:8080) would clash.
 aliases = { dev = ["www.demo-bakery.wpdev.localhost"] }
 
 [[tenants]]
@@ -120,7 +125,8 @@ title = "Demo Florist"
 admin_email = "owner@demo-florist.example"
 environments = ["dev"]
 # A plain list of aliases applies to every environment of the tenant.
-aliases = ["shop.demo-florist.wpdev.localhost"]
+aliases = ["shop.demo-florist.wpdev.localhost",
+           { host = "florist.wpdev.localhost", redirect = true }]
 )toml";
 }
 

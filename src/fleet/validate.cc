@@ -82,6 +82,17 @@ std::optional<std::string> host_name_problem(std::string_view host) {
   return std::nullopt;
 }
 
+// A host name the file gives as `what` (an alias, a tenant's domain).
+Status host_name_value(std::string_view what, std::string_view host, std::string_view example) {
+  if (auto why = host_name_problem(host)) {
+    return make_error(fmt::format(
+        "{} '{}' is not a valid host name: {}; use lowercase letters, digits, '-' and '.', "
+        "e.g. \"{}\"",
+        what, host, *why, example));
+  }
+  return {};
+}
+
 // Why `email` is not a plausible address; the full RFC 5322 grammar would accept typos.
 std::optional<std::string> email_problem(std::string_view email) {
   if (email.find_first_of(" \t\r\n") != std::string_view::npos) return "contains a space";
@@ -451,13 +462,11 @@ Status admin_email(std::string_view email) {
 }
 
 Status alias(std::string_view host) {
-  if (auto why = host_name_problem(host)) {
-    return make_error(fmt::format(
-        "alias '{}' is not a valid host name: {}; use lowercase letters, digits, '-' and '.', "
-        "e.g. \"www.goldencrust.example\"",
-        host, *why));
-  }
-  return {};
+  return host_name_value("alias", host, "www.goldencrust.example");
+}
+
+Status tenant_domain(std::string_view host) {
+  return host_name_value("domain", host, "goldencrust.co.za");
 }
 
 }  // namespace wpfleet::validate

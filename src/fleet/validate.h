@@ -62,5 +62,7 @@ Status tenant_id(std::string_view id);
 Status title(std::string_view title);
 Status admin_email(std::string_view email);
 Status alias(std::string_view host);
+// A tenant's own canonical host name (`domains`).
+Status tenant_domain(std::string_view host);
 
 }  // namespace wpfleet::validate

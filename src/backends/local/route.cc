@@ -78,6 +78,17 @@ Result<KeyAndCertificate> ensure_ca(const StateLayout& layout) {
   return ca;
 }
 
+// The aliases that answer 301 to the canonical host (ctx.hosts' first).
+std::vector<std::string> redirected_hosts(const TenantContext& ctx) {
+  std::vector<std::string> redirected;
+  for (std::size_t i = 1; i < ctx.hosts.size(); ++i) {
+    if (ctx.tenant.alias_mode(ctx.env, ctx.hosts[i]) == AliasMode::Redirect) {
+      redirected.push_back(ctx.hosts[i]);
+    }
+  }
+  return redirected;
+}
+
 // An unreadable state counts as awake: every other step of the command fails on it and
 // says why.
 bool asleep(StateStore& store, const std::string& env, const std::string& tenant) {
@@ -95,6 +106,7 @@ NginxSiteInput RouteProvider::site_input(const TenantContext& ctx) const {
   in.env_name = env;
   in.listen = ctx.env.listen;
   in.hosts = ctx.hosts;
+  in.redirected = redirected_hosts(ctx);
   in.log_dir = ctx_.layout.nginx_log_dir().string();
   in.upload_max_mb = ctx.env.php.upload_max_mb;
   in.production = ctx.env.production;
@@ -187,7 +199,9 @@ Result<std::string> RouteProvider::ensure(const TenantContext& ctx) {
   TRY_ASSIGN(int priority, ctx_.store.route_priority(ctx.env.name, ctx.tenant.id));
   const fs::path site_file = nginx_site_file(ctx_.layout, ctx.env.name, ctx.tenant.id);
   TRY(write_file_atomic(site_file, render_nginx_site(site_input(ctx))));
+  // `wpfleet routes` shows the hosts as applied: the canonical one first, and which redirect.
   return nlohmann::json({{"hosts", ctx.hosts},
+                         {"redirected", redirected_hosts(ctx)},
                          {"priority", priority},
                          {kFilesHashKey, files_hash({site_file})}})
       .dump();

@@ -1,5 +1,6 @@
 #include "backends/local/templates.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <sstream>
@@ -407,17 +408,16 @@ std::string audit_probe_location(const NginxSiteInput& in) {
          "    fastcgi_param SCRIPT_FILENAME " + in.files.support_dir + "/" + kAuditProbeFile +
          ";\n" + "    fastcgi_pass unix:" + in.files.pool_socket + ";\n  }\n";
 }
-
-bool is_www_of(const std::string& alias, const std::string& primary) {
-  return alias == "www." + primary;
-}
 }  // namespace
 
 std::string render_nginx_site(const NginxSiteInput& in) {
-  const std::string& primary = in.hosts.front();
+  const std::string& canonical = in.hosts.front();
   std::vector<std::string> served;
-  std::vector<std::string> redirected;
-  for (const auto& host : in.hosts) (is_www_of(host, primary) ? redirected : served).push_back(host);
+  for (const auto& host : in.hosts) {
+    if (std::find(in.redirected.begin(), in.redirected.end(), host) == in.redirected.end()) {
+      served.push_back(host);
+    }
+  }
   // Debian's fastcgi_params passes $host, which drops the port: on a non-80 port
   // WordPress would then redirect / to itself forever. Pass the public port along (the
   // direct socket has none of its own).
@@ -430,10 +430,10 @@ std::string render_nginx_site(const NginxSiteInput& in) {
   out += tls_lines(in) + edge_lines(in) + "\n";
   const auto locations = in.asleep ? &asleep_locations : &site_locations;
   out += locations(in, BlockStyle{true, host_param}) + "}\n";
-  if (!redirected.empty()) {
-    out += "server {\n" + listen_line(in) + "  server_name " + join(redirected, " ") + ";\n";
+  if (!in.redirected.empty()) {
+    out += "server {\n" + listen_line(in) + "  server_name " + join(in.redirected, " ") + ";\n";
     out += tls_lines(in);
-    out += "  return 301 $scheme://" + primary + port + "$request_uri;\n}\n";
+    out += "  return 301 $scheme://" + canonical + port + "$request_uri;\n}\n";
   }
   out += "server {\n  listen unix:" + in.direct_socket + ";\n";
   out += "  server_name " + join(in.hosts, " ") + ";\n\n";

@@ -88,7 +88,8 @@ struct NginxSiteInput {
   std::string pool_name;
   std::string env_name;
   ListenAddress listen;
-  std::vector<std::string> hosts;      // primary first
+  std::vector<std::string> hosts;      // the canonical host first, then the aliases
+  std::vector<std::string> redirected; // those of hosts that answer 301 to the canonical one
   std::string log_dir;
   int upload_max_mb = 64;
   bool production = false;
@@ -100,8 +101,8 @@ struct NginxSiteInput {
   bool asleep = false;                 // `tenant sleep`: every request gets the asleep page
 };
 
-// The tenant's server blocks: the public one (with the environment's edge policy), a
-// redirect for a `www.` alias of the primary host, and the direct one.
+// The tenant's server blocks: the public one (with the environment's edge policy), one
+// redirecting the redirected aliases to the canonical host, and the direct one.
 std::string render_nginx_site(const NginxSiteInput& in);
 
 // What goes at nginx's http level for an environment: the page cache zone and the

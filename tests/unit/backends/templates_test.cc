@@ -270,6 +270,7 @@ TEST(NginxSite, PageCacheOnlyWhereAsked) {
 
 TEST(NginxSite, TlsServesHttpsAndRedirectsPlainHttp) {
   NginxSiteInput in = site(8443, {"alpha.wpsec.localhost", "www.alpha.wpsec.localhost"});
+  in.redirected = {"www.alpha.wpsec.localhost"};
   in.edge.tls = true;
   const std::string text = render_nginx_site(in);
   EXPECT_NE(text.find("listen 127.0.0.1:8443 ssl;"), std::string::npos);

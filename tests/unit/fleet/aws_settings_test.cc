@@ -202,5 +202,26 @@ TEST(AwsSettingsTest, TheAwsExampleDescribesDevSitAndProd) {
   EXPECT_EQ(placements(*fleet, {"prod"}).size(), 1u);
 }
 
+// The listener rule, CloudFront's aliases and certificate know the environment's pattern only.
+TEST(AwsSettingsTest, OwnDomainsAndRedirectedAliasesAreNotBuiltYet) {
+  const std::string tenant = R"([[tenants]]
+id = "goldencrust"
+title = "Golden Crust"
+admin_email = "owner@goldencrust.example"
+environments = ["sit"]
+)";
+  std::string error = error_of(kSit + tenant + "domains = { sit = \"goldencrust.co.za\" }\n");
+  EXPECT_NE(error.find("fleet.toml:14:19: a tenant's own domain on the aws backend ('sit') is "
+                       "not built yet"),
+            std::string::npos)
+      << error;
+  error = error_of(kSit + tenant + "aliases = [{ host = \"goldencrust.co.za\", redirect = true }]\n");
+  EXPECT_NE(error.find("fleet.toml:14:21: alias 'goldencrust.co.za' in 'sit': redirected aliases "
+                       "are not built on the aws backend yet; drop redirect = true"),
+            std::string::npos)
+      << error;
+  EXPECT_EQ(error_of(kSit + tenant + "aliases = [\"www.goldencrust.co.za\"]\n"), "");
+}
+
 }  // namespace
 }  // namespace wpfleet

@@ -40,6 +40,27 @@ TEST(EnvironmentTest, HostForReplacesThePlaceholder) {
   EXPECT_EQ(environment("dev", "www-{tenant}.example").host_for("a"), "www-a.example");
 }
 
+TEST(TenantTest, ItsOwnDomainReplacesThePatternInItsEnvironmentOnly) {
+  Tenant t = tenant("goldencrust", {"dev", "prod"});
+  t.domains["prod"] = "goldencrust.co.za";
+  EXPECT_EQ(t.host_in(environment("prod", "{tenant}.wp.example")), "goldencrust.co.za");
+  EXPECT_EQ(t.host_in(environment("dev", "{tenant}.wpdev.localhost")), "goldencrust.wpdev.localhost");
+}
+
+TEST(TenantTest, AliasModeDefaultsToRedirectingTheWwwFormOfTheCanonicalHost) {
+  Tenant t = tenant("goldencrust", {"prod"});
+  const Environment prod = environment("prod", "{tenant}.wp.example");
+  EXPECT_EQ(t.alias_mode(prod, "www.goldencrust.wp.example"), AliasMode::Redirect);
+  EXPECT_EQ(t.alias_mode(prod, "www.goldencrust.co.za"), AliasMode::Served);
+  t.domains["prod"] = "goldencrust.co.za";
+  EXPECT_EQ(t.alias_mode(prod, "www.goldencrust.co.za"), AliasMode::Redirect);
+  EXPECT_EQ(t.alias_mode(prod, "www.goldencrust.wp.example"), AliasMode::Served);
+  t.alias_modes["prod"]["www.goldencrust.co.za"] = AliasMode::Served;
+  t.alias_modes["prod"]["goldencrust.com"] = AliasMode::Redirect;
+  EXPECT_EQ(t.alias_mode(prod, "www.goldencrust.co.za"), AliasMode::Served);
+  EXPECT_EQ(t.alias_mode(prod, "goldencrust.com"), AliasMode::Redirect);
+}
+
 TEST(FleetTest, FindsEnvironmentsAndTenantsByName) {
   Fleet fleet = small_fleet();
   ASSERT_NE(fleet.find_environment("sit"), nullptr);

@@ -70,7 +70,9 @@ TEST(StarterFileTest, ShowsBothFormsOfAliases) {
   EXPECT_EQ(bakery.aliases_in("dev"), std::vector<std::string>{"www.demo-bakery.wpdev.localhost"});
   EXPECT_TRUE(bakery.aliases_in("sit").empty());
   EXPECT_EQ(fleet->tenants[1].aliases_in("dev"),
-            std::vector<std::string>{"shop.demo-florist.wpdev.localhost"});
+            (std::vector<std::string>{"shop.demo-florist.wpdev.localhost", "florist.wpdev.localhost"}));
+  const Environment& dev = fleet->environments.at("dev");
+  EXPECT_EQ(fleet->tenants[1].alias_mode(dev, "florist.wpdev.localhost"), AliasMode::Redirect);
 }
 
 // What a key looks like in the starter, set or commented out: "key = " at a line's start.
@@ -85,7 +87,7 @@ TEST(StarterFileTest, ShowsEveryKey) {
        {"backend", "core", "domain", "listen", "production", "basic_auth", "allow", "page_cache", "tls",
         "after_promote", "snapshot_retention", "snapshot_budget", "max_children", "memory_limit", "upload_max",
         "idle_timeout", "region", "account_id", "subnets", "security_groups", "id", "title",
-        "admin_email", "environments", "aliases"}) {
+        "admin_email", "environments", "domains", "aliases"}) {
     EXPECT_TRUE(shows_key(text, key)) << key;
   }
   EXPECT_NE(text.find("\n# [environments.prod.aws]\n"), std::string::npos);
@@ -116,6 +118,7 @@ TEST(StarterFileTest, ItsCommentedExamplesAreValidToo) {
   EXPECT_EQ(fleet->environments.at("prod").aws->region, "eu-west-1");
   EXPECT_EQ(fleet->alerts.size(), 2u);
   EXPECT_TRUE(fleet->environments.at("dev").backup.has_value());
+  EXPECT_EQ(fleet->tenants[0].host_in(sit), "demo-bakery.example");
 }
 
 TEST(ParseFleetTest, AppliesDefaultsForOptionalKeys) {
@@ -202,6 +205,62 @@ aliases = { sit = ["goldencrust-test.wpsit.localhost"] }
   EXPECT_TRUE(fleet->tenants[0].aliases_in("dev").empty());
   EXPECT_EQ(fleet->tenants[0].aliases_in("sit"),
             std::vector<std::string>{"goldencrust-test.wpsit.localhost"});
+}
+
+TEST(ParseFleetTest, DomainsSetTheCanonicalHostOfTheNamedEnvironments) {
+  Result<Fleet> fleet = parse_fleet(R"([environments.dev]
+domain = "{tenant}.wpdev.localhost"
+listen = "127.0.0.1:8080"
+[environments.prod]
+domain = "{tenant}.wp.example"
+listen = "127.0.0.1:8081"
+[[tenants]]
+id = "goldencrust"
+title = "Golden Crust Bakery & Cafe"
+admin_email = "owner@goldencrust.example"
+environments = ["dev", "prod"]
+domains = { prod = "goldencrust.co.za" }
+aliases = { prod = [{ host = "goldencrust.com", redirect = true }, "www.goldencrust.co.za",
+                    { host = "shop.goldencrust.co.za", redirect = false }, "old.example"] }
+)",
+                                    "fleet.toml");
+  ASSERT_TRUE(fleet.ok()) << fleet.error().message;
+  const Tenant& tenant = fleet->tenants[0];
+  const Environment& dev = fleet->environments.at("dev");
+  const Environment& prod = fleet->environments.at("prod");
+  EXPECT_EQ(tenant.host_in(dev), "goldencrust.wpdev.localhost");
+  EXPECT_EQ(tenant.host_in(prod), "goldencrust.co.za");
+  EXPECT_EQ(tenant.aliases_in("prod"),
+            (std::vector<std::string>{"goldencrust.com", "www.goldencrust.co.za",
+                                      "shop.goldencrust.co.za", "old.example"}));
+  EXPECT_EQ(tenant.alias_mode(prod, "goldencrust.com"), AliasMode::Redirect);
+  // Unstated: the www form of the canonical host redirects, any other is served.
+  EXPECT_EQ(tenant.alias_mode(prod, "www.goldencrust.co.za"), AliasMode::Redirect);
+  EXPECT_EQ(tenant.alias_mode(prod, "shop.goldencrust.co.za"), AliasMode::Served);
+  EXPECT_EQ(tenant.alias_mode(prod, "old.example"), AliasMode::Served);
+}
+
+TEST(ParseFleetTest, AStatedModeOverridesTheDefaultInEveryEnvironmentOfAList) {
+  Result<Fleet> fleet = parse_fleet(R"([environments.dev]
+domain = "{tenant}.wpdev.localhost"
+listen = "127.0.0.1:8080"
+[environments.sit]
+domain = "{tenant}.wpsit.localhost"
+listen = "127.0.0.1:8081"
+[[tenants]]
+id = "goldencrust"
+title = "Golden Crust Bakery & Cafe"
+admin_email = "owner@goldencrust.example"
+environments = ["dev", "sit"]
+aliases = [{ host = "www.goldencrust.wpdev.localhost", redirect = false }, "bakery.example"]
+)",
+                                    "fleet.toml");
+  ASSERT_TRUE(fleet.ok()) << fleet.error().message;
+  const Tenant& tenant = fleet->tenants[0];
+  for (const auto& [name, env] : fleet->environments) {
+    EXPECT_EQ(tenant.alias_mode(env, "www.goldencrust.wpdev.localhost"), AliasMode::Served) << name;
+    EXPECT_EQ(tenant.alias_mode(env, "bakery.example"), AliasMode::Served) << name;
+  }
 }
 
 TEST(ParseFleetTest, ReportsTomlSyntaxErrorsWithTheirPosition) {

@@ -170,7 +170,7 @@ TEST(FleetValidationTest, UnknownPhpKey) {
 TEST(FleetValidationTest, UnknownTenantKey) {
   EXPECT_TRUE(has_only_problem(kDev + tenant("goldencrust", "name = \"x\"\n"),
                                "9:1: unknown key 'name' in [[tenants]]",
-                               "known keys are: admin_email, aliases, environments, id, title"));
+                               "known keys are: admin_email, aliases, domains, environments, id, title"));
 }
 
 TEST(FleetValidationTest, MisspelledKeyIsUnknownAndTheRealOneMissing) {
@@ -712,6 +712,67 @@ TEST(FleetCoreTest, CoreIsDebianOrAWordPressVersion) {
 TEST(FleetEdgeTest, PageCacheIsADuration) {
   EXPECT_TRUE(has_only_problem(kDev + "page_cache = \"10m\"\n", "4:14:", "e.g. \"10s\""));
   EXPECT_TRUE(has_only_problem(kDev + "page_cache = \"0s\"\n", "4:14:", "choose a value"));
+}
+
+// --- real domains and alias modes ---------------------------------------------------------
+
+TEST(FleetDomainsTest, ADomainIsAValidHostName) {
+  EXPECT_TRUE(has_only_problem(
+      kDev + tenant("goldencrust", "domains = { dev = \"GoldenCrust.co.za\" }\n"),
+      "9:19: domain 'GoldenCrust.co.za' is not a valid host name: label 'GoldenCrust'",
+      "use lowercase letters, digits, '-' and '.', e.g. \"goldencrust.co.za\""));
+  EXPECT_TRUE(has_only_problem(kDev + tenant("goldencrust", "domains = { dev = 7 }\n"), "9:19:",
+                               "domains = { dev = \"goldencrust.co.za\" }"));
+  EXPECT_TRUE(has_only_problem(kDev + tenant("goldencrust", "domains = \"goldencrust.co.za\"\n"),
+                               "9:11: 'domains'", "domains = { prod = \"goldencrust.co.za\" }"));
+}
+
+TEST(FleetDomainsTest, ADomainIsForAnEnvironmentOfTheTenant) {
+  EXPECT_TRUE(has_only_problem(
+      kDevAndSit + tenant("goldencrust", "domains = { sit = \"goldencrust.co.za\" }\n"),
+      "12:13: a domain for 'sit', but tenant 'goldencrust' is not in environment 'sit'",
+      "add \"sit\" to its environments or remove this domain"));
+}
+
+TEST(FleetDomainsTest, ADomainAnotherTenantHasIsAConflictNamingBoth) {
+  // sunsetbistro (line 9) takes goldencrust's host name from the dev pattern.
+  std::string text = kDev + tenant("goldencrust") +
+                     tenant("sunsetbistro", "domains = { dev = \"goldencrust.wpdev.localhost\" }\n");
+  EXPECT_TRUE(has_only_problem(text,
+                               "14:19: host 'goldencrust.wpdev.localhost' is claimed by tenant "
+                               "'goldencrust' (line 4) and tenant 'sunsetbistro' (line 9)",
+                               "give one of them a different alias or domain"));
+  // ...and another tenant's alias.
+  text = kDev + tenant("goldencrust", "aliases = [\"goldencrust.co.za\"]\n") +
+         tenant("sunsetbistro", "domains = { dev = \"goldencrust.co.za\" }\n");
+  EXPECT_TRUE(has_only_problem(text, "15:19: host 'goldencrust.co.za' is claimed by tenant "
+                                     "'goldencrust' (line 4) and tenant 'sunsetbistro'",
+                               "give one of them a different alias or domain"));
+}
+
+TEST(FleetDomainsTest, AnAliasOfTheOwnDomainIsADuplicate) {
+  EXPECT_TRUE(has_only_problem(
+      kDev + tenant("goldencrust", "domains = { dev = \"goldencrust.co.za\" }\n"
+                                   "aliases = [\"goldencrust.co.za\"]\n"),
+      "10:12: host 'goldencrust.co.za' is claimed twice by tenant 'goldencrust' (line 4) in 'dev'",
+      "remove the duplicate alias"));
+}
+
+TEST(FleetDomainsTest, AnAliasIsAHostOrAHostWithItsMode) {
+  EXPECT_TRUE(has_only_problem(
+      kDev + tenant("goldencrust", "aliases = [{ host = \"a.example\", redirect = \"yes\" }]\n"),
+      "9:45: 'redirect' must be true or false", "redirect = true"));
+  EXPECT_TRUE(has_only_problem(kDev + tenant("goldencrust", "aliases = [{ redirect = true }]\n"),
+                               "9:12: missing required key 'host' in an alias",
+                               "host = \"goldencrust.com\""));
+  EXPECT_TRUE(has_only_problem(
+      kDev + tenant("goldencrust", "aliases = [{ host = \"a.example\", mode = \"301\" }]\n"),
+      "9:34: unknown key 'mode' in an alias", "known keys are: host, redirect"));
+  EXPECT_TRUE(has_only_problem(
+      kDev + tenant("goldencrust", "aliases = { dev = [{ host = \"A.example\" }] }\n"),
+      "9:29: alias 'A.example' is not a valid host name", "e.g. \"www.goldencrust.example\""));
+  EXPECT_TRUE(has_only_problem(kDev + tenant("goldencrust", "aliases = [7]\n"), "9:12:",
+                               "{ host = \"goldencrust.com\", redirect = true }"));
 }
 
 }  // namespace
