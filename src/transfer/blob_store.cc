@@ -22,6 +22,8 @@ namespace {
 
 constexpr std::size_t kPiece = 1 << 20;
 constexpr char kTemporary[] = "tmp";
+// Beside the shards: not a name collect_garbage sweeps.
+constexpr char kSweepOwed[] = "sweep-owed";
 
 std::string error_text() { return std::strerror(errno); }
 
@@ -188,7 +190,20 @@ Result<GarbageReport> BlobStore::collect_garbage(const std::set<std::string>& re
       }
     }
   }
+  if (::unlinkat(root.get(), kSweepOwed, 0) != 0 && errno != ENOENT) {
+    return make_error("cannot remove " + (root_ / kSweepOwed).string() + ": " + error_text());
+  }
   return report;
+}
+
+Status BlobStore::owe_sweep() {
+  TRY(make_dirs(root_, 0700));
+  return write_file_atomic(root_ / kSweepOwed, "", 0600);
+}
+
+bool BlobStore::sweep_owed() const {
+  std::error_code error;
+  return fs::exists(root_ / kSweepOwed, error);
 }
 
 }  // namespace wpfleet::transfer

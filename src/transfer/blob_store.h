@@ -63,8 +63,16 @@ class BlobStore {
   Status read(const std::string& sha256, const std::function<Status(std::string_view)>& sink) const;
 
   // Removes every blob not in `referenced` and the temporary files of interrupted
-  // writes. Only while nothing else writes to the store (the state lock).
+  // writes, then clears a sweep owed. Only while nothing else writes to the store (the
+  // state lock).
   Result<GarbageReport> collect_garbage(const std::set<std::string>& referenced);
+
+  // Whether blobs nothing lists may be here: owe_sweep() is called before anything that
+  // can leave some (a snapshot deleted, an interrupted one's leftovers removed), and the
+  // mark stays until a collect_garbage finishes, so a crash in between still sweeps.
+  // Without it, sweeping every shard after each snapshot would find nothing.
+  Status owe_sweep();
+  bool sweep_owed() const;
 
  private:
   std::filesystem::path path_of(const std::string& sha256) const;

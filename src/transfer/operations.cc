@@ -179,7 +179,11 @@ Result<SnapshotRecord> Operations::take_snapshot(const TenantContext& ctx, const
   }
   // The snapshot is made: tidying up after it must not fail the operation it serves.
   std::unique_lock deleting(store_mutex_);
-  for (Status tidied : {prune_snapshots(ctx), enforce_budget(ctx.env, snapshot.id), collect_garbage(env)}) {
+  // The snapshots' file lists are read at most once (by the budget), and blobs are swept
+  // only when something could have left garbage (collect_garbage).
+  std::optional<std::vector<SnapshotContent>> contents;
+  for (Status tidied : {prune_snapshots(ctx), enforce_budget(ctx.env, snapshot.id, contents),
+                        collect_garbage(env, contents ? &*contents : nullptr)}) {
     if (!tidied) progress_("warning: " + tidied.error().message);
   }
   return snapshot;
@@ -196,6 +200,7 @@ fs::path Operations::snapshot_dir(const std::string& env) const {
 // The record first: a crash in between leaves an unrecorded archive, which garbage
 // collection removes, never a record whose archive is gone.
 Status Operations::remove_snapshot(const SnapshotRecord& snapshot) {
+  TRY(blob_store(snapshot.env).owe_sweep());
   TRY(session_.store->forget_snapshot(snapshot.id));
   std::error_code error;
   fs::remove(snapshot.path, error);
@@ -214,12 +219,16 @@ Result<std::map<std::string, OperationRecord>> Operations::needed_snapshots(cons
   return needed;
 }
 
-Status Operations::enforce_budget(const Environment& env, const std::string& taken) {
+Status Operations::enforce_budget(const Environment& env, const std::string& taken,
+                                  std::optional<std::vector<SnapshotContent>>& current) {
   if (!env.snapshot_budget) return {};
   const std::uint64_t budget = *env.snapshot_budget;
   TRY_ASSIGN(auto records, session_.store->snapshots(env.name, ""));
   auto contents = read_snapshot_contents(records);
-  if (disk_used(contents) <= budget) return {};
+  if (disk_used(contents) <= budget) {
+    current = std::move(contents);
+    return {};
+  }
   TRY_ASSIGN(auto needed, needed_snapshots(env.name));
   std::set<std::string> needed_ids;
   for (const auto& [id, op] : needed) needed_ids.insert(id);
@@ -240,11 +249,13 @@ Status Operations::enforce_budget(const Environment& env, const std::string& tak
               ", and the rest are needed (the newest, a production tenant's newest, or an unfinished "
               "operation's): raise snapshot_budget in the fleet file");
   }
+  current = std::move(contents);
   return {};
 }
 
-Status Operations::collect_garbage(const std::string& env) {
+Status Operations::collect_garbage(const std::string& env, const std::vector<SnapshotContent>* current) {
   TRY_ASSIGN(auto records, session_.store->snapshots(env, ""));
+  BlobStore blobs = blob_store(env);
   // By id, not path: a state directory that was moved still holds its snapshots.
   std::set<std::string> recorded;
   for (const auto& record : records) recorded.insert(record.id);
@@ -263,13 +274,16 @@ Status Operations::collect_garbage(const std::string& env) {
         const bool partial = name.starts_with(".") && name.ends_with(".parts");
         const bool unrecorded = name.ends_with(".tar") && !recorded.count(name.substr(0, name.size() - 4));
         if (!partial && !unrecorded) continue;
+        // Its blobs are garbage once it is gone, whether or not this run gets that far.
+        if (leftovers == 0) TRY(blobs.owe_sweep());
         TRY(in_dir(dir / tenant, remove_tree_at(tenant_dir.get(), name)));
         ++leftovers;
       }
     }
   }
-  TRY_ASSIGN(const auto referenced, referenced_blobs(read_snapshot_contents(records)));
-  BlobStore blobs = blob_store(env);
+  if (!blobs.sweep_owed()) return {};
+  TRY_ASSIGN(const auto referenced,
+             referenced_blobs(current ? *current : read_snapshot_contents(records)));
   TRY_ASSIGN(GarbageReport report, blobs.collect_garbage(referenced));
   leftovers += report.leftovers;
   if (leftovers) {
@@ -299,11 +313,13 @@ Result<SnapshotDeletion> Operations::delete_snapshot(const SnapshotRecord& snaps
                       "; then delete the snapshot");
   }
   SnapshotDeletion deletion{snapshot, 0};
-  for (const auto& space : space_of(read_snapshot_contents(records))) {
+  auto contents = read_snapshot_contents(records);
+  for (const auto& space : space_of(contents)) {
     if (space.record.id == snapshot_id) deletion.freed_bytes = space.own_bytes;
   }
   TRY(remove_snapshot(snapshot));
-  TRY(collect_garbage(env));
+  std::erase_if(contents, [&](const SnapshotContent& c) { return c.record.id == snapshot_id; });
+  TRY(collect_garbage(env, &contents));
   return deletion;
 }
 
@@ -340,8 +356,9 @@ Result<SnapshotDisposal> Operations::dispose_snapshots(const std::string& env,
   const std::uint64_t used = disk_used(read_snapshot_contents(before));
   TRY_ASSIGN(SnapshotDisposal disposal, delete_snapshots(env, tenant, production ? 1 : 0));
   TRY_ASSIGN(auto after, session_.store->snapshots(env, ""));
-  disposal.freed_bytes = static_cast<std::int64_t>(used - disk_used(read_snapshot_contents(after)));
-  TRY(collect_garbage(env));
+  const auto contents = read_snapshot_contents(after);
+  disposal.freed_bytes = static_cast<std::int64_t>(used - disk_used(contents));
+  TRY(collect_garbage(env, &contents));
   return disposal;
 }
 

@@ -27,6 +27,7 @@
 #include "engine/engine.h"
 #include "state/store.h"
 #include "transfer/archive_io.h"
+#include "transfer/snapshot_space.h"
 
 namespace wpfleet::transfer {
 
@@ -166,14 +167,19 @@ class Operations {
   // run with store_mutex_ held exclusively.
   // After a new snapshot of the environment: its oldest go until the rest fit in
   // snapshot_budget, sparing `taken`, those unfinished operations need and each
-  // production tenant's newest.
-  Status enforce_budget(const Environment& env, const std::string& taken);
+  // production tenant's newest. `current` gets the contents of the snapshots left, when
+  // it read them.
+  Status enforce_budget(const Environment& env, const std::string& taken,
+                        std::optional<std::vector<SnapshotContent>>& current);
   // The ids of snapshots unfinished operations of `env` need, each with the operation.
   Result<std::map<std::string, OperationRecord>> needed_snapshots(const std::string& env);
   Status remove_snapshot(const SnapshotRecord& snapshot);
   // Removes what interrupted snapshots of `env` left (partial archives, archives never
-  // recorded) and the blobs no snapshot lists. Under the state lock.
-  Status collect_garbage(const std::string& env);
+  // recorded) and, when a sweep is owed (BlobStore::owe_sweep), the blobs no snapshot
+  // lists. `current`, when given, is what every snapshot recorded now lists (read once by
+  // the caller). Under the state lock.
+  Status collect_garbage(const std::string& env,
+                         const std::vector<SnapshotContent>* current = nullptr);
   BlobStore blob_store(const std::string& env) const;
   std::filesystem::path snapshot_dir(const std::string& env) const;
   std::string wordpress_version(const std::string& env, const std::string& tenant) const;

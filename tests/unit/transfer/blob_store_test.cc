@@ -131,6 +131,16 @@ TEST_F(BlobStoreTest, GarbageCollectionKeepsWhatIsReferenced) {
   EXPECT_TRUE(BlobStore(dir_ / "none").collect_garbage({}).ok());
 }
 
+TEST_F(BlobStoreTest, ASweepOwedStaysUntilAGarbageCollectionFinishes) {
+  BlobStore store(dir_ / "blobs");
+  EXPECT_FALSE(store.sweep_owed());
+  ASSERT_TRUE(store.owe_sweep().ok());
+  // Another object on the same store (the next command) sees it: it is on disk.
+  EXPECT_TRUE(BlobStore(dir_ / "blobs").sweep_owed());
+  ASSERT_TRUE(store.collect_garbage({}).ok());
+  EXPECT_FALSE(store.sweep_owed());
+}
+
 TEST(BlobName, OnlyLowercaseSha256) {
   EXPECT_TRUE(is_blob_name(sha256_hex("x")));
   EXPECT_FALSE(is_blob_name("tmp"));
