@@ -70,6 +70,13 @@ if (!username_exists($in['admin_user'])) {
 update_option('blogname', $in['title']);
 update_option('admin_email', $in['admin_email']);
 update_option('blog_public', $in['public'] ? '1' : '0');
+// The URL options follow the address wp-config.php defines, which a domain change moves.
+// Written directly: WP_HOME and WP_SITEURL filter what update_option() compares with, so
+// it would write nothing.
+foreach (['home' => 'WP_HOME', 'siteurl' => 'WP_SITEURL'] as $option => $constant) {
+    if (defined($constant)) $wpdb->update($wpdb->options, ['option_value' => constant($constant)], ['option_name' => $option]);
+}
+wp_cache_delete('alloptions', 'options');
 update_option($marker, $GLOBALS['wp_version']);
 define('WPFLEET_DONE', true);
 echo json_encode(['installed_now' => $installed_now, 'version' => $GLOBALS['wp_version']]), "\n";

@@ -1,0 +1,174 @@
+// Real domains, against the real nginx, php-fpm and MariaDB: a tenant's own canonical
+// host name, aliases served or redirected to it, what `routes` says of each, a domain
+// change as a planned change, and the fleet file's mistakes refused with their fix.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "harness.h"
+#include "util/fs.h"
+
+namespace wpfleet::testing {
+namespace {
+
+class Domains : public FleetSuite {
+ protected:
+  // goldencrust has its own domain in dev; beta keeps the pattern's host name.
+  static void SetUpTestSuite() {
+    port_ = free_port();
+    start_fleet(fleet_text("goldencrust.test", "{ host = \"bakery.example\", redirect = false }"));
+  }
+
+  // The fleet with goldencrust's dev domain `domain`; `bakery` is how its alias
+  // bakery.example is written.
+  static std::string fleet_text(const std::string& domain, const std::string& bakery) {
+    return "[environments.dev]\ndomain = \"{tenant}.wpdev.localhost\"\nlisten = \"127.0.0.1:" +
+           std::to_string(port_) + "\"\n" +
+           "[[tenants]]\nid = \"goldencrust\"\ntitle = \"Golden Crust\"\n"
+           "admin_email = \"owner@goldencrust.example\"\nenvironments = [\"dev\"]\n"
+           "domains = { dev = \"" + domain + "\" }\n"
+           "aliases = [{ host = \"goldencrust.example\", redirect = true }, \"www." + domain +
+           "\", " + bakery + "]\n"
+           "[[tenants]]\nid = \"beta\"\ntitle = \"Beta\"\nadmin_email = \"b@beta.example\"\n"
+           "environments = [\"dev\"]\n";
+  }
+
+  // WordPress's own idea of its address, from its database.
+  static std::string option(const std::string& name) {
+    auto root = mariadb_root(state());
+    if (!root) return "(no database: " + root.error().message + ")";
+    auto rows = (*root)->query("SELECT option_value FROM `dev_goldencrust_db`.wp_options "
+                               "WHERE option_name = '" + name + "'");
+    return rows && !rows->empty() && (*rows)[0][0] ? *(*rows)[0][0] : "(none)";
+  }
+
+  static std::string home(const std::string& host) {
+    return "http://" + host + ":" + std::to_string(port_);
+  }
+
+  // host -> its route's mode (and where a redirect leads), from `routes --output json`.
+  static std::map<std::string, std::string> modes() {
+    CliResult routes = wpfleet({"routes", "-e", "dev", "--output", "json"});
+    EXPECT_EQ(routes.exit_code, 0) << routes.err;
+    std::map<std::string, std::string> out;
+    for (const auto& row : nlohmann::json::parse(routes.out)) {
+      std::string mode = row["mode"].get<std::string>();
+      if (row.contains("to")) mode += " " + row["to"].get<std::string>();
+      out[row["tenant"].get<std::string>() + " " + row["host"].get<std::string>()] = mode;
+    }
+    return out;
+  }
+
+  // `wpfleet plan` of a fleet file with `text`, beside the suite's (the same state).
+  static CliResult plan_of(const std::string& text) {
+    const auto file = fleet().parent_path() / "other.toml";
+    EXPECT_TRUE(write_file_atomic(file, text).ok());
+    return run_wpfleet({"-f", file.string(), "plan"});
+  }
+
+  static std::uint16_t port_;
+};
+
+std::uint16_t Domains::port_ = 0;
+
+TEST_F(Domains, TheOwnDomainIsTheSitesHomeAndAnswers) {
+  HttpResponse page = http_get("goldencrust.test", port_, "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find(home("goldencrust.test") + "/"), std::string::npos) << page.body;
+  EXPECT_EQ(option("home"), home("goldencrust.test"));
+  EXPECT_EQ(option("siteurl"), home("goldencrust.test"));
+  CliResult shown = wpfleet({"tenant", "show", "goldencrust", "-e", "dev", "--output", "json"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_EQ(nlohmann::json::parse(shown.out)["url"], home("goldencrust.test") + "/");
+  // The pattern's host name is not the tenant's any more.
+  EXPECT_NE(http_get("goldencrust.wpdev.localhost", port_, "/").status, 200);
+  EXPECT_EQ(http_get("beta.wpdev.localhost", port_, "/").status, 200);
+}
+
+TEST_F(Domains, RedirectedAliasesLeadToTheCanonicalHostKeepingThePath) {
+  for (const std::string host : {"goldencrust.example", "www.goldencrust.test"}) {
+    HttpResponse moved = http_get(host, port_, "/about/?ref=flyer");
+    EXPECT_EQ(moved.status, 301) << host;
+    EXPECT_EQ(moved.headers["location"], home("goldencrust.test") + "/about/?ref=flyer") << host;
+  }
+}
+
+TEST_F(Domains, ServedAliasesAnswerWithTheSite) {
+  HttpResponse page = http_get("bakery.example", port_, "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("Golden Crust"), std::string::npos);
+}
+
+TEST_F(Domains, RoutesSayWhichHostIsCanonicalServedOrRedirected) {
+  const std::map<std::string, std::string> expected{
+      {"goldencrust goldencrust.test", "canonical"},
+      {"goldencrust goldencrust.example", "redirect goldencrust.test"},
+      {"goldencrust www.goldencrust.test", "redirect goldencrust.test"},
+      {"goldencrust bakery.example", "served"},
+      {"beta beta.wpdev.localhost", "canonical"}};
+  EXPECT_EQ(modes(), expected);
+  CliResult table = wpfleet({"routes", "-e", "dev"});
+  EXPECT_NE(table.out.find("redirect -> goldencrust.test"), std::string::npos) << table.out;
+}
+
+TEST_F(Domains, MistakesAreRefusedWithTheirFix) {
+  const std::string good = fleet_text("goldencrust.test", "\"bakery.example\"");
+  struct Case {
+    std::string from, to, problem, fix;
+  };
+  const std::vector<Case> cases{
+      {"domains = { dev = \"goldencrust.test\" }", "domains = { dev = \"golden_crust.test\" }",
+       "domain 'golden_crust.test' is not a valid host name", "e.g. \"goldencrust.co.za\""},
+      {"domains = { dev = \"goldencrust.test\" }", "domains = { dev = \"beta.wpdev.localhost\" }",
+       "host 'beta.wpdev.localhost' is claimed by tenant 'goldencrust' (line 4) and tenant 'beta'",
+       "give one of them a different alias or domain"},
+      {"domains = { dev = \"goldencrust.test\" }", "domains = { prod = \"goldencrust.test\" }",
+       "a domain for 'prod', but tenant 'goldencrust' is not in environment 'prod'",
+       "add \"prod\" to its environments or remove this domain"},
+      {"\"bakery.example\"", "{ host = \"bakery.example\", redirect = \"no\" }",
+       "'redirect' must be true or false", "redirect = true"}};
+  for (const Case& c : cases) {
+    std::string text = good;
+    ASSERT_NE(text.find(c.from), std::string::npos) << c.from;
+    text.replace(text.find(c.from), c.from.size(), c.to);
+    CliResult planned = plan_of(text);
+    EXPECT_EQ(planned.exit_code, 3) << c.to;
+    EXPECT_NE(planned.err.find(c.problem), std::string::npos) << planned.err;
+    EXPECT_NE(planned.err.find(c.fix), std::string::npos) << planned.err;
+  }
+}
+
+// Last, and put back: the suite's other tests read the first domain.
+TEST_F(Domains, ChangingTheDomainOrAModeIsAPlannedChange) {
+  const std::string original = fleet_text("goldencrust.test", "{ host = \"bakery.example\", redirect = false }");
+  const std::string moved = fleet_text("goldencrust.shop", "{ host = \"bakery.example\", redirect = true }");
+  ASSERT_TRUE(write_file_atomic(fleet(), moved).ok());
+  CliResult planned = wpfleet({"plan"});
+  EXPECT_EQ(planned.exit_code, 2) << planned.out << planned.err;
+  for (const std::string kind : {"route", "runtime", "site"}) {
+    EXPECT_NE(planned.out.find("~ update dev/goldencrust " + kind), std::string::npos)
+        << kind << "\n" << planned.out;
+  }
+  EXPECT_EQ(planned.out.find("dev/beta"), std::string::npos) << planned.out;
+
+  CliResult applied = wpfleet({"apply", "--yes"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+  EXPECT_EQ(http_get("goldencrust.shop", port_, "/").status, 200);
+  EXPECT_EQ(option("home"), home("goldencrust.shop"));
+  EXPECT_EQ(option("siteurl"), home("goldencrust.shop"));
+  HttpResponse bakery = http_get("bakery.example", port_, "/shop/");
+  EXPECT_EQ(bakery.status, 301);
+  EXPECT_EQ(bakery.headers["location"], home("goldencrust.shop") + "/shop/");
+  EXPECT_EQ(http_get("www.goldencrust.shop", port_, "/").headers["location"],
+            home("goldencrust.shop") + "/");
+  EXPECT_EQ(modes()["goldencrust bakery.example"], "redirect goldencrust.shop");
+  EXPECT_NE(http_get("goldencrust.test", port_, "/").status, 200);
+  EXPECT_EQ(wpfleet({"plan"}).exit_code, 0);
+
+  ASSERT_TRUE(write_file_atomic(fleet(), original).ok());
+  ASSERT_EQ(wpfleet({"apply", "--yes"}).exit_code, 0);
+  EXPECT_EQ(option("home"), home("goldencrust.test"));
+}
+
+}  // namespace
+}  // namespace wpfleet::testing
