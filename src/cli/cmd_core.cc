@@ -68,7 +68,8 @@ std::string stop_message(const std::string& env, const std::string& core, const 
   const std::string at = env + "/" + stopped.tenant;
   std::string text = "the core update of " + env + " stopped at " + at + ": ";
   if (stopped.result == "rolled back") {
-    text += stopped.note + "; it was rolled back: it runs core " + stopped.from +
+    text += stopped.note + " (see `wpfleet logs " + stopped.tenant + " -e " + env +
+            "`); it was rolled back: it runs core " + stopped.from +
             " again with its content as before (operation " + stopped.operation + ")";
   } else if (stopped.result == "running") {
     text += stopped.note + ". Operation " + stopped.operation + " is unfinished: `wpfleet verify` " +

@@ -106,9 +106,15 @@ Status Operations::put_on_core(const TenantContext& ctx, const std::string& core
   Fleet on_core = fleet_;
   on_core.environments.at(env).core = core;
   Engine engine(on_core, session_);
-  Operations operations(on_core, session_, engine, progress_);
   progress_(env + "/" + tenant + ": back to core " + core + "…");
   TRY(engine.converge_tenant(env, tenant, progress_));
+  // The apply of the move that failed or was killed is superseded: the tenant is converged.
+  TRY_ASSIGN(auto unfinished, session_.store->unfinished_operations());
+  for (const auto& entry : unfinished) {
+    if (entry.operation == "apply" && entry.env == env && entry.tenant == tenant) {
+      TRY(session_.store->journal_finish(entry.id));
+    }
+  }
   TRY_ASSIGN(TenantContext back, engine.context(env, tenant));
   TRY_ASSIGN(TenantData * data, engine.tenant_data(env));
   // From scratch every time: whatever an interrupted try left staged or aside goes, and
@@ -124,7 +130,11 @@ Status Operations::put_on_core(const TenantContext& ctx, const std::string& core
   TRY(stage_archive(*data, back, snapshot->path, manifest, options, progress_));
   TRY(data->swap_in_staging(back, SwapScope{true, true, manifest.has_files}));
   TRY(data->discard_previous(back));
-  return operations.settle(back, *data, false);
+  // Settled as the core it runs now makes it: storage links, the site's options and its
+  // home page. Not the admin password, which settle resets for content from elsewhere:
+  // this is the tenant's own, and a password its users changed since stays as it was.
+  TRY(engine.refresh(env, tenant, ResourceKind::Storage));
+  return engine.refresh(env, tenant, ResourceKind::Site);
 }
 
 Status Operations::finish_interrupted_core_move(OperationRecord& op) {

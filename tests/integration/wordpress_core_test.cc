@@ -129,14 +129,18 @@ class WordPressCore : public OwnFleetTest {
   }
   // The test fleet with `core` set in dev.
   void write_core(const std::string& core) {
-    std::string text = test_fleet(port_, {"corebakery"});
+    std::string text = test_fleet(port_, tenants_);
     const std::string dev = "[environments.dev]\n";
     text.insert(text.find(dev) + dev.size(), "core = \"" + core + "\"\n");
+    if (production_sit_) {
+      const std::string sit = "[environments.sit]\n";
+      text.insert(text.find(sit) + sit.size(), "production = true\n");
+    }
     ASSERT_TRUE(write_file_atomic(fleet(), text).ok());
   }
   // What `tenant show` recorded as the tenant's WordPress.
-  std::string shown_version() {
-    CliResult shown = wpfleet({"tenant", "show", "corebakery", "-e", "dev", "--output", "json"});
+  std::string shown_version(const std::string& tenant = "corebakery") {
+    CliResult shown = wpfleet({"tenant", "show", tenant, "-e", "dev", "--output", "json"});
     auto document = json::parse(shown.out, nullptr, false);
     if (shown.exit_code != 0 || document.is_discarded()) return "(tenant show failed: " + shown.err + ")";
     return document["resources"]["runtime"]["detail"].value("wordpress", "");
@@ -152,9 +156,19 @@ class WordPressCore : public OwnFleetTest {
     return names;
   }
 
+  // The tenant's database version (WordPress's db_version option).
+  std::string db_version(const std::string& tenant) {
+    auto root = mariadb_root(state());
+    if (!root) return "(" + root.error().message + ")";
+    auto rows = (*root)->query("SELECT option_value FROM dev_" + tenant +
+                               "_db.wp_options WHERE option_name = 'db_version'");
+    return rows.ok() && rows->size() == 1 ? (*rows)[0][0].value_or("") : "";
+  }
+
   // Debian's copy, reshaped as release `version` (a newer database schema when
-  // `db_version` is given), published.
-  void publish_debian_as(const std::string& version, std::optional<int> db_version = std::nullopt) {
+  // `db_version` is given, and `change` run on its tree), published.
+  void publish_debian_as(const std::string& version, std::optional<int> db_version = std::nullopt,
+                         const std::function<void(const fs::path& wordpress)>& change = {}) {
     const fs::path tree = dir_.path() / ("tree-" + version);
     run({"sh", "-c", "mkdir -p " + tree.string() + " && tar -C /usr/share -chf - --exclude=wordpress/wp-content/languages "
                      "--exclude=wordpress/wp-config.php wordpress | tar -C " + tree.string() + " -xf -"});
@@ -164,9 +178,12 @@ class WordPressCore : public OwnFleetTest {
       run({"sed", "-i", "s/^\\$wp_db_version = .*/$wp_db_version = " + std::to_string(*db_version) + ";/",
            version_php});
     }
+    if (change) change(tree / "wordpress");
     publish(releases_, tree, version);
   }
 
+  std::vector<std::string> tenants_{"corebakery"};
+  bool production_sit_ = false;
   fs::path releases_;
   std::unique_ptr<ReleaseServer> server_;
 };
@@ -319,6 +336,207 @@ TEST_F(WordPressCore, ReleasesThatCannotBeTrustedAreRefusedLeavingNothing) {
   EXPECT_NE(plan.err.find("core 'latest' is neither \"debian\" nor a WordPress version"),
             std::string::npos)
       << plan.err;
+}
+
+// The core update's operations, as `history --output json` lists them, by tenant.
+std::map<std::string, json> core_operations(const json& history, const std::string& kind = "core update") {
+  std::map<std::string, json> by_tenant;
+  for (const auto& op : history) {
+    if (op["kind"] == kind) by_tenant[op["tenant"].get<std::string>()] = op;
+  }
+  return by_tenant;
+}
+
+// `core update` moves dev's tenants one at a time, each an operation with its snapshot:
+// databases upgraded, history lists one operation per tenant, a second run skips them,
+// and `rollback OP` puts one tenant back on Debian's core with its content as before.
+TEST_F(WordPressCore, CoreUpdateMovesEachTenantAndRollbackPutsOneBack) {
+  tenants_ = {"corebakery", "corecafe"};
+  write_core("debian");
+  {
+    CliResult up = wpfleet({"up"});
+    ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  }
+  CliResult apply = wpfleet({"apply", "--yes"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  const std::string before = db_version("corebakery");
+  ASSERT_FALSE(before.empty());
+  const std::string content = content_checksum(state(), "dev", "corebakery");
+  const int newer = std::stoi(before) + 1;
+  publish_debian_as("6.9", newer);
+  write_core("6.9");
+
+  CliResult update = wpfleet({"core", "update", "-e", "dev", "--to", "6.9", "--output", "json"});
+  ASSERT_EQ(update.exit_code, 0) << update.out << update.err;
+  const json moved = json::parse(update.out);  // one document
+  ASSERT_EQ(moved["tenants"].size(), 2u) << update.out;
+  for (const auto& tenant : moved["tenants"]) {
+    EXPECT_EQ(tenant["result"], "updated") << tenant;
+    EXPECT_EQ(tenant["from"], "debian");
+    EXPECT_EQ(tenant["to"], "6.9");
+    EXPECT_FALSE(tenant["operation"].get<std::string>().empty());
+  }
+  EXPECT_NE(update.err.find("dev/corebakery (1 of 2): core debian -> 6.9"), std::string::npos) << update.err;
+  for (const std::string tenant : {"corebakery", "corecafe"}) {
+    EXPECT_EQ(db_version(tenant), std::to_string(newer)) << tenant;
+    EXPECT_EQ(shown_version(tenant), "6.9") << tenant;
+    EXPECT_EQ(http_get(tenant + ".wpdev.localhost", port_).status, 200) << tenant;
+  }
+  CliResult history = wpfleet({"history", "--output", "json"});
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  auto ops = core_operations(json::parse(history.out));
+  ASSERT_EQ(ops.size(), 2u) << history.out;
+  for (const auto& [tenant, op] : ops) {
+    EXPECT_EQ(op["status"], "succeeded") << op;
+    EXPECT_FALSE(op["snapshot"].get<std::string>().empty()) << op;
+  }
+  EXPECT_EQ(wpfleet({"verify"}).exit_code, 0);
+
+  // Nothing left to move.
+  update = wpfleet({"core", "update", "-e", "dev"});
+  EXPECT_EQ(update.exit_code, 0) << update.out << update.err;
+  EXPECT_NE(update.err.find("dev/corecafe: skipped (already on core 6.9)"), std::string::npos) << update.err;
+
+  const std::string op = ops["corebakery"]["id"];
+  CliResult rollback = wpfleet({"rollback", op});
+  ASSERT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err;
+  EXPECT_NE(rollback.err.find("the fleet file says core = \"6.9\" for dev"), std::string::npos) << rollback.err;
+  EXPECT_EQ(shown_version("corebakery"), debian_version());
+  EXPECT_EQ(db_version("corebakery"), before);
+  EXPECT_EQ(content_checksum(state(), "dev", "corebakery"), content);
+  EXPECT_EQ(http_get("corebakery.wpdev.localhost", port_).status, 200);
+  EXPECT_EQ(shown_version("corecafe"), "6.9");
+  CliResult verify = wpfleet({"verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  // Rolled back once: a second rollback is refused.
+  EXPECT_EQ(wpfleet({"rollback", op}).exit_code, 3);
+}
+
+// A release whose database upgrade breaks (it rewrites every post's title, then throws):
+// the first tenant is put back on Debian's core with its content byte for byte, the update
+// stops there and says why and how to go on; the second tenant is not touched.
+TEST_F(WordPressCore, ATenantWhoseUpgradeFailsIsRolledBackAndTheUpdateStops) {
+  tenants_ = {"corebakery", "corecafe"};
+  write_core("debian");
+  {
+    CliResult up = wpfleet({"up"});
+    ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  }
+  CliResult apply = wpfleet({"apply", "--yes"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  const std::string before = db_version("corebakery");
+  const std::string content = content_checksum(state(), "dev", "corebakery");
+  publish_debian_as("6.9", std::stoi(before) + 1, [&](const fs::path& wordpress) {
+    run({"sed", "-i",
+         "s/^\\tfunction wp_upgrade() {/&\\n\\t\\tglobal $wpdb; $wpdb->query(\"UPDATE $wpdb->posts SET "
+         "post_title = 'broken by the upgrade'\"); throw new RuntimeException('the upgrade broke');/",
+         (wordpress / "wp-admin/includes/upgrade.php").string()});
+  });
+  write_core("6.9");
+
+  CliResult update = wpfleet({"core", "update", "-e", "dev", "--output", "json"});
+  EXPECT_EQ(update.exit_code, 1) << update.out << update.err;
+  const json moved = json::parse(update.out);
+  ASSERT_EQ(moved["tenants"].size(), 2u) << update.out;
+  EXPECT_EQ(moved["tenants"][0]["result"], "rolled back") << update.out;
+  EXPECT_EQ(moved["tenants"][1]["result"], "not run") << update.out;
+  EXPECT_NE(moved["error"].get<std::string>().find(
+                "failed at step 'switching': runtime: WordPress (PHP) failed for tenant 'corebakery'"),
+            std::string::npos)
+      << update.out;
+  // The exception itself is in the tenant's PHP error log, which the message names.
+  EXPECT_NE(moved["error"].get<std::string>().find("`wpfleet logs corebakery -e dev -f "), std::string::npos)
+      << update.out;
+  CliResult logs = wpfleet({"logs", "corebakery", "-e", "dev", "-n", "500"});
+  EXPECT_NE(logs.out.find("Uncaught RuntimeException: the upgrade broke"), std::string::npos) << logs.out;
+  EXPECT_NE(update.err.find("it runs core debian again with its content as before"), std::string::npos)
+      << update.err;
+  EXPECT_NE(update.err.find("Not touched: corecafe"), std::string::npos) << update.err;
+  EXPECT_NE(update.err.find("run `wpfleet core update -e dev -f " + fleet().string() + "` again"),
+            std::string::npos)
+      << update.err;
+
+  EXPECT_EQ(shown_version("corebakery"), debian_version());
+  EXPECT_EQ(db_version("corebakery"), before);
+  EXPECT_EQ(content_checksum(state(), "dev", "corebakery"), content);
+  EXPECT_EQ(http_get("corebakery.wpdev.localhost", port_).status, 200);
+  EXPECT_EQ(shown_version("corecafe"), debian_version());
+  CliResult history = wpfleet({"history", "--output", "json"});
+  auto ops = core_operations(json::parse(history.out));
+  ASSERT_EQ(ops.size(), 1u) << history.out;
+  EXPECT_EQ(ops["corebakery"]["status"], "rolled back") << history.out;
+  CliResult verify = wpfleet({"verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
+// kill -9 while a tenant is being switched: verify names the unfinished operation until
+// the next command undoes it; the update run again then moves every tenant.
+TEST_F(WordPressCore, AnInterruptedCoreUpdateIsUndoneByTheNextCommand) {
+  write_core("debian");
+  {
+    CliResult up = wpfleet({"up"});
+    ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  }
+  CliResult apply = wpfleet({"apply", "--yes"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  const std::string before = db_version("corebakery");
+  const std::string content = content_checksum(state(), "dev", "corebakery");
+  publish_debian_as("6.9", std::stoi(before) + 1);
+  write_core("6.9");
+
+  const pid_t updating = start({"core", "update", "-e", "dev"}, dir_.path() / "update.log");
+  std::string op;
+  ASSERT_TRUE(eventually(60, [&] {
+    CliResult history = wpfleet({"history", "--output", "json"});
+    for (const auto& [tenant, record] : core_operations(json::parse(history.out, nullptr, false))) {
+      if (record["step"] == "switching" || record["step"] == "checking") op = record["id"];
+    }
+    return !op.empty();
+  })) << read_text(dir_.path() / "update.log");
+  ::kill(updating, SIGKILL);
+  wait_exit(updating);
+
+  CliResult verify = wpfleet({"verify"});
+  EXPECT_EQ(verify.exit_code, 1) << verify.out;
+  EXPECT_NE(verify.out.find("operation " + op + " (core update)"), std::string::npos) << verify.out;
+  CliResult update = wpfleet({"core", "update", "-e", "dev"});
+  ASSERT_EQ(update.exit_code, 0) << update.out << update.err;
+  EXPECT_NE(update.err.find(op + ": rolled back after interruption"), std::string::npos) << update.err;
+  CliResult history = wpfleet({"history", "--output", "json"});
+  for (const auto& record : json::parse(history.out)) {
+    if (record["id"] == op) {
+      EXPECT_EQ(record["status"], "rolled back after interruption");
+    }
+  }
+  EXPECT_EQ(db_version("corebakery"), std::to_string(std::stoi(before) + 1));
+  EXPECT_EQ(shown_version(), "6.9");
+  verify = wpfleet({"verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
+// Refused before anything is opened: a --to the fleet file does not say (naming the fix),
+// production without --approve, an unknown environment; --help explains the command.
+TEST_F(WordPressCore, CoreUpdateRefusesWhatTheFleetFileDoesNotSay) {
+  production_sit_ = true;
+  write_core("debian");
+  CliResult mismatch = wpfleet({"core", "update", "-e", "dev", "--to", "6.9", "--output", "json"});
+  EXPECT_EQ(mismatch.exit_code, 3);
+  EXPECT_NE(mismatch.err.find("the fleet file says core = \"debian\" for dev; set core = \"6.9\" in "
+                              "[environments.dev] first, so that apply keeps it"),
+            std::string::npos)
+      << mismatch.err;
+  EXPECT_EQ(json::parse(mismatch.out)["exit_code"], 3) << mismatch.out;
+  CliResult production = wpfleet({"core", "update", "-e", "sit"});
+  EXPECT_EQ(production.exit_code, 3);
+  EXPECT_NE(production.err.find("'sit' is a production environment"), std::string::npos) << production.err;
+  EXPECT_NE(production.err.find("needs --approve"), std::string::npos) << production.err;
+  CliResult unknown = wpfleet({"core", "update", "-e", "nowhere"});
+  EXPECT_EQ(unknown.exit_code, 3);
+  EXPECT_NE(unknown.err.find("unknown environment 'nowhere'"), std::string::npos) << unknown.err;
+  CliResult help = wpfleet({"core", "update", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--approve"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("safe path"), std::string::npos) << help.out;
 }
 
 }  // namespace
