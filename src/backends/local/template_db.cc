@@ -176,10 +176,14 @@ Status clone_template_database(MysqlClient& root, const std::string& template_db
                                const std::string& database) {
   for (const char* name : kCoreTables) {
     TRY(root.execute("CREATE TABLE " + table(database, name) + " LIKE " + table(template_db, name)));
+  }
+  // The rows in one transaction: one commit to flush, not twelve.
+  TRY(root.execute("START TRANSACTION"));
+  for (const char* name : kCoreTables) {
     TRY(root.execute("INSERT INTO " + table(database, name) + " SELECT * FROM " +
                      table(template_db, name)));
   }
-  return {};
+  return root.execute("COMMIT");
 }
 
 }  // namespace wpfleet::local
