@@ -860,6 +860,33 @@ TEST_F(AwsEdge, VerifyNamesADistributionThatSendsAnotherOriginHeader) {
   expect_only_the_public_url_fails();
 }
 
+// The environment's half of the edge check (its secret, distribution, certificate, zone
+// and listener) is asked once per verify, whatever the number of tenants (Route 53 allows
+// five calls a second); each tenant's rule is checked on its own.
+TEST_F(AwsEdge, VerifyChecksTheEnvironmentsEdgeOnceForAllItsTenants) {
+  write_fleet(sit_ids());
+  ASSERT_EQ(wpfleet({"apply"}).exit_code, 0);
+  const auto before = proxy_->requests_by_action();
+  CliResult verified = wpfleet({"verify", "-e", "sit", "--output", "json"});
+  const json report = json::parse(verified.out, nullptr, false);
+  ASSERT_EQ(report["tenants"].size(), sit_ids().size()) << verified.out << verified.err;
+  for (const auto& tenant : report["tenants"]) {
+    for (const auto& check : tenant["checks"]) {
+      if (check["name"] == "edge") {
+        EXPECT_NE(check["detail"].get<std::string>().find("no answer from https://"), std::string::npos)
+            << check.dump();
+      }
+    }
+  }
+  auto after = proxy_->requests_by_action();
+  const auto calls = [&](const std::string& action) { return after[action] - before.at(action); };
+  EXPECT_EQ(calls("GET /2020-05-31/distribution"), 1);  // ListDistributions
+  EXPECT_EQ(calls("GET /2020-05-31/distribution/" + sit_.distribution_id), 0);
+  EXPECT_EQ(calls("GET /2013-04-01/hostedzonesbyname"), 1);
+  EXPECT_LE(calls("DescribeCertificate"), 1);
+  EXPECT_EQ(calls("GET /2013-04-01/hostedzone/" + sit_.hosted_zone_id + "/rrset"), 2);  // A, AAAA
+}
+
 // The wildcard name goes to the distribution in the environment's hosted zone; a record
 // changed by hand is named, and the fix verify names puts it back.
 TEST_F(AwsEdge, ApplyPointsTheWildcardAtTheDistributionAndVerifyNamesARecordChangedByHand) {

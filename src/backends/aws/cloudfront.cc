@@ -196,14 +196,16 @@ Result<std::string> create_response_headers_policy(aws::Client& client, const st
   return create_policy(client, "ResponseHeadersPolicy", "/response-headers-policy", name, doc);
 }
 
-Result<std::optional<std::string>> find_distribution(aws::Client& client,
-                                                     const std::string& alias) {
-  std::optional<std::string> found;
+Result<std::optional<FoundDistribution>> find_distribution(aws::Client& client,
+                                                           const std::string& alias) {
+  std::optional<FoundDistribution> found;
   TRY(each_page(client, "ListDistributions", "/distribution", {},
                 [&](const pugi::xml_document& page) {
                   for (const auto& summary : page.select_nodes("//DistributionSummary")) {
                     for (const auto& cname : summary.node().select_nodes("Aliases/Items/CNAME")) {
-                      if (cname.node().child_value() == alias) found = summary.node().child_value("Id");
+                      if (cname.node().child_value() != alias) continue;
+                      found = FoundDistribution{summary.node().child_value("Id"),
+                                                summary.node().child_value("DomainName")};
                     }
                   }
                   return found.has_value();
@@ -234,12 +236,11 @@ Status update_distribution(aws::Client& client, const DistributionConfig& config
   return {};
 }
 
-Result<DistributionState> describe_distribution(aws::Client& client, const std::string& id) {
+Result<std::string> distribution_status(aws::Client& client, const std::string& id) {
   TRY_ASSIGN(aws::RestXmlReply got,
              client.rest_xml(aws::kCloudFront, "GetDistribution", "GET",
                              std::string(kApi) + "/distribution/" + aws::uri_encode(id)));
-  return DistributionState{got.xml.select_node("//Distribution/Status").node().child_value(),
-                           got.xml.select_node("//Distribution/DomainName").node().child_value()};
+  return std::string(got.xml.select_node("//Distribution/Status").node().child_value());
 }
 
 }  // namespace wpfleet::aws_backend

@@ -69,19 +69,20 @@ struct DistributionConfig {
   pugi::xml_document xml;  // <DistributionConfig>
 };
 
-// The id of the distribution that has `alias` among its alternate domain names
-// (ListDistributions, 100 a page); nullopt when none has it.
-Result<std::optional<std::string>> find_distribution(aws::Client& client, const std::string& alias);
+struct FoundDistribution {
+  std::string id;
+  std::string domain_name;  // d111111abcdef8.cloudfront.net, what DNS aliases point to
+};
+// The distribution that has `alias` among its alternate domain names (ListDistributions,
+// 100 a page); nullopt when none has it.
+Result<std::optional<FoundDistribution>> find_distribution(aws::Client& client,
+                                                           const std::string& alias);
 Result<DistributionConfig> get_distribution_config(aws::Client& client, const std::string& id);
 // Writes `config` back with If-Match its ETag: PreconditionFailed when someone changed
 // the distribution since it was read.
 Status update_distribution(aws::Client& client, const DistributionConfig& config);
-struct DistributionState {
-  // "Deployed" once every edge location runs the distribution's last configuration,
-  // "InProgress" until then.
-  std::string status;
-  std::string domain_name;  // d111111abcdef8.cloudfront.net, what DNS aliases point to
-};
-Result<DistributionState> describe_distribution(aws::Client& client, const std::string& id);
+// "Deployed" once every edge location runs the distribution's last configuration,
+// "InProgress" until then.
+Result<std::string> distribution_status(aws::Client& client, const std::string& id);
 
 }  // namespace wpfleet::aws_backend

@@ -281,8 +281,8 @@ CacheKey static_cache_key() { return CacheKey{{"Host"}, true, 86400, 31536000}; 
 // The static paths that have no cache behaviour (the user's own for a path counts).
 std::vector<std::string> uncached_static_paths(pugi::xml_document& config) {
   std::vector<std::string> missing;
+  const auto all = behaviours(config);
   for (const char* path : kStaticPaths) {
-    const auto all = behaviours(config);
     const bool has = std::any_of(all.begin(), all.end(), [&](const pugi::xml_node& b) {
       return std::string(b.child_value("PathPattern")) == path;
     });
@@ -399,9 +399,9 @@ Status wait_deployed(aws::Client& client, const Environment& env, const std::str
   return wait_until_done(
       wait,
       [&]() -> Result<std::optional<std::string>> {
-        TRY_ASSIGN(const DistributionState state, describe_distribution(client, id));
-        if (state.status == "Deployed") return std::optional<std::string>();
-        return std::optional<std::string>(state.status);
+        TRY_ASSIGN(const std::string status, distribution_status(client, id));
+        if (status == "Deployed") return std::optional<std::string>();
+        return std::optional<std::string>(status);
       },
       "run `wpfleet apply` again once the console shows it Deployed");
 }
@@ -465,11 +465,13 @@ Result<std::vector<std::string>> ensure_edge(aws::Client& client, const Environm
                            kNoindexHeader, kNoindexValue));
   }
 
-  TRY_ASSIGN(std::optional<std::string> id, find_distribution(client, names.alias));
-  if (!id) return no_distribution(env, names);
-  TRY_ASSIGN(DistributionConfig config, get_distribution_config(client, *id));
+  TRY_ASSIGN(const std::optional<FoundDistribution> distribution,
+             find_distribution(client, names.alias));
+  if (!distribution) return no_distribution(env, names);
+  const std::string& id = distribution->id;
+  TRY_ASSIGN(DistributionConfig config, get_distribution_config(client, id));
   pugi::xml_node origin_node = load_balancer_origin(config.xml, platform.load_balancer_dns);
-  if (!origin_node) return no_origin(env, *id, platform);
+  if (!origin_node) return no_origin(env, id, platform);
   TRY_ASSIGN(const std::optional<HostedZone> zone, find_hosted_zone(client, names.alias.substr(2)));
   TRY_ASSIGN(const CertificateChoice certificate,
              ensure_certificate(client, env, names.alias, zone, config.xml));
@@ -493,22 +495,19 @@ Result<std::vector<std::string>> ensure_edge(aws::Client& client, const Environm
   if (header_changed || functions_changed || policies_changed || certificate.changed || static_changed) {
     TRY(update_distribution(client, config));
   }
-  if (zone) {
-    TRY_ASSIGN(const DistributionState state, describe_distribution(client, *id));
-    TRY(ensure_alias_record(client, *zone, names.alias, state.domain_name));
-  }
+  if (zone) TRY(ensure_alias_record(client, *zone, names.alias, distribution->domain_name));
   for (const auto& behaviour : kept) {
-    std::cerr << env.name << ": " << behaviour << " of the CloudFront distribution " << *id
+    std::cerr << env.name << ": " << behaviour << " of the CloudFront distribution " << id
               << " keeps its own response headers policy, so its responses carry no "
               << kNoindexHeader << " from wpfleet: add " << kNoindexHeader << ": "
               << kNoindexValue << " to that policy\n";
   }
   for (const auto& lambda : replaced) {
-    std::cerr << env.name << ": the CloudFront distribution " << *id
+    std::cerr << env.name << ": the CloudFront distribution " << id
               << " ran the Lambda@Edge function " << lambda
               << " on viewer requests; wpfleet's basic auth function does that now\n";
   }
-  if (header_changed || rotating) TRY(wait_deployed(client, env, *id));
+  if (header_changed || rotating) TRY(wait_deployed(client, env, id));
   if (rotating) {
     TRY(require_origin_values(client, platform.listener_arn, {origin.value}));
     TRY(put_secret(client, names.origin_secret, origin_secret_text({origin.value, ""})));
@@ -586,6 +585,86 @@ Status check_headers_policy(aws::Client& client, const Environment& env, const E
   return {};
 }
 
+// The environment's half of check_edge, the same for each of its tenants: the origin
+// header's value the tenants' rules must require, or the problem.
+Result<std::string> check_environment_edge(aws::Client& client, const Environment& env,
+                                           const PlatformResources& platform) {
+  const EdgeNames names = edge_names(env.name, env.domain);
+  TRY_ASSIGN(std::optional<std::string> text, read_secret(client, names.origin_secret));
+  if (!text) return edge_problem(env, "the secret " + names.origin_secret + " does not exist");
+  TRY_ASSIGN(OriginSecret origin, parse_origin_secret(*text, names.origin_secret));
+  if (!origin.previous.empty()) {
+    return make_error("a rotation of " + std::string(kOriginSecret) + " did not finish: run "
+                      "`wpfleet secret rotate -e " + env.name + " " + kOriginSecret + "` to finish it");
+  }
+  TRY_ASSIGN(const std::optional<FoundDistribution> distribution,
+             find_distribution(client, names.alias));
+  if (!distribution) return no_distribution(env, names);
+  const std::string& id = distribution->id;
+  TRY_ASSIGN(DistributionConfig config, get_distribution_config(client, id));
+  const pugi::xml_node origin_node = load_balancer_origin(config.xml, platform.load_balancer_dns);
+  if (!origin_node) return no_origin(env, id, platform);
+  const pugi::xml_node header = origin_header_node(origin_node);
+  if (!header || header.child_value("HeaderValue") != origin.value) {
+    return edge_problem(env, "the CloudFront distribution " + id + " does not send " +
+                                 kOriginHeader + " with the value in " + names.origin_secret +
+                                 ", so the load balancer refuses every request it passes on");
+  }
+  TRY(check_function(client, env, names, config.xml));
+  TRY(check_headers_policy(client, env, names, config.xml));
+  if (const auto uncached = uncached_static_paths(config.xml); !uncached.empty()) {
+    return edge_problem(env, "the CloudFront distribution " + id + " has no cache behaviour for " +
+                                 uncached.front() + (uncached.size() > 1 ? " and " + std::to_string(uncached.size() - 1) +
+                                 " more static paths" : "") + ", so every visitor's request for them reaches WordPress");
+  }
+  TRY_ASSIGN(const std::string certificate, certificate_problem(client, names.alias, config.xml));
+  if (!certificate.empty()) return edge_problem(env, "the CloudFront distribution " + id + ": " + certificate);
+  TRY_ASSIGN(const std::optional<HostedZone> zone, find_hosted_zone(client, names.alias.substr(2)));
+  if (zone) {
+    TRY_ASSIGN(const std::string record,
+               alias_record_problem(client, *zone, names.alias, distribution->domain_name));
+    if (!record.empty()) return edge_problem(env, record);
+  }
+  pugi::xml_document answer;
+  TRY_ASSIGN(pugi::xml_node listener, describe_listener(client, platform.listener_arn, answer));
+  if (!denies_by_default(listener)) {
+    return edge_problem(env, "the listener of the load balancer '" + env.aws->alb +
+                                 "' does not answer 403 to requests no tenant's rule takes");
+  }
+  return origin.value;
+}
+
+// check_environment_edge's answers by listener, for the rest of the process (a verify of
+// many tenants asks once: Route 53 allows five calls a second); forgotten when the edge
+// is ensured again.
+struct EdgeChecks {
+  std::mutex mutex;  // held while one is checked: the other tenants wait for its answer
+  std::map<std::string, Result<std::string>> by_listener;
+};
+
+EdgeChecks& edge_checks() {
+  static EdgeChecks checks;
+  return checks;
+}
+
+Result<std::string> checked_environment_edge(aws::Client& client, const Environment& env,
+                                             const PlatformResources& platform) {
+  EdgeChecks& checks = edge_checks();
+  std::lock_guard lock(checks.mutex);
+  auto found = checks.by_listener.find(platform.listener_arn);
+  if (found == checks.by_listener.end()) {
+    found = checks.by_listener.emplace(platform.listener_arn, check_environment_edge(client, env, platform))
+                .first;
+  }
+  return found->second;
+}
+
+void forget_edge_check(const std::string& listener_arn) {
+  EdgeChecks& checks = edge_checks();
+  std::lock_guard lock(checks.mutex);
+  checks.by_listener.erase(listener_arn);
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> origin_header_values(aws::Client& client,
@@ -595,6 +674,7 @@ Result<std::vector<std::string>> origin_header_values(aws::Client& client,
   std::lock_guard lock(cache.mutex);
   const auto found = cache.values.find(platform.listener_arn);
   if (found != cache.values.end()) return found->second;
+  forget_edge_check(platform.listener_arn);
   TRY_ASSIGN(auto values, ensure_edge(client, env, platform));
   cache.values[platform.listener_arn] = values;
   return values;
@@ -610,6 +690,7 @@ Status rotate_edge_secret(aws::Client& client, const Environment& env,
   EdgeCache& cache = edge_cache();
   std::lock_guard lock(cache.mutex);
   cache.values.erase(platform.listener_arn);
+  forget_edge_check(platform.listener_arn);
   // A rotation interrupted before is finished first: the rules then hold one value.
   TRY(ensure_edge(client, env, platform));
   if (name == kOriginSecret) {
@@ -632,53 +713,14 @@ Result<std::optional<std::string>> read_basic_auth_password(aws::Client& client,
 
 Status check_edge(aws::Client& client, const Environment& env, const PlatformResources& platform,
                   const TenantContext& ctx) {
-  const EdgeNames names = edge_names(env.name, env.domain);
-  TRY_ASSIGN(std::optional<std::string> text, read_secret(client, names.origin_secret));
-  if (!text) return edge_problem(env, "the secret " + names.origin_secret + " does not exist");
-  TRY_ASSIGN(OriginSecret origin, parse_origin_secret(*text, names.origin_secret));
-  if (!origin.previous.empty()) {
-    return make_error("a rotation of " + std::string(kOriginSecret) + " did not finish: run "
-                      "`wpfleet secret rotate -e " + env.name + " " + kOriginSecret + "` to finish it");
-  }
-  TRY_ASSIGN(std::optional<std::string> id, find_distribution(client, names.alias));
-  if (!id) return no_distribution(env, names);
-  TRY_ASSIGN(DistributionConfig config, get_distribution_config(client, *id));
-  const pugi::xml_node origin_node = load_balancer_origin(config.xml, platform.load_balancer_dns);
-  if (!origin_node) return no_origin(env, *id, platform);
-  const pugi::xml_node header = origin_header_node(origin_node);
-  if (!header || header.child_value("HeaderValue") != origin.value) {
-    return edge_problem(env, "the CloudFront distribution " + *id + " does not send " +
-                                 kOriginHeader + " with the value in " + names.origin_secret +
-                                 ", so the load balancer refuses every request it passes on");
-  }
-  TRY(check_function(client, env, names, config.xml));
-  TRY(check_headers_policy(client, env, names, config.xml));
-  if (const auto uncached = uncached_static_paths(config.xml); !uncached.empty()) {
-    return edge_problem(env, "the CloudFront distribution " + *id + " has no cache behaviour for " +
-                                 uncached.front() + (uncached.size() > 1 ? " and " + std::to_string(uncached.size() - 1) +
-                                 " more static paths" : "") + ", so every visitor's request for them reaches WordPress");
-  }
-  TRY_ASSIGN(const std::string certificate, certificate_problem(client, names.alias, config.xml));
-  if (!certificate.empty()) return edge_problem(env, "the CloudFront distribution " + *id + ": " + certificate);
-  TRY_ASSIGN(const std::optional<HostedZone> zone, find_hosted_zone(client, names.alias.substr(2)));
-  if (zone) {
-    TRY_ASSIGN(const DistributionState state, describe_distribution(client, *id));
-    TRY_ASSIGN(const std::string record, alias_record_problem(client, *zone, names.alias, state.domain_name));
-    if (!record.empty()) return edge_problem(env, record);
-  }
-  pugi::xml_document answer;
-  TRY_ASSIGN(pugi::xml_node listener, describe_listener(client, platform.listener_arn, answer));
-  if (!denies_by_default(listener)) {
-    return edge_problem(env, "the listener of the load balancer '" + env.aws->alb +
-                                 "' does not answer 403 to requests no tenant's rule takes");
-  }
+  TRY_ASSIGN(const std::string origin, checked_environment_edge(client, env, platform));
   TRY_ASSIGN(auto rules, list_listener_rules(client, platform.listener_arn));
   const ListenerRule* rule = tenant_rule(rules, ctx.hosts.front(), "");
   if (!rule) {
     return make_error("no rule of the load balancer '" + env.aws->alb + "' takes " +
                       ctx.hosts.front() + ": run `wpfleet apply` to make it");
   }
-  if (rule->origin_values != std::vector<std::string>{origin.value}) {
+  if (rule->origin_values != std::vector<std::string>{origin}) {
     return make_error("the rule of " + ctx.hosts.front() + " (priority " +
                       std::to_string(rule->priority) + ") does not require " + kOriginHeader +
                       ", so anyone reaches the tenant past CloudFront, its password included, by "

@@ -237,14 +237,14 @@ Result<std::optional<std::pair<double, double>>> distribution_traffic(
     aws::Client& client, const Environment& env, const cost::Month& month, std::int64_t now) {
   const std::string alias = edge_names(env.name, env.domain).alias;
   if (alias.empty()) return std::optional<std::pair<double, double>>();
-  TRY_ASSIGN(std::optional<std::string> id, find_distribution(client, alias));
-  if (!id) return std::optional<std::pair<double, double>>();
+  TRY_ASSIGN(const std::optional<FoundDistribution> found, find_distribution(client, alias));
+  if (!found) return std::optional<std::pair<double, double>>();
   aws::ClientConfig config = client.config();
   config.region = "us-east-1";
   aws::Client global(config);
   aws::QueryParams params = {{"StartTime", iso_time(month.start_unix())},
                              {"EndTime", iso_time(std::min(month.end_unix(), now / kDay * kDay + kDay))}};
-  const Dimensions distribution = {{"DistributionId", *id}, {"Region", "Global"}};
+  const Dimensions distribution = {{"DistributionId", found->id}, {"Region", "Global"}};
   add_daily_sum_query(params, 1, "requests", "AWS/CloudFront", "Requests", distribution);
   add_daily_sum_query(params, 2, "bytes", "AWS/CloudFront", "BytesDownloaded", distribution);
   std::pair<double, double> traffic{0, 0};
