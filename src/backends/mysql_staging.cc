@@ -71,9 +71,9 @@ std::string load_user_prefix_of_this_process() {
 // connections open until it drops its user.
 class LoadUser {
  public:
-  static Result<LoadUser> create(const AdminConnector& admin, const MysqlServer& server,
+  // `client` is an admin's connection, which the user keeps to drop itself.
+  static Result<LoadUser> create(std::unique_ptr<MysqlClient> client, const MysqlServer& server,
                                  const std::string& database) {
-    TRY_ASSIGN(auto client, admin());
     TRY(drop_stale(*client));
     TRY_ASSIGN(std::string suffix, random_password(12));
     TRY_ASSIGN(std::string password, random_password(32));
@@ -203,6 +203,18 @@ std::string qualified(const std::string& db, const std::string& table) {
   return quote_identifier(db) + "." + quote_identifier(table);
 }
 
+// Exact row counts of every table of `db`.
+Result<std::map<std::string, std::uint64_t>> exact_row_counts(MysqlClient& client,
+                                                              const std::string& db) {
+  TRY_ASSIGN(auto tables, tables_of(client, db));
+  std::map<std::string, std::uint64_t> counts;
+  for (const auto& table : tables) {
+    TRY_ASSIGN(auto rows, client.query("SELECT COUNT(*) FROM " + qualified(db, table)));
+    counts[table] = std::stoull(rows.at(0).at(0).value_or("0"));
+  }
+  return counts;
+}
+
 Status recreate_database(MysqlClient& client, const std::string& db) {
   TRY(client.execute("DROP DATABASE IF EXISTS " + quote_identifier(db)));
   return client.execute("CREATE DATABASE " + quote_identifier(db) +
@@ -238,17 +250,6 @@ Status dump_with_mariadb_dump(const MysqlEndpoint& endpoint, const std::vector<s
   return dump.finish();
 }
 
-Result<std::map<std::string, std::uint64_t>> exact_row_counts(MysqlClient& client,
-                                                              const std::string& db) {
-  TRY_ASSIGN(auto tables, tables_of(client, db));
-  std::map<std::string, std::uint64_t> counts;
-  for (const auto& table : tables) {
-    TRY_ASSIGN(auto rows, client.query("SELECT COUNT(*) FROM " + qualified(db, table)));
-    counts[table] = std::stoull(rows.at(0).at(0).value_or("0"));
-  }
-  return counts;
-}
-
 Result<std::unique_ptr<MysqlClient>> MysqlStaging::connect() const { return admin_(); }
 
 Result<std::map<std::string, std::uint64_t>> MysqlStaging::live_row_counts() {
@@ -264,7 +265,7 @@ Result<std::map<std::string, std::uint64_t>> MysqlStaging::staged_row_counts() {
 Result<std::unique_ptr<SqlLoad>> MysqlStaging::load() {
   TRY_ASSIGN(auto client, connect());
   TRY(recreate_database(*client, names_.staging));
-  TRY_ASSIGN(LoadUser user, LoadUser::create(admin_, server_, names_.staging));
+  TRY_ASSIGN(LoadUser user, LoadUser::create(std::move(client), server_, names_.staging));
   TRY_ASSIGN(ClientOptions options, ClientOptions::create(user.endpoint()));
   CommandSpec spec;
   spec.argv = {"mariadb", "--binary-mode", "--default-character-set=utf8mb4", names_.staging};
@@ -280,16 +281,15 @@ Result<std::unique_ptr<SqlLoad>> MysqlStaging::load() {
 Result<std::unique_ptr<StagingDatabase>> MysqlStaging::open() {
   TRY_ASSIGN(auto client, connect());
   TRY(recreate_database(*client, names_.staging));
-  TRY_ASSIGN(LoadUser user, LoadUser::create(admin_, server_, names_.staging));
+  TRY_ASSIGN(LoadUser user, LoadUser::create(std::move(client), server_, names_.staging));
   return std::unique_ptr<StagingDatabase>(new LoadUserStaging(std::move(user)));
 }
 
-Status MysqlStaging::move_all(const std::string& from, const std::string& to,
+Status MysqlStaging::move_all(MysqlClient& client, const std::string& from, const std::string& to,
                               const std::string& aside, bool replace_all_tables) {
-  TRY_ASSIGN(auto client, connect());
-  TRY_ASSIGN(auto incoming, tables_of(*client, from));
-  TRY_ASSIGN(auto current, tables_of(*client, to));
-  TRY(recreate_database(*client, aside));
+  TRY_ASSIGN(auto incoming, tables_of(client, from));
+  TRY_ASSIGN(auto current, tables_of(client, to));
+  TRY(recreate_database(client, aside));
   std::vector<std::pair<std::string, std::string>> moves;
   for (const auto& table : current) {
     const bool replaced = std::find(incoming.begin(), incoming.end(), table) != incoming.end();
@@ -303,18 +303,20 @@ Status MysqlStaging::move_all(const std::string& from, const std::string& to,
     for (std::size_t i = 0; i < moves.size(); ++i) {
       sql += (i ? ", " : "") + moves[i].first + " TO " + moves[i].second;
     }
-    TRY(client->execute(sql));
+    TRY(client.execute(sql));
   }
-  return drop_database(*client, from);
+  return drop_database(client, from);
 }
 
 Status MysqlStaging::swap_in(bool replace_all_tables) {
-  return move_all(names_.staging, names_.live, names_.previous, replace_all_tables);
+  TRY_ASSIGN(auto client, connect());
+  return move_all(*client, names_.staging, names_.live, names_.previous, replace_all_tables);
 }
 
 Status MysqlStaging::restore_previous(bool replace_all_tables) {
-  TRY(move_all(names_.previous, names_.live, names_.staging, replace_all_tables));
-  return discard_staging();
+  TRY_ASSIGN(auto client, connect());
+  TRY(move_all(*client, names_.previous, names_.live, names_.staging, replace_all_tables));
+  return drop_database(*client, names_.staging);
 }
 
 Status MysqlStaging::discard_previous() {

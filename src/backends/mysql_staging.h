@@ -46,10 +46,6 @@ struct MysqlServer {
 Status dump_with_mariadb_dump(const MysqlEndpoint& endpoint, const std::vector<std::string>& tables,
                               const ByteSink& sink);
 
-// Exact row counts of every table of `database`.
-Result<std::map<std::string, std::uint64_t>> exact_row_counts(MysqlClient& client,
-                                                              const std::string& database);
-
 class MysqlStaging {
  public:
   MysqlStaging(AdminConnector admin, MysqlServer server, StagedDatabases names)
@@ -79,8 +75,8 @@ class MysqlStaging {
  private:
   Result<std::unique_ptr<MysqlClient>> connect() const;
   // Moves `from`'s tables to `to` (those of `to` it replaces, or all, going to `aside`).
-  Status move_all(const std::string& from, const std::string& to, const std::string& aside,
-                  bool replace_all_tables);
+  Status move_all(MysqlClient& client, const std::string& from, const std::string& to,
+                  const std::string& aside, bool replace_all_tables);
 
   AdminConnector admin_;
   MysqlServer server_;

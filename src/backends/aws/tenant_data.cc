@@ -74,13 +74,17 @@ Result<Direct> direct(AwsPlatforms& platforms, const TenantContext& ctx) {
 }
 
 // The tenant's own credentials, from its secret (what its tasks connect with).
-Result<MysqlEndpoint> tenant_endpoint(const Direct& d, const Environment& env) {
-  TRY_ASSIGN(TenantSecret secret, tenant_secret(d.cloud.client, env, d.names));
+MysqlEndpoint tenant_endpoint(const Direct& d, const Environment& env, const TenantSecret& secret) {
   MysqlEndpoint endpoint = direct_endpoint(env, d.cloud.platform);
   endpoint.user = d.names.db_user;
   endpoint.password = secret.value.value("password", "");
   endpoint.database = d.names.database;
   return endpoint;
+}
+
+Result<MysqlEndpoint> tenant_endpoint(const Direct& d, const Environment& env) {
+  TRY_ASSIGN(const TenantSecret secret, tenant_secret(d.cloud.client, env, d.names));
+  return tenant_endpoint(d, env, secret);
 }
 
 // A rolling deployment starts the new tasks, waits for the load balancer to find them
@@ -299,8 +303,7 @@ Status AwsTenantData::reset_admin_password(const TenantContext& ctx) {
                       "fills it in");
   }
   TRY_ASSIGN(std::string hash, wordpress_password_hash(password));
-  TRY_ASSIGN(MysqlEndpoint endpoint, tenant_endpoint(d, ctx.env));
-  TRY_ASSIGN(auto client, MysqlClient::connect(endpoint));
+  TRY_ASSIGN(auto client, MysqlClient::connect(tenant_endpoint(d, ctx.env, secret)));
   // Content from elsewhere brings its own users; the admin's sessions go with its
   // password, as wp_set_password does.
   TRY(client->execute("UPDATE wp_users SET user_pass = " + client->quote(hash) +
