@@ -5,7 +5,9 @@
 // (its page, tenant show, verify), the copy is root's and read-only (removed by hand,
 // verify names it and apply makes it again), the tenant goes back
 // to Debian's, one moving to a newer release has its database upgraded; a wrong checksum, a missing version, entries escaping the directory and
-// links are refused, leaving nothing behind (nor what a killed install left).
+// links are refused, leaving nothing behind (nor what a killed install left). `core update`
+// moves tenants one at a time with a snapshot each, puts back one whose upgrade or health
+// check fails, is undone after kill -9, and refuses what the fleet file does not say.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -467,6 +469,38 @@ TEST_F(WordPressCore, ATenantWhoseUpgradeFailsIsRolledBackAndTheUpdateStops) {
   EXPECT_EQ(ops["corebakery"]["status"], "rolled back") << history.out;
   CliResult verify = wpfleet({"verify"});
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
+// A release whose upgrade quietly does nothing: the switch works, the health check finds
+// the database older than the core, and the tenant is put back.
+TEST_F(WordPressCore, ATenantThatFailsItsHealthCheckIsRolledBack) {
+  write_core("debian");
+  {
+    CliResult up = wpfleet({"up"});
+    ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  }
+  CliResult apply = wpfleet({"apply", "--yes"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  const std::string before = db_version("corebakery");
+  const std::string content = content_checksum(state(), "dev", "corebakery");
+  publish_debian_as("6.9", std::stoi(before) + 1, [&](const fs::path& wordpress) {
+    run({"sed", "-i", "s/^\\tfunction wp_upgrade() {/& return;/",
+         (wordpress / "wp-admin/includes/upgrade.php").string()});
+  });
+  write_core("6.9");
+  CliResult update = wpfleet({"core", "update", "-e", "dev"});
+  EXPECT_EQ(update.exit_code, 1) << update.out << update.err;
+  EXPECT_NE(update.err.find("failed at step 'checking': WordPress (PHP) failed for tenant 'corebakery'"),
+            std::string::npos)
+      << update.err;
+  EXPECT_NE(update.err.find("the database is at version " + before + ", older than the core's"),
+            std::string::npos)
+      << update.err;
+  EXPECT_NE(update.out.find("rolled back"), std::string::npos) << update.out;
+  EXPECT_EQ(shown_version("corebakery"), debian_version());
+  EXPECT_EQ(db_version("corebakery"), before);
+  EXPECT_EQ(content_checksum(state(), "dev", "corebakery"), content);
+  EXPECT_EQ(wpfleet({"verify"}).exit_code, 0);
 }
 
 // kill -9 while a tenant is being switched: verify names the unfinished operation until
