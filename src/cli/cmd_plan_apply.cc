@@ -12,6 +12,7 @@
 #include "engine/watch.h"
 #include "engine/verify.h"
 #include "platform/platform.h"
+#include "transfer/domain_change.h"
 #include "util/crypto.h"
 #include "util/fs.h"
 #include "util/unix_time.h"
@@ -57,6 +58,19 @@ void print_plan(const Plan& plan, std::ostream& out) {
     out << "Plan: " << counts[0] << " to create, " << counts[1] << " to adopt, " << counts[2]
         << " to update, " << counts[3] << " to delete.\n";
   }
+}
+
+// The tenants whose content apply rewrites to their new URL (transfer/domain_change.h).
+void print_domain_changes(const std::vector<transfer::DomainChange>& changes, std::ostream& out) {
+  for (const auto& change : changes) out << "  ~ " << transfer::describe(change) << "\n";
+}
+
+nlohmann::json domain_changes_json(const std::vector<transfer::DomainChange>& changes) {
+  nlohmann::json listed = nlohmann::json::array();
+  for (const auto& c : changes) {
+    listed.push_back({{"env", c.env}, {"tenant", c.tenant}, {"from", c.from_url}, {"to", c.to_url}});
+  }
+  return listed;
 }
 
 // The workbench for plan and apply, with the scope checked; for apply (a lock held)
@@ -152,6 +166,9 @@ int plan_command(Context& ctx, const PlanApplyOptions& o) {
   if (!unfinished) return fail(unfinished.error(), kExitFailure);
   auto asleep = asleep_lines(*prepared, o);
   if (!asleep) return fail(asleep.error(), kExitFailure);
+  auto domain_changes = transfer::DomainChanges(prepared->fleet, prepared->session)
+                            .find(Scope{o.envs, o.tenants, o.prune});
+  if (!domain_changes) return fail(domain_changes.error(), kExitFailure);
   std::optional<SavedPlan> saved;
   if (!o.out.empty()) {
     auto written = save_plan(ctx, o, *plan, observed, *unfinished);
@@ -162,6 +179,7 @@ int plan_command(Context& ctx, const PlanApplyOptions& o) {
     nlohmann::json out = plan_json(*plan);
     out["unfinished"] = *unfinished;
     out["asleep"] = *asleep;
+    out["domain_changes"] = domain_changes_json(*domain_changes);
     if (saved) {
       out["saved"] = {{"file", o.out}, {"fleet_sha256", saved->fleet_sha256},
                       {"observed_sha256", observed_sha256(saved->observed)}};
@@ -170,13 +188,15 @@ int plan_command(Context& ctx, const PlanApplyOptions& o) {
   } else {
     for (const auto& line : *unfinished) std::cout << "  ! " << line << "\n";
     for (const auto& line : *asleep) std::cout << "  z " << line << "\n";
+    print_domain_changes(*domain_changes, std::cout);
     print_plan(*plan, std::cout);
   }
   if (saved) {
     Context::progress("plan saved to " + o.out + ": `wpfleet apply " + o.out +
                       "` applies exactly this, unless the fleet file or the state changes first");
   }
-  return plan->empty() && unfinished->empty() ? kExitOk : kExitChangesPending;
+  return plan->empty() && unfinished->empty() && domain_changes->empty() ? kExitOk
+                                                                        : kExitChangesPending;
 }
 
 // "env/tenant" of every tenant the plan deletes in a production environment.
@@ -212,11 +232,40 @@ Status dispose_deleted_snapshots(Workbench& bench, const Plan& plan, const Apply
   return {};
 }
 
+// After apply moved them to their new URL, the content of the tenants whose domain
+// changed is rewritten to it; a tenant apply failed keeps its note for the next apply.
+void rewrite_content(Workbench& bench, const transfer::DomainChanges& domains,
+                     const std::vector<transfer::DomainChange>& changes, ApplyReport& report) {
+  for (const auto& change : changes) {
+    auto outcome = std::find_if(report.tenants.begin(), report.tenants.end(), [&](const TenantOutcome& t) {
+      return t.env == change.env && t.tenant == change.tenant;
+    });
+    if (outcome == report.tenants.end()) {
+      outcome = report.tenants.insert(report.tenants.end(), {change.env, change.tenant, 0, ""});
+    }
+    if (!outcome->error.empty()) continue;
+    Context::progress(transfer::describe(change) + "…");
+    auto rewritten = domains.rewrite(*bench.operations, change);
+    if (!rewritten) {
+      outcome->error = rewritten.error().message;
+      continue;
+    }
+    ++outcome->changes;
+    Context::progress(ready_to_paste(change.env + "/" + change.tenant + ": content rewritten to " +
+                                     change.to_url + " (undo with `wpfleet rollback " +
+                                     rewritten->id + "`)"));
+  }
+}
+
 // Applies a plan made under the lock (or a saved one checked under it): deletions are
 // confirmed (and approved in production) first. `finishing` is true when the deletes
 // finish ones a crash interrupted, which were confirmed when they started.
 int apply_planned(Context& ctx, Workbench& bench, const Plan& plan, const PlanApplyOptions& o,
                   bool finishing) {
+  const transfer::DomainChanges domains(bench.fleet, bench.session);
+  auto domain_changes = domains.find(Scope{o.envs, o.tenants, o.prune});
+  if (!domain_changes) return fail(domain_changes.error(), kExitFailure);
+  print_domain_changes(*domain_changes, std::cerr);
   print_plan(plan, std::cerr);
   // The supervisor's watcher (`wpfleet watch run --applied-fleet`) watches what was
   // applied last.
@@ -224,7 +273,7 @@ int apply_planned(Context& ctx, Workbench& bench, const Plan& plan, const PlanAp
       !noted) {
     Context::progress("the watcher will not watch this fleet file: " + noted.error().message);
   }
-  if (plan.empty()) {
+  if (plan.empty() && domain_changes->empty()) {
     if (ctx.options().json()) {
       ctx.print_json({{"ok", true}, {"seconds", 0}, {"tenants", nlohmann::json::array()}});
     }
@@ -252,7 +301,11 @@ int apply_planned(Context& ctx, Workbench& bench, const Plan& plan, const PlanAp
   const int parallel = o.parallel > 0 ? o.parallel
                                       : static_cast<int>(std::max(4u, 2 * std::thread::hardware_concurrency()));
   const auto started = std::chrono::steady_clock::now();
+  for (const auto& change : *domain_changes) {
+    if (Status noted = domains.note(change); !noted) return fail("not applied: " + noted.error().message, kExitFailure);
+  }
   ApplyReport report = bench.engine->apply(plan, parallel, &Context::progress);
+  rewrite_content(bench, domains, *domain_changes, report);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 

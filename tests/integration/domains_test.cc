@@ -140,11 +140,31 @@ TEST_F(Domains, MistakesAreRefusedWithTheirFix) {
 
 // Last, and put back: the suite's other tests read the first domain.
 TEST_F(Domains, ChangingTheDomainOrAModeIsAPlannedChange) {
+  // A post and a PHP-serialized option that name the old URL; the new host name is
+  // longer, so the serialized string's length must change with it.
+  const std::string old_link = home("goldencrust.test") + "/menu/";
+  const std::string new_link = home("goldencrust-bakery.shop") + "/menu/";
+  auto serialized = [](const std::string& link) {
+    return "a:1:{s:4:\"link\";s:" + std::to_string(link.size()) + ":\"" + link + "\";}";
+  };
+  {
+    auto root = mariadb_root(state());
+    ASSERT_TRUE(root.ok());
+    ASSERT_TRUE((*root)->execute("UPDATE `dev_goldencrust_db`.wp_posts SET post_content = "
+                                 "'<a href=\"" + old_link + "\">Menu</a>' WHERE ID = 1").ok());
+    ASSERT_TRUE((*root)->execute("INSERT INTO `dev_goldencrust_db`.wp_options (option_name, "
+                                 "option_value) VALUES ('wpfleet_test_link', '" +
+                                 serialized(old_link) + "')").ok());
+  }
   const std::string original = fleet_text("goldencrust.test", "{ host = \"bakery.example\", redirect = false }");
-  const std::string moved = fleet_text("goldencrust.shop", "{ host = \"bakery.example\", redirect = true }");
+  const std::string moved = fleet_text("goldencrust-bakery.shop", "{ host = \"bakery.example\", redirect = true }");
   ASSERT_TRUE(write_file_atomic(fleet(), moved).ok());
   CliResult planned = wpfleet({"plan"});
   EXPECT_EQ(planned.exit_code, 2) << planned.out << planned.err;
+  EXPECT_NE(planned.out.find("~ domain change: rewrite content of dev/goldencrust (" +
+                             home("goldencrust.test") + " -> " + home("goldencrust-bakery.shop") + ")"),
+            std::string::npos)
+      << planned.out;
   for (const std::string kind : {"route", "runtime", "site"}) {
     EXPECT_NE(planned.out.find("~ update dev/goldencrust " + kind), std::string::npos)
         << kind << "\n" << planned.out;
@@ -153,21 +173,32 @@ TEST_F(Domains, ChangingTheDomainOrAModeIsAPlannedChange) {
 
   CliResult applied = wpfleet({"apply", "--yes"});
   ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
-  EXPECT_EQ(http_get("goldencrust.shop", port_, "/").status, 200);
-  EXPECT_EQ(option("home"), home("goldencrust.shop"));
-  EXPECT_EQ(option("siteurl"), home("goldencrust.shop"));
+  EXPECT_NE(applied.err.find("content rewritten to " + home("goldencrust-bakery.shop")),
+            std::string::npos) << applied.err;
+  EXPECT_EQ(http_get("goldencrust-bakery.shop", port_, "/").status, 200);
+  EXPECT_EQ(option("home"), home("goldencrust-bakery.shop"));
+  EXPECT_EQ(option("siteurl"), home("goldencrust-bakery.shop"));
+  EXPECT_EQ(option("wpfleet_test_link"), serialized(new_link));
+  HttpResponse post = http_get("goldencrust-bakery.shop", port_, "/hello-world/");
+  EXPECT_NE(post.body.find("href=\"" + new_link + "\""), std::string::npos) << post.body;
+  EXPECT_EQ(post.body.find(old_link), std::string::npos);
   HttpResponse bakery = http_get("bakery.example", port_, "/shop/");
   EXPECT_EQ(bakery.status, 301);
-  EXPECT_EQ(bakery.headers["location"], home("goldencrust.shop") + "/shop/");
-  EXPECT_EQ(http_get("www.goldencrust.shop", port_, "/").headers["location"],
-            home("goldencrust.shop") + "/");
-  EXPECT_EQ(modes()["goldencrust bakery.example"], "redirect goldencrust.shop");
+  EXPECT_EQ(bakery.headers["location"], home("goldencrust-bakery.shop") + "/shop/");
+  EXPECT_EQ(http_get("www.goldencrust-bakery.shop", port_, "/").headers["location"],
+            home("goldencrust-bakery.shop") + "/");
+  EXPECT_EQ(modes()["goldencrust bakery.example"], "redirect goldencrust-bakery.shop");
   EXPECT_NE(http_get("goldencrust.test", port_, "/").status, 200);
   EXPECT_EQ(wpfleet({"plan"}).exit_code, 0);
+
+  // The history has the rewrite, which rollback undoes like any content operation.
+  CliResult history = wpfleet({"history"});
+  EXPECT_NE(history.out.find("search-replace"), std::string::npos) << history.out;
 
   ASSERT_TRUE(write_file_atomic(fleet(), original).ok());
   ASSERT_EQ(wpfleet({"apply", "--yes"}).exit_code, 0);
   EXPECT_EQ(option("home"), home("goldencrust.test"));
+  EXPECT_EQ(option("wpfleet_test_link"), serialized(old_link));
 }
 
 }  // namespace
