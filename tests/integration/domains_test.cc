@@ -138,6 +138,37 @@ TEST_F(Domains, MistakesAreRefusedWithTheirFix) {
   }
 }
 
+// What a kill -9 between apply's routes and its content rewrite leaves: the site's
+// record names the new URL, the content the old one, and the change's note is all
+// that says so.
+TEST_F(Domains, AChangeAnApplyDidNotFinishIsShownAndFinishedByTheNext) {
+  const std::string old_home = home("goldencrust.old");
+  {
+    auto root = mariadb_root(state());
+    ASSERT_TRUE(root.ok());
+    ASSERT_TRUE((*root)->execute("UPDATE `dev_goldencrust_db`.wp_posts SET post_content = "
+                                 "'<a href=\"" + old_home + "/menu/\">Menu</a>' WHERE ID = 1").ok());
+  }
+  const auto note = state() / "domain-changes" / "dev--goldencrust.json";
+  ASSERT_TRUE(make_dirs(note.parent_path(), 0700).ok());
+  ASSERT_TRUE(write_file_atomic(note, nlohmann::json({{"env", "dev"}, {"tenant", "goldencrust"},
+                                                      {"from", old_home}}).dump()).ok());
+  CliResult planned = wpfleet({"plan", "--output", "json"});
+  EXPECT_EQ(planned.exit_code, 2) << planned.err;
+  const auto changes = nlohmann::json::parse(planned.out)["domain_changes"];
+  ASSERT_EQ(changes.size(), 1u) << planned.out;
+  EXPECT_EQ(changes[0]["from"], old_home);
+  EXPECT_EQ(changes[0]["to"], home("goldencrust.test"));
+
+  CliResult applied = wpfleet({"apply", "--yes"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+  HttpResponse post = http_get("goldencrust.test", port_, "/hello-world/");
+  EXPECT_NE(post.body.find("href=\"" + home("goldencrust.test") + "/menu/\""), std::string::npos)
+      << post.body;
+  EXPECT_FALSE(std::filesystem::exists(note));
+  EXPECT_EQ(wpfleet({"plan"}).exit_code, 0);
+}
+
 // Last, and put back: the suite's other tests read the first domain.
 TEST_F(Domains, ChangingTheDomainOrAModeIsAPlannedChange) {
   // A post and a PHP-serialized option that name the old URL; the new host name is
