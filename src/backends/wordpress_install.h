@@ -9,6 +9,10 @@
 
 namespace wpfleet {
 
+// The WordPress user every backend installs as the site's administrator, whose password
+// wpfleet keeps.
+inline constexpr const char* kAdminUser = "admin";
+
 // A PHP single-quoted string literal for `value` (quote and backslash escaped): how
 // wpfleet writes any text into the PHP it generates.
 inline std::string php_string(std::string_view value) {

@@ -8,6 +8,7 @@
 #include "backends/aws/one_off_task.h"
 #include "backends/aws/site_install.h"
 #include "backends/aws/tenant_secret.h"
+#include "backends/wordpress_install.h"
 
 namespace wpfleet::aws_backend {
 
@@ -90,7 +91,7 @@ class SiteProvider : public AwsProvider {
     }
     TRY(set_mark(cloud.client, secret->arn, kSiteInstalledMark));
     return json({{"url", ctx.home_url + "/"},
-                 {"admin_user", "admin"},
+                 {"admin_user", kAdminUser},
                  {"task_definition", names.family}})
         .dump();
   }

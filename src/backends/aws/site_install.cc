@@ -60,7 +60,7 @@ void replace_all(std::string& text, const std::string& from, const std::string& 
 Result<std::vector<std::string>> site_install_command(const SiteInstallInputs& inputs) {
   const nlohmann::json input = {{"host", inputs.host},
                                 {"title", inputs.title},
-                                {"admin_user", "admin"},
+                                {"admin_user", kAdminUser},
                                 {"admin_email", inputs.admin_email},
                                 {"public", inputs.is_public}};
   std::string php = wordpress_install_php(kPrelude, "require '/var/www/html/wp-load.php';");

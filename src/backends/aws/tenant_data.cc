@@ -13,6 +13,7 @@
 #include "backends/content_summary.h"
 #include "backends/directory_swap.h"
 #include "backends/mysql_staging.h"
+#include "backends/wordpress_install.h"
 #include "util/crypto.h"
 
 namespace wpfleet::aws_backend {
@@ -306,11 +307,12 @@ Status AwsTenantData::reset_admin_password(const TenantContext& ctx) {
   TRY_ASSIGN(auto client, MysqlClient::connect(tenant_endpoint(d, ctx.env, secret)));
   // Content from elsewhere brings its own users; the admin's sessions go with its
   // password, as wp_set_password does.
+  const std::string admin = client->quote(kAdminUser);
   TRY(client->execute("UPDATE wp_users SET user_pass = " + client->quote(hash) +
-                      ", user_activation_key = '' WHERE user_login = 'admin'"));
+                      ", user_activation_key = '' WHERE user_login = " + admin));
   return client->execute(
       "DELETE m FROM wp_usermeta m JOIN wp_users u ON u.ID = m.user_id "
-      "WHERE u.user_login = 'admin' AND m.meta_key = 'session_tokens'");
+      "WHERE u.user_login = " + admin + " AND m.meta_key = 'session_tokens'");
 }
 
 // A one-off task of the tenant's own task definition (its image, its database

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "backends/wordpress_install.h"  // kAdminUser, which every backend installs
 #include "platform/layout.h"
 
 namespace wpfleet::local {
@@ -24,6 +25,5 @@ std::string unix_user(const StateLayout& layout, const std::string& env,
 std::string pool_name(const std::string& env, const std::string& tenant);
 
 inline const char* kTablePrefix = "wp_";
-inline const char* kAdminUser = "admin";
 
 }  // namespace wpfleet::local
