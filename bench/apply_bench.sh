@@ -9,11 +9,13 @@
 #   4. idle memory per additional tenant at 13 and at N tenants (PSS of MariaDB +
 #      php-fpm + nginx, after php-fpm's idle workers have exited)
 #   5. `plan` over PLAN_TENANTS tenants with nothing to do (default 1000)
-# usage: bench/apply_bench.sh [path/to/wpfleet]   (env: ROUNDS, N, PLAN_TENANTS)
+# usage: bench/apply_bench.sh [path/to/wpfleet]   (env: ROUNDS, N, PLAN_TENANTS, ONLY_PROVISIONING)
+#   ONLY_PROVISIONING=1 stops after 1, 2 and 2b.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 wpfleet=$(realpath "${1:-$here/../build/wpfleet}")
 rounds=${ROUNDS:-10} n=${N:-100} plan_tenants=${PLAN_TENANTS:-1000}
+only_provisioning=${ONLY_PROVISIONING:-0}
 source "$here/lib.sh"
 bench_setup apply-bench
 port=$(free_port)
@@ -98,13 +100,15 @@ PHP
 page_time() {  # an uncached page of an existing tenant, in seconds
   curl -fso /dev/null -w '%{time_total}' "http://goldencrust.wpdev.localhost:$port/?uncached=$RANDOM"
 }
-samples=() bare=() after_apply=()
+samples=() site_steps=() bare=() after_apply=()
 for i in $(seq 1 "$rounds"); do
   bare+=("$(bare_install "$i")")
   printf '\n[[tenants]]\nid = "newsite%02d"\ntitle = "New %d"\nadmin_email = "a@new%d.example"\nenvironments = ["dev"]\n' "$i" "$i" "$i" >> "$work/example/fleet.toml"
   page_time >/dev/null
   warm=$(median "$(page_time)" "$(page_time)" "$(page_time)")
-  t0=$(now); "$wpfleet" -f "$work/example/fleet.toml" apply --yes >/dev/null 2>&1; t1=$(now)
+  t0=$(now); "$wpfleet" -f "$work/example/fleet.toml" apply --yes >"$work/apply.out" 2>&1; t1=$(now)
+  # Of which the site step (install or template copy, then the first 200), as apply says.
+  site_steps+=("$(sed -n 's/.*site created (\([0-9.]*\)s).*/\1/p' "$work/apply.out")")
   after_apply+=("$(python3 -c "print(f'{$(page_time) / $warm:.2f}')")")
   curl -fso /dev/null "http://newsite$(printf %02d "$i").wpdev.localhost:$port/"
   samples+=("$(secs "$t0" "$t1")")
@@ -112,9 +116,12 @@ done
 p50=$(median "${samples[@]}") bare_p50=$(median "${bare[@]}")
 echo "one new tenant, apply to first 200: p50 ${p50} s over $rounds (all: ${samples[*]});" \
   "bare wp_install() p50 ${bare_p50} s (all: ${bare[*]}): $(python3 -c "print(f'{$p50 / $bare_p50:.2f}')")x"
+echo "  of which the site step (WordPress installed or copied from the template, first 200):" \
+  "p50 $(median "${site_steps[@]}") s (all: ${site_steps[*]})"
 echo "another tenant's first uncached page after each apply, over its warm time: median" \
   "$(median "${after_apply[@]}")x (all: ${after_apply[*]})"
 "$wpfleet" -f "$work/example/fleet.toml" down >/dev/null 2>&1
+[ "$only_provisioning" = 1 ] && exit 0
 
 # 3 + 4. N generated tenants from empty; idle memory with 1, 13 and N tenants. The
 # 13-tenant figure is where a small fleet is (MariaDB's buffer pool still filling); by

@@ -11,16 +11,14 @@
 #include "backends/local/secrets.h"
 #include "backends/local/template_db.h"
 #include "backends/local/wp_runner.h"
-#include "backends/wordpress_install.h"
 #include "util/crypto.h"
 #include "util/http_client.h"
 
 namespace wpfleet::local {
 
 namespace {
-// The installer (backends/wordpress_install.h), its input on stdin: the admin password
-// among it, never in argv. Whether tables are missing was read from the database before
-// (install_state), so it comes with the input.
+// The installer, run as the tenant (local_install_php). Whether tables are missing was
+// read from the database before (install_state), so it comes with the input.
 //
 // A database cloned from the template (template_db.h) is made this site's instead of
 // installed: the template's URL replaced by the site's wherever WordPress wrote it (the
@@ -31,12 +29,7 @@ namespace {
 // site looks installed now. Title, e-mail option, visibility and the completion marker
 // follow, as after wp_install().
 const std::string& install_script() {
-  static const std::string script = wordpress_install_php(
-      R"php(
-$in = json_decode(stream_get_contents(STDIN), true);
-$password = $in['admin_password'];
-$marker = $in['marker'];
-$tables_missing = function () use ($in) { return $in['create_missing_tables']; };
+  static const std::string script = local_install_php(R"php(
 if ($in['from_template']) $made_from_template = function () use ($in, $password) {
     global $wpdb;
     $from = $in['template_url'];
@@ -63,8 +56,7 @@ if ($in['from_template']) $made_from_template = function () use ($in, $password)
     _set_cron_array($cron);
     delete_option($in['template_marker']);
 };
-)php",
-      "require getenv('WPFLEET_CORE') . '/wp-load.php';");
+)php");
   return script;
 }
 

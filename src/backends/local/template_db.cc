@@ -29,12 +29,7 @@ constexpr std::array<const char*, 9> kSaltOptions = {
 // a tenant's configuration file defines is defined here, so core's wp-config.php is
 // given a file that defines nothing (kTemplateConfig).
 const std::string& template_install_script() {
-  static const std::string script = wordpress_install_php(
-      R"php(
-$in = json_decode(stream_get_contents(STDIN), true);
-$password = $in['admin_password'];
-$marker = $in['marker'];
-$tables_missing = function () { return false; };
+  static const std::string script = local_install_php(R"php(
 define('DB_NAME', $in['database']);
 define('DB_USER', $in['db_user']);
 define('DB_PASSWORD', $in['db_password']);
@@ -50,8 +45,7 @@ foreach ($in['salt_options'] as $option) {
 define('DISABLE_WP_CRON', true);
 define('AUTOMATIC_UPDATER_DISABLED', true);
 define('WP_AUTO_UPDATE_CORE', false);
-)php",
-      "require getenv('WPFLEET_CORE') . '/wp-load.php';");
+)php");
   return script;
 }
 
@@ -91,6 +85,7 @@ Status run_template_installer(const BackendContext& ctx, const std::filesystem::
       {"admin_password", admin_password},
       {"public", false},
       {"marker", kTemplateMarker},
+      {"create_missing_tables", false},
       {"database", database},
       {"db_user", endpoint.user},
       {"db_password", endpoint.password},
@@ -146,6 +141,17 @@ Status make_template(const BackendContext& ctx, MysqlClient& root, const std::fi
   return root.execute("DROP DATABASE " + quote_identifier(building));
 }
 }  // namespace
+
+std::string local_install_php(std::string_view prelude) {
+  std::string php = R"php(
+$in = json_decode(stream_get_contents(STDIN), true);
+$password = $in['admin_password'];
+$marker = $in['marker'];
+$tables_missing = function () use ($in) { return $in['create_missing_tables']; };
+)php";
+  php += prelude;
+  return wordpress_install_php(php, "require getenv('WPFLEET_CORE') . '/wp-load.php';");
+}
 
 std::string template_database_name(const std::string& core_id) {
   std::string name = "wpfleet_template_";

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <string>
+#include <string_view>
 
 #include "backends/registry.h"
 #include "util/mysql_client.h"
@@ -28,6 +29,12 @@ inline constexpr char kTemplateUrl[] = "http://wpfleet-template.invalid";
 // The option a template's installer writes last, holding the core's version: a template
 // without it, or with another version, is never cloned.
 inline constexpr char kTemplateMarker[] = "wpfleet_template";
+
+// The installer (backends/wordpress_install.h) as php-cli runs it here: its input, the
+// admin password among it, is JSON on stdin (never argv) and sets $in, $password,
+// $marker and $tables_missing (from `create_missing_tables`); `prelude` follows, and
+// WordPress is loaded from the core WPFLEET_CORE names.
+std::string local_install_php(std::string_view prelude);
 
 // The template database of the core `core_id` (an environment's `core`: "debian" or a
 // release) of the state directory.
