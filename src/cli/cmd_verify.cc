@@ -8,6 +8,7 @@
 #include "cli/workbench.h"
 #include "engine/verify.h"
 #include "platform/platform.h"
+#include "transfer/domain_change.h"
 
 namespace wpfleet::cli {
 
@@ -126,6 +127,29 @@ void print_report(const std::vector<TenantVerification>& results) {
   }
 }
 
+// A content rewrite an apply noted and did not do (transfer/domain_change.h) fails its
+// tenant: its posts still link the old URL.
+Status add_unfinished_domain_changes(const Fleet& fleet, Session& session, const Scope& scope,
+                                     std::vector<TenantVerification>& results) {
+  TRY_ASSIGN(auto changes, transfer::DomainChanges(fleet, session).find(scope));
+  const auto holder = changes.empty() ? std::nullopt : StateLock::holder(session.layout);
+  for (const auto& change : changes) {
+    if (!change.noted) continue;
+    for (auto& v : results) {
+      if (v.env != change.env || v.tenant != change.tenant) continue;
+      const std::string what = "the content rewrite of " + change.env + "/" + change.tenant +
+                               " from " + change.from_url + " to " + change.to_url;
+      v.checks.push_back(
+          holder ? CheckOutcome{"unfinished", false, what + " is not finished; " + *holder + " holds the lock",
+                                "wait for that command to finish, then run `wpfleet verify` again"}
+                 : CheckOutcome{"unfinished", false,
+                                what + " did not finish (a crash, a kill or a failure stopped it)",
+                                "run `wpfleet apply` to finish it"});
+    }
+  }
+  return {};
+}
+
 int verify_command(Context& ctx, const VerifyCommandOptions& o) {
   auto fleet = ctx.load_fleet();
   if (!fleet) return fail(fleet.error(), kExitInvalidInput);
@@ -144,6 +168,9 @@ int verify_command(Context& ctx, const VerifyCommandOptions& o) {
   }
   auto results = verify_tenants(*fleet, *session, engine, VerifyOptions{scope, 8, o.lines});
   if (!results) return fail(results.error(), kExitFailure);
+  if (Status noted = add_unfinished_domain_changes(*fleet, *session, scope, *results); !noted) {
+    return fail(noted.error(), kExitFailure);
+  }
   const bool all_ok = std::all_of(results->begin(), results->end(),
                                   [](const TenantVerification& v) { return v.ok(); });
   if (ctx.options().json()) {

@@ -71,7 +71,8 @@ Result<std::vector<DomainChange>> DomainChanges::find(const Scope& scope) const 
                         " is not JSON: restore it from a backup or, once the tenant's content "
                         "is checked, delete it");
     }
-    DomainChange change{noted.value("env", ""), noted.value("tenant", ""), noted.value("from", ""), ""};
+    DomainChange change{noted.value("env", ""), noted.value("tenant", ""), noted.value("from", ""), "",
+                        true};
     if (!in_scope(scope, change.env, change.tenant)) continue;
     change.to_url = home_url_now(fleet_, change.env, change.tenant);
     if (change.to_url.empty() || change.to_url == change.from_url) {

@@ -25,6 +25,9 @@ struct DomainChange {
   std::string tenant;
   std::string from_url;  // e.g. http://goldencrust.wpdev.localhost:8080
   std::string to_url;
+  // Noted by an apply that has not rewritten the content yet (a failure or a crash
+  // stopped it): unfinished work, which verify names.
+  bool noted = false;
 };
 
 // "domain change: rewrite content of dev/goldencrust (http://a -> http://b)"

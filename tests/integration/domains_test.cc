@@ -159,6 +159,12 @@ TEST_F(Domains, AChangeAnApplyDidNotFinishIsShownAndFinishedByTheNext) {
   ASSERT_EQ(changes.size(), 1u) << planned.out;
   EXPECT_EQ(changes[0]["from"], old_home);
   EXPECT_EQ(changes[0]["to"], home("goldencrust.test"));
+  CliResult verified = wpfleet({"verify", "goldencrust", "-e", "dev"});
+  EXPECT_EQ(verified.exit_code, 1);
+  EXPECT_NE(verified.out.find("the content rewrite of dev/goldencrust from " + old_home + " to " +
+                              home("goldencrust.test") + " did not finish"),
+            std::string::npos)
+      << verified.out;
 
   CliResult applied = wpfleet({"apply", "--yes"});
   ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
@@ -167,6 +173,7 @@ TEST_F(Domains, AChangeAnApplyDidNotFinishIsShownAndFinishedByTheNext) {
       << post.body;
   EXPECT_FALSE(std::filesystem::exists(note));
   EXPECT_EQ(wpfleet({"plan"}).exit_code, 0);
+  EXPECT_EQ(wpfleet({"verify", "goldencrust", "-e", "dev"}).exit_code, 0);
 }
 
 // Last, and put back: the suite's other tests read the first domain.
