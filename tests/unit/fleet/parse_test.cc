@@ -164,9 +164,9 @@ idle_timeout = "3600s"
   EXPECT_EQ(prod.php.idle_timeout_s, 3600);
 }
 
-TEST(ParseFleetTest, AliasListAppliesToEveryEnvironmentOfTheTenant) {
-  // Different listen addresses, so one alias in both environments is no conflict.
-  Result<Fleet> fleet = parse_fleet(R"([environments.dev]
+// dev and sit on different listen addresses, and goldencrust in both with `lines` added.
+Result<Fleet> dev_and_sit_with(const std::string& lines) {
+  return parse_fleet(R"([environments.dev]
 domain = "{tenant}.wpdev.localhost"
 listen = "127.0.0.1:8080"
 [environments.sit]
@@ -177,9 +177,14 @@ id = "goldencrust"
 title = "Golden Crust Bakery & Cafe"
 admin_email = "owner@goldencrust.example"
 environments = ["dev", "sit"]
-aliases = ["www.goldencrust.example", "goldencrust.example"]
-)",
-                                    "fleet.toml");
+)" + lines,
+                     "fleet.toml");
+}
+
+TEST(ParseFleetTest, AliasListAppliesToEveryEnvironmentOfTheTenant) {
+  // Different listen addresses, so one alias in both environments is no conflict.
+  Result<Fleet> fleet =
+      dev_and_sit_with("aliases = [\"www.goldencrust.example\", \"goldencrust.example\"]\n");
   ASSERT_TRUE(fleet.ok()) << fleet.error().message;
   std::vector<std::string> expected{"www.goldencrust.example", "goldencrust.example"};
   EXPECT_EQ(fleet->tenants[0].aliases_in("dev"), expected);
@@ -208,53 +213,29 @@ aliases = { sit = ["goldencrust-test.wpsit.localhost"] }
 }
 
 TEST(ParseFleetTest, DomainsSetTheCanonicalHostOfTheNamedEnvironments) {
-  Result<Fleet> fleet = parse_fleet(R"([environments.dev]
-domain = "{tenant}.wpdev.localhost"
-listen = "127.0.0.1:8080"
-[environments.prod]
-domain = "{tenant}.wp.example"
-listen = "127.0.0.1:8081"
-[[tenants]]
-id = "goldencrust"
-title = "Golden Crust Bakery & Cafe"
-admin_email = "owner@goldencrust.example"
-environments = ["dev", "prod"]
-domains = { prod = "goldencrust.co.za" }
-aliases = { prod = [{ host = "goldencrust.com", redirect = true }, "www.goldencrust.co.za",
-                    { host = "shop.goldencrust.co.za", redirect = false }, "old.example"] }
-)",
-                                    "fleet.toml");
+  Result<Fleet> fleet = dev_and_sit_with(R"(domains = { sit = "goldencrust.co.za" }
+aliases = { sit = [{ host = "goldencrust.com", redirect = true }, "www.goldencrust.co.za",
+                   { host = "shop.goldencrust.co.za", redirect = false }, "old.example"] }
+)");
   ASSERT_TRUE(fleet.ok()) << fleet.error().message;
   const Tenant& tenant = fleet->tenants[0];
   const Environment& dev = fleet->environments.at("dev");
-  const Environment& prod = fleet->environments.at("prod");
+  const Environment& sit = fleet->environments.at("sit");
   EXPECT_EQ(tenant.host_in(dev), "goldencrust.wpdev.localhost");
-  EXPECT_EQ(tenant.host_in(prod), "goldencrust.co.za");
-  EXPECT_EQ(tenant.aliases_in("prod"),
+  EXPECT_EQ(tenant.host_in(sit), "goldencrust.co.za");
+  EXPECT_EQ(tenant.aliases_in("sit"),
             (std::vector<std::string>{"goldencrust.com", "www.goldencrust.co.za",
                                       "shop.goldencrust.co.za", "old.example"}));
-  EXPECT_EQ(tenant.alias_mode(prod, "goldencrust.com"), AliasMode::Redirect);
+  EXPECT_EQ(tenant.alias_mode(sit, "goldencrust.com"), AliasMode::Redirect);
   // Unstated: the www form of the canonical host redirects, any other is served.
-  EXPECT_EQ(tenant.alias_mode(prod, "www.goldencrust.co.za"), AliasMode::Redirect);
-  EXPECT_EQ(tenant.alias_mode(prod, "shop.goldencrust.co.za"), AliasMode::Served);
-  EXPECT_EQ(tenant.alias_mode(prod, "old.example"), AliasMode::Served);
+  EXPECT_EQ(tenant.alias_mode(sit, "www.goldencrust.co.za"), AliasMode::Redirect);
+  EXPECT_EQ(tenant.alias_mode(sit, "shop.goldencrust.co.za"), AliasMode::Served);
+  EXPECT_EQ(tenant.alias_mode(sit, "old.example"), AliasMode::Served);
 }
 
 TEST(ParseFleetTest, AStatedModeOverridesTheDefaultInEveryEnvironmentOfAList) {
-  Result<Fleet> fleet = parse_fleet(R"([environments.dev]
-domain = "{tenant}.wpdev.localhost"
-listen = "127.0.0.1:8080"
-[environments.sit]
-domain = "{tenant}.wpsit.localhost"
-listen = "127.0.0.1:8081"
-[[tenants]]
-id = "goldencrust"
-title = "Golden Crust Bakery & Cafe"
-admin_email = "owner@goldencrust.example"
-environments = ["dev", "sit"]
-aliases = [{ host = "www.goldencrust.wpdev.localhost", redirect = false }, "bakery.example"]
-)",
-                                    "fleet.toml");
+  Result<Fleet> fleet = dev_and_sit_with(
+      "aliases = [{ host = \"www.goldencrust.wpdev.localhost\", redirect = false }, \"bakery.example\"]\n");
   ASSERT_TRUE(fleet.ok()) << fleet.error().message;
   const Tenant& tenant = fleet->tenants[0];
   for (const auto& [name, env] : fleet->environments) {
