@@ -45,8 +45,10 @@ std::string describe(const DomainChange& change) {
          change.from_url + " -> " + change.to_url + ")";
 }
 
+fs::path DomainChanges::notes_dir() const { return session_.layout.root / "domain-changes"; }
+
 fs::path DomainChanges::marker(const std::string& env, const std::string& tenant) const {
-  return session_.layout.root / "domain-changes" / (env + "--" + tenant + ".json");
+  return notes_dir() / (env + "--" + tenant + ".json");
 }
 
 Result<std::vector<DomainChange>> DomainChanges::find(const Scope& scope) const {
@@ -61,9 +63,13 @@ Result<std::vector<DomainChange>> DomainChanges::find(const Scope& scope) const 
   }
   // A noted change names the URL the content had: the site's record may name the new
   // one already.
-  const fs::path dir = session_.layout.root / "domain-changes";
   std::error_code error;
-  for (const auto& entry : fs::directory_iterator(dir, error)) {
+  fs::directory_iterator notes(notes_dir(), error);
+  if (error && error != std::errc::no_such_file_or_directory) {
+    return make_error("cannot read " + notes_dir().string() + " (" + error.message() +
+                      "): check the state directory's owner and permissions");
+  }
+  for (const auto& entry : notes) {
     TRY_ASSIGN(std::string text, read_file(entry.path()));
     const auto noted = nlohmann::json::parse(text, nullptr, false);
     if (!noted.is_object()) {

@@ -46,6 +46,7 @@ class DomainChanges {
   Result<OperationRecord> rewrite(Operations& operations, const DomainChange& change) const;
 
  private:
+  std::filesystem::path notes_dir() const;
   std::filesystem::path marker(const std::string& env, const std::string& tenant) const;
 
   const Fleet& fleet_;
