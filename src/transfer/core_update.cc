@@ -49,6 +49,10 @@ Result<OperationRecord> Operations::update_core(const std::string& env, const st
 
 Result<OperationRecord> Operations::run_core_move(OperationRecord op, const TenantContext& ctx,
                                                   const std::function<Status(OperationRecord&)>& move) {
+  // Without a pool there is no core to go back to: apply makes the tenant on its core.
+  if (core_move(op)->from.empty()) {
+    return make_error(placement(op) + " is not applied yet: `wpfleet apply` makes it");
+  }
   TRY(session_.store->record_operation(op));
   if (Status snapshot = snapshot_before(ctx, op); !snapshot) {
     record_failure(op, "nothing changed: could not take a snapshot first (" +

@@ -158,6 +158,14 @@ class WordPressCore : public OwnFleetTest {
     return names;
   }
 
+  // The fleet on Debian's core, up and applied.
+  void start_on_debian() {
+    write_core(kDebianCore);
+    CliResult up = wpfleet({"up"});
+    ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+    CliResult apply = wpfleet({"apply", "--yes"});
+    ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  }
   // The tenant's database version (WordPress's db_version option).
   std::string db_version(const std::string& tenant) {
     auto root = mariadb_root(state());
@@ -256,21 +264,8 @@ TEST_F(WordPressCore, TenantRunsTheReleaseOfItsEnvironmentAndGoesBack) {
 // A tenant made on Debian's core moves to a newer release: its database is upgraded (as
 // the tenant), its core themes come from the release.
 TEST_F(WordPressCore, MovingToANewerReleaseUpgradesTheDatabase) {
-  write_core("debian");
-  {
-    CliResult up = wpfleet({"up"});
-    ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
-  }
-  CliResult apply = wpfleet({"apply", "--yes"});
-  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
-  auto root = mariadb_root(state());
-  ASSERT_TRUE(root.ok()) << root.error().message;
-  const auto db_version = [&] {
-    auto rows = (*root)->query(
-        "SELECT option_value FROM dev_corebakery_db.wp_options WHERE option_name = 'db_version'");
-    return rows.ok() && rows->size() == 1 ? (*rows)[0][0].value_or("") : "";
-  };
-  const std::string before = db_version();
+  ASSERT_NO_FATAL_FAILURE(start_on_debian());
+  const std::string before = db_version("corebakery");
   ASSERT_FALSE(before.empty());
   const int newer = std::stoi(before) + 1;
   publish_debian_as("6.9", newer);
@@ -278,9 +273,9 @@ TEST_F(WordPressCore, MovingToANewerReleaseUpgradesTheDatabase) {
   write_core("6.9");
   // Installed is what the state recorded: a lost pool file does not skip the upgrade.
   fs::remove(state() / "php-fpm/pools/dev--corebakery.conf");
-  apply = wpfleet({"apply", "--yes"});
+  CliResult apply = wpfleet({"apply", "--yes"});
   ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
-  EXPECT_EQ(db_version(), std::to_string(newer));
+  EXPECT_EQ(db_version("corebakery"), std::to_string(newer));
   EXPECT_EQ(shown_version(), "6.9");
   EXPECT_EQ(http_get("corebakery.wpdev.localhost", port_).status, 200);
   const fs::path themes = state() / "sites/dev/corebakery/wp-content/themes";
@@ -354,13 +349,7 @@ std::map<std::string, json> core_operations(const json& history, const std::stri
 // and `rollback OP` puts one tenant back on Debian's core with its content as before.
 TEST_F(WordPressCore, CoreUpdateMovesEachTenantAndRollbackPutsOneBack) {
   tenants_ = {"corebakery", "corecafe"};
-  write_core("debian");
-  {
-    CliResult up = wpfleet({"up"});
-    ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
-  }
-  CliResult apply = wpfleet({"apply", "--yes"});
-  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  ASSERT_NO_FATAL_FAILURE(start_on_debian());
   const std::string before = db_version("corebakery");
   ASSERT_FALSE(before.empty());
   const std::string content = content_checksum(state(), "dev", "corebakery");
@@ -419,13 +408,7 @@ TEST_F(WordPressCore, CoreUpdateMovesEachTenantAndRollbackPutsOneBack) {
 // stops there and says why and how to go on; the second tenant is not touched.
 TEST_F(WordPressCore, ATenantWhoseUpgradeFailsIsRolledBackAndTheUpdateStops) {
   tenants_ = {"corebakery", "corecafe"};
-  write_core("debian");
-  {
-    CliResult up = wpfleet({"up"});
-    ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
-  }
-  CliResult apply = wpfleet({"apply", "--yes"});
-  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  ASSERT_NO_FATAL_FAILURE(start_on_debian());
   const std::string before = db_version("corebakery");
   const std::string content = content_checksum(state(), "dev", "corebakery");
   publish_debian_as("6.9", std::stoi(before) + 1, [&](const fs::path& wordpress) {
@@ -474,13 +457,7 @@ TEST_F(WordPressCore, ATenantWhoseUpgradeFailsIsRolledBackAndTheUpdateStops) {
 // A release whose upgrade quietly does nothing: the switch works, the health check finds
 // the database older than the core, and the tenant is put back.
 TEST_F(WordPressCore, ATenantThatFailsItsHealthCheckIsRolledBack) {
-  write_core("debian");
-  {
-    CliResult up = wpfleet({"up"});
-    ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
-  }
-  CliResult apply = wpfleet({"apply", "--yes"});
-  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  ASSERT_NO_FATAL_FAILURE(start_on_debian());
   const std::string before = db_version("corebakery");
   const std::string content = content_checksum(state(), "dev", "corebakery");
   publish_debian_as("6.9", std::stoi(before) + 1, [&](const fs::path& wordpress) {
@@ -506,13 +483,7 @@ TEST_F(WordPressCore, ATenantThatFailsItsHealthCheckIsRolledBack) {
 // kill -9 while a tenant is being switched: verify names the unfinished operation until
 // the next command undoes it; the update run again then moves every tenant.
 TEST_F(WordPressCore, AnInterruptedCoreUpdateIsUndoneByTheNextCommand) {
-  write_core("debian");
-  {
-    CliResult up = wpfleet({"up"});
-    ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
-  }
-  CliResult apply = wpfleet({"apply", "--yes"});
-  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  ASSERT_NO_FATAL_FAILURE(start_on_debian());
   const std::string before = db_version("corebakery");
   const std::string content = content_checksum(state(), "dev", "corebakery");
   publish_debian_as("6.9", std::stoi(before) + 1);
