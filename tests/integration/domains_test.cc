@@ -3,10 +3,14 @@
 // change as a planned change, and the fleet file's mistakes refused with their fix.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+
 #include <nlohmann/json.hpp>
 
 #include "harness.h"
 #include "util/fs.h"
+#include "util/process.h"
 
 namespace wpfleet::testing {
 namespace {
@@ -174,6 +178,43 @@ TEST_F(Domains, AChangeAnApplyDidNotFinishIsShownAndFinishedByTheNext) {
   EXPECT_FALSE(std::filesystem::exists(note));
   EXPECT_EQ(wpfleet({"plan"}).exit_code, 0);
   EXPECT_EQ(wpfleet({"verify", "goldencrust", "-e", "dev"}).exit_code, 0);
+}
+
+// A real kill -9 of apply once it noted the change (somewhere in its routes,
+// configuration, site or content rewrite): verify names the change, and the next apply
+// finishes it. Put back afterwards.
+TEST_F(Domains, AKilledApplyLeavesTheChangeToTheNext) {
+  const std::string original = fleet_text("goldencrust.test", "{ host = \"bakery.example\", redirect = false }");
+  ASSERT_TRUE(write_file_atomic(fleet(), fleet_text("goldencrust.bakery", "\"bakery.example\"")).ok());
+  const auto note = state() / "domain-changes" / "dev--goldencrust.json";
+  CommandSpec spec;
+  spec.argv = {WPFLEET_BINARY, "-f", fleet().string(), "apply", "--yes"};
+  const auto log = fleet().parent_path() / "apply.log";
+  auto apply = spawn_child(spec, log.string());
+  ASSERT_TRUE(apply.ok());
+  const bool noted = eventually(60, [&] { return std::filesystem::exists(note); });
+  ::kill(*apply, SIGKILL);
+  int status = 0;
+  ::waitpid(*apply, &status, 0);
+  ASSERT_TRUE(noted);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "apply finished before it was killed";
+
+  CliResult verified = wpfleet({"verify", "goldencrust", "-e", "dev"});
+  EXPECT_EQ(verified.exit_code, 1);
+  EXPECT_NE(verified.out.find("the content rewrite of dev/goldencrust from " + home("goldencrust.test") +
+                              " to " + home("goldencrust.bakery")),
+            std::string::npos)
+      << verified.out;
+  CliResult again = wpfleet({"apply", "--yes"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("content rewritten to " + home("goldencrust.bakery")), std::string::npos)
+      << again.err;
+  EXPECT_FALSE(std::filesystem::exists(note));
+  EXPECT_EQ(option("home"), home("goldencrust.bakery"));
+  EXPECT_EQ(wpfleet({"verify", "goldencrust", "-e", "dev"}).exit_code, 0);
+
+  ASSERT_TRUE(write_file_atomic(fleet(), original).ok());
+  ASSERT_EQ(wpfleet({"apply", "--yes"}).exit_code, 0);
 }
 
 // Last, and put back: the suite's other tests read the first domain.
