@@ -51,7 +51,8 @@ class TemplateDb : public OwnFleetTest {
                                            const std::string& needle) {
     auto columns = client.query(
         "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = " +
-        client.quote(db) + " AND data_type IN ('char', 'varchar', 'text', 'tinytext', "
+        client.quote(db) +
+        " AND data_type IN ('char', 'varchar', 'text', 'tinytext', "
         "'mediumtext', 'longtext')");
     EXPECT_TRUE(columns.ok());
     std::vector<std::string> found;
@@ -79,10 +80,11 @@ TEST_F(TemplateDb, NewSitesAreCopiesOfTheTemplateMadeTheirOwn) {
   ASSERT_TRUE(db);
   // Made once, complete, of the core's version; no tenant has it.
   const std::string version = one(*db, std::string("SELECT option_value FROM ") + kTemplate +
-                                            ".wp_options WHERE option_name = 'wpfleet_template'");
+                                           ".wp_options WHERE option_name = 'wpfleet_template'");
   EXPECT_FALSE(version.empty());
-  EXPECT_EQ(one(*db, "SELECT option_value FROM dev_alpha_db.wp_options WHERE option_name = "
-                     "'wpfleet_installed'"),
+  EXPECT_EQ(one(*db,
+                "SELECT option_value FROM dev_alpha_db.wp_options WHERE option_name = "
+                "'wpfleet_installed'"),
             version);
   EXPECT_TRUE(column(*db, "SHOW DATABASES LIKE 'wpfleet\\_template\\_debian\\_new'").empty());
 
@@ -108,17 +110,18 @@ TEST_F(TemplateDb, NewSitesAreCopiesOfTheTemplateMadeTheirOwn) {
     for (const auto& guid : column(*db, "SELECT guid FROM " + database + ".wp_posts")) {
       EXPECT_TRUE(guid.starts_with(url + "/")) << guid;
     }
-    EXPECT_EQ(one(*db, "SELECT COUNT(*) FROM " + database +
-                           ".wp_posts WHERE post_content LIKE '%" + url + "%'"),
+    EXPECT_EQ(one(*db, "SELECT COUNT(*) FROM " + database + ".wp_posts WHERE post_content LIKE '%" +
+                           url + "%'"),
               "2");  // the sample page (its dashboard link) and the privacy policy page
-    EXPECT_EQ(one(*db, "SELECT user_email FROM " + database + ".wp_users WHERE user_login = 'admin'"),
-              "admin@" + tenant + ".example");
+    EXPECT_EQ(
+        one(*db, "SELECT user_email FROM " + database + ".wp_users WHERE user_login = 'admin'"),
+        "admin@" + tenant + ".example");
     EXPECT_EQ(one(*db, "SELECT user_url FROM " + database + ".wp_users"), url);
     // Installed now, as far as anyone can tell: dates and scheduled times are today's.
     const auto seconds_ago = [&](const std::string& column, const std::string& table) {
-      return std::abs(std::stoll(one(*db, "SELECT MAX(ABS(TIMESTAMPDIFF(SECOND, " + column +
-                                              ", UTC_TIMESTAMP()))) FROM " + database + "." +
-                                              table)));
+      return std::abs(
+          std::stoll(one(*db, "SELECT MAX(ABS(TIMESTAMPDIFF(SECOND, " + column +
+                                  ", UTC_TIMESTAMP()))) FROM " + database + "." + table)));
     };
     EXPECT_LT(seconds_ago("post_date_gmt", "wp_posts"), 120);
     EXPECT_LT(seconds_ago("post_modified_gmt", "wp_posts"), 120);
@@ -156,18 +159,21 @@ TEST_F(TemplateDb, NewSitesAreCopiesOfTheTemplateMadeTheirOwn) {
                               "'%secret%' OR option_name LIKE '%nonce%' OR option_name LIKE "
                               "'%token%' OR option_name LIKE '%transient%')")
                   .empty());
-  const std::string shared_options = one(
-      *db, "SELECT GROUP_CONCAT(a.option_name) FROM dev_alpha_db.wp_options a JOIN "
-           "dev_beta_db.wp_options b ON a.option_name = b.option_name AND a.option_value = "
-           "b.option_value WHERE a.option_value <> '' AND (a.option_name LIKE '%key%' OR "
-           "a.option_name LIKE '%salt%' OR a.option_name LIKE '%secret%' OR a.option_name LIKE "
-           "'%nonce%' OR a.option_name LIKE '%token%')");
+  const std::string shared_options =
+      one(*db,
+          "SELECT GROUP_CONCAT(a.option_name) FROM dev_alpha_db.wp_options a JOIN "
+          "dev_beta_db.wp_options b ON a.option_name = b.option_name AND a.option_value = "
+          "b.option_value WHERE a.option_value <> '' AND (a.option_name LIKE '%key%' OR "
+          "a.option_name LIKE '%salt%' OR a.option_name LIKE '%secret%' OR a.option_name LIKE "
+          "'%nonce%' OR a.option_name LIKE '%token%')");
   EXPECT_EQ(shared_options, "");
-  EXPECT_EQ(one(*db, "SELECT COUNT(*) FROM dev_alpha_db.wp_usermeta a JOIN dev_beta_db.wp_usermeta b "
-                     "ON a.meta_value = b.meta_value WHERE a.meta_key = 'session_tokens'"),
+  EXPECT_EQ(one(*db,
+                "SELECT COUNT(*) FROM dev_alpha_db.wp_usermeta a JOIN dev_beta_db.wp_usermeta b "
+                "ON a.meta_value = b.meta_value WHERE a.meta_key = 'session_tokens'"),
             "0");
-  EXPECT_NE(one(*db, "SELECT COUNT(*) FROM dev_alpha_db.wp_usermeta WHERE meta_key = 'session_tokens'"),
-            "0");  // the logins above made some
+  EXPECT_NE(
+      one(*db, "SELECT COUNT(*) FROM dev_alpha_db.wp_usermeta WHERE meta_key = 'session_tokens'"),
+      "0");  // the logins above made some
   EXPECT_NE(one(*db, "SELECT user_pass FROM dev_alpha_db.wp_users"),
             one(*db, "SELECT user_pass FROM dev_beta_db.wp_users"));
 }
@@ -184,7 +190,8 @@ TEST_F(TemplateDb, IncompleteOrOutdatedTemplateIsMadeAgainNotCopied) {
   ASSERT_FALSE(version.empty());
   const std::vector<std::string> damages = {
       // what a core of another version left (a core changed under the same name)
-      std::string("UPDATE ") + kTemplate + ".wp_options SET option_value = '0.1' WHERE option_name = 'wpfleet_template'",
+      std::string("UPDATE ") + kTemplate +
+          ".wp_options SET option_value = '0.1' WHERE option_name = 'wpfleet_template'",
       // half made: a table missing
       std::string("DROP TABLE ") + kTemplate + ".wp_links"};
   std::vector<std::string> tenants = {"alpha"};
@@ -198,11 +205,12 @@ TEST_F(TemplateDb, IncompleteOrOutdatedTemplateIsMadeAgainNotCopied) {
     EXPECT_EQ(apply.err.find("without a template"), std::string::npos) << apply.err;
     EXPECT_EQ(one(*db, marker), version);
     EXPECT_EQ(one(*db, std::string("SELECT COUNT(*) FROM information_schema.tables WHERE "
-                                   "table_schema = '") + kTemplate + "'"),
+                                   "table_schema = '") +
+                           kTemplate + "'"),
               "12");
     const std::string& tenant = tenants.back();
-    EXPECT_TRUE(admin_login_works(tenant + ".wpdev.localhost", port_,
-                                  secret(tenant, "admin-password")));
+    EXPECT_TRUE(
+        admin_login_works(tenant + ".wpdev.localhost", port_, secret(tenant, "admin-password")));
   }
 }
 
@@ -221,8 +229,9 @@ TEST_F(TemplateDb, CopyKilledHalfWayIsNamedByVerifyAndFinishedByTheNextApply) {
   const fs::path log = dir_.path() / "apply.log";
   const pid_t apply = start({"apply", "--yes"}, log);
   const auto copying = [&] {
-    return one(*db, "SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE "
-                    "'%`dev_beta_db`.`wp_posts`%' AND id <> CONNECTION_ID()") != "0";
+    return one(*db,
+               "SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE "
+               "'%`dev_beta_db`.`wp_posts`%' AND id <> CONNECTION_ID()") != "0";
   };
   ASSERT_TRUE(eventually(120, copying)) << read_text(log);
   kill(apply, SIGKILL);
@@ -230,8 +239,9 @@ TEST_F(TemplateDb, CopyKilledHalfWayIsNamedByVerifyAndFinishedByTheNextApply) {
   ASSERT_TRUE(locker->execute("UNLOCK TABLES").ok());
   ASSERT_TRUE(eventually(30, [&] { return !copying(); }));
   // Left half-copied: some tables, no admin, no marker.
-  EXPECT_NE(one(*db, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
-                     "'dev_beta_db'"),
+  EXPECT_NE(one(*db,
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
+                "'dev_beta_db'"),
             "0");
 
   CliResult verify = wpfleet({"verify", "beta", "--output", "json"});

@@ -191,8 +191,9 @@ bool clone_from_template(const BackendContext& backend, const TenantContext& ctx
     return clone_template_database(*root, template_db, db);
   }();
   if (cloned) return true;
-  std::cerr << ctx.env.name << "/" << ctx.tenant.id << " site: installing WordPress without a template ("
-            << cloned.error().message << ")\n";
+  std::cerr << ctx.env.name << "/" << ctx.tenant.id
+            << " site: installing WordPress without a template (" << cloned.error().message
+            << ")\n";
   return false;
 }
 }  // namespace

@@ -1,6 +1,8 @@
 #include "backends/local/template_db.h"
 
+#include <cctype>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "backends/local/database.h"
@@ -20,7 +22,7 @@ namespace {
 // would share. The template's installer gets random salts for its one run, so WordPress
 // has no reason to write them; they are deleted all the same.
 constexpr std::array<const char*, 9> kSaltOptions = {
-    "auth_key",      "auth_salt",  "secure_auth_key", "secure_auth_salt", "logged_in_key",
+    "auth_key",       "auth_salt", "secure_auth_key", "secure_auth_salt", "logged_in_key",
     "logged_in_salt", "nonce_key", "nonce_salt",      "secret_key"};
 
 // The installer (backends/wordpress_install.h) run by root against the template, with
@@ -61,8 +63,8 @@ Result<std::optional<std::string>> template_version(MysqlClient& root, const std
     names += (names.empty() ? "" : ", ") + root.quote(std::string(kTablePrefix) + name);
   }
   TRY_ASSIGN(auto count, root.query("SELECT COUNT(*) FROM information_schema.tables WHERE "
-                                    "table_schema = " + root.quote(db) +
-                                    " AND table_name IN (" + names + ")"));
+                                    "table_schema = " +
+                                    root.quote(db) + " AND table_name IN (" + names + ")"));
   if (count.empty() || count[0][0].value_or("0") != std::to_string(kCoreTables.size())) {
     return std::optional<std::string>();
   }
@@ -96,8 +98,8 @@ Status run_template_installer(const BackendContext& ctx, const std::filesystem::
   spec.argv = {"php", "-d", "display_errors=stderr", "-r", template_install_script()};
   spec.clear_env = true;
   const std::filesystem::path config = ctx.layout.run_dir() / "template-config.php";
-  TRY(write_file_atomic(config, "<?php // the template's installer defines it all (template_db.cc)\n",
-                        0644));
+  TRY(write_file_atomic(
+      config, "<?php // the template's installer defines it all (template_db.cc)\n", 0644));
   spec.env = {{"WPFLEET_CORE", core.string()}, {"WPFLEET_SITE_CONFIG", config.string()}};
   spec.cwd = core.string();
   spec.stdin_data = input.dump();
@@ -120,8 +122,8 @@ Status strip_template(MysqlClient& root, const std::string& db) {
                       "'\\_site\\_transient\\_%'");
 }
 
-Status make_template(const BackendContext& ctx, MysqlClient& root, const std::filesystem::path& core,
-                     const std::string& name) {
+Status make_template(const BackendContext& ctx, MysqlClient& root,
+                     const std::filesystem::path& core, const std::string& name) {
   const std::string building = name + "_new";
   const std::string create = " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci";
   TRY(root.execute("DROP DATABASE IF EXISTS " + quote_identifier(building)));
@@ -159,7 +161,8 @@ std::string template_database_name(const std::string& core_id) {
   return name;
 }
 
-Result<std::string> ensure_template_database(const BackendContext& ctx, const std::string& core_id) {
+Result<std::string> ensure_template_database(const BackendContext& ctx,
+                                             const std::string& core_id) {
   // One apply holds the state directory's lock, so only its threads can meet here.
   static std::mutex making;
   const std::lock_guard lock(making);
@@ -181,7 +184,8 @@ Result<std::string> ensure_template_database(const BackendContext& ctx, const st
 Status clone_template_database(MysqlClient& root, const std::string& template_db,
                                const std::string& database) {
   for (const char* name : kCoreTables) {
-    TRY(root.execute("CREATE TABLE " + table(database, name) + " LIKE " + table(template_db, name)));
+    TRY(root.execute("CREATE TABLE " + table(database, name) + " LIKE " +
+                     table(template_db, name)));
   }
   // The rows in one transaction: one commit to flush, not twelve.
   TRY(root.execute("START TRANSACTION"));
