@@ -93,7 +93,7 @@ class AwsContent : public ::testing::Test {
                   db.find("_previous") == std::string::npos)
           << db;
     }
-    for (const char* suffix : {".staging", ".previous", ".swapping"}) {
+    for (const char* suffix : {".staging", ".previous", ".swapping", ".redeploying"}) {
       EXPECT_FALSE(fs::exists(efs("sit") / (std::string(kTenant) + suffix))) << suffix;
     }
     auto users = root_of("sit")->query("SELECT User FROM mysql.user WHERE User LIKE 'wpf\\_load\\_%'");
@@ -114,6 +114,31 @@ class AwsContent : public ::testing::Test {
     const Redeploys now = redeploys();
     EXPECT_EQ(now.forced - before.forced, times);
     EXPECT_EQ(now.watched - before.watched, times) << "a redeploy was not waited for";
+  }
+
+  // A promote killed at its swap of the tables (the files not swapped yet).
+  static void kill_a_promote_at_its_swap() {
+    // A reader of sit's live tables holds the swap's RENAME TABLE until it commits: the
+    // promote is killed while it waits there.
+    auto reader = root_of("sit");
+    ASSERT_TRUE(reader->execute("START TRANSACTION"));
+    ASSERT_TRUE(reader->query("SELECT COUNT(*) FROM goldencrust_db.wp_options"));
+    auto watcher = root_of("sit");
+    const auto renaming = [&] {
+      auto rows = watcher->query("SELECT COUNT(*) FROM information_schema.processlist WHERE "
+                                 "info LIKE 'RENAME TABLE%'");
+      return rows && !rows->empty() && rows->front()[0] && *rows->front()[0] != "0";
+    };
+    const fs::path log = platform_->dir() / "promote.log";
+    auto promote = spawn_child(
+        platform_->command({"promote", kTenant, "--from", "dev", "--to", "sit"}), log.string());
+    ASSERT_TRUE(promote);
+    ASSERT_TRUE(eventually(120, renaming)) << text_of(log);
+    ::kill(*promote, SIGKILL);
+    int status = 0;
+    ::waitpid(*promote, &status, 0);
+    ASSERT_TRUE(reader->execute("COMMIT"));
+    ASSERT_TRUE(eventually(30, [&] { return !renaming(); }));
   }
 
   std::optional<ProxyComplaints> complaints_;
@@ -296,27 +321,7 @@ TEST_F(AwsContent, ProductionNeedsApproveAndRefusesWhenEdited) {
 }
 
 TEST_F(AwsContent, PromoteKilledAtTheSwapFailsVerifyUntilTheNextCommandUndoesIt) {
-  // A reader of sit's live tables holds the swap's RENAME TABLE until it commits: the
-  // promote is killed while it waits there.
-  auto reader = root_of("sit");
-  ASSERT_TRUE(reader->execute("START TRANSACTION"));
-  ASSERT_TRUE(reader->query("SELECT COUNT(*) FROM goldencrust_db.wp_options"));
-  auto watcher = root_of("sit");
-  const auto renaming = [&] {
-    auto rows = watcher->query("SELECT COUNT(*) FROM information_schema.processlist WHERE "
-                                  "info LIKE 'RENAME TABLE%'");
-    return rows && !rows->empty() && rows->front()[0] && *rows->front()[0] != "0";
-  };
-  const fs::path log = platform_->dir() / "promote.log";
-  auto promote = spawn_child(platform_->command({"promote", kTenant, "--from", "dev", "--to", "sit"}),
-                             log.string());
-  ASSERT_TRUE(promote);
-  ASSERT_TRUE(eventually(120, renaming)) << text_of(log);
-  ::kill(*promote, SIGKILL);
-  int status = 0;
-  ::waitpid(*promote, &status, 0);
-  ASSERT_TRUE(reader->execute("COMMIT"));
-  ASSERT_TRUE(eventually(30, [&] { return !renaming(); }));
+  ASSERT_NO_FATAL_FAILURE(kill_a_promote_at_its_swap());
   const std::string op = history()[0]["id"];
   EXPECT_EQ(history()[0]["step"], "swapping");
 
@@ -332,6 +337,20 @@ TEST_F(AwsContent, PromoteKilledAtTheSwapFailsVerifyUntilTheNextCommandUndoesIt)
   EXPECT_NE(next.err.find(op), std::string::npos) << next.err;
   EXPECT_EQ(sit_option("blogdescription"), "sit's own");
   EXPECT_EQ(history()[0]["status"], "rolled back after interruption") << history().dump(2);
+  nothing_staged_or_previous();
+}
+
+// A put-back killed after it moved the files back and before the tasks were replaced
+// leaves its note: the next one redeploys although it has no files left to move.
+TEST_F(AwsContent, APutBackKilledBeforeItsRedeployIsRedeployedByTheNext) {
+  ASSERT_NO_FATAL_FAILURE(kill_a_promote_at_its_swap());
+  const fs::path note = efs("sit") / (std::string(kTenant) + ".redeploying");
+  std::ofstream(note).flush();
+  const Redeploys before = redeploys();
+  CliResult next = wpfleet({"apply", "-e", "sit", "--yes"});
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  redeployed_and_waited(before, 1);
+  EXPECT_FALSE(fs::exists(note));
   nothing_staged_or_previous();
 }
 

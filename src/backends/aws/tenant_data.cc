@@ -1,6 +1,7 @@
 #include "backends/aws/tenant_data.h"
 
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 
 #include "backends/aws/aws_backend.h"
@@ -15,6 +16,7 @@
 #include "backends/mysql_staging.h"
 #include "backends/wordpress_install.h"
 #include "util/crypto.h"
+#include "util/fs.h"
 
 namespace wpfleet::aws_backend {
 
@@ -265,8 +267,18 @@ Status AwsTenantData::restore_previous(const TenantContext& ctx, const SwapScope
   TRY_ASSIGN(Direct d, direct(*platforms_, ctx));
   if (scope.database) TRY(d.database.restore_previous(scope.replace_all_tables));
   if (!scope.files) return {};
+  // Written before the files move back and removed once the tasks are replaced: a
+  // put-back killed in between leaves it, and the next one, which finds no files to
+  // move, redeploys all the same.
+  const std::filesystem::path note =
+      std::filesystem::path(*ctx.env.aws->efs_mount) / (d.names.access_point_path.substr(1) + ".redeploying");
+  std::error_code absent;
+  const bool noted = std::filesystem::exists(note, absent);
+  if (!noted) TRY(write_file_atomic(note, "", 0600));
   TRY_ASSIGN(const bool moved, d.files.restore_previous());
-  return moved ? redeploy(ctx, d) : Status{};
+  if (moved || noted) TRY(redeploy(ctx, d));
+  std::filesystem::remove(note, absent);
+  return {};
 }
 
 Status AwsTenantData::discard_previous(const TenantContext& ctx) {

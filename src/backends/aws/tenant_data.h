@@ -10,7 +10,9 @@
 // A task mounted its access point's directory when it started and keeps it, so after
 // every swap of the files the tenant's service is redeployed (ECS forceNewDeployment),
 // and the swap waits until only new tasks run: the directory moved aside is discarded
-// after that, never under a task that still has it mounted.
+// after that, never under a task that still has it mounted. A put-back notes
+// `{tenant}.redeploying` until its tasks are replaced, so that one killed after moving
+// the files still redeploys when it runs again.
 //
 // The tenant's PHP writes its files as www-data (uid 33 on EFS): they are only read
 // through descriptors (util/safe_tree.h). The "task" paths (a one-off Fargate task
