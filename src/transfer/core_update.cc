@@ -173,6 +173,7 @@ Result<OperationRecord> Operations::rollback_core_move(OperationRecord original)
                      original.target_env, "", "running", "snapshot", "", "", unix_now(), 0};
   op.swap = core_move_note(
       {local::tenant_core(session_.layout, op.target_env, op.tenant), undone.from});
+  const RestoringSnapshot kept(*this, original.snapshot_id);
   TRY_ASSIGN(op, run_core_move(std::move(op), ctx, [&](OperationRecord&) {
                return put_on_core(ctx, undone.from, original.snapshot_id);
              }));

@@ -219,6 +219,24 @@ Result<std::map<std::string, OperationRecord>> Operations::needed_snapshots(cons
   return needed;
 }
 
+Result<std::set<std::string>> Operations::spared_snapshots(const std::string& env) {
+  TRY_ASSIGN(const auto needed, needed_snapshots(env));
+  std::set<std::string> spared(restoring_.begin(), restoring_.end());
+  for (const auto& [id, op] : needed) spared.insert(id);
+  return spared;
+}
+
+Operations::RestoringSnapshot::RestoringSnapshot(Operations& operations, std::string snapshot_id)
+    : operations_(operations), snapshot_id_(std::move(snapshot_id)) {
+  std::unique_lock lock(operations_.store_mutex_);
+  operations_.restoring_.insert(snapshot_id_);
+}
+
+Operations::RestoringSnapshot::~RestoringSnapshot() {
+  std::unique_lock lock(operations_.store_mutex_);
+  operations_.restoring_.erase(operations_.restoring_.find(snapshot_id_));
+}
+
 Status Operations::enforce_budget(const Environment& env, const std::string& taken,
                                   std::optional<std::vector<SnapshotContent>>& current) {
   if (!env.snapshot_budget) return {};
@@ -229,10 +247,8 @@ Status Operations::enforce_budget(const Environment& env, const std::string& tak
     current = std::move(contents);
     return {};
   }
-  TRY_ASSIGN(auto needed, needed_snapshots(env.name));
-  std::set<std::string> needed_ids;
-  for (const auto& [id, op] : needed) needed_ids.insert(id);
-  const auto spared = spared_by_budget(records, env.production, needed_ids, taken);
+  TRY_ASSIGN(const auto needed, spared_snapshots(env.name));
+  const auto spared = spared_by_budget(records, env.production, needed, taken);
   std::set<std::string> deleted;
   for (const SnapshotRecord& doomed : over_budget(contents, budget, spared)) {
     TRY(remove_snapshot(doomed));
@@ -333,11 +349,11 @@ Status Operations::prune_snapshots(const TenantContext& ctx) {
 Result<SnapshotDisposal> Operations::delete_snapshots(const std::string& env,
                                                       const std::string& tenant, std::size_t keep) {
   TRY_ASSIGN(auto snapshots, session_.store->snapshots(env, tenant));
-  TRY_ASSIGN(auto needed, needed_snapshots(env));
+  TRY_ASSIGN(const auto spared, spared_snapshots(env));
   SnapshotDisposal disposal;
   for (std::size_t i = keep; i < snapshots.size(); ++i) {
     // What an unfinished operation would go back to stays until it is finished.
-    if (needed.count(snapshots[i].id)) continue;
+    if (spared.count(snapshots[i].id)) continue;
     TRY(remove_snapshot(snapshots[i]));
     ++disposal.deleted;
   }
@@ -700,6 +716,7 @@ Result<OperationRecord> Operations::restore_snapshot(const std::string& env, con
     }
   }
   const SnapshotRecord restored = *chosen;
+  const RestoringSnapshot kept(*this, restored.id);
   TRY_ASSIGN(Manifest manifest, read_manifest(restored.path));
   return load_archive("restore", "", ctx, restored.path, manifest, false);
 }

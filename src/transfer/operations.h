@@ -20,6 +20,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -173,6 +174,22 @@ class Operations {
                         std::optional<std::vector<SnapshotContent>>& current);
   // The ids of snapshots unfinished operations of `env` need, each with the operation.
   Result<std::map<std::string, OperationRecord>> needed_snapshots(const std::string& env);
+  // What retention and the budget must leave: those snapshots, and those being restored.
+  Result<std::set<std::string>> spared_snapshots(const std::string& env);
+  // Keeps a snapshot from retention and the budget while it is alive: the snapshot a
+  // restore takes first would otherwise delete the very one being restored (the oldest
+  // kept, say), which no unfinished operation names.
+  class RestoringSnapshot {
+   public:
+    RestoringSnapshot(Operations& operations, std::string snapshot_id);
+    ~RestoringSnapshot();
+    RestoringSnapshot(const RestoringSnapshot&) = delete;
+    RestoringSnapshot& operator=(const RestoringSnapshot&) = delete;
+
+   private:
+    Operations& operations_;
+    std::string snapshot_id_;
+  };
   Status remove_snapshot(const SnapshotRecord& snapshot);
   // Removes what interrupted snapshots of `env` left (partial archives, archives never
   // recorded) and, when a sweep is owed (BlobStore::owe_sweep), the blobs no snapshot
@@ -193,6 +210,7 @@ class Operations {
   // and it is held exclusively to delete from the store: garbage collection must never
   // see the blobs or work directory of a snapshot not yet recorded.
   std::shared_mutex store_mutex_;
+  std::multiset<std::string> restoring_;  // by RestoringSnapshot, under store_mutex_
 };
 
 std::string new_operation_id(const std::string& prefix);

@@ -40,11 +40,11 @@ class LeanSnapshots : public FleetSuite {
              ".localhost\"\nlisten = \"127.0.0.1:" + port + "\"\n" + extra + "\n";
     };
     start_fleet(env("dev", "") + env("qa", "snapshot_budget = \"20MB\"") +
-                env("prod", "production = true") + env("sit", "") +
+                env("prod", "production = true") + env("sit", "") + env("uat", "snapshot_retention = 2") +
                 "[[tenants]]\nid = \"alpha\"\ntitle = \"Alpha\"\nadmin_email = \"a@alpha.example\"\n"
                 "environments = [\"dev\", \"prod\"]\n"
                 "[[tenants]]\nid = \"beta\"\ntitle = \"Beta\"\nadmin_email = \"b@beta.example\"\n"
-                "environments = [\"dev\", \"sit\"]\n"
+                "environments = [\"dev\", \"sit\", \"uat\"]\n"
                 "[[tenants]]\nid = \"delta\"\ntitle = \"Delta\"\nadmin_email = \"d@delta.example\"\n"
                 "environments = [\"dev\", \"sit\"]\n"
                 "[[tenants]]\nid = \"gamma\"\ntitle = \"Gamma\"\nadmin_email = \"g@gamma.example\"\n"
@@ -207,6 +207,23 @@ TEST_F(LeanSnapshots, RestoreIsByteIdentical) {
   ASSERT_EQ(restored.exit_code, 0) << restored.err;
   EXPECT_EQ(tree(wp_content("dev", "alpha")), files_before);
   EXPECT_EQ(content(), tables_before);
+}
+
+// Restoring the oldest snapshot retention keeps: the snapshot the restore takes first
+// must not prune the one being restored (uat keeps 2).
+TEST_F(LeanSnapshots, RestoringTheOldestKeptSnapshotDoesNotPruneIt) {
+  put_file("uat", "beta", "uploads/then.txt", "as it was");
+  const auto files_then = tree(wp_content("uat", "beta"));
+  const std::string oldest = take("uat", "beta");
+  put_file("uat", "beta", "uploads/then.txt", "changed since");
+  take("uat", "beta");
+
+  CliResult restored = wpfleet({"snapshot", "restore", "beta", "-e", "uat", "--id", oldest});
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_EQ(tree(wp_content("uat", "beta")), files_then);
+  // Once restored it is an old snapshot like any other: the next one prunes it.
+  take("uat", "beta");
+  EXPECT_TRUE(entry(list("uat", "beta"), oldest).is_null());
 }
 
 TEST_F(LeanSnapshots, SnapshotsOfTheFormerFormatAndLeanArchivesAreReadToo) {
