@@ -21,13 +21,13 @@ namespace {
 // read from the database before (install_state), so it comes with the input.
 //
 // A database cloned from the template (template_db.h) is made this site's instead of
-// installed: the template's URL replaced by the site's wherever WordPress wrote it (the
-// URL options, post GUIDs, the sample and privacy pages, the admin's profile), the
-// admin's e-mail and password (hashed here, by WordPress), the dates of the sample
-// content and of the admin's registration set to now, and every time WordPress
-// scheduled (cron events, the admin e-mail check) moved on by the template's age, so the
-// site looks installed now. Title, e-mail option, visibility and the completion marker
-// follow, as after wp_install().
+// installed: the template's URL replaced by the site's wherever WordPress wrote it (post
+// GUIDs, the sample and privacy pages, the admin's profile), the admin's e-mail and
+// password (hashed here, by WordPress), the dates of the sample content and of the
+// admin's registration set to now, and every time WordPress scheduled (cron events, the
+// admin e-mail check) moved on by the template's age, so the site looks installed now.
+// Title, e-mail option, visibility, the URL options and the completion marker follow, as
+// after wp_install().
 const std::string& install_script() {
   static const std::string script = local_install_php(R"php(
 if ($in['from_template']) $made_from_template = function () use ($in, $password) {
@@ -44,10 +44,6 @@ if ($in['from_template']) $made_from_template = function () use ($in, $password)
     $wpdb->query($wpdb->prepare("UPDATE $wpdb->comments SET comment_date = %s, comment_date_gmt = %s", $now, $now_gmt));
     $wpdb->update($wpdb->users, ['user_email' => $in['admin_email'], 'user_url' => $url, 'user_registered' => $now_gmt], ['ID' => $admin->ID]);
     wp_set_password($password, $admin->ID);
-    // Not update_option(): WP_HOME and WP_SITEURL filter what it reads, so it would see
-    // the site's URL there already and write nothing.
-    foreach (['siteurl', 'home'] as $option) $wpdb->update($wpdb->options, ['option_value' => $url], ['option_name' => $option]);
-    wp_cache_delete('alloptions', 'options');
     // wp_install() turns pingbacks off on a hidden site; the template was made hidden.
     update_option('default_pingback_flag', $in['public'] ? 1 : 0);
     update_option('admin_email_lifespan', (int) get_option('admin_email_lifespan') + $age);
