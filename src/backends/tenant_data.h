@@ -106,6 +106,10 @@ class TenantData {
   virtual Result<std::optional<bool>> admin_password_logs_in(const TenantContext&) {
     return std::optional<bool>();
   }
+  // The WordPress core the tenant runs now: "debian", a release ("6.8.3"), or "" when the
+  // backend does not choose it (the default; an aws tenant runs its image). What a core
+  // move records as the core to go back to.
+  virtual std::string running_core(const TenantContext&) { return ""; }
 
   // Runs WordPress PHP (WordPress loaded; `input` on its stdin, for secrets) or one SQL
   // statement against the tenant.

@@ -2,7 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "backends/local/runtime.h"
 #include "transfer/operations.h"
 #include "util/unix_time.h"
 
@@ -37,7 +36,8 @@ Result<OperationRecord> Operations::update_core(const std::string& env, const st
   TRY(finish_interrupted(Scope{{env}, {tenant}, false}));
   OperationRecord op{new_operation_id("op"), kCoreUpdateKind, tenant, "", env, "", "running",
                      "snapshot", "", "", unix_now(), 0};
-  op.swap = core_move_note({local::tenant_core(session_.layout, env, tenant), ctx.env.core});
+  TRY_ASSIGN(TenantData * data, engine_.tenant_data(env));
+  op.swap = core_move_note({data->running_core(ctx), ctx.env.core});
   return run_core_move(std::move(op), ctx, [&](OperationRecord& moving) -> Status {
     // As apply converges it: the pool, nginx root and theme links follow the environment's
     // core, and the runtime brings the database up to it.
@@ -171,8 +171,8 @@ Result<OperationRecord> Operations::rollback_core_move(OperationRecord original)
   const CoreMove undone = *core_move(original);
   OperationRecord op{new_operation_id("op"), "rollback of " + original.id, original.tenant, "",
                      original.target_env, "", "running", "snapshot", "", "", unix_now(), 0};
-  op.swap = core_move_note(
-      {local::tenant_core(session_.layout, op.target_env, op.tenant), undone.from});
+  TRY_ASSIGN(TenantData * data, engine_.tenant_data(op.target_env));
+  op.swap = core_move_note({data->running_core(ctx), undone.from});
   const RestoringSnapshot kept(*this, original.snapshot_id);
   TRY_ASSIGN(op, run_core_move(std::move(op), ctx, [&](OperationRecord&) {
                return put_on_core(ctx, undone.from, original.snapshot_id);

@@ -6,6 +6,7 @@
 #include "backends/local/identity.h"
 #include "backends/local/local_backend.h"
 #include "backends/local/names.h"
+#include "backends/local/runtime.h"
 #include "backends/local/secrets.h"
 #include "backends/local/wp_runner.h"
 #include "backends/mysql_staging.h"
@@ -117,6 +118,10 @@ Status LocalTenantData::reset_admin_password(const TenantContext& ctx) {
 
 // wp_check_password is what a login checks, and unlike a login it leaves no session and
 // no trace for a plugin counting failed logins.
+std::string LocalTenantData::running_core(const TenantContext& ctx) {
+  return tenant_core(ctx_.layout, ctx.env.name, ctx.tenant.id);
+}
+
 Result<std::optional<bool>> LocalTenantData::admin_password_logs_in(const TenantContext& ctx) {
   TRY_ASSIGN(std::string password,
              ctx_.secrets.get(tenant_secret_scope(ctx.env.name, ctx.tenant.id), kAdminPassword));

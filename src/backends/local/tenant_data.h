@@ -32,6 +32,7 @@ class LocalTenantData final : public TenantData {
   Result<std::string> content_fingerprint(const TenantContext& ctx) override;
   Status reset_admin_password(const TenantContext& ctx) override;
   Result<std::optional<bool>> admin_password_logs_in(const TenantContext& ctx) override;
+  std::string running_core(const TenantContext& ctx) override;
   Status run_php(const TenantContext& ctx, const std::string& php,
                  const std::string& input) override;
   Status run_sql(const TenantContext& ctx, const std::string& sql) override;
