@@ -885,6 +885,9 @@ TEST_F(AwsEdge, VerifyChecksTheEnvironmentsEdgeOnceForAllItsTenants) {
   EXPECT_EQ(calls("GET /2013-04-01/hostedzonesbyname"), 1);
   EXPECT_LE(calls("DescribeCertificate"), 1);
   EXPECT_EQ(calls("GET /2013-04-01/hostedzone/" + sit_.hosted_zone_id + "/rrset"), 2);  // A, AAAA
+  // The platform too is looked up once, the tenants' threads waiting for the first.
+  EXPECT_EQ(calls("DescribeClusters"), 1);
+  EXPECT_EQ(calls("DescribeDBInstances"), 1);
 }
 
 // The wildcard name goes to the distribution in the environment's hosted zone; a record

@@ -224,6 +224,7 @@ Result<aws::Client*> AwsPlatforms::client(const Environment& env) {
 
 Result<const PlatformResources*> AwsPlatforms::platform(const Environment& env) {
   TRY_ASSIGN(Connection * connection, connection(env));
+  std::lock_guard looking_up(connection->lookup);
   {
     std::lock_guard lock(mutex_);
     if (connection->platform) return connection->platform.get();
@@ -239,7 +240,7 @@ Result<const PlatformResources*> AwsPlatforms::platform(const Environment& env) 
   TRY(find_role(client, env, *platform));
   TRY(find_log_group(client, env));
   std::lock_guard lock(mutex_);
-  if (!connection->platform) connection->platform = std::move(platform);
+  connection->platform = std::move(platform);
   return connection->platform.get();
 }
 

@@ -57,6 +57,9 @@ class AwsPlatforms {
   struct Connection {
     std::unique_ptr<aws::Client> client;
     std::unique_ptr<PlatformResources> platform;
+    // Held while the platform is looked up, so that the tenants' threads of one command
+    // wait for the first lookup instead of each making their own (a dozen calls each).
+    std::mutex lookup;
   };
   Result<Connection*> connection(const Environment& env);
 
