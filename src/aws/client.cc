@@ -38,6 +38,17 @@ std::chrono::milliseconds backoff(const RetryPolicy& retry, int attempt) {
       std::uniform_int_distribution<long long>(0, std::max<long long>(ceiling, 0))(random));
 }
 
+// How a request to `service` is signed now: S3 signs its path as sent and its body's
+// hash; the others clean and re-encode the path.
+SigningScope signing_scope(const ClientConfig& config, const Service& service) {
+  SigningScope scope{signing_region(config, service), service.signing_name,
+                     std::chrono::system_clock::now()};
+  scope.normalize_path = !service.s3_signing;
+  scope.sign_body = service.s3_signing;
+  scope.encode_path_again = !service.s3_signing;
+  return scope;
+}
+
 // A 2xx answer that is not the JSON or XML the protocol promises.
 ApiError unreadable_reply(const Service& service, const std::string& action,
                           const HttpReply& reply) {
@@ -88,11 +99,7 @@ ApiResult<HttpReply> Client::send(const Call& call) {
   request.body = call.body;
   request.timeout = std::chrono::seconds(30);
   for (int attempt = 1;; ++attempt) {
-    SigningScope scope{signing_region(config_, call.service), call.service.signing_name,
-                       std::chrono::system_clock::now()};
-    scope.normalize_path = !call.service.s3_signing;
-    scope.sign_body = call.service.s3_signing;
-    scope.encode_path_again = !call.service.s3_signing;
+    const SigningScope scope = signing_scope(config_, call.service);
     request.headers.clear();
     for (const auto& [name, value] : signable.headers) {
       request.headers.push_back(name + ": " + value);
@@ -107,6 +114,16 @@ ApiResult<HttpReply> Client::send(const Call& call) {
     if (!is_retryable(error) || attempt >= retry_.max_attempts) return error;
     std::this_thread::sleep_for(backoff(retry_, attempt - 1));
   }
+}
+
+std::string Client::presigned_url(const Service& service, const std::string& method,
+                                  const std::string& path, std::chrono::seconds expires) const {
+  const Endpoint endpoint = parse_endpoint(endpoint_for(config_, service));
+  const SignableRequest signable{
+      method, endpoint.base_path + path, "", {{"Host", endpoint.authority}}, ""};
+  const Signature presigned =
+      presign(signable, config_.credentials, signing_scope(config_, service), expires);
+  return endpoint.base + signable.path + "?" + presigned.query;
 }
 
 ApiResult<nlohmann::json> Client::json(const Service& service, const std::string& action,

@@ -65,6 +65,13 @@ class Client {
                                    const std::vector<Header>& headers = {},
                                    std::string body = "");
 
+  // A URL that lets whoever holds it make one `method` request of `path` (as sent,
+  // percent-encoded by the caller) until `expires` from now, signed in its query as
+  // this client signs its own calls (endpoint, region, credentials). No body hash is
+  // signed: the holder may send any body. AWS refuses `expires` over 7 days.
+  std::string presigned_url(const Service& service, const std::string& method,
+                            const std::string& path, std::chrono::seconds expires) const;
+
  private:
   struct Call {
     const Service& service;

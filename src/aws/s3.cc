@@ -39,6 +39,18 @@ std::uint64_t total_of_content_range(const std::string& range) {
 
 }  // namespace
 
+Result<std::string> S3::presigned_url(const std::string& method, const std::string& bucket,
+                                      const std::string& key,
+                                      std::chrono::seconds expires) const {
+  constexpr std::chrono::seconds kLongest = std::chrono::hours(24 * 7);
+  if (expires < std::chrono::seconds(1) || expires > kLongest) {
+    return make_error("a presigned S3 URL lasts from 1 second to 7 days (" +
+                      std::to_string(kLongest.count()) + " s), not " +
+                      std::to_string(expires.count()) + " s: ask for an expiry in that range");
+  }
+  return client_.presigned_url(kS3, method, s3_path(bucket, key), expires);
+}
+
 std::string s3_path(const std::string& bucket, const std::string& key) {
   return "/" + bucket + (key.empty() ? "" : "/" + uri_encode(key, true));
 }

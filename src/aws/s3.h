@@ -5,6 +5,7 @@
 // bucket name without dots supports and which S3-compatible endpoints expect.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -108,6 +109,15 @@ class S3 {
   ApiResult<std::vector<S3PendingUpload>> pending_uploads(const std::string& bucket,
                                                           const std::string& prefix);
   Status abort_upload(const std::string& bucket, const S3PendingUpload& upload);
+
+  // A URL at this client's endpoint (path-style, as every call here) that lets whoever
+  // holds it `method` ("GET", "PUT") the object for `expires` from now, with no
+  // credentials of their own (`curl -T FILE URL`, `curl URL`): a one-off task's way in
+  // and out of a bucket. A presigned PUT must be sent whole in one request with its
+  // Content-Length (S3 caps one PUT at 5 GB). An error when `expires` is not between 1
+  // second and 7 days, S3's limits.
+  Result<std::string> presigned_url(const std::string& method, const std::string& bucket,
+                                    const std::string& key, std::chrono::seconds expires) const;
 
  private:
   Client& client_;

@@ -131,6 +131,64 @@ std::string canonical_header_value(std::string_view value) {
   return out;
 }
 
+struct CanonicalHeaders {
+  std::string lines;  // "name:value\n" each
+  std::string names;  // "host;x-amz-date"
+};
+
+// Repeated names are joined with commas in the order given; names sort, values keep
+// their order (stable sort).
+CanonicalHeaders canonical_headers(const std::vector<Header>& given,
+                                   const std::vector<Header>& added) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  for (const std::vector<Header>* list : {&given, &added}) {
+    for (const auto& [name, value] : *list) {
+      headers.emplace_back(lower(name), canonical_header_value(value));
+    }
+  }
+  std::stable_sort(headers.begin(), headers.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  CanonicalHeaders out;
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    if (i > 0 && headers[i].first == headers[i - 1].first) {
+      out.lines.pop_back();  // the newline: append to the same line
+      out.lines += "," + headers[i].second + "\n";
+      continue;
+    }
+    out.lines += headers[i].first + ":" + headers[i].second + "\n";
+    if (!out.names.empty()) out.names += ';';
+    out.names += headers[i].first;
+  }
+  return out;
+}
+
+std::string credential_scope(const SigningScope& scope) {
+  return format_time(scope.time, "%Y%m%d") + "/" + scope.region + "/" + scope.service +
+         "/aws4_request";
+}
+
+// The canonical request of `request` with `query` in place of its own, then the string
+// to sign and the signature: what the header and the query-string forms share.
+void sign_canonical(Signature& result, const SignableRequest& request, const std::string& query,
+                    const CanonicalHeaders& headers, const std::string& payload_hash,
+                    const Credentials& credentials, const SigningScope& scope) {
+  std::string path = scope.normalize_path ? normalize_path(request.path) : request.path;
+  if (!scope.encode_path_again) path = percent_decode(path);
+  result.canonical_request = request.method + "\n" + uri_encode(path.empty() ? "/" : path, true) +
+                             "\n" + canonical_query(query) + "\n" + headers.lines + "\n" +
+                             headers.names + "\n" + payload_hash;
+  result.string_to_sign = "AWS4-HMAC-SHA256\n" + format_time(scope.time, "%Y%m%dT%H%M%SZ") +
+                          "\n" + credential_scope(scope) + "\n" +
+                          sha256_hex(result.canonical_request);
+
+  std::string key =
+      hmac_sha256("AWS4" + credentials.secret_access_key, format_time(scope.time, "%Y%m%d"));
+  key = hmac_sha256(key, scope.region);
+  key = hmac_sha256(key, scope.service);
+  key = hmac_sha256(key, "aws4_request");
+  result.signature = hex(hmac_sha256(key, result.string_to_sign));
+}
+
 }  // namespace
 
 std::string uri_encode(std::string_view text, bool keep_slash) {
@@ -151,65 +209,43 @@ std::string uri_encode(std::string_view text, bool keep_slash) {
 
 Signature sign(const SignableRequest& request, const Credentials& credentials,
                const SigningScope& scope) {
-  const std::string amz_date = format_time(scope.time, "%Y%m%dT%H%M%SZ");
-  const std::string date = format_time(scope.time, "%Y%m%d");
   const std::string payload_hash = sha256_hex(request.body);
 
   Signature result;
-  result.headers.emplace_back("X-Amz-Date", amz_date);
+  result.headers.emplace_back("X-Amz-Date", format_time(scope.time, "%Y%m%dT%H%M%SZ"));
   if (scope.sign_body) result.headers.emplace_back("X-Amz-Content-Sha256", payload_hash);
   const bool has_token = !credentials.session_token.empty();
   if (has_token && scope.sign_session_token) {
     result.headers.emplace_back("X-Amz-Security-Token", credentials.session_token);
   }
-
-  // Repeated names are joined with commas in the order given; names sort, values keep
-  // their order (stable sort).
-  std::vector<std::pair<std::string, std::string>> headers;
-  for (const std::vector<Header>* list : {&request.headers, &std::as_const(result.headers)}) {
-    for (const auto& [name, value] : *list) {
-      headers.emplace_back(lower(name), canonical_header_value(value));
-    }
-  }
-  std::stable_sort(headers.begin(), headers.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::string canonical_headers;
-  std::string signed_headers;
-  for (std::size_t i = 0; i < headers.size(); ++i) {
-    if (i > 0 && headers[i].first == headers[i - 1].first) {
-      canonical_headers.pop_back();  // the newline: append to the same line
-      canonical_headers += "," + headers[i].second + "\n";
-      continue;
-    }
-    canonical_headers += headers[i].first + ":" + headers[i].second + "\n";
-    if (!signed_headers.empty()) signed_headers += ';';
-    signed_headers += headers[i].first;
-  }
-
-  std::string path = scope.normalize_path ? normalize_path(request.path) : request.path;
-  if (!scope.encode_path_again) path = percent_decode(path);
-  result.canonical_request = request.method + "\n" + uri_encode(path.empty() ? "/" : path, true) +
-                             "\n" + canonical_query(request.query) + "\n" + canonical_headers +
-                             "\n" + signed_headers + "\n" + payload_hash;
-
-  const std::string credential_scope =
-      date + "/" + scope.region + "/" + scope.service + "/aws4_request";
-  result.string_to_sign = "AWS4-HMAC-SHA256\n" + amz_date + "\n" + credential_scope + "\n" +
-                          sha256_hex(result.canonical_request);
-
-  std::string key = hmac_sha256("AWS4" + credentials.secret_access_key, date);
-  key = hmac_sha256(key, scope.region);
-  key = hmac_sha256(key, scope.service);
-  key = hmac_sha256(key, "aws4_request");
-  result.signature = hex(hmac_sha256(key, result.string_to_sign));
+  const CanonicalHeaders headers = canonical_headers(request.headers, result.headers);
+  sign_canonical(result, request, request.query, headers, payload_hash, credentials, scope);
 
   result.headers.emplace_back(
       "Authorization", "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" +
-                           credential_scope + ", SignedHeaders=" + signed_headers +
+                           credential_scope(scope) + ", SignedHeaders=" + headers.names +
                            ", Signature=" + result.signature);
   if (has_token && !scope.sign_session_token) {
     result.headers.emplace_back("X-Amz-Security-Token", credentials.session_token);
   }
+  return result;
+}
+
+Signature presign(const SignableRequest& request, const Credentials& credentials,
+                  const SigningScope& scope, std::chrono::seconds expires) {
+  const CanonicalHeaders headers = canonical_headers(request.headers, {});
+  std::string query = request.query.empty() ? "" : request.query + "&";
+  query += "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" +
+           uri_encode(credentials.access_key_id + "/" + credential_scope(scope)) +
+           "&X-Amz-Date=" + format_time(scope.time, "%Y%m%dT%H%M%SZ") +
+           "&X-Amz-Expires=" + std::to_string(expires.count()) +
+           "&X-Amz-SignedHeaders=" + uri_encode(headers.names);
+  if (!credentials.session_token.empty()) {
+    query += "&X-Amz-Security-Token=" + uri_encode(credentials.session_token);
+  }
+  Signature result;
+  sign_canonical(result, request, query, headers, kUnsignedPayload, credentials, scope);
+  result.query = query + "&X-Amz-Signature=" + result.signature;
   return result;
 }
 

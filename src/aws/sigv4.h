@@ -50,10 +50,27 @@ struct Signature {
   // What to add to the request: X-Amz-Date, X-Amz-Content-Sha256 and
   // X-Amz-Security-Token when asked for, and Authorization.
   std::vector<Header> headers;
+  // presign() only: the query to send, the request's own followed by the X-Amz-*
+  // parameters, X-Amz-Signature last.
+  std::string query;
 };
 
 Signature sign(const SignableRequest& request, const Credentials& credentials,
                const SigningScope& scope);
+
+// What a query-string-authenticated request ("presigned URL") carries as its body hash:
+// the body is not signed, so whoever holds the URL may send any.
+inline constexpr const char* kUnsignedPayload = "UNSIGNED-PAYLOAD";
+
+// Query-string authentication (a presigned URL): the request's headers (the caller
+// gives Host, and whatever else the sender must send unchanged) and its query are
+// signed with X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date, X-Amz-Expires,
+// X-Amz-SignedHeaders and, for temporary credentials, X-Amz-Security-Token; the body
+// is not (UNSIGNED-PAYLOAD). `scope.sign_body` and `scope.sign_session_token` do not
+// apply. Whoever verifies one calls it again with the query stripped of those
+// parameters and compares signatures. AWS takes `expires` up to 7 days.
+Signature presign(const SignableRequest& request, const Credentials& credentials,
+                  const SigningScope& scope, std::chrono::seconds expires);
 
 // Percent-encodes everything but AWS's unreserved characters (A-Z a-z 0-9 - _ . ~),
 // and '/' too unless keep_slash: the encoding of SigV4, of query strings and of the

@@ -105,6 +105,47 @@ TEST(Sigv4, SessionTokenIsSignedUnlessAskedOtherwise) {
   EXPECT_EQ(unsigned_token.headers.back(), (Header{"X-Amz-Security-Token", "TOKEN"}));
 }
 
+// AWS's own example of a presigned URL ("Authenticating Requests: Using Query
+// Parameters" in the S3 API reference): GET examplebucket/test.txt for a day.
+TEST(Sigv4, PresignedUrlMatchesAwsDocumentedExample) {
+  const SignableRequest request{
+      "GET", "/test.txt", "", {{"Host", "examplebucket.s3.amazonaws.com"}}, ""};
+  SigningScope scope{"us-east-1", "s3", parse_time("2013-05-24T00:00:00Z")};
+  scope.normalize_path = scope.encode_path_again = false;
+  const Credentials credentials{"AKIAIOSFODNN7EXAMPLE",
+                                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
+  const Signature presigned = presign(request, credentials, scope, std::chrono::seconds(86400));
+  EXPECT_EQ(presigned.canonical_request,
+            "GET\n/test.txt\n"
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2F"
+            "us-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&"
+            "X-Amz-SignedHeaders=host\nhost:examplebucket.s3.amazonaws.com\n\nhost\n"
+            "UNSIGNED-PAYLOAD");
+  EXPECT_EQ(presigned.signature,
+            "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
+  EXPECT_EQ(presigned.query,
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2F"
+            "us-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&"
+            "X-Amz-SignedHeaders=host&X-Amz-Signature="
+            "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
+  EXPECT_TRUE(presigned.headers.empty());
+}
+
+// Temporary credentials: the token is a signed query parameter, so a changed token
+// breaks the signature; the request's own query is signed too.
+TEST(Sigv4, PresignedUrlSignsTheSessionTokenAndTheRequestsQuery) {
+  const SignableRequest request{"GET", "/b/k", "versionId=3", {{"Host", "s3.amazonaws.com"}}, ""};
+  SigningScope scope{"eu-west-1", "s3", parse_time("2024-01-02T03:04:05Z")};
+  const Signature with_token =
+      presign(request, {"AK", "SK", "TO/KEN"}, scope, std::chrono::seconds(60));
+  EXPECT_NE(with_token.query.find("&X-Amz-Security-Token=TO%2FKEN&X-Amz-Signature="),
+            std::string::npos);
+  EXPECT_EQ(with_token.query.rfind("versionId=3&X-Amz-Algorithm=", 0), 0u);
+  EXPECT_NE(with_token.canonical_request.find("X-Amz-Security-Token=TO%2FKEN"), std::string::npos);
+  EXPECT_NE(presign(request, {"AK", "SK", "OTHER"}, scope, std::chrono::seconds(60)).signature,
+            with_token.signature);
+}
+
 TEST(Sigv4, UriEncodeKeepsOnlyUnreservedCharacters) {
   EXPECT_EQ(uri_encode("a b/c~d+e=é"), "a%20b%2Fc~d%2Be%3D%C3%A9");
   EXPECT_EQ(uri_encode("/a b/", true), "/a%20b/");
