@@ -77,7 +77,7 @@ struct AwsSettings {
   // account took needs another pattern here.
   std::string transfer_bucket;
   enum class FilesAccess {
-    Task,    // a one-off Fargate task with the tenant's access point (not built yet)
+    Task,    // one-off Fargate tasks with the EFS mounted, through the transfer bucket
     Direct,  // the environment's EFS is mounted on the machine running wpfleet
   };
   FilesAccess files_access = FilesAccess::Task;

@@ -36,6 +36,10 @@ struct DbInitDefinition {
   std::string region;
   std::string master_secret_arn;
   std::string tenant_secret_arn;  // empty: the statements need no tenant password
+  // A transfer task's (transfer_tasks.h): TENANT_DB_USER, and IN_URL and OUT_URL from
+  // this secret. Empty: none.
+  std::string transfer_secret_arn;
+  std::string tenant_db_user;
   std::string db_host;
   int db_port = 3306;
   Tags tags;
@@ -47,10 +51,6 @@ struct DbInitDefinition {
 // as environment.
 nlohmann::json db_init_task_definition(const DbInitDefinition& definition);
 
-// What of a task definition (registered input or DescribeTaskDefinition's answer)
-// decides whether a revision is the one wanted: the same shape means reuse.
-nlohmann::json db_init_shape(const nlohmann::json& task_definition);
-
 // The inline policy on the execution role that lets db-init tasks read the master secret.
 std::string db_init_policy_name(const std::string& env);
 
@@ -59,6 +59,11 @@ struct DbInitJob {
   std::vector<std::string> statements;  // made with kTaskPasswordSql when they need the password
   std::string tenant_secret_arn;        // where TENANT_DB_PASSWORD comes from; empty: none
   std::string done_message;             // printed to the task's log on success
+  // A transfer task's instead: its command and what it needs (DbInitDefinition).
+  std::vector<std::string> command;
+  std::string transfer_secret_arn;
+  std::string tenant_db_user;
+  std::string rerun = "`wpfleet apply`";  // what a failure tells the user to run again
 };
 
 // Runs jobs; one object for the provider, shared by its threads.

@@ -26,6 +26,7 @@ TenantNames tenant_names(const std::string& env, const std::string& tenant) {
   names.service = env + "-" + tenant + "-service";
   names.target_group = env + "-" + tenant + "-tg";
   names.log_prefix = tenant;
+  names.transfer_secret = env + "-" + tenant + "-wpfleet-transfer";
   return names;
 }
 

@@ -22,6 +22,8 @@ struct TenantNames {
   std::string service;            // {env}-{tenant}-service
   std::string target_group;       // {env}-{tenant}-tg
   std::string log_prefix;         // {tenant}, the awslogs stream prefix
+  // {env}-{tenant}-wpfleet-transfer: where a transfer task finds its presigned URLs
+  std::string transfer_secret;
 };
 
 TenantNames tenant_names(const std::string& env, const std::string& tenant);

@@ -7,7 +7,28 @@ namespace wpfleet::aws_backend {
 
 namespace {
 
-constexpr const char* kFixThenApply = "fix what its log says, then run `wpfleet apply`";
+using nlohmann::json;
+
+std::string fix_then(const OneOffTask& task) { return "fix what its log says, then run " + task.rerun; }
+
+// A list of {"name": ...} objects in name order (ECS may answer in another order).
+json sorted_by_name(json list) {
+  if (!list.is_array()) return json::array();
+  std::sort(list.begin(), list.end(), [](const json& a, const json& b) {
+    return a.value("name", "") < b.value("name", "");
+  });
+  return list;
+}
+
+// "arn:...:task-definition/<family>:<revision>" -> revision, or nullopt for another family.
+std::optional<int> revision_of(const std::string& arn, const std::string& family) {
+  const std::string marker = "task-definition/" + family + ":";
+  const auto at = arn.find(marker);
+  if (at == std::string::npos) return std::nullopt;
+  const std::string number = arn.substr(at + marker.size());
+  if (number.empty() || !std::all_of(number.begin(), number.end(), ::isdigit)) return std::nullopt;
+  return std::stoi(number);
+}
 
 std::string task_id(const std::string& task_arn) {
   return task_arn.substr(task_arn.rfind('/') + 1);
@@ -99,13 +120,87 @@ Status run_one_off_task(aws::Client& client, const Environment& env,
               ? "exited with code " + container["exitCode"].dump()
               : "stopped without an exit code (" + state.value("stoppedReason", "no reason") + ")";
       return make_error("task " + id + " of " + task.task_definition + " " + how + " (" +
-                        kFixThenApply + "); " + log_tail(client, task, id));
+                        fix_then(task) + "); " + log_tail(client, task, id));
     }
     return make_error("task " + id + " of " + task.task_definition + " stopped (" +
                       state.value("stoppedReason", "no reason") + ") and has no container '" +
-                      task.container + "' (" + kFixThenApply + "); " +
+                      task.container + "' (" + fix_then(task) + "); " +
                       log_tail(client, task, id));
   }
+}
+
+json environment_entry(const std::string& name, const std::string& value) {
+  return {{"name", name}, {"value", value}};
+}
+
+json secret_entry(const std::string& name, const std::string& secret_arn, const std::string& key) {
+  // "<arn>:<json key>:<version stage>:<version id>", the current version.
+  return {{"name", name}, {"valueFrom", secret_arn + ":" + key + "::"}};
+}
+
+Result<std::optional<TaskRevision>> latest_active_revision(aws::Client& client,
+                                                           const std::string& family) {
+  TRY_ASSIGN(json listed, client.json(aws::kEcs, "ListTaskDefinitions",
+                                      {{"familyPrefix", family}, {"status", "ACTIVE"},
+                                       {"sort", "DESC"}}));
+  std::string latest;
+  int highest = 0;
+  for (const auto& arn : listed.value("taskDefinitionArns", json::array())) {
+    const auto revision = revision_of(arn.get<std::string>(), family);
+    if (revision && *revision > highest) {
+      highest = *revision;
+      latest = arn.get<std::string>();
+    }
+  }
+  if (latest.empty()) return std::optional<TaskRevision>();
+  TRY_ASSIGN(json described,
+             client.json(aws::kEcs, "DescribeTaskDefinition",
+                         {{"taskDefinition", latest}, {"include", {"TAGS"}}}));
+  TaskRevision revision;
+  revision.definition = described.value("taskDefinition", json::object());
+  revision.tags = tags_from_json(described.value("tags", json::array()), kEcsTagMembers);
+  return std::optional<TaskRevision>(std::move(revision));
+}
+
+json task_definition_shape(const json& task_definition) {
+  json containers = json::array();
+  for (const auto& container : task_definition.value("containerDefinitions", json::array())) {
+    containers.push_back({{"name", container.value("name", "")},
+                          {"image", container.value("image", "")},
+                          {"environment", sorted_by_name(container.value("environment", json()))},
+                          {"secrets", sorted_by_name(container.value("secrets", json()))},
+                          {"mountPoints", container.value("mountPoints", json::array())},
+                          {"logConfiguration", container.value("logConfiguration", json())}});
+  }
+  return {{"family", task_definition.value("family", "")},
+          {"networkMode", task_definition.value("networkMode", "")},
+          {"requiresCompatibilities", task_definition.value("requiresCompatibilities", json())},
+          {"cpu", task_definition.value("cpu", "")},
+          {"memory", task_definition.value("memory", "")},
+          {"executionRoleArn", task_definition.value("executionRoleArn", "")},
+          {"volumes", sorted_by_name(task_definition.value("volumes", json()))},
+          {"containerDefinitions", containers}};
+}
+
+Status run_on_own_revision(aws::Client& client, const Environment& env,
+                           const PlatformResources& platform, const json& input, const Tags& tags,
+                           const std::optional<TaskRevision>& latest, OneOffTask task,
+                           const TaskPolling& polling) {
+  std::string arn;
+  if (latest && has_tags(latest->tags, tags) &&
+      task_definition_shape(latest->definition) == task_definition_shape(input)) {
+    arn = latest->definition.value("taskDefinitionArn", "");
+  }
+  if (arn.empty()) {
+    TRY_ASSIGN(json registered, client.json(aws::kEcs, "RegisterTaskDefinition", input));
+    arn = registered.value(json::json_pointer("/taskDefinition/taskDefinitionArn"), "");
+  }
+  task.task_definition = arn;
+  Status ran = run_one_off_task(client, env, platform, task, polling);
+  // Should this fail, what is left names ARNs (no values), and the next run of the same
+  // shape uses it again while it is the family's latest, so the run's own outcome stands.
+  (void)client.json(aws::kEcs, "DeregisterTaskDefinition", {{"taskDefinition", arn}});
+  return ran;
 }
 
 }  // namespace wpfleet::aws_backend

@@ -5,10 +5,13 @@
 #pragma once
 
 #include <chrono>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "aws/client.h"
+#include "backends/aws/names.h"
 #include "backends/aws/platform.h"
 
 namespace wpfleet::aws_backend {
@@ -20,6 +23,8 @@ struct OneOffTask {
   std::string log_group;         // where the container's awslogs go
   std::string log_stream_prefix;
   std::string started_by = "wpfleet";
+  // What a failed task's error tells the user to run once its log's problem is fixed.
+  std::string rerun = "`wpfleet apply`";
 };
 
 struct TaskPolling {
@@ -35,5 +40,35 @@ struct TaskPolling {
 Status run_one_off_task(aws::Client& client, const Environment& env,
                         const PlatformResources& platform, const OneOffTask& task,
                         const TaskPolling& polling = {});
+
+// A task definition's container `environment` and `secrets` entries; a secret's value is
+// one key of its JSON, the current version.
+nlohmann::json environment_entry(const std::string& name, const std::string& value);
+nlohmann::json secret_entry(const std::string& name, const std::string& secret_arn,
+                            const std::string& key);
+
+struct TaskRevision {
+  nlohmann::json definition;  // DescribeTaskDefinition's taskDefinition
+  Tags tags;
+};
+
+// The family's latest ACTIVE revision (the user's own, or one wpfleet left behind).
+Result<std::optional<TaskRevision>> latest_active_revision(aws::Client& client,
+                                                           const std::string& family);
+
+// What of a task definition (registered input or DescribeTaskDefinition's answer)
+// decides whether a revision is the one wanted: the same shape means reuse.
+nlohmann::json task_definition_shape(const nlohmann::json& task_definition);
+
+// Runs `task` on a revision of wpfleet's made from `input` (RegisterTaskDefinition's
+// input, tagged `tags`), and deregisters that revision once the task stopped: such
+// revisions name one tenant's secrets. The family's latest revision is used again when
+// it is wpfleet's and has the same shape (one a run interrupted before deregistering
+// left behind); the user's own revisions are never used, nor deregistered. `latest` is
+// the family's latest active revision when the caller has it already.
+Status run_on_own_revision(aws::Client& client, const Environment& env,
+                           const PlatformResources& platform, const nlohmann::json& input,
+                           const Tags& tags, const std::optional<TaskRevision>& latest,
+                           OneOffTask task, const TaskPolling& polling = {});
 
 }  // namespace wpfleet::aws_backend

@@ -9,6 +9,10 @@
 #include "backends/aws/one_off_task.h"
 #include "backends/aws/platform.h"
 #include "backends/aws/site_install.h"
+#include "backends/aws/database_sql.h"
+#include "backends/aws/task_files.h"
+#include "backends/aws/transfer_bucket.h"
+#include "backends/aws/transfer_tasks.h"
 #include "backends/aws/tenant_secret.h"
 #include "backends/aws/waiting.h"
 #include "backends/content_summary.h"
@@ -17,6 +21,7 @@
 #include "backends/wordpress_install.h"
 #include "util/crypto.h"
 #include "util/fs.h"
+#include "util/safe_tree.h"
 
 namespace wpfleet::aws_backend {
 
@@ -25,59 +30,43 @@ namespace {
 // www-data in the wordpress image: the user the access point gives the tenant's tasks.
 constexpr Owner kWwwData{33, 33};
 
-// What the direct paths need of an environment's settings; an error naming the
-// setting when one is missing. The task paths are not built: that is said plainly.
-Status check_direct(const Environment& env) {
-  TRY_ASSIGN(const AwsSettings* aws, aws_settings(env));
-  std::string missing;
-  if (aws->db_access != AwsSettings::DbAccess::Direct) {
-    missing += "db_access = \"direct\" (with db_host/db_port when the RDS endpoint is not "
-               "reachable as it is)";
-  }
-  if (aws->files_access != AwsSettings::FilesAccess::Direct || !aws->efs_mount) {
-    missing += std::string(missing.empty() ? "" : " and ") +
-               "files_access = \"direct\" with efs_mount (the directory where the "
-               "environment's EFS root is mounted on this machine)";
-  }
-  if (missing.empty()) return {};
-  return make_error("moving content (export, import, promote, snapshot, rollback, "
-                    "search-replace) on aws environment '" + env.name +
-                    "' works only on the direct paths so far: set " + missing + " in [environments." +
-                    env.name + ".aws]. Moving it through one-off Fargate tasks and the transfer "
-                    "bucket (db_access/files_access = \"task\") is not built yet");
-}
-
-// The tenant's content on the direct paths: its databases on the server, its files
-// in the mounted EFS, and the client that finds the server and the secrets.
-struct Direct {
+// How the tenant's content is reached: each half directly (`database`, `files` set) or
+// through transfer tasks (unset).
+struct Reach {
   Connected cloud;
   TenantNames names;
-  MysqlStaging database;
-  DirectorySwap files;
+  std::optional<MysqlStaging> database;
+  std::optional<DirectorySwap> files;
+  // The tenant's directory below the EFS root: its access point's path.
+  std::string files_dir() const { return names.access_point_path.substr(1); }
 };
 
-Result<Direct> direct(AwsPlatforms& platforms, const TenantContext& ctx) {
-  TRY(check_direct(ctx.env));
+Result<Reach> reach(AwsPlatforms& platforms, const TenantContext& ctx) {
+  TRY_ASSIGN(const AwsSettings* aws, aws_settings(ctx.env));
   TRY_ASSIGN(Connected cloud, platforms.connect(ctx.env));
-  TenantNames names = tenant_names(ctx.env.name, ctx.tenant.id);
-  MysqlServer server;
-  server.location = direct_endpoint(ctx.env, cloud.platform);
-  server.account_host = "%";  // RDS sees wpfleet's address, whatever it is
-  const Environment& env = ctx.env;
-  aws::Client& client = cloud.client;
-  const PlatformResources& platform = cloud.platform;
-  MysqlStaging database(
-      [&client, &env, &platform] { return connect_as_master(client, env, platform); },
-      std::move(server),
-      StagedDatabases{names.database, names.database + "_staging", names.database + "_previous"});
-  // The access point's path is "/{tenant}": the same directory below the EFS root.
-  DirectorySwap files(*env.aws->efs_mount, names.access_point_path.substr(1),
-                      SwapMethod::TwoRenames);
-  return Direct{cloud, std::move(names), std::move(database), std::move(files)};
+  Reach r{cloud, tenant_names(ctx.env.name, ctx.tenant.id), std::nullopt, std::nullopt};
+  if (aws->db_access == AwsSettings::DbAccess::Direct) {
+    MysqlServer server;
+    server.location = direct_endpoint(ctx.env, cloud.platform);
+    server.account_host = "%";  // RDS sees wpfleet's address, whatever it is
+    const Environment& env = ctx.env;
+    aws::Client& client = cloud.client;
+    const PlatformResources& platform = cloud.platform;
+    r.database.emplace(
+        [&client, &env, &platform] { return connect_as_master(client, env, platform); },
+        std::move(server),
+        StagedDatabases{r.names.database, r.names.database + "_staging",
+                        r.names.database + "_previous"});
+  }
+  if (aws->files_access == AwsSettings::FilesAccess::Direct) {
+    // The access point's path is "/{tenant}": the same directory below the EFS root.
+    r.files.emplace(*aws->efs_mount, r.files_dir(), SwapMethod::TwoRenames);
+  }
+  return r;
 }
 
 // The tenant's own credentials, from its secret (what its tasks connect with).
-MysqlEndpoint tenant_endpoint(const Direct& d, const Environment& env, const TenantSecret& secret) {
+MysqlEndpoint tenant_endpoint(const Reach& d, const Environment& env, const TenantSecret& secret) {
   MysqlEndpoint endpoint = direct_endpoint(env, d.cloud.platform);
   endpoint.user = d.names.db_user;
   endpoint.password = secret.value.value("password", "");
@@ -85,7 +74,7 @@ MysqlEndpoint tenant_endpoint(const Direct& d, const Environment& env, const Ten
   return endpoint;
 }
 
-Result<MysqlEndpoint> tenant_endpoint(const Direct& d, const Environment& env) {
+Result<MysqlEndpoint> tenant_endpoint(const Reach& d, const Environment& env) {
   TRY_ASSIGN(const TenantSecret secret, tenant_secret(d.cloud.client, env, d.names));
   return tenant_endpoint(d, env, secret);
 }
@@ -132,7 +121,7 @@ Result<std::optional<std::string>> rollout_pending(aws::Client& client, const st
 // Makes the tenant's tasks mount the directory that is live now, and waits until only
 // such tasks run: until then the old ones serve the directory a swap moved aside, which
 // must outlive them (a health check would reach them too).
-Status redeploy(const TenantContext& ctx, const Direct& d) {
+Status redeploy(const TenantContext& ctx, const Reach& d) {
   const std::string tenant = ctx.env.name + "/" + ctx.tenant.id;
   const std::string& service = d.names.service;
   const std::string& cluster = d.cloud.platform.cluster_arn;
@@ -171,6 +160,68 @@ Status redeploy(const TenantContext& ctx, const Direct& d) {
   return {};
 }
 
+std::unique_ptr<TransferTask> new_task(const TenantContext& ctx, const Reach& d, TransferKind kind,
+                                       TransferTasks& tasks) {
+  return std::make_unique<TransferTask>(d.cloud, ctx.env, d.names, kind, tasks);
+}
+
+// As the tenant's own database user, on its database.
+Status run_tenant_sql(const TenantContext& ctx, const Reach& d, TransferTasks& transfers_,
+                      const std::vector<std::string>& statements) {
+  if (!d.database) {
+    auto task = new_task(ctx, d, TransferKind::Database, transfers_);
+    TRY_ASSIGN(aws::S3Upload * upload, task->input());
+    TRY(upload->write(sql_script(statements)));
+    return task->run({"sql", d.names.database});
+  }
+  TRY_ASSIGN(MysqlEndpoint endpoint, tenant_endpoint(d, ctx.env));
+  TRY_ASSIGN(auto client, MysqlClient::connect(endpoint));
+  for (const auto& statement : statements) TRY(client->execute(statement));
+  return {};
+}
+
+// Says that a put-back of the files moved them and the tenant's tasks are yet to be
+// replaced: a file beside the tenant's directory on the direct path, an object in the
+// transfer bucket on the task path.
+struct RedeployNote {
+  std::function<Result<bool>()> exists;
+  std::function<Status()> write;
+  std::function<Status()> remove;
+};
+
+RedeployNote redeploy_note(const TenantContext& ctx, const Reach& d) {
+  if (d.files) {
+    const std::filesystem::path note =
+        std::filesystem::path(*ctx.env.aws->efs_mount) / (d.files_dir() + ".redeploying");
+    return {[note]() -> Result<bool> {
+              std::error_code absent;
+              return std::filesystem::exists(note, absent);
+            },
+            [note] { return write_file_atomic(note, "", 0600); },
+            [note]() -> Status {
+              std::error_code absent;
+              std::filesystem::remove(note, absent);
+              return {};
+            }};
+  }
+  const std::string bucket = transfer_bucket_name(ctx.env);
+  const std::string key = "wpfleet/transfer/" + d.names.log_prefix + "/redeploying";
+  aws::Client* client = &d.cloud.client;
+  return {[client, bucket, key]() -> Result<bool> {
+            TRY_ASSIGN(auto objects, aws::S3(*client).list(bucket, key));
+            for (const auto& object : objects) {
+              if (object.key == key) return true;
+            }
+            return false;
+          },
+          [client, bucket, key]() -> Status {
+            auto upload = aws::S3(*client).upload(bucket, key);
+            TRY(upload->write("the files were put back; the service is being redeployed\n"));
+            return upload->finish();
+          },
+          [client, bucket, key] { return aws::S3(*client).remove(bucket, key); }};
+}
+
 // phpass's own base-64 alphabet and byte order (WordPress's class-phpass.php).
 constexpr std::string_view kItoa64 =
     "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -207,105 +258,209 @@ Result<std::string> wordpress_password_hash(const std::string& password) {
 
 Status AwsTenantData::dump_database(const TenantContext& ctx,
                                     const std::vector<std::string>& tables, const ByteSink& sink) {
-  TRY_ASSIGN(Direct d, direct(*platforms_, ctx));
+  TRY_ASSIGN(Reach d, reach(*platforms_, ctx));
+  if (!d.database) {
+    std::vector<std::string> op = {"dump", d.names.database};
+    op.insert(op.end(), tables.begin(), tables.end());
+    return new_task(ctx, d, TransferKind::Database, transfers_)->run(op, sink);
+  }
   TRY_ASSIGN(MysqlEndpoint endpoint, tenant_endpoint(d, ctx.env));
   return dump_with_mariadb_dump(endpoint, tables, sink);
 }
 
 Result<std::map<std::string, std::uint64_t>> AwsTenantData::row_counts(const TenantContext& ctx) {
-  TRY_ASSIGN(Direct d, direct(*platforms_, ctx));
-  return d.database.live_row_counts();
+  TRY_ASSIGN(Reach d, reach(*platforms_, ctx));
+  if (d.database) return d.database->live_row_counts();
+  TRY_ASSIGN(std::string counts, new_task(ctx, d, TransferKind::Database, transfers_)->run_for_text({"counts", d.names.database}));
+  return parse_transfer_counts(counts);
 }
 
+namespace {
+
+// The dump goes to the transfer bucket as it comes; the task loads it at the end.
+class TaskLoad final : public SqlLoad {
+ public:
+  TaskLoad(std::unique_ptr<TransferTask> task, aws::S3Upload& upload, std::string database)
+      : task_(std::move(task)), upload_(upload), database_(std::move(database)) {}
+  Status write(std::string_view sql) override { return upload_.write(sql); }
+  Status finish() override { return task_->run({"load", database_}); }
+
+ private:
+  std::unique_ptr<TransferTask> task_;
+  aws::S3Upload& upload_;
+  std::string database_;
+};
+
+}  // namespace
+
 Result<std::unique_ptr<SqlLoad>> AwsTenantData::load_staging_database(const TenantContext& ctx) {
-  TRY_ASSIGN(Direct d, direct(*platforms_, ctx));
-  return d.database.load();
+  TRY_ASSIGN(Reach d, reach(*platforms_, ctx));
+  if (d.database) return d.database->load();
+  auto task = new_task(ctx, d, TransferKind::Database, transfers_);
+  TRY_ASSIGN(aws::S3Upload * upload, task->input());
+  return std::unique_ptr<SqlLoad>(new TaskLoad(std::move(task), *upload, d.names.database + "_staging"));
 }
 
 Result<std::map<std::string, std::uint64_t>> AwsTenantData::staged_row_counts(
     const TenantContext& ctx) {
-  TRY_ASSIGN(Direct d, direct(*platforms_, ctx));
-  return d.database.staged_row_counts();
+  TRY_ASSIGN(Reach d, reach(*platforms_, ctx));
+  if (d.database) return d.database->staged_row_counts();
+  TRY_ASSIGN(std::string counts,
+             new_task(ctx, d, TransferKind::Database, transfers_)->run_for_text({"counts", d.names.database + "_staging"}));
+  return parse_transfer_counts(counts);
 }
 
+// On the task path there is no connection of wpfleet's: one stream, through the bucket.
 Result<std::optional<MysqlEndpoint>> AwsTenantData::database_endpoint(const TenantContext& ctx) {
-  TRY_ASSIGN(Direct d, direct(*platforms_, ctx));
+  TRY_ASSIGN(Reach d, reach(*platforms_, ctx));
+  if (!d.database) return std::optional<MysqlEndpoint>();
   TRY_ASSIGN(MysqlEndpoint endpoint, tenant_endpoint(d, ctx.env));
   return std::optional<MysqlEndpoint>(std::move(endpoint));
 }
 
 Result<std::unique_ptr<StagingDatabase>> AwsTenantData::open_staging_database(
     const TenantContext& ctx) {
-  TRY_ASSIGN(Direct d, direct(*platforms_, ctx));
-  return d.database.open();
+  TRY_ASSIGN(Reach d, reach(*platforms_, ctx));
+  if (!d.database) return std::unique_ptr<StagingDatabase>();
+  return d.database->open();
 }
 
 Result<UniqueFd> AwsTenantData::staging_files(const TenantContext& ctx) {
-  TRY_ASSIGN(Direct d, direct(*platforms_, ctx));
-  return d.files.fresh_staging();
+  TRY_ASSIGN(Reach d, reach(*platforms_, ctx));
+  if (d.files) return d.files->fresh_staging();
+  return local_staging_.fresh(ctx.env.name + "/" + ctx.tenant.id);
 }
 
 Status AwsTenantData::read_files(const TenantContext& ctx, const TreeVisitor& visit) {
-  TRY_ASSIGN(Direct d, direct(*platforms_, ctx));
-  return d.files.read_live(visit);
+  TRY_ASSIGN(Reach d, reach(*platforms_, ctx));
+  if (d.files) return d.files->read_live(visit);
+  // The archive and the tree unpacked from it, both of root's alone.
+  TRY_ASSIGN(PrivateDir work, PrivateDir::create("files"));
+  TRY_ASSIGN(UniqueFd root, open_dir(work.path()));
+  const std::filesystem::path archive = work.path() / "files.tar";
+  {
+    TRY_ASSIGN(UniqueFd out, create_file_beneath(root.get(), "files.tar", 0600));
+    TRY(new_task(ctx, d, TransferKind::Files, transfers_)->run({"pack", d.files_dir()}, [&](std::string_view piece) -> Status {
+      Status written = write_all(out.get(), piece);
+      if (!written) return make_error("cannot write " + archive.string() + ": " + written.error().message);
+      return {};
+    }));
+  }
+  TRY_ASSIGN(UniqueFd tree, make_dirs_beneath(root.get(), "files", 0700));
+  TRY(unpack_tar_beneath(archive, tree.get()));
+  return walk_tree(tree.get(), visit);
 }
 
 Status AwsTenantData::adopt_staged_files(const TenantContext& ctx) {
-  TRY_ASSIGN(Direct d, direct(*platforms_, ctx));
-  return d.files.adopt_staging(kWwwData);
+  TRY_ASSIGN(Reach d, reach(*platforms_, ctx));
+  if (d.files) return d.files->adopt_staging(kWwwData);
+  // The staged tree goes to the EFS as an archive, unpacked there into the staging
+  // directory, which the task gives to www-data.
+  TRY_ASSIGN(UniqueFd staged, local_staging_.open(ctx.env.name + "/" + ctx.tenant.id));
+  auto task = new_task(ctx, d, TransferKind::Files, transfers_);
+  TRY_ASSIGN(aws::S3Upload * upload, task->input());
+  TRY(upload_tree_as_tar(staged.get(), *upload));
+  return task->run({"unpack", d.files_dir()});
 }
 
 Status AwsTenantData::swap_in_staging(const TenantContext& ctx, const SwapScope& scope) {
-  TRY_ASSIGN(Direct d, direct(*platforms_, ctx));
-  if (scope.database) TRY(d.database.swap_in(scope.replace_all_tables));
+  TRY_ASSIGN(Reach d, reach(*platforms_, ctx));
+  const std::string mode = scope.replace_all_tables ? "all" : "staged";
+  if (scope.database) {
+    if (d.database) {
+      TRY(d.database->swap_in(scope.replace_all_tables));
+    } else {
+      const std::string& live = d.names.database;
+      TRY(new_task(ctx, d, TransferKind::Database, transfers_)->run({"move", live + "_staging", live, live + "_previous", mode}));
+    }
+  }
   if (!scope.files) return {};
-  TRY(d.files.swap_in());
+  if (d.files) {
+    TRY(d.files->swap_in());
+  } else {
+    TRY(new_task(ctx, d, TransferKind::Files, transfers_)->run({"swap", d.files_dir()}));
+  }
   return redeploy(ctx, d);
 }
 
 Status AwsTenantData::restore_previous(const TenantContext& ctx, const SwapScope& scope) {
-  TRY_ASSIGN(Direct d, direct(*platforms_, ctx));
-  if (scope.database) TRY(d.database.restore_previous(scope.replace_all_tables));
+  TRY_ASSIGN(Reach d, reach(*platforms_, ctx));
+  if (scope.database) {
+    if (d.database) {
+      TRY(d.database->restore_previous(scope.replace_all_tables));
+    } else {
+      const std::string& live = d.names.database;
+      auto task = new_task(ctx, d, TransferKind::Database, transfers_);
+      TRY(task->run({"move", live + "_previous", live, live + "_staging",
+                     scope.replace_all_tables ? "all" : "staged"}));
+      TRY(new_task(ctx, d, TransferKind::Database, transfers_)->run({"drop", live + "_staging"}));
+    }
+  }
   if (!scope.files) return {};
-  // Written before the files move back and removed once the tasks are replaced: a
+  // Noted before the files move back and removed once the tasks are replaced: a
   // put-back killed in between leaves it, and the next one, which finds no files to
   // move, redeploys all the same.
-  const std::filesystem::path note =
-      std::filesystem::path(*ctx.env.aws->efs_mount) / (d.names.access_point_path.substr(1) + ".redeploying");
-  std::error_code absent;
-  const bool noted = std::filesystem::exists(note, absent);
-  if (!noted) TRY(write_file_atomic(note, "", 0600));
-  TRY_ASSIGN(const bool moved, d.files.restore_previous());
+  const RedeployNote note = redeploy_note(ctx, d);
+  TRY_ASSIGN(const bool noted, note.exists());
+  if (!noted) TRY(note.write());
+  bool moved = false;
+  if (d.files) {
+    TRY_ASSIGN(moved, d.files->restore_previous());
+  } else {
+    TRY_ASSIGN(std::string outcome, new_task(ctx, d, TransferKind::Files, transfers_)->run_for_text({"restore", d.files_dir()}));
+    moved = outcome.starts_with("moved");
+  }
   if (moved || noted) TRY(redeploy(ctx, d));
-  std::filesystem::remove(note, absent);
-  return {};
+  return note.remove();
 }
 
 Status AwsTenantData::discard_previous(const TenantContext& ctx) {
-  TRY_ASSIGN(Direct d, direct(*platforms_, ctx));
-  TRY(d.database.discard_previous());
-  return d.files.discard_previous();
+  TRY_ASSIGN(Reach d, reach(*platforms_, ctx));
+  if (d.database) {
+    TRY(d.database->discard_previous());
+  } else {
+    TRY(new_task(ctx, d, TransferKind::Database, transfers_)->run({"drop", d.names.database + "_previous"}));
+  }
+  if (d.files) return d.files->discard_previous();
+  return new_task(ctx, d, TransferKind::Files, transfers_)->run({"discard", d.files_dir(), "previous"});
 }
 
 Status AwsTenantData::discard_staging(const TenantContext& ctx) {
-  TRY_ASSIGN(Direct d, direct(*platforms_, ctx));
-  TRY(d.database.discard_staging());
-  return d.files.discard_staging();
+  TRY_ASSIGN(Reach d, reach(*platforms_, ctx));
+  if (d.database) {
+    TRY(d.database->discard_staging());
+  } else {
+    TRY(new_task(ctx, d, TransferKind::Database, transfers_)->run({"drop", d.names.database + "_staging"}));
+  }
+  if (d.files) return d.files->discard_staging();
+  local_staging_.remove(ctx.env.name + "/" + ctx.tenant.id);
+  return new_task(ctx, d, TransferKind::Files, transfers_)->run({"discard", d.files_dir(), "staging"});
 }
 
 Result<std::string> AwsTenantData::content_fingerprint(const TenantContext& ctx) {
-  TRY_ASSIGN(Direct d, direct(*platforms_, ctx));
+  TRY_ASSIGN(Reach d, reach(*platforms_, ctx));
   ContentSummary summary;
-  TRY(d.database.summarize(summary));
-  TRY(d.files.summarize(summary.files));
+  if (d.database) {
+    TRY(d.database->summarize(summary));
+  } else {
+    TRY_ASSIGN(std::string tables,
+               new_task(ctx, d, TransferKind::Database, transfers_)->run_for_text({"summarize", d.names.database}));
+    TRY_ASSIGN(summary.tables, parse_table_summaries(tables));
+  }
+  if (d.files) {
+    TRY(d.files->summarize(summary.files));
+  } else {
+    TRY_ASSIGN(std::string files, new_task(ctx, d, TransferKind::Files, transfers_)->run_for_text({"summarize", d.files_dir()}));
+    TRY_ASSIGN(summary.files, parse_files_summary(files));
+  }
   return format_content_summary(summary);
 }
 
 // By SQL, with a hash WordPress checks (wordpress_password_hash): the password stays
-// in Secrets Manager and this process, where a one-off task would need it in its
-// task definition's secrets and a minute to start.
+// in Secrets Manager and this process; on the task path the statements (the hash in
+// them) reach the task as its input object, never in its command.
 Status AwsTenantData::reset_admin_password(const TenantContext& ctx) {
-  TRY_ASSIGN(Direct d, direct(*platforms_, ctx));
+  TRY_ASSIGN(Reach d, reach(*platforms_, ctx));
   TRY_ASSIGN(TenantSecret secret, tenant_secret(d.cloud.client, ctx.env, d.names));
   const auto held = secret.value.find(kAdminPasswordKey);
   const std::string password =
@@ -316,15 +471,15 @@ Status AwsTenantData::reset_admin_password(const TenantContext& ctx) {
                       "fills it in");
   }
   TRY_ASSIGN(std::string hash, wordpress_password_hash(password));
-  TRY_ASSIGN(auto client, MysqlClient::connect(tenant_endpoint(d, ctx.env, secret)));
   // Content from elsewhere brings its own users; the admin's sessions go with its
   // password, as wp_set_password does.
-  const std::string admin = client->quote(kAdminUser);
-  TRY(client->execute("UPDATE wp_users SET user_pass = " + client->quote(hash) +
-                      ", user_activation_key = '' WHERE user_login = " + admin));
-  return client->execute(
-      "DELETE m FROM wp_usermeta m JOIN wp_users u ON u.ID = m.user_id "
-      "WHERE u.user_login = " + admin + " AND m.meta_key = 'session_tokens'");
+  const std::string admin = sql_string(kAdminUser);
+  return run_tenant_sql(
+      ctx, d, transfers_,
+      {"UPDATE wp_users SET user_pass = " + sql_string(hash) +
+           ", user_activation_key = '' WHERE user_login = " + admin,
+       "DELETE m FROM wp_usermeta m JOIN wp_users u ON u.ID = m.user_id "
+       "WHERE u.user_login = " + admin + " AND m.meta_key = 'session_tokens'"});
 }
 
 // A one-off task of the tenant's own task definition (its image, its database
@@ -335,7 +490,6 @@ Status AwsTenantData::run_php(const TenantContext& ctx, const std::string& php,
     return make_error("PHP with input on its stdin cannot run in a one-off task of " +
                       ctx.env.name + "/" + ctx.tenant.id + " (a task has no stdin)");
   }
-  TRY(check_direct(ctx.env));
   TRY_ASSIGN(Connected cloud, platforms_->connect(ctx.env));
   const TenantNames names = tenant_names(ctx.env.name, ctx.tenant.id);
   TRY_ASSIGN(auto command,
@@ -353,10 +507,8 @@ Status AwsTenantData::run_php(const TenantContext& ctx, const std::string& php,
 }
 
 Status AwsTenantData::run_sql(const TenantContext& ctx, const std::string& sql) {
-  TRY_ASSIGN(Direct d, direct(*platforms_, ctx));
-  TRY_ASSIGN(MysqlEndpoint endpoint, tenant_endpoint(d, ctx.env));
-  TRY_ASSIGN(auto client, MysqlClient::connect(endpoint));
-  return client->execute(sql);
+  TRY_ASSIGN(Reach d, reach(*platforms_, ctx));
+  return run_tenant_sql(ctx, d, transfers_, {sql});
 }
 
 }  // namespace wpfleet::aws_backend

@@ -1,26 +1,36 @@
-// TenantData on `aws`, on the direct paths: wpfleet itself reaches the environment's
-// database server (db_access = "direct": RDS over TCP, db_host/db_port) and the
-// directory where its EFS root is mounted here (files_access = "direct": efs_mount,
-// each tenant's files under {efs_mount}/{tenant} as its access point /{tenant} shows
-// them to its tasks at wp-content). The database half is local's (mysql_staging.h):
-// `{tenant}_db_staging` and `{tenant}_db_previous` beside `{tenant}_db`, one RENAME
-// TABLE, loads as a throw-away user that reaches staging alone, dumps with the
-// tenant's own credentials from its secret. The files half is directory_swap.h with
-// two renames (NFS has no RENAME_EXCHANGE): `{tenant}.staging`, `{tenant}.previous`.
+// TenantData on `aws`. Each half of the content is reached one of two ways.
+//
+// Directly: wpfleet itself reaches the environment's database server (db_access =
+// "direct": RDS over TCP, db_host/db_port) and the directory where its EFS root is
+// mounted here (files_access = "direct": efs_mount, each tenant's files under
+// {efs_mount}/{tenant} as its access point /{tenant} shows them to its tasks at
+// wp-content). The database half is local's (mysql_staging.h): `{tenant}_db_staging`
+// and `{tenant}_db_previous` beside `{tenant}_db`, one RENAME TABLE, loads as a
+// throw-away user that reaches staging alone, dumps with the tenant's own credentials
+// from its secret. The files half is directory_swap.h with two renames (NFS has no
+// RENAME_EXCHANGE): `{tenant}.staging`, `{tenant}.previous`.
+//
+// Through tasks ("task", for an RDS and EFS only the VPC reaches): every step is one
+// op of a one-off Fargate task (transfer_tasks.h) that does the same thing in the VPC,
+// with the same names and the same crash semantics, and exchanges dumps and file
+// archives with wpfleet through the environment's transfer bucket. Staged files are
+// gathered here first (task_files.h) and sent as one archive when they are adopted.
+//
 // A task mounted its access point's directory when it started and keeps it, so after
 // every swap of the files the tenant's service is redeployed (ECS forceNewDeployment),
 // and the swap waits until only new tasks run: the directory moved aside is discarded
-// after that, never under a task that still has it mounted. A put-back notes
-// `{tenant}.redeploying` until its tasks are replaced, so that one killed after moving
-// the files still redeploys when it runs again.
+// after that, never under a task that still has it mounted. A put-back notes that it is
+// redeploying (`{tenant}.redeploying` beside the files, or an object in the transfer
+// bucket) until its tasks are replaced, so that one killed after moving the files still
+// redeploys when it runs again.
 //
 // The tenant's PHP writes its files as www-data (uid 33 on EFS): they are only read
-// through descriptors (util/safe_tree.h). The "task" paths (a one-off Fargate task
-// streaming through the transfer bucket) are not built: content commands on such an
-// environment say which settings they need.
+// through descriptors (util/safe_tree.h), or by tar in a task, which stores links as links.
 #pragma once
 
 #include "backends/aws/providers.h"
+#include "backends/aws/task_files.h"
+#include "backends/aws/transfer_tasks.h"
 #include "backends/tenant_data.h"
 
 namespace wpfleet::aws_backend {
@@ -50,6 +60,8 @@ class AwsTenantData final : public TenantData {
 
  private:
   SharedPlatforms platforms_;
+  TransferTasks transfers_;     // files_access / db_access = "task"
+  LocalStaging local_staging_;  // files_access = "task": staged trees, before they are sent
 };
 
 // A WordPress password hash of `password` (phpass portable, "$P$B..." with a random

@@ -1,6 +1,6 @@
 // The transfer bucket of an aws environment (transfer_bucket, "{env}-wpfleet-transfer"
-// unless the fleet file says otherwise): made ready for content on its way in or out of
-// the environment through one-off tasks (dumps, file archives), which is not built yet.
+// unless the fleet file says otherwise): where content on its way in or out of the
+// environment through one-off tasks waits (dumps, file archives: transfer_tasks.h).
 // It is versioned, so an object overwritten by mistake can be had back, and its lifecycle
 // expires objects below "wpfleet/" (the prefix wpfleet writes under) and their old
 // versions after 30 days and uploads abandoned half-way after a day, so that transfers

@@ -193,14 +193,14 @@ TEST(DbInitTaskDefinition, ShapeIgnoresWhatEcsAddsAndTheOrderItAnswersIn) {
   container["portMappings"] = json::array();
   std::reverse(container["environment"].begin(), container["environment"].end());
   std::reverse(container["secrets"].begin(), container["secrets"].end());
-  EXPECT_EQ(db_init_shape(described), db_init_shape(input));
+  EXPECT_EQ(task_definition_shape(described), task_definition_shape(input));
 
   DbInitDefinition other = definition();
   other.tenant = "tenant1";
-  EXPECT_NE(db_init_shape(db_init_task_definition(other)), db_init_shape(input));
+  EXPECT_NE(task_definition_shape(db_init_task_definition(other)), task_definition_shape(input));
   other = definition();
   other.image = "mysql:8.4";
-  EXPECT_NE(db_init_shape(db_init_task_definition(other)), db_init_shape(input));
+  EXPECT_NE(task_definition_shape(db_init_task_definition(other)), task_definition_shape(input));
 }
 
 }  // namespace
