@@ -101,7 +101,7 @@ dd() {
 }
 # gen SELECT DB: SQL made by SQL from DB's tables, run into $1 by run
 gen() {
-  a -r -e "SET SESSION group_concat_max_len=1073741824; SELECT $1" >"$W/s" || die "cannot list the tables of $2"
+  a -r -e "SET SESSION group_concat_max_len=1073741824; SELECT $1" >"$W/s" || die "cannot list $2's tables"
 }
 run() {
   a <"$W/s" >"$1" || die "$2"
@@ -206,10 +206,14 @@ funpack)
   { chown -R 33:33 "$S" && chmod 0755 "$S"; } || die "cannot give $S to 33:33"
   ;;
 fswap)
-  rmr "$P"
-  i=$(stat -c %d:%i "$L" 2>/dev/null) || i=
-  { printf %s "$i" >"$N.new" && mv -f "$N.new" "$N"; } || die "cannot write $N"
-  ! has "$L" || mvt "$L" "$P"
+  # run again after it was stopped, it never removes a previous it made
+  has "$S" || die "nothing staged in $S"
+  if has "$L" || ! has "$P"; then
+    rmr "$P"
+    i=$(stat -c %d:%i "$L" 2>/dev/null) || i=
+    { printf %s "$i" >"$N.new" && mv -f "$N.new" "$N"; } || die "cannot write $N"
+    ! has "$L" || mvt "$L" "$P"
+  fi
   mvt "$S" "$L"
   rm -f "$N"
   ;;
@@ -253,5 +257,5 @@ fsummarize)
 *) die "unknown op: $o" 3 ;;
 esac
 z=$(wc -c <"$O")
-[ "$z" -le 5368709120 ] || die "the output, $z bytes, is over the 5 GB of one S3 PUT"
+[ "$z" -le 5368709120 ] || die "$z bytes: over the 5 GB of one S3 PUT"
 curl -sS --fail --retry 3 -T "$O" "$OUT_URL" >/dev/null || die "cannot upload to OUT_URL"
