@@ -237,6 +237,20 @@ class TransferTaskScript : public ::testing::Test {
     ASSERT_EQ(::chown(live().c_str(), 33, 33), 0);
   }
 
+  // A tree staged with one file more, then swap's first steps done by hand: the note
+  // (the live directory's device:inode, which it returns) and the first rename; the
+  // "kill" comes before the second.
+  std::string kill_swap_between_renames() {
+    fs::create_directories(staged());
+    write_text(staged() / "new.txt", "new");
+    struct stat st {};
+    EXPECT_EQ(::lstat(live().c_str(), &st), 0);
+    const std::string identity = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+    write_text(note(), identity);
+    fs::rename(live(), previous());
+    return identity;
+  }
+
   static LoopbackMariaDb* server_;
   static std::string* master_password_;
   std::string tenant_password_;
@@ -504,14 +518,7 @@ TEST_F(TransferTaskScript, UnpackNeverWritesThroughALinkInTheArchive) {
 
 TEST_F(TransferTaskScript, RestoreAfterASwapKilledBetweenItsRenames) {
   fill_files();
-  fs::create_directories(staged());
-  write_text(staged() / "new.txt", "new");
-  // swap's first steps by hand: the note (the live directory's identity), then the
-  // first rename; killed before the second.
-  struct stat st {};
-  ASSERT_EQ(::lstat(live().c_str(), &st), 0);
-  write_text(note(), std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino));
-  fs::rename(live(), previous());
+  const std::string identity = kill_swap_between_renames();
 
   EXPECT_EQ(ok(files({"restore", kTenant})), "moved\n");
   EXPECT_TRUE(fs::exists(live() / "index.php"));
@@ -521,7 +528,7 @@ TEST_F(TransferTaskScript, RestoreAfterASwapKilledBetweenItsRenames) {
   EXPECT_FALSE(fs::exists(note()));
 
   // Killed after the note, before the first rename: nothing to move back.
-  write_text(note(), std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino));
+  write_text(note(), identity);
   EXPECT_EQ(ok(files({"restore", kTenant})), "unmoved\n");
   EXPECT_TRUE(fs::exists(live() / "index.php"));
   EXPECT_TRUE(fs::exists(staged() / "new.txt"));
@@ -529,7 +536,7 @@ TEST_F(TransferTaskScript, RestoreAfterASwapKilledBetweenItsRenames) {
 
   // The note of another task's mount of the same EFS (another device number) is the
   // same directory.
-  write_text(note(), "999:" + std::to_string(st.st_ino));
+  write_text(note(), "999" + identity.substr(identity.find(':')));
   EXPECT_EQ(ok(files({"restore", kTenant})), "unmoved\n");
   EXPECT_TRUE(fs::exists(live() / "index.php"));
   EXPECT_TRUE(fs::exists(staged() / "new.txt"));
@@ -537,12 +544,7 @@ TEST_F(TransferTaskScript, RestoreAfterASwapKilledBetweenItsRenames) {
 
 TEST_F(TransferTaskScript, SwapRunAgainAfterAKillFinishesAndKeepsThePrevious) {
   fill_files();
-  fs::create_directories(staged());
-  write_text(staged() / "new.txt", "new");
-  struct stat st {};
-  ASSERT_EQ(::lstat(live().c_str(), &st), 0);
-  write_text(note(), std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino));
-  fs::rename(live(), previous());
+  kill_swap_between_renames();
 
   EXPECT_EQ(ok(files({"swap", kTenant})), "");
   EXPECT_TRUE(fs::exists(live() / "new.txt"));
