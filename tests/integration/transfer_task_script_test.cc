@@ -185,6 +185,12 @@ class TransferTaskScript : public ::testing::Test {
   TaskRun files(const std::vector<std::string>& args, const std::optional<std::string>& input = {}) {
     return task({{"EFS_ROOT", efs_.string()}}, args, input, "/bin/sh");
   }
+  // A failed op: its exit code, `message` on stderr, nothing uploaded.
+  static void expect_failed(const TaskRun& run, int exit_code, const std::string& message) {
+    EXPECT_EQ(run.exit_code, exit_code) << run.err;
+    EXPECT_NE(run.err.find(message), std::string::npos) << run.err;
+    EXPECT_FALSE(run.output);
+  }
   // The op's output, failing the test when it did not succeed.
   std::string ok(const TaskRun& run) {
     EXPECT_EQ(run.exit_code, 0) << run.err;
@@ -358,30 +364,21 @@ TEST_F(TransferTaskScript, SqlRunsAsTheTenantOnItsDatabaseAlone) {
             "");
   EXPECT_EQ(rows("SELECT option_value FROM goldencrust_db.wp_options WHERE option_name = 'siteurl'"),
             std::vector<std::string>{"https://new.example"});
-  const TaskRun denied = db({"sql", kLive}, "CREATE DATABASE goldencrust_db_previous;\n");
-  EXPECT_NE(denied.exit_code, 0);
-  EXPECT_NE(denied.err.find("wpfleet-transfer sql: the SQL failed on goldencrust_db"),
-            std::string::npos)
-      << denied.err;
-  EXPECT_FALSE(denied.output);
+  expect_failed(db({"sql", kLive}, "CREATE DATABASE goldencrust_db_previous;\n"), 1,
+                "wpfleet-transfer sql: the SQL failed on goldencrust_db");
   EXPECT_EQ(server_->databases().count(kPrevious), 0u);
 }
 
 TEST_F(TransferTaskScript, AFailingLoadDropsItsUserAndUploadsNothing) {
   fill_live();
   const TaskRun bad = db({"load", kStaging}, "CREATE TABLE t (a INT);\nSELEC oops;\n");
-  EXPECT_EQ(bad.exit_code, 1);
+  expect_failed(bad, 1, "wpfleet-transfer load: loading goldencrust_db_staging failed");
   EXPECT_NE(bad.err.find("ERROR 1064"), std::string::npos) << bad.err;
-  EXPECT_NE(bad.err.find("wpfleet-transfer load: loading goldencrust_db_staging failed"),
-            std::string::npos)
-      << bad.err;
-  EXPECT_FALSE(bad.output);
   EXPECT_EQ(load_users(), std::vector<std::string>{});
 
   // The load user reaches the staging database alone, whatever the dump says.
-  const TaskRun escape = db({"load", kStaging}, "DROP TABLE goldencrust_db.wp_posts;\n");
-  EXPECT_NE(escape.exit_code, 0);
-  EXPECT_FALSE(escape.output);
+  expect_failed(db({"load", kStaging}, "DROP TABLE goldencrust_db.wp_posts;\n"), 1,
+                "wpfleet-transfer load: loading goldencrust_db_staging failed");
   EXPECT_EQ(load_users(), std::vector<std::string>{});
   EXPECT_EQ(rows("SELECT COUNT(*) FROM goldencrust_db.wp_posts"), std::vector<std::string>{"2"});
 
@@ -389,11 +386,8 @@ TEST_F(TransferTaskScript, AFailingLoadDropsItsUserAndUploadsNothing) {
   // saw no error.
   auto env = db_env();
   env["IN_URL"] = "file://" + (dir_.path() / "no-such-object").string();
-  const TaskRun unread = task(env, {"load", kStaging}, {}, "/bin/sh");
-  EXPECT_EQ(unread.exit_code, 1);
-  EXPECT_NE(unread.err.find("wpfleet-transfer load: cannot read IN_URL"), std::string::npos)
-      << unread.err;
-  EXPECT_FALSE(unread.output);
+  expect_failed(task(env, {"load", kStaging}, {}, "/bin/sh"), 1,
+                "wpfleet-transfer load: cannot read IN_URL");
   EXPECT_EQ(load_users(), std::vector<std::string>{});
 }
 
@@ -401,40 +395,22 @@ TEST_F(TransferTaskScript, FailuresExitNonZeroWithTheirMessageAndUploadNothing) 
   auto env = db_env();
   env["MYSQL_PWD"] = "wrong";
   const TaskRun denied = task(env, {"counts", kLive}, {}, "/bin/sh");
-  EXPECT_EQ(denied.exit_code, 1);
+  expect_failed(denied, 1, "wpfleet-transfer counts: cannot list goldencrust_db's tables");
   EXPECT_NE(denied.err.find("Access denied"), std::string::npos) << denied.err;
-  EXPECT_NE(denied.err.find("wpfleet-transfer counts: cannot list goldencrust_db's tables"),
-            std::string::npos)
-      << denied.err;
-  EXPECT_FALSE(denied.output);
 
-  const TaskRun mode = db({"move", kStaging, kLive, kPrevious, "some"});
-  EXPECT_EQ(mode.exit_code, 3);
-  EXPECT_EQ(mode.err, "wpfleet-transfer move: not all or staged: some\n");
-  EXPECT_FALSE(mode.output);
+  expect_failed(db({"move", kStaging, kLive, kPrevious, "some"}), 3,
+                "wpfleet-transfer move: not all or staged: some\n");
   EXPECT_EQ(server_->databases().count(kPrevious), 0u);  // nothing made before
+  expect_failed(db({"unzip", kLive}), 3, "wpfleet-transfer unzip: unknown op: unzip\n");
 
-  const TaskRun op = db({"unzip", kLive});
-  EXPECT_EQ(op.exit_code, 3);
-  EXPECT_EQ(op.err, "wpfleet-transfer unzip: unknown op: unzip\n");
-
-  const TaskRun missing = files({"pack", "nosuchtenant"});
-  EXPECT_EQ(missing.exit_code, 1);
-  EXPECT_NE(missing.err.find("wpfleet-transfer pack: cannot pack " + (efs_ / "nosuchtenant").string()),
-            std::string::npos)
-      << missing.err;
-  EXPECT_FALSE(missing.output);
-
-  const TaskRun outside = files({"discard", "../etc", "previous"});
-  EXPECT_EQ(outside.exit_code, 3);
-  EXPECT_EQ(outside.err, "wpfleet-transfer discard: not a directory name: ../etc\n");
-  const TaskRun which = files({"discard", kTenant, "live"});
-  EXPECT_EQ(which.exit_code, 3);
+  expect_failed(files({"pack", "nosuchtenant"}), 1,
+                "wpfleet-transfer pack: cannot pack " + (efs_ / "nosuchtenant").string());
+  expect_failed(files({"discard", "../etc", "previous"}), 3,
+                "wpfleet-transfer discard: not a directory name: ../etc\n");
+  expect_failed(files({"discard", kTenant, "live"}), 3,
+                "wpfleet-transfer discard: not previous or staging: live\n");
   EXPECT_TRUE(fs::exists(live()));
-
-  const TaskRun nothing = files({"swap", kTenant});
-  EXPECT_EQ(nothing.exit_code, 1);
-  EXPECT_NE(nothing.err.find("wpfleet-transfer swap: nothing staged in"), std::string::npos);
+  expect_failed(files({"swap", kTenant}), 1, "wpfleet-transfer swap: nothing staged in");
   EXPECT_TRUE(fs::exists(live()));  // and nothing moved
   EXPECT_FALSE(fs::exists(previous()));
 }
@@ -551,7 +527,7 @@ TEST_F(TransferTaskScript, SwapRunAgainAfterAKillFinishesAndKeepsThePrevious) {
   EXPECT_TRUE(fs::exists(previous() / "index.php"));
   EXPECT_FALSE(fs::exists(note()));
   // Run once more after it finished: nothing staged, nothing touched.
-  EXPECT_EQ(files({"swap", kTenant}).exit_code, 1);
+  expect_failed(files({"swap", kTenant}), 1, "wpfleet-transfer swap: nothing staged in");
   EXPECT_TRUE(fs::exists(previous() / "index.php"));
   EXPECT_EQ(ok(files({"restore", kTenant})), "moved\n");
   EXPECT_TRUE(fs::exists(live() / "index.php"));
