@@ -114,7 +114,7 @@ Q="REPLACE(table_name,'\`','\`\`'),'\`'"
 T="CONCAT('\`',REPLACE(table_schema,'\`','\`\`'),'\`.\`',$Q)"
 # v COLUMNS WHERE: summarize's statement for a table whose WHERE rows WordPress rewrites
 v() {
-  echo "CONCAT($(qs ",BIT_XOR(CAST(CONV(LEFT(SHA1(CONCAT_WS(0x1f, $1)), 16), 16, 10) AS UNSIGNED)) FROM "),$T,$(qs " WHERE NOT ($2)"))"
+  echo "CONCAT($(qs ",BIT_XOR(CAST(CONV(LEFT(SHA1(CONCAT_WS(0x1f,$1)),16),16,10) AS UNSIGNED)) FROM "),$T,$(qs " WHERE NOT ($2)"))"
 }
 L=${EFS_ROOT-}/$1
 S=$L.staging
@@ -144,8 +144,8 @@ dump)
 load)
   dd "$1" new
   a -r -e "SELECT CONCAT('DROP USER IF EXISTS ',QUOTE(User),'@',QUOTE(Host),';') FROM mysql.user WHERE User LIKE 'wpf\\_load\\_task\\_%' AND User NOT IN (SELECT USER FROM information_schema.PROCESSLIST WHERE USER IS NOT NULL)" >"$W/s" ||
-    die "cannot list stale load users"
-  run /dev/null "cannot drop stale load users"
+    die "cannot list old load users"
+  run /dev/null "cannot drop old load users"
   # 12 characters of the name, 32 of the password
   w=$(LC_ALL=C tr -dc A-Za-z0-9 </dev/urandom | head -c 44)
   u=wpf_load_task_${w%????????????????????????????????}
@@ -175,7 +175,7 @@ drop)
   ;;
 summarize)
   e="CAST(table_name AS BINARY) LIKE"
-  gen "CONCAT('SELECT ',QUOTE(table_name),',COUNT(*)',CASE WHEN $e '%options' THEN $(v "option_name, option_value" "option_name LIKE '\\_transient\\_%' OR option_name LIKE '\\_site\\_transient\\_%' OR option_name IN ('cron', 'doing_cron')") WHEN $e '%usermeta' THEN $(v "user_id, meta_key, meta_value" "meta_key = 'session_tokens'") ELSE CONCAT(' FROM ',$T,';CHECKSUM TABLE ',$T) END,';') $(f "$1") $B" "$1"
+  gen "CONCAT('SELECT ',QUOTE(table_name),',COUNT(*)',CASE WHEN $e '%options' THEN $(v option_name,option_value "option_name LIKE '\\_transient\\_%' OR option_name LIKE '\\_site\\_transient\\_%' OR option_name IN ('cron','doing_cron')") WHEN $e '%usermeta' THEN $(v user_id,meta_key,meta_value "meta_key='session_tokens'") ELSE CONCAT(' FROM ',$T,';CHECKSUM TABLE ',$T) END,';') $(f "$1") $B" "$1"
   run "$W/r" "cannot summarize $1"
   # a line per table with its checksum, or one then CHECKSUM TABLE's "db.table<TAB>sum"
   while IFS= read -r l; do
