@@ -53,19 +53,6 @@ int hex_value(char c) {
   return -1;
 }
 
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 // RFC 3986 dot-segment removal plus collapsing of empty segments, keeping a trailing
 // slash: "/a/./b/../c/" -> "/a/c/", "//a//" -> "/a/".
 std::string normalize_path(std::string_view path) {
@@ -102,7 +89,7 @@ std::string canonical_query(std::string_view query) {
       const std::string_view key = part.substr(0, equals);
       const std::string_view value =
           equals == std::string_view::npos ? std::string_view{} : part.substr(equals + 1);
-      pairs.emplace_back(uri_encode(percent_decode(key)), uri_encode(percent_decode(value)));
+      pairs.emplace_back(uri_encode(uri_decode(key)), uri_encode(uri_decode(value)));
     }
     start = end + 1;
   }
@@ -173,7 +160,7 @@ void sign_canonical(Signature& result, const SignableRequest& request, const std
                     const CanonicalHeaders& headers, const std::string& payload_hash,
                     const Credentials& credentials, const SigningScope& scope) {
   std::string path = scope.normalize_path ? normalize_path(request.path) : request.path;
-  if (!scope.encode_path_again) path = percent_decode(path);
+  if (!scope.encode_path_again) path = uri_decode(path);
   result.canonical_request = request.method + "\n" + uri_encode(path.empty() ? "/" : path, true) +
                              "\n" + canonical_query(query) + "\n" + headers.lines + "\n" +
                              headers.names + "\n" + payload_hash;
@@ -202,6 +189,20 @@ std::string uri_encode(std::string_view text, bool keep_slash) {
       out += '%';
       out += digits[c >> 4];
       out += digits[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string uri_decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+        hex_value(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
     }
   }
   return out;

@@ -76,5 +76,7 @@ Signature presign(const SignableRequest& request, const Credentials& credentials
 // and '/' too unless keep_slash: the encoding of SigV4, of query strings and of the
 // query protocol's form bodies.
 std::string uri_encode(std::string_view text, bool keep_slash = false);
+// Decodes every valid %XX; anything else is kept as it is.
+std::string uri_decode(std::string_view text);
 
 }  // namespace wpfleet::aws

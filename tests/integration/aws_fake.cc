@@ -8,6 +8,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <set>
@@ -80,16 +81,86 @@ std::string task_id(const std::string& task_arn) {
   return task_arn.substr(task_arn.rfind('/') + 1);
 }
 
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> fields;
+  std::istringstream parts(text);
+  for (std::string field; std::getline(parts, field, separator);) fields.push_back(field);
+  return fields;
+}
+
 // "arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-SUFFIX" out of a secrets[].valueFrom,
 // which may add ":<json-key>:<version-stage>:<version-id>"; "" when it names no secret.
 std::string secret_arn(const std::string& value_from) {
-  std::vector<std::string> fields;
-  std::istringstream parts(value_from);
-  for (std::string field; std::getline(parts, field, ':');) fields.push_back(field);
+  const std::vector<std::string> fields = split(value_from, ':');
   if (fields.size() < 7 || fields[0] != "arn" || fields[2] != "secretsmanager") return "";
   std::string arn = fields[0];
   for (std::size_t i = 1; i < 7; ++i) arn += ":" + fields[i];
   return arn;
+}
+
+// "a=1&b&c=%2F" -> {"a","1"}, {"b",""}, {"c","%2F"}: as sent, nothing decoded.
+std::vector<std::pair<std::string, std::string>> query_pairs(const std::string& query) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  std::istringstream parts(query);
+  for (std::string part; std::getline(parts, part, '&');) {
+    if (part.empty()) continue;
+    const auto equals = part.find('=');
+    pairs.emplace_back(part.substr(0, equals),
+                       equals == std::string::npos ? "" : part.substr(equals + 1));
+  }
+  return pairs;
+}
+
+// The query parameters of query-string authentication, which the signature covers
+// (X-Amz-Signature aside) but presign() adds itself.
+const std::set<std::string> kQueryAuthParameters = {
+    "X-Amz-Algorithm", "X-Amz-Credential",    "X-Amz-Date",     "X-Amz-Expires",
+    "X-Amz-SignedHeaders", "X-Amz-Security-Token", "X-Amz-Signature"};
+
+bool has_header(const AwsProxy::Request& request, std::string_view name) {
+  return std::any_of(request.headers.begin(), request.headers.end(),
+                     [&](const std::string& line) { return header_is(line, name); });
+}
+
+// Authenticated by its query (a presigned URL) rather than an Authorization header.
+bool is_presigned(const AwsProxy::Request& request) {
+  if (has_header(request, "Authorization")) return false;
+  const auto query_at = request.target.find('?');
+  if (query_at == std::string::npos) return false;
+  for (const auto& [key, value] : query_pairs(request.target.substr(query_at + 1))) {
+    if (key == "X-Amz-Signature") return true;
+  }
+  return false;
+}
+
+// "20130524T000000Z"; nothing when it is not one.
+std::optional<std::chrono::system_clock::time_point> amz_time(const std::string& date) {
+  std::tm tm{};
+  const char* end = strptime(date.c_str(), "%Y%m%dT%H%M%SZ", &tm);
+  if (date.size() != 16 || end == nullptr || *end != '\0') return std::nullopt;
+  return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
+// The request's headers the signature covers, by their names "host;x-amz-date".
+std::vector<aws::Header> signed_headers(const std::vector<aws::Header>& headers,
+                                        const std::string& names) {
+  const std::vector<std::string> listed = split(names, ';');
+  const std::set<std::string> wanted(listed.begin(), listed.end());
+  std::vector<aws::Header> kept;
+  for (const auto& header : headers) {
+    std::string lower = header.first;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (wanted.count(lower)) kept.push_back(header);
+  }
+  return kept;
+}
+
+// S3's error document.
+AwsProxy::Answer s3_error(long status, const std::string& code, const std::string& message) {
+  return {status,
+          {{"content-type", "application/xml"}},
+          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + code +
+              "</Code><Message>" + message + "</Message><RequestId>x</RequestId></Error>"};
 }
 
 std::string names_of(const json& variables) {
@@ -129,6 +200,16 @@ AwsProxy::AwsProxy(std::string moto_endpoint, aws::Credentials moto_credentials)
 }
 
 AwsProxy::~AwsProxy() {
+  // Before the acceptor stops: a run still going may call the proxy.
+  for (;;) {
+    std::vector<std::thread> runs;
+    {
+      std::lock_guard lock(mutex_);
+      runs.swap(runs_);
+    }
+    if (runs.empty()) break;
+    for (auto& run : runs) run.join();
+  }
   stop_ = true;
   acceptor_.join();
   close(listen_fd_);
@@ -161,6 +242,11 @@ void AwsProxy::set_task_exit_code(int code) {
 void AwsProxy::set_task_log_lines(std::vector<std::string> lines) {
   std::lock_guard lock(mutex_);
   log_lines_ = std::move(lines);
+}
+
+void AwsProxy::set_task_runner(std::function<TaskOutcome(const TaskRun&)> runner) {
+  std::lock_guard lock(mutex_);
+  task_runner_ = std::move(runner);
 }
 
 std::vector<json> AwsProxy::run_task_requests() const {
@@ -382,6 +468,14 @@ aws::ApiResult<json> AwsProxy::call_moto(const aws::Service& service, const std:
   return moto_.json(service, action, input);
 }
 
+std::optional<aws::Credentials> AwsProxy::credentials_for(const std::string& access_key_id) const {
+  if (access_key_id == credentials_.access_key_id) return credentials_;
+  std::lock_guard lock(mutex_);
+  const auto assumed = assumed_roles_.find(access_key_id);
+  if (assumed == assumed_roles_.end()) return std::nullopt;
+  return assumed->second;
+}
+
 std::optional<std::string> AwsProxy::signature_problem(const Request& request) const {
   std::string authorization, date;
   std::vector<aws::Header> headers;
@@ -401,45 +495,89 @@ std::optional<std::string> AwsProxy::signature_problem(const Request& request) c
     const auto begin = start + from.size();
     return authorization.substr(begin, authorization.find(to, begin) - begin);
   };
-  const std::string credential = between("Credential=", ",");
-  const std::string signed_headers = between("SignedHeaders=", ",");
-  std::vector<std::string> scope;
-  std::istringstream parts(credential);
-  for (std::string part; std::getline(parts, part, '/');) scope.push_back(part);
-  if (scope.size() != 5 || date.size() != 16) return "no SigV4 Authorization or X-Amz-Date";
-  aws::Credentials credentials = credentials_;
-  if (scope[0] != credentials_.access_key_id) {
-    std::lock_guard lock(mutex_);
-    const auto assumed = assumed_roles_.find(scope[0]);
-    if (assumed == assumed_roles_.end()) return "unknown access key " + scope[0];
-    credentials = assumed->second;
-  }
+  const std::vector<std::string> scope = split(between("Credential=", ","), '/');
+  const auto time = amz_time(date);
+  if (scope.size() != 5 || !time) return "no SigV4 Authorization or X-Amz-Date";
+  const auto credentials = credentials_for(scope[0]);
+  if (!credentials) return "unknown access key " + scope[0];
   // Sign only what the client signed (the proxy's transport adds nothing signed).
-  std::set<std::string> signed_names;
-  std::istringstream names(signed_headers);
-  for (std::string name; std::getline(names, name, ';');) signed_names.insert(name);
-  std::vector<aws::Header> signed_ones;
-  for (const auto& header : headers) {
-    std::string lower = header.first;
-    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (signed_names.count(lower)) signed_ones.push_back(header);
-  }
-  std::tm tm{};
-  strptime(date.c_str(), "%Y%m%dT%H%M%SZ", &tm);
-  const auto time = std::chrono::system_clock::from_time_t(timegm(&tm));
   const auto query_at = request.target.find('?');
   const aws::SignableRequest signable{
       request.method, request.target.substr(0, query_at),
-      query_at == std::string::npos ? "" : request.target.substr(query_at + 1), signed_ones,
-      request.body};
-  aws::SigningScope signing{scope[2], scope[3], time};
+      query_at == std::string::npos ? "" : request.target.substr(query_at + 1),
+      signed_headers(headers, between("SignedHeaders=", ",")), request.body};
+  aws::SigningScope signing{scope[2], scope[3], *time};
   // S3 signs the path as sent; its x-amz-content-sha256 header is among the signed ones.
   signing.normalize_path = signing.encode_path_again = scope[3] != "s3";
-  const aws::Signature expected = aws::sign(signable, credentials, signing);
+  const aws::Signature expected = aws::sign(signable, *credentials, signing);
   if (expected.signature != between("Signature=", ",")) {
     return "the signature does not match the request (canonical request:\n" +
            expected.canonical_request + ")";
   }
+  return std::nullopt;
+}
+
+// As S3 checks a presigned URL: every parameter there, X-Amz-Expires at most a week,
+// not expired, a known key, and the signature over the request with UNSIGNED-PAYLOAD
+// (presign() recomputes it from the query without the authentication parameters).
+std::optional<AwsProxy::Answer> AwsProxy::presigned_refusal(const Request& request) const {
+  const auto query_at = request.target.find('?');
+  std::map<std::string, std::string> auth;  // decoded
+  std::string rest;                         // the other parameters, as sent
+  for (const auto& [key, value] : query_pairs(request.target.substr(query_at + 1))) {
+    if (kQueryAuthParameters.count(key)) {
+      auth[key] = aws::uri_decode(value);
+    } else {
+      rest += (rest.empty() ? "" : "&") + key + (value.empty() ? "" : "=" + value);
+    }
+  }
+  const std::vector<std::string> scope = split(auth["X-Amz-Credential"], '/');
+  const auto time = amz_time(auth["X-Amz-Date"]);
+  const std::string& expires_text = auth["X-Amz-Expires"];
+  if (auth["X-Amz-Algorithm"] != "AWS4-HMAC-SHA256" || scope.size() != 5 || !time ||
+      expires_text.empty() || expires_text.size() > 9 ||
+      expires_text.find_first_not_of("0123456789") != std::string::npos ||
+      auth["X-Amz-SignedHeaders"].empty()) {
+    return s3_error(400, "AuthorizationQueryParametersError",
+                    "Query-string authentication version 4 requires the X-Amz-Algorithm, "
+                    "X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and "
+                    "X-Amz-Expires parameters.");
+  }
+  const std::chrono::seconds expires(std::stol(expires_text));
+  if (expires < std::chrono::seconds(1) || expires > std::chrono::hours(24 * 7)) {
+    return s3_error(400, "AuthorizationQueryParametersError",
+                    "X-Amz-Expires must be less than a week (in seconds) that is 604800");
+  }
+  if (std::chrono::system_clock::now() > *time + expires) {
+    return s3_error(403, "AccessDenied", "Request has expired");
+  }
+  auto credentials = credentials_for(scope[0]);
+  if (!credentials) {
+    return s3_error(403, "InvalidAccessKeyId",
+                    "The AWS Access Key Id you provided does not exist in our records.");
+  }
+  credentials->session_token = auth["X-Amz-Security-Token"];
+  std::vector<aws::Header> headers;
+  for (const auto& line : request.headers) {
+    headers.emplace_back(line.substr(0, line.find(':')), header_value(line));
+  }
+  const aws::SignableRequest signable{request.method, request.target.substr(0, query_at), rest,
+                                      signed_headers(headers, auth["X-Amz-SignedHeaders"]), ""};
+  aws::SigningScope signing{scope[2], scope[3], *time};
+  signing.normalize_path = signing.encode_path_again = scope[3] != "s3";
+  const aws::Signature expected = aws::presign(signable, *credentials, signing, expires);
+  if (expected.signature != auth["X-Amz-Signature"]) {
+    return s3_error(403, "SignatureDoesNotMatch",
+                    "The request signature we calculated does not match the signature you "
+                    "provided. Check your key and signing method. (canonical request:\n" +
+                        expected.canonical_request + ")");
+  }
+  return std::nullopt;
+}
+
+std::optional<AwsProxy::Answer> AwsProxy::refusal(const Request& request) const {
+  if (is_presigned(request)) return presigned_refusal(request);
+  if (auto problem = signature_problem(request)) return signature_refused(*problem);
   return std::nullopt;
 }
 
@@ -469,28 +607,39 @@ void AwsProxy::add_fake(Fake fake) { fakes_.push_back(std::move(fake)); }
 std::optional<AwsProxy::Answer> AwsProxy::answer_by_fake(const Request& request) {
   for (const auto& fake : fakes_) {
     if (!fake.takes(request)) continue;
-    if (auto problem = signature_problem(request)) return signature_refused(*problem);
+    if (auto refused = refusal(request)) return std::move(*refused);
     return fake.answer(request);
   }
   return std::nullopt;
 }
 
-AwsProxy::Answer AwsProxy::forward_checked_here(const Request& request) const {
-  if (auto problem = signature_problem(request)) return signature_refused(*problem);
-  std::unique_lock gate(moto_gate_);
+bool AwsProxy::let_one_unchecked() const {
   HttpRequest unchecked_once;
   unchecked_once.method = "POST";
   unchecked_once.url = moto_endpoint_ + "/moto-api/reset-auth";
   unchecked_once.body = "1";
   unchecked_once.headers = {"Content-Type: text/plain"};
-  if (auto reply = http_request(unchecked_once); !reply || reply->status != 200) {
+  const auto reply = http_request(unchecked_once);
+  return reply && reply->status == 200;
+}
+
+AwsProxy::Answer AwsProxy::forward_checked_here(const Request& request) const {
+  if (auto refused = refusal(request)) return std::move(*refused);
+  std::unique_lock gate(moto_gate_);
+  if (!let_one_unchecked()) {
     return {502, {{"content-type", "text/plain"}}, "moto refused /moto-api/reset-auth"};
   }
   return send_to_moto(request);
 }
 
+// A request with no Authorization header is checked here too, whatever moto would make
+// of it: a presigned one as S3 checks it (expiry included), an unsigned one refused
+// (moto answers an unsigned PUT with a 500).
 AwsProxy::Answer AwsProxy::forward(const Request& request) const {
-  if (request.method == "GET" || request.method == "DELETE") return forward_checked_here(request);
+  if (request.method == "GET" || request.method == "DELETE" ||
+      !has_header(request, "Authorization")) {
+    return forward_checked_here(request);
+  }
   std::shared_lock gate(moto_gate_);
   return send_to_moto(request);
 }
@@ -500,6 +649,9 @@ AwsProxy::Answer AwsProxy::send_to_moto(const Request& request) const {
   out.method = request.method;
   out.url = moto_endpoint_ + request.target;
   out.headers = request.headers;
+  // An untyped body (curl -T to a presigned URL) stays untyped: libcurl would label it
+  // form-encoded, which moto then waits to read as a form.
+  if (!has_header(request, "Content-Type")) out.headers.push_back("Content-Type:");
   out.body = request.body;
   out.timeout = std::chrono::seconds(60);
   auto reply = http_request(out);
@@ -534,18 +686,156 @@ AwsProxy::Answer AwsProxy::run_task(const Request& request) {
   const json& task_definition = (*definition)["taskDefinition"];
   check_secrets(task_definition);
   std::vector<std::string> lines;
+  std::function<TaskOutcome(const TaskRun&)> runner;
   {
     std::lock_guard lock(mutex_);
     lines = log_lines_;
+    runner = task_runner_;
     for (const auto& task : started.value("tasks", json::array())) {
-      exit_codes_[task.value("taskArn", "")] = exit_code_;
+      if (runner) {
+        running_.insert(task.value("taskArn", ""));
+      } else {
+        exit_codes_[task.value("taskArn", "")] = exit_code_;
+      }
     }
   }
   for (const auto& task : started.value("tasks", json::array())) {
-    write_task_logs(task_definition["containerDefinitions"][0], task_id(task.value("taskArn", "")),
-                    lines);
+    if (runner) {
+      start_runner(runner, run_task, task.value("taskArn", ""), task_definition);
+    } else {
+      write_task_logs(task_definition["containerDefinitions"][0],
+                      task_id(task.value("taskArn", "")), lines);
+    }
   }
   return answer;
+}
+
+// The task's container runs on a thread of its own, as on Fargate, and stops when the
+// runner returns: its log lines written first, so that whoever sees it STOPPED finds
+// them.
+void AwsProxy::start_runner(std::function<TaskOutcome(const TaskRun&)> runner,
+                            const json& run_task, const std::string& task_arn,
+                            const json& task_definition) {
+  std::lock_guard lock(mutex_);
+  runs_.emplace_back([this, runner = std::move(runner), run_task, task_arn, task_definition] {
+    json container = task_definition["containerDefinitions"][0];
+    TaskOutcome outcome;
+    auto run = task_run(run_task, task_arn, task_definition);
+    if (!run) {
+      record(errors_, "cannot run task " + task_arn + ": " + run.error().message);
+      outcome = {1, {run.error().message}};
+    } else {
+      container = run->container;
+      try {
+        outcome = runner(*run);
+      } catch (const std::exception& e) {
+        record(errors_, "the task runner failed on " + task_arn + ": " + e.what());
+        outcome = {1, {e.what()}};
+      }
+    }
+    write_task_logs(container, task_id(task_arn), outcome.log_lines);
+    std::lock_guard finished(mutex_);
+    running_.erase(task_arn);
+    exit_codes_[task_arn] = outcome.exit_code;
+  });
+}
+
+Result<TaskRun> AwsProxy::task_run(const json& run_task, const std::string& task_arn,
+                                   const json& task_definition) const {
+  TaskRun run;
+  run.task_arn = task_arn;
+  run.task_definition = task_definition;
+  for (const auto& container : task_definition.value("containerDefinitions", json::array())) {
+    if (container.value("essential", true)) {
+      run.container = container;
+      break;
+    }
+  }
+  if (run.container.is_null()) {
+    return make_error("task definition " + task_definition.value("family", "?") +
+                      " has no essential container");
+  }
+  const std::string name = run.container.value("name", "");
+  json overrides = json::object();
+  for (const auto& container :
+       run_task.value(json::json_pointer("/overrides/containerOverrides"), json::array())) {
+    if (container.value("name", "") == name) overrides = container;
+  }
+
+  for (const auto& part : run.container.value("entryPoint", json::array())) {
+    run.command.push_back(part.get<std::string>());
+  }
+  for (const auto& part : overrides.value("command", run.container.value("command", json::array()))) {
+    run.command.push_back(part.get<std::string>());
+  }
+
+  for (const auto& variable : run.container.value("environment", json::array())) {
+    run.environment[variable.value("name", "")] = variable.value("value", "");
+  }
+  for (const auto& secret : run.container.value("secrets", json::array())) {
+    TRY_ASSIGN(run.environment[secret.value("name", "")],
+               secret_value(secret.value("valueFrom", "")));
+  }
+  for (const auto& variable : overrides.value("environment", json::array())) {
+    run.environment[variable.value("name", "")] = variable.value("value", "");
+  }
+
+  std::map<std::string, json> volumes;
+  for (const auto& volume : task_definition.value("volumes", json::array())) {
+    volumes[volume.value("name", "")] = volume;
+  }
+  for (const auto& mount : run.container.value("mountPoints", json::array())) {
+    const json volume = volumes[mount.value("sourceVolume", "")];
+    if (!volume.contains("efsVolumeConfiguration")) continue;
+    const json& efs = volume["efsVolumeConfiguration"];
+    EfsMount& efs_mount = run.efs_mounts[mount.value("containerPath", "")];
+    efs_mount.file_system_id = efs.value("fileSystemId", "");
+    efs_mount.root_directory = efs.value("rootDirectory", "/");
+    const std::string access_point =
+        efs.value(json::json_pointer("/authorizationConfig/accessPointId"), "");
+    if (!access_point.empty()) {
+      TRY_ASSIGN(efs_mount.access_point_root, access_point_root(access_point));
+    }
+  }
+  return run;
+}
+
+// valueFrom is the secret's ARN, or "ARN:json-key:version-stage:version-id" with any of
+// the three left empty.
+Result<std::string> AwsProxy::secret_value(const std::string& value_from) const {
+  const std::string arn = secret_arn(value_from);
+  if (arn.empty()) {
+    return make_error("valueFrom " + value_from +
+                      " names no Secrets Manager secret (the proxy does not resolve SSM "
+                      "parameters)");
+  }
+  std::vector<std::string> selectors = split(value_from.substr(arn.size()), ':');
+  selectors.resize(4);  // "", key, stage, id
+  json input{{"SecretId", arn}};
+  if (!selectors[2].empty()) input["VersionStage"] = selectors[2];
+  if (!selectors[3].empty()) input["VersionId"] = selectors[3];
+  TRY_ASSIGN(const json value, call_moto(aws::kSecretsManager, "GetSecretValue", input));
+  const std::string text = value.value("SecretString", "");
+  if (selectors[1].empty()) return text;
+  const json fields = json::parse(text, nullptr, false);
+  if (!fields.is_object() || !fields.contains(selectors[1])) {
+    return make_error("secret " + arn + " has no JSON key " + selectors[1]);
+  }
+  const json& field = fields[selectors[1]];
+  return field.is_string() ? field.get<std::string>() : field.dump();
+}
+
+// A REST GET, which moto cannot check: let through unchecked, as forward_checked_here
+// does for the client's.
+Result<std::string> AwsProxy::access_point_root(const std::string& access_point_id) const {
+  std::unique_lock gate(moto_gate_);
+  if (!let_one_unchecked()) return make_error("moto refused /moto-api/reset-auth");
+  TRY_ASSIGN(const json described,
+             moto_.rest_json(aws::kEfs, "DescribeAccessPoints", "GET", "/2015-02-01/access-points",
+                             {{"AccessPointId", access_point_id}}));
+  const json points = described.value("AccessPoints", json::array());
+  if (points.empty()) return make_error("EFS has no access point " + access_point_id);
+  return points[0].value(json::json_pointer("/RootDirectory/Path"), "/");
 }
 
 // Environment overrides would show secrets in the task's description: wpfleet must
@@ -617,10 +907,19 @@ void AwsProxy::write_task_logs(const json& container, const std::string& task_id
 // moto's one-off tasks never finish as a container would: their status only steps
 // towards STOPPED with each describe, desiredStatus stays RUNNING, and containers stay
 // PENDING with exit code 0. Those started through the proxy have ended, their essential
-// container with the exit code the test chose.
+// container with the exit code the test chose, or are RUNNING until their runner
+// returns its exit code.
 void AwsProxy::finish_described_tasks(json& described) const {
   std::lock_guard lock(mutex_);
   for (auto& task : described["tasks"]) {
+    if (running_.count(task.value("taskArn", ""))) {
+      task["lastStatus"] = task["desiredStatus"] = "RUNNING";
+      for (auto& container : task["containers"]) {
+        container["lastStatus"] = "RUNNING";
+        container.erase("exitCode");
+      }
+      continue;
+    }
     const auto fate = exit_codes_.find(task.value("taskArn", ""));
     if (fate == exit_codes_.end()) continue;
     task["lastStatus"] = "STOPPED";

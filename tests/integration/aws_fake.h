@@ -1,8 +1,10 @@
 // AwsProxy: a loopback HTTP/1.1 proxy in front of moto's server that forwards every
 // request unchanged (so moto still checks each signature) and adds what moto lacks and
 // AWS has: throttling on demand, a count of calls by action, ECS one-off tasks that
-// finish (with an exit code and log lines the test chooses), forced deployments that
-// roll out over time, and the checks AWS makes on RunTask that moto skips.
+// finish (with an exit code and log lines the test chooses, or run on this machine by a
+// task runner the test sets), forced deployments that roll out over time, the checks
+// AWS makes on RunTask that moto skips, and presigned URLs (query-string SigV4) checked
+// as S3 checks them, expiry included.
 #pragma once
 
 #include <atomic>
@@ -24,6 +26,35 @@
 namespace wpfleet::testing {
 
 struct PolicyKind;  // aws_fake_cloudfront.cc
+
+// An EFS volume as a task's container sees it.
+struct EfsMount {
+  std::string file_system_id;
+  std::string root_directory = "/";  // the volume's rootDirectory, else "/"
+  // The root path of the volume's access point (authorizationConfig.accessPointId),
+  // which stands for rootDirectory when there is one; "" without one.
+  std::string access_point_root;
+};
+
+// One task RunTask started, as a runner needs it to stand in for Fargate.
+struct TaskRun {
+  std::string task_arn;
+  nlohmann::json task_definition;  // as DescribeTaskDefinition gives it
+  nlohmann::json container;        // the essential container's definition
+  // entryPoint then command, the RunTask's containerOverrides' command in place of the
+  // definition's.
+  std::vector<std::string> command;
+  // The definition's `environment`, its `secrets` resolved through Secrets Manager
+  // (valueFrom an ARN, or "ARN:json-key:version-stage:version-id"), then the
+  // overrides' `environment`, as ECS gives them to the container.
+  std::map<std::string, std::string> environment;
+  std::map<std::string, EfsMount> efs_mounts;  // by containerPath
+};
+
+struct TaskOutcome {
+  int exit_code = 0;  // of the essential container
+  std::vector<std::string> log_lines;  // what it wrote, to its awslogs stream
+};
 
 class AwsProxy {
  public:
@@ -50,6 +81,12 @@ class AwsProxy {
   void set_task_exit_code(int code);
   // The lines tasks started from now on write to their log stream (default {"ok"}).
   void set_task_log_lines(std::vector<std::string> lines);
+  // Tasks started from now on are run by `runner` (nothing: by the two settings
+  // above), each on its own thread: RunTask answers at once, DescribeTasks shows the
+  // task RUNNING until the runner returns, then STOPPED with its exit code, and its log
+  // lines are in the container's stream. The runner holds no lock of the proxy, so what
+  // it runs may call the proxy. Runs still going are waited for by the destructor.
+  void set_task_runner(std::function<TaskOutcome(const TaskRun&)> runner);
   struct Request {
     std::string method;
     std::string target;                // path and query, as received
@@ -108,6 +145,8 @@ class AwsProxy {
   // as a body): the proxy checks it as AWS would, then lets moto take that one request
   // unchecked.
   Answer forward_checked_here(const Request& request) const;
+  // Asks moto to check no signature of the next request; hold moto_gate_ alone.
+  bool let_one_unchecked() const;
   std::optional<Answer> answer_by_fake(const Request& request);
   static Answer signature_refused(const std::string& problem);
   // Keeps the temporary credentials STS gave (AssumeRole, into another account too),
@@ -115,6 +154,12 @@ class AwsProxy {
   void learn_assumed_role(const Answer& answer);
   Answer send_to_moto(const Request& request) const;
   std::optional<std::string> signature_problem(const Request& request) const;
+  // AWS's refusal of a request whose signature is wrong: in its Authorization header,
+  // or in its query (a presigned URL, expired ones too); nothing when it is right.
+  std::optional<Answer> refusal(const Request& request) const;
+  std::optional<Answer> presigned_refusal(const Request& request) const;
+  // Those of the IAM user and of the roles it assumed; nothing for an unknown key.
+  std::optional<aws::Credentials> credentials_for(const std::string& access_key_id) const;
   aws::ApiResult<nlohmann::json> call_moto(const aws::Service& service, const std::string& action,
                                            const nlohmann::json& input) const;
 
@@ -125,6 +170,14 @@ class AwsProxy {
   void write_task_logs(const nlohmann::json& container, const std::string& task_id,
                        const std::vector<std::string>& lines);
   void finish_described_tasks(nlohmann::json& described) const;
+  // A task as the runner gets it, from the RunTask request and the task definition.
+  Result<TaskRun> task_run(const nlohmann::json& run_task, const std::string& task_arn,
+                           const nlohmann::json& task_definition) const;
+  Result<std::string> secret_value(const std::string& value_from) const;
+  Result<std::string> access_point_root(const std::string& access_point_id) const;
+  void start_runner(std::function<TaskOutcome(const TaskRun&)> runner,
+                    const nlohmann::json& run_task, const std::string& task_arn,
+                    const nlohmann::json& task_definition);
   void track_deleted_services(const Request& request, Answer& answer);
   void roll_out_gradually(const Request& request, Answer& answer);
 
@@ -176,6 +229,9 @@ class AwsProxy {
   std::set<std::string> rolling_out_;       // ARNs, until a DescribeServices sees the rollout
   int rollouts_polled_ = 0;
   std::map<std::string, int> exit_codes_;  // of the tasks RunTask started, by task ARN
+  std::function<TaskOutcome(const TaskRun&)> task_runner_;
+  std::set<std::string> running_;  // ARNs of the tasks a runner has not finished
+  std::vector<std::thread> runs_;  // one per task given to a runner, joined by the destructor
   std::vector<std::string> violations_;
   std::vector<std::string> errors_;
   std::map<std::string, aws::Credentials> assumed_roles_;  // by access key id

@@ -1,13 +1,19 @@
 // S3 through the AWS client against moto (signatures checked: moto checks the PUTs and
-// POSTs, the proxy the GETs and DELETEs): a transfer bucket's set-up, and objects
-// streamed in parts and read back in ranges, byte for byte.
+// POSTs, the proxy the GETs and DELETEs and presigned URLs): a transfer bucket's set-up,
+// objects streamed in parts and read back in ranges, byte for byte, and presigned URLs
+// used by curl as a one-off task uses them.
 #include "aws/s3.h"
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <random>
+#include <thread>
 
 #include "aws_test_env.h"
+#include "harness.h"
+#include "util/fs.h"
+#include "util/process.h"
 
 namespace wpfleet::testing {
 namespace {
@@ -36,6 +42,25 @@ class AwsS3 : public ::testing::Test {
     });
     EXPECT_TRUE(read.ok()) << read.error().message;
     return out;
+  }
+
+  // curl as a task runs it, a child process with no credentials of its own: `args`
+  // then the URL; what it printed (-w) and its exit code.
+  static CommandOutput curl(std::vector<std::string> args, const std::string& url) {
+    CommandSpec spec;
+    spec.argv = {"curl", "-sS"};
+    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    spec.argv.push_back(url);
+    spec.timeout = std::chrono::seconds(60);
+    auto ran = run_command(spec);
+    EXPECT_TRUE(ran.ok()) << ran.error().message;
+    return ran ? *ran : CommandOutput{};
+  }
+  // The HTTP status of a curl request to `url` (its body in `body_file`).
+  static std::string status_of(std::vector<std::string> args, const std::string& url,
+                               const std::filesystem::path& body_file) {
+    args.insert(args.end(), {"-o", body_file.string(), "-w", "%{http_code}"});
+    return curl(std::move(args), url).out;
   }
 
   static inline AwsTestEnv* aws_ = nullptr;
@@ -149,6 +174,73 @@ TEST_F(AwsS3, UnfinishedUploadIsAbortedAndLeavesNoObject) {
   }
   EXPECT_EQ(aws_->proxy().requests_by_action()["DELETE /aborted/dump.sql"], 1);
   auto listed = s3.list("aborted", "");
+  ASSERT_TRUE(listed.ok());
+  EXPECT_TRUE(listed->empty());
+}
+
+// What a transfer task does: PUT a file to a presigned URL with curl, and GET it back
+// from another; the bytes round-trip, every byte value included.
+TEST_F(AwsS3, PresignedPutAndGetRoundTripThroughCurl) {
+  aws::Client client = aws_->client();
+  aws::S3 s3(client);
+  ASSERT_TRUE(s3.create_bucket("presigned").ok());
+  TempDir dir;
+  const std::string object = random_bytes(3 * 1024 * 1024 + 17, 11);
+  ASSERT_TRUE(write_file_atomic(dir.path() / "in", object, 0600).ok());
+
+  auto put = s3.presigned_url("PUT", "presigned", "dev/op 1/dump.sql", std::chrono::minutes(15));
+  ASSERT_TRUE(put.ok()) << put.error().message;
+  const CommandOutput sent = curl({"--fail", "-T", (dir.path() / "in").string()}, *put);
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  EXPECT_TRUE(read_all(s3, "presigned", "dev/op 1/dump.sql") == object);
+
+  auto get = s3.presigned_url("GET", "presigned", "dev/op 1/dump.sql", std::chrono::minutes(15));
+  ASSERT_TRUE(get.ok()) << get.error().message;
+  const CommandOutput got = curl({"--fail", "-o", (dir.path() / "out").string()}, *get);
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  auto back = read_file(dir.path() / "out");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_TRUE(*back == object);
+}
+
+// Whatever moto would make of them, a presigned URL that was changed, or has expired,
+// is refused with 403, and a refused PUT leaves nothing.
+TEST_F(AwsS3, TamperedOrExpiredPresignedUrlIsRefused) {
+  aws::Client client = aws_->client();
+  aws::S3 s3(client);
+  ASSERT_TRUE(s3.create_bucket("refused").ok());
+  TempDir dir;
+  ASSERT_TRUE(write_file_atomic(dir.path() / "in", "payload", 0600).ok());
+  const std::string file = (dir.path() / "in").string();
+  const std::filesystem::path body = dir.path() / "body";
+
+  auto put = s3.presigned_url("PUT", "refused", "a", std::chrono::minutes(5));
+  ASSERT_TRUE(put.ok());
+  std::string bad_signature = *put;
+  bad_signature.back() = bad_signature.back() == '0' ? '1' : '0';
+  EXPECT_EQ(status_of({"-T", file}, bad_signature, body), "403");
+  EXPECT_NE(read_file(body)->find("SignatureDoesNotMatch"), std::string::npos) << *read_file(body);
+  std::string other_key = *put;
+  other_key.replace(other_key.find("/refused/a?"), 11, "/refused/b?");
+  EXPECT_EQ(status_of({"-T", file}, other_key, body), "403");
+  std::string longer = *put;
+  longer.replace(longer.find("X-Amz-Expires=300"), 17, "X-Amz-Expires=900");
+  EXPECT_EQ(status_of({"-T", file}, longer, body), "403");
+  // No signature at all.
+  EXPECT_EQ(status_of({"-T", file}, put->substr(0, put->find('?')), body), "403");
+  auto listed = s3.list("refused", "");
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  EXPECT_TRUE(listed->empty());
+
+  auto brief_put = s3.presigned_url("PUT", "refused", "a", std::chrono::seconds(1));
+  auto brief_get = s3.presigned_url("GET", "refused", "a", std::chrono::seconds(1));
+  ASSERT_TRUE(brief_put.ok() && brief_get.ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  EXPECT_EQ(status_of({}, *brief_get, body), "403");
+  EXPECT_NE(read_file(body)->find("Request has expired"), std::string::npos) << *read_file(body);
+  EXPECT_EQ(status_of({"-T", file}, *brief_put, body), "403");
+  EXPECT_NE(read_file(body)->find("Request has expired"), std::string::npos) << *read_file(body);
+  listed = s3.list("refused", "");
   ASSERT_TRUE(listed.ok());
   EXPECT_TRUE(listed->empty());
 }
