@@ -528,74 +528,116 @@ EdgeCache& edge_cache() {
 }
 
 // --- checks -----------------------------------------------------------------------------
+//
+// verify and plan read the edge without changing it: each part that differs from what
+// ensure_edge leaves is named, and `wpfleet apply` puts them all back (route's existing()
+// leaves out the tenants whose edge drifted, so plan shows them and apply ensures the edge
+// again).
 
-Error edge_problem(const Environment& env, const std::string& problem) {
-  return make_error(problem + ": run `wpfleet secret rotate -e " + env.name + " " +
-                    kOriginSecret + "`, which sets the whole edge of " + env.name + " up again");
+// The secret's SecretString, changing nothing (read_secret restores a secret scheduled for
+// deletion: apply does); nullopt, with the problem in `drift`, when there is none to read.
+Result<std::optional<std::string>> peek_secret(aws::Client& client, const std::string& name,
+                                               std::vector<std::string>& drift) {
+  auto value = client.json(aws::kSecretsManager, "GetSecretValue", {{"SecretId", name}});
+  if (value) return std::optional<std::string>(value->value("SecretString", ""));
+  if (value.error().code == "ResourceNotFoundException") {
+    drift.push_back("the secret " + name + " does not exist");
+    return std::optional<std::string>();
+  }
+  if (value.error().code == "InvalidRequestException") {  // marked for deletion
+    drift.push_back("the secret " + name + " is scheduled for deletion");
+    return std::optional<std::string>();
+  }
+  return std::move(value).error();
+}
+
+// "A", "A and B", "A, B and C".
+std::string listed(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  }
+  return out;
 }
 
 Status check_function(aws::Client& client, const Environment& env, const EdgeNames& names,
-                      pugi::xml_document& config) {
-  std::string wanted_arn_suffix;
+                      pugi::xml_document& config, std::vector<std::string>& drift) {
   if (env.edge.basic_auth_user) {
-    TRY_ASSIGN(std::optional<std::string> password, read_basic_auth_password(client, env));
-    if (!password) return edge_problem(env, "the secret " + names.basic_auth_secret + " does not exist");
-    TRY_ASSIGN(std::string code, wanted_function_code(env, *password));
-    TRY_ASSIGN(std::optional<FunctionStage> live, get_function(client, names.function, "LIVE"));
-    if (!live) return edge_problem(env, "the CloudFront Function " + names.function + " is not published");
-    if (live->code != code) {
-      return make_error("the published CloudFront Function " + names.function +
+    TRY_ASSIGN(std::optional<std::string> password,
+               peek_secret(client, names.basic_auth_secret, drift));
+    if (password) {
+      TRY_ASSIGN(std::string code, wanted_function_code(env, *password));
+      TRY_ASSIGN(std::optional<FunctionStage> live, get_function(client, names.function, "LIVE"));
+      if (!live) {
+        drift.push_back("the CloudFront Function " + names.function + " is not published");
+      } else if (live->code != code) {
+        drift.push_back("the published CloudFront Function " + names.function +
                         " does not check the password in " + names.basic_auth_secret +
-                        " (or the allow ranges of the fleet file): run `wpfleet secret rotate -e " +
-                        env.name + " " + kBasicAuthPassword + "`, which publishes it again");
+                        " (or the allow ranges of the fleet file)");
+      }
     }
   }
+  std::vector<std::string> unguarded, guarded;
   for (pugi::xml_node behaviour : behaviours(config)) {
     const pugi::xml_node association = viewer_request_function(behaviour);
     const bool ours = association && is_ours(association.child_value("FunctionARN"), names.function);
-    const std::string path = behaviour_name(behaviour);
-    if (env.edge.basic_auth_user && !ours) {
-      return edge_problem(env, "the basic auth function " + names.function + " does not run on " +
-                                   path + ", so its requests need no password");
-    }
-    if (!env.edge.basic_auth_user && ours) {
-      return edge_problem(env, "the basic auth function " + names.function + " still runs on " +
-                                   path + ", although environment '" + env.name + "' has no basic_auth");
-    }
+    if (env.edge.basic_auth_user && !ours) unguarded.push_back(behaviour_name(behaviour));
+    if (!env.edge.basic_auth_user && ours) guarded.push_back(behaviour_name(behaviour));
+  }
+  if (!unguarded.empty()) {
+    drift.push_back("the basic auth function " + names.function + " does not run on " +
+                    listed(unguarded) + ", so requests there need no password");
+  }
+  if (!guarded.empty()) {
+    drift.push_back("the basic auth function " + names.function + " still runs on " +
+                    listed(guarded) + ", although environment '" + env.name + "' has no basic_auth");
   }
   return {};
 }
 
 Status check_headers_policy(aws::Client& client, const Environment& env, const EdgeNames& names,
-                            pugi::xml_document& config) {
+                            pugi::xml_document& config, std::vector<std::string>& drift) {
   TRY_ASSIGN(std::optional<std::string> policy,
              find_response_headers_policy(client, names.noindex_policy));
+  std::vector<std::string> indexed, hidden;
   for (pugi::xml_node behaviour : behaviours(config)) {
     const std::string current = behaviour.child_value("ResponseHeadersPolicyId");
-    const bool ours = policy && current == *policy;
-    if (!env.production && current.empty()) {
-      return edge_problem(env, behaviour_name(behaviour) + " answers without " + kNoindexHeader +
-                                   ", so search engines may index environment '" + env.name + "'");
-    }
-    if (env.production && ours) {
-      return edge_problem(env, behaviour_name(behaviour) + " tells search engines not to index " +
-                                   "production environment '" + env.name + "'");
-    }
+    if (!env.production && current.empty()) indexed.push_back(behaviour_name(behaviour));
+    if (env.production && policy && current == *policy) hidden.push_back(behaviour_name(behaviour));
+  }
+  if (!indexed.empty()) {
+    drift.push_back(listed(indexed) + " answer" + (indexed.size() == 1 ? "s" : "") + " without " +
+                    kNoindexHeader + ", so search engines may index environment '" + env.name + "'");
+  }
+  if (!hidden.empty()) {
+    drift.push_back(listed(hidden) + " tell" + (hidden.size() == 1 ? "s" : "") +
+                    " search engines not to index production environment '" + env.name + "'");
   }
   return {};
 }
 
-// The environment's half of check_edge, the same for each of its tenants: the origin
-// header's value the tenants' rules must require, or the problem.
-Result<std::string> check_environment_edge(aws::Client& client, const Environment& env,
+// The environment's half of the edge, the same for each of its tenants.
+struct EdgeState {
+  std::string origin;               // the value the tenants' rules must require ("": unknown)
+  bool rotating = false;            // a rotation of the origin header's value did not finish
+  std::vector<std::string> drift;   // what differs from what ensure_edge leaves, in words
+};
+
+// Reads the whole edge and names every part that drifted. A distribution or origin that
+// is not there is an error: the user's Terraform makes them, not apply.
+Result<EdgeState> inspect_environment_edge(aws::Client& client, const Environment& env,
                                            const PlatformResources& platform) {
   const EdgeNames names = edge_names(env.name, env.domain);
-  TRY_ASSIGN(std::optional<std::string> text, read_secret(client, names.origin_secret));
-  if (!text) return edge_problem(env, "the secret " + names.origin_secret + " does not exist");
-  TRY_ASSIGN(OriginSecret origin, parse_origin_secret(*text, names.origin_secret));
-  if (!origin.previous.empty()) {
-    return make_error("a rotation of " + std::string(kOriginSecret) + " did not finish: run "
-                      "`wpfleet secret rotate -e " + env.name + " " + kOriginSecret + "` to finish it");
+  if (names.alias.empty()) return no_distribution(env, names);
+  EdgeState state;
+  TRY_ASSIGN(std::optional<std::string> text, peek_secret(client, names.origin_secret, state.drift));
+  if (text) {
+    TRY_ASSIGN(OriginSecret origin, parse_origin_secret(*text, names.origin_secret));
+    state.origin = origin.value;
+    state.rotating = !origin.previous.empty();
+    if (state.rotating) {
+      state.drift.push_back("a rotation of " + std::string(kOriginSecret) + " did not finish");
+    }
   }
   TRY_ASSIGN(const std::optional<FoundDistribution> distribution,
              find_distribution(client, names.alias));
@@ -605,41 +647,52 @@ Result<std::string> check_environment_edge(aws::Client& client, const Environmen
   const pugi::xml_node origin_node = load_balancer_origin(config.xml, platform.load_balancer_dns);
   if (!origin_node) return no_origin(env, id, platform);
   const pugi::xml_node header = origin_header_node(origin_node);
-  if (!header || header.child_value("HeaderValue") != origin.value) {
-    return edge_problem(env, "the CloudFront distribution " + id + " does not send " +
-                                 kOriginHeader + " with the value in " + names.origin_secret +
-                                 ", so the load balancer refuses every request it passes on");
+  if (text && (!header || header.child_value("HeaderValue") != state.origin)) {
+    state.drift.push_back("the CloudFront distribution " + id + " does not send " + kOriginHeader +
+                          " with the value in " + names.origin_secret +
+                          ", so the load balancer refuses every request it passes on");
   }
-  TRY(check_function(client, env, names, config.xml));
-  TRY(check_headers_policy(client, env, names, config.xml));
+  TRY(check_function(client, env, names, config.xml, state.drift));
+  TRY(check_headers_policy(client, env, names, config.xml, state.drift));
   if (const auto uncached = uncached_static_paths(config.xml); !uncached.empty()) {
-    return edge_problem(env, "the CloudFront distribution " + id + " has no cache behaviour for " +
-                                 uncached.front() + (uncached.size() > 1 ? " and " + std::to_string(uncached.size() - 1) +
-                                 " more static paths" : "") + ", so every visitor's request for them reaches WordPress");
+    state.drift.push_back("the CloudFront distribution " + id + " has no cache behaviour for " +
+                          listed(uncached) + ", so every visitor's request for them reaches WordPress");
   }
   TRY_ASSIGN(const std::string certificate, certificate_problem(client, names.alias, config.xml));
-  if (!certificate.empty()) return edge_problem(env, "the CloudFront distribution " + id + ": " + certificate);
+  if (!certificate.empty()) state.drift.push_back("the CloudFront distribution " + id + ": " + certificate);
   TRY_ASSIGN(const std::optional<HostedZone> zone, find_hosted_zone(client, names.alias.substr(2)));
   if (zone) {
     TRY_ASSIGN(const std::string record,
                alias_record_problem(client, *zone, names.alias, distribution->domain_name));
-    if (!record.empty()) return edge_problem(env, record);
+    if (!record.empty()) state.drift.push_back(record);
   }
   pugi::xml_document answer;
   TRY_ASSIGN(pugi::xml_node listener, describe_listener(client, platform.listener_arn, answer));
   if (!denies_by_default(listener)) {
-    return edge_problem(env, "the listener of the load balancer '" + env.aws->alb +
-                                 "' does not answer 403 to requests no tenant's rule takes");
+    state.drift.push_back("the listener of the load balancer '" + env.aws->alb +
+                          "' does not answer 403 to requests no tenant's rule takes");
   }
-  return origin.value;
+  return state;
 }
 
-// check_environment_edge's answers by listener, for the rest of the process (a verify of
-// many tenants asks once: Route 53 allows five calls a second); forgotten when the edge
-// is ensured again.
+// verify's verdict on the environment's half: what drifted, and the command that puts it back.
+Status edge_problem(const Environment& env, const EdgeState& state) {
+  if (state.drift.empty()) return {};
+  if (state.rotating) {
+    return make_error("a rotation of " + std::string(kOriginSecret) + " did not finish: run "
+                      "`wpfleet secret rotate -e " + env.name + " " + kOriginSecret + "` to finish it");
+  }
+  std::string said;
+  for (const auto& part : state.drift) said += (said.empty() ? "" : "; ") + part;
+  return make_error(said + ": run `wpfleet apply`, which puts the edge of " + env.name + " back");
+}
+
+// inspect_environment_edge's answers by listener, for the rest of the process (a verify or
+// plan of many tenants reads the edge once: Route 53 allows five calls a second); forgotten
+// when the edge is ensured again.
 struct EdgeChecks {
-  std::mutex mutex;  // held while one is checked: the other tenants wait for its answer
-  std::map<std::string, Result<std::string>> by_listener;
+  std::mutex mutex;  // held while one is read: the other tenants wait for its answer
+  std::map<std::string, Result<EdgeState>> by_listener;
 };
 
 EdgeChecks& edge_checks() {
@@ -647,13 +700,13 @@ EdgeChecks& edge_checks() {
   return checks;
 }
 
-Result<std::string> checked_environment_edge(aws::Client& client, const Environment& env,
-                                             const PlatformResources& platform) {
+Result<EdgeState> checked_environment_edge(aws::Client& client, const Environment& env,
+                                           const PlatformResources& platform) {
   EdgeChecks& checks = edge_checks();
   std::lock_guard lock(checks.mutex);
   auto found = checks.by_listener.find(platform.listener_arn);
   if (found == checks.by_listener.end()) {
-    found = checks.by_listener.emplace(platform.listener_arn, check_environment_edge(client, env, platform))
+    found = checks.by_listener.emplace(platform.listener_arn, inspect_environment_edge(client, env, platform))
                 .first;
   }
   return found->second;
@@ -713,20 +766,49 @@ Result<std::optional<std::string>> read_basic_auth_password(aws::Client& client,
 
 Status check_edge(aws::Client& client, const Environment& env, const PlatformResources& platform,
                   const TenantContext& ctx) {
-  TRY_ASSIGN(const std::string origin, checked_environment_edge(client, env, platform));
+  TRY_ASSIGN(const EdgeState state, checked_environment_edge(client, env, platform));
+  TRY(edge_problem(env, state));
   TRY_ASSIGN(auto rules, list_listener_rules(client, platform.listener_arn));
   const ListenerRule* rule = tenant_rule(rules, ctx.hosts.front(), "");
   if (!rule) {
     return make_error("no rule of the load balancer '" + env.aws->alb + "' takes " +
                       ctx.hosts.front() + ": run `wpfleet apply` to make it");
   }
-  if (rule->origin_values != std::vector<std::string>{origin}) {
+  if (rule->origin_values != std::vector<std::string>{state.origin}) {
     return make_error("the rule of " + ctx.hosts.front() + " (priority " +
                       std::to_string(rule->priority) + ") does not require " + kOriginHeader +
                       ", so anyone reaches the tenant past CloudFront, its password included, by "
                       "sending the load balancer its host name: run `wpfleet apply`");
   }
   return {};
+}
+
+Result<std::set<std::string>> tenants_with_edge_as_applied(
+    aws::Client& client, const Environment& env, const PlatformResources& platform,
+    const std::map<std::string, const ListenerRule*>& rules) {
+  std::set<std::string> kept;
+  bool in_use = false;
+  for (const auto& [tenant, rule] : rules) {
+    kept.insert(tenant);
+    in_use = in_use || !rule->origin_values.empty();
+  }
+  if (!in_use) return kept;
+  TRY_ASSIGN(const EdgeState state, checked_environment_edge(client, env, platform));
+  std::vector<std::string> drift = state.drift;
+  for (const auto& [tenant, rule] : rules) {
+    if (!drift.empty() || rule->origin_values == std::vector<std::string>{state.origin}) continue;
+    kept.erase(tenant);
+    drift.push_back("the listener rule of " + tenant + " (priority " + std::to_string(rule->priority) +
+                    ") does not require " + kOriginHeader + " with the value in " +
+                    edge_names(env.name, env.domain).origin_secret);
+  }
+  if (drift.empty()) return kept;
+  std::string said;
+  for (const auto& part : drift) said += "\n  " + part;
+  std::cerr << env.name << ": the edge was changed outside wpfleet (`wpfleet apply` puts it back"
+            << (state.drift.empty() ? "" : " with every tenant's route") << "):" << said << "\n";
+  if (!state.drift.empty()) kept.clear();
+  return kept;
 }
 
 }  // namespace wpfleet::aws_backend

@@ -19,12 +19,15 @@
 // interrupted is finished by the next one, and verify names it until then).
 #pragma once
 
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "aws/client.h"
 #include "backends/aws/platform.h"
+#include "backends/aws/target_group.h"
 #include "backends/provider.h"
 
 namespace wpfleet::aws_backend {
@@ -48,6 +51,19 @@ Status rotate_edge_secret(aws::Client& client, const Environment& env,
 // (secret, function, distribution, listener), through the API alone: "problem: advice".
 Status check_edge(aws::Client& client, const Environment& env, const PlatformResources& platform,
                   const TenantContext& ctx);
+
+// Of the tenants whose listener rules are `rules`, those whose edge is as apply leaves it,
+// for route's existing(): none while a part of the environment's edge was changed outside
+// wpfleet (the secrets, the function, the distribution's origin header, function
+// associations, noindex policy, static cache behaviours and certificate, the alias
+// records, the listener's 403), else those whose rule requires the origin header's value.
+// So plan shows the drift as the tenants' routes and apply, ensuring them, puts the edge
+// back; what drifted is said on stderr. The environment's half is read once per listener
+// and process (as verify's), and not at all while no rule requires the origin header
+// (the user's platform before wpfleet's first apply: there is no edge of wpfleet's yet).
+Result<std::set<std::string>> tenants_with_edge_as_applied(
+    aws::Client& client, const Environment& env, const PlatformResources& platform,
+    const std::map<std::string, const ListenerRule*>& rules);
 
 // The basic auth password from Secrets Manager; nullopt when the secret does not exist.
 Result<std::optional<std::string>> read_basic_auth_password(aws::Client& client,

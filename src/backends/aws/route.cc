@@ -1,6 +1,7 @@
 // route: the listener rule that forwards the tenant's host names (primary and aliases)
 // to its target group, at a priority allocated as the user allocates them by hand.
 // The target group itself is the runtime's (its service needs it first).
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "backends/aws/aws_provider.h"
@@ -34,16 +35,18 @@ class RouteProvider : public AwsProvider {
   }
 
   // One paginated DescribeRules of the listener: tenants with a rule for their primary
-  // host.
+  // host, while their edge is as apply left it (one read of the environment's edge, see
+  // tenants_with_edge_as_applied), so that plan shows an edge changed by hand and apply
+  // puts it back.
   Result<std::set<std::string>> existing(const Environment& env,
                                          const std::set<std::string>& candidates) override {
     TRY_ASSIGN(Connected cloud, platforms_->connect(env));
     TRY_ASSIGN(auto rules, list_listener_rules(cloud.client, cloud.platform.listener_arn));
-    std::set<std::string> found;
+    std::map<std::string, const ListenerRule*> found;
     for (const auto& tenant : candidates) {
-      if (tenant_rule(rules, env.host_for(tenant), "")) found.insert(tenant);
+      if (const ListenerRule* rule = tenant_rule(rules, env.host_for(tenant), "")) found[tenant] = rule;
     }
-    return found;
+    return tenants_with_edge_as_applied(cloud.client, env, cloud.platform, found);
   }
 
   Result<std::string> ensure(const TenantContext& ctx) override {
