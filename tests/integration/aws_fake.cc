@@ -765,7 +765,8 @@ Result<TaskRun> AwsProxy::task_run(const json& run_task, const std::string& task
   for (const auto& part : run.container.value("entryPoint", json::array())) {
     run.command.push_back(part.get<std::string>());
   }
-  for (const auto& part : overrides.value("command", run.container.value("command", json::array()))) {
+  const json command = overrides.value("command", run.container.value("command", json::array()));
+  for (const auto& part : command) {
     run.command.push_back(part.get<std::string>());
   }
 

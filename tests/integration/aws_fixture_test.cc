@@ -1,7 +1,7 @@
 // What the aws backend's tests will stand on: the user's SIT platform built in moto
 // (with signature checking on) through the AwsProxy, and what the proxy adds to moto:
-// throttling, one-off tasks that finish with the chosen exit code and log lines, and
-// RunTask's checks.
+// throttling, one-off tasks that finish with the chosen exit code and log lines or run
+// on this machine in place of Fargate (run_task_here), and RunTask's checks.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,7 +14,11 @@
 #include <vector>
 
 #include "aws/pagination.h"
+#include "aws/s3.h"
+#include "aws_task_runner.h"
 #include "aws_test_env.h"
+#include "harness.h"
+#include "util/fs.h"
 
 namespace wpfleet::testing {
 namespace {
@@ -63,6 +67,23 @@ class AwsFakes : public ::testing::Test {
     auto started = client().json(aws::kEcs, "RunTask", request);
     if (!started) throw std::runtime_error(started.error().message);
     return (*started)["tasks"][0]["taskArn"];
+  }
+
+  static json describe_task(const std::string& task_arn) {
+    auto described = client().json(aws::kEcs, "DescribeTasks",
+                                   {{"cluster", "sit-cluster"}, {"tasks", {task_arn}}});
+    if (!described) throw std::runtime_error(described.error().message);
+    return (*described)["tasks"][0];
+  }
+
+  static std::vector<std::string> log_lines(const std::string& stream) {
+    auto events = client().json(
+        aws::kLogs, "GetLogEvents",
+        {{"logGroupName", "/ecs/sit"}, {"logStreamName", stream}, {"startFromHead", true}});
+    if (!events) throw std::runtime_error(events.error().message);
+    std::vector<std::string> lines;
+    for (const auto& event : (*events)["events"]) lines.push_back(event["message"]);
+    return lines;
   }
 
   std::optional<ProxyComplaints> complaints_;
@@ -188,6 +209,143 @@ TEST_F(AwsFakes, OneOffTaskStopsWithTheChosenExitCodeAndWritesItsLogLines) {
   std::vector<std::string> lines;
   for (const auto& event : (*events)["events"]) lines.push_back(event["message"]);
   EXPECT_EQ(lines, (std::vector<std::string>{"creating tenant1_db", "access denied"}));
+}
+
+// Fargate's stand-in: a transfer-like task (environment, a secret by JSON key, the
+// database host, two EFS volumes, one through an access point) runs here through the
+// proxy: RunTask answers while it runs, it sees its resolved settings with the database
+// and EFS mapped to local stand-ins, uploads through the proxy with a presigned URL, and
+// its exit code and output reach DescribeTasks and its log stream.
+TEST_F(AwsFakes, TaskRunsHereWithItsSecretDatabaseAndEfsMapped) {
+  aws::Client aws = client();
+  auto secret = aws.json(aws::kSecretsManager, "GetSecretValue",
+                         {{"SecretId", "sit-tenant1-db-credentials"}});
+  ASSERT_TRUE(secret) << secret.error().message;
+  const std::string secret_arn = (*secret)["ARN"];
+  const std::string password =
+      json::parse((*secret)["SecretString"].get<std::string>())["password"];
+  auto points = aws.rest_json(aws::kEfs, "DescribeAccessPoints", "GET",
+                              "/2015-02-01/access-points", {{"FileSystemId", sit_->efs_id}});
+  ASSERT_TRUE(points) << points.error().message;
+  std::string tenant1_point;
+  for (const auto& point : (*points)["AccessPoints"]) {
+    if (point["RootDirectory"]["Path"] == "/tenant1") tenant1_point = point["AccessPointId"];
+  }
+  ASSERT_FALSE(tenant1_point.empty());
+
+  json container = {
+      {"name", "transfer"},
+      {"image", "mysql:8.0"},
+      {"essential", true},
+      {"memory", 512},
+      {"command", {"false"}},  // the RunTask's override replaces it
+      {"environment",
+       {{{"name", "DB_HOST"}, {"value", sit_->rds_endpoint}},
+        {{"name", "DB_PORT"}, {"value", "3306"}},
+        {{"name", "EFS_ROOT"}, {"value", "/mnt/efs"}},
+        {{"name", "SITE"}, {"value", "/var/www/html"}}}},
+      {"secrets", {{{"name", "TENANT_DB_PASSWORD"}, {"valueFrom", secret_arn + ":password::"}}}},
+      {"mountPoints",
+       {{{"sourceVolume", "efs-root"}, {"containerPath", "/mnt/efs"}},
+        {{"sourceVolume", "site"}, {"containerPath", "/var/www/html"}}}},
+      {"logConfiguration",
+       {{"logDriver", "awslogs"},
+        {"options",
+         {{"awslogs-group", "/ecs/sit"},
+          {"awslogs-region", "us-east-1"},
+          {"awslogs-stream-prefix", "transfer"}}}}}};
+  auto registered = aws.json(
+      aws::kEcs, "RegisterTaskDefinition",
+      {{"family", "sit-transfer-test"},
+       {"requiresCompatibilities", {"FARGATE"}},
+       {"networkMode", "awsvpc"},
+       {"cpu", "256"},
+       {"memory", "512"},
+       {"volumes",
+        {{{"name", "efs-root"},
+          {"efsVolumeConfiguration", {{"fileSystemId", sit_->efs_id}, {"rootDirectory", "/"}}}},
+         {{"name", "site"},
+          {"efsVolumeConfiguration",
+           {{"fileSystemId", sit_->efs_id},
+            {"transitEncryption", "ENABLED"},
+            {"authorizationConfig", {{"accessPointId", tenant1_point}, {"iam", "ENABLED"}}}}}}}},
+       {"containerDefinitions", json::array({container})}});
+  ASSERT_TRUE(registered) << registered.error().message;
+
+  aws::S3 s3(aws);
+  ASSERT_TRUE(s3.create_bucket("sit-runner-transfer").ok());
+  auto out_url = s3.presigned_url("PUT", "sit-runner-transfer", "out", std::chrono::minutes(5));
+  ASSERT_TRUE(out_url.ok()) << out_url.error().message;
+
+  TempDir efs;
+  ASSERT_TRUE(make_dirs(efs.path() / "tenant1").ok());
+  ASSERT_TRUE(write_file_atomic(efs.path() / "tenant1" / "index.php", "<?php\n").ok());
+  const TaskHostMap hosts{{{sit_->rds_endpoint, {"127.0.0.1", 3399}}},
+                          {{sit_->efs_id, efs.path()}}};
+  aws_->proxy().set_task_runner([&hosts](const TaskRun& run) { return run_task_here(run, hosts); });
+  struct NoRunner {
+    ~NoRunner() { aws_->proxy().set_task_runner(nullptr); }
+  } no_runner;
+
+  // Waits for the test's go, writes what it sees, uploads it, then fails with 3.
+  const std::string script =
+      "while [ ! -e \"$EFS_ROOT/go\" ]; do sleep 0.05; done\n"
+      "out=$(mktemp)\n"
+      "{ echo \"secret=$TENANT_DB_PASSWORD\"; echo \"db=$DB_HOST:$DB_PORT\";\n"
+      "  echo \"efs=$EFS_ROOT\"; echo \"site=$SITE\"; ls \"$SITE\"; } > \"$out\"\n"
+      "cat \"$out\"\n"
+      "curl -sS --fail -T \"$out\" \"$1\" && echo uploaded\n"
+      "rm -f \"$out\"\n"
+      "echo 'to stderr' >&2\n"
+      "exit 3\n";
+  const std::string task_arn = run_task(
+      "sit-transfer-test",
+      {{"containerOverrides",
+        {{{"name", "transfer"}, {"command", {"sh", "-c", script, "transfer-test", *out_url}}}}}});
+
+  json task = describe_task(task_arn);
+  EXPECT_EQ(task["lastStatus"], "RUNNING");
+  EXPECT_EQ(task["desiredStatus"], "RUNNING");
+  EXPECT_FALSE(task["containers"][0].contains("exitCode"));
+
+  ASSERT_TRUE(write_file_atomic(efs.path() / "go", "").ok());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (task["lastStatus"] != "STOPPED" && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    task = describe_task(task_arn);
+  }
+  ASSERT_EQ(task["lastStatus"], "STOPPED");
+  EXPECT_EQ(task["stopCode"], "EssentialContainerExited");
+  EXPECT_EQ(task["containers"][0]["exitCode"], 3);
+
+  const std::vector<std::string> seen = {
+      "secret=" + password, "db=127.0.0.1:3399", "efs=" + efs.path().string(),
+      "site=" + (efs.path() / "tenant1").string(), "index.php"};
+  std::vector<std::string> expected = seen;
+  expected.insert(expected.end(), {"uploaded", "to stderr"});
+  const std::string task_id = task_arn.substr(task_arn.rfind('/') + 1);
+  EXPECT_EQ(log_lines("transfer/transfer/" + task_id), expected);
+
+  std::string uploaded;
+  ASSERT_TRUE(s3.read("sit-runner-transfer", "out", [&](std::string_view part) -> Status {
+                  uploaded.append(part);
+                  return {};
+                }).ok());
+  std::string seen_text;
+  for (const auto& line : seen) seen_text += line + "\n";
+  EXPECT_EQ(uploaded, seen_text);
+}
+
+// An EFS volume with no local stand-in is never run against this machine's own path.
+TEST_F(AwsFakes, TaskWithAnUnmappedFileSystemIsNotRunHere) {
+  TaskRun run;
+  run.command = {"sh", "-c", "touch \"$EFS_ROOT/touched\""};
+  run.environment = {{"EFS_ROOT", "/mnt/efs"}};
+  run.efs_mounts["/mnt/efs"] = {"fs-unknown", "/", ""};
+  const TaskOutcome outcome = run_task_here(run, {});
+  EXPECT_EQ(outcome.exit_code, 1);
+  ASSERT_EQ(outcome.log_lines.size(), 1u);
+  EXPECT_NE(outcome.log_lines[0].find("fs-unknown"), std::string::npos) << outcome.log_lines[0];
 }
 
 TEST_F(AwsFakes, EnvironmentOverrideIsAViolation) {
