@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <numeric>
@@ -50,6 +51,22 @@ void share(Estimate& out, const Figure& whole, const std::vector<double>& weight
   }
   out.shared.push_back(whole);
   out.rules.push_back(whole.name + ": split by " + rule + " (equally when none is measured)");
+}
+
+// Whether the table has every price in `needed` for the region; when not, a note names the
+// prices it lacks and says `figure` is left out of the estimate.
+bool priced(Estimate& out, const RegionPrices& prices, const std::string& figure,
+            std::initializer_list<Price RegionPrices::*> needed) {
+  std::string missing;
+  for (const auto& [price, name] : kPriceNames) {
+    if (std::find(needed.begin(), needed.end(), price) == needed.end() || prices.*price) continue;
+    missing += (missing.empty() ? "" : " and ") + std::string(name);
+  }
+  if (missing.empty()) return true;
+  out.notes.push_back("wpfleet's price table has no " + std::string(prices.region) + " price for " +
+                      missing + " (none could be cited from a source): this estimate leaves out " +
+                      figure + "; add it to src/cost/prices.cc with its source");
+  return false;
 }
 
 std::vector<double> weights_of(const std::vector<TenantResources>& tenants,
@@ -133,22 +150,32 @@ Estimate estimate(const RegionPrices& prices, const Month& month,
                   const std::vector<TenantResources>& tenants, const SharedResources& shared) {
   const double hours = month.hours();
   Estimate out;
+  const bool fargate = priced(out, prices, "fargate",
+                              {&RegionPrices::fargate_vcpu_hour, &RegionPrices::fargate_gb_hour});
+  const bool secrets = priced(out, prices, "secrets", {&RegionPrices::secret_month});
+  const bool logs = priced(out, prices, "logs", {&RegionPrices::logs_ingested_gb});
   for (const auto& t : tenants) {
     TenantEstimate e{t.tenant, {}, 0};
     const double task_hours = t.tasks * hours;
-    e.fargate_usd = task_hours * (t.vcpu * prices.fargate_vcpu_hour +
-                                  t.memory_gb * prices.fargate_gb_hour);
-    e.costs.push_back(usd(
-        "fargate", e.fargate_usd,
-        fmt::format("({} vCPU x ${}/vCPU-h + {} GB x ${}/GB-h) x {} task{} x {} h", quantity(t.vcpu),
-                    prices.fargate_vcpu_hour, quantity(t.memory_gb), prices.fargate_gb_hour,
-                    t.tasks, t.tasks == 1 ? "" : "s", quantity(hours))));
-    e.costs.push_back(usd("secrets", t.secrets * prices.secret_month,
-                          fmt::format("{} secret{} x ${}/month", t.secrets,
-                                      t.secrets == 1 ? "" : "s", prices.secret_month)));
-    e.costs.push_back(usd("logs", t.log_bytes / kBytesPerGb * prices.logs_ingested_gb,
-                          fmt::format("{} ingested x ${}/GB", gb(t.log_bytes),
-                                      prices.logs_ingested_gb)));
+    if (fargate) {
+      e.fargate_usd = task_hours * (t.vcpu * *prices.fargate_vcpu_hour +
+                                    t.memory_gb * *prices.fargate_gb_hour);
+      e.costs.push_back(usd(
+          "fargate", e.fargate_usd,
+          fmt::format("({} vCPU x ${}/vCPU-h + {} GB x ${}/GB-h) x {} task{} x {} h",
+                      quantity(t.vcpu), *prices.fargate_vcpu_hour, quantity(t.memory_gb),
+                      *prices.fargate_gb_hour, t.tasks, t.tasks == 1 ? "" : "s", quantity(hours))));
+    }
+    if (secrets) {
+      e.costs.push_back(usd("secrets", t.secrets * *prices.secret_month,
+                            fmt::format("{} secret{} x ${}/month", t.secrets,
+                                        t.secrets == 1 ? "" : "s", *prices.secret_month)));
+    }
+    if (logs) {
+      e.costs.push_back(usd("logs", t.log_bytes / kBytesPerGb * *prices.logs_ingested_gb,
+                            fmt::format("{} ingested x ${}/GB", gb(t.log_bytes),
+                                        *prices.logs_ingested_gb)));
+    }
     out.tenants.push_back(std::move(e));
   }
   if (tenants.empty()) return out;
@@ -166,31 +193,34 @@ Estimate estimate(const RegionPrices& prices, const Month& month,
   }
   const std::vector<double> requests = weights_of(tenants, &TenantResources::requests);
   const double total_requests = std::accumulate(requests.begin(), requests.end(), 0.0);
-  if (shared.alb) {
+  if (shared.alb && priced(out, prices, "alb", {&RegionPrices::alb_hour, &RegionPrices::alb_lcu_hour})) {
     const double lcu_hours = alb_lcu_hours(total_requests, hours);
     share(out,
-          usd("alb", hours * prices.alb_hour + lcu_hours * prices.alb_lcu_hour,
+          usd("alb", hours * *prices.alb_hour + lcu_hours * *prices.alb_lcu_hour,
               fmt::format("{} h x ${}/h + {:.3f} LCU-h x ${}/LCU-h (LCU-hours from {} requests, "
                           "25 new connections a second to an LCU: a floor)",
-                          quantity(hours), prices.alb_hour, lcu_hours, prices.alb_lcu_hour,
+                          quantity(hours), *prices.alb_hour, lcu_hours, *prices.alb_lcu_hour,
                           quantity(total_requests))),
           requests, "requests");
   }
   const std::vector<double> storage = weights_of(tenants, &TenantResources::storage_bytes);
   const double efs_bytes =
       shared.efs_bytes >= 0 ? shared.efs_bytes : std::accumulate(storage.begin(), storage.end(), 0.0);
-  share(out,
-        usd("efs", efs_bytes / kBytesPerGb * prices.efs_standard_gb_month,
-            fmt::format("{} x ${}/GB-month (Standard)", gb(efs_bytes), prices.efs_standard_gb_month)),
-        storage, "file bytes");
-  if (shared.cloudfront) {
+  if (priced(out, prices, "efs", {&RegionPrices::efs_standard_gb_month})) {
+    share(out,
+          usd("efs", efs_bytes / kBytesPerGb * *prices.efs_standard_gb_month,
+              fmt::format("{} x ${}/GB-month (Standard)", gb(efs_bytes), *prices.efs_standard_gb_month)),
+          storage, "file bytes");
+  }
+  if (shared.cloudfront &&
+      priced(out, prices, "cloudfront", {&RegionPrices::cloudfront_gb, &RegionPrices::cloudfront_10k_https})) {
     share(out,
           usd("cloudfront",
-              shared.cloudfront_bytes / kBytesPerGb * prices.cloudfront_gb +
-                  shared.cloudfront_requests / 10000 * prices.cloudfront_10k_https,
+              shared.cloudfront_bytes / kBytesPerGb * *prices.cloudfront_gb +
+                  shared.cloudfront_requests / 10000 * *prices.cloudfront_10k_https,
               fmt::format("{} x ${}/GB + {} HTTPS requests x ${}/10k", gb(shared.cloudfront_bytes),
-                          prices.cloudfront_gb, quantity(shared.cloudfront_requests),
-                          prices.cloudfront_10k_https)),
+                          *prices.cloudfront_gb, quantity(shared.cloudfront_requests),
+                          *prices.cloudfront_10k_https)),
           requests, "requests");
   }
   return out;

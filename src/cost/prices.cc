@@ -6,10 +6,9 @@ namespace {
 
 // On-demand list prices in USD. Update them all together, with the date below.
 //
-// af-south-1 (Cape Town, where the user's production is planned) is not in the table:
-// its rates could not be confirmed from AWS's pages when this was written, and a guess
-// would be presented as a price. `wpfleet cost` says so for an environment there and
-// still shows what Cost Explorer billed.
+// af-south-1 (Cape Town, where the user's production is planned, per their guide) has
+// only the prices a source could be cited for, each with its source and the date it was
+// read; the others are left out, never guessed, and the estimate names what it lacks.
 const std::vector<RegionPrices>& table() {
   static const std::vector<RegionPrices> regions = {
       {
@@ -52,6 +51,31 @@ const std::vector<RegionPrices>& table() {
                   {"db.t4g.medium", 0.068},
                   {"db.t4g.large", 0.136}},
       },
+      {
+          .region = "af-south-1",
+          // Fargate Linux/x86: the AWS Price List API's Cape Town catalog,
+          // https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonECS/current/af-south-1/index.json
+          // (usage types AFS1-Fargate-vCPU-Hours:perCPU and AFS1-Fargate-GB-Hours, publication
+          // of 2026-08-31), as quoted by a public cost assessment (Cape Town list prices, its
+          // "Price provenance" table, research date 2026-09-07); read 2026-11-30.
+          .fargate_vcpu_hour = 0.0546,
+          .fargate_gb_hour = 0.006,
+          // Not found in a source that could be cited (2026-11-30): EFS Standard GB-month,
+          // ALB hour and LCU-hour, Secrets Manager, CloudWatch Logs ingestion, CloudFront's
+          // HTTPS requests, and RDS for MySQL (the Price List API's RDS af-south-1 catalog
+          // was found quoted for PostgreSQL only).
+          .efs_standard_gb_month = std::nullopt,
+          .alb_hour = std::nullopt,
+          .alb_lcu_hour = std::nullopt,
+          // CloudFront to viewers in "South Africa, Kenya, Nigeria, and Middle East", first
+          // 10 TB: https://aws.amazon.com/cloudfront/pricing/ ("Regional Data Transfer Out
+          // to Internet (per GB)"), read 2026-11-30.
+          .cloudfront_gb = 0.110,
+          .cloudfront_10k_https = std::nullopt,
+          .secret_month = std::nullopt,
+          .logs_ingested_gb = std::nullopt,
+          .rds = {},
+      },
   };
   return regions;
 }
@@ -65,7 +89,8 @@ PriceTableSource price_table_source() {
           "/cloudfront/pricing, /secrets-manager/pricing, /cloudwatch/pricing): Fargate "
           "Linux/x86, EFS Standard storage, ALB hour and LCU-hour, RDS for MySQL Single-AZ, "
           "CloudFront's first 10 TB and HTTPS requests, Secrets Manager secret-month, "
-          "CloudWatch Logs standard ingestion; USD, before tax, free tier and discounts"};
+          "CloudWatch Logs standard ingestion; USD, before tax, free tier and discounts; "
+          "af-south-1 only the figures src/cost/prices.cc cites a source for"};
 }
 
 std::vector<std::string_view> priced_regions() {
@@ -86,6 +111,15 @@ Result<const RegionPrices*> prices_for(std::string_view region) {
                     "or rely on Cost Explorer's billed figures");
 }
 
+std::vector<std::string> missing_prices(const RegionPrices& prices) {
+  std::vector<std::string> missing;
+  for (const auto& [price, name] : kPriceNames) {
+    if (!(prices.*price)) missing.emplace_back(name);
+  }
+  if (prices.rds.empty()) missing.emplace_back("RDS for MySQL per instance-hour");
+  return missing;
+}
+
 Result<double> rds_hourly(const RegionPrices& prices, std::string_view instance_class) {
   for (const auto& instance : prices.rds) {
     if (instance.instance_class == instance_class) return instance.usd_per_hour;
@@ -96,7 +130,8 @@ Result<double> rds_hourly(const RegionPrices& prices, std::string_view instance_
   }
   return make_error("wpfleet's price table has no price for RDS class " +
                     std::string(instance_class) + " in " + std::string(prices.region) +
-                    " (it knows " + known + "): add it to src/cost/prices.cc");
+                    " (it knows " + (known.empty() ? "none there" : known) +
+                    "): add it to src/cost/prices.cc with its source");
 }
 
 }  // namespace wpfleet::cost

@@ -41,18 +41,62 @@ TEST(MonthTest, RefusesWhatIsNotAMonthSayingTheForm) {
   }
 }
 
-TEST(PricesTest, KnowsTheTwoRegionsAndSaysWhatItLacks) {
+TEST(PricesTest, KnowsItsRegionsAndSaysWhatItLacks) {
   ASSERT_TRUE(prices_for("eu-west-1").ok());
   ASSERT_TRUE(prices_for("us-east-1").ok());
-  auto cape_town = prices_for("af-south-1");
-  ASSERT_FALSE(cape_town.ok());
-  EXPECT_NE(cape_town.error().message.find("us-east-1, eu-west-1"), std::string::npos);
-  EXPECT_NE(cape_town.error().message.find("src/cost/prices.cc"), std::string::npos);
+  ASSERT_TRUE(prices_for("af-south-1").ok());
+  auto frankfurt = prices_for("eu-central-1");
+  ASSERT_FALSE(frankfurt.ok());
+  EXPECT_NE(frankfurt.error().message.find("us-east-1, eu-west-1, af-south-1"), std::string::npos);
+  EXPECT_NE(frankfurt.error().message.find("src/cost/prices.cc"), std::string::npos);
   EXPECT_DOUBLE_EQ(*rds_hourly(**prices_for("us-east-1"), "db.t4g.micro"), 0.016);
   auto unknown = rds_hourly(**prices_for("us-east-1"), "db.r6g.large");
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.error().message.find("db.t3.micro"), std::string::npos);
   EXPECT_FALSE(price_table_source().as_of.empty());
+}
+
+// The regions transcribed whole have every price; Cape Town only those a source was cited
+// for (prices.cc), and nothing else.
+TEST(PricesTest, CapeTownHasTheCitedPricesOnlyAndTheOthersHaveThemAll) {
+  for (auto region : priced_regions()) {
+    if (region == "af-south-1") continue;
+    EXPECT_TRUE(missing_prices(**prices_for(region)).empty()) << region;
+  }
+  const RegionPrices& cape_town = **prices_for("af-south-1");
+  EXPECT_EQ(cape_town.fargate_vcpu_hour, 0.0546);
+  EXPECT_EQ(cape_town.fargate_gb_hour, 0.006);
+  EXPECT_EQ(cape_town.cloudfront_gb, 0.110);
+  EXPECT_EQ(missing_prices(cape_town),
+            (std::vector<std::string>{"EFS Standard per GB-month", "ALB per hour", "ALB per LCU-hour",
+                                      "CloudFront per 10,000 HTTPS requests",
+                                      "Secrets Manager per secret-month",
+                                      "CloudWatch Logs per GB ingested", "RDS for MySQL per instance-hour"}));
+}
+
+// An estimate in af-south-1 prices what the table has and names each price it lacks, with
+// what it leaves out for want of it.
+TEST(EstimateTest, CapeTownEstimatesFargateAndNamesThePricesItLacks) {
+  const Month november = *parse_month("2026-11");
+  TenantResources a{.tenant = "a", .vcpu = 0.25, .memory_gb = 0.5, .tasks = 1, .requests = 10};
+  SharedResources shared{.rds_class = "db.t3.micro", .efs_bytes = 10 * kBytesPerGb, .cloudfront = true,
+                         .cloudfront_bytes = kBytesPerGb, .cloudfront_requests = 10};
+  const Estimate e = estimate(**prices_for("af-south-1"), november, {a}, shared);
+  // 720 h x (0.25 x 0.0546 + 0.5 x 0.006) = 11.988
+  EXPECT_NEAR(cost_of(e.tenants[0], "fargate"), 11.988, 1e-9);
+  EXPECT_NEAR(e.tenants[0].total(), 11.988, 1e-9);  // nothing priced without its price
+  EXPECT_TRUE(e.shared.empty());
+  std::string notes;
+  for (const auto& note : e.notes) notes += note + "\n";
+  for (const char* lacking :
+       {"af-south-1 price for Secrets Manager per secret-month", "leaves out secrets",
+        "CloudWatch Logs per GB ingested", "leaves out logs", "ALB per hour and ALB per LCU-hour",
+        "leaves out alb", "EFS Standard per GB-month", "leaves out efs",
+        "CloudFront per 10,000 HTTPS requests", "leaves out cloudfront",
+        "no price for RDS class db.t3.micro in af-south-1"}) {
+    EXPECT_NE(notes.find(lacking), std::string::npos) << lacking << " in\n" << notes;
+  }
+  EXPECT_EQ(e.notes.size(), 6u) << notes;
 }
 
 TEST(SplitTest, ProportionalOrEqualWithoutWeights) {
