@@ -133,6 +133,18 @@ bool is_presigned(const AwsProxy::Request& request) {
   return false;
 }
 
+// The access key in a presigned request's X-Amz-Credential; "" without one.
+std::string presigned_access_key(const AwsProxy::Request& request) {
+  const auto query_at = request.target.find('?');
+  if (query_at == std::string::npos) return "";
+  for (const auto& [key, value] : query_pairs(request.target.substr(query_at + 1))) {
+    if (key != "X-Amz-Credential") continue;
+    const std::string credential = aws::uri_decode(value);
+    return credential.substr(0, credential.find('/'));
+  }
+  return "";
+}
+
 // "20130524T000000Z"; nothing when it is not one.
 std::optional<std::chrono::system_clock::time_point> amz_time(const std::string& date) {
   std::tm tm{};
@@ -174,16 +186,7 @@ std::string names_of(const json& variables) {
 }  // namespace
 
 AwsProxy::AwsProxy(std::string moto_endpoint, aws::Credentials moto_credentials)
-    : moto_endpoint_(std::move(moto_endpoint)),
-      credentials_(moto_credentials),
-      moto_([&] {
-        aws::ClientConfig config;
-        config.credentials = std::move(moto_credentials);
-        config.credentials_source = "the AwsProxy's moto user";
-        config.region = "us-east-1";
-        config.endpoint_url = moto_endpoint_;
-        return config;
-      }()) {
+    : moto_endpoint_(std::move(moto_endpoint)), credentials_(std::move(moto_credentials)) {
   listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -462,10 +465,31 @@ AwsProxy::Answer AwsProxy::throttled(const Request& request, int throttled_befor
           R"({"__type":"ThrottlingException","message":"Rate exceeded"})"};
 }
 
-aws::ApiResult<json> AwsProxy::call_moto(const aws::Service& service, const std::string& action,
-                                         const json& input) const {
+aws::Client AwsProxy::moto_as(const aws::Credentials& as) const {
+  aws::ClientConfig config;
+  config.credentials = as;
+  config.credentials_source = "the AwsProxy, as " + as.access_key_id;
+  config.region = "us-east-1";
+  config.endpoint_url = moto_endpoint_;
+  return aws::Client(std::move(config));
+}
+
+aws::ApiResult<json> AwsProxy::call_moto(const aws::Credentials& as, const aws::Service& service,
+                                         const std::string& action, const json& input) const {
   std::shared_lock gate(moto_gate_);
-  return moto_.json(service, action, input);
+  return moto_as(as).json(service, action, input);
+}
+
+aws::Credentials AwsProxy::caller_of(const Request& request) const {
+  for (const auto& line : request.headers) {
+    if (!header_is(line, "Authorization")) continue;
+    const std::string value = header_value(line);
+    const auto start = value.find("Credential=");
+    if (start == std::string::npos) break;
+    const std::string key = value.substr(start + 11, value.find('/', start) - start - 11);
+    if (auto known = credentials_for(key)) return *known;
+  }
+  return credentials_;
 }
 
 std::optional<aws::Credentials> AwsProxy::credentials_for(const std::string& access_key_id) const {
@@ -473,7 +497,14 @@ std::optional<aws::Credentials> AwsProxy::credentials_for(const std::string& acc
   std::lock_guard lock(mutex_);
   const auto assumed = assumed_roles_.find(access_key_id);
   if (assumed == assumed_roles_.end()) return std::nullopt;
-  return assumed->second;
+  return assumed->second.credentials;
+}
+
+std::optional<std::string> AwsProxy::assumed_account(const std::string& access_key_id) const {
+  std::lock_guard lock(mutex_);
+  const auto assumed = assumed_roles_.find(access_key_id);
+  if (assumed == assumed_roles_.end()) return std::nullopt;
+  return assumed->second.account;
 }
 
 std::optional<std::string> AwsProxy::signature_problem(const Request& request) const {
@@ -498,8 +529,11 @@ std::optional<std::string> AwsProxy::signature_problem(const Request& request) c
   const std::vector<std::string> scope = split(between("Credential=", ","), '/');
   const auto time = amz_time(date);
   if (scope.size() != 5 || !time) return "no SigV4 Authorization or X-Amz-Date";
-  const auto credentials = credentials_for(scope[0]);
+  auto credentials = credentials_for(scope[0]);
   if (!credentials) return "unknown access key " + scope[0];
+  // The request's own X-Amz-Security-Token header is among those it signed, and
+  // aws::sign would add it a second time.
+  credentials->session_token.clear();
   // Sign only what the client signed (the proxy's transport adds nothing signed).
   const auto query_at = request.target.find('?');
   const aws::SignableRequest signable{
@@ -585,13 +619,16 @@ void AwsProxy::learn_assumed_role(const Answer& answer) {
   pugi::xml_document doc;
   if (!doc.load_string(answer.body.c_str())) return;
   const pugi::xml_node found = doc.select_node("//Credentials").node();
-  // Without the session token: the request's own X-Amz-Security-Token header is among
-  // those it signed, and aws::sign would add it a second time.
-  aws::Credentials credentials{found.child_value("AccessKeyId"), found.child_value("SecretAccessKey"),
-                               ""};
-  if (credentials.access_key_id.empty()) return;
+  AssumedRole role{{found.child_value("AccessKeyId"), found.child_value("SecretAccessKey"),
+                    found.child_value("SessionToken")},
+                   ""};
+  // "arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION"
+  const std::vector<std::string> arn =
+      split(doc.select_node("//AssumedRoleUser/Arn").node().child_value(), ':');
+  if (arn.size() > 4) role.account = arn[4];
+  if (role.credentials.access_key_id.empty()) return;
   std::lock_guard lock(mutex_);
-  assumed_roles_[credentials.access_key_id] = std::move(credentials);
+  assumed_roles_[role.credentials.access_key_id] = std::move(role);
 }
 
 AwsProxy::Answer AwsProxy::signature_refused(const std::string& problem) {
@@ -625,11 +662,19 @@ bool AwsProxy::let_one_unchecked() const {
 
 AwsProxy::Answer AwsProxy::forward_checked_here(const Request& request) const {
   if (auto refused = refusal(request)) return std::move(*refused);
+  Request sent = request;
+  // moto finds a request's account by the key in its Authorization header; a presigned
+  // one has none, so the account of its key is named.
+  if (is_presigned(request)) {
+    if (auto account = assumed_account(presigned_access_key(request))) {
+      sent.headers.push_back("x-moto-account-id: " + *account);
+    }
+  }
   std::unique_lock gate(moto_gate_);
   if (!let_one_unchecked()) {
     return {502, {{"content-type", "text/plain"}}, "moto refused /moto-api/reset-auth"};
   }
-  return send_to_moto(request);
+  return send_to_moto(sent);
 }
 
 // A request with no Authorization header is checked here too, whatever moto would make
@@ -674,17 +719,19 @@ AwsProxy::Answer AwsProxy::run_task(const Request& request) {
     run_task_requests_.push_back(run_task);
   }
   check_overrides(run_task);
+  // Everything the task does happens in the caller's account, as the caller.
+  const aws::Credentials caller = caller_of(request);
   Answer answer = forward(request);
   if (answer.status != 200) return answer;
   const json started = json::parse(answer.body, nullptr, false);
-  auto definition = call_moto(aws::kEcs, "DescribeTaskDefinition",
+  auto definition = call_moto(caller, aws::kEcs, "DescribeTaskDefinition",
                                {{"taskDefinition", run_task.value("taskDefinition", "")}});
   if (!definition) {
     record(errors_, "cannot read the task definition of a RunTask: " + definition.error().message);
     return answer;
   }
   const json& task_definition = (*definition)["taskDefinition"];
-  check_secrets(task_definition);
+  check_secrets(caller, task_definition);
   std::vector<std::string> lines;
   std::function<TaskOutcome(const TaskRun&)> runner;
   {
@@ -701,9 +748,9 @@ AwsProxy::Answer AwsProxy::run_task(const Request& request) {
   }
   for (const auto& task : started.value("tasks", json::array())) {
     if (runner) {
-      start_runner(runner, run_task, task.value("taskArn", ""), task_definition);
+      start_runner(caller, runner, run_task, task.value("taskArn", ""), task_definition);
     } else {
-      write_task_logs(task_definition["containerDefinitions"][0],
+      write_task_logs(caller, task_definition["containerDefinitions"][0],
                       task_id(task.value("taskArn", "")), lines);
     }
   }
@@ -713,14 +760,16 @@ AwsProxy::Answer AwsProxy::run_task(const Request& request) {
 // The task's container runs on a thread of its own, as on Fargate, and stops when the
 // runner returns: its log lines written first, so that whoever sees it STOPPED finds
 // them.
-void AwsProxy::start_runner(std::function<TaskOutcome(const TaskRun&)> runner,
+void AwsProxy::start_runner(const aws::Credentials& caller,
+                            std::function<TaskOutcome(const TaskRun&)> runner,
                             const json& run_task, const std::string& task_arn,
                             const json& task_definition) {
   std::lock_guard lock(mutex_);
-  runs_.emplace_back([this, runner = std::move(runner), run_task, task_arn, task_definition] {
+  runs_.emplace_back([this, caller, runner = std::move(runner), run_task, task_arn,
+                      task_definition] {
     json container = task_definition["containerDefinitions"][0];
     TaskOutcome outcome;
-    auto run = task_run(run_task, task_arn, task_definition);
+    auto run = task_run(caller, run_task, task_arn, task_definition);
     if (!run) {
       record(errors_, "cannot run task " + task_arn + ": " + run.error().message);
       outcome = {1, {run.error().message}};
@@ -733,14 +782,15 @@ void AwsProxy::start_runner(std::function<TaskOutcome(const TaskRun&)> runner,
         outcome = {1, {e.what()}};
       }
     }
-    write_task_logs(container, task_id(task_arn), outcome.log_lines);
+    write_task_logs(caller, container, task_id(task_arn), outcome.log_lines);
     std::lock_guard finished(mutex_);
     running_.erase(task_arn);
     exit_codes_[task_arn] = outcome.exit_code;
   });
 }
 
-Result<TaskRun> AwsProxy::task_run(const json& run_task, const std::string& task_arn,
+Result<TaskRun> AwsProxy::task_run(const aws::Credentials& caller, const json& run_task,
+                                   const std::string& task_arn,
                                    const json& task_definition) const {
   TaskRun run;
   run.task_arn = task_arn;
@@ -775,7 +825,7 @@ Result<TaskRun> AwsProxy::task_run(const json& run_task, const std::string& task
   }
   for (const auto& secret : run.container.value("secrets", json::array())) {
     TRY_ASSIGN(run.environment[secret.value("name", "")],
-               secret_value(secret.value("valueFrom", "")));
+               secret_value(caller, secret.value("valueFrom", "")));
   }
   for (const auto& variable : overrides.value("environment", json::array())) {
     run.environment[variable.value("name", "")] = variable.value("value", "");
@@ -795,7 +845,7 @@ Result<TaskRun> AwsProxy::task_run(const json& run_task, const std::string& task
     const std::string access_point =
         efs.value(json::json_pointer("/authorizationConfig/accessPointId"), "");
     if (!access_point.empty()) {
-      TRY_ASSIGN(efs_mount.access_point_root, access_point_root(access_point));
+      TRY_ASSIGN(efs_mount.access_point_root, access_point_root(caller, access_point));
     }
   }
   return run;
@@ -803,7 +853,8 @@ Result<TaskRun> AwsProxy::task_run(const json& run_task, const std::string& task
 
 // valueFrom is the secret's ARN, or "ARN:json-key:version-stage:version-id" with any of
 // the three left empty.
-Result<std::string> AwsProxy::secret_value(const std::string& value_from) const {
+Result<std::string> AwsProxy::secret_value(const aws::Credentials& as,
+                                           const std::string& value_from) const {
   const std::string arn = secret_arn(value_from);
   if (arn.empty()) {
     return make_error("valueFrom " + value_from +
@@ -815,7 +866,7 @@ Result<std::string> AwsProxy::secret_value(const std::string& value_from) const 
   json input{{"SecretId", arn}};
   if (!selectors[2].empty()) input["VersionStage"] = selectors[2];
   if (!selectors[3].empty()) input["VersionId"] = selectors[3];
-  TRY_ASSIGN(const json value, call_moto(aws::kSecretsManager, "GetSecretValue", input));
+  TRY_ASSIGN(const json value, call_moto(as, aws::kSecretsManager, "GetSecretValue", input));
   const std::string text = value.value("SecretString", "");
   if (selectors[1].empty()) return text;
   const json fields = json::parse(text, nullptr, false);
@@ -828,12 +879,13 @@ Result<std::string> AwsProxy::secret_value(const std::string& value_from) const 
 
 // A REST GET, which moto cannot check: let through unchecked, as forward_checked_here
 // does for the client's.
-Result<std::string> AwsProxy::access_point_root(const std::string& access_point_id) const {
+Result<std::string> AwsProxy::access_point_root(const aws::Credentials& as,
+                                                const std::string& access_point_id) const {
   std::unique_lock gate(moto_gate_);
   if (!let_one_unchecked()) return make_error("moto refused /moto-api/reset-auth");
   TRY_ASSIGN(const json described,
-             moto_.rest_json(aws::kEfs, "DescribeAccessPoints", "GET", "/2015-02-01/access-points",
-                             {{"AccessPointId", access_point_id}}));
+             moto_as(as).rest_json(aws::kEfs, "DescribeAccessPoints", "GET",
+                                   "/2015-02-01/access-points", {{"AccessPointId", access_point_id}}));
   const json points = described.value("AccessPoints", json::array());
   if (points.empty()) return make_error("EFS has no access point " + access_point_id);
   return points[0].value(json::json_pointer("/RootDirectory/Path"), "/");
@@ -855,12 +907,13 @@ void AwsProxy::check_overrides(const json& run_task) {
 }
 
 // ECS refuses to start a task whose secret does not exist; moto starts it anyway.
-void AwsProxy::check_secrets(const json& task_definition) {
+void AwsProxy::check_secrets(const aws::Credentials& caller, const json& task_definition) {
   for (const auto& container : task_definition.value("containerDefinitions", json::array())) {
     for (const auto& secret : container.value("secrets", json::array())) {
       const std::string arn = secret_arn(secret.value("valueFrom", ""));
       if (arn.empty()) continue;
-      auto described = call_moto(aws::kSecretsManager, "DescribeSecret", {{"SecretId", arn}});
+      auto described =
+          call_moto(caller, aws::kSecretsManager, "DescribeSecret", {{"SecretId", arn}});
       if (described) continue;
       if (described.error().code != "ResourceNotFoundException") {
         record(errors_, "cannot look up a task's secret: " + described.error().message);
@@ -875,7 +928,8 @@ void AwsProxy::check_secrets(const json& task_definition) {
 }
 
 // The awslogs driver's stream name is <prefix>/<container name>/<task id>.
-void AwsProxy::write_task_logs(const json& container, const std::string& task_id,
+void AwsProxy::write_task_logs(const aws::Credentials& as, const json& container,
+                               const std::string& task_id,
                                const std::vector<std::string>& lines) {
   const json configuration = container.value("logConfiguration", json::object());
   if (configuration.value("logDriver", "") != "awslogs") return;
@@ -883,12 +937,12 @@ void AwsProxy::write_task_logs(const json& container, const std::string& task_id
   const std::string group = options.value("awslogs-group", "");
   const std::string stream = options.value("awslogs-stream-prefix", "") + "/" +
                              container.value("name", "") + "/" + task_id;
-  auto made = call_moto(aws::kLogs, "CreateLogGroup", {{"logGroupName", group}});
+  auto made = call_moto(as, aws::kLogs, "CreateLogGroup", {{"logGroupName", group}});
   if (!made && made.error().code != "ResourceAlreadyExistsException") {
     record(errors_, "cannot create the task's log group: " + made.error().message);
     return;
   }
-  auto opened = call_moto(aws::kLogs, "CreateLogStream",
+  auto opened = call_moto(as, aws::kLogs, "CreateLogStream",
                            {{"logGroupName", group}, {"logStreamName", stream}});
   if (!opened) {
     record(errors_, "cannot create the task's log stream: " + opened.error().message);
@@ -900,7 +954,7 @@ void AwsProxy::write_task_logs(const json& container, const std::string& task_id
   json events = json::array();
   for (const auto& line : lines) events.push_back({{"timestamp", now}, {"message", line}});
   auto put =
-      call_moto(aws::kLogs, "PutLogEvents",
+      call_moto(as, aws::kLogs, "PutLogEvents",
                  {{"logGroupName", group}, {"logStreamName", stream}, {"logEvents", events}});
   if (!put) record(errors_, "cannot write the task's log lines: " + put.error().message);
 }

@@ -58,8 +58,10 @@ struct TaskOutcome {
 
 class AwsProxy {
  public:
-  // `moto_endpoint` is moto's base URL; `moto_credentials` sign the proxy's own calls to
-  // moto (reading task definitions, writing task logs, looking up secrets).
+  // `moto_endpoint` is moto's base URL; `moto_credentials` are those of the IAM user the
+  // proxy knows (besides the roles it sees assumed). The proxy's own calls to moto for
+  // a task (reading its definition, writing its logs, looking up its secrets) are made
+  // as the caller of its RunTask, in the caller's account.
   AwsProxy(std::string moto_endpoint, aws::Credentials moto_credentials);
   ~AwsProxy();
   AwsProxy(const AwsProxy&) = delete;
@@ -160,22 +162,32 @@ class AwsProxy {
   std::optional<Answer> presigned_refusal(const Request& request) const;
   // Those of the IAM user and of the roles it assumed; nothing for an unknown key.
   std::optional<aws::Credentials> credentials_for(const std::string& access_key_id) const;
-  aws::ApiResult<nlohmann::json> call_moto(const aws::Service& service, const std::string& action,
+  aws::Client moto_as(const aws::Credentials& as) const;
+  aws::ApiResult<nlohmann::json> call_moto(const aws::Credentials& as, const aws::Service& service,
+                                           const std::string& action,
                                            const nlohmann::json& input) const;
+  // The credentials (session token included) whose key signed `request`'s Authorization;
+  // the IAM user's when the key is unknown.
+  aws::Credentials caller_of(const Request& request) const;
+  // The account of a role seen assumed; nothing for other keys (moto's default account).
+  std::optional<std::string> assumed_account(const std::string& access_key_id) const;
 
   // ECS one-off tasks: what RunTask checks and leaves behind, and how they end.
   Answer run_task(const Request& request);
   void check_overrides(const nlohmann::json& run_task);
-  void check_secrets(const nlohmann::json& task_definition);
-  void write_task_logs(const nlohmann::json& container, const std::string& task_id,
-                       const std::vector<std::string>& lines);
+  void check_secrets(const aws::Credentials& caller, const nlohmann::json& task_definition);
+  void write_task_logs(const aws::Credentials& as, const nlohmann::json& container,
+                       const std::string& task_id, const std::vector<std::string>& lines);
   void finish_described_tasks(nlohmann::json& described) const;
   // A task as the runner gets it, from the RunTask request and the task definition.
-  Result<TaskRun> task_run(const nlohmann::json& run_task, const std::string& task_arn,
+  Result<TaskRun> task_run(const aws::Credentials& caller, const nlohmann::json& run_task,
+                           const std::string& task_arn,
                            const nlohmann::json& task_definition) const;
-  Result<std::string> secret_value(const std::string& value_from) const;
-  Result<std::string> access_point_root(const std::string& access_point_id) const;
-  void start_runner(std::function<TaskOutcome(const TaskRun&)> runner,
+  Result<std::string> secret_value(const aws::Credentials& as, const std::string& value_from) const;
+  Result<std::string> access_point_root(const aws::Credentials& as,
+                                        const std::string& access_point_id) const;
+  void start_runner(const aws::Credentials& caller,
+                    std::function<TaskOutcome(const TaskRun&)> runner,
                     const nlohmann::json& run_task, const std::string& task_arn,
                     const nlohmann::json& task_definition);
   void track_deleted_services(const Request& request, Answer& answer);
@@ -206,7 +218,6 @@ class AwsProxy {
 
   std::string moto_endpoint_;
   aws::Credentials credentials_;
-  mutable aws::Client moto_;
   // Shared by every request to moto; held alone while moto lets one request unchecked.
   mutable std::shared_mutex moto_gate_;
   int listen_fd_ = -1;
@@ -234,7 +245,11 @@ class AwsProxy {
   std::vector<std::thread> runs_;  // one per task given to a runner, joined by the destructor
   std::vector<std::string> violations_;
   std::vector<std::string> errors_;
-  std::map<std::string, aws::Credentials> assumed_roles_;  // by access key id
+  struct AssumedRole {
+    aws::Credentials credentials;  // with its session token
+    std::string account;
+  };
+  std::map<std::string, AssumedRole> assumed_roles_;  // by access key id
 };
 
 }  // namespace wpfleet::testing
