@@ -123,6 +123,7 @@ Status DbInitTasks::run(aws::Client& client, const Environment& env,
                                                 db_init_shell_script(job.statements, job.done_message)}
                      : job.command;
   task.rerun = job.rerun;
+  task.started_by = job.started_by;
   task.log_group = aws.log_group;
   task.log_stream_prefix = kDbInitStreamPrefix;
   // Revisions differ by tenant, so a parallel run of another tenant never deregisters

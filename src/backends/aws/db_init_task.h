@@ -64,6 +64,7 @@ struct DbInitJob {
   std::string transfer_secret_arn;
   std::string tenant_db_user;
   std::string rerun = "`wpfleet apply`";  // what a failure tells the user to run again
+  std::string started_by = "wpfleet";     // RunTask's startedBy, which ListTasks filters on
 };
 
 // Runs jobs; one object for the provider, shared by its threads.

@@ -7,6 +7,7 @@
 #include "backends/aws/tenant_secret.h"
 #include "backends/aws/transfer_bucket.h"
 #include "backends/aws/transfer_task_sh.h"
+#include "backends/aws/waiting.h"
 #include "util/crypto.h"
 
 namespace wpfleet::aws_backend {
@@ -108,6 +109,34 @@ Result<std::string> ensure_transfer_secret(aws::Client& client, const Environmen
   return again.value("ARN", "");
 }
 
+// A tenant's transfer tasks say whose they are: ListTasks finds them by it. (startedBy
+// takes letters, digits, '-', '/' and '_'.)
+std::string started_by(const std::string& tenant) { return "wpfleet-transfer/" + tenant; }
+
+// A task of this tenant's that a killed wpfleet left running (it goes on in the VPC)
+// would still be moving tables or files: the next op waits until it stopped.
+Result<std::optional<std::string>> tasks_still_running(aws::Client& client,
+                                                       const PlatformResources& platform,
+                                                       const std::string& tenant) {
+  TRY_ASSIGN(json listed, client.json(aws::kEcs, "ListTasks",
+                                      {{"cluster", platform.cluster_arn},
+                                       {"startedBy", started_by(tenant)},
+                                       {"desiredStatus", "RUNNING"}}));
+  const json arns = listed.value("taskArns", json::array());
+  if (arns.empty()) return std::optional<std::string>();
+  TRY_ASSIGN(json described, client.json(aws::kEcs, "DescribeTasks",
+                                         {{"cluster", platform.cluster_arn}, {"tasks", arns}}));
+  int running = 0;
+  for (const auto& task : described.value("tasks", json::array())) {
+    if (task.value("lastStatus", "") != "STOPPED") ++running;
+  }
+  if (running == 0) return std::optional<std::string>();
+  return std::optional<std::string>(std::to_string(running) + " still running");
+}
+
+constexpr std::chrono::seconds kOrphanPoll{5};
+constexpr std::chrono::minutes kOrphanTimeout{60};
+
 Status put_secret_value(aws::Client& client, const std::string& arn, const json& value) {
   TRY_ASSIGN(std::string token, random_request_token());
   TRY(client.json(aws::kSecretsManager, "PutSecretValue",
@@ -139,6 +168,19 @@ Status TransferTasks::ensure_secret_policy(aws::Client& client, const Environmen
   return {};
 }
 
+Status TransferTasks::ensure_bucket(aws::Client& client, const Environment& env) {
+  std::lock_guard lock(mutex_);
+  if (bucket_ready_.count(env.name)) return {};
+  TRY_ASSIGN(const bool exists, aws::S3(client).bucket_exists(transfer_bucket_name(env)));
+  if (!exists) {
+    std::cerr << env.name << ": making the transfer bucket " << transfer_bucket_name(env)
+              << ", which content on the task paths goes through\n";
+    TRY(ensure_transfer_bucket(client, env));
+  }
+  bucket_ready_.insert(env.name);
+  return {};
+}
+
 TransferTask::TransferTask(Connected cloud, const Environment& env, TenantNames names,
                            TransferKind kind, TransferTasks& tasks)
     : cloud_(cloud), env_(env), names_(std::move(names)), kind_(kind), tasks_(tasks),
@@ -151,13 +193,15 @@ TransferTask::TransferTask(Connected cloud, const Environment& env, TenantNames 
 TransferTask::~TransferTask() { clean_up(); }
 
 Result<aws::S3Upload*> TransferTask::input() {
+  TRY(tasks_.ensure_bucket(cloud_.client, env_));
   if (!input_) input_ = aws::S3(cloud_.client).upload(bucket_, key("in"));
   return input_.get();
 }
 
 Status TransferTask::publish_urls() {
   aws::S3 s3(cloud_.client);
-  json urls = json::object();
+  // Both keys always: ECS refuses to start a task whose secret lacks a key it names.
+  json urls = {{"in_url", ""}};
   if (input_) {
     TRY_ASSIGN(urls["in_url"], s3.presigned_url("GET", bucket_, key("in"), kUrlLifetime));
   }
@@ -170,13 +214,20 @@ Status TransferTask::publish_urls() {
 Status TransferTask::run_task(const std::vector<std::string>& op) {
   const std::string rerun = "the wpfleet command again";
   if (kind_ == TransferKind::Database) {
+    TRY_ASSIGN(std::optional<TenantSecret> secret,
+               describe_tenant_secret(cloud_.client, names_.secret));
+    if (!secret) {
+      return make_error("the secret " + names_.secret + " of " + env_.name + "/" + names_.log_prefix +
+                        " does not exist, so no task can reach its database: run `wpfleet apply`");
+    }
     DbInitJob job;
     job.tenant = names_.log_prefix;
-    job.tenant_secret_arn = names_.secret;
+    job.tenant_secret_arn = secret->arn;
     job.command = command_of(op);
     job.transfer_secret_arn = secret_arn_;
     job.tenant_db_user = names_.db_user;
     job.rerun = rerun;
+    job.started_by = started_by(names_.log_prefix);
     return tasks_.database().run(cloud_.client, env_, cloud_.platform, job);
   }
   TRY_ASSIGN(std::string image, tenant_image(cloud_.client, names_));
@@ -189,7 +240,7 @@ Status TransferTask::run_task(const std::vector<std::string>& op) {
   task.command = command_of(op);
   task.log_group = env_.aws->log_group;
   task.log_stream_prefix = kFilesStreamPrefix;
-  task.started_by = "wpfleet-transfer";
+  task.started_by = started_by(names_.log_prefix);
   task.rerun = rerun;
   return run_on_own_revision(cloud_.client, env_, cloud_.platform, input,
                              tenant_tags(env_.name, names_.log_prefix), latest, std::move(task));
@@ -198,6 +249,13 @@ Status TransferTask::run_task(const std::vector<std::string>& op) {
 Status TransferTask::run(const std::vector<std::string>& op, const ByteSink& output) {
   const std::string tenant = env_.name + "/" + names_.log_prefix;
   if (input_) TRY(input_->finish());
+  const Wait orphans{"the transfer tasks of " + tenant + " that an interrupted wpfleet left running",
+                     tenant + ": ", kOrphanPoll, kOrphanTimeout, "they end on their own"};
+  TRY(wait_until_done(
+      orphans, [&] { return tasks_still_running(cloud_.client, cloud_.platform, names_.log_prefix); },
+      "stop them with `aws ecs stop-task` (see `aws ecs list-tasks --started-by " +
+          started_by(names_.log_prefix) + "`), then run the wpfleet command again"));
+  TRY(tasks_.ensure_bucket(cloud_.client, env_));
   TRY(tasks_.ensure_secret_policy(cloud_.client, env_, cloud_.platform));
   TRY(publish_urls());
   std::cerr << tenant << ": running `" << op.front() << "` in a one-off task (it takes a minute to start)\n";

@@ -46,11 +46,15 @@ class TransferTasks {
   DbInitTasks& database() { return database_; }
   Status ensure_secret_policy(aws::Client& client, const Environment& env,
                               const PlatformResources& platform);
+  // The environment's transfer bucket, made as apply makes it when it is missing: the
+  // source of a promote may be an environment wpfleet never applied.
+  Status ensure_bucket(aws::Client& client, const Environment& env);
 
  private:
   DbInitTasks database_;
   std::mutex mutex_;
   std::set<std::string> policy_ready_;  // environment names
+  std::set<std::string> bucket_ready_;  // environment names
 };
 
 class TransferTask {
