@@ -245,5 +245,39 @@ TEST_F(AwsS3, TamperedOrExpiredPresignedUrlIsRefused) {
   EXPECT_TRUE(listed->empty());
 }
 
+// A URL presigned with a role's temporary credentials (the token signed in its query)
+// acts in the role's account, as on AWS: a bucket made by one is that account's.
+TEST_F(AwsS3, PresignedUrlOfAnAssumedRoleActsInTheRolesAccount) {
+  aws::Client client = aws_->client();
+  auto assumed = client.query(aws::kSts, "AssumeRole",
+                              {{"RoleArn", "arn:aws:iam::222222222222:role/transfer"},
+                               {"RoleSessionName", "presign"}});
+  ASSERT_TRUE(assumed.ok()) << assumed.error().message;
+  const auto node = assumed->select_node("//Credentials").node();
+  aws::ClientConfig config = aws_->client_config();
+  config.credentials = {node.child_value("AccessKeyId"), node.child_value("SecretAccessKey"),
+                        node.child_value("SessionToken")};
+  aws::Client role(config, kQuickRetry);
+  aws::S3 s3(role);
+  TempDir dir;
+  ASSERT_TRUE(write_file_atomic(dir.path() / "in", "theirs", 0600).ok());
+
+  auto make_bucket = s3.presigned_url("PUT", "role-account", "", std::chrono::minutes(5));
+  ASSERT_TRUE(make_bucket.ok()) << make_bucket.error().message;
+  EXPECT_NE(make_bucket->find("X-Amz-Security-Token="), std::string::npos);
+  ASSERT_EQ(curl({"--fail", "-X", "PUT"}, *make_bucket).exit_code, 0);
+  auto put = s3.presigned_url("PUT", "role-account", "k", std::chrono::minutes(5));
+  ASSERT_EQ(curl({"--fail", "-T", (dir.path() / "in").string()}, *put).exit_code, 0);
+  auto get = s3.presigned_url("GET", "role-account", "k", std::chrono::minutes(5));
+  const CommandOutput got = curl({"--fail"}, *get);
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(got.out, "theirs");
+
+  // Not among the IAM user's own buckets (moto lets either account use it by name).
+  auto own = client.rest_xml(aws::kS3, "ListBuckets", "GET", "/");
+  ASSERT_TRUE(own.ok()) << own.error().message;
+  EXPECT_EQ(own->body.find("<Name>role-account</Name>"), std::string::npos) << own->body;
+}
+
 }  // namespace
 }  // namespace wpfleet::testing
