@@ -552,7 +552,8 @@ std::optional<std::string> AwsProxy::signature_problem(const Request& request) c
 }
 
 // As S3 checks a presigned URL: every parameter there, X-Amz-Expires at most a week,
-// not expired, a known key, and the signature over the request with UNSIGNED-PAYLOAD
+// not expired, a known key with its own session token if it is a role's, and the
+// signature over the request with UNSIGNED-PAYLOAD
 // (presign() recomputes it from the query without the authentication parameters).
 std::optional<AwsProxy::Answer> AwsProxy::presigned_refusal(const Request& request) const {
   const auto query_at = request.target.find('?');
@@ -590,7 +591,10 @@ std::optional<AwsProxy::Answer> AwsProxy::presigned_refusal(const Request& reque
     return s3_error(403, "InvalidAccessKeyId",
                     "The AWS Access Key Id you provided does not exist in our records.");
   }
-  credentials->session_token = auth["X-Amz-Security-Token"];
+  // A role's temporary key is good only with its own token.
+  if (credentials->session_token != auth["X-Amz-Security-Token"]) {
+    return s3_error(400, "InvalidToken", "The provided token is malformed or otherwise invalid.");
+  }
   std::vector<aws::Header> headers;
   for (const auto& line : request.headers) {
     headers.emplace_back(line.substr(0, line.find(':')), header_value(line));

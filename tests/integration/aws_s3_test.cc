@@ -272,6 +272,11 @@ TEST_F(AwsS3, PresignedUrlOfAnAssumedRoleActsInTheRolesAccount) {
   const CommandOutput got = curl({"--fail"}, *get);
   ASSERT_EQ(got.exit_code, 0) << got.err;
   EXPECT_EQ(got.out, "theirs");
+  // Without its token the role's key is no good.
+  const auto token_at = get->find("&X-Amz-Security-Token=");
+  const std::string tokenless =
+      get->substr(0, token_at) + get->substr(get->find("&X-Amz-Signature="));
+  EXPECT_EQ(status_of({}, tokenless, dir.path() / "body"), "400");
 
   // Not among the IAM user's own buckets (moto lets either account use it by name).
   auto own = client.rest_xml(aws::kS3, "ListBuckets", "GET", "/");
