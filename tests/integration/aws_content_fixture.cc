@@ -5,6 +5,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "aws_task_runner.h"
 #include "util/mysql_client.h"
 
 namespace wpfleet::testing {
@@ -111,10 +112,14 @@ std::string AwsContentPlatform::env_table(const std::string& env, const std::str
   const SitFixture& platform = env == "dev" ? *dev_ : *sit_;
   std::string text = "\n[environments." + env + ".aws]\nregion = \"us-east-1\"\naccount_id = \"" +
                      account + "\"\nsubnets = [" + quoted_list(platform.subnets) +
-                     "]\nsecurity_groups = [" + quoted_list(platform.security_groups) +
-                     "]\ndb_access = \"direct\"\ndb_host = \"127.0.0.1\"\ndb_port = " +
-                     std::to_string((env == "dev" ? *dev_db_ : *sit_db_).port()) +
-                     "\nfiles_access = \"direct\"\nefs_mount = \"" + efs(env).string() + "\"\n";
+                     "]\nsecurity_groups = [" + quoted_list(platform.security_groups) + "]\n";
+  if (task_paths_) {
+    text += "db_access = \"task\"\nfiles_access = \"task\"\n";
+  } else {
+    text += "db_access = \"direct\"\ndb_host = \"127.0.0.1\"\ndb_port = " +
+            std::to_string((env == "dev" ? *dev_db_ : *sit_db_).port()) +
+            "\nfiles_access = \"direct\"\nefs_mount = \"" + efs(env).string() + "\"\n";
+  }
   if (account == kDevAccount) text += "role_arn = \"" + std::string(kDevRole) + "\"\n";
   return text + "\n";
 }
@@ -129,6 +134,27 @@ void AwsContentPlatform::write_fleet(bool production, const std::string& sit_ext
           "\"\ntitle = \"Golden Crust\"\nadmin_email = \"owner@goldencrust.example\"\n"
           "environments = [\"dev\", \"sit\"]\n";
   std::ofstream(dir_.path() / "fleet.toml") << text;
+}
+
+void AwsContentPlatform::use_task_paths(bool tasks) {
+  task_paths_ = tasks;
+  if (!tasks) {
+    aws_->proxy().set_task_runner(nullptr);
+    return;
+  }
+  TaskHostMap hosts;
+  hosts.databases[sit_->rds_endpoint] = {"127.0.0.1", static_cast<std::uint16_t>(sit_db_->port())};
+  hosts.databases[dev_->rds_endpoint] = {"127.0.0.1", static_cast<std::uint16_t>(dev_db_->port())};
+  hosts.file_systems[sit_->efs_id] = efs("sit");
+  hosts.file_systems[dev_->efs_id] = efs("dev");
+  aws_->proxy().set_task_runner([hosts](const TaskRun& run) {
+    // The transfer script, and the SQL of the db-init tasks; not WordPress's installer,
+    // whose image is not here.
+    const bool ours = (run.command.size() > 3 && run.command[3] == "wpfleet-transfer") ||
+                      run.container.value("name", "") == "mysql-client";
+    if (!ours) return TaskOutcome{0, {"ok"}};
+    return run_task_here(run, hosts);
+  });
 }
 
 CommandSpec AwsContentPlatform::command(const std::vector<std::string>& args) const {

@@ -5,7 +5,8 @@
 // as the user's Terraform left it and one tenant; a MariaDB per environment standing in
 // for its RDS instance (TCP loopback, the master user from the master secret) and a
 // directory per environment standing in for the directory where its EFS root is
-// mounted. sit is applied by wpfleet (its installer tasks end as the proxy says); dev's
+// mounted (or, on the task paths, that the one-off tasks run here reach as their RDS
+// and EFS). sit is applied by wpfleet (its installer tasks end as the proxy says); dev's
 // tenant is the user's own, its database made by hand as their db-init task made it.
 #pragma once
 
@@ -38,6 +39,11 @@ class AwsContentPlatform {
   // The fleet file: dev and sit with the tenant; sit is production when `production`,
   // with `sit_extra` lines in its table.
   void write_fleet(bool production, const std::string& sit_extra) const;
+  // From now on the fleet file puts both environments on the task paths (db_access and
+  // files_access "task"; false: "direct"), and the tasks wpfleet starts for content and
+  // database SQL run on this machine (run_task_here) against the environment's stand-ins;
+  // other tasks (the WordPress installer) end as the proxy's settings say.
+  void use_task_paths(bool tasks);
   // wpfleet with this fleet file, its state and the process environment that reaches
   // the emulator.
   CommandSpec command(const std::vector<std::string>& args) const;
@@ -57,6 +63,7 @@ class AwsContentPlatform {
   std::unique_ptr<SitFixture> dev_;
   std::unique_ptr<LoopbackMariaDb> dev_db_;
   std::unique_ptr<LoopbackMariaDb> sit_db_;
+  bool task_paths_ = false;
   TempDir dir_;
 };
 

@@ -1,7 +1,8 @@
-// Content commands on aws environments, on the direct paths, end to end: the real
-// wpfleet binary on two environments in two emulated accounts (aws_content_fixture.h):
+// Content commands on aws environments, end to end: the real wpfleet binary on two
+// environments in two emulated accounts (aws_content_fixture.h). On the direct paths:
 // promote between them, a failing one rolled back, rollback by operation id, export,
-// import and snapshots, production's gates, a promote killed at its swap.
+// import and snapshots, production's gates, a promote killed at its swap. On the task
+// paths (AwsTaskContent): the same commands through one-off tasks and transfer buckets.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "aws/s3.h"
 #include "aws_content_fixture.h"
 #include "util/fs.h"
 #include "util/mysql_client.h"
@@ -354,16 +356,187 @@ TEST_F(AwsContent, APutBackKilledBeforeItsRedeployIsRedeployedByTheNext) {
   nothing_staged_or_previous();
 }
 
-TEST_F(AwsContent, WithoutTheDirectPathsContentCommandsSayWhichSettingsTheyNeed) {
-  std::string text = text_of(platform_->dir() / "fleet.toml");
-  const std::string from = "files_access = \"direct\"\nefs_mount = \"" + efs("sit").string() + "\"\n";
-  text.replace(text.find(from), from.size(), "");
-  std::ofstream(platform_->dir() / "fleet.toml") << text;
-  CliResult refused = wpfleet({"snapshot", "create", kTenant, "-e", "sit"});
-  EXPECT_NE(refused.exit_code, 0);
-  EXPECT_NE(refused.err.find("set files_access = \"direct\" with efs_mount"), std::string::npos)
-      << refused.err;
-  EXPECT_NE(refused.err.find("is not built yet"), std::string::npos) << refused.err;
+// The same commands with db_access and files_access "task": every step runs in a one-off
+// task (run here by the proxy's task runner, against the same stand-ins for RDS and EFS)
+// and the content flows through each environment's transfer bucket in moto.
+class AwsTaskContent : public AwsContent {
+ protected:
+  void SetUp() override {
+    ASSERT_NE(platform_, nullptr) << setup_error_;
+    platform_->use_task_paths(true);
+    AwsContent::SetUp();
+  }
+  void TearDown() override {
+    AwsContent::TearDown();
+    if (platform_) platform_->use_task_paths(false);
+  }
+
+  // Nothing a run left in either bucket, and the URLs gone from the transfer secrets.
+  static void transfers_cleaned_up() {
+    aws::Client client = platform_->aws().client();
+    aws::S3 s3(client);
+    auto objects = s3.list("sit-wpfleet-transfer", "wpfleet/transfer/");
+    ASSERT_TRUE(objects) << objects.error().message;
+    EXPECT_TRUE(objects->empty()) << objects->front().key;
+    auto secret = client.json(aws::kSecretsManager, "GetSecretValue",
+                              {{"SecretId", std::string("sit-") + kTenant + "-wpfleet-transfer"}});
+    ASSERT_TRUE(secret) << secret.error().message;
+    EXPECT_EQ((*secret)["SecretString"], "{}");
+  }
+  // Presigned URLs are credentials: never in what DescribeTasks shows.
+  static void no_url_in_any_run_task() {
+    for (const auto& request : proxy().run_task_requests()) {
+      EXPECT_EQ(request.dump().find("X-Amz-Signature"), std::string::npos) << request.dump();
+    }
+  }
+  static int transfer_tasks_run() {
+    int count = 0;
+    for (const auto& request : proxy().run_task_requests()) {
+      if (request.dump().find("wpfleet-transfer") != std::string::npos) ++count;
+    }
+    return count;
+  }
+};
+
+TEST_F(AwsTaskContent, PromoteFromAnotherAccountThroughTasksAndTheTransferBuckets) {
+  const int tasks_before = transfer_tasks_run();
+  const Redeploys before = redeploys();
+  CliResult promoted = wpfleet({"promote", kTenant, "--from", "dev", "--to", "sit"});
+  ASSERT_EQ(promoted.exit_code, 0) << promoted.err;
+  std::cout << "transfer tasks of one promote dev -> sit on the task paths: "
+            << transfer_tasks_run() - tasks_before << "\n";
+  redeployed_and_waited(before, 1);
+
+  EXPECT_EQ(sit_option("blogdescription"), "made in dev");
+  EXPECT_EQ(sit_option("home"), platform_->home("sit"));
+  const std::string url = platform_->home("sit");
+  EXPECT_EQ(sit_option("widget_home"),
+            "a:1:{s:4:\"home\";s:" + std::to_string(url.size()) + ":\"" + url + "\";}");
+  EXPECT_EQ(sit_value("SELECT LEFT(user_pass, 4) FROM goldencrust_db.wp_users WHERE "
+                      "user_login = 'admin'"),
+            "$P$B");
+  EXPECT_EQ(tree_listing(efs("sit") / kTenant), tree_listing(efs("dev") / kTenant));
+  struct stat st {};
+  ASSERT_EQ(::stat((efs("sit") / kTenant / "uploads" / "2024" / "photo.jpg").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 33u);
+  nothing_staged_or_previous();
+  transfers_cleaned_up();
+  no_url_in_any_run_task();
+  EXPECT_EQ(history()[0]["status"], "succeeded");
+}
+
+TEST_F(AwsTaskContent, AFailingHookPutsThePreviousContentBack) {
+  platform_->write_fleet(false, "after_promote = [\"sql: DELETE FROM no_such_table\"]\n");
+  const std::string files_before = tree_listing(efs("sit") / kTenant);
+  CliResult promoted = wpfleet({"promote", kTenant, "--from", "dev", "--to", "sit"});
+  EXPECT_NE(promoted.exit_code, 0);
+  EXPECT_NE(promoted.err.find("its previous content was put back"), std::string::npos)
+      << promoted.err;
+  // The hook's own failure, quoted from its task's log.
+  EXPECT_NE(promoted.err.find("no_such_table"), std::string::npos) << promoted.err;
+  EXPECT_EQ(sit_option("blogdescription"), "sit's own");
+  EXPECT_EQ(tree_listing(efs("sit") / kTenant), files_before);
+  nothing_staged_or_previous();
+  transfers_cleaned_up();
+  EXPECT_EQ(history()[0]["status"], "failed");
+}
+
+TEST_F(AwsTaskContent, RollbackByOperationIdAndSnapshotsRestore) {
+  const std::string files_before = tree_listing(efs("sit") / kTenant);
+  CliResult snapshot = wpfleet({"snapshot", "create", kTenant, "-e", "sit", "--output", "json"});
+  ASSERT_EQ(snapshot.exit_code, 0) << snapshot.err;
+  ASSERT_EQ(wpfleet({"promote", kTenant, "--from", "dev", "--to", "sit"}).exit_code, 0);
+  ASSERT_EQ(sit_option("blogdescription"), "made in dev");
+  CliResult rolled = wpfleet({"rollback", history()[0]["id"].get<std::string>()});
+  ASSERT_EQ(rolled.exit_code, 0) << rolled.err;
+  EXPECT_EQ(sit_option("blogdescription"), "sit's own");
+  EXPECT_EQ(tree_listing(efs("sit") / kTenant), files_before);
+
+  auto root = root_of("sit");
+  ASSERT_TRUE(root->execute("UPDATE goldencrust_db.wp_options SET option_value = 'edited' "
+                            "WHERE option_name = 'blogdescription'"));
+  std::ofstream(efs("sit") / kTenant / "uploads" / "added.txt") << "added";
+  const std::string id = json::parse(snapshot.out).value("id", "");
+  CliResult restored = wpfleet({"snapshot", "restore", kTenant, "-e", "sit", "--id", id});
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_EQ(sit_option("blogdescription"), "sit's own");
+  EXPECT_EQ(tree_listing(efs("sit") / kTenant), files_before);
+  nothing_staged_or_previous();
+  transfers_cleaned_up();
+}
+
+// The killed promote's task goes on (it runs in the VPC, not in wpfleet): its RENAME
+// finishes after the kill. Verify names the operation until the next command, which
+// waits for that task and then puts sit's content back.
+TEST_F(AwsTaskContent, PromoteKilledAtTheSwapFailsVerifyUntilTheNextCommandUndoesIt) {
+  ASSERT_NO_FATAL_FAILURE(kill_a_promote_at_its_swap());
+  const std::string op = history()[0]["id"];
+  EXPECT_EQ(history()[0]["step"], "swapping");
+
+  CliResult verify = wpfleet({"verify", "-e", "sit", "--output", "json"});
+  EXPECT_NE(verify.exit_code, 0);
+  EXPECT_NE(verify.out.find(op), std::string::npos) << verify.out << verify.err;
+
+  CliResult next = wpfleet({"apply", "-e", "sit", "--yes"});
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  EXPECT_NE(next.err.find(op), std::string::npos) << next.err;
+  EXPECT_EQ(sit_option("blogdescription"), "sit's own");
+  EXPECT_EQ(history()[0]["status"], "rolled back after interruption") << history().dump(2);
+  nothing_staged_or_previous();
+  CliResult healthy = wpfleet({"verify", "-e", "sit", "--output", "json"});
+  EXPECT_EQ(healthy.out.find(op), std::string::npos) << healthy.out;
+}
+
+// Here the next command starts while the killed promote's task is still blocked in its
+// RENAME: it waits for that task before it moves anything back.
+TEST_F(AwsTaskContent, TheNextCommandWaitsForATaskTheKilledOneLeftRunning) {
+  auto reader = root_of("sit");
+  ASSERT_TRUE(reader->execute("START TRANSACTION"));
+  ASSERT_TRUE(reader->query("SELECT COUNT(*) FROM goldencrust_db.wp_options"));
+  auto watcher = root_of("sit");
+  const auto renaming = [&] {
+    auto rows = watcher->query("SELECT COUNT(*) FROM information_schema.processlist WHERE "
+                               "info LIKE 'RENAME TABLE%'");
+    return rows && !rows->empty() && rows->front()[0] && *rows->front()[0] != "0";
+  };
+  const fs::path log = platform_->dir() / "promote.log";
+  auto promote = spawn_child(
+      platform_->command({"promote", kTenant, "--from", "dev", "--to", "sit"}), log.string());
+  ASSERT_TRUE(promote);
+  ASSERT_TRUE(eventually(120, renaming)) << text_of(log);
+  ::kill(*promote, SIGKILL);
+  int status = 0;
+  ::waitpid(*promote, &status, 0);
+
+  const fs::path next_log = platform_->dir() / "apply.log";
+  auto next = spawn_child(platform_->command({"apply", "-e", "sit", "--yes"}), next_log.string());
+  ASSERT_TRUE(next);
+  EXPECT_TRUE(eventually(60, [&] {
+    return text_of(next_log).find("that an interrupted wpfleet left running") != std::string::npos;
+  })) << text_of(next_log);
+  EXPECT_TRUE(renaming()) << "the orphaned task ended before the next command saw it";
+  ASSERT_TRUE(reader->execute("COMMIT"));
+  ::waitpid(*next, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text_of(next_log);
+  EXPECT_EQ(sit_option("blogdescription"), "sit's own");
+  nothing_staged_or_previous();
+  transfers_cleaned_up();
+}
+
+// A tenant's PHP may plant a link to root's files in its own wp-content: the task packs
+// it as a link, and wpfleet leaves it out of what it reads.
+TEST_F(AwsTaskContent, ALinkInTheTenantsFilesIsNeverFollowed) {
+  fs::create_symlink("/etc/shadow", efs("sit") / kTenant / "uploads" / "shadow.txt");
+  const fs::path archive = platform_->dir() / "sit-link.tar";
+  CliResult exported = wpfleet({"export", kTenant, "-e", "sit", "--out", archive.string()});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  CommandSpec list;
+  list.argv = {"tar", "-tvf", archive.string()};
+  auto listed = run_command(list);
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->out.find("shadow"), std::string::npos) << listed->out;
+  fs::remove(efs("sit") / kTenant / "uploads" / "shadow.txt");
+  transfers_cleaned_up();
 }
 
 }  // namespace

@@ -205,7 +205,7 @@ RedeployNote redeploy_note(const TenantContext& ctx, const Reach& d) {
             }};
   }
   const std::string bucket = transfer_bucket_name(ctx.env);
-  const std::string key = "wpfleet/transfer/" + d.names.log_prefix + "/redeploying";
+  const std::string key = redeploy_note_key(d.names.log_prefix);
   aws::Client* client = &d.cloud.client;
   return {[client, bucket, key]() -> Result<bool> {
             TRY_ASSIGN(auto objects, aws::S3(*client).list(bucket, key));

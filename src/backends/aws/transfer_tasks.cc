@@ -181,13 +181,33 @@ Status TransferTasks::ensure_bucket(aws::Client& client, const Environment& env)
   return {};
 }
 
+Status TransferTasks::remove_leftovers(aws::Client& client, const std::string& bucket,
+                                       const std::string& prefix, const std::string& keep) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!tidied_.insert(bucket + "/" + prefix).second) return {};
+  }
+  aws::S3 s3(client);
+  TRY_ASSIGN(auto objects, s3.list(bucket, prefix));
+  for (const auto& object : objects) {
+    if (object.key != keep) TRY(s3.remove(bucket, object.key));
+  }
+  return {};
+}
+
+std::string transfer_prefix(const std::string& tenant) { return "wpfleet/transfer/" + tenant + "/"; }
+
+std::string redeploy_note_key(const std::string& tenant) {
+  return "wpfleet/redeploying/" + tenant;
+}
+
 TransferTask::TransferTask(Connected cloud, const Environment& env, TenantNames names,
                            TransferKind kind, TransferTasks& tasks)
     : cloud_(cloud), env_(env), names_(std::move(names)), kind_(kind), tasks_(tasks),
       bucket_(transfer_bucket_name(env)) {
   // A tenant's runs never share objects, even two wpfleets' at once.
   const auto run = random_request_token();
-  prefix_ = "wpfleet/transfer/" + names_.log_prefix + "/" + (run ? *run : std::string("run")) + "/";
+  prefix_ = transfer_prefix(names_.log_prefix) + (run ? *run : std::string("run")) + "/";
 }
 
 TransferTask::~TransferTask() { clean_up(); }
@@ -256,6 +276,9 @@ Status TransferTask::run(const std::vector<std::string>& op, const ByteSink& out
       "stop them with `aws ecs stop-task` (see `aws ecs list-tasks --started-by " +
           started_by(names_.log_prefix) + "`), then run the wpfleet command again"));
   TRY(tasks_.ensure_bucket(cloud_.client, env_));
+  // What interrupted runs left is no one's any more (their tasks have stopped): dumps
+  // and archives of the tenant's content should not wait for the lifecycle rule.
+  TRY(tasks_.remove_leftovers(cloud_.client, bucket_, transfer_prefix(names_.log_prefix), key("in")));
   TRY(tasks_.ensure_secret_policy(cloud_.client, env_, cloud_.platform));
   TRY(publish_urls());
   std::cerr << tenant << ": running `" << op.front() << "` in a one-off task (it takes a minute to start)\n";

@@ -49,13 +49,22 @@ class TransferTasks {
   // The environment's transfer bucket, made as apply makes it when it is missing: the
   // source of a promote may be an environment wpfleet never applied.
   Status ensure_bucket(aws::Client& client, const Environment& env);
+  // Once per tenant and process, after its interrupted runs' tasks have stopped: removes
+  // the objects those runs left under `prefix` (dumps, archives), but `keep`.
+  Status remove_leftovers(aws::Client& client, const std::string& bucket, const std::string& prefix,
+                          const std::string& keep);
 
  private:
   DbInitTasks database_;
   std::mutex mutex_;
   std::set<std::string> policy_ready_;  // environment names
   std::set<std::string> bucket_ready_;  // environment names
+  std::set<std::string> tidied_;        // "bucket/prefix"
 };
+
+// Under the transfer bucket: a tenant's runs, and the note of a put-back still redeploying.
+std::string transfer_prefix(const std::string& tenant);
+std::string redeploy_note_key(const std::string& tenant);
 
 class TransferTask {
  public:
