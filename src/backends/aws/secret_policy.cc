@@ -4,6 +4,8 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "aws/sigv4.h"
+
 namespace wpfleet::aws_backend {
 
 namespace {
@@ -42,13 +44,6 @@ bool covers(const nlohmann::json& statement, const std::string& secret_arn) {
   return std::any_of(resources.begin(), resources.end(), [&](const std::string& resource) {
     return iam_wildcard_match(resource, secret_arn);
   });
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -94,24 +89,12 @@ bool iam_wildcard_match(const std::string& pattern, const std::string& value) {
   return p == pattern.size();
 }
 
-std::string url_decode(const std::string& text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-        hex_value(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 std::string decode_policy_document(const std::string& text) {
   // JSON as is first: a decoded document may hold a '%' of its own.
   if (nlohmann::json::accept(text)) return text;
-  return url_decode(text);
+  // RFC 3986 as AWS encodes it: a '+' is a plus, and a '%' not followed by two hex digits
+  // stays as it is.
+  return aws::uri_decode(text);
 }
 
 bool policy_allows_secret_read(const std::string& document, const std::string& secret_arn) {

@@ -24,9 +24,6 @@ std::string secret_read_policy(const std::vector<std::string>& resources);
 // IAM's wildcard match: `*` any run of characters, `?` any one.
 bool iam_wildcard_match(const std::string& pattern, const std::string& value);
 
-// `text` with every %XX decoded (GetRolePolicy answers with the document URL-encoded).
-std::string url_decode(const std::string& text);
-
 // A policy document as GetRolePolicy answers it (URL-encoded on AWS, as is on some
 // emulators) as JSON text.
 std::string decode_policy_document(const std::string& text);

@@ -87,7 +87,8 @@ TEST(SecretPolicy, UrlEncodedDocumentsAreDecoded) {
       "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22"
       "%2C%22Action%22%3A%22secretsmanager%3AGetSecretValue%22%2C%22Resource%22%3A%22" +
       kArn + "%22%7D%7D";
-  EXPECT_EQ(url_decode("a%20b%2Fc%zz%4"), "a b/c%zz%4");
+  // A '+' is a plus (RFC 3986, not a form's space); a '%' without two hex digits is kept.
+  EXPECT_EQ(decode_policy_document("a%20b+c%2Fd%zz%4"), "a b+c/d%zz%4");
   EXPECT_TRUE(policy_allows_secret_read(encoded, kArn));
   EXPECT_EQ(decode_policy_document(R"({"a":"100%25"})"), R"({"a":"100%25"})");
   EXPECT_EQ(decode_policy_document("%7B%7D"), "{}");
