@@ -400,11 +400,13 @@ class AwsTaskContent : public AwsContent {
 
 TEST_F(AwsTaskContent, PromoteFromAnotherAccountThroughTasksAndTheTransferBuckets) {
   const int tasks_before = transfer_tasks_run();
+  const int calls_before = proxy().requests();
   const Redeploys before = redeploys();
   CliResult promoted = wpfleet({"promote", kTenant, "--from", "dev", "--to", "sit"});
   ASSERT_EQ(promoted.exit_code, 0) << promoted.err;
-  std::cout << "transfer tasks of one promote dev -> sit on the task paths: "
-            << transfer_tasks_run() - tasks_before << "\n";
+  std::cout << "one promote dev -> sit on the task paths: " << transfer_tasks_run() - tasks_before
+            << " transfer tasks, " << proxy().requests() - calls_before
+            << " requests to AWS (the tasks' own to S3 included)\n";
   redeployed_and_waited(before, 1);
 
   EXPECT_EQ(sit_option("blogdescription"), "made in dev");
