@@ -143,6 +143,65 @@ class AwsContent : public ::testing::Test {
     ASSERT_TRUE(eventually(30, [&] { return !renaming(); }));
   }
 
+  // What both paths must do alike (AwsContent and AwsTaskContent run them).
+  static void export_import_and_snapshot() {
+    const fs::path archive = platform_->dir() / "sit.tar";
+    CliResult exported = wpfleet({"export", kTenant, "-e", "sit", "--out", archive.string()});
+    ASSERT_EQ(exported.exit_code, 0) << exported.err;
+    const std::string files_before = tree_listing(efs("sit") / kTenant);
+
+    CliResult snapshot = wpfleet({"snapshot", "create", kTenant, "-e", "sit", "--output", "json"});
+    ASSERT_EQ(snapshot.exit_code, 0) << snapshot.err;
+    // Content changes by hand, then the archive goes back in.
+    auto root = root_of("sit");
+    ASSERT_TRUE(root->execute("UPDATE goldencrust_db.wp_options SET option_value = 'edited' "
+                                 "WHERE option_name = 'blogdescription'"));
+    std::ofstream(efs("sit") / kTenant / "uploads" / "added.txt") << "added";
+    CliResult imported = wpfleet({"import", archive.string(), "-e", "sit"});
+    ASSERT_EQ(imported.exit_code, 0) << imported.err;
+    EXPECT_EQ(sit_option("blogdescription"), "sit's own");
+    EXPECT_EQ(tree_listing(efs("sit") / kTenant), files_before);
+
+    ASSERT_TRUE(root->execute("UPDATE goldencrust_db.wp_options SET option_value = 'edited' "
+                                 "WHERE option_name = 'blogdescription'"));
+    const std::string id = json::parse(snapshot.out).value("id", "");
+    CliResult restored = wpfleet({"snapshot", "restore", kTenant, "-e", "sit", "--id", id});
+    ASSERT_EQ(restored.exit_code, 0) << restored.err;
+    EXPECT_EQ(sit_option("blogdescription"), "sit's own");
+    nothing_staged_or_previous();
+  }
+  static void search_replace_and_rollback() {
+    const std::string from = platform_->home("sit");
+    const std::string to = "https://bakery.example";
+    CliResult replaced = wpfleet({"search-replace", "-e", "sit", kTenant, from, to});
+    ASSERT_EQ(replaced.exit_code, 0) << replaced.err;
+    EXPECT_EQ(sit_option("home"), to);
+    EXPECT_EQ(sit_option("widget_home"),
+              "a:1:{s:4:\"home\";s:" + std::to_string(to.size()) + ":\"" + to + "\";}");
+    nothing_staged_or_previous();
+    CliResult rolled = wpfleet({"rollback", history()[0]["id"].get<std::string>()});
+    ASSERT_EQ(rolled.exit_code, 0) << rolled.err;
+    EXPECT_EQ(sit_option("home"), from);
+  }
+  static void production_gates() {
+    platform_->write_fleet(true, "");
+    CliResult refused = wpfleet({"promote", kTenant, "--from", "dev", "--to", "sit"});
+    EXPECT_NE(refused.exit_code, 0);
+    EXPECT_NE(refused.err.find("needs --approve"), std::string::npos) << refused.err;
+    EXPECT_EQ(sit_option("blogdescription"), "sit's own");
+
+    CliResult approved = wpfleet({"promote", kTenant, "--from", "dev", "--to", "sit", "--approve"});
+    ASSERT_EQ(approved.exit_code, 0) << approved.err;
+    auto root = root_of("sit");
+    ASSERT_TRUE(root->execute("INSERT INTO goldencrust_db.wp_posts (post_title) VALUES ('hotfix')"));
+    CliResult edited = wpfleet({"promote", kTenant, "--from", "dev", "--to", "sit", "--approve"});
+    EXPECT_NE(edited.exit_code, 0);
+    EXPECT_NE(edited.err.find("someone edited production"), std::string::npos) << edited.err;
+    EXPECT_NE(edited.err.find("wp_posts"), std::string::npos) << edited.err;
+    EXPECT_EQ(sit_value("SELECT COUNT(*) FROM goldencrust_db.wp_posts WHERE post_title = 'hotfix'"),
+              "1");
+  }
+
   std::optional<ProxyComplaints> complaints_;
   static inline AwsContentPlatform* platform_ = nullptr;
   static inline std::string setup_error_;
@@ -263,63 +322,15 @@ TEST_F(AwsContent, RollbackByOperationIdBringsBackWhatWasThere) {
 }
 
 TEST_F(AwsContent, ExportAndImportRoundTripAndSnapshotsRestore) {
-  const fs::path archive = platform_->dir() / "sit.tar";
-  CliResult exported = wpfleet({"export", kTenant, "-e", "sit", "--out", archive.string()});
-  ASSERT_EQ(exported.exit_code, 0) << exported.err;
-  const std::string files_before = tree_listing(efs("sit") / kTenant);
-
-  CliResult snapshot = wpfleet({"snapshot", "create", kTenant, "-e", "sit", "--output", "json"});
-  ASSERT_EQ(snapshot.exit_code, 0) << snapshot.err;
-  // Content changes by hand, then the archive goes back in.
-  auto root = root_of("sit");
-  ASSERT_TRUE(root->execute("UPDATE goldencrust_db.wp_options SET option_value = 'edited' "
-                               "WHERE option_name = 'blogdescription'"));
-  std::ofstream(efs("sit") / kTenant / "uploads" / "added.txt") << "added";
-  CliResult imported = wpfleet({"import", archive.string(), "-e", "sit"});
-  ASSERT_EQ(imported.exit_code, 0) << imported.err;
-  EXPECT_EQ(sit_option("blogdescription"), "sit's own");
-  EXPECT_EQ(tree_listing(efs("sit") / kTenant), files_before);
-
-  ASSERT_TRUE(root->execute("UPDATE goldencrust_db.wp_options SET option_value = 'edited' "
-                               "WHERE option_name = 'blogdescription'"));
-  const std::string id = json::parse(snapshot.out).value("id", "");
-  CliResult restored = wpfleet({"snapshot", "restore", kTenant, "-e", "sit", "--id", id});
-  ASSERT_EQ(restored.exit_code, 0) << restored.err;
-  EXPECT_EQ(sit_option("blogdescription"), "sit's own");
-  nothing_staged_or_previous();
+  export_import_and_snapshot();
 }
 
 TEST_F(AwsContent, LiveSearchReplaceKeepsSerializedDataValidAndRollsBack) {
-  const std::string from = platform_->home("sit");
-  const std::string to = "https://bakery.example";
-  CliResult replaced = wpfleet({"search-replace", "-e", "sit", kTenant, from, to});
-  ASSERT_EQ(replaced.exit_code, 0) << replaced.err;
-  EXPECT_EQ(sit_option("home"), to);
-  EXPECT_EQ(sit_option("widget_home"),
-            "a:1:{s:4:\"home\";s:" + std::to_string(to.size()) + ":\"" + to + "\";}");
-  nothing_staged_or_previous();
-  CliResult rolled = wpfleet({"rollback", history()[0]["id"].get<std::string>()});
-  ASSERT_EQ(rolled.exit_code, 0) << rolled.err;
-  EXPECT_EQ(sit_option("home"), from);
+  search_replace_and_rollback();
 }
 
 TEST_F(AwsContent, ProductionNeedsApproveAndRefusesWhenEdited) {
-  platform_->write_fleet(true, "");
-  CliResult refused = wpfleet({"promote", kTenant, "--from", "dev", "--to", "sit"});
-  EXPECT_NE(refused.exit_code, 0);
-  EXPECT_NE(refused.err.find("needs --approve"), std::string::npos) << refused.err;
-  EXPECT_EQ(sit_option("blogdescription"), "sit's own");
-
-  CliResult approved = wpfleet({"promote", kTenant, "--from", "dev", "--to", "sit", "--approve"});
-  ASSERT_EQ(approved.exit_code, 0) << approved.err;
-  auto root = root_of("sit");
-  ASSERT_TRUE(root->execute("INSERT INTO goldencrust_db.wp_posts (post_title) VALUES ('hotfix')"));
-  CliResult edited = wpfleet({"promote", kTenant, "--from", "dev", "--to", "sit", "--approve"});
-  EXPECT_NE(edited.exit_code, 0);
-  EXPECT_NE(edited.err.find("someone edited production"), std::string::npos) << edited.err;
-  EXPECT_NE(edited.err.find("wp_posts"), std::string::npos) << edited.err;
-  EXPECT_EQ(sit_value("SELECT COUNT(*) FROM goldencrust_db.wp_posts WHERE post_title = 'hotfix'"),
-            "1");
+  production_gates();
 }
 
 TEST_F(AwsContent, PromoteKilledAtTheSwapFailsVerifyUntilTheNextCommandUndoesIt) {
@@ -522,6 +533,21 @@ TEST_F(AwsTaskContent, TheNextCommandWaitsForATaskTheKilledOneLeftRunning) {
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text_of(next_log);
   EXPECT_EQ(sit_option("blogdescription"), "sit's own");
   nothing_staged_or_previous();
+  transfers_cleaned_up();
+}
+
+TEST_F(AwsTaskContent, ExportAndImportRoundTripAndSnapshotsRestore) {
+  export_import_and_snapshot();
+  transfers_cleaned_up();
+}
+
+TEST_F(AwsTaskContent, LiveSearchReplaceKeepsSerializedDataValidAndRollsBack) {
+  search_replace_and_rollback();
+  transfers_cleaned_up();
+}
+
+TEST_F(AwsTaskContent, ProductionNeedsApproveAndRefusesWhenEdited) {
+  production_gates();
   transfers_cleaned_up();
 }
 
