@@ -5,7 +5,7 @@
 #include <iostream>
 #include <memory>
 
-#include "backends/local/runtime.h"
+#include "backends/tenant_data.h"
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/workbench.h"
@@ -52,6 +52,19 @@ Result<std::vector<std::string>> chosen_tenants(Workbench& bench, const CoreOpti
   std::vector<std::string> tenants;
   for (const auto& p : placements(bench.fleet, {o.env}, {})) tenants.push_back(p.tenant->id);
   return tenants;
+}
+
+// The core each of `tenants` runs now ("" for one not applied yet), as its backend tells.
+// Read once before the first move: a tenant's core changes only in its own move.
+Result<std::vector<std::string>> running_cores(Workbench& bench, const std::string& env,
+                                               const std::vector<std::string>& tenants) {
+  TRY_ASSIGN(TenantData * data, bench.engine->tenant_data(env));
+  std::vector<std::string> cores;
+  for (const std::string& tenant : tenants) {
+    TRY_ASSIGN(const TenantContext tenant_ctx, bench.engine->context(env, tenant));
+    cores.push_back(data->running_core(tenant_ctx));
+  }
+  return cores;
 }
 
 struct Moved {
@@ -103,6 +116,8 @@ int core_update_command(Context& ctx, const CoreOptions& o) {
   if (Status finished = bench.operations->finish_interrupted(Scope{{o.env}, *tenants, false}); !finished) {
     return fail(finished.error(), kExitFailure);
   }
+  auto from = running_cores(bench, o.env, *tenants);
+  if (!from) return fail(from.error(), kExitFailure);
   if (Status present = ensure_wordpress_core(bench.session.layout, core, &Context::progress); !present) {
     return fail(present.error(), kExitFailure);
   }
@@ -112,7 +127,7 @@ int core_update_command(Context& ctx, const CoreOptions& o) {
   for (std::size_t i = 0; i < tenants->size() && stopped_at == tenants->size(); ++i) {
     const std::string& tenant = (*tenants)[i];
     const std::string at = o.env + "/" + tenant;
-    Moved m{tenant, local::tenant_core(bench.session.layout, o.env, tenant), "skipped", "", ""};
+    Moved m{tenant, (*from)[i], "skipped", "", ""};
     if (m.from.empty()) {
       m.note = "not applied yet: `wpfleet apply` makes it on core " + core;
     } else if (m.from == core) {
@@ -137,8 +152,7 @@ int core_update_command(Context& ctx, const CoreOptions& o) {
   std::vector<std::string> untouched;
   for (std::size_t i = stopped_at + 1; i < tenants->size(); ++i) {
     untouched.push_back((*tenants)[i]);
-    moved.push_back({(*tenants)[i], local::tenant_core(bench.session.layout, o.env, (*tenants)[i]),
-                     "not run", "", "the update stopped before it"});
+    moved.push_back({(*tenants)[i], (*from)[i], "not run", "", "the update stopped before it"});
   }
   const bool ok = stopped_at == tenants->size();
 
