@@ -389,12 +389,6 @@ TenantVerification verify_tenant(const Placement& placement, bool applied, Engin
     return out;
   }
   out.checks = *sleep ? asleep_checks(**providers, ctx, **sleep) : run_checks(**providers, ctx, session);
-  // Only a working site's admin password is worth checking.
-  if (options.admin_password && out.ok()) {
-    if (auto warning = admin_password_warning(ctx, engine)) {
-      out.warnings.push_back(std::move(*warning));
-    }
-  }
   out.recent_errors = recent_errors(log_sources(**providers, ctx), options.error_lines);
   return out;
 }
@@ -483,6 +477,14 @@ Result<std::vector<TenantVerification>> verify_tenants(const Fleet& fleet, Sessi
       const TenantContext ctx = make_tenant_context(*p.tenant, *p.environment);
       for (auto& check : pending_rotation_checks(ctx, session)) {
         out[i].checks.push_back(std::move(check));
+      }
+      // Only a working site's admin password is worth checking, so it is checked once
+      // every failure is known: beside a rotation left pending, a stale password would
+      // only repeat that failure's fix.
+      if (options.admin_password && out[i].ok()) {
+        if (auto warning = admin_password_warning(ctx, engine)) {
+          out[i].warnings.push_back(std::move(*warning));
+        }
       }
     }
   });
