@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -118,8 +119,11 @@ class AwsContent : public ::testing::Test {
     EXPECT_EQ(now.watched - before.watched, times) << "a redeploy was not waited for";
   }
 
-  // A promote killed at its swap of the tables (the files not swapped yet).
-  static void kill_a_promote_at_its_swap() {
+  // A promote killed at its swap of the tables (the files not swapped yet); `while_held`
+  // runs after the kill, while a reader still holds the swap's RENAME TABLE (given
+  // whether one is waiting).
+  static void kill_a_promote_at_its_swap(
+      const std::function<void(const std::function<bool()>& renaming)>& while_held = {}) {
     // A reader of sit's live tables holds the swap's RENAME TABLE until it commits: the
     // promote is killed while it waits there.
     auto reader = root_of("sit");
@@ -139,6 +143,7 @@ class AwsContent : public ::testing::Test {
     ::kill(*promote, SIGKILL);
     int status = 0;
     ::waitpid(*promote, &status, 0);
+    if (while_held) while_held(renaming);
     ASSERT_TRUE(reader->execute("COMMIT"));
     ASSERT_TRUE(eventually(30, [&] { return !renaming(); }));
   }
@@ -503,32 +508,19 @@ TEST_F(AwsTaskContent, PromoteKilledAtTheSwapFailsVerifyUntilTheNextCommandUndoe
 // Here the next command starts while the killed promote's task is still blocked in its
 // RENAME: it waits for that task before it moves anything back.
 TEST_F(AwsTaskContent, TheNextCommandWaitsForATaskTheKilledOneLeftRunning) {
-  auto reader = root_of("sit");
-  ASSERT_TRUE(reader->execute("START TRANSACTION"));
-  ASSERT_TRUE(reader->query("SELECT COUNT(*) FROM goldencrust_db.wp_options"));
-  auto watcher = root_of("sit");
-  const auto renaming = [&] {
-    auto rows = watcher->query("SELECT COUNT(*) FROM information_schema.processlist WHERE "
-                               "info LIKE 'RENAME TABLE%'");
-    return rows && !rows->empty() && rows->front()[0] && *rows->front()[0] != "0";
-  };
-  const fs::path log = platform_->dir() / "promote.log";
-  auto promote = spawn_child(
-      platform_->command({"promote", kTenant, "--from", "dev", "--to", "sit"}), log.string());
-  ASSERT_TRUE(promote);
-  ASSERT_TRUE(eventually(120, renaming)) << text_of(log);
-  ::kill(*promote, SIGKILL);
-  int status = 0;
-  ::waitpid(*promote, &status, 0);
-
   const fs::path next_log = platform_->dir() / "apply.log";
-  auto next = spawn_child(platform_->command({"apply", "-e", "sit", "--yes"}), next_log.string());
+  std::optional<pid_t> next;
+  ASSERT_NO_FATAL_FAILURE(kill_a_promote_at_its_swap([&](const std::function<bool()>& renaming) {
+    auto started = spawn_child(platform_->command({"apply", "-e", "sit", "--yes"}), next_log.string());
+    ASSERT_TRUE(started);
+    next = *started;
+    EXPECT_TRUE(eventually(60, [&] {
+      return text_of(next_log).find("that an interrupted wpfleet left running") != std::string::npos;
+    })) << text_of(next_log);
+    EXPECT_TRUE(renaming()) << "the orphaned task ended before the next command saw it";
+  }));
   ASSERT_TRUE(next);
-  EXPECT_TRUE(eventually(60, [&] {
-    return text_of(next_log).find("that an interrupted wpfleet left running") != std::string::npos;
-  })) << text_of(next_log);
-  EXPECT_TRUE(renaming()) << "the orphaned task ended before the next command saw it";
-  ASSERT_TRUE(reader->execute("COMMIT"));
+  int status = 0;
   ::waitpid(*next, &status, 0);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text_of(next_log);
   EXPECT_EQ(sit_option("blogdescription"), "sit's own");

@@ -4,7 +4,6 @@
 #include <optional>
 
 #include "backends/aws/database_sql.h"
-#include "backends/aws/secret_policy.h"
 
 namespace wpfleet::aws_backend {
 
@@ -50,12 +49,7 @@ json db_init_task_definition(const DbInitDefinition& d) {
       {"memory", 512},
       {"environment", environment},
       {"secrets", secrets},
-      {"logConfiguration",
-       {{"logDriver", "awslogs"},
-        {"options",
-         {{"awslogs-group", d.log_group},
-          {"awslogs-region", d.region},
-          {"awslogs-stream-prefix", kDbInitStreamPrefix}}}}}};
+      {"logConfiguration", awslogs_configuration(d.log_group, d.region, kDbInitStreamPrefix)}};
   json input = {{"family", d.family},
                 {"networkMode", "awsvpc"},
                 {"requiresCompatibilities", {"FARGATE"}},
@@ -75,21 +69,8 @@ Status DbInitTasks::ensure_master_policy(aws::Client& client, const Environment&
                                          const PlatformResources& platform) {
   std::lock_guard lock(mutex_);
   if (policy_ready_.count(env.name)) return {};
-  const std::string role = env.aws->execution_role;
-  const std::string policy = db_init_policy_name(env.name);
-  auto current = client.query(aws::kIam, "GetRolePolicy",
-                              {{"RoleName", role}, {"PolicyName", policy}});
-  if (!current && current.error().code != "NoSuchEntity") return std::move(current).error();
-  const bool allowed =
-      current && policy_allows_secret_read(
-                     current->select_node("//PolicyDocument").node().child_value(),
-                     platform.master_secret_arn);
-  if (!allowed) {
-    TRY(client.query(aws::kIam, "PutRolePolicy",
-                     {{"RoleName", role},
-                      {"PolicyName", policy},
-                      {"PolicyDocument", secret_read_policy({platform.master_secret_arn})}}));
-  }
+  TRY(ensure_role_reads_secret(client, env.aws->execution_role, db_init_policy_name(env.name),
+                               platform.master_secret_arn));
   policy_ready_.insert(env.name);
   return {};
 }

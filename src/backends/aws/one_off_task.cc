@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <thread>
 
+#include "backends/aws/secret_policy.h"
+
 namespace wpfleet::aws_backend {
 
 namespace {
@@ -136,6 +138,26 @@ json environment_entry(const std::string& name, const std::string& value) {
 json secret_entry(const std::string& name, const std::string& secret_arn, const std::string& key) {
   // "<arn>:<json key>:<version stage>:<version id>", the current version.
   return {{"name", name}, {"valueFrom", secret_arn + ":" + key + "::"}};
+}
+
+json awslogs_configuration(const std::string& group, const std::string& region,
+                           const std::string& prefix) {
+  return {{"logDriver", "awslogs"},
+          {"options",
+           {{"awslogs-group", group}, {"awslogs-region", region}, {"awslogs-stream-prefix", prefix}}}};
+}
+
+Status ensure_role_reads_secret(aws::Client& client, const std::string& role,
+                                const std::string& policy, const std::string& secret) {
+  auto current = client.query(aws::kIam, "GetRolePolicy", {{"RoleName", role}, {"PolicyName", policy}});
+  if (!current && current.error().code != "NoSuchEntity") return std::move(current).error();
+  if (current &&
+      policy_allows_secret_read(current->select_node("//PolicyDocument").node().child_value(), secret)) {
+    return {};
+  }
+  TRY(client.query(aws::kIam, "PutRolePolicy",
+                   {{"RoleName", role}, {"PolicyName", policy}, {"PolicyDocument", secret_read_policy({secret})}}));
+  return {};
 }
 
 Result<std::optional<TaskRevision>> latest_active_revision(aws::Client& client,

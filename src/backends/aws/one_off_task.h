@@ -47,6 +47,17 @@ nlohmann::json environment_entry(const std::string& name, const std::string& val
 nlohmann::json secret_entry(const std::string& name, const std::string& secret_arn,
                             const std::string& key);
 
+// A container's logConfiguration: the awslogs driver into `group`, streams
+// "<prefix>/<container>/<task id>".
+nlohmann::json awslogs_configuration(const std::string& group, const std::string& region,
+                                     const std::string& prefix);
+
+// Makes the inline policy `policy` on the execution role `role` allow GetSecretValue on
+// `secret` (an ARN or an ARN pattern), unless it already does: ECS reads a task's
+// `secrets` as that role, and refuses to start the task otherwise.
+Status ensure_role_reads_secret(aws::Client& client, const std::string& role,
+                                const std::string& policy, const std::string& secret);
+
 struct TaskRevision {
   nlohmann::json definition;  // DescribeTaskDefinition's taskDefinition
   Tags tags;

@@ -6,6 +6,7 @@
 #include <set>
 #include <tuple>
 
+#include "backends/aws/one_off_task.h"
 #include "backends/aws/tenant_secret.h"
 #include "backends/wordpress_install.h"
 
@@ -136,12 +137,7 @@ json desired_task_definition(const TaskDefinitionInputs& in) {
       {"mountPoints", json::array({{{"sourceVolume", kWpContentVolume},
                                     {"containerPath", kWpContentPath},
                                     {"readOnly", false}}})},
-      {"logConfiguration",
-       {{"logDriver", "awslogs"},
-        {"options",
-         {{"awslogs-group", in.log_group},
-          {"awslogs-region", in.region},
-          {"awslogs-stream-prefix", in.log_prefix}}}}}};
+      {"logConfiguration", awslogs_configuration(in.log_group, in.region, in.log_prefix)}};
 
   return {{"family", in.family},
           {"requiresCompatibilities", json::array({"FARGATE"})},

@@ -69,11 +69,7 @@ json files_task_definition(const Environment& env, const PlatformResources& plat
                                     {"containerPath", kTransferEfsRoot},
                                     {"readOnly", false}}})},
       {"logConfiguration",
-       {{"logDriver", "awslogs"},
-        {"options",
-         {{"awslogs-group", env.aws->log_group},
-          {"awslogs-region", env.aws->region},
-          {"awslogs-stream-prefix", kFilesStreamPrefix}}}}}};
+       awslogs_configuration(env.aws->log_group, env.aws->region, kFilesStreamPrefix)}};
   return {{"family", env.name + "-wpfleet-files"},
           {"networkMode", "awsvpc"},
           {"requiresCompatibilities", {"FARGATE"}},
@@ -150,20 +146,8 @@ Status TransferTasks::ensure_secret_policy(aws::Client& client, const Environmen
                                            const PlatformResources& platform) {
   std::lock_guard lock(mutex_);
   if (policy_ready_.count(env.name)) return {};
-  const std::string role = env.aws->execution_role;
-  const std::string policy = policy_name(env.name);
-  const std::string secrets = transfer_secrets_pattern(env, platform);
-  auto current = client.query(aws::kIam, "GetRolePolicy", {{"RoleName", role}, {"PolicyName", policy}});
-  if (!current && current.error().code != "NoSuchEntity") return std::move(current).error();
-  const bool allowed =
-      current &&
-      policy_allows_secret_read(current->select_node("//PolicyDocument").node().child_value(), secrets);
-  if (!allowed) {
-    TRY(client.query(aws::kIam, "PutRolePolicy",
-                     {{"RoleName", role},
-                      {"PolicyName", policy},
-                      {"PolicyDocument", secret_read_policy({secrets})}}));
-  }
+  TRY(ensure_role_reads_secret(client, env.aws->execution_role, policy_name(env.name),
+                               transfer_secrets_pattern(env, platform)));
   policy_ready_.insert(env.name);
   return {};
 }
