@@ -432,7 +432,8 @@ Status link_compiled_core(const StateLayout& layout, const fs::path& into) {
   fs::create_directory(into, error);
   for (auto entry = fs::recursive_directory_iterator(from, error);
        !error && entry != fs::recursive_directory_iterator(); entry.increment(error)) {
-    const fs::path target = into / fs::relative(entry->path(), from);
+    // Lexically: fs::relative() resolves both paths link by link, ~20 readlink()s a file.
+    const fs::path target = into / entry->path().lexically_relative(from);
     if (entry->is_directory(error)) {
       fs::create_directory(target, error);
       if (!error) fs::permissions(target, fs::perms(0755), error);

@@ -4,9 +4,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sstream>
 #include <thread>
 
 #include "harness.h"
+#include "platform/services.h"
 #include "util/fs.h"
 #include "util/process.h"
 
@@ -74,6 +76,86 @@ TEST_F(Lifecycle, InterruptedApplyIsFinishedByTheNextOne) {
   }
   EXPECT_TRUE(answers("alpha.wpdev.localhost"));
   EXPECT_TRUE(answers("beta.wpdev.localhost"));
+  EXPECT_EQ(wpfleet({"plan"}).exit_code, 0);
+}
+
+// New tenants' php-fpm and nginx reloads run while their sites are copied and installed
+// (backends/local/reloads.h): apply still returns only once both servers serve the new
+// configuration, with no old nginx worker left.
+TEST_F(Lifecycle, NewTenantsReloadsAreFinishedWhenApplyReturns) {
+  write_fleet({"alpha"});
+  ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
+  ASSERT_EQ(wpfleet({"apply", "--yes"}).exit_code, 0);
+  const auto nginx_master = read_pid_file(state() / "run" / "nginx.pid");
+  ASSERT_TRUE(nginx_master.has_value());
+  std::vector<pid_t> old_workers;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string stat = read_text(entry.path() / "stat");
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 2));
+    char state = 0;
+    pid_t parent = 0;
+    rest >> state >> parent;
+    if (parent == *nginx_master) old_workers.push_back(std::stoi(name));
+  }
+  ASSERT_FALSE(old_workers.empty());
+  const std::string php_fpm_pid_before = read_text(state() / "run" / "php-fpm.pid");
+  const auto php_fpm_reloaded_before = fs::last_write_time(state() / "run" / "php-fpm.pid");
+
+  write_fleet({"alpha", "beta", "gamma"});
+  CliResult apply = wpfleet({"apply", "--yes"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.err;
+  for (pid_t worker : old_workers) EXPECT_FALSE(process_alive(worker)) << worker;
+  EXPECT_EQ(read_text(state() / "run" / "php-fpm.pid"), php_fpm_pid_before);
+  EXPECT_GT(fs::last_write_time(state() / "run" / "php-fpm.pid"), php_fpm_reloaded_before);
+  for (const char* tenant : {"alpha", "beta", "gamma"}) {
+    EXPECT_TRUE(answers(std::string(tenant) + ".wpdev.localhost")) << tenant;
+  }
+  // A site copied from the template does not mail the template's address that its
+  // admin e-mail changed.
+  const fs::path mail_log = state() / "sites" / "dev" / "beta" / "log" / "mail.log";
+  EXPECT_EQ(read_text(mail_log).find("Admin Email Changed"), std::string::npos);
+
+  // A changed pool (not a new one) is waited for by its own commit: the fleet converges
+  // and answers at once.
+  const fs::path pool = state() / "php-fpm" / "pools" / "dev--beta.conf";
+  ASSERT_TRUE(write_file_atomic(pool, read_text(pool) + "pm.max_children = 50\n").ok());
+  ASSERT_EQ(wpfleet({"apply", "--yes"}).exit_code, 0);
+  EXPECT_TRUE(answers("beta.wpdev.localhost"));
+  EXPECT_EQ(wpfleet({"verify", "beta"}).exit_code, 0);
+  EXPECT_EQ(wpfleet({"plan"}).exit_code, 0);
+}
+
+// A kill -9 while a new tenant's reloads are in flight (its route committed, its site
+// being made) is named by verify and finished by the next apply.
+TEST_F(Lifecycle, NewTenantKilledWhileItsReloadsRunIsFinishedByTheNextApply) {
+  write_fleet({"alpha"});
+  ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
+  ASSERT_EQ(wpfleet({"apply", "--yes"}).exit_code, 0);
+  write_fleet({"alpha", "beta"});
+  const fs::path log = dir_.path() / "apply.log";
+  const pid_t apply = start({"apply", "--yes"}, log);
+  ASSERT_TRUE(eventually(60, [&] {
+    return read_text(log).find("dev/beta: route created") != std::string::npos;
+  })) << read_text(log);
+  kill(apply, SIGKILL);
+  const int first = wait_exit(apply);
+  if (first == -SIGKILL) {
+    CliResult verify = wpfleet({"verify", "beta"});
+    EXPECT_NE(verify.exit_code, 0) << verify.out;
+    EXPECT_NE(verify.out.find("wpfleet apply"), std::string::npos) << verify.out;
+  }
+  CliResult again = wpfleet({"apply", "--yes"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  if (first == -SIGKILL) {
+    EXPECT_NE(again.err.find("resuming"), std::string::npos) << again.err;
+  }
+  EXPECT_TRUE(answers("alpha.wpdev.localhost"));
+  EXPECT_TRUE(answers("beta.wpdev.localhost"));
+  EXPECT_EQ(wpfleet({"verify"}).exit_code, 0);
   EXPECT_EQ(wpfleet({"plan"}).exit_code, 0);
 }
 

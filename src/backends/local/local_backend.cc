@@ -16,13 +16,14 @@ bool isolated_users() { return geteuid() == 0; }
 
 Providers make_local_providers(BackendContext& ctx) {
   Providers providers;
+  auto reloads = std::make_shared<Reloads>(ctx.layout);
   if (isolated_users()) providers.push_back(std::make_unique<IdentityProvider>(ctx));
   providers.push_back(std::make_unique<SecretsProvider>(ctx));
   providers.push_back(std::make_unique<DatabaseProvider>(ctx));
   providers.push_back(std::make_unique<StorageProvider>(ctx));
-  providers.push_back(std::make_unique<RuntimeProvider>(ctx));
-  providers.push_back(std::make_unique<RouteProvider>(ctx));
-  providers.push_back(std::make_unique<SiteProvider>(ctx));
+  providers.push_back(std::make_unique<RuntimeProvider>(ctx, reloads));
+  providers.push_back(std::make_unique<RouteProvider>(ctx, reloads));
+  providers.push_back(std::make_unique<SiteProvider>(ctx, reloads));
   return providers;
 }
 

@@ -198,7 +198,10 @@ Result<std::string> RouteProvider::ensure(const TenantContext& ctx) {
   if (ctx.env.edge.tls) TRY(ensure_certificate(ctx));
   TRY_ASSIGN(int priority, ctx_.store.route_priority(ctx.env.name, ctx.tenant.id));
   const fs::path site_file = nginx_site_file(ctx_.layout, ctx.env.name, ctx.tenant.id);
+  std::error_code ignored;
+  const bool new_site = !fs::exists(fs::symlink_status(site_file, ignored));
   TRY(write_file_atomic(site_file, render_nginx_site(site_input(ctx))));
+  batch_.note(new_site);
   // `wpfleet routes` shows the hosts as applied: the canonical one first, and which redirect.
   return nlohmann::json({{"hosts", ctx.hosts},
                          {"redirected", redirected_hosts(ctx)},
@@ -215,9 +218,12 @@ Status RouteProvider::remove(const Environment& env, const std::string& tenant_i
   return ctx_.store.release_route_priority(env.name, tenant_id);
 }
 
-Status RouteProvider::commit() { return reload_service(ctx_.layout, Service::Nginx); }
+Status RouteProvider::commit() {
+  return reloads_->reload(Service::Nginx, batch_.take_deferrable());
+}
 
 Status RouteProvider::check(const TenantContext& ctx) {
+  TRY(reloads_->finish(Service::Nginx));
   HttpRequest request;
   request.url = "http://" + ctx.hosts.front() + ":" + std::to_string(ctx.env.listen.port) + "/";
   request.unix_socket = ctx_.layout.nginx_direct_socket(ctx.env.name).string();
@@ -253,7 +259,7 @@ Status RouteProvider::secret_changed(const Environment& env, const std::string& 
   if (name != kBasicAuthPassword || !env.edge.basic_auth_user) return {};
   std::lock_guard lock(environment_files_mutex_);
   TRY_ASSIGN(bool changed, ensure_credentials_file(env));
-  return changed ? reload_service(ctx_.layout, Service::Nginx) : Status{};
+  return changed ? reloads_->reload(Service::Nginx, false) : Status{};
 }
 
 }  // namespace wpfleet::local

@@ -6,6 +6,7 @@
 
 #include <mutex>
 
+#include "backends/local/reloads.h"
 #include "backends/local/templates.h"
 #include "backends/registry.h"
 
@@ -13,7 +14,8 @@ namespace wpfleet::local {
 
 class RouteProvider final : public ResourceProvider {
  public:
-  explicit RouteProvider(BackendContext& ctx) : ctx_(ctx) {}
+  RouteProvider(BackendContext& ctx, std::shared_ptr<Reloads> reloads)
+      : ctx_(ctx), reloads_(std::move(reloads)) {}
   ResourceKind kind() const override { return ResourceKind::Route; }
   std::string fingerprint(const TenantContext& ctx) const override;
   Result<std::set<std::string>> existing(const Environment& env,
@@ -33,6 +35,8 @@ class RouteProvider final : public ResourceProvider {
   Result<bool> ensure_credentials_file(const Environment& env);
   Status ensure_certificate(const TenantContext& ctx);
   BackendContext& ctx_;
+  std::shared_ptr<Reloads> reloads_;
+  ReloadBatch batch_;
   std::mutex environment_files_mutex_;  // tenants of one environment share its files
 };
 

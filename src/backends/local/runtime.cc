@@ -205,7 +205,10 @@ Result<std::string> RuntimeProvider::ensure(const TenantContext& ctx) {
   TRY(write_private_config(fs::path(config.files.site_dir) / "wp-config.php",
                            render_site_config(config), identity));
   const fs::path pool = pool_file(ctx_.layout, ctx.env.name, ctx.tenant.id);
+  std::error_code ignored;
+  const bool new_pool = !fs::exists(fs::symlink_status(pool, ignored));
   TRY(write_file_atomic(pool, render_pool(pool_input(ctx))));
+  batch_.note(new_pool);
   TRY(ensure_cli_opcache(ctx, identity));
   // A new tenant's site is installed by this core later; an installed one (perhaps by an
   // older core, perhaps after an upgrade that failed) has its database brought up to this
@@ -281,10 +284,11 @@ Status RuntimeProvider::remove(const Environment& env, const std::string& tenant
 }
 
 Status RuntimeProvider::commit() {
-  return reload_service(ctx_.layout, Service::PhpFpm);
+  return reloads_->reload(Service::PhpFpm, batch_.take_deferrable());
 }
 
 Status RuntimeProvider::check(const TenantContext& ctx) {
+  TRY(reloads_->finish(Service::PhpFpm));
   TRY(core_present(ctx_.layout, ctx.env));
   return socket_answers(site_files(ctx_.layout, ctx.env, ctx.tenant.id).pool_socket);
 }

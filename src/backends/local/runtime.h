@@ -4,6 +4,7 @@
 
 #include <mutex>
 
+#include "backends/local/reloads.h"
 #include "backends/local/templates.h"
 #include "backends/registry.h"
 #include "util/process.h"
@@ -35,7 +36,8 @@ std::string tenant_core(const StateLayout& layout, const std::string& env, const
 
 class RuntimeProvider final : public ResourceProvider {
  public:
-  explicit RuntimeProvider(BackendContext& ctx) : ctx_(ctx) {}
+  RuntimeProvider(BackendContext& ctx, std::shared_ptr<Reloads> reloads)
+      : ctx_(ctx), reloads_(std::move(reloads)) {}
   ResourceKind kind() const override { return ResourceKind::Runtime; }
   std::string fingerprint(const TenantContext& ctx) const override;
   Result<std::set<std::string>> existing(const Environment& env,
@@ -67,6 +69,8 @@ class RuntimeProvider final : public ResourceProvider {
   Status ensure_cli_opcache(const TenantContext& ctx, const RunAs& identity);
   bool config_private(const std::string& env, const std::string& tenant) const;
   BackendContext& ctx_;
+  std::shared_ptr<Reloads> reloads_;
+  ReloadBatch batch_;
   std::mutex support_files_mutex_;
 };
 

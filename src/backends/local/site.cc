@@ -46,6 +46,8 @@ if ($in['from_template']) $made_from_template = function () use ($in, $password)
     wp_set_password($password, $admin->ID);
     // wp_install() turns pingbacks off on a hidden site; the template was made hidden.
     update_option('default_pingback_flag', $in['public'] ? 1 : 0);
+    // The template's address was never this site's: no "admin email changed" notice to it.
+    remove_action('update_option_admin_email', 'wp_site_admin_email_change_notification');
     update_option('admin_email_lifespan', (int) get_option('admin_email_lifespan') + $age);
     $cron = [];
     foreach ((array) _get_cron_array() as $time => $events) $cron[$time + $age] = $events;
@@ -251,6 +253,8 @@ Result<std::string> SiteProvider::ensure(const TenantContext& ctx) {
       {"public", ctx.env.production}};
   TRY_ASSIGN(CommandOutput output,
              run_wordpress_php(ctx_, ctx.env.name, ctx.tenant.id, install_script(), input.dump()));
+  // The new tenant's php-fpm and nginx reloads ran meanwhile (reloads.h).
+  TRY(reloads_->finish());
   TRY(wait_until_home_page_answers(ctx_, ctx));
   auto result = nlohmann::json::parse(output.out, nullptr, false);
   const std::string version = result.is_object() ? result.value("version", "") : "";

@@ -5,13 +5,15 @@
 // done again; a site wpfleet applied before and that lost parts is repaired in place.
 #pragma once
 
+#include "backends/local/reloads.h"
 #include "backends/registry.h"
 
 namespace wpfleet::local {
 
 class SiteProvider final : public ResourceProvider {
  public:
-  explicit SiteProvider(BackendContext& ctx) : ctx_(ctx) {}
+  SiteProvider(BackendContext& ctx, std::shared_ptr<Reloads> reloads)
+      : ctx_(ctx), reloads_(std::move(reloads)) {}
   ResourceKind kind() const override { return ResourceKind::Site; }
   std::string fingerprint(const TenantContext& ctx) const override;
   Result<std::set<std::string>> existing(const Environment& env,
@@ -26,6 +28,7 @@ class SiteProvider final : public ResourceProvider {
 
  private:
   BackendContext& ctx_;
+  std::shared_ptr<Reloads> reloads_;
 };
 
 }  // namespace wpfleet::local
