@@ -148,6 +148,55 @@ class AwsContent : public ::testing::Test {
     ASSERT_TRUE(eventually(30, [&] { return !renaming(); }));
   }
 
+  // After a promote dev -> sit: dev's content with sit's URLs (serialized lengths
+  // corrected), sit's admin password, dev's files given to www-data; nothing left over.
+  static void sit_has_devs_content_rewritten() {
+    // The database: dev's content, its URLs sit's, serialized lengths corrected.
+    EXPECT_EQ(sit_option("blogdescription"), "made in dev");
+    EXPECT_EQ(sit_option("home"), platform_->home("sit"));
+    const std::string url = platform_->home("sit");
+    EXPECT_EQ(sit_option("widget_home"),
+              "a:1:{s:4:\"home\";s:" + std::to_string(url.size()) + ":\"" + url + "\";}");
+    EXPECT_EQ(sit_value("SELECT post_content FROM goldencrust_db.wp_posts"),
+              "<a href=\"" + url + "/menu\">menu</a> made in dev");
+    // The admin's password is sit's (a WordPress hash), its sessions gone.
+    EXPECT_EQ(sit_value("SELECT LEFT(user_pass, 4) FROM goldencrust_db.wp_users WHERE "
+                        "user_login = 'admin'"),
+              "$P$B");
+    EXPECT_EQ(sit_value("SELECT COUNT(*) FROM goldencrust_db.wp_usermeta WHERE meta_key = "
+                        "'session_tokens'"),
+              "0");
+
+    // The files: dev's, byte for byte, www-data's.
+    EXPECT_EQ(tree_listing(efs("sit") / kTenant), tree_listing(efs("dev") / kTenant));
+    struct stat st {};
+    ASSERT_EQ(::stat((efs("sit") / kTenant / "uploads" / "2024" / "photo.jpg").c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, 33u);
+    ASSERT_EQ(::stat((efs("sit") / kTenant).c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, 33u);
+    EXPECT_EQ(st.st_mode & 0777, 0755u);
+    nothing_staged_or_previous();
+  }
+
+  // A promote killed at its swap: verify names the operation until the next apply,
+  // which puts sit's content back.
+  static void killed_promote_undone_by_the_next_apply() {
+    ASSERT_NO_FATAL_FAILURE(kill_a_promote_at_its_swap());
+    const std::string op = history()[0]["id"];
+    EXPECT_EQ(history()[0]["step"], "swapping");
+
+    CliResult verify = wpfleet({"verify", "-e", "sit", "--output", "json"});
+    EXPECT_NE(verify.exit_code, 0);
+    EXPECT_NE(verify.out.find(op), std::string::npos) << verify.out << verify.err;
+
+    CliResult next = wpfleet({"apply", "-e", "sit", "--yes"});
+    ASSERT_EQ(next.exit_code, 0) << next.err;
+    EXPECT_NE(next.err.find(op), std::string::npos) << next.err;
+    EXPECT_EQ(sit_option("blogdescription"), "sit's own");
+    EXPECT_EQ(history()[0]["status"], "rolled back after interruption") << history().dump(2);
+    nothing_staged_or_previous();
+  }
+
   // What both paths must do alike (AwsContent and AwsTaskContent run them).
   static void export_import_and_snapshot() {
     const fs::path archive = platform_->dir() / "sit.tar";
@@ -228,31 +277,7 @@ TEST_F(AwsContent, PromoteFromAnotherAccountRewritesUrlsAndRedeploysTheService) 
       << promoted.err;
   redeployed_and_waited(before, 1);
 
-  // The database: dev's content, its URLs sit's, serialized lengths corrected.
-  EXPECT_EQ(sit_option("blogdescription"), "made in dev");
-  EXPECT_EQ(sit_option("home"), platform_->home("sit"));
-  const std::string url = platform_->home("sit");
-  EXPECT_EQ(sit_option("widget_home"),
-            "a:1:{s:4:\"home\";s:" + std::to_string(url.size()) + ":\"" + url + "\";}");
-  EXPECT_EQ(sit_value("SELECT post_content FROM goldencrust_db.wp_posts"),
-            "<a href=\"" + url + "/menu\">menu</a> made in dev");
-  // The admin's password is sit's (a WordPress hash), its sessions gone.
-  EXPECT_EQ(sit_value("SELECT LEFT(user_pass, 4) FROM goldencrust_db.wp_users WHERE "
-                      "user_login = 'admin'"),
-            "$P$B");
-  EXPECT_EQ(sit_value("SELECT COUNT(*) FROM goldencrust_db.wp_usermeta WHERE meta_key = "
-                      "'session_tokens'"),
-            "0");
-
-  // The files: dev's, byte for byte, www-data's.
-  EXPECT_EQ(tree_listing(efs("sit") / kTenant), tree_listing(efs("dev") / kTenant));
-  struct stat st {};
-  ASSERT_EQ(::stat((efs("sit") / kTenant / "uploads" / "2024" / "photo.jpg").c_str(), &st), 0);
-  EXPECT_EQ(st.st_uid, 33u);
-  ASSERT_EQ(::stat((efs("sit") / kTenant).c_str(), &st), 0);
-  EXPECT_EQ(st.st_uid, 33u);
-  EXPECT_EQ(st.st_mode & 0777, 0755u);
-  nothing_staged_or_previous();
+  sit_has_devs_content_rewritten();
 
   // dev is untouched.
   auto home = root_of("dev")->query("SELECT option_value FROM goldencrust_db.wp_options WHERE "
@@ -339,23 +364,10 @@ TEST_F(AwsContent, ProductionNeedsApproveAndRefusesWhenEdited) {
 }
 
 TEST_F(AwsContent, PromoteKilledAtTheSwapFailsVerifyUntilTheNextCommandUndoesIt) {
-  ASSERT_NO_FATAL_FAILURE(kill_a_promote_at_its_swap());
-  const std::string op = history()[0]["id"];
-  EXPECT_EQ(history()[0]["step"], "swapping");
-
-  CliResult verify = wpfleet({"verify", "-e", "sit", "--output", "json"});
-  EXPECT_NE(verify.exit_code, 0);
-  EXPECT_NE(verify.out.find(op), std::string::npos) << verify.out << verify.err;
-
   const Redeploys before = redeploys();
-  CliResult next = wpfleet({"apply", "-e", "sit", "--yes"});
-  ASSERT_EQ(next.exit_code, 0) << next.err;
+  killed_promote_undone_by_the_next_apply();
   // The files were never swapped: putting them back moved nothing, nor redeployed.
   redeployed_and_waited(before, 0);
-  EXPECT_NE(next.err.find(op), std::string::npos) << next.err;
-  EXPECT_EQ(sit_option("blogdescription"), "sit's own");
-  EXPECT_EQ(history()[0]["status"], "rolled back after interruption") << history().dump(2);
-  nothing_staged_or_previous();
 }
 
 // A put-back killed after it moved the files back and before the tasks were replaced
@@ -425,19 +437,7 @@ TEST_F(AwsTaskContent, PromoteFromAnotherAccountThroughTasksAndTheTransferBucket
             << " requests to AWS (the tasks' own to S3 included)\n";
   redeployed_and_waited(before, 1);
 
-  EXPECT_EQ(sit_option("blogdescription"), "made in dev");
-  EXPECT_EQ(sit_option("home"), platform_->home("sit"));
-  const std::string url = platform_->home("sit");
-  EXPECT_EQ(sit_option("widget_home"),
-            "a:1:{s:4:\"home\";s:" + std::to_string(url.size()) + ":\"" + url + "\";}");
-  EXPECT_EQ(sit_value("SELECT LEFT(user_pass, 4) FROM goldencrust_db.wp_users WHERE "
-                      "user_login = 'admin'"),
-            "$P$B");
-  EXPECT_EQ(tree_listing(efs("sit") / kTenant), tree_listing(efs("dev") / kTenant));
-  struct stat st {};
-  ASSERT_EQ(::stat((efs("sit") / kTenant / "uploads" / "2024" / "photo.jpg").c_str(), &st), 0);
-  EXPECT_EQ(st.st_uid, 33u);
-  nothing_staged_or_previous();
+  sit_has_devs_content_rewritten();
   transfers_cleaned_up();
   no_url_in_any_run_task();
   EXPECT_EQ(history()[0]["status"], "succeeded");
@@ -487,22 +487,11 @@ TEST_F(AwsTaskContent, RollbackByOperationIdAndSnapshotsRestore) {
 // finishes after the kill. Verify names the operation until the next command, which
 // waits for that task and then puts sit's content back.
 TEST_F(AwsTaskContent, PromoteKilledAtTheSwapFailsVerifyUntilTheNextCommandUndoesIt) {
-  ASSERT_NO_FATAL_FAILURE(kill_a_promote_at_its_swap());
+  killed_promote_undone_by_the_next_apply();
   const std::string op = history()[0]["id"];
-  EXPECT_EQ(history()[0]["step"], "swapping");
-
-  CliResult verify = wpfleet({"verify", "-e", "sit", "--output", "json"});
-  EXPECT_NE(verify.exit_code, 0);
-  EXPECT_NE(verify.out.find(op), std::string::npos) << verify.out << verify.err;
-
-  CliResult next = wpfleet({"apply", "-e", "sit", "--yes"});
-  ASSERT_EQ(next.exit_code, 0) << next.err;
-  EXPECT_NE(next.err.find(op), std::string::npos) << next.err;
-  EXPECT_EQ(sit_option("blogdescription"), "sit's own");
-  EXPECT_EQ(history()[0]["status"], "rolled back after interruption") << history().dump(2);
-  nothing_staged_or_previous();
   CliResult healthy = wpfleet({"verify", "-e", "sit", "--output", "json"});
   EXPECT_EQ(healthy.out.find(op), std::string::npos) << healthy.out;
+  transfers_cleaned_up();
 }
 
 // Here the next command starts while the killed promote's task is still blocked in its
