@@ -9,12 +9,17 @@
 #   4. idle memory per additional tenant at 13 and at N tenants (PSS of MariaDB +
 #      php-fpm + nginx, after php-fpm's idle workers have exited)
 #   5. `plan` over PLAN_TENANTS tenants with nothing to do (default 1000)
-# usage: bench/apply_bench.sh [path/to/wpfleet]   (env: ROUNDS, N, PLAN_TENANTS, ONLY_PROVISIONING)
+# usage: bench/apply_bench.sh [path/to/wpfleet]   (env: ROUNDS, N, PLAN_TENANTS, ONLY_PROVISIONING,
+#                                                   BASELINE)
 #   ONLY_PROVISIONING=1 stops after 1, 2 and 2b.
+#   BASELINE=path/to/an/earlier/wpfleet: in 1, each round also adds a tenant with that
+#   binary on the same platform, before or after this one's in turn, and both are reported
+#   (the two must share the state directory's format).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 wpfleet=$(realpath "${1:-$here/../build/wpfleet}")
 rounds=${ROUNDS:-10} n=${N:-100} plan_tenants=${PLAN_TENANTS:-1000}
+baseline=${BASELINE:+$(realpath "$BASELINE")}
 only_provisioning=${ONLY_PROVISIONING:-0}
 source "$here/lib.sh"
 bench_setup apply-bench
@@ -100,26 +105,45 @@ PHP
 page_time() {  # an uncached page of an existing tenant, in seconds
   curl -fso /dev/null -w '%{time_total}' "http://goldencrust.wpdev.localhost:$port/?uncached=$RANDOM"
 }
-samples=() site_steps=() bare=() after_apply=()
+# Adds tenant $2 and applies with binary $1: "<seconds> <site step seconds>".
+add_tenant() {  # binary id
+  printf '\n[[tenants]]\nid = "%s"\ntitle = "New %s"\nadmin_email = "a@%s.example"\nenvironments = ["dev"]\n' "$2" "$2" "$2" >> "$work/example/fleet.toml"
+  local t0 t1
+  t0=$(now); "$1" -f "$work/example/fleet.toml" apply --yes >"$work/apply.out" 2>&1; t1=$(now)
+  # The site step (install or template copy, then the first 200), as apply says.
+  echo "$(secs "$t0" "$t1") $(sed -n 's/.*site created (\([0-9.]*\)s).*/\1/p' "$work/apply.out")"
+}
+samples=() site_steps=() bare=() after_apply=() base_samples=() base_site_steps=()
+baseline_apply() {  # round
+  local result
+  result=$(add_tenant "$baseline" "basesite$(printf %02d "$1")")
+  base_samples+=("${result% *}") base_site_steps+=("${result#* }")
+}
 for i in $(seq 1 "$rounds"); do
   bare+=("$(bare_install "$i")")
-  printf '\n[[tenants]]\nid = "newsite%02d"\ntitle = "New %d"\nadmin_email = "a@new%d.example"\nenvironments = ["dev"]\n' "$i" "$i" "$i" >> "$work/example/fleet.toml"
+  if [ -n "$baseline" ] && [ $((i % 2)) = 1 ]; then baseline_apply "$i"; fi
   page_time >/dev/null
   warm=$(median "$(page_time)" "$(page_time)" "$(page_time)")
-  t0=$(now); "$wpfleet" -f "$work/example/fleet.toml" apply --yes >"$work/apply.out" 2>&1; t1=$(now)
-  # Of which the site step (install or template copy, then the first 200), as apply says.
-  site_steps+=("$(sed -n 's/.*site created (\([0-9.]*\)s).*/\1/p' "$work/apply.out")")
+  result=$(add_tenant "$wpfleet" "newsite$(printf %02d "$i")")
   after_apply+=("$(python3 -c "print(f'{$(page_time) / $warm:.2f}')")")
   curl -fso /dev/null "http://newsite$(printf %02d "$i").wpdev.localhost:$port/"
-  samples+=("$(secs "$t0" "$t1")")
+  samples+=("${result% *}") site_steps+=("${result#* }")
+  if [ -n "$baseline" ] && [ $((i % 2)) = 0 ]; then baseline_apply "$i"; fi
 done
 p50=$(median "${samples[@]}") bare_p50=$(median "${bare[@]}")
 echo "one new tenant, apply to first 200: p50 ${p50} s over $rounds (all: ${samples[*]});" \
   "bare wp_install() p50 ${bare_p50} s (all: ${bare[*]}): $(python3 -c "print(f'{$p50 / $bare_p50:.2f}')")x"
 echo "  of which the site step (WordPress installed or copied from the template, first 200):" \
   "p50 $(median "${site_steps[@]}") s (all: ${site_steps[*]})"
+if [ -n "$baseline" ]; then
+  base_p50=$(median "${base_samples[@]}")
+  echo "  baseline $baseline on the same platform, interleaved: p50 ${base_p50} s (all:" \
+    "${base_samples[*]}), site step p50 $(median "${base_site_steps[@]}") s (all:" \
+    "${base_site_steps[*]}); this binary over the baseline: $(python3 -c "print(f'{$p50 / $base_p50:.2f}')")x"
+fi
 echo "another tenant's first uncached page after each apply, over its warm time: median" \
   "$(median "${after_apply[@]}")x (all: ${after_apply[*]})"
+echo "load average (1, 5, 15 min) at the end of 1: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$wpfleet" -f "$work/example/fleet.toml" down >/dev/null 2>&1
 [ "$only_provisioning" = 1 ] && exit 0
 
