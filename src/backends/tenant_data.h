@@ -100,6 +100,11 @@ class TenantData {
   // from elsewhere brings its own users, and `wpfleet secret get ... admin-password`
   // must stay true.
   virtual Status reset_admin_password(const TenantContext& ctx) = 0;
+  // Replaces the environment's stored admin password of the tenant with a new random one
+  // and sets it in WordPress. Crash-safe: the new value is stored as pending first, set,
+  // then made current; one a crash stopped (which verify fails) is finished with its
+  // pending value by the next call.
+  virtual Status rotate_admin_password(const TenantContext& ctx) = 0;
   // Whether the stored admin password logs the admin user in: false also when there is
   // no admin user. Verify warns on false (whoever relies on `secret get` is locked out);
   // nullopt (the default) is a backend that cannot tell.

@@ -7,7 +7,6 @@
 #include "backends/aws/names.h"
 #include "backends/aws/platform.h"
 #include "backends/aws/tenant_secret.h"
-#include "backends/local/tenant_data.h"
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/workbench.h"
@@ -64,14 +63,6 @@ int rotate_admin_password_command(Context& ctx, const SecretOptions& o) {
   if (!fleet) return fail(fleet.error(), kExitInvalidInput);
   const Environment* env = fleet->find_environment(o.env);
   if (!env) return fail("unknown environment '" + o.env + "' (see `wpfleet tenant list`)", kExitInvalidInput);
-  if (env->aws) {
-    return fail("rotating a tenant's admin password is not supported on aws yet: wpfleet sets "
-                "the admin user's password from the tenant's secret in Secrets Manager, but does "
-                "not write a new one there. Change the password in wp-admin, then store it under "
-                "the key " + std::string(aws_backend::kAdminPasswordKey) + " of the secret " +
-                aws_backend::tenant_names(env->name, tenant).secret + ", keeping its other keys",
-                kExitInvalidInput);
-  }
   // The client's own password stops working: in production that is theirs to agree to.
   if (env->production && !o.approve) {
     return fail(o.env + " is a production environment: replacing the admin password of " +
@@ -92,8 +83,9 @@ int rotate_admin_password_command(Context& ctx, const SecretOptions& o) {
                 "`wpfleet apply -e " + o.env + "`",
                 kExitInvalidInput);
   }
-  BackendContext backend{bench->session.layout, *bench->session.store, *bench->session.secrets};
-  if (Status rotated = local::LocalTenantData(backend).rotate_admin_password(*placed); !rotated) {
+  auto data = bench->engine->tenant_data(o.env);
+  if (!data) return fail(data.error(), kExitFailure);
+  if (Status rotated = (*data)->rotate_admin_password(*placed); !rotated) {
     return fail("the admin password of " + o.env + "/" + tenant + " is not rotated yet (" +
                     rotated.error().message + "): run `wpfleet secret rotate " + tenant + " -e " +
                     o.env + " " + kAdminPassword + (o.approve ? " --approve" : "") +
@@ -237,7 +229,7 @@ void register_secret(CLI::App& app, Context& ctx, CommandBody& selected) {
       "rotate",
       "Replace a secret with a new random one, e.g. `wpfleet secret rotate -e sit "
       "basic-auth-password`, or a tenant's WordPress admin password after the client changed "
-      "it: `wpfleet secret rotate goldencrust -e dev admin-password` (local backend)");
+      "it: `wpfleet secret rotate goldencrust -e dev admin-password`");
   rotate->add_option("args", o->args,
                      "[TENANT] NAME: an environment's basic-auth-password (on aws also "
                      "origin-secret, the header CloudFront sends the load balancer), or a "

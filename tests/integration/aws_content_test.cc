@@ -197,6 +197,57 @@ class AwsContent : public ::testing::Test {
     nothing_staged_or_previous();
   }
 
+  static json sit_secret() {
+    aws::Client client = platform_->aws().client();
+    auto value = client.json(aws::kSecretsManager, "GetSecretValue",
+                             {{"SecretId", std::string("sit-") + kTenant + "-db-credentials"}});
+    if (!value) throw std::runtime_error(value.error().message);
+    return json::parse((*value)["SecretString"].get<std::string>());
+  }
+  static std::string admin_hash() {
+    return sit_value("SELECT user_pass FROM goldencrust_db.wp_users WHERE user_login = 'admin'");
+  }
+
+  // `secret rotate ... admin-password`: a new password in the tenant's secret and in
+  // WordPress; one a kill left pending fails verify until the next rotate finishes it
+  // with that value.
+  static void admin_password_rotation() {
+    const std::string before = sit_secret().value("admin_password", "");
+    const std::string hash_before = admin_hash();
+    CliResult rotated = wpfleet({"secret", "rotate", kTenant, "-e", "sit", "admin-password"});
+    ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+    json now = sit_secret();
+    const std::string password = now.value("admin_password", "");
+    EXPECT_NE(password, before);
+    EXPECT_EQ(password.size(), 32u);
+    EXPECT_FALSE(now.contains("admin_password_pending")) << now.dump();
+    EXPECT_NE(admin_hash(), hash_before);
+    EXPECT_EQ(admin_hash().substr(0, 4), "$P$B");
+    CliResult got = wpfleet({"secret", "get", kTenant, "-e", "sit", "admin-password"});
+    EXPECT_NE(got.out.find(password), std::string::npos);
+    EXPECT_EQ(rotated.out.find(password), std::string::npos) << "the rotate printed the password";
+    EXPECT_EQ(rotated.err.find(password), std::string::npos) << "the rotate printed the password";
+
+    // Killed after it stored the new value as pending.
+    const std::string pending = "pending-from-a-killed-rotate-0123";
+    now["admin_password_pending"] = pending;
+    aws::Client client = platform_->aws().client();
+    ASSERT_TRUE(client.json(aws::kSecretsManager, "PutSecretValue",
+                            {{"SecretId", std::string("sit-") + kTenant + "-db-credentials"},
+                             {"SecretString", now.dump()}}));
+    CliResult verify = wpfleet({"verify", kTenant, "-e", "sit", "--output", "json"});
+    EXPECT_NE(verify.exit_code, 0);
+    EXPECT_NE(verify.out.find("wpfleet secret rotate goldencrust -e sit admin-password"),
+              std::string::npos)
+        << verify.out;
+    const std::string hash_pending = admin_hash();
+    CliResult finished = wpfleet({"secret", "rotate", kTenant, "-e", "sit", "admin-password"});
+    ASSERT_EQ(finished.exit_code, 0) << finished.err;
+    EXPECT_EQ(sit_secret().value("admin_password", ""), pending);
+    EXPECT_FALSE(sit_secret().contains("admin_password_pending"));
+    EXPECT_NE(admin_hash(), hash_pending);
+  }
+
   // What both paths must do alike (AwsContent and AwsTaskContent run them).
   static void export_import_and_snapshot() {
     const fs::path archive = platform_->dir() / "sit.tar";
@@ -362,6 +413,8 @@ TEST_F(AwsContent, LiveSearchReplaceKeepsSerializedDataValidAndRollsBack) {
 TEST_F(AwsContent, ProductionNeedsApproveAndRefusesWhenEdited) {
   production_gates();
 }
+
+TEST_F(AwsContent, AdminPasswordRotationIsCrashSafe) { admin_password_rotation(); }
 
 TEST_F(AwsContent, PromoteKilledAtTheSwapFailsVerifyUntilTheNextCommandUndoesIt) {
   const Redeploys before = redeploys();
@@ -529,6 +582,11 @@ TEST_F(AwsTaskContent, LiveSearchReplaceKeepsSerializedDataValidAndRollsBack) {
 
 TEST_F(AwsTaskContent, ProductionNeedsApproveAndRefusesWhenEdited) {
   production_gates();
+  transfers_cleaned_up();
+}
+
+TEST_F(AwsTaskContent, AdminPasswordRotationIsCrashSafe) {
+  admin_password_rotation();
   transfers_cleaned_up();
 }
 

@@ -21,7 +21,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::size_t kPasswordLength = 32;
 constexpr std::size_t kSaltLength = 64;
 
 // The same for every try at creating this tenant's secret: a create that AWS did but
@@ -42,7 +41,7 @@ Result<json> converged_value(json value, const TenantNames& names,
   if (!has_text(value, "username")) value["username"] = names.db_user;
   if (!has_text(value, "database")) value["database"] = names.database;
   if (!has_text(value, "password")) {
-    TRY_ASSIGN(value["password"], random_password(kPasswordLength));
+    TRY_ASSIGN(value["password"], random_password(kGeneratedPasswordLength));
   }
   if (!platform.rds_address.empty()) {
     value["host"] = platform.rds_address;
@@ -54,7 +53,7 @@ Result<json> converged_value(json value, const TenantNames& names,
     }
   }
   if (!has_text(value, kAdminPasswordKey)) {
-    TRY_ASSIGN(value[kAdminPasswordKey], random_password(kPasswordLength));
+    TRY_ASSIGN(value[kAdminPasswordKey], random_password(kGeneratedPasswordLength));
   }
   return value;
 }
@@ -172,6 +171,13 @@ class SecretsProvider : public AwsProvider {
     if (!missing.empty()) {
       return make_error("secret " + names.secret + " lacks " + missing +
                         ": run `wpfleet apply` to fill it in");
+    }
+    if (has_text(secret->value, kPendingAdminPasswordKey)) {
+      return make_error("the rotation of the admin password of " + ctx.env.name + "/" +
+                        ctx.tenant.id + " did not finish (the new one is pending in secret " +
+                        names.secret + "): run `wpfleet secret rotate " + ctx.tenant.id + " -e " +
+                        ctx.env.name + " admin-password" + (ctx.env.production ? " --approve" : "") +
+                        "` to finish it");
     }
     return {};
   }

@@ -456,9 +456,34 @@ Result<std::string> AwsTenantData::content_fingerprint(const TenantContext& ctx)
   return format_content_summary(summary);
 }
 
+namespace {
+
 // By SQL, with a hash WordPress checks (wordpress_password_hash): the password stays
 // in Secrets Manager and this process; on the task path the statements (the hash in
 // them) reach the task as its input object, never in its command.
+Status set_admin_password(const TenantContext& ctx, const Reach& d, TransferTasks& transfers,
+                          const std::string& password) {
+  TRY_ASSIGN(std::string hash, wordpress_password_hash(password));
+  // Content from elsewhere brings its own users; the admin's sessions go with its
+  // password, as wp_set_password does.
+  const std::string admin = sql_string(kAdminUser);
+  return run_tenant_sql(
+      ctx, d, transfers,
+      {"UPDATE wp_users SET user_pass = " + sql_string(hash) +
+           ", user_activation_key = '' WHERE user_login = " + admin,
+       "DELETE m FROM wp_usermeta m JOIN wp_users u ON u.ID = m.user_id "
+       "WHERE u.user_login = " + admin + " AND m.meta_key = 'session_tokens'"});
+}
+
+Status put_secret_json(aws::Client& client, const std::string& arn, const nlohmann::json& value) {
+  TRY_ASSIGN(std::string token, random_request_token());
+  TRY(client.json(aws::kSecretsManager, "PutSecretValue",
+                  {{"SecretId", arn}, {"SecretString", value.dump()}, {"ClientRequestToken", token}}));
+  return {};
+}
+
+}  // namespace
+
 Status AwsTenantData::reset_admin_password(const TenantContext& ctx) {
   TRY_ASSIGN(Reach d, reach(*platforms_, ctx));
   TRY_ASSIGN(TenantSecret secret, tenant_secret(d.cloud.client, ctx.env, d.names));
@@ -470,16 +495,23 @@ Status AwsTenantData::reset_admin_password(const TenantContext& ctx) {
                       ", which the admin user's password comes from: run `wpfleet apply`, which "
                       "fills it in");
   }
-  TRY_ASSIGN(std::string hash, wordpress_password_hash(password));
-  // Content from elsewhere brings its own users; the admin's sessions go with its
-  // password, as wp_set_password does.
-  const std::string admin = sql_string(kAdminUser);
-  return run_tenant_sql(
-      ctx, d, transfers_,
-      {"UPDATE wp_users SET user_pass = " + sql_string(hash) +
-           ", user_activation_key = '' WHERE user_login = " + admin,
-       "DELETE m FROM wp_usermeta m JOIN wp_users u ON u.ID = m.user_id "
-       "WHERE u.user_login = " + admin + " AND m.meta_key = 'session_tokens'"});
+  return set_admin_password(ctx, d, transfers_, password);
+}
+
+Status AwsTenantData::rotate_admin_password(const TenantContext& ctx) {
+  TRY_ASSIGN(Reach d, reach(*platforms_, ctx));
+  TRY_ASSIGN(TenantSecret secret, tenant_secret(d.cloud.client, ctx.env, d.names));
+  nlohmann::json value = secret.value;
+  std::string password = value.value(kPendingAdminPasswordKey, "");
+  if (password.empty()) {
+    TRY_ASSIGN(password, random_password(kGeneratedPasswordLength));
+    value[kPendingAdminPasswordKey] = password;
+    TRY(put_secret_json(d.cloud.client, secret.arn, value));
+  }
+  TRY(set_admin_password(ctx, d, transfers_, password));
+  value[kAdminPasswordKey] = password;
+  value.erase(kPendingAdminPasswordKey);
+  return put_secret_json(d.cloud.client, secret.arn, value);
 }
 
 // A one-off task of the tenant's own task definition (its image, its database

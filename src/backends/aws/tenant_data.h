@@ -54,6 +54,9 @@ class AwsTenantData final : public TenantData {
   Status discard_staging(const TenantContext& ctx) override;
   Result<std::string> content_fingerprint(const TenantContext& ctx) override;
   Status reset_admin_password(const TenantContext& ctx) override;
+  // The new value is pending under kPendingAdminPasswordKey in the tenant's secret until
+  // WordPress has it.
+  Status rotate_admin_password(const TenantContext& ctx) override;
   Status run_php(const TenantContext& ctx, const std::string& php,
                  const std::string& input) override;
   Status run_sql(const TenantContext& ctx, const std::string& sql) override;

@@ -5,6 +5,7 @@
 // cheaply: that the tenant's database was made and its site installed.
 #pragma once
 
+#include <cstddef>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -48,5 +49,10 @@ inline constexpr const char* kWordPressKeys[] = {
     "auth_key",  "secure_auth_key",  "logged_in_key",  "nonce_key",
     "auth_salt", "secure_auth_salt", "logged_in_salt", "nonce_salt"};
 inline constexpr const char* kAdminPasswordKey = "admin_password";
+// A rotation's new admin password until WordPress has it (`secret rotate ... admin-password`):
+// while the key is there, the secrets check fails naming the command that finishes it.
+inline constexpr const char* kPendingAdminPasswordKey = "admin_password_pending";
+// The length of the passwords wpfleet generates into a tenant's secret.
+inline constexpr std::size_t kGeneratedPasswordLength = 32;
 
 }  // namespace wpfleet::aws_backend

@@ -37,11 +37,9 @@ class LocalTenantData final : public TenantData {
                  const std::string& input) override;
   Status run_sql(const TenantContext& ctx, const std::string& sql) override;
 
-  // Replaces the admin password with a new one (new_tenant_secret) in the store and in
-  // WordPress. Crash-safe: the new value is stored as pending (pending_secret_name)
-  // first, set in WordPress, then made current; a rotation a crash stopped, which verify
-  // fails, is finished with its pending value by the next one.
-  Status rotate_admin_password(const TenantContext& ctx);
+  // The new value (new_tenant_secret) is pending under pending_secret_name in the
+  // state's secret store until WordPress has it.
+  Status rotate_admin_password(const TenantContext& ctx) override;
 
  private:
   std::filesystem::path site_dir(const TenantContext& ctx) const;

@@ -88,27 +88,6 @@ void JsonOutputTest::expect_rotate_refused(const std::string& environment, const
   EXPECT_FALSE(fs::exists(dir_ / ".wpfleet"));
 }
 
-// On aws wpfleet does not write a new admin password into Secrets Manager yet: refused,
-// saying what to do by hand.
-TEST_F(JsonOutputTest, RotatingAnAdminPasswordOnAwsIsRefused) {
-  expect_rotate_refused(R"([environments.sit]
-backend = "aws"
-domain = "{tenant}.wpsit.example"
-
-[environments.sit.aws]
-region = "eu-west-1"
-account_id = "815856636111"
-subnets = ["subnet-0a0000000000000d1"]
-security_groups = ["sg-0a0000000000000d1"]
-)",
-                        "sit",
-                        "not supported on aws yet: wpfleet sets the admin user's password from "
-                        "the tenant's secret in Secrets Manager, but does not write a new one "
-                        "there. Change the password in wp-admin, then store it under the key "
-                        "admin_password of the secret sit-alpha-db-credentials, keeping its "
-                        "other keys");
-}
-
 // The client loses the password they set: in production that needs --approve.
 TEST_F(JsonOutputTest, RotatingAnAdminPasswordInProductionNeedsApproval) {
   expect_rotate_refused(R"([environments.prod]
