@@ -53,27 +53,6 @@ Error did_not_answer(const StateLayout& layout, Service service, const std::stri
                     log_excerpt(service_log_file(layout, service)));
 }
 
-// The processes whose parent is `parent` (nginx's workers), from /proc.
-std::vector<pid_t> children_of(pid_t parent) {
-  std::vector<pid_t> children;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    std::getline(stat, line);
-    const auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 2));
-    char state = 0;
-    pid_t ppid = 0;
-    rest >> state >> ppid;
-    if (ppid == parent) children.push_back(static_cast<pid_t>(std::stol(name)));
-  }
-  return children;
-}
-
 // nginx re-reads its configuration in the master and replaces its workers; the old
 // ones stop accepting at once and exit once their requests are done. The reload has
 // taken when they are gone (a secret rotation must not be answered by an old worker);
@@ -81,7 +60,7 @@ std::vector<pid_t> children_of(pid_t parent) {
 // master starts the new workers and then sleeps 100 ms before it tells the old ones to
 // go, so most of a reload's time is waiting.
 std::function<Status()> reload_nginx(const StateLayout& layout, pid_t master) {
-  const std::vector<pid_t> old_workers = children_of(master);
+  const std::vector<pid_t> old_workers = child_processes(master);
   ::kill(master, SIGHUP);
   return [layout, old_workers]() -> Status {
     wait_for([&] {

@@ -36,6 +36,8 @@ std::optional<Service> service_from_name(const std::string& name);  // inverse o
 std::filesystem::path service_pid_file(const StateLayout& layout, Service service);
 std::filesystem::path service_log_file(const StateLayout& layout, Service service);
 std::optional<pid_t> read_pid_file(const std::filesystem::path& path);
+// The processes whose parent is `parent` (e.g. nginx's workers), from /proc.
+std::vector<pid_t> child_processes(pid_t parent);
 
 // The internal php-fpm pool's socket: always there while php-fpm runs.
 std::filesystem::path internal_pool_socket(const StateLayout& layout);
