@@ -456,9 +456,12 @@ class AwsTaskContent : public AwsContent {
   static void transfers_cleaned_up() {
     aws::Client client = platform_->aws().client();
     aws::S3 s3(client);
-    auto objects = s3.list("sit-wpfleet-transfer", "wpfleet/transfer/");
-    ASSERT_TRUE(objects) << objects.error().message;
-    EXPECT_TRUE(objects->empty()) << objects->front().key;
+    // Runs' objects, the note of a possible previous, a put-back's redeploy note.
+    for (const char* prefix : {"wpfleet/transfer/", "wpfleet/previous/", "wpfleet/redeploying/"}) {
+      auto objects = s3.list("sit-wpfleet-transfer", prefix);
+      ASSERT_TRUE(objects) << objects.error().message;
+      EXPECT_TRUE(objects->empty()) << objects->front().key;
+    }
     auto secret = client.json(aws::kSecretsManager, "GetSecretValue",
                               {{"SecretId", std::string("sit-") + kTenant + "-wpfleet-transfer"}});
     ASSERT_TRUE(secret) << secret.error().message;

@@ -180,16 +180,36 @@ Status run_tenant_sql(const TenantContext& ctx, const Reach& d, TransferTasks& t
   return {};
 }
 
-// Says that a put-back of the files moved them and the tenant's tasks are yet to be
-// replaced: a file beside the tenant's directory on the direct path, an object in the
-// transfer bucket on the task path.
-struct RedeployNote {
+// A mark that outlives the process: a file beside the tenant's on the direct path, an
+// object in the transfer bucket on the task path.
+struct Note {
   std::function<Result<bool>()> exists;
   std::function<Status()> write;
   std::function<Status()> remove;
 };
 
-RedeployNote redeploy_note(const TenantContext& ctx, const Reach& d) {
+Note bucket_note(aws::Client& client, const Environment& env, const std::string& key,
+                 const std::string& text) {
+  const std::string bucket = transfer_bucket_name(env);
+  aws::Client* c = &client;
+  return {[c, bucket, key]() -> Result<bool> {
+            TRY_ASSIGN(auto objects, aws::S3(*c).list(bucket, key));
+            for (const auto& object : objects) {
+              if (object.key == key) return true;
+            }
+            return false;
+          },
+          [c, bucket, key, text]() -> Status {
+            auto upload = aws::S3(*c).upload(bucket, key);
+            TRY(upload->write(text));
+            return upload->finish();
+          },
+          [c, bucket, key] { return aws::S3(*c).remove(bucket, key); }};
+}
+
+// Says that a put-back of the files moved them and the tenant's tasks are yet to be
+// replaced.
+Note redeploy_note(const TenantContext& ctx, const Reach& d) {
   if (d.files) {
     const std::filesystem::path note =
         std::filesystem::path(*ctx.env.aws->efs_mount) / (d.files_dir() + ".redeploying");
@@ -204,23 +224,19 @@ RedeployNote redeploy_note(const TenantContext& ctx, const Reach& d) {
               return {};
             }};
   }
-  const std::string bucket = transfer_bucket_name(ctx.env);
-  const std::string key = redeploy_note_key(d.names.log_prefix);
-  aws::Client* client = &d.cloud.client;
-  return {[client, bucket, key]() -> Result<bool> {
-            TRY_ASSIGN(auto objects, aws::S3(*client).list(bucket, key));
-            for (const auto& object : objects) {
-              if (object.key == key) return true;
-            }
-            return false;
-          },
-          [client, bucket, key]() -> Status {
-            auto upload = aws::S3(*client).upload(bucket, key);
-            TRY(upload->write("the files were put back; the service is being redeployed\n"));
-            return upload->finish();
-          },
-          [client, bucket, key] { return aws::S3(*client).remove(bucket, key); }};
+  return bucket_note(d.cloud.client, ctx.env, redeploy_note_key(d.names.log_prefix),
+                     "the files were put back; the service is being redeployed\n");
 }
+
+// On the task paths: that a swap may have left a previous database or directory. Written
+// before the swap and removed once the previous is discarded, so that discarding one that
+// cannot exist (the usual case, before every swap) costs a read, not two tasks.
+Note previous_note(const TenantContext& ctx, const Reach& d) {
+  return bucket_note(d.cloud.client, ctx.env, previous_note_key(d.names.log_prefix),
+                     "a swap may have left previous content\n");
+}
+
+bool any_task_half(const Reach& d) { return !d.database || !d.files; }
 
 // phpass's own base-64 alphabet and byte order (WordPress's class-phpass.php).
 constexpr std::string_view kItoa64 =
@@ -365,6 +381,7 @@ Status AwsTenantData::adopt_staged_files(const TenantContext& ctx) {
 
 Status AwsTenantData::swap_in_staging(const TenantContext& ctx, const SwapScope& scope) {
   TRY_ASSIGN(Reach d, reach(*platforms_, ctx));
+  if (any_task_half(d)) TRY(previous_note(ctx, d).write());
   const std::string mode = scope.replace_all_tables ? "all" : "staged";
   if (scope.database) {
     if (d.database) {
@@ -400,7 +417,7 @@ Status AwsTenantData::restore_previous(const TenantContext& ctx, const SwapScope
   // Noted before the files move back and removed once the tasks are replaced: a
   // put-back killed in between leaves it, and the next one, which finds no files to
   // move, redeploys all the same.
-  const RedeployNote note = redeploy_note(ctx, d);
+  const Note note = redeploy_note(ctx, d);
   TRY_ASSIGN(const bool noted, note.exists());
   if (!noted) TRY(note.write());
   bool moved = false;
@@ -416,13 +433,22 @@ Status AwsTenantData::restore_previous(const TenantContext& ctx, const SwapScope
 
 Status AwsTenantData::discard_previous(const TenantContext& ctx) {
   TRY_ASSIGN(Reach d, reach(*platforms_, ctx));
+  const Note note = previous_note(ctx, d);
+  bool noted = false;
+  if (any_task_half(d)) {
+    TRY_ASSIGN(noted, note.exists());
+  }
   if (d.database) {
     TRY(d.database->discard_previous());
-  } else {
+  } else if (noted) {
     TRY(new_task(ctx, d, TransferKind::Database, transfers_)->run({"drop", d.names.database + "_previous"}));
   }
-  if (d.files) return d.files->discard_previous();
-  return new_task(ctx, d, TransferKind::Files, transfers_)->run({"discard", d.files_dir(), "previous"});
+  if (d.files) {
+    TRY(d.files->discard_previous());
+  } else if (noted) {
+    TRY(new_task(ctx, d, TransferKind::Files, transfers_)->run({"discard", d.files_dir(), "previous"}));
+  }
+  return noted ? note.remove() : Status{};
 }
 
 Status AwsTenantData::discard_staging(const TenantContext& ctx) {

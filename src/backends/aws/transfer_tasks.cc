@@ -185,6 +185,8 @@ std::string redeploy_note_key(const std::string& tenant) {
   return "wpfleet/redeploying/" + tenant;
 }
 
+std::string previous_note_key(const std::string& tenant) { return "wpfleet/previous/" + tenant; }
+
 TransferTask::TransferTask(Connected cloud, const Environment& env, TenantNames names,
                            TransferKind kind, TransferTasks& tasks)
     : cloud_(cloud), env_(env), names_(std::move(names)), kind_(kind), tasks_(tasks),

@@ -62,9 +62,11 @@ class TransferTasks {
   std::set<std::string> tidied_;        // "bucket/prefix"
 };
 
-// Under the transfer bucket: a tenant's runs, and the note of a put-back still redeploying.
+// Under the transfer bucket: a tenant's runs, the note of a put-back still redeploying,
+// and the note that a swap may have left previous content.
 std::string transfer_prefix(const std::string& tenant);
 std::string redeploy_note_key(const std::string& tenant);
+std::string previous_note_key(const std::string& tenant);
 
 class TransferTask {
  public:
