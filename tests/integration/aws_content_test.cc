@@ -456,6 +456,10 @@ class AwsTaskContent : public AwsContent {
   static void transfers_cleaned_up() {
     aws::Client client = platform_->aws().client();
     aws::S3 s3(client);
+    // The files staged here on their way to the EFS (the tenant's content) are gone too.
+    for (const auto& entry : fs::directory_iterator(fs::temp_directory_path())) {
+      EXPECT_FALSE(entry.path().filename().string().starts_with("wpfleet-staging-")) << entry.path();
+    }
     // Runs' objects, the note of a possible previous, a put-back's redeploy note.
     for (const char* prefix : {"wpfleet/transfer/", "wpfleet/previous/", "wpfleet/redeploying/"}) {
       auto objects = s3.list("sit-wpfleet-transfer", prefix);

@@ -372,11 +372,15 @@ Status AwsTenantData::adopt_staged_files(const TenantContext& ctx) {
   if (d.files) return d.files->adopt_staging(kWwwData);
   // The staged tree goes to the EFS as an archive, unpacked there into the staging
   // directory, which the task gives to www-data.
-  TRY_ASSIGN(UniqueFd staged, local_staging_.open(ctx.env.name + "/" + ctx.tenant.id));
+  const std::string key = ctx.env.name + "/" + ctx.tenant.id;
+  TRY_ASSIGN(UniqueFd staged, local_staging_.open(key));
   auto task = new_task(ctx, d, TransferKind::Files, transfers_);
   TRY_ASSIGN(aws::S3Upload * upload, task->input());
   TRY(upload_tree_as_tar(staged.get(), *upload));
-  return task->run({"unpack", d.files_dir()});
+  TRY(task->run({"unpack", d.files_dir()}));
+  // Staged on the EFS now: the copy here (the tenant's content) goes at once.
+  local_staging_.remove(key);
+  return {};
 }
 
 Status AwsTenantData::swap_in_staging(const TenantContext& ctx, const SwapScope& scope) {
