@@ -191,14 +191,26 @@ TransferTask::TransferTask(Connected cloud, const Environment& env, TenantNames 
                            TransferKind kind, TransferTasks& tasks)
     : cloud_(cloud), env_(env), names_(std::move(names)), kind_(kind), tasks_(tasks),
       bucket_(transfer_bucket_name(env)) {
-  // A tenant's runs never share objects, even two wpfleets' at once.
-  const auto run = random_request_token();
-  prefix_ = transfer_prefix(names_.log_prefix) + (run ? *run : std::string("run")) + "/";
+  // A tenant's runs never share objects, even two wpfleets' at once: without a random
+  // run name the task does not run at all.
+  if (auto run = random_request_token()) {
+    prefix_ = transfer_prefix(names_.log_prefix) + *run + "/";
+  } else {
+    unnamed_ = run.error().message;
+  }
+}
+
+Status TransferTask::named() const {
+  if (!prefix_.empty()) return {};
+  return make_error("no transfer task of " + env_.name + "/" + names_.log_prefix +
+                    " was started: its run name could not be drawn from the system's random source (" +
+                    unnamed_ + "); run the wpfleet command again");
 }
 
 TransferTask::~TransferTask() { clean_up(); }
 
 Result<aws::S3Upload*> TransferTask::input() {
+  TRY(named());
   TRY(tasks_.ensure_bucket(cloud_.client, env_));
   if (!input_) input_ = aws::S3(cloud_.client).upload(bucket_, key("in"));
   return input_.get();
@@ -253,6 +265,7 @@ Status TransferTask::run_task(const std::vector<std::string>& op) {
 }
 
 Status TransferTask::run(const std::vector<std::string>& op, const ByteSink& output) {
+  TRY(named());
   const std::string tenant = env_.name + "/" + names_.log_prefix;
   if (input_) TRY(input_->finish());
   const Wait orphans{"the transfer tasks of " + tenant + " that an interrupted wpfleet left running",
@@ -293,6 +306,7 @@ Result<std::string> TransferTask::run_for_text(const std::vector<std::string>& o
 }
 
 void TransferTask::clean_up() {
+  if (prefix_.empty()) return;
   aws::S3 s3(cloud_.client);
   if (input_) (void)s3.remove(bucket_, key("in"));
   (void)s3.remove(bucket_, key("out"));

@@ -86,6 +86,7 @@ class TransferTask {
 
  private:
   std::string key(const std::string& name) const { return prefix_ + name; }
+  Status named() const;
   Status publish_urls();
   Status run_task(const std::vector<std::string>& op);
   void clean_up();
@@ -96,7 +97,8 @@ class TransferTask {
   TransferKind kind_;
   TransferTasks& tasks_;
   std::string bucket_;
-  std::string prefix_;  // wpfleet/transfer/{tenant}/{run}/
+  std::string prefix_;  // wpfleet/transfer/{tenant}/{run}/, empty when no run name could be drawn
+  std::string unnamed_;  // why not
   std::unique_ptr<aws::S3Upload> input_;
   std::string secret_arn_;
 };
