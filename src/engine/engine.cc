@@ -135,7 +135,10 @@ Result<ResourceProvider*> Engine::provider_for(const std::string& env, ResourceK
 Result<std::set<PlacementKey>> Engine::recover(const ProgressFn& progress) {
   std::set<PlacementKey> deleting;
   // A kill may have come between a kind's ensure() and its commit() (the reload that
-  // makes a written config live): those commits are made again.
+  // makes a written config live), or while a commit begun earlier in the same apply was
+  // still checking the configuration before it signalled the server (a new tenant's
+  // reloads run on during its later steps): every commit of that environment is made
+  // again.
   std::set<std::pair<std::string, ResourceKind>> uncommitted;
   TRY_ASSIGN(auto entries, session_.store->unfinished_operations());
   for (const auto& entry : entries) {
@@ -143,7 +146,9 @@ Result<std::set<PlacementKey>> Engine::recover(const ProgressFn& progress) {
     const auto step_kind = kind_end == std::string::npos
                                ? std::nullopt
                                : kind_from_name(entry.step.substr(0, kind_end));
-    if (step_kind && fleet_.find_environment(entry.env)) uncommitted.insert({entry.env, *step_kind});
+    if (step_kind && fleet_.find_environment(entry.env)) {
+      for (ResourceKind kind : kApplyOrder) uncommitted.insert({entry.env, kind});
+    }
     progress("resuming: the " + entry.operation + " of " + entry.env + "/" + entry.tenant +
              " did not finish (it stopped at step '" + entry.step + "')");
     if (entry.operation == "delete") {

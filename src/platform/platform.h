@@ -64,13 +64,6 @@ Status require_platform_up(const StateLayout& layout);
 // (nginx: SIGHUP, php-fpm: SIGUSR2). Waits until the service answers again.
 Status reload_service(const StateLayout& layout, Service service);
 
-// The first half of reload_service: checks the new configuration and signals the
-// service, then returns; the function it returns waits until the service serves the
-// new configuration (the second half). The server reloads whether or not anyone waits,
-// so a caller may do other work in between; it must wait before it signals the same
-// service again (a second signal could reach a server still loading).
-Result<std::function<Status()>> begin_reload(const StateLayout& layout, Service service);
-
 // How to reach the platform's MariaDB as root (over its Unix socket), for whatever
 // creates databases and users. The password is in the secret store, scope "platform",
 // name "mariadb-root-password"; it exists once `wpfleet up` has run.

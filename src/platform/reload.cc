@@ -107,8 +107,8 @@ std::function<Status()> reload_php_fpm(const StateLayout& layout, pid_t master) 
   };
 }
 
-}  // namespace
-
+// Checks the new configuration and signals the server, then returns; the function it
+// returns waits until the server serves the new configuration.
 Result<std::function<Status()>> begin_reload(const StateLayout& given_layout, Service service) {
   const StateLayout layout = absolute_layout(given_layout);
   if (service == Service::MariaDB) {
@@ -125,6 +125,8 @@ Result<std::function<Status()>> begin_reload(const StateLayout& given_layout, Se
   return service == Service::Nginx ? reload_nginx(layout, *master)
                                    : reload_php_fpm(layout, *master);
 }
+
+}  // namespace
 
 Status reload_service(const StateLayout& layout, Service service) {
   TRY_ASSIGN(std::function<Status()> finish, begin_reload(layout, service));

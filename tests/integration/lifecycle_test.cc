@@ -59,15 +59,17 @@ TEST_F(Lifecycle, ApplyWithoutPlatformSaysToRunUp) {
 
 // Killed as soon as the sites start installing: on an empty platform, then with a tenant
 // added to a running one, whose php-fpm and nginx reloads are then in flight
-// (backends/local/reloads.h). verify names the work left; the next apply finishes it.
+// (backends/local/reloads.h), then with one whose new pool is written and whose php-fpm
+// configuration check has at most begun (the reload that would load it is not signalled
+// yet). verify names the work left; the next apply finishes it, and the site answers.
 TEST_F(Lifecycle, InterruptedApplyIsFinishedByTheNextOne) {
   write_fleet({"alpha", "beta"});
   ASSERT_EQ(wpfleet({"up"}).exit_code, 0);
-  const auto kill_and_apply_again = [&](const std::string& tenant) {
+  const auto kill_and_apply_again = [&](const std::string& tenant, const std::string& step) {
     const fs::path log = dir_.path() / ("apply-" + tenant + ".log");
     const pid_t apply = start({"apply", "--yes"}, log);
     ASSERT_TRUE(eventually(60, [&] {
-      return read_text(log).find("dev/" + tenant + ": route created") != std::string::npos;
+      return read_text(log).find("dev/" + tenant + ": " + step + " created") != std::string::npos;
     })) << read_text(log);
     kill(apply, SIGKILL);
     const int first = wait_exit(apply);
@@ -85,10 +87,15 @@ TEST_F(Lifecycle, InterruptedApplyIsFinishedByTheNextOne) {
     EXPECT_EQ(wpfleet({"verify"}).exit_code, 0);
     EXPECT_EQ(wpfleet({"plan"}).exit_code, 0);
   };
-  kill_and_apply_again("beta");
+  kill_and_apply_again("beta", "route");
   EXPECT_TRUE(answers("alpha.wpdev.localhost"));
   write_fleet({"alpha", "beta", "gamma"});
-  kill_and_apply_again("gamma");
+  kill_and_apply_again("gamma", "route");
+  write_fleet({"alpha", "beta", "gamma", "delta"});
+  kill_and_apply_again("delta", "runtime");
+  for (const char* tenant : {"alpha", "beta", "gamma"}) {
+    EXPECT_TRUE(answers(std::string(tenant) + ".wpdev.localhost")) << tenant;
+  }
 }
 
 // New tenants' php-fpm and nginx reloads run while their sites are copied and installed

@@ -1,5 +1,6 @@
 #include "backends/local/reloads.h"
 
+#include <future>
 #include <iostream>
 
 #include "platform/platform.h"
@@ -25,9 +26,13 @@ Status Reloads::reload(Service service, bool defer) {
   // A failure of the reload in flight is told by the new one, which tries again.
   (void)finish_locked(service);
   outcome_.erase(service);
-  TRY_ASSIGN(std::function<Status()> wait, begin_reload(layout_, service));
-  if (!defer) return wait();
-  pending_[service] = std::move(wait);
+  if (!defer) return reload_service(layout_, service);
+  // The configuration check (php-fpm -t is ~60 ms of PHP start-up) runs on too: a kill
+  // before the signal leaves the apply's journal unfinished, and the next apply's
+  // recovery reloads every server of the environment (Engine::recover).
+  std::shared_future<Status> reloaded =
+      std::async(std::launch::async, [layout = layout_, service] { return reload_service(layout, service); });
+  pending_[service] = [reloaded] { return reloaded.get(); };
   return {};
 }
 

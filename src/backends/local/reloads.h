@@ -3,13 +3,15 @@
 // rest of its apply instead of running one after the other before it.
 //
 // A commit whose batch holds only tenants whose file it has just written for the first
-// time (a new pool, a new nginx site) begins its reload and returns: those tenants' site
-// step follows in the same apply (the plan rebuilds every later kind of a created one)
-// and finishes the reloads before its first page, so both reloads run at once and while
-// the template is copied and the installer's PHP runs. Every other commit (an update, a
-// removal, a commit after a crash, tenant sleep) waits for its reload, as before. The
-// signal is always sent before commit returns, so a kill -9 afterwards leaves nothing for
-// the next apply that a reload of its own would have done.
+// time (a new pool, a new nginx site) begins its reload and returns: the configuration
+// check and the signal run on another thread. Those tenants' site step follows in the
+// same apply (the plan rebuilds every later kind of a created one) and finishes the
+// reloads before its first page, so both checks and reloads run at once and while the
+// template is copied and the installer's PHP runs. Every other commit (an update, a
+// removal, a commit after a crash, tenant sleep) waits for its reload, as before. A kill
+// -9 before a deferred reload signalled its server leaves the new tenants' journal
+// unfinished, and the next apply's recovery reloads both servers (Engine::recover): until
+// then the tenants are not recorded as sites, and verify names the unfinished apply.
 #pragma once
 
 #include <functional>
@@ -33,8 +35,8 @@ class Reloads {
   Reloads& operator=(const Reloads&) = delete;
 
   // Reloads `service`, first finishing a reload of it still in flight (php-fpm ends on a
-  // second SIGUSR2 that arrives while it re-executes itself). With `defer` it returns
-  // once the server was signalled, and finish() waits.
+  // second SIGUSR2 that arrives while it re-executes itself). With `defer` it returns at
+  // once, and finish() waits for the check, the signal and the reload.
   Status reload(Service service, bool defer);
 
   // Waits for every reload begun and not finished yet. A reload that failed fails every
