@@ -87,8 +87,8 @@ struct StateLayout {
   std::filesystem::path site_dir(const std::string& env, const std::string& tenant) const {
     return root / "sites" / env / tenant;
   }
-  // The tenant's own opcache file cache for its php-cli runs (the tenant's, holding root's
-  // links to compiled core: link_compiled_core).
+  // The tenant's own opcache file cache for its php-cli runs (the tenant's, holding a
+  // link to root's compiled core: link_compiled_core).
   std::filesystem::path cli_opcache_dir(const std::string& env, const std::string& tenant) const {
     return site_dir(env, tenant) / "opcache";
   }

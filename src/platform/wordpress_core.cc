@@ -427,18 +427,13 @@ Status compile_wordpress_core(const StateLayout& layout, const std::vector<std::
 }
 
 Status link_compiled_core(const StateLayout& layout, const fs::path& into) {
-  const fs::path from = layout.opcache_dir();
+  const fs::path from = fs::absolute(layout.opcache_dir());
   std::error_code error;
   fs::create_directory(into, error);
-  for (auto entry = fs::recursive_directory_iterator(from, error);
-       !error && entry != fs::recursive_directory_iterator(); entry.increment(error)) {
-    // Lexically: fs::relative() resolves both paths link by link, ~20 readlink()s a file.
-    const fs::path target = into / entry->path().lexically_relative(from);
+  for (auto entry = fs::directory_iterator(from, error); !error && entry != fs::directory_iterator();
+       entry.increment(error)) {
     if (entry->is_directory(error)) {
-      fs::create_directory(target, error);
-      if (!error) fs::permissions(target, fs::perms(0755), error);
-    } else if (!error) {
-      fs::create_hard_link(entry->path(), target, error);
+      fs::create_directory_symlink(entry->path(), into / entry->path().filename(), error);
     }
   }
   if (error) return make_error("cannot link compiled core into " + into.string() + ": " + error.message());

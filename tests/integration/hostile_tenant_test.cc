@@ -296,6 +296,11 @@ TEST_F(HostileTenant, NoTenantCanPlantCompiledCodeForTheOthers) {
               return fd >= 0 ? 0 : 1;
             }),
             0);
+  EXPECT_NE(run_as(alpha, [&] { return ::unlink(cli_compiled.c_str()) == 0 ? 0 : 1; }), 0);
+  EXPECT_NE(run_as(alpha, [&] {
+              return ::mkdir((cli_compiled.parent_path() / "planted").c_str(), 0777) == 0 ? 0 : 1;
+            }),
+            0);
   EXPECT_FALSE(tenant_can_read(tenant_user("dev", "beta"), cli_compiled));
 }
 
