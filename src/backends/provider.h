@@ -65,6 +65,13 @@ class ResourceProvider {
   // Remove; a resource that is already gone is not an error.
   virtual Status remove(const Environment& env, const std::string& tenant_id) = 0;
 
+  // Called once per apply, before the first ensure() of any kind, when the plan creates
+  // this kind for a tenant of `env`: work all those creates share and that needs no
+  // earlier kind (compiling core, a template) may begin here, on a thread of the
+  // provider's, and go on while the earlier kinds are made. Its errors are the
+  // ensure()s' to report: they do the same work again, or wait for it.
+  virtual void prepare(const Environment& /*env*/) {}
+
   // Called once after a batch of ensure/remove calls of this kind, e.g. to reload a
   // server once for many config files.
   virtual Status commit() { return {}; }

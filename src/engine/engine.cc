@@ -235,6 +235,16 @@ ApplyReport Engine::apply(const Plan& plan, int parallelism, const ProgressFn& p
     }
   }
 
+  std::set<std::pair<std::string, ResourceKind>> creating;
+  for (const auto& action : plan.actions) {
+    if (action.type == ActionType::Create) creating.insert({action.key.env, action.key.kind});
+  }
+  for (const auto& [env, kind] : creating) {
+    const Environment* environment = fleet_.find_environment(env);
+    auto provider = provider_for(env, kind);
+    if (environment && provider) (*provider)->prepare(*environment);
+  }
+
   std::mutex progress_mutex;
   auto say = [&](const std::string& line) {
     std::lock_guard lock(progress_mutex);

@@ -197,6 +197,12 @@ std::vector<fs::path> RuntimeProvider::written_files(const std::string& env,
   return {pool_file(ctx_.layout, env, tenant), ctx_.layout.site_dir(env, tenant) / "wp-config.php"};
 }
 
+void RuntimeProvider::prepare(const Environment& env) {
+  preparing_.emplace_back([this, env] {
+    if (ensure_environment_core(ctx_, env)) (void)ensure_support_files();
+  });
+}
+
 Result<std::string> RuntimeProvider::ensure(const TenantContext& ctx) {
   TRY(ensure_environment_core(ctx_, ctx.env));
   TRY(ensure_support_files());

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <mutex>
+#include <thread>
+#include <vector>
 
 #include "backends/local/reloads.h"
 #include "backends/local/templates.h"
@@ -42,6 +44,9 @@ class RuntimeProvider final : public ResourceProvider {
   std::string fingerprint(const TenantContext& ctx) const override;
   Result<std::set<std::string>> existing(const Environment& env,
                                          const std::set<std::string>& candidates) override;
+  // Makes the environment's core and compiles it (compile_wordpress_core) while the
+  // earlier kinds of its new tenants are made.
+  void prepare(const Environment& env) override;
   Result<std::string> ensure(const TenantContext& ctx) override;
   Status remove(const Environment& env, const std::string& tenant_id) override;
   Status commit() override;
@@ -72,6 +77,7 @@ class RuntimeProvider final : public ResourceProvider {
   std::shared_ptr<Reloads> reloads_;
   ReloadBatch batch_;
   std::mutex support_files_mutex_;
+  std::vector<std::jthread> preparing_;  // last: joined before the rest goes
 };
 
 }  // namespace wpfleet::local

@@ -196,6 +196,12 @@ bool clone_from_template(const BackendContext& backend, const TenantContext& ctx
 }
 }  // namespace
 
+void SiteProvider::prepare(const Environment& env) {
+  preparing_.emplace_back([this, env] {
+    if (ensure_environment_core(ctx_, env)) (void)ensure_template_database(ctx_, env.core);
+  });
+}
+
 std::string SiteProvider::fingerprint(const TenantContext& ctx) const {
   return sha256_hex("site-v1\n" + ctx.tenant.title + "\n" + ctx.tenant.admin_email + "\n" +
                     (ctx.env.production ? "public" : "hidden") + "\n" + ctx.home_url);

@@ -5,6 +5,9 @@
 // done again; a site wpfleet applied before and that lost parts is repaired in place.
 #pragma once
 
+#include <thread>
+#include <vector>
+
 #include "backends/local/reloads.h"
 #include "backends/registry.h"
 
@@ -18,6 +21,9 @@ class SiteProvider final : public ResourceProvider {
   std::string fingerprint(const TenantContext& ctx) const override;
   Result<std::set<std::string>> existing(const Environment& env,
                                          const std::set<std::string>& candidates) override;
+  // Makes the environment's template database (template_db.h) while the earlier kinds
+  // of its new tenants are made.
+  void prepare(const Environment& env) override;
   Result<std::string> ensure(const TenantContext& ctx) override;
   Status remove(const Environment& env, const std::string& tenant_id) override;
   // Fails unless every core table, the admin user and the completion marker are there.
@@ -29,6 +35,7 @@ class SiteProvider final : public ResourceProvider {
  private:
   BackendContext& ctx_;
   std::shared_ptr<Reloads> reloads_;
+  std::vector<std::jthread> preparing_;  // last: joined before the rest goes
 };
 
 }  // namespace wpfleet::local
