@@ -25,23 +25,36 @@ source "$here/lib.sh"
 bench_setup apply-bench
 port=$(free_port)
 
-# Sum of PSS (KiB) over the platform's process tree (the supervisor of state dir $1,
-# MariaDB, php-fpm and nginx with all their workers).
-platform_pss_kib() {
-  python3 - "$1/run/supervisor.pid" <<'PYTHON'
+# The platform's process tree (the supervisor of state dir $1, MariaDB, php-fpm and
+# nginx with all their workers, and the cron runs it starts). `pss`: the sum of their PSS
+# (KiB). `busy`: how many of them are not there at rest (php-fpm workers, php-cli runs of
+# `wpfleet cron run`, which a new site's first events keep busy for a while).
+platform_tree() {  # state-dir pss|busy
+  python3 - "$1/run/supervisor.pid" "$2" <<'PYTHON'
 import os, sys
 root = int(open(sys.argv[1]).read().split()[0])
-children = {}
+children, names = {}, {}
 for pid in filter(str.isdigit, os.listdir("/proc")):
     try:
-        ppid = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(pid))
-    except OSError:
+        stat = open(f"/proc/{pid}/stat").read()
+        names[int(pid)] = stat[stat.index("(") + 1:stat.rindex(")")]
+        children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(pid))
+    except (OSError, ValueError):
         pass
-total, todo = 0, [root]
+tree, todo = [], [root]
 while todo:
     pid = todo.pop()
+    tree.append(pid)
     todo += children.get(pid, [])
+if sys.argv[2] == "busy":
+    parent = {c: p for p, cs in children.items() for c in cs}
+    fpm = lambda p: names.get(p, "").startswith("php-fpm")
+    workers = sum(1 for p in tree if fpm(p) and fpm(parent.get(p, 0)))
+    runs = sum(1 for p in tree if p != root and (names.get(p) == "php" or names.get(p, "").startswith("wpfleet")))
+    print(workers + runs)
+    sys.exit()
+total = 0
+for pid in tree:
     try:
         for line in open(f"/proc/{pid}/smaps_rollup"):
             if line.startswith("Pss:"):
@@ -51,6 +64,7 @@ while todo:
 print(total)
 PYTHON
 }
+platform_pss_kib() { platform_tree "$1" pss; }
 
 fleet_up() {  # dir fleet-text
   mkdir -p "$1"
@@ -150,8 +164,16 @@ echo "load average (1, 5, 15 min) at the end of 1: $(cut -d' ' -f1-3 /proc/loada
 # 3 + 4. N generated tenants from empty; idle memory with 1, 13 and N tenants. The
 # 13-tenant figure is where a small fleet is (MariaDB's buffer pool still filling); by
 # N it has stopped growing.
-idle_pss_kib() {  # after php-fpm's ondemand workers exit (10 s idle timeout)
-  sleep 12
+# At rest: no php-fpm worker (they exit after 10 s idle) and no cron run, for 3 s in a
+# row. How long the platform took to get there is said, since the first cron run of many
+# new sites (all their events are due at once) is most of it.
+idle_pss_kib() {
+  local quiet=0 waited=0
+  while [ "$quiet" -lt 3 ] && [ "$waited" -lt 900 ]; do
+    sleep 1; waited=$((waited + 1))
+    if [ "$(platform_tree "$work/gen/.wpfleet" busy)" = 0 ]; then quiet=$((quiet + 1)); else quiet=0; fi
+  done
+  echo "  (at rest ${waited} s after the apply)" >&2
   platform_pss_kib "$work/gen/.wpfleet"
 }
 per_tenant_mib() { python3 -c "print(f'{($2 - $1) / ($3 - 1) / 1024:.2f}')"; }

@@ -54,9 +54,9 @@ Status compile_wordpress_core(const StateLayout& layout, const std::vector<std::
 // requires to be able to write the cache it loads: a directory holding a symbolic link to
 // each of the compiled core's trees (one per PHP build, named by opcache's system id).
 // Those trees are root's and read-only, so a user given `into` may add entries of its own
-// beside the links but change none of core's. One link, not a copy of the tree: making
-// each new tenant ~90 directories and ~1,000 hard links cost ext4 more than the rest of
-// its runtime step.
+// beside the links but change none of core's. One link, not a copy of the tree: the ~90
+// directories and ~1,000 hard links a copy made for each new tenant were a fifth of the
+// CPU of adding the 13-tenant example (mkdir on ext4).
 Status link_compiled_core(const StateLayout& layout, const std::filesystem::path& into);
 
 }  // namespace wpfleet
