@@ -6,11 +6,9 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <vector>
 #include <functional>
 #include <thread>
+#include <vector>
 
 #include "platform/binaries.h"
 #include "platform/log_excerpt.h"
@@ -59,24 +57,22 @@ Error did_not_answer(const StateLayout& layout, Service service, const std::stri
 // one still busy with a long request after the timeout does not fail the reload. The
 // master starts the new workers and then sleeps 100 ms before it tells the old ones to
 // go, so most of a reload's time is waiting.
-std::function<Status()> reload_nginx(const StateLayout& layout, pid_t master) {
+Status reload_nginx(const StateLayout& layout, pid_t master) {
   const std::vector<pid_t> old_workers = child_processes(master);
   ::kill(master, SIGHUP);
-  return [layout, old_workers]() -> Status {
-    wait_for([&] {
-      for (pid_t worker : old_workers) {
-        if (process_alive(worker)) return false;
-      }
-      return true;
-    });
-    for (const ListenAddress& address : configured_listen_addresses(layout)) {
-      if (!wait_for([&] { return tcp_accepts(address); })) {
-        return did_not_answer(layout, Service::Nginx,
-                              "does not accept connections on " + address.to_string());
-      }
+  wait_for([&] {
+    for (pid_t worker : old_workers) {
+      if (process_alive(worker)) return false;
     }
-    return {};
-  };
+    return true;
+  });
+  for (const ListenAddress& address : configured_listen_addresses(layout)) {
+    if (!wait_for([&] { return tcp_accepts(address); })) {
+      return did_not_answer(layout, Service::Nginx,
+                            "does not accept connections on " + address.to_string());
+    }
+  }
+  return {};
 }
 
 std::optional<timespec> modification_time(const std::filesystem::path& path) {
@@ -92,24 +88,21 @@ bool same_time(const std::optional<timespec>& a, const std::optional<timespec>& 
 
 // php-fpm re-executes itself with the same pid, keeping its listening sockets, so
 // requests queue rather than fail; it rewrites its pid file once the new image runs.
-std::function<Status()> reload_php_fpm(const StateLayout& layout, pid_t master) {
+Status reload_php_fpm(const StateLayout& layout, pid_t master) {
   const std::filesystem::path pid_file = layout.phpfpm_pid();
   const std::optional<timespec> before = modification_time(pid_file);
   ::kill(master, SIGUSR2);
-  return [layout, master, pid_file, before]() -> Status {
-    bool answered = wait_for([&] {
-      return !same_time(modification_time(pid_file), before) &&
-             read_pid_file(pid_file) == master && process_alive(master) &&
-             unix_socket_accepts(internal_pool_socket(layout));
-    });
-    if (!answered) return did_not_answer(layout, Service::PhpFpm, "did not come back");
-    return {};
-  };
+  bool answered = wait_for([&] {
+    return !same_time(modification_time(pid_file), before) && read_pid_file(pid_file) == master &&
+           process_alive(master) && unix_socket_accepts(internal_pool_socket(layout));
+  });
+  if (!answered) return did_not_answer(layout, Service::PhpFpm, "did not come back");
+  return {};
 }
 
-// Checks the new configuration and signals the server, then returns; the function it
-// returns waits until the server serves the new configuration.
-Result<std::function<Status()>> begin_reload(const StateLayout& given_layout, Service service) {
+}  // namespace
+
+Status reload_service(const StateLayout& given_layout, Service service) {
   const StateLayout layout = absolute_layout(given_layout);
   if (service == Service::MariaDB) {
     return make_error("MariaDB has no configuration to reload: wpfleet sets all of its options");
@@ -124,13 +117,6 @@ Result<std::function<Status()>> begin_reload(const StateLayout& given_layout, Se
   }
   return service == Service::Nginx ? reload_nginx(layout, *master)
                                    : reload_php_fpm(layout, *master);
-}
-
-}  // namespace
-
-Status reload_service(const StateLayout& layout, Service service) {
-  TRY_ASSIGN(std::function<Status()> finish, begin_reload(layout, service));
-  return finish();
 }
 
 }  // namespace wpfleet

@@ -14,12 +14,12 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
 #include <functional>
 #include <set>
 #include <thread>
 
 #include "harness.h"
+#include "platform/services.h"
 #include "transfer/manifest.h"
 #include "transfer/row_counter.h"
 #include "util/archive.h"
@@ -389,22 +389,15 @@ TEST_F(HostileFiles, AKilledPromoteLeavesNoPasswordBehind) {
   int loaders_seen = 0;
   std::vector<std::string> exposed;
   auto inspect_clients = [&] {
-    for (const auto& entry : fs::directory_iterator("/proc")) {
-      const std::string name = entry.path().filename();
-      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-      std::ifstream stat_file(entry.path() / "stat");
-      std::string stat_line;
-      std::getline(stat_file, stat_line);
-      const auto close = stat_line.rfind(')');
-      if (close == std::string::npos) continue;
-      const std::string comm = stat_line.substr(stat_line.find('(') + 1, close - stat_line.find('(') - 1);
+    for (pid_t child : child_processes(*promote)) {
+      const fs::path proc = fs::path("/proc") / std::to_string(child);
+      auto comm_line = read_file(proc / "comm");
+      if (!comm_line) continue;
+      const std::string comm = comm_line->substr(0, comm_line->find('\n'));
       if (comm != "mariadb" && comm != "mariadb-dump") continue;
-      pid_t ppid = 0;
-      std::sscanf(stat_line.c_str() + close + 2, "%*c %d", &ppid);
-      if (ppid != *promote) continue;
       if (comm == "mariadb") ++loaders_seen;
       for (const char* part : {"cmdline", "environ"}) {
-        auto text = read_file(entry.path() / part);
+        auto text = read_file(proc / part);
         for (const auto& password : passwords) {
           if (text && text->find(password) != std::string::npos) exposed.push_back(comm + " " + part);
         }

@@ -1,6 +1,5 @@
 #include "backends/local/reloads.h"
 
-#include <future>
 #include <iostream>
 
 #include "platform/platform.h"
@@ -14,7 +13,7 @@ Reloads::~Reloads() {
 Status Reloads::finish_locked(Service service) {
   auto it = pending_.find(service);
   if (it != pending_.end()) {
-    outcome_[service] = it->second();
+    outcome_[service] = it->second.get();
     pending_.erase(it);
   }
   auto outcome = outcome_.find(service);
@@ -30,9 +29,8 @@ Status Reloads::reload(Service service, bool defer) {
   // The configuration check (php-fpm -t is ~60 ms of PHP start-up) runs on too: a kill
   // before the signal leaves the apply's journal unfinished, and the next apply's
   // recovery reloads every server of the environment (Engine::recover).
-  std::shared_future<Status> reloaded =
+  pending_[service] =
       std::async(std::launch::async, [layout = layout_, service] { return reload_service(layout, service); });
-  pending_[service] = [reloaded] { return reloaded.get(); };
   return {};
 }
 

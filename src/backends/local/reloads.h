@@ -14,7 +14,7 @@
 // then the tenants are not recorded as sites, and verify names the unfinished apply.
 #pragma once
 
-#include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,7 +49,7 @@ class Reloads {
   Status finish_locked(Service service);
   StateLayout layout_;
   std::mutex mutex_;
-  std::map<Service, std::function<Status()>> pending_;
+  std::map<Service, std::future<Status>> pending_;
   std::map<Service, Status> outcome_;
 };
 
